@@ -1,0 +1,49 @@
+/*
+ * slaprobe's entry point: dispatch to a sub-command.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static const char usage[] =
+    "usage: slaprobe COMMAND [OPTIONS]\n"
+    "\n"
+    "Availability and SLA probe for HTTP(S), TCP and DNS endpoints.\n"
+    "\n"
+    "commands:\n"
+    "  check [OPTIONS] TARGET...   probe now and print timings (see 'slaprobe check --help')\n"
+    "\n"
+    "  -h, --help                  this text\n"
+    "  -V, --version               print the version\n";
+
+void sp_cli_raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return SP_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return SP_EXIT_OK;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("slaprobe %s\n", SP_VERSION);
+        return SP_EXIT_OK;
+    }
+    if (strcmp(cmd, "check") == 0)
+        return sp_cmd_check(argc - 1, argv + 1);
+    fprintf(stderr, "slaprobe: unknown command '%s' (try 'slaprobe --help')\n", cmd);
+    return SP_EXIT_USAGE;
+}

@@ -1,0 +1,579 @@
+/*
+ * The probe engine: one libuv loop driving libcurl's multi-socket API and
+ * c-ares together, single-threaded.
+ *
+ * libcurl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and
+ * when to call it back (CURLMOPT_TIMERFUNCTION); c-ares does the same
+ * through its sock_state callback and ares_timeout(). Each watched socket
+ * gets a uv_poll_t; each library gets one uv_timer_t. This is the shape of
+ * curl's multi-uv example and of Node.js's c-ares binding.
+ *
+ * The engine also owns the life of every probe (see engine_int.h).
+ */
+#include "engine_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+
+/* --- Process-wide init ------------------------------------------------- */
+
+sp_status sp_probe_global_init(void)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return SP_ECURL;
+    if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+        curl_global_cleanup();
+        return SP_EDNS;
+    }
+    return SP_OK;
+}
+
+void sp_probe_global_cleanup(void)
+{
+    ares_library_cleanup();
+    curl_global_cleanup();
+}
+
+/* --- Engine handle bookkeeping ----------------------------------------- */
+
+static void engine_maybe_free(sp_probe_engine *e)
+{
+    if (e->destroying && e->handles_open == 0)
+        free(e);
+}
+
+static void engine_handle_closed(uv_handle_t *h)
+{
+    sp_probe_engine *e = h->data;
+    e->handles_open--;
+    engine_maybe_free(e);
+}
+
+/* --- libcurl on libuv -------------------------------------------------- */
+
+typedef struct curl_sock {
+    uv_poll_t poll;
+    curl_socket_t fd;
+    sp_probe_engine *eng;
+} curl_sock;
+
+static void check_multi_info(sp_probe_engine *e)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(e->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        CURL *easy = msg->easy_handle;
+        CURLcode code = msg->data.result;
+        sp_probe *p = NULL;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&p);
+        /* msg points into curl's memory, which the done handler may free */
+        sp_probe__http_done(p, easy, code);
+    }
+}
+
+static void curl_poll_cb(uv_poll_t *h, int status, int events)
+{
+    curl_sock *cs = h->data;
+    sp_probe_engine *e = cs->eng;
+    int flags = 0, running;
+    if (status < 0)
+        flags = CURL_CSELECT_ERR;
+    if (events & UV_READABLE)
+        flags |= CURL_CSELECT_IN;
+    if (events & UV_WRITABLE)
+        flags |= CURL_CSELECT_OUT;
+    curl_multi_socket_action(e->multi, cs->fd, flags, &running);
+    check_multi_info(e);
+}
+
+static void curl_sock_closed(uv_handle_t *h)
+{
+    curl_sock *cs = h->data;
+    sp_probe_engine *e = cs->eng;
+    free(cs);
+    e->handles_open--;
+    engine_maybe_free(e);
+}
+
+static int curl_socket_cb(CURL *easy, curl_socket_t s, int action, void *userp, void *socketp)
+{
+    (void)easy;
+    sp_probe_engine *e = userp;
+    curl_sock *cs = socketp;
+    if (action == CURL_POLL_REMOVE) {
+        if (cs) {
+            curl_multi_assign(e->multi, s, NULL);
+            /* uv_close stops the watcher at once, so curl may reuse the fd
+             * number for a new socket before the close callback runs. */
+            uv_close((uv_handle_t *)&cs->poll, curl_sock_closed);
+        }
+        return 0;
+    }
+    if (!cs) {
+        cs = calloc(1, sizeof *cs);
+        if (!cs)
+            return -1;
+        cs->fd = s;
+        cs->eng = e;
+        if (uv_poll_init_socket(e->loop, &cs->poll, s) != 0) {
+            free(cs);
+            return -1;
+        }
+        cs->poll.data = cs;
+        e->handles_open++;
+        curl_multi_assign(e->multi, s, cs);
+    }
+    int events = 0;
+    if (action == CURL_POLL_IN || action == CURL_POLL_INOUT)
+        events |= UV_READABLE;
+    if (action == CURL_POLL_OUT || action == CURL_POLL_INOUT)
+        events |= UV_WRITABLE;
+    uv_poll_start(&cs->poll, events, curl_poll_cb);
+    return 0;
+}
+
+static void curl_timeout_cb(uv_timer_t *t)
+{
+    sp_probe_engine *e = t->data;
+    int running;
+    curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    check_multi_info(e);
+}
+
+static int curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    sp_probe_engine *e = userp;
+    if (e->destroying)
+        return 0;
+    if (timeout_ms < 0)
+        uv_timer_stop(&e->curl_timer);
+    else /* 0 means "as soon as possible", never from inside this callback */
+        uv_timer_start(&e->curl_timer, curl_timeout_cb, (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+sp_status sp_probe__curl_add(sp_probe *p, CURL *easy)
+{
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)p);
+    return curl_multi_add_handle(p->eng->multi, easy) == CURLM_OK ? SP_OK : SP_ECURL;
+}
+
+void sp_probe__curl_remove(sp_probe *p, CURL *easy)
+{
+    curl_multi_remove_handle(p->eng->multi, easy);
+}
+
+/* --- c-ares on libuv --------------------------------------------------- */
+
+struct ares_sock {
+    uv_poll_t poll;
+    ares_socket_t fd;
+    sp_probe_engine *eng;
+    struct ares_sock *next;
+};
+
+static void ares_timer_cb(uv_timer_t *t);
+
+/* c-ares has no timer callback: ask it after every step when it next needs
+ * to run, and arm one timer for that. */
+static void ares_reschedule(sp_probe_engine *e)
+{
+    struct timeval tv;
+    if (e->destroying)
+        return;
+    if (ares_timeout(e->ares, NULL, &tv)) {
+        uint64_t ms = (uint64_t)tv.tv_sec * 1000 + (uint64_t)(tv.tv_usec + 999) / 1000;
+        uv_timer_start(&e->ares_timer, ares_timer_cb, ms, 0);
+    } else {
+        uv_timer_stop(&e->ares_timer);
+    }
+}
+
+static void ares_timer_cb(uv_timer_t *t)
+{
+    sp_probe_engine *e = t->data;
+    ares_process_fd(e->ares, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    ares_reschedule(e);
+}
+
+static void ares_poll_cb(uv_poll_t *h, int status, int events)
+{
+    struct ares_sock *as = h->data;
+    sp_probe_engine *e = as->eng;
+    /* On a poll error let c-ares read the socket: it sees the error itself. */
+    ares_socket_t rfd = (status < 0 || (events & UV_READABLE)) ? as->fd : ARES_SOCKET_BAD;
+    ares_socket_t wfd = (events & UV_WRITABLE) ? as->fd : ARES_SOCKET_BAD;
+    ares_process_fd(e->ares, rfd, wfd);
+    ares_reschedule(e);
+}
+
+static void ares_sock_closed(uv_handle_t *h)
+{
+    struct ares_sock *as = h->data;
+    sp_probe_engine *e = as->eng;
+    free(as);
+    e->handles_open--;
+    engine_maybe_free(e);
+}
+
+static void on_ares_sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+    sp_probe_engine *e = data;
+    struct ares_sock **pp = &e->ares_socks, *as;
+    for (as = *pp; as && as->fd != fd; pp = &as->next, as = *pp)
+        ;
+    if (!readable && !writable) {
+        if (as) {
+            *pp = as->next;
+            uv_close((uv_handle_t *)&as->poll, ares_sock_closed);
+        }
+        return;
+    }
+    if (!as) {
+        as = calloc(1, sizeof *as);
+        if (!as)
+            return; /* the query will time out; nothing better to do */
+        if (uv_poll_init_socket(e->loop, &as->poll, fd) != 0) {
+            free(as);
+            return;
+        }
+        as->fd = fd;
+        as->eng = e;
+        as->poll.data = as;
+        as->next = e->ares_socks;
+        e->ares_socks = as;
+        e->handles_open++;
+    }
+    uv_poll_start(&as->poll, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0),
+                  ares_poll_cb);
+}
+
+struct sp_dns_req {
+    sp_probe *p; /* NULL once the probe no longer waits for it */
+    sp_dns_cb cb;
+    sp_query_cb qcb;
+    uint64_t t0_ns;
+};
+
+/* Detach the request from its probe and add the DNS phase time; returns
+ * the probe still waiting, or NULL. */
+static sp_probe *dns_req_complete(sp_dns_req *req)
+{
+    sp_probe *p = req->p;
+    if (p) {
+        p->dns = NULL;
+        double ms = (double)(uv_hrtime() - req->t0_ns) / 1e6;
+        p->res.dns_ms = (p->res.dns_ms < 0 ? 0 : p->res.dns_ms) + ms;
+    }
+    return p;
+}
+
+static void dns_done(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
+{
+    (void)timeouts;
+    sp_dns_req *req = arg;
+    sp_probe *p = dns_req_complete(req);
+    if (p)
+        req->cb(p, status, ai);
+    if (ai)
+        ares_freeaddrinfo(ai);
+    free(req);
+}
+
+static void query_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+    (void)timeouts;
+    sp_dns_req *req = arg;
+    sp_probe *p = dns_req_complete(req);
+    if (p)
+        req->qcb(p, status, abuf, alen);
+    free(req);
+}
+
+static sp_dns_req *dns_req_new(sp_probe *p)
+{
+    sp_dns_req *req = calloc(1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->p = p;
+    req->t0_ns = uv_hrtime();
+    p->dns = req;
+    return req;
+}
+
+sp_status sp_probe__query(sp_probe *p, const char *name, int type, sp_query_cb cb)
+{
+    sp_dns_req *req = dns_req_new(p);
+    if (!req)
+        return SP_ENOMEM;
+    req->qcb = cb;
+    ares_query(p->eng->ares, name, 1 /* C_IN */, type, query_done, req);
+    ares_reschedule(p->eng);
+    return SP_OK;
+}
+
+sp_status sp_probe__resolve(sp_probe *p, const char *host, sp_dns_cb cb)
+{
+    sp_dns_req *req = dns_req_new(p);
+    if (!req)
+        return SP_ENOMEM;
+    req->cb = cb;
+    struct ares_addrinfo_hints hints = {0};
+    switch (p->spec->ip) {
+    case SP_IP_V4_ONLY:
+        hints.ai_family = AF_INET;
+        break;
+    case SP_IP_V6_ONLY:
+        hints.ai_family = AF_INET6;
+        break;
+    default:
+        hints.ai_family = AF_UNSPEC;
+    }
+    hints.ai_flags = ARES_AI_NOSORT;
+    /* May call dns_done before returning (e.g. from /etc/hosts); the probe
+     * is already running from the loop, so that is safe. */
+    ares_getaddrinfo(p->eng->ares, host, NULL, &hints, dns_done, req);
+    ares_reschedule(p->eng);
+    return SP_OK;
+}
+
+bool sp_probe__pick_address(const sp_probe *p, const struct ares_addrinfo *ai, char *buf,
+                            size_t n, struct sockaddr_storage *sa)
+{
+    const struct ares_addrinfo_node *pick = NULL, *first = NULL;
+    int want = (p->spec->ip == SP_IP_PREFER_V6 || p->spec->ip == SP_IP_V6_ONLY) ? AF_INET6
+                                                                               : AF_INET;
+    for (const struct ares_addrinfo_node *nd = ai ? ai->nodes : NULL; nd; nd = nd->ai_next) {
+        if (nd->ai_family != AF_INET && nd->ai_family != AF_INET6)
+            continue;
+        if (!first)
+            first = nd;
+        if (nd->ai_family == want) {
+            pick = nd;
+            break;
+        }
+    }
+    if (!pick && (p->spec->ip == SP_IP_PREFER_V4 || p->spec->ip == SP_IP_PREFER_V6))
+        pick = first;
+    if (!pick)
+        return false;
+    memset(sa, 0, sizeof *sa);
+    memcpy(sa, pick->ai_addr, pick->ai_addrlen);
+    const void *a = pick->ai_family == AF_INET
+                        ? (const void *)&((const struct sockaddr_in *)pick->ai_addr)->sin_addr
+                        : (const void *)&((const struct sockaddr_in6 *)pick->ai_addr)->sin6_addr;
+    return ares_inet_ntop(pick->ai_family, a, buf, (ares_socklen_t)n) != NULL;
+}
+
+/* --- Engine life ------------------------------------------------------- */
+
+sp_status sp_probe_engine_create(uv_loop_t *loop, const sp_probe_engine_opts *opts,
+                                 sp_probe_engine **out, char *err, size_t errlen)
+{
+    sp_status st = SP_ENOMEM;
+    sp_probe_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return SP_ENOMEM;
+    e->loop = loop;
+
+    struct ares_options ao = {0};
+    ao.sock_state_cb = on_ares_sock_state;
+    ao.sock_state_cb_data = e;
+    /* Short tries so a lost UDP answer is retried well inside a probe's
+     * timeout; the probe's own deadline decides when DNS has failed. */
+    ao.timeout = 2000;
+    ao.tries = 3;
+    int rc = ares_init_options(&e->ares, &ao,
+                               ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+    if (rc != ARES_SUCCESS) {
+        snprintf(err, errlen, "c-ares init: %s", ares_strerror(rc));
+        st = SP_EDNS;
+        goto fail;
+    }
+    if (opts && opts->dns_servers && *opts->dns_servers) {
+        rc = ares_set_servers_ports_csv(e->ares, opts->dns_servers);
+        if (rc != ARES_SUCCESS) {
+            snprintf(err, errlen, "bad DNS server list '%s': %s", opts->dns_servers,
+                     ares_strerror(rc));
+            st = SP_EINVAL;
+            goto fail;
+        }
+    }
+    e->multi = curl_multi_init();
+    if (!e->multi) {
+        snprintf(err, errlen, "curl_multi_init failed");
+        st = SP_ECURL;
+        goto fail;
+    }
+    curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
+    curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+    curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+    curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+    /* Each probe measures a fresh connection: nothing to keep around. */
+    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, 1L);
+
+    uv_timer_init(loop, &e->curl_timer);
+    uv_timer_init(loop, &e->ares_timer);
+    e->curl_timer.data = e->ares_timer.data = e;
+    e->handles_open = 2;
+    *out = e;
+    return SP_OK;
+fail:
+    if (e->ares)
+        ares_destroy(e->ares);
+    free(e);
+    return st;
+}
+
+void sp_probe_engine_destroy(sp_probe_engine *e)
+{
+    if (!e)
+        return;
+    while (e->inflight)
+        sp_probe_cancel(e->inflight);
+    e->destroying = true;
+    /* ares_destroy runs pending callbacks (detached by now) and reports
+     * every socket closed through sock_state_cb, which closes the polls. */
+    ares_destroy(e->ares);
+    curl_multi_cleanup(e->multi);
+    uv_close((uv_handle_t *)&e->curl_timer, engine_handle_closed);
+    uv_close((uv_handle_t *)&e->ares_timer, engine_handle_closed);
+}
+
+size_t sp_probe_engine_inflight(const sp_probe_engine *e)
+{
+    return e->n_inflight;
+}
+
+/* --- Probe life -------------------------------------------------------- */
+
+static const sp_probe_kind_ops *const kinds[SP_PROBE_KIND_COUNT] = {
+    [SP_PROBE_HTTP] = &sp_probe__http_ops,
+    [SP_PROBE_HTTPS] = &sp_probe__http_ops,
+    [SP_PROBE_TCP] = &sp_probe__tcp_ops,
+    [SP_PROBE_DNS] = &sp_probe__dns_ops,
+};
+
+void sp_probe__handle_opened(sp_probe *p)
+{
+    p->handles_open++;
+}
+
+void sp_probe__handle_closed(sp_probe *p)
+{
+    if (--p->handles_open == 0)
+        free(p);
+}
+
+static void probe_timer_closed(uv_handle_t *h)
+{
+    sp_probe__handle_closed(h->data);
+}
+
+double sp_probe__elapsed_ms(const sp_probe *p)
+{
+    return (double)(uv_hrtime() - p->t0_ns) / 1e6;
+}
+
+long sp_probe__remaining_ms(const sp_probe *p)
+{
+    double left = (double)p->spec->timeout_ms - sp_probe__elapsed_ms(p);
+    return left < 1 ? 1 : (long)left;
+}
+
+void sp_probe__finish(sp_probe *p, sp_reason reason, const char *fmt, ...)
+{
+    if (p->finished)
+        return;
+    p->finished = true;
+    /* Format first: the arguments may point into the kind's state, which
+     * cancel() frees. */
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(p->res.detail, sizeof p->res.detail, fmt, ap);
+        va_end(ap);
+    }
+    if (p->started) {
+        p->ops->cancel(p);
+        p->res.total_ms = sp_probe__elapsed_ms(p);
+    }
+    if (p->dns) { /* the lookup may still call back: detach it */
+        p->dns->p = NULL;
+        p->dns = NULL;
+    }
+    p->res.ok = reason == SP_REASON_OK;
+    p->res.reason = reason;
+    sp_probe_engine *e = p->eng;
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        e->inflight = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    e->n_inflight--;
+    uv_timer_stop(&p->timer);
+    p->cb(&p->res, p->arg);
+    uv_close((uv_handle_t *)&p->timer, probe_timer_closed);
+}
+
+static void probe_deadline_cb(uv_timer_t *t)
+{
+    sp_probe *p = t->data;
+    sp_reason r = p->dns ? SP_REASON_DNS_TIMEOUT : p->ops->on_deadline(p);
+    sp_probe__finish(p, r, "no answer within %u ms%s", p->spec->timeout_ms,
+                     p->dns ? " (DNS)" : "");
+}
+
+static void probe_kick_cb(uv_timer_t *t)
+{
+    sp_probe *p = t->data;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    p->res.started_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    p->t0_ns = uv_hrtime();
+    p->started = true;
+    uv_timer_start(&p->timer, probe_deadline_cb, p->spec->timeout_ms, 0);
+    p->ops->start(p);
+}
+
+sp_status sp_probe_start(sp_probe_engine *e, const sp_probe_spec *spec, sp_probe_cb cb, void *arg,
+                         sp_probe **out)
+{
+    if (!spec->compiled || (unsigned)spec->kind >= SP_PROBE_KIND_COUNT || e->destroying)
+        return SP_EINVAL;
+    sp_probe *p = calloc(1, sizeof *p);
+    if (!p)
+        return SP_ENOMEM;
+    p->eng = e;
+    p->spec = spec;
+    p->ops = kinds[spec->kind];
+    p->cb = cb;
+    p->arg = arg;
+    sp_probe_result *r = &p->res;
+    r->reason = SP_REASON_PROBE_ERROR;
+    r->dns_ms = r->connect_ms = r->tls_ms = r->ttfb_ms = r->total_ms = SP_MS_ABSENT;
+    uv_timer_init(e->loop, &p->timer);
+    p->timer.data = p;
+    p->handles_open = 1;
+    p->next = e->inflight;
+    if (e->inflight)
+        e->inflight->prev = p;
+    e->inflight = p;
+    e->n_inflight++;
+    uv_timer_start(&p->timer, probe_kick_cb, 0, 0);
+    if (out)
+        *out = p;
+    return SP_OK;
+}
+
+void sp_probe_cancel(sp_probe *p)
+{
+    sp_probe__finish(p, SP_REASON_PROBE_ERROR, "canceled");
+}

@@ -1,0 +1,109 @@
+/*
+ * Private contract between the engine (engine.c) and the probe kinds
+ * (kind_*.c). Not installed, not used outside probe/.
+ *
+ * Life of a probe: sp_probe_start() allocates it and arms its timer with
+ * 0 ms; the first tick calls the kind's start(); the kind drives DNS, curl
+ * or libuv and ends with sp_probe__finish(), which calls the kind's
+ * cancel() to release what the kind holds, runs the user's callback, and
+ * closes the timer. The memory goes in the timer's close callback.
+ */
+#ifndef SP_PROBE_ENGINE_INT_H
+#define SP_PROBE_ENGINE_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ares.h>
+#include <curl/curl.h>
+#include <uv.h>
+
+#include "sp_probe.h"
+
+typedef struct sp_probe_kind_ops {
+    const char *name;
+    /* Begin the work; must end, now or later, in sp_probe__finish(). */
+    void (*start)(sp_probe *p);
+    /* Release the kind's resources at once (curl handle, pending lookups,
+     * sockets). Called once by sp_probe__finish(), before the callback. */
+    void (*cancel)(sp_probe *p);
+    /* The reason to report when the deadline passes in the kind's phase. */
+    sp_reason (*on_deadline)(sp_probe *p);
+} sp_probe_kind_ops;
+
+extern const sp_probe_kind_ops sp_probe__http_ops;
+extern const sp_probe_kind_ops sp_probe__tcp_ops;
+extern const sp_probe_kind_ops sp_probe__dns_ops;
+
+/* One name lookup in flight. c-ares 1.18 cannot cancel a single query, so a
+ * lookup outlives a finished probe: the probe detaches (p = NULL) and the
+ * c-ares callback frees the request when it finally comes. */
+typedef struct sp_dns_req sp_dns_req;
+typedef void (*sp_dns_cb)(sp_probe *p, int ares_status, const struct ares_addrinfo *ai);
+
+struct sp_probe {
+    sp_probe_engine *eng;
+    const sp_probe_spec *spec;
+    const sp_probe_kind_ops *ops;
+    sp_probe_cb cb;
+    void *arg;
+    sp_probe_result res;
+    uint64_t t0_ns;        /* uv_hrtime() when the work began */
+    uv_timer_t timer;      /* first the kick, then the deadline */
+    bool started, finished;
+    sp_dns_req *dns;       /* pending lookup, or NULL */
+    void *kstate;          /* the kind's own state */
+    int handles_open;      /* libuv handles still to close before free */
+    sp_probe *prev, *next; /* engine's in-flight list */
+};
+
+struct sp_probe_engine {
+    uv_loop_t *loop;
+    CURLM *multi;
+    ares_channel ares;
+    uv_timer_t curl_timer;
+    uv_timer_t ares_timer;
+    struct ares_sock *ares_socks; /* c-ares sockets being polled */
+    sp_probe *inflight;
+    size_t n_inflight;
+    int handles_open; /* engine handles still to close before free */
+    bool destroying;
+};
+
+/* End the probe with a reason and a printf-style detail. Idempotent. */
+void sp_probe__finish(sp_probe *p, sp_reason reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Milliseconds since the probe's work began. */
+double sp_probe__elapsed_ms(const sp_probe *p);
+
+/* Milliseconds left before the deadline (never below 1). */
+long sp_probe__remaining_ms(const sp_probe *p);
+
+/* Resolve spec->host (or any name) with c-ares; cb runs once unless the
+ * probe finishes first. The DNS phase time is added to res.dns_ms. */
+sp_status sp_probe__resolve(sp_probe *p, const char *host, sp_dns_cb cb);
+
+/* Send one raw query (the dns kind); same life rules as sp_probe__resolve. */
+typedef void (*sp_query_cb)(sp_probe *p, int ares_status, const unsigned char *abuf, int alen);
+sp_status sp_probe__query(sp_probe *p, const char *name, int type, sp_query_cb cb);
+
+/* Pick the address to probe according to spec->ip; false when none fits.
+ * Writes the numeric address into buf. */
+bool sp_probe__pick_address(const sp_probe *p, const struct ares_addrinfo *ai, char *buf,
+                            size_t n, struct sockaddr_storage *sa);
+
+/* curl easy handles of this engine run through these two. */
+sp_status sp_probe__curl_add(sp_probe *p, CURL *easy);
+void sp_probe__curl_remove(sp_probe *p, CURL *easy);
+
+/* Called by the engine when curl finishes a transfer of probe p. */
+void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code);
+
+/* Count a libuv handle the kind opened; release it with handle_closed from
+ * its close callback. The probe is freed when the count reaches zero. */
+void sp_probe__handle_opened(sp_probe *p);
+void sp_probe__handle_closed(sp_probe *p);
+
+#endif

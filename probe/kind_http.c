@@ -1,0 +1,536 @@
+/*
+ * The http and https probe kinds.
+ *
+ * One fresh connection per probe (no reuse, no TLS session resumption):
+ * an SLA probe measures what a new user gets. c-ares resolves the name,
+ * then libcurl is told to connect to that address (CURLOPT_CONNECT_TO)
+ * while keeping the name for Host and SNI. Redirects are followed here, not
+ * by libcurl, so that each new host is also resolved by c-ares, and a loop
+ * is recognised as soon as a URL comes back.
+ *
+ * Certificate facts (expiry, chain, host match) are taken in OpenSSL's
+ * verify callback, which runs even when verification is off or fails, so a
+ * failed handshake still says why.
+ */
+#include "engine_int.h"
+#include "reason_map.h"
+#include "spec_int.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+typedef struct http_state {
+    CURL *easy;
+    struct curl_slist *connect_to;
+    struct curl_slist *headers;
+    char *url;       /* URL of the current hop */
+    char *host;      /* host of the current hop (no brackets) */
+    uint16_t port;
+    bool is_tls;
+    char addr[64];   /* address the current hop connects to */
+    int hops;
+    char *visited[SP_PROBE_MAX_REDIRECTS_LIMIT + 1];
+    /* facts of the current hop */
+    long verify_error;
+    bool cert_seen;
+    bool hostname_match;
+    bool body_capped;
+    bool header_matched;
+    bool tls_captured;
+    char *body;
+    size_t body_len, body_cap;
+    char errbuf[CURL_ERROR_SIZE];
+} http_state;
+
+static int ssl_ex_idx = -1;
+
+static bool is_ip_literal(const char *h)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
+}
+
+/* --- TLS facts ----------------------------------------------------------- */
+
+static void record_leaf(sp_probe *p, http_state *hs, X509 *leaf)
+{
+    sp_tls_info *t = &p->res.tls;
+    hs->cert_seen = true;
+    t->present = t->has_cert = true;
+    const ASN1_TIME *na = X509_get0_notAfter(leaf);
+    int days = 0, secs = 0;
+    if (na && ASN1_TIME_diff(&days, &secs, NULL, na)) {
+        /* days and secs share a sign; floor, so that an hour past expiry
+         * is -1 and an hour before it is 0 */
+        t->days_left = secs < 0 ? days - 1 : days;
+    }
+    struct tm tm;
+    if (na && ASN1_TIME_to_tm(na, &tm))
+        strftime(t->not_after, sizeof t->not_after, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (is_ip_literal(hs->host))
+        hs->hostname_match = X509_check_ip_asc(leaf, hs->host, 0) == 1;
+    else
+        hs->hostname_match = X509_check_host(leaf, hs->host, 0, 0, NULL) == 1;
+}
+
+static int verify_cb(int ok, X509_STORE_CTX *x)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+    sp_probe *p = ssl ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ssl_ex_idx) : NULL;
+    if (!p || !p->kstate)
+        return ok;
+    http_state *hs = p->kstate;
+    if (!ok && hs->verify_error == X509_V_OK)
+        hs->verify_error = X509_STORE_CTX_get_error(x);
+    if (!hs->cert_seen) {
+        X509 *leaf = X509_STORE_CTX_get0_cert(x);
+        if (leaf)
+            record_leaf(p, hs, leaf);
+    }
+    return ok; /* never change libcurl's decision, only watch it */
+}
+
+static CURLcode ssl_ctx_cb(CURL *easy, void *sslctx, void *parm)
+{
+    (void)easy;
+    SSL_CTX *ctx = sslctx;
+    SSL_CTX_set_ex_data(ctx, ssl_ex_idx, parm);
+    SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), verify_cb);
+    return CURLE_OK;
+}
+
+/* Version and cipher are final once the response starts. */
+static void capture_session(sp_probe *p, http_state *hs)
+{
+    struct curl_tlssessioninfo *ti = NULL;
+    hs->tls_captured = true;
+    if (curl_easy_getinfo(hs->easy, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti ||
+        ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
+        return;
+    SSL *ssl = ti->internals;
+    sp_tls_info *t = &p->res.tls;
+    t->present = true;
+    snprintf(t->version, sizeof t->version, "%s", SSL_get_version(ssl));
+    const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
+    snprintf(t->cipher, sizeof t->cipher, "%s", c ? SSL_CIPHER_get_name(c) : "");
+}
+
+/* --- libcurl callbacks -------------------------------------------------- */
+
+static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
+{
+    sp_probe *p = ud;
+    http_state *hs = p->kstate;
+    size_t len = size * n;
+    if (hs->is_tls && !hs->tls_captured)
+        capture_session(p, hs);
+    const struct sp_probe_compiled *c = p->spec->compiled;
+    if (c->has_header_re && !hs->header_matched) {
+        size_t nl = strlen(c->header_name);
+        if (len > nl && buf[nl] == ':' && strncasecmp(buf, c->header_name, nl) == 0) {
+            char val[1024];
+            size_t i = nl + 1, vl = 0;
+            while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+                i++;
+            while (i < len && buf[i] != '\r' && buf[i] != '\n' && vl < sizeof val - 1)
+                val[vl++] = buf[i++];
+            val[vl] = '\0';
+            if (regexec(&c->header_re, val, 0, NULL, 0) == 0)
+                hs->header_matched = true;
+        }
+    }
+    return len;
+}
+
+static bool wants_body(const sp_probe_spec *s)
+{
+    return s->expect_body || s->compiled->has_body_re;
+}
+
+static size_t write_cb(char *data, size_t size, size_t n, void *ud)
+{
+    sp_probe *p = ud;
+    http_state *hs = p->kstate;
+    size_t len = size * n;
+    if ((size_t)p->res.bytes + len > p->spec->max_body) {
+        hs->body_capped = true;
+        return 0; /* abort: CURLE_WRITE_ERROR, mapped to http_too_large */
+    }
+    p->res.bytes += (int64_t)len;
+    if (wants_body(p->spec)) {
+        if (hs->body_len + len + 1 > hs->body_cap) {
+            size_t cap = hs->body_cap ? hs->body_cap : 4096;
+            while (cap < hs->body_len + len + 1)
+                cap *= 2;
+            char *nb = realloc(hs->body, cap);
+            if (!nb)
+                return 0;
+            hs->body = nb;
+            hs->body_cap = cap;
+        }
+        memcpy(hs->body + hs->body_len, data, len);
+        hs->body_len += len;
+        hs->body[hs->body_len] = '\0';
+    }
+    return len;
+}
+
+/* --- One hop ------------------------------------------------------------ */
+
+static void release_easy(sp_probe *p, http_state *hs)
+{
+    if (hs->easy) {
+        sp_probe__curl_remove(p, hs->easy);
+        curl_easy_cleanup(hs->easy);
+        hs->easy = NULL;
+    }
+    curl_slist_free_all(hs->connect_to);
+    hs->connect_to = NULL;
+    curl_slist_free_all(hs->headers);
+    hs->headers = NULL;
+}
+
+static void start_transfer(sp_probe *p)
+{
+    http_state *hs = p->kstate;
+    const sp_probe_spec *s = p->spec;
+    char line[512];
+
+    hs->verify_error = X509_V_OK;
+    hs->cert_seen = hs->hostname_match = hs->body_capped = false;
+    hs->header_matched = hs->tls_captured = false;
+    hs->body_len = 0;
+    p->res.bytes = 0;
+    snprintf(p->res.address, sizeof p->res.address, "%s", hs->addr);
+
+    CURL *easy = hs->easy = curl_easy_init();
+    if (!easy) {
+        sp_probe__finish(p, SP_REASON_PROBE_ERROR, "curl_easy_init failed");
+        return;
+    }
+    if (!is_ip_literal(hs->host)) {
+        bool v6 = strchr(hs->addr, ':') != NULL;
+        snprintf(line, sizeof line, "%s:%u:%s%s%s:%u", hs->host, hs->port, v6 ? "[" : "",
+                 hs->addr, v6 ? "]" : "", hs->port);
+        hs->connect_to = curl_slist_append(NULL, line);
+        curl_easy_setopt(easy, CURLOPT_CONNECT_TO, hs->connect_to);
+    }
+    /* Credentials go only to the host they were configured for. */
+    if (s->auth_header && strcasecmp(hs->host, s->host) == 0) {
+        hs->headers = curl_slist_append(NULL, s->auth_header);
+        curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hs->headers);
+    }
+    long left = sp_probe__remaining_ms(p);
+    curl_easy_setopt(easy, CURLOPT_URL, hs->url);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    /* Our own deadline timer decides; curl's is only a backstop. */
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, left + 1000);
+    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, p);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_cb);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, p);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, hs->errbuf);
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, "slaprobe/" SP_VERSION);
+    if (hs->is_tls) {
+        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, s->insecure ? 0L : 1L);
+        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, s->insecure ? 0L : 2L);
+        if (s->ca_file)
+            curl_easy_setopt(easy, CURLOPT_CAINFO, s->ca_file);
+        curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+        curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, p);
+    }
+    hs->errbuf[0] = '\0';
+    if (sp_probe__curl_add(p, easy) != SP_OK)
+        sp_probe__finish(p, SP_REASON_PROBE_ERROR, "cannot add transfer to the multi handle");
+}
+
+static void on_dns(sp_probe *p, int status, const struct ares_addrinfo *ai)
+{
+    http_state *hs = p->kstate;
+    struct sockaddr_storage sa;
+    if (status != ARES_SUCCESS) {
+        sp_probe__finish(p, sp_probe_reason_from_ares(status), "cannot resolve %s: %s", hs->host,
+                         ares_strerror(status));
+        return;
+    }
+    if (!sp_probe__pick_address(p, ai, hs->addr, sizeof hs->addr, &sa)) {
+        sp_probe__finish(p, SP_REASON_DNS_NODATA, "%s has no %s address", hs->host,
+                         p->spec->ip == SP_IP_V6_ONLY ? "IPv6" : "IPv4");
+        return;
+    }
+    start_transfer(p);
+}
+
+static void begin_hop(sp_probe *p)
+{
+    http_state *hs = p->kstate;
+    if (is_ip_literal(hs->host)) {
+        snprintf(hs->addr, sizeof hs->addr, "%s", hs->host);
+        start_transfer(p);
+    } else if (sp_probe__resolve(p, hs->host, on_dns) != SP_OK) {
+        sp_probe__finish(p, SP_REASON_PROBE_ERROR, "out of memory");
+    }
+}
+
+/* Point hs at a redirect target; false (and a finished probe) when the
+ * redirect cannot be followed. */
+static bool set_next_url(sp_probe *p, const char *next)
+{
+    http_state *hs = p->kstate;
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    bool ok = false;
+    if (!u || curl_url_set(u, CURLUPART_URL, next, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+        sp_probe__finish(p, SP_REASON_HTTP_PROTOCOL, "unusable redirect to '%.150s'", next);
+        goto out;
+    }
+    if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+        sp_probe__finish(p, SP_REASON_HTTP_PROTOCOL, "redirect to unsupported scheme '%s'",
+                         scheme);
+        goto out;
+    }
+    size_t hl = strlen(host);
+    char *h = (hl >= 2 && host[0] == '[') ? strndup(host + 1, hl - 2) : strdup(host);
+    char *nu = strdup(next);
+    if (!h || !nu) {
+        free(h);
+        free(nu);
+        sp_probe__finish(p, SP_REASON_PROBE_ERROR, "out of memory");
+        goto out;
+    }
+    uint16_t np = (uint16_t)atoi(port);
+    bool same_host = strcasecmp(h, hs->host) == 0;
+    free(hs->host);
+    hs->host = h;
+    free(hs->url);
+    hs->url = nu;
+    hs->port = np;
+    hs->is_tls = strcmp(scheme, "https") == 0;
+    if (!same_host)
+        hs->addr[0] = '\0';
+    ok = true;
+out:
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+static void add_phase(double *acc, double ms)
+{
+    *acc = (*acc < 0 ? 0 : *acc) + ms;
+}
+
+/* Add this hop's phase times (libcurl's marks are cumulative from the
+ * start of the transfer; a phase is the difference between two marks). */
+static void add_timings(sp_probe *p, CURL *easy)
+{
+    curl_off_t nl = 0, conn = 0, app = 0, st = 0;
+    curl_easy_getinfo(easy, CURLINFO_NAMELOOKUP_TIME_T, &nl);
+    curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &conn);
+    curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &app);
+    curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME_T, &st);
+    if (conn > 0)
+        add_phase(&p->res.connect_ms, (double)(conn - nl) / 1000.0);
+    if (app > 0 && conn > 0)
+        add_phase(&p->res.tls_ms, (double)(app - conn) / 1000.0);
+    if (st > 0) {
+        curl_off_t from = app > 0 ? app : conn;
+        add_phase(&p->res.ttfb_ms, (double)(st - from) / 1000.0);
+    }
+}
+
+static void finish_tls_facts(sp_probe *p, http_state *hs)
+{
+    sp_tls_info *t = &p->res.tls;
+    if (!hs->is_tls)
+        return;
+    t->verify_error = hs->verify_error;
+    t->chain_valid = hs->cert_seen && hs->verify_error == X509_V_OK;
+    t->hostname_match = hs->cert_seen && hs->hostname_match;
+}
+
+static bool status_expected(const sp_probe_spec *s, int code)
+{
+    if (s->n_expect_status == 0)
+        return code >= 200 && code <= 399;
+    for (size_t i = 0; i < s->n_expect_status; i++)
+        if (s->expect_status[i] == code)
+            return true;
+    return false;
+}
+
+static void evaluate_final(sp_probe *p, http_state *hs)
+{
+    const sp_probe_spec *s = p->spec;
+    const struct sp_probe_compiled *c = s->compiled;
+    int code = p->res.http_status;
+    if (!status_expected(s, code)) {
+        sp_probe__finish(p, SP_REASON_HTTP_STATUS, "HTTP %d is not an expected status", code);
+        return;
+    }
+    if (s->expect_body && (!hs->body || !memmem(hs->body, hs->body_len, s->expect_body,
+                                                strlen(s->expect_body)))) {
+        sp_probe__finish(p, SP_REASON_HTTP_BODY_MISMATCH, "body does not contain '%.100s'",
+                         s->expect_body);
+        return;
+    }
+    if (c->has_body_re && (!hs->body || regexec(&c->body_re, hs->body, 0, NULL, 0) != 0)) {
+        sp_probe__finish(p, SP_REASON_HTTP_BODY_MISMATCH, "body does not match /%.100s/",
+                         s->expect_regex);
+        return;
+    }
+    if (c->has_header_re && !hs->header_matched) {
+        sp_probe__finish(p, SP_REASON_HTTP_BODY_MISMATCH, "no header matching '%.100s'",
+                         s->expect_header);
+        return;
+    }
+    sp_probe__finish(p, SP_REASON_OK, "HTTP %d, %lld bytes", code, (long long)p->res.bytes);
+}
+
+void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code)
+{
+    http_state *hs = p->kstate;
+    long status = 0, oserr = 0;
+    curl_off_t conn = 0, app = 0;
+    char *redirect = NULL;
+
+    add_timings(p, easy);
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
+    curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &conn);
+    curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &app);
+    if (status > 0)
+        p->res.http_status = (int)status;
+    finish_tls_facts(p, hs);
+
+    if (code != CURLE_OK) {
+        sp_curl_facts f = {
+            .curl_code = code,
+            .os_errno = (int)oserr,
+            .is_tls = hs->is_tls,
+            .connected = conn > 0,
+            .tls_done = app > 0,
+            .verify_error = hs->verify_error,
+            .cert_seen = hs->cert_seen,
+            .hostname_match = hs->hostname_match,
+            .body_capped = hs->body_capped,
+        };
+        sp_reason r = sp_probe_reason_from_curl(&f);
+        const char *why = hs->errbuf[0] ? hs->errbuf : curl_easy_strerror(code);
+        if (r == SP_REASON_HTTP_TOO_LARGE)
+            sp_probe__finish(p, r, "body larger than %zu bytes", p->spec->max_body);
+        else if (hs->verify_error != X509_V_OK)
+            sp_probe__finish(p, r, "%s", X509_verify_cert_error_string(hs->verify_error));
+        else
+            sp_probe__finish(p, r, "%s", why);
+        return;
+    }
+
+    if (status >= 300 && status <= 399 && p->spec->max_redirects > 0) {
+        curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &redirect);
+        if (redirect) {
+            if (hs->hops >= p->spec->max_redirects) {
+                sp_probe__finish(p, SP_REASON_REDIRECT_LOOP, "more than %d redirects",
+                                 p->spec->max_redirects);
+                return;
+            }
+            for (int i = 0; i < hs->hops; i++) {
+                if (strcmp(hs->visited[i], redirect) == 0) {
+                    sp_probe__finish(p, SP_REASON_REDIRECT_LOOP, "redirect loop back to %.150s",
+                                     redirect);
+                    return;
+                }
+            }
+            char *next = strdup(redirect); /* redirect dies with the handle */
+            if (!next || !(hs->visited[hs->hops] = strdup(hs->url))) {
+                free(next);
+                sp_probe__finish(p, SP_REASON_PROBE_ERROR, "out of memory");
+                return;
+            }
+            hs->hops++;
+            p->res.redirects = hs->hops;
+            release_easy(p, hs);
+            bool go = set_next_url(p, next);
+            free(next);
+            if (go)
+                begin_hop(p);
+            return;
+        }
+    }
+    evaluate_final(p, hs);
+}
+
+/* --- Kind table entry ----------------------------------------------------- */
+
+static void http_start(sp_probe *p)
+{
+    const sp_probe_spec *s = p->spec;
+    if (ssl_ex_idx < 0)
+        ssl_ex_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    http_state *hs = calloc(1, sizeof *hs);
+    if (!hs || !(hs->url = strdup(s->url)) || !(hs->host = strdup(s->host))) {
+        if (hs) {
+            free(hs->url);
+            free(hs);
+        }
+        sp_probe__finish(p, SP_REASON_PROBE_ERROR, "out of memory");
+        return;
+    }
+    hs->port = s->port;
+    hs->is_tls = s->kind == SP_PROBE_HTTPS;
+    p->kstate = hs;
+    begin_hop(p);
+}
+
+static void http_cancel(sp_probe *p)
+{
+    http_state *hs = p->kstate;
+    if (!hs)
+        return;
+    release_easy(p, hs);
+    for (int i = 0; i < hs->hops; i++)
+        free(hs->visited[i]);
+    free(hs->url);
+    free(hs->host);
+    free(hs->body);
+    free(hs);
+    p->kstate = NULL;
+}
+
+static sp_reason http_on_deadline(sp_probe *p)
+{
+    http_state *hs = p->kstate;
+    curl_off_t conn = 0, app = 0;
+    if (!hs || !hs->easy)
+        return SP_REASON_HTTP_TIMEOUT;
+    add_timings(p, hs->easy);
+    curl_easy_getinfo(hs->easy, CURLINFO_CONNECT_TIME_T, &conn);
+    curl_easy_getinfo(hs->easy, CURLINFO_APPCONNECT_TIME_T, &app);
+    finish_tls_facts(p, hs);
+    return sp_probe_reason_timeout(hs->is_tls, conn > 0, app > 0);
+}
+
+const sp_probe_kind_ops sp_probe__http_ops = {
+    .name = "http",
+    .start = http_start,
+    .cancel = http_cancel,
+    .on_deadline = http_on_deadline,
+};

@@ -1,0 +1,21 @@
+/*
+ * JSON form of a probe result (field names of SPEC section 3/5).
+ * Pure: no I/O, no clock.
+ */
+#ifndef SP_PROBE_RESULT_JSON_H
+#define SP_PROBE_RESULT_JSON_H
+
+#include <jansson.h>
+
+#include "sp_probe.h"
+
+/* New reference owned by the caller (json_decref), NULL on out of memory. */
+json_t *sp_probe_result_to_json(const sp_probe_spec *spec, const sp_probe_result *r);
+
+/* One compact JSON line without newline; free() it. NULL on out of memory. */
+char *sp_probe_result_json_line(const sp_probe_spec *spec, const sp_probe_result *r);
+
+/* "2026-11-22T10:00:00.123Z" */
+void sp_probe_format_time(int64_t unix_ms, char *buf, size_t n);
+
+#endif

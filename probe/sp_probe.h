@@ -1,0 +1,198 @@
+/*
+ * sp_probe: one probe of one endpoint, on a shared libuv loop.
+ *
+ * A probe spec says what to probe (an HTTP(S) URL, a TCP host:port, a DNS
+ * name) and what counts as up. The engine runs any number of probes at once
+ * on the caller's libuv loop: libcurl's multi-socket API and c-ares are both
+ * driven from that loop, single-threaded. c-ares resolves every name, so the
+ * DNS phase is measured on its own; libcurl is handed the address and never
+ * resolves by itself.
+ *
+ * Every probe ends in exactly one callback with an sp_probe_result: ok, a
+ * stable reason code (common/sp_reason.h), a detail, the probed address,
+ * and the time of each phase alone (not cumulative).
+ *
+ * Thread rules: every function here must be called on the loop's thread.
+ */
+#ifndef SP_PROBE_H
+#define SP_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "../common/sp_reason.h"
+#include "../common/sp_status.h"
+
+/* --- What to probe ------------------------------------------------------ */
+
+typedef enum sp_probe_kind {
+    SP_PROBE_HTTP,
+    SP_PROBE_HTTPS,
+    SP_PROBE_TCP,
+    SP_PROBE_DNS,
+    SP_PROBE_KIND_COUNT
+} sp_probe_kind;
+
+/* Which resolved address a probe connects to. The default prefers IPv4 so
+ * that "localhost" and dual-stack names give the same answer every time. */
+typedef enum sp_ip_pref {
+    SP_IP_PREFER_V4 = 0,
+    SP_IP_PREFER_V6,
+    SP_IP_V4_ONLY,
+    SP_IP_V6_ONLY
+} sp_ip_pref;
+
+/* DNS record types a dns probe can ask for. */
+typedef enum sp_dns_type { SP_DNS_A, SP_DNS_AAAA, SP_DNS_CNAME, SP_DNS_MX, SP_DNS_TXT } sp_dns_type;
+
+#define SP_PROBE_MAX_STATUS 16
+#define SP_PROBE_DEFAULT_TIMEOUT_MS 10000u
+#define SP_PROBE_DEFAULT_MAX_BODY (1024u * 1024u)
+#define SP_PROBE_DEFAULT_MAX_REDIRECTS 5
+
+struct sp_probe_compiled; /* private: compiled regexes */
+
+/*
+ * A probe spec. Plain struct: the caller embeds it, fills it with
+ * sp_probe_spec_init() + sp_probe_spec_set_target() + field assignments,
+ * then calls sp_probe_spec_finish() once. Every char * field is owned by the
+ * spec (heap, freed by sp_probe_spec_free()). A finished spec is read-only
+ * and may be shared by any number of concurrent probes; it must outlive
+ * them.
+ */
+typedef struct sp_probe_spec {
+    sp_probe_kind kind;
+    char *target; /* as the user wrote it */
+    char *url;    /* http(s): the URL handed to libcurl */
+    char *host;   /* name to resolve, or an IP literal (no brackets) */
+    uint16_t port;
+
+    /* HTTP(S) assertions. With no expect_status, any 2xx/3xx after
+     * following redirects is up. */
+    int expect_status[SP_PROBE_MAX_STATUS];
+    size_t n_expect_status;
+    char *expect_body;         /* literal keyword that must appear in the body */
+    char *expect_regex;        /* POSIX extended regex the body must match */
+    char *expect_header;       /* "Name: regex": a header Name whose value matches */
+    size_t max_body;           /* bytes; a larger body is http_too_large */
+    int max_redirects;         /* 0: do not follow, a 3xx is the answer */
+    char *ca_file;             /* PEM bundle; NULL: the system trust store */
+    bool insecure;             /* do not fail on certificate problems (still reported) */
+    char *auth_header;         /* "Name: value", sent as is, never printed */
+
+    /* DNS */
+    sp_dns_type dns_type;
+    char *dns_expect; /* an answer that must be among those returned */
+
+    unsigned timeout_ms; /* whole probe, DNS included */
+    sp_ip_pref ip;
+
+    struct sp_probe_compiled *compiled; /* set by sp_probe_spec_finish() */
+} sp_probe_spec;
+
+/* Defaults: timeout 10 s, body cap 1 MiB, 5 redirects, prefer IPv4. */
+void sp_probe_spec_init(sp_probe_spec *s);
+
+/*
+ * Parse a target: "http://..." / "https://..." URL, "tcp://host:port",
+ * "host:port" (TCP), "[v6]:port", or "dns://name[?type=MX&expect=VALUE]".
+ * On error returns SP_EPARSE and writes a one-line message to err.
+ */
+sp_status sp_probe_spec_set_target(sp_probe_spec *s, const char *target, char *err,
+                                   size_t errlen);
+
+/* Validate and compile (regexes, header rule). Call once after filling. */
+sp_status sp_probe_spec_finish(sp_probe_spec *s, char *err, size_t errlen);
+
+/* Free everything the spec owns; the struct itself is the caller's. */
+void sp_probe_spec_free(sp_probe_spec *s);
+
+const char *sp_probe_kind_name(sp_probe_kind k);
+const char *sp_dns_type_name(sp_dns_type t);
+bool sp_dns_type_parse(const char *name, sp_dns_type *out);
+
+/* --- What a probe yields ----------------------------------------------- */
+
+/* A phase that did not run has this value (JSON leaves it out). */
+#define SP_MS_ABSENT (-1.0)
+
+typedef struct sp_tls_info {
+    bool present;      /* a TLS handshake got far enough to see a certificate */
+    char version[16];  /* "TLSv1.3"; empty when the handshake did not finish */
+    char cipher[64];
+    bool has_cert;
+    int days_left;     /* whole days until notAfter (negative: expired) */
+    char not_after[32]; /* ISO-8601 UTC */
+    bool chain_valid;   /* against the configured CA file or system store */
+    bool hostname_match;
+    long verify_error;  /* OpenSSL X509_V_ERR_*, 0 when valid */
+} sp_tls_info;
+
+typedef struct sp_probe_result {
+    bool ok;
+    sp_reason reason;
+    char detail[256];
+    char address[64];   /* the IP probed; empty when none was reached */
+    int http_status;    /* last HTTP status seen; 0 when none */
+    int64_t bytes;      /* body bytes received */
+    int redirects;      /* redirects followed */
+    double dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms;
+    int64_t started_ms; /* wall clock, Unix milliseconds */
+    char answer[256];   /* dns probes: the answers, comma-separated */
+    sp_tls_info tls;
+} sp_probe_result;
+
+/* --- The engine -------------------------------------------------------- */
+
+typedef struct sp_probe_engine sp_probe_engine;
+typedef struct sp_probe sp_probe;
+
+/* Called exactly once per started probe, on the loop thread. The result is
+ * valid only during the call; copy what you keep. */
+typedef void (*sp_probe_cb)(const sp_probe_result *res, void *arg);
+
+typedef struct sp_probe_engine_opts {
+    /* Comma-separated resolvers "127.0.0.1:5353,[::1]:53"; NULL: system's.
+     * /etc/hosts is read first either way, so "localhost" resolves. */
+    const char *dns_servers;
+} sp_probe_engine_opts;
+
+/*
+ * Create an engine on loop. curl_global_init() and ares_library_init() must
+ * have been called (sp_probe_global_init() does both). On error nothing is
+ * left behind and err says why.
+ */
+sp_status sp_probe_engine_create(uv_loop_t *loop, const sp_probe_engine_opts *opts,
+                                 sp_probe_engine **out, char *err, size_t errlen);
+
+/*
+ * Cancel every in-flight probe (each gets its callback, reason probe_error,
+ * detail "canceled") and start closing the engine's handles. The memory is
+ * released from the loop's close callbacks: keep running the loop until it
+ * has nothing left to do. Calling any other function afterwards is a bug.
+ */
+void sp_probe_engine_destroy(sp_probe_engine *e);
+
+/* Number of probes started and not yet called back. */
+size_t sp_probe_engine_inflight(const sp_probe_engine *e);
+
+/*
+ * Start one probe of spec (finished, read-only, must outlive the probe).
+ * The work begins on the next loop iteration, so cb never runs inside this
+ * call. On error (SP_ENOMEM) cb is never called. *out (may be NULL) gets a
+ * handle valid until cb has run.
+ */
+sp_status sp_probe_start(sp_probe_engine *e, const sp_probe_spec *spec, sp_probe_cb cb, void *arg,
+                         sp_probe **out);
+
+/* End a probe now: its callback runs at once with probe_error "canceled". */
+void sp_probe_cancel(sp_probe *p);
+
+/* Process-wide init of libcurl, c-ares and OpenSSL; once, before any engine. */
+sp_status sp_probe_global_init(void);
+void sp_probe_global_cleanup(void);
+
+#endif

@@ -1,0 +1,356 @@
+/*
+ * Probe specs: parsing a target string and compiling its assertions.
+ *
+ * URLs are parsed by libcurl's URL API (curl_url), so slaprobe and libcurl
+ * can never disagree on what host or port a URL names. Everything that can
+ * be prepared once (regexes, the header rule) is compiled here and shared
+ * by every probe of the spec, never redone per probe.
+ */
+#include "sp_probe.h"
+#include "spec_int.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+static void seterr(char *err, size_t n, const char *fmt, ...)
+{
+    if (!err || !n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+}
+
+static const char *const kind_names[SP_PROBE_KIND_COUNT] = {"http", "https", "tcp", "dns"};
+static const char *const dns_type_names[] = {"A", "AAAA", "CNAME", "MX", "TXT"};
+
+const char *sp_probe_kind_name(sp_probe_kind k)
+{
+    return (unsigned)k < SP_PROBE_KIND_COUNT ? kind_names[k] : "?";
+}
+
+const char *sp_dns_type_name(sp_dns_type t)
+{
+    return (unsigned)t < sizeof dns_type_names / sizeof dns_type_names[0] ? dns_type_names[t]
+                                                                         : "?";
+}
+
+bool sp_dns_type_parse(const char *name, sp_dns_type *out)
+{
+    for (size_t i = 0; i < sizeof dns_type_names / sizeof dns_type_names[0]; i++) {
+        if (strcasecmp(name, dns_type_names[i]) == 0) {
+            *out = (sp_dns_type)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+void sp_probe_spec_init(sp_probe_spec *s)
+{
+    memset(s, 0, sizeof *s);
+    s->timeout_ms = SP_PROBE_DEFAULT_TIMEOUT_MS;
+    s->max_body = SP_PROBE_DEFAULT_MAX_BODY;
+    s->max_redirects = SP_PROBE_DEFAULT_MAX_REDIRECTS;
+    s->ip = SP_IP_PREFER_V4;
+    s->dns_type = SP_DNS_A;
+}
+
+static void free_compiled(sp_probe_spec *s)
+{
+    struct sp_probe_compiled *c = s->compiled;
+    if (!c)
+        return;
+    if (c->has_body_re)
+        regfree(&c->body_re);
+    if (c->has_header_re)
+        regfree(&c->header_re);
+    free(c->header_name);
+    free(c);
+    s->compiled = NULL;
+}
+
+void sp_probe_spec_free(sp_probe_spec *s)
+{
+    free_compiled(s);
+    free(s->target);
+    free(s->url);
+    free(s->host);
+    free(s->expect_body);
+    free(s->expect_regex);
+    free(s->expect_header);
+    free(s->ca_file);
+    free(s->auth_header);
+    free(s->dns_expect);
+    sp_probe_spec_init(s);
+}
+
+/* Strip the brackets of an IPv6 literal as curl_url returns it ("[::1]"). */
+static char *dup_host(const char *h)
+{
+    size_t n = strlen(h);
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']')
+        return strndup(h + 1, n - 2);
+    return strdup(h);
+}
+
+static sp_status parse_url(sp_probe_spec *s, const char *target, char *err, size_t errlen)
+{
+    sp_status st = SP_EPARSE;
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL, *full = NULL;
+    if (!u)
+        return SP_ENOMEM;
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, target, CURLU_NON_SUPPORT_SCHEME);
+    if (uc != CURLUE_OK) {
+        seterr(err, errlen, "bad URL '%s': %s", target, curl_url_strerror(uc));
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        seterr(err, errlen, "bad URL '%s': no host", target);
+        goto out;
+    }
+    if (strcmp(scheme, "http") == 0)
+        s->kind = SP_PROBE_HTTP;
+    else if (strcmp(scheme, "https") == 0)
+        s->kind = SP_PROBE_HTTPS;
+    else {
+        seterr(err, errlen, "bad URL '%s': scheme '%s' is not http, https, tcp or dns", target,
+               scheme);
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+        seterr(err, errlen, "bad URL '%s': no port", target);
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK) {
+        seterr(err, errlen, "bad URL '%s'", target);
+        goto out;
+    }
+    s->port = (uint16_t)atoi(port);
+    /* names are case-insensitive; one spelling keeps comparisons simple */
+    for (char *c = host; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    s->host = dup_host(host);
+    s->url = strdup(full);
+    st = (s->host && s->url) ? SP_OK : SP_ENOMEM;
+out:
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(full);
+    curl_url_cleanup(u);
+    return st;
+}
+
+/* "host:port", "[v6]:port"; the port is required. */
+static sp_status parse_hostport(sp_probe_spec *s, const char *hp, const char *target, char *err,
+                                size_t errlen)
+{
+    const char *colon;
+    char *host;
+    if (hp[0] == '[') {
+        const char *close = strchr(hp, ']');
+        if (!close || close[1] != ':') {
+            seterr(err, errlen, "bad target '%s': expected [IPv6]:port", target);
+            return SP_EPARSE;
+        }
+        host = strndup(hp + 1, (size_t)(close - hp - 1));
+        colon = close + 1;
+    } else {
+        colon = strrchr(hp, ':');
+        if (!colon || colon == hp || strchr(hp, ':') != colon) {
+            seterr(err, errlen, "bad target '%s': expected a URL or host:port", target);
+            return SP_EPARSE;
+        }
+        host = strndup(hp, (size_t)(colon - hp));
+    }
+    if (!host)
+        return SP_ENOMEM;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 1 || port > 65535 || end == colon + 1) {
+        seterr(err, errlen, "bad target '%s': port must be 1-65535", target);
+        free(host);
+        return SP_EPARSE;
+    }
+    for (const char *c = host; *c; c++) {
+        if (isspace((unsigned char)*c) || *c == '/' || *c == '@') {
+            seterr(err, errlen, "bad target '%s': invalid host", target);
+            free(host);
+            return SP_EPARSE;
+        }
+    }
+    s->kind = SP_PROBE_TCP;
+    s->host = host;
+    s->port = (uint16_t)port;
+    return SP_OK;
+}
+
+/* "dns://name[?type=T&expect=V]" or "dns:name". Values are not URL-encoded
+ * in practice (names, MX hosts, TXT words); '%' escapes are decoded by curl
+ * when present. */
+static sp_status parse_dns(sp_probe_spec *s, const char *rest, const char *target, char *err,
+                           size_t errlen)
+{
+    const char *q = strchr(rest, '?');
+    size_t nlen = q ? (size_t)(q - rest) : strlen(rest);
+    while (nlen && rest[nlen - 1] == '/')
+        nlen--;
+    if (nlen == 0) {
+        seterr(err, errlen, "bad target '%s': no DNS name", target);
+        return SP_EPARSE;
+    }
+    s->kind = SP_PROBE_DNS;
+    s->host = strndup(rest, nlen);
+    if (!s->host)
+        return SP_ENOMEM;
+    if (!q)
+        return SP_OK;
+    char *query = strdup(q + 1), *save = NULL;
+    if (!query)
+        return SP_ENOMEM;
+    sp_status st = SP_OK;
+    for (char *kv = strtok_r(query, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            seterr(err, errlen, "bad target '%s': '%s' is not key=value", target, kv);
+            st = SP_EPARSE;
+            break;
+        }
+        *eq = '\0';
+        int outlen = 0;
+        char *val = curl_easy_unescape(NULL, eq + 1, 0, &outlen);
+        if (!val) {
+            st = SP_ENOMEM;
+            break;
+        }
+        if (strcmp(kv, "type") == 0) {
+            if (!sp_dns_type_parse(val, &s->dns_type)) {
+                seterr(err, errlen, "bad target '%s': DNS type '%s' is not A, AAAA, CNAME, MX or TXT",
+                       target, val);
+                st = SP_EPARSE;
+            }
+        } else if (strcmp(kv, "expect") == 0) {
+            free(s->dns_expect);
+            s->dns_expect = strdup(val);
+        } else {
+            seterr(err, errlen, "bad target '%s': unknown DNS option '%s'", target, kv);
+            st = SP_EPARSE;
+        }
+        curl_free(val);
+        if (st != SP_OK)
+            break;
+    }
+    free(query);
+    return st;
+}
+
+sp_status sp_probe_spec_set_target(sp_probe_spec *s, const char *target, char *err,
+                                   size_t errlen)
+{
+    sp_status st;
+    if (!target || !*target) {
+        seterr(err, errlen, "empty target");
+        return SP_EPARSE;
+    }
+    free(s->target);
+    free(s->url);
+    free(s->host);
+    s->url = s->host = NULL;
+    s->target = strdup(target);
+    if (!s->target)
+        return SP_ENOMEM;
+    if (strncasecmp(target, "http://", 7) == 0 || strncasecmp(target, "https://", 8) == 0)
+        st = parse_url(s, target, err, errlen);
+    else if (strncasecmp(target, "tcp://", 6) == 0)
+        st = parse_hostport(s, target + 6, target, err, errlen);
+    else if (strncasecmp(target, "dns://", 6) == 0)
+        st = parse_dns(s, target + 6, target, err, errlen);
+    else if (strncasecmp(target, "dns:", 4) == 0)
+        st = parse_dns(s, target + 4, target, err, errlen);
+    else if (strstr(target, "://")) {
+        seterr(err, errlen, "bad target '%s': scheme is not http, https, tcp or dns", target);
+        st = SP_EPARSE;
+    } else
+        st = parse_hostport(s, target, target, err, errlen);
+    return st;
+}
+
+sp_status sp_probe_spec_finish(sp_probe_spec *s, char *err, size_t errlen)
+{
+    sp_status st = SP_EINVAL;
+    free_compiled(s);
+    if (!s->host || !*s->host) {
+        seterr(err, errlen, "no target set");
+        return SP_EINVAL;
+    }
+    if (s->timeout_ms == 0) {
+        seterr(err, errlen, "timeout must be positive");
+        return SP_EINVAL;
+    }
+    if (s->max_redirects < 0 || s->max_redirects > SP_PROBE_MAX_REDIRECTS_LIMIT) {
+        seterr(err, errlen, "max_redirects must be 0-%d", SP_PROBE_MAX_REDIRECTS_LIMIT);
+        return SP_EINVAL;
+    }
+    for (size_t i = 0; i < s->n_expect_status; i++) {
+        if (s->expect_status[i] < 100 || s->expect_status[i] > 599) {
+            seterr(err, errlen, "expected status %d is not 100-599", s->expect_status[i]);
+            return SP_EINVAL;
+        }
+    }
+    struct sp_probe_compiled *c = calloc(1, sizeof *c);
+    if (!c)
+        return SP_ENOMEM;
+    s->compiled = c;
+    if (s->expect_regex) {
+        int rc = regcomp(&c->body_re, s->expect_regex, REG_EXTENDED | REG_NOSUB);
+        if (rc != 0) {
+            char msg[128];
+            regerror(rc, &c->body_re, msg, sizeof msg);
+            seterr(err, errlen, "bad regex '%s': %s", s->expect_regex, msg);
+            goto fail;
+        }
+        c->has_body_re = true;
+    }
+    if (s->expect_header) {
+        const char *colon = strchr(s->expect_header, ':');
+        if (!colon || colon == s->expect_header) {
+            seterr(err, errlen, "bad header rule '%s': expected 'Name: regex'", s->expect_header);
+            goto fail;
+        }
+        c->header_name = strndup(s->expect_header, (size_t)(colon - s->expect_header));
+        if (!c->header_name) {
+            st = SP_ENOMEM;
+            goto fail;
+        }
+        const char *re = colon + 1;
+        while (*re == ' ' || *re == '\t')
+            re++;
+        int rc = regcomp(&c->header_re, re, REG_EXTENDED | REG_NOSUB | REG_ICASE);
+        if (rc != 0) {
+            char msg[128];
+            regerror(rc, &c->header_re, msg, sizeof msg);
+            seterr(err, errlen, "bad header regex '%s': %s", re, msg);
+            goto fail;
+        }
+        c->has_header_re = true;
+    }
+    if (s->auth_header && !strchr(s->auth_header, ':')) {
+        seterr(err, errlen, "auth header must be 'Name: value'");
+        goto fail;
+    }
+    return SP_OK;
+fail:
+    free_compiled(s);
+    return st;
+}
