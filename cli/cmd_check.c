@@ -118,8 +118,10 @@ static void print_human(const check_target *ct, const sp_probe_result *r, int se
     print_ms("total", r->total_ms);
     printf(" ms\n");
     if (verbose && r->tls.present) {
-        printf("      tls %s %s", r->tls.version[0] ? r->tls.version : "(no handshake)",
-               r->tls.cipher);
+        if (r->tls.version[0])
+            printf("      tls %s %s", r->tls.version, r->tls.cipher);
+        else
+            printf("      tls handshake not completed");
         if (r->tls.has_cert)
             printf(", chain %s, host %s, expires %s (%d days)",
                    r->tls.chain_valid ? "valid" : "NOT valid",

@@ -81,7 +81,9 @@ char *sp_probe_result_json_line(const sp_probe_spec *spec, const sp_probe_result
     json_t *o = sp_probe_result_to_json(spec, r);
     if (!o)
         return NULL;
-    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    /* 10 significant digits: values are rounded to microseconds already, and
+     * the default 17 would print 0.41 as 0.40999999999999998 */
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(o);
     return s;
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install what slaprobe needs on Debian 12, from Debian's own packages.
+# Idempotent: installs only what is missing, and runs apt-get update only
+# then.
+#
+#   scripts/setup.sh           build + runtime dependencies
+#   scripts/setup.sh --test    ... plus the servers the tests start
+#   scripts/setup.sh --bench   ... plus the tools the benchmarks compare with
+set -euo pipefail
+
+build_pkgs=(build-essential cmake pkg-config
+            libcurl4-openssl-dev libc-ares-dev libssl-dev libuv1-dev
+            librrd-dev rrdtool rrdcached libcyaml-dev libjansson-dev
+            libcmocka-dev ca-certificates openssl)
+test_pkgs=(nginx-light dnsmasq-base jq curl procps)
+bench_pkgs=(prometheus-blackbox-exporter wrk time)
+
+want=("${build_pkgs[@]}")
+for arg in "$@"; do
+    case "$arg" in
+    --test) want+=("${test_pkgs[@]}") ;;
+    --bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+    *) echo "setup.sh: unknown option '$arg' (use --test or --bench)" >&2; exit 2 ;;
+    esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all ${#want[@]} packages present"
+    exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+echo "setup: done"

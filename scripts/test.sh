@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Set up, build and run the whole test suite twice: a normal build, then an
+# AddressSanitizer + UndefinedBehaviorSanitizer build, where any report
+# (leak included) fails the run. This is what CI runs (.ci/run).
+#
+#   scripts/test.sh            both builds
+#   scripts/test.sh --quick    the normal build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+scripts/setup.sh --test
+
+jobs=$(nproc 2>/dev/null || echo 2)
+run_suite() {
+    local dir=$1; shift
+    echo "=== build $dir ($*)"
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug "$@" >/dev/null
+    cmake --build "$dir" -j"$jobs" >/dev/null
+    echo "=== test $dir"
+    ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+}
+
+run_suite build
+if [ $quick -eq 0 ]; then
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    run_suite build-asan -DSP_SANITIZE=ON
+fi
