@@ -1,0 +1,675 @@
+/*
+ * Loading the YAML configuration. Two passes over the file:
+ *  1. libcyaml loads it against the schema below (structure, types,
+ *     unknown or repeated keys); its log is captured to build the message;
+ *  2. a libyaml event walk (lines.c) maps key paths to lines, so that the
+ *     checks done here afterwards (durations, ids, URLs, references) can
+ *     name the line too.
+ * Then the raw values are resolved into an sp_cfg with every default
+ * applied.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cyaml/cyaml.h>
+
+#include "lines.h"
+#include "values.h"
+
+/* --- Raw schema (what the file says) ------------------------------------ */
+
+typedef struct raw_window {
+    char *start, *end, *reason;
+} raw_window;
+
+typedef struct raw_auth {
+    char *header, *value;
+} raw_auth;
+
+typedef struct raw_target {
+    char *id, *name, *url, *ca_file;
+    int *expect_status;
+    unsigned expect_status_count;
+    char *expect_body, *expect_regex, *expect_header;
+    char *max_body;
+    int *max_redirects;
+    bool *insecure;
+    raw_auth *auth;
+    char *ip, *dns_type, *dns_expect;
+    int *pattern;
+    double *sla_target;
+    char *service_hours;
+    raw_window *maintenance;
+    unsigned maintenance_count;
+    char *interval, *timeout, *retry_interval, *slow_ms;
+    int *confirm;
+} raw_target;
+
+typedef struct raw_defaults {
+    char *interval, *timeout, *retry_interval, *slow_ms;
+    int *confirm;
+} raw_defaults;
+
+typedef struct raw_storage {
+    char *dir, *rrdcached;
+} raw_storage;
+
+typedef struct raw_status {
+    char *dir, *every, *lang;
+} raw_status;
+
+typedef struct raw_cfg {
+    char *timezone;
+    raw_storage *storage;
+    char **dns_servers;
+    unsigned dns_servers_count;
+    char **control_targets;
+    unsigned control_targets_count;
+    raw_defaults *defaults;
+    raw_target *targets;
+    unsigned targets_count;
+    raw_status *status_page;
+} raw_cfg;
+
+#define OPT (CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL)
+#define STR(key, st, m) CYAML_FIELD_STRING_PTR(key, OPT, st, m, 0, CYAML_UNLIMITED)
+
+static const cyaml_schema_value_t int_value = {CYAML_VALUE_INT(CYAML_FLAG_DEFAULT, int)};
+static const cyaml_schema_value_t str_value = {
+    CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED)};
+
+static const cyaml_schema_field_t window_fields[] = {
+    CYAML_FIELD_STRING_PTR("start", CYAML_FLAG_POINTER, raw_window, start, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("end", CYAML_FLAG_POINTER, raw_window, end, 0, CYAML_UNLIMITED),
+    STR("reason", raw_window, reason),
+    CYAML_FIELD_END};
+static const cyaml_schema_value_t window_value = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_window, window_fields)};
+
+static const cyaml_schema_field_t auth_fields[] = {
+    CYAML_FIELD_STRING_PTR("header", CYAML_FLAG_POINTER, raw_auth, header, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_STRING_PTR("value", CYAML_FLAG_POINTER, raw_auth, value, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_field_t target_fields[] = {
+    CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, raw_target, id, 1, 64),
+    STR("name", raw_target, name),
+    CYAML_FIELD_STRING_PTR("url", CYAML_FLAG_POINTER, raw_target, url, 1, CYAML_UNLIMITED),
+    STR("ca_file", raw_target, ca_file),
+    CYAML_FIELD_SEQUENCE("expect_status", OPT, raw_target, expect_status, &int_value, 1,
+                         SP_PROBE_MAX_STATUS),
+    STR("expect_body", raw_target, expect_body),
+    STR("expect_regex", raw_target, expect_regex),
+    STR("expect_header", raw_target, expect_header),
+    STR("max_body", raw_target, max_body),
+    CYAML_FIELD_INT_PTR("max_redirects", OPT, raw_target, max_redirects),
+    CYAML_FIELD_BOOL_PTR("insecure", OPT, raw_target, insecure),
+    CYAML_FIELD_MAPPING_PTR("auth", OPT, raw_target, auth, auth_fields),
+    STR("ip", raw_target, ip),
+    STR("dns_type", raw_target, dns_type),
+    STR("dns_expect", raw_target, dns_expect),
+    CYAML_FIELD_INT_PTR("pattern", OPT, raw_target, pattern),
+    CYAML_FIELD_FLOAT_PTR("sla_target", OPT, raw_target, sla_target),
+    STR("service_hours", raw_target, service_hours),
+    CYAML_FIELD_SEQUENCE("maintenance", OPT, raw_target, maintenance, &window_value, 0,
+                         CYAML_UNLIMITED),
+    STR("interval", raw_target, interval),
+    STR("timeout", raw_target, timeout),
+    STR("retry_interval", raw_target, retry_interval),
+    STR("slow_ms", raw_target, slow_ms),
+    CYAML_FIELD_INT_PTR("confirm", OPT, raw_target, confirm),
+    CYAML_FIELD_END};
+static const cyaml_schema_value_t target_value = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_target, target_fields)};
+
+static const cyaml_schema_field_t defaults_fields[] = {
+    STR("interval", raw_defaults, interval),
+    STR("timeout", raw_defaults, timeout),
+    STR("retry_interval", raw_defaults, retry_interval),
+    STR("slow_ms", raw_defaults, slow_ms),
+    CYAML_FIELD_INT_PTR("confirm", OPT, raw_defaults, confirm),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_field_t storage_fields[] = {
+    STR("dir", raw_storage, dir), STR("rrdcached", raw_storage, rrdcached), CYAML_FIELD_END};
+
+static const cyaml_schema_field_t status_fields[] = {
+    STR("dir", raw_status, dir), STR("every", raw_status, every), STR("lang", raw_status, lang),
+    CYAML_FIELD_END};
+
+static const cyaml_schema_field_t top_fields[] = {
+    STR("timezone", raw_cfg, timezone),
+    CYAML_FIELD_MAPPING_PTR("storage", OPT, raw_cfg, storage, storage_fields),
+    CYAML_FIELD_SEQUENCE("dns_servers", OPT, raw_cfg, dns_servers, &str_value, 0,
+                         CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("control_targets", OPT, raw_cfg, control_targets, &str_value, 0,
+                         CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING_PTR("defaults", OPT, raw_cfg, defaults, defaults_fields),
+    CYAML_FIELD_SEQUENCE("targets", CYAML_FLAG_POINTER, raw_cfg, targets, &target_value, 1,
+                         CYAML_UNLIMITED),
+    CYAML_FIELD_MAPPING_PTR("status_page", OPT, raw_cfg, status_page, status_fields),
+    CYAML_FIELD_END};
+static const cyaml_schema_value_t top_value = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, raw_cfg, top_fields)};
+
+/* --- Errors ------------------------------------------------------------- */
+
+typedef struct loader {
+    const char *path;
+    sp_cfg_lines *lines;
+    char log[4096]; /* libcyaml's messages */
+    size_t log_len;
+    char *err;
+    size_t errlen;
+} loader;
+
+static void log_to_buffer(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
+{
+    loader *ld = ctx;
+    (void)level;
+    if (ld->log_len < sizeof ld->log - 1) {
+        int n = vsnprintf(ld->log + ld->log_len, sizeof ld->log - ld->log_len, fmt, args);
+        if (n > 0)
+            ld->log_len += (size_t)n;
+        if (ld->log_len >= sizeof ld->log)
+            ld->log_len = sizeof ld->log - 1;
+    }
+}
+
+/* "FILE:LINE: KEY: message" for a check of ours. */
+static sp_status fail(loader *ld, const char *keypath, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int line = sp_cfg_lines_find(ld->lines, keypath);
+    if (line > 0)
+        snprintf(ld->err, ld->errlen, "%s:%d: %s: %s", ld->path, line, keypath, msg);
+    else
+        snprintf(ld->err, ld->errlen, "%s: %s: %s", ld->path, keypath, msg);
+    return SP_EPARSE;
+}
+
+/* Turn libcyaml's log ("Load: <message>" then "Backtrace:" lines, innermost
+ * first) into one line naming file, line and key path. */
+static void describe_cyaml_error(loader *ld, cyaml_err_t e)
+{
+    char msg[256] = "", path[512] = "";
+    int nseg = 0, line = 0;
+    char segs[16][132];
+    char *save = NULL;
+    for (char *l = strtok_r(ld->log, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        char name[128];
+        int ln, col;
+        if (strncmp(l, "Load: ", 6) == 0 && !msg[0] && strcmp(l + 6, "Backtrace:") != 0) {
+            snprintf(msg, sizeof msg, "%s", l + 6);
+        } else if (sscanf(l, " in mapping field '%127[^']' (line: %d, column: %d)", name, &ln,
+                          &col) == 3) {
+            if (!line)
+                line = ln;
+            if (nseg < 16)
+                snprintf(segs[nseg++], sizeof segs[0], ".%s", name);
+        } else if (sscanf(l, " in sequence entry '%127[^']' (line: %d, column: %d)", name, &ln,
+                          &col) == 3) {
+            if (!line)
+                line = ln;
+            if (nseg < 16) /* libcyaml counts from 1; our paths from 0 */
+                snprintf(segs[nseg++], sizeof segs[0], "[%d]", atoi(name) - 1);
+        } else if (sscanf(l, " in mapping (line: %d, column: %d)", &ln, &col) == 2) {
+            if (!line)
+                line = ln;
+        }
+    }
+    size_t used = 0;
+    for (int i = nseg - 1; i >= 0; i--) {
+        const char *s = segs[i];
+        if (used == 0 && s[0] == '.')
+            s++;
+        used += (size_t)snprintf(path + used, sizeof path - used, "%s", s);
+        if (used >= sizeof path)
+            break;
+    }
+    /* An unknown key is reported at its mapping; find the key's own line. */
+    const char *unk = strstr(msg, "Unexpected key: ");
+    if (unk) {
+        char full[700];
+        snprintf(full, sizeof full, "%s%s%s", path, path[0] ? "." : "", unk + 16);
+        int kl = sp_cfg_lines_find(ld->lines, full);
+        snprintf(ld->err, ld->errlen, "%s:%d: %s: unknown key", ld->path, kl ? kl : line, full);
+        return;
+    }
+    if (!msg[0])
+        snprintf(msg, sizeof msg, "%s", cyaml_strerror(e));
+    if (line)
+        snprintf(ld->err, ld->errlen, "%s:%d: %s%s%s", ld->path, line, path, path[0] ? ": " : "",
+                 msg);
+    else
+        snprintf(ld->err, ld->errlen, "%s: %s", ld->path, msg);
+}
+
+/* --- Resolving ---------------------------------------------------------- */
+
+static sp_status duration(loader *ld, const char *key, const char *raw, int64_t def,
+                          int64_t min_ms, int64_t *out)
+{
+    if (!raw) {
+        *out = def;
+        return SP_OK;
+    }
+    if (!sp_cfg_parse_duration_ms(raw, out))
+        return fail(ld, key, "'%s' is not a duration (e.g. 30, 30s, 5m, 1h)", raw);
+    if (*out < min_ms)
+        return fail(ld, key, "'%s' is too short (at least %lld ms)", raw, (long long)min_ms);
+    return SP_OK;
+}
+
+static bool valid_id(const char *id)
+{
+    if (!*id)
+        return false;
+    for (const char *c = id; *c; c++)
+        if (!(islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_' || *c == '-'))
+            return false;
+    return true;
+}
+
+/* Read a secret reference: env:NAME or file:/path. */
+static sp_status read_secret(loader *ld, const char *key, const char *ref, char **out)
+{
+    if (strncmp(ref, "env:", 4) == 0) {
+        const char *v = getenv(ref + 4);
+        if (!v || !*v)
+            return fail(ld, key, "environment variable %s is not set", ref + 4);
+        *out = strdup(v);
+    } else if (strncmp(ref, "file:", 5) == 0) {
+        FILE *fp = fopen(ref + 5, "r");
+        if (!fp)
+            return fail(ld, key, "cannot read %s: %s", ref + 5, strerror(errno));
+        char buf[4096];
+        size_t n = fread(buf, 1, sizeof buf - 1, fp);
+        fclose(fp);
+        buf[n] = '\0';
+        while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+            buf[--n] = '\0';
+        if (!n)
+            return fail(ld, key, "%s is empty", ref + 5);
+        *out = strdup(buf);
+    } else {
+        return fail(ld, key, "secrets are referenced as env:NAME or file:/path, not written inline");
+    }
+    return *out ? SP_OK : SP_ENOMEM;
+}
+
+typedef struct defaults {
+    int64_t interval, timeout, retry;
+    int64_t slow;
+    int confirm;
+} defaults;
+
+static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, const defaults *d,
+                                sp_cfg_target *t)
+{
+    char key[128], err[256];
+    sp_status st;
+#define KEY(k) (snprintf(key, sizeof key, "targets[%zu].%s", i, k), key)
+    if (!valid_id(rt->id))
+        return fail(ld, KEY("id"), "'%s' must be made of a-z, 0-9, '_' and '-'", rt->id);
+    t->id = strdup(rt->id);
+    t->name = strdup(rt->name ? rt->name : rt->id);
+    sp_probe_spec *s = &t->spec;
+    sp_probe_spec_init(s);
+    if (sp_probe_spec_set_target(s, rt->url, err, sizeof err) != SP_OK)
+        return fail(ld, KEY("url"), "%s", err);
+    int64_t ms;
+    if ((st = duration(ld, KEY("interval"), rt->interval, d->interval, 1000, &t->interval_ms)) ||
+        (st = duration(ld, KEY("timeout"), rt->timeout, d->timeout, 1, &ms)) ||
+        (st = duration(ld, KEY("retry_interval"), rt->retry_interval, d->retry, 1000,
+                       &t->retry_ms)))
+        return st;
+    if (ms > t->interval_ms)
+        return fail(ld, KEY("timeout"), "timeout (%lld ms) is longer than the interval (%lld ms)",
+                    (long long)ms, (long long)t->interval_ms);
+    s->timeout_ms = (unsigned)ms;
+    t->slow_ms = (double)d->slow;
+    if (rt->slow_ms) {
+        char *end;
+        long v = strtol(rt->slow_ms, &end, 10);
+        if (*end || v < 0)
+            return fail(ld, KEY("slow_ms"), "'%s' is not a whole number of milliseconds",
+                        rt->slow_ms);
+        t->slow_ms = (double)v;
+    }
+    t->confirm = rt->confirm ? *rt->confirm : d->confirm;
+    if (t->confirm < 1 || t->confirm > 100)
+        return fail(ld, KEY("confirm"), "%d is not 1-100", t->confirm);
+
+    for (unsigned k = 0; k < rt->expect_status_count; k++)
+        s->expect_status[s->n_expect_status++] = rt->expect_status[k];
+    if (rt->ca_file)
+        s->ca_file = strdup(rt->ca_file);
+    if (rt->expect_body)
+        s->expect_body = strdup(rt->expect_body);
+    if (rt->expect_regex)
+        s->expect_regex = strdup(rt->expect_regex);
+    if (rt->expect_header)
+        s->expect_header = strdup(rt->expect_header);
+    if (rt->max_body) {
+        char *end;
+        long long v = strtoll(rt->max_body, &end, 10);
+        if (*end || v < 1)
+            return fail(ld, KEY("max_body"), "'%s' is not a positive byte count", rt->max_body);
+        s->max_body = (size_t)v;
+    }
+    if (rt->max_redirects)
+        s->max_redirects = *rt->max_redirects;
+    if (rt->insecure)
+        s->insecure = *rt->insecure;
+    if (rt->ip) {
+        static const char *const names[] = {"prefer_ipv4", "prefer_ipv6", "ipv4", "ipv6"};
+        size_t k;
+        for (k = 0; k < 4 && strcmp(rt->ip, names[k]) != 0; k++)
+            ;
+        if (k == 4)
+            return fail(ld, KEY("ip"), "'%s' is not prefer_ipv4, prefer_ipv6, ipv4 or ipv6",
+                        rt->ip);
+        s->ip = (sp_ip_pref)k;
+    }
+    if (rt->dns_type || rt->dns_expect) {
+        if (s->kind != SP_PROBE_DNS)
+            return fail(ld, KEY(rt->dns_type ? "dns_type" : "dns_expect"),
+                        "only for dns:// targets");
+        if (rt->dns_type && !sp_dns_type_parse(rt->dns_type, &s->dns_type))
+            return fail(ld, KEY("dns_type"), "'%s' is not A, AAAA, CNAME, MX or TXT",
+                        rt->dns_type);
+        if (rt->dns_expect) {
+            free(s->dns_expect);
+            s->dns_expect = strdup(rt->dns_expect);
+        }
+    }
+    if (rt->auth) {
+        char *secret = NULL;
+        if ((st = read_secret(ld, KEY("auth.value"), rt->auth->value, &secret)) != SP_OK)
+            return st;
+        size_t n = strlen(rt->auth->header) + strlen(secret) + 3;
+        s->auth_header = malloc(n);
+        if (s->auth_header)
+            snprintf(s->auth_header, n, "%s: %s", rt->auth->header, secret);
+        free(secret);
+        t->auth_ref = strdup(rt->auth->value);
+    }
+    if (sp_probe_spec_finish(s, err, sizeof err) != SP_OK)
+        return fail(ld, KEY("url"), "%s", err);
+
+    if (rt->pattern && rt->sla_target)
+        return fail(ld, KEY("sla_target"), "give either pattern or sla_target, not both");
+    if (rt->pattern) {
+        if (*rt->pattern < 1 || *rt->pattern > 6)
+            return fail(ld, KEY("pattern"), "%d is not a pattern of the guideline (1-6)",
+                        *rt->pattern);
+        static const double targets[] = {99.5, 99.0, 95.0, 99.5, 99.0, 95.0};
+        t->pattern = *rt->pattern;
+        t->sla_target = targets[t->pattern - 1];
+    } else if (rt->sla_target) {
+        if (!(*rt->sla_target > 0 && *rt->sla_target <= 100))
+            return fail(ld, KEY("sla_target"), "%g is not a percentage in (0, 100]",
+                        *rt->sla_target);
+        t->sla_target = *rt->sla_target;
+    } else {
+        return fail(ld, KEY("id"), "target '%s' needs a pattern (1-6) or an sla_target", rt->id);
+    }
+    if (rt->service_hours)
+        t->service_hours = strdup(rt->service_hours);
+    if (rt->maintenance_count) {
+        t->maintenance = calloc(rt->maintenance_count, sizeof *t->maintenance);
+        if (!t->maintenance)
+            return SP_ENOMEM;
+    }
+    for (unsigned k = 0; k < rt->maintenance_count; k++) {
+        const raw_window *w = &rt->maintenance[k];
+        sp_cfg_window *o = &t->maintenance[t->n_maintenance++];
+        char mk[160];
+        snprintf(mk, sizeof mk, "targets[%zu].maintenance[%u].start", i, k);
+        if (!sp_cfg_parse_timestamp_ms(w->start, &o->start_ms))
+            return fail(ld, mk, "'%s' is not an ISO-8601 time with offset", w->start);
+        snprintf(mk, sizeof mk, "targets[%zu].maintenance[%u].end", i, k);
+        if (!sp_cfg_parse_timestamp_ms(w->end, &o->end_ms))
+            return fail(ld, mk, "'%s' is not an ISO-8601 time with offset", w->end);
+        if (o->end_ms <= o->start_ms)
+            return fail(ld, mk, "the window ends before it starts");
+        o->reason = strdup(w->reason ? w->reason : "");
+    }
+#undef KEY
+    return SP_OK;
+}
+
+static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
+{
+    sp_status st;
+    defaults d = {SP_CFG_DEFAULT_INTERVAL_MS, SP_CFG_DEFAULT_TIMEOUT_MS, SP_CFG_DEFAULT_RETRY_MS,
+                  SP_CFG_DEFAULT_SLOW_MS, SP_CFG_DEFAULT_CONFIRM};
+    if (r->defaults) {
+        const raw_defaults *rd = r->defaults;
+        if ((st = duration(ld, "defaults.interval", rd->interval, d.interval, 1000, &d.interval)) ||
+            (st = duration(ld, "defaults.timeout", rd->timeout, d.timeout, 1, &d.timeout)) ||
+            (st = duration(ld, "defaults.retry_interval", rd->retry_interval, d.retry, 1000,
+                           &d.retry)))
+            return st;
+        if (rd->slow_ms) {
+            char *end;
+            long v = strtol(rd->slow_ms, &end, 10);
+            if (*end || v < 0)
+                return fail(ld, "defaults.slow_ms", "'%s' is not a whole number of milliseconds",
+                            rd->slow_ms);
+            d.slow = v;
+        }
+        if (rd->confirm)
+            d.confirm = *rd->confirm;
+    }
+    c->timezone = strdup(r->timezone ? r->timezone : SP_CFG_DEFAULT_TIMEZONE);
+    c->storage_dir = strdup(r->storage && r->storage->dir ? r->storage->dir : SP_CFG_DEFAULT_STORAGE);
+    if (r->storage && r->storage->rrdcached) {
+        const char *a = r->storage->rrdcached;
+        if (strncmp(a, "unix:", 5) != 0 && !strchr(a, ':'))
+            return fail(ld, "storage.rrdcached", "'%s' is not unix:/path or host:port", a);
+        c->rrdcached = strdup(a);
+    }
+    if (r->dns_servers_count) {
+        size_t n = 1;
+        for (unsigned i = 0; i < r->dns_servers_count; i++)
+            n += strlen(r->dns_servers[i]) + 1;
+        c->dns_servers = calloc(1, n);
+        for (unsigned i = 0; c->dns_servers && i < r->dns_servers_count; i++) {
+            if (i)
+                strcat(c->dns_servers, ",");
+            strcat(c->dns_servers, r->dns_servers[i]);
+        }
+    }
+    c->targets = calloc(r->targets_count, sizeof *c->targets);
+    if (!c->targets)
+        return SP_ENOMEM;
+    for (size_t i = 0; i < r->targets_count; i++) {
+        c->n_targets++;
+        if ((st = resolve_target(ld, &r->targets[i], i, &d, &c->targets[i])) != SP_OK)
+            return st;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(c->targets[j].id, c->targets[i].id) == 0) {
+                char key[64];
+                snprintf(key, sizeof key, "targets[%zu].id", i);
+                return fail(ld, key, "duplicate id '%s' (also targets[%zu])", c->targets[i].id, j);
+            }
+        }
+    }
+    for (unsigned i = 0; i < r->control_targets_count; i++) {
+        sp_cfg_target *t = (sp_cfg_target *)sp_cfg_find_target(c, r->control_targets[i]);
+        if (!t) {
+            char key[64];
+            snprintf(key, sizeof key, "control_targets[%u]", i);
+            return fail(ld, key, "no target has the id '%s'", r->control_targets[i]);
+        }
+        t->is_control = true;
+    }
+    c->status_every_ms = 5 * 60 * 1000;
+    if (r->status_page) {
+        const raw_status *s = r->status_page;
+        if ((st = duration(ld, "status_page.every", s->every, c->status_every_ms, 1000,
+                           &c->status_every_ms)))
+            return st;
+        if (s->lang && strcmp(s->lang, "en") && strcmp(s->lang, "ja") && strcmp(s->lang, "both"))
+            return fail(ld, "status_page.lang", "'%s' is not en, ja or both", s->lang);
+        c->status_dir = s->dir ? strdup(s->dir) : NULL;
+        c->status_lang = strdup(s->lang ? s->lang : "en");
+    }
+    return SP_OK;
+}
+
+/* --- Public ------------------------------------------------------------- */
+
+sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
+{
+    loader ld = {.path = path, .err = err, .errlen = errlen};
+    raw_cfg *raw = NULL;
+    sp_status st;
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return SP_EIO;
+    }
+    fclose(fp);
+    cyaml_config_t cc = {
+        .log_fn = log_to_buffer,
+        .log_ctx = &ld,
+        .mem_fn = cyaml_mem,
+        .log_level = CYAML_LOG_WARNING,
+    };
+    ld.lines = sp_cfg_lines_create(path);
+    cyaml_err_t e = cyaml_load_file(path, &cc, &top_value, (cyaml_data_t **)&raw, NULL);
+    if (e != CYAML_OK) {
+        describe_cyaml_error(&ld, e);
+        sp_cfg_lines_destroy(ld.lines);
+        return SP_EPARSE;
+    }
+    sp_cfg *c = calloc(1, sizeof *c);
+    if (!c) {
+        st = SP_ENOMEM;
+        goto out;
+    }
+    c->path = strdup(path);
+    st = resolve(&ld, raw, c);
+    if (st == SP_ENOMEM)
+        snprintf(err, errlen, "%s: out of memory", path);
+    if (st != SP_OK) {
+        sp_cfg_destroy(c);
+        c = NULL;
+    }
+    *out = c;
+out:
+    cyaml_free(&cc, &top_value, raw, 0);
+    sp_cfg_lines_destroy(ld.lines);
+    return st;
+}
+
+void sp_cfg_destroy(sp_cfg *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_targets; i++) {
+        sp_cfg_target *t = &c->targets[i];
+        free(t->id);
+        free(t->name);
+        sp_probe_spec_free(&t->spec);
+        free(t->service_hours);
+        for (size_t k = 0; k < t->n_maintenance; k++)
+            free(t->maintenance[k].reason);
+        free(t->maintenance);
+        free(t->auth_ref);
+    }
+    free(c->targets);
+    free(c->path);
+    free(c->timezone);
+    free(c->storage_dir);
+    free(c->rrdcached);
+    free(c->dns_servers);
+    free(c->status_dir);
+    free(c->status_lang);
+    free(c);
+}
+
+const sp_cfg_target *sp_cfg_find_target(const sp_cfg *c, const char *id)
+{
+    for (size_t i = 0; i < c->n_targets; i++)
+        if (c->targets[i].id && strcmp(c->targets[i].id, id) == 0)
+            return &c->targets[i];
+    return NULL;
+}
+
+/* Quote for YAML output: JSON string syntax is valid YAML. */
+static void yq(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(fp, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(fp, "\\u%04x", ch);
+        else
+            fputc(ch, fp);
+    }
+    fputc('"', fp);
+}
+
+void sp_cfg_print(const sp_cfg *c, FILE *fp)
+{
+    fprintf(fp, "# effective configuration of %s (defaults applied, secrets masked)\n", c->path);
+    fprintf(fp, "timezone: ");
+    yq(fp, c->timezone);
+    fprintf(fp, "\nstorage:\n  dir: ");
+    yq(fp, c->storage_dir);
+    if (c->rrdcached) {
+        fprintf(fp, "\n  rrdcached: ");
+        yq(fp, c->rrdcached);
+    }
+    fprintf(fp, "\ndns_servers: ");
+    if (c->dns_servers)
+        yq(fp, c->dns_servers);
+    else
+        fprintf(fp, "system");
+    fprintf(fp, "\ntargets:\n");
+    for (size_t i = 0; i < c->n_targets; i++) {
+        const sp_cfg_target *t = &c->targets[i];
+        const sp_probe_spec *s = &t->spec;
+        fprintf(fp, "  - id: %s\n    name: ", t->id);
+        yq(fp, t->name);
+        fprintf(fp, "\n    url: ");
+        yq(fp, s->target);
+        fprintf(fp, "\n    kind: %s\n", sp_probe_kind_name(s->kind));
+        fprintf(fp, "    interval: %llds\n    timeout: %ums\n    retry_interval: %llds\n",
+                (long long)(t->interval_ms / 1000), s->timeout_ms,
+                (long long)(t->retry_ms / 1000));
+        fprintf(fp, "    confirm: %d\n    slow_ms: %.0f\n", t->confirm, t->slow_ms);
+        if (t->pattern)
+            fprintf(fp, "    pattern: %d   # availability target %.1f %%\n", t->pattern,
+                    t->sla_target);
+        else
+            fprintf(fp, "    sla_target: %g\n", t->sla_target);
+        if (s->auth_header)
+            fprintf(fp, "    auth: {value: \"%s\"}   # ******** (masked)\n", t->auth_ref);
+        if (t->is_control)
+            fprintf(fp, "    control: true\n");
+        if (t->service_hours) {
+            fprintf(fp, "    service_hours: ");
+            yq(fp, t->service_hours);
+            fputc('\n', fp);
+        }
+        for (size_t k = 0; k < t->n_maintenance; k++)
+            fprintf(fp, "    # maintenance %zu: %lld .. %lld (unix ms)\n", k,
+                    (long long)t->maintenance[k].start_ms, (long long)t->maintenance[k].end_ms);
+    }
+}

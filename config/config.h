@@ -1,0 +1,82 @@
+/*
+ * sp_cfg: the YAML configuration (SPEC section 5), loaded, checked and
+ * resolved into effective values: every default applied, every duration in
+ * milliseconds, every target's probe spec built and compiled.
+ *
+ * Key names are a contract: keys may be added, never renamed. Any error
+ * names the file, the line and the key ("slaprobe.yaml:12: targets[1].interval:
+ * ..."), and the caller exits 2 without starting anything.
+ *
+ * Secrets (auth header values) are referenced as env:NAME or file:/path,
+ * read at load time, and never printed: sp_cfg_print() masks them.
+ *
+ * Ownership: sp_cfg_load() returns an object the caller destroys with
+ * sp_cfg_destroy(); every pointer inside belongs to it and is read-only.
+ */
+#ifndef SP_CFG_H
+#define SP_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/sp_status.h"
+#include "probe/sp_probe.h"
+
+typedef struct sp_cfg_window {
+    int64_t start_ms, end_ms; /* Unix ms, start < end */
+    char *reason;
+} sp_cfg_window;
+
+typedef struct sp_cfg_target {
+    char *id;   /* [a-z0-9_-]+, names the files */
+    char *name; /* display name; defaults to id */
+    sp_probe_spec spec;
+    int64_t interval_ms, retry_ms;
+    int confirm;
+    double slow_ms;
+    int pattern;       /* 1-6, or 0 when sla_target was given */
+    double sla_target; /* percent */
+    char *service_hours; /* NULL: 24x7 */
+    sp_cfg_window *maintenance;
+    size_t n_maintenance;
+    bool is_control;
+    char *auth_ref; /* "env:NAME" / "file:/path" as written, for printing */
+} sp_cfg_target;
+
+typedef struct sp_cfg {
+    char *path;
+    char *timezone;
+    char *storage_dir;
+    char *rrdcached;    /* NULL: write RRD files directly */
+    char *dns_servers;  /* comma-separated, NULL: the system's */
+    sp_cfg_target *targets;
+    size_t n_targets;
+    char *status_dir;   /* NULL: no status page */
+    int64_t status_every_ms;
+    char *status_lang;
+} sp_cfg;
+
+/* Defaults of SPEC section 5 (and of the ASP/SaaS guideline's monitoring). */
+#define SP_CFG_DEFAULT_INTERVAL_MS 60000
+#define SP_CFG_DEFAULT_TIMEOUT_MS 10000
+#define SP_CFG_DEFAULT_CONFIRM 2
+#define SP_CFG_DEFAULT_RETRY_MS 10000
+#define SP_CFG_DEFAULT_SLOW_MS 2000
+#define SP_CFG_DEFAULT_TIMEZONE "Asia/Tokyo"
+#define SP_CFG_DEFAULT_STORAGE "/var/lib/slaprobe"
+
+/* Load and check path. On error: SP_EIO (unreadable) or SP_EPARSE, and err
+ * holds "FILE:LINE: KEY: message". */
+sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen);
+
+void sp_cfg_destroy(sp_cfg *cfg);
+
+/* The effective configuration, YAML, secrets masked. */
+void sp_cfg_print(const sp_cfg *cfg, FILE *fp);
+
+/* The target with this id, or NULL. */
+const sp_cfg_target *sp_cfg_find_target(const sp_cfg *cfg, const char *id);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * Durations and timestamps of the configuration file. Written by hand
+ * because strptime() cannot take an offset like "+09:00" portably and
+ * mktime() would apply the machine's zone; timegm-style arithmetic here
+ * keeps the result independent of TZ.
+ */
+#include "values.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool sp_cfg_parse_duration_ms(const char *s, int64_t *out_ms)
+{
+    if (!s || !isdigit((unsigned char)*s))
+        return false;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno)
+        return false;
+    int64_t mul;
+    if (*end == '\0' || strcmp(end, "s") == 0)
+        mul = 1000;
+    else if (strcmp(end, "ms") == 0)
+        mul = 1;
+    else if (strcmp(end, "m") == 0)
+        mul = 60 * 1000;
+    else if (strcmp(end, "h") == 0)
+        mul = 3600 * 1000;
+    else if (strcmp(end, "d") == 0)
+        mul = 86400 * 1000;
+    else
+        return false;
+    if (v > INT64_MAX / mul)
+        return false;
+    *out_ms = (int64_t)v * mul;
+    return true;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static bool digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+bool sp_cfg_parse_timestamp_ms(const char *s, int64_t *out_ms)
+{
+    int y, mo, d, h, mi, se, ms = 0;
+    if (!s || strlen(s) < 20)
+        return false;
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+        !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || !digits(s + 11, 2, &h) ||
+        s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se))
+        return false;
+    const char *p = s + 19;
+    if (*p == '.') {
+        int n = 0, scale = 100;
+        for (p++; isdigit((unsigned char)*p); p++, n++) {
+            ms += (*p - '0') * scale;
+            scale /= 10;
+        }
+        if (n == 0)
+            return false;
+    }
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
+        h > 23 || mi > 59 || se > 60)
+        return false;
+    int off_min;
+    if (strcmp(p, "Z") == 0 || strcmp(p, "z") == 0) {
+        off_min = 0;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        const char *q = p + 1;
+        if (!digits(q, 2, &oh))
+            return false;
+        q += 2;
+        if (*q == ':')
+            q++;
+        if (!digits(q, 2, &om) || q[2] != '\0' || oh > 23 || om > 59)
+            return false;
+        off_min = (oh * 60 + om) * (*p == '-' ? -1 : 1);
+    } else {
+        return false;
+    }
+    int64_t days = days_from_civil(y, mo, d);
+    int64_t secs = days * 86400 + h * 3600 + mi * 60 + (se == 60 ? 59 : se) - off_min * 60;
+    *out_ms = secs * 1000 + ms;
+    return true;
+}
