@@ -1,0 +1,52 @@
+/*
+ * The incident journal: append-only JSON Lines beside each RRD, keeping
+ * what an RRD cannot (reasons, exact transition times, alerts, daemon
+ * start/stop, clock state). Evidence for SLA claims, so it is tamper-
+ * evident: each line carries "prev", the SHA-256 (hex) of the bytes of the
+ * line before it (64 zeros for the first), and "seq", its 1-based number.
+ * Editing, deleting or reordering a line breaks the chain at the next line.
+ * (The last line has no successor to seal it: verify reports the hash of
+ * the last line so it can be kept elsewhere as an anchor.)
+ *
+ * Blocking file I/O: call from the writer thread or before the loop runs.
+ */
+#ifndef SP_STORE_JOURNAL_H
+#define SP_STORE_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/sp_status.h"
+
+typedef struct sp_journal sp_journal;
+
+/* Open (create) path for appending. Reads the existing tail to continue the
+ * chain; a torn last line (crash mid-write) is cut off first, so the chain
+ * continues from the last complete line. */
+sp_status sp_store_journal_open(const char *path, sp_journal **out, char *err, size_t errlen);
+void sp_store_journal_close(sp_journal *j);
+
+/* Append one event. Takes the fields of ev (not its reference), adds seq,
+ * prev, and writes one line; fsync when sync is true (state changes). */
+sp_status sp_store_journal_append(sp_journal *j, json_t *ev, bool sync, char *err,
+                                  size_t errlen);
+
+typedef struct sp_journal_report {
+    long lines;        /* complete lines read */
+    long first_bad;    /* 1-based line where the chain breaks, 0 if intact */
+    bool torn_tail;    /* the file ends in an incomplete line */
+    char problem[256]; /* what is wrong at first_bad */
+    char last_hash[65];
+} sp_journal_report;
+
+/* Check the chain of path. SP_OK with first_bad == 0: intact. */
+sp_status sp_store_journal_verify(const char *path, sp_journal_report *rep, char *err,
+                                  size_t errlen);
+
+/* SHA-256 of len bytes as 64 hex digits + NUL. */
+void sp_store_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif
