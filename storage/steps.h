@@ -1,0 +1,74 @@
+/*
+ * From a target's state timeline to RRD rows. Pure: no clock, no I/O.
+ *
+ * A row written at t describes (t - step, t]. The state between two probes
+ * is the state the first of them established (SPEC: downtime runs from the
+ * first failed probe to the first successful one), and a confirmed DOWN is
+ * dated back to the first failure of its streak. So a step may only be
+ * written once nothing can rewrite it any more: when a probe has happened
+ * at or after its end, and no unconfirmed failure began before its end.
+ *
+ * Each row's `up` is the fraction of the step's known time that was UP;
+ * time in UNKNOWN (control outage, probe_error) is left out, and a step
+ * that is mostly unknown is written as unknown (NaN). `degraded` is the
+ * fraction of the step that was UP but slow. Timings are the mean of the
+ * step's successful probes.
+ */
+#ifndef SP_STORE_STEPS_H
+#define SP_STORE_STEPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scheduler/fsm.h"
+
+#define SP_STEPS_MAX_SEG 64
+
+typedef struct sp_store_row {
+    int64_t t; /* Unix seconds, end of the step */
+    double up, degraded, total_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, cert_days; /* NaN: unknown */
+} sp_store_row;
+
+typedef struct sp_steps_seg {
+    int64_t from_ms;
+    sp_state state;
+    bool degraded;
+} sp_steps_seg;
+
+/* Plain value embedded in the target's runtime state. */
+typedef struct sp_steps {
+    int64_t step_ms;
+    bool started;        /* a probe has been recorded */
+    int64_t written_ms;  /* end of the last row produced */
+    sp_steps_seg seg[SP_STEPS_MAX_SEG];
+    size_t nseg;
+    int64_t last_probe_ms;
+    /* timings of successful probes not yet written, by time */
+    struct {
+        int64_t t_ms;
+        double ms[5];
+    } sample[SP_STEPS_MAX_SEG];
+    size_t nsample;
+    double cert_days; /* last known, NaN when none */
+} sp_steps;
+
+void sp_store_steps_init(sp_steps *s, int64_t step_ms);
+
+/*
+ * Record one probe at t_ms: the state machine's step for it and its
+ * timings (dns, connect, tls, ttfb, total; negative = absent). cert_days:
+ * days left of the certificate, NaN when the probe saw none.
+ */
+void sp_store_steps_probe(sp_steps *s, int64_t t_ms, const sp_fsm_step *st, const double ms[5],
+                          double cert_days);
+
+/*
+ * Produce the rows that are settled. horizon_ms: nothing before it can
+ * change any more (the caller passes the first failure of a pending streak,
+ * or the time of the last probe). Writes at most max rows into out and
+ * returns how many.
+ */
+size_t sp_store_steps_take(sp_steps *s, int64_t horizon_ms, sp_store_row *out, size_t max);
+
+#endif
