@@ -9,6 +9,9 @@
 enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2 };
 
 int sp_cmd_check(int argc, char **argv);
+int sp_cmd_run(int argc, char **argv);
+int sp_cmd_config_check(int argc, char **argv);
+int sp_cmd_journal(int argc, char **argv);
 
 /* Raise the soft open-files limit to the hard one: a probe holds a socket
  * or two, and thousands may be in flight. */

@@ -14,6 +14,9 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  check [OPTIONS] TARGET...   probe now and print timings (see 'slaprobe check --help')\n"
+    "  run -c FILE                 the daemon: probe every target, keep RRD files and journals\n"
+    "  config-check -c FILE        check a configuration, print its effective values\n"
+    "  journal verify -c FILE      check the hash chains of the incident journals\n"
     "\n"
     "  -h, --help                  this text\n"
     "  -V, --version               print the version\n";
@@ -44,6 +47,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "check") == 0)
         return sp_cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0)
+        return sp_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "config-check") == 0)
+        return sp_cmd_config_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "journal") == 0)
+        return sp_cmd_journal(argc - 1, argv + 1);
     fprintf(stderr, "slaprobe: unknown command '%s' (try 'slaprobe --help')\n", cmd);
     return SP_EXIT_USAGE;
 }

@@ -55,8 +55,13 @@ typedef struct raw_defaults {
     int *confirm;
 } raw_defaults;
 
+typedef struct raw_retention {
+    int *full_days, *five_min_days, *hourly_days;
+} raw_retention;
+
 typedef struct raw_storage {
     char *dir, *rrdcached;
+    raw_retention *retention;
 } raw_storage;
 
 typedef struct raw_status {
@@ -135,8 +140,16 @@ static const cyaml_schema_field_t defaults_fields[] = {
     CYAML_FIELD_INT_PTR("confirm", OPT, raw_defaults, confirm),
     CYAML_FIELD_END};
 
+static const cyaml_schema_field_t retention_fields[] = {
+    CYAML_FIELD_INT_PTR("full_days", OPT, raw_retention, full_days),
+    CYAML_FIELD_INT_PTR("five_min_days", OPT, raw_retention, five_min_days),
+    CYAML_FIELD_INT_PTR("hourly_days", OPT, raw_retention, hourly_days),
+    CYAML_FIELD_END};
+
 static const cyaml_schema_field_t storage_fields[] = {
-    STR("dir", raw_storage, dir), STR("rrdcached", raw_storage, rrdcached), CYAML_FIELD_END};
+    STR("dir", raw_storage, dir), STR("rrdcached", raw_storage, rrdcached),
+    CYAML_FIELD_MAPPING_PTR("retention", OPT, raw_storage, retention, retention_fields),
+    CYAML_FIELD_END};
 
 static const cyaml_schema_field_t status_fields[] = {
     STR("dir", raw_status, dir), STR("every", raw_status, every), STR("lang", raw_status, lang),
@@ -474,6 +487,25 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
     }
     c->timezone = strdup(r->timezone ? r->timezone : SP_CFG_DEFAULT_TIMEZONE);
     c->storage_dir = strdup(r->storage && r->storage->dir ? r->storage->dir : SP_CFG_DEFAULT_STORAGE);
+    c->retention = SP_STORE_RETENTION_DEFAULT;
+    if (r->storage && r->storage->retention) {
+        const raw_retention *rr = r->storage->retention;
+        const struct {
+            int *v;
+            long *out;
+            const char *key;
+        } days[] = {{rr->full_days, &c->retention.full_days, "storage.retention.full_days"},
+                    {rr->five_min_days, &c->retention.five_min_days,
+                     "storage.retention.five_min_days"},
+                    {rr->hourly_days, &c->retention.hourly_days, "storage.retention.hourly_days"}};
+        for (int i = 0; i < 3; i++) {
+            if (!days[i].v)
+                continue;
+            if (*days[i].v < 1 || *days[i].v > 36600)
+                return fail(ld, days[i].key, "%d is not 1-36600 days", *days[i].v);
+            *days[i].out = *days[i].v;
+        }
+    }
     if (r->storage && r->storage->rrdcached) {
         const char *a = r->storage->rrdcached;
         if (strncmp(a, "unix:", 5) != 0 && !strchr(a, ':'))
@@ -636,6 +668,8 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
         fprintf(fp, "\n  rrdcached: ");
         yq(fp, c->rrdcached);
     }
+    fprintf(fp, "\n  retention: {full_days: %ld, five_min_days: %ld, hourly_days: %ld}",
+            c->retention.full_days, c->retention.five_min_days, c->retention.hourly_days);
     fprintf(fp, "\ndns_servers: ");
     if (c->dns_servers)
         yq(fp, c->dns_servers);

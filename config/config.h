@@ -23,6 +23,7 @@
 
 #include "common/sp_status.h"
 #include "probe/sp_probe.h"
+#include "storage/layout.h"
 
 typedef struct sp_cfg_window {
     int64_t start_ms, end_ms; /* Unix ms, start < end */
@@ -50,6 +51,7 @@ typedef struct sp_cfg {
     char *timezone;
     char *storage_dir;
     char *rrdcached;    /* NULL: write RRD files directly */
+    sp_store_retention retention;
     char *dns_servers;  /* comma-separated, NULL: the system's */
     sp_cfg_target *targets;
     size_t n_targets;

@@ -15,7 +15,7 @@ static long ceil_div(long a, long b)
     return (a + b - 1) / b;
 }
 
-void sp_store_layout_for(long step_s, sp_store_layout *out)
+void sp_store_layout_for(long step_s, const sp_store_retention *ret, sp_store_layout *out)
 {
     if (step_s < 1)
         step_s = 1;
@@ -25,9 +25,12 @@ void sp_store_layout_for(long step_s, sp_store_layout *out)
      * least one when the step is longer. */
     long p5 = 300 / step_s > 0 ? 300 / step_s : 1;
     long p60 = 3600 / step_s > 0 ? 3600 / step_s : 1;
-    long full = ceil_div(70L * 86400, step_s);
-    long r5 = ceil_div(400L * 86400, p5 * step_s);
-    long r60 = ceil_div(5L * 366 * 86400, p60 * step_s); /* leap years included */
+    sp_store_retention def = SP_STORE_RETENTION_DEFAULT;
+    if (!ret)
+        ret = &def;
+    long full = ceil_div(ret->full_days * 86400, step_s);
+    long r5 = ceil_div(ret->five_min_days * 86400, p5 * step_s);
+    long r60 = ceil_div(ret->hourly_days * 86400, p60 * step_s);
     out->rra[0] = (sp_store_rra){"AVERAGE", 1, full};
     out->rra[1] = (sp_store_rra){"AVERAGE", p5, r5};
     out->rra[2] = (sp_store_rra){"MAX", p5, r5};

@@ -24,14 +24,25 @@ typedef struct sp_store_rra {
     long rows;
 } sp_store_rra;
 
+/* How long each archive keeps data. SPEC's values are the defaults; tests
+ * and benchmarks shorten them, because at a 1-second step 70 days at full
+ * resolution is 6 million rows (390 MB a file). */
+typedef struct sp_store_retention {
+    long full_days;     /* 1 step, AVERAGE (SPEC: 70) */
+    long five_min_days; /* 5 min, AVERAGE and MAX (SPEC: 400) */
+    long hourly_days;   /* 1 h, AVERAGE and MAX (SPEC: 5 years = 1830) */
+} sp_store_retention;
+
+#define SP_STORE_RETENTION_DEFAULT ((sp_store_retention){70, 400, 1830})
+
 typedef struct sp_store_layout {
     long step_s;
     long heartbeat_s;
     sp_store_rra rra[SP_STORE_N_RRA];
 } sp_store_layout;
 
-/* The layout for a step (seconds, >= 1). */
-void sp_store_layout_for(long step_s, sp_store_layout *out);
+/* The layout for a step (seconds, >= 1) and retention. */
+void sp_store_layout_for(long step_s, const sp_store_retention *ret, sp_store_layout *out);
 
 /* rrdcreate argument strings ("DS:up:GAUGE:120:0:1", "RRA:AVERAGE:0.5:1:100800",
  * ...) into argv (SP_STORE_N_DS + SP_STORE_N_RRA entries, each buf-backed).

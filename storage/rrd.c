@@ -31,10 +31,11 @@ static const rrd_info_t *info_get(const rrd_info_t *i, const char *key)
     return NULL;
 }
 
-static sp_status check_layout(const char *path, long step_s, char *err, size_t errlen)
+static sp_status check_layout(const char *path, long step_s, const sp_store_retention *ret,
+                              char *err, size_t errlen)
 {
     sp_store_layout l;
-    sp_store_layout_for(step_s, &l);
+    sp_store_layout_for(step_s, ret, &l);
     rrd_info_t *info = rrd_info_r(path);
     if (!info)
         return rrd_fail(err, errlen, "cannot read", path);
@@ -80,12 +81,12 @@ out:
     return st;
 }
 
-sp_status sp_store_rrd_ensure(const char *path, long step_s, time_t start, char *err,
-                              size_t errlen)
+sp_status sp_store_rrd_ensure(const char *path, long step_s, const sp_store_retention *ret,
+                              time_t start, char *err, size_t errlen)
 {
     struct stat sb;
     if (stat(path, &sb) == 0)
-        return check_layout(path, step_s, err, errlen);
+        return check_layout(path, step_s, ret, err, errlen);
     if (errno != ENOENT) {
         snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
         return SP_EIO;
@@ -93,7 +94,7 @@ sp_status sp_store_rrd_ensure(const char *path, long step_s, time_t start, char 
     sp_store_layout l;
     char bufs[SP_STORE_N_DS + SP_STORE_N_RRA][64];
     const char *argv[SP_STORE_N_DS + SP_STORE_N_RRA];
-    sp_store_layout_for(step_s, &l);
+    sp_store_layout_for(step_s, ret, &l);
     int argc = sp_store_layout_args(&l, bufs, argv);
     rrd_clear_error();
     /* no_overwrite: two processes racing to create must not clobber */

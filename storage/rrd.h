@@ -14,11 +14,12 @@
 #include <time.h>
 
 #include "common/sp_status.h"
+#include "storage/layout.h"
 
 /* Create path with the layout for step_s unless it exists; when it exists,
  * check its layout and fail (SP_EEXIST, never overwriting) on a mismatch. */
-sp_status sp_store_rrd_ensure(const char *path, long step_s, time_t start, char *err,
-                              size_t errlen);
+sp_status sp_store_rrd_ensure(const char *path, long step_s, const sp_store_retention *ret,
+                              time_t start, char *err, size_t errlen);
 
 /* Apply rows ("T:v1:v2:...", ascending T) in one call. */
 sp_status sp_store_rrd_update(const char *daemon, const char *path, int n, const char **rows,

@@ -51,7 +51,7 @@ static void test_layout_numbers(void **state)
 {
     (void)state;
     sp_store_layout l;
-    sp_store_layout_for(60, &l);
+    sp_store_layout_for(60, NULL, &l);
     assert_int_equal(l.heartbeat_s, 120);
     assert_int_equal(l.rra[0].pdp_per_row, 1);
     assert_int_equal(l.rra[0].rows, 100800); /* 70 d of minutes */
@@ -59,16 +59,21 @@ static void test_layout_numbers(void **state)
     assert_int_equal(l.rra[1].rows, 115200); /* 400 d of 5 min */
     assert_string_equal(l.rra[2].cf, "MAX");
     assert_int_equal(l.rra[3].pdp_per_row, 60);
-    assert_int_equal(l.rra[3].rows, 43920); /* 5 x 366 d of hours */
-    sp_store_layout_for(1, &l);
+    assert_int_equal(l.rra[3].rows, 43920); /* 1830 d of hours */
+    sp_store_retention shortret = {1, 2, 3};
+    sp_store_layout_for(1, &shortret, &l);
+    assert_int_equal(l.rra[0].rows, 86400);
+    assert_int_equal(l.rra[1].rows, 576);
+    assert_int_equal(l.rra[3].rows, 72);
+    sp_store_layout_for(1, NULL, &l);
     assert_int_equal(l.rra[0].rows, 6048000);
     assert_int_equal(l.rra[1].pdp_per_row, 300);
-    sp_store_layout_for(600, &l); /* a step longer than 5 min: one step a row */
+    sp_store_layout_for(600, NULL, &l); /* a step longer than 5 min: one step a row */
     assert_int_equal(l.rra[1].pdp_per_row, 1);
     assert_int_equal(l.rra[3].pdp_per_row, 6);
     char bufs[SP_STORE_N_DS + SP_STORE_N_RRA][64];
     const char *argv[SP_STORE_N_DS + SP_STORE_N_RRA];
-    sp_store_layout_for(60, &l);
+    sp_store_layout_for(60, NULL, &l);
     assert_int_equal(sp_store_layout_args(&l, bufs, argv), 13);
     assert_string_equal(argv[0], "DS:up:GAUGE:120:0:1");
     assert_string_equal(argv[7], "DS:cert_days:GAUGE:120:U:U");
@@ -81,7 +86,7 @@ static void test_create_check_update_fetch(void **state)
     char path[128], err[512];
     snprintf(path, sizeof path, "%s/erp.rrd", dir);
     time_t t0 = 1794000000 - 1794000000 % 60;
-    assert_int_equal(sp_store_rrd_ensure(path, 60, t0, err, sizeof err), SP_OK);
+    assert_int_equal(sp_store_rrd_ensure(path, 60, NULL, t0, err, sizeof err), SP_OK);
 
     rrd_info_t *info = rrd_info_r(path);
     assert_non_null(info);
@@ -93,12 +98,12 @@ static void test_create_check_update_fetch(void **state)
     rrd_info_free(info);
 
     /* opening again with the same layout is fine */
-    assert_int_equal(sp_store_rrd_ensure(path, 60, t0, err, sizeof err), SP_OK);
+    assert_int_equal(sp_store_rrd_ensure(path, 60, NULL, t0, err, sizeof err), SP_OK);
 
     /* another step: refused, and the file is not touched */
     struct stat before, after;
     assert_int_equal(stat(path, &before), 0);
-    assert_int_equal(sp_store_rrd_ensure(path, 30, t0, err, sizeof err), SP_EEXIST);
+    assert_int_equal(sp_store_rrd_ensure(path, 30, NULL, t0, err, sizeof err), SP_EEXIST);
     assert_non_null(strstr(err, "step 60 s"));
     assert_int_equal(stat(path, &after), 0);
     assert_int_equal(before.st_size, after.st_size);
@@ -144,13 +149,13 @@ static void test_foreign_file_refused(void **state)
     snprintf(path, sizeof path, "%s/foreign.rrd", dir);
     const char *argv[] = {"DS:x:GAUGE:120:U:U", "RRA:AVERAGE:0.5:1:10"};
     assert_int_equal(rrd_create_r2(path, 60, 1794000000, 0, NULL, NULL, 2, argv), 0);
-    assert_int_equal(sp_store_rrd_ensure(path, 60, 1794000000, err, sizeof err), SP_EEXIST);
+    assert_int_equal(sp_store_rrd_ensure(path, 60, NULL, 1794000000, err, sizeof err), SP_EEXIST);
     assert_non_null(strstr(err, "data source 'up'"));
     snprintf(path, sizeof path, "%s/not-an-rrd.rrd", dir);
     FILE *fp = fopen(path, "w");
     fputs("hello\n", fp);
     fclose(fp);
-    assert_int_not_equal(sp_store_rrd_ensure(path, 60, 1794000000, err, sizeof err), SP_OK);
+    assert_int_not_equal(sp_store_rrd_ensure(path, 60, NULL, 1794000000, err, sizeof err), SP_OK);
 }
 
 int main(void)

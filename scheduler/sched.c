@@ -1,0 +1,464 @@
+/*
+ * The scheduler; see sp_sched.h for what it promises.
+ *
+ * Each target has one uv_timer_t armed for its next due time: the next
+ * point of its grid, or an earlier retry. Due times are absolute wall-clock
+ * milliseconds and the next grid point is always the previous one plus the
+ * interval, never "now plus the interval", so the schedule cannot drift.
+ * A target whose previous probe is still running when its time comes is
+ * counted as skipped rather than probed twice at once.
+ */
+#include "sp_sched.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "probe/result_json.h"
+#include "scheduler/fsm.h"
+#include "storage/steps.h"
+
+/* A configuration and the number of things still using it. */
+typedef struct holder {
+    sp_cfg *cfg;
+    int refs; /* 1 while current + probes in flight with its specs */
+} holder;
+
+typedef struct rt {
+    sp_sched *s;
+    char *id;
+    const sp_cfg_target *t; /* in cur->cfg */
+    holder *cur;
+    uv_timer_t timer;
+    int64_t phase_ms, next_grid_ms, due_ms;
+    bool due_is_retry;
+    sp_fsm fsm;
+    sp_steps steps;
+    bool inflight, queued, removed, seen;
+    holder *probe_holder; /* the cfg of the probe in flight */
+    sp_probe *probe;
+    int64_t queued_due_ms;
+    bool queued_retry;
+    bool has_result, last_ok; /* for control targets */
+    int refs;                 /* timer open + probe in flight */
+    struct rt *next, *qnext;
+} rt;
+
+struct sp_sched {
+    uv_loop_t *loop;
+    sp_probe_engine *eng;
+    sp_store *store;
+    size_t max_inflight, inflight;
+    holder *cur;
+    rt *targets;
+    rt *qhead, **qtail;
+    bool stopping;
+    uv_timer_t stop_timer;
+    void (*stop_done)(void *);
+    void *stop_arg;
+    sp_sched_stats stats;
+};
+
+static int64_t now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void iso(int64_t ms, char *buf, size_t n)
+{
+    sp_probe_format_time(ms, buf, n);
+}
+
+int64_t sp_sched_phase_ms(const char *id, int64_t interval_ms)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *c = (const unsigned char *)id; *c; c++) {
+        h ^= *c;
+        h *= 1099511628211ULL;
+    }
+    return interval_ms > 0 ? (int64_t)(h % (uint64_t)interval_ms) : 0;
+}
+
+static void holder_unref(holder *h)
+{
+    if (h && --h->refs == 0) {
+        sp_cfg_destroy(h->cfg);
+        free(h);
+    }
+}
+
+static void rt_unref(rt *r)
+{
+    if (--r->refs == 0) {
+        free(r->id);
+        free(r);
+    }
+}
+
+static void rt_timer_closed(uv_handle_t *h)
+{
+    rt_unref(h->data);
+}
+
+/* --- Journal ------------------------------------------------------------ */
+
+static json_t *event(const char *type, int64_t t)
+{
+    char when[40];
+    iso(t, when, sizeof when);
+    return json_pack("{s:s, s:s, s:I}", "type", type, "time", when, "t_ms", (json_int_t)t);
+}
+
+void sp_sched_journal_all(sp_sched *s, json_t *ev, bool sync)
+{
+    if (!json_object_get(ev, "time")) { /* every line says when */
+        json_t *stamp = event("x", now_ms());
+        json_object_set(ev, "time", json_object_get(stamp, "time"));
+        json_object_set(ev, "t_ms", json_object_get(stamp, "t_ms"));
+        json_decref(stamp);
+    }
+    for (rt *r = s->targets; r; r = r->next)
+        if (!r->removed)
+            sp_store_put_event(s->store, r->id, json_deep_copy(ev), sync);
+    json_decref(ev);
+}
+
+static void journal_change(rt *r, const sp_fsm_step *st, const sp_probe_result *res)
+{
+    char since[40];
+    json_t *ev = event("state", res->started_ms);
+    iso(st->at_ms, since, sizeof since);
+    json_object_set_new(ev, "from", json_string(sp_state_name(st->from)));
+    json_object_set_new(ev, "to", json_string(sp_state_name(st->state)));
+    json_object_set_new(ev, "since", json_string(since));
+    json_object_set_new(ev, "since_ms", json_integer(st->at_ms));
+    json_object_set_new(ev, "reason", json_string(sp_reason_name(st->reason)));
+    json_object_set_new(ev, "detail", json_string(res->detail));
+    if (res->address[0])
+        json_object_set_new(ev, "address", json_string(res->address));
+    if (res->http_status)
+        json_object_set_new(ev, "http_status", json_integer(res->http_status));
+    if (st->from == SP_STATE_DOWN && st->state == SP_STATE_UP)
+        json_object_set_new(ev, "downtime_s", json_real((double)st->downtime_ms / 1000.0));
+    fprintf(stderr, "%s slaprobe: %s %s -> %s since %s (%s: %s)\n", since, r->id,
+            sp_state_name(st->from), sp_state_name(st->state), since, sp_reason_name(st->reason),
+            res->detail);
+    sp_store_put_event(r->s->store, r->id, ev, true);
+}
+
+/* --- Running probes ------------------------------------------------------- */
+
+static void arm(rt *r);
+static void pump(sp_sched *s);
+
+static bool controls_all_down(const sp_sched *s)
+{
+    bool any = false;
+    for (const rt *r = s->targets; r; r = r->next) {
+        if (r->removed || !r->t->is_control)
+            continue;
+        any = true;
+        if (!r->has_result || r->last_ok)
+            return false;
+    }
+    return any;
+}
+
+static void on_result(const sp_probe_result *res, void *arg)
+{
+    rt *r = arg;
+    sp_sched *s = r->s;
+    holder *h = r->probe_holder;
+    r->inflight = false;
+    r->probe = NULL;
+    r->probe_holder = NULL;
+    s->inflight--;
+    s->stats.probes++;
+    if (!r->removed && !(s->stopping && res->reason == SP_REASON_PROBE_ERROR &&
+                         strcmp(res->detail, "canceled") == 0)) {
+        bool controls_down = !r->t->is_control && controls_all_down(s);
+        if (r->t->is_control) {
+            r->has_result = true;
+            r->last_ok = res->ok;
+        }
+        sp_fsm_step st = sp_sched_fsm_feed(&r->fsm, res->started_ms, res->ok, res->reason,
+                                           res->total_ms, controls_down);
+        const double ms[5] = {res->dns_ms, res->connect_ms, res->tls_ms, res->ttfb_ms,
+                              res->total_ms};
+        double cert = res->tls.has_cert ? (double)res->tls.days_left : NAN;
+        sp_store_steps_probe(&r->steps, res->started_ms, &st, ms, cert);
+        bool retry = sp_sched_fsm_wants_retry(&r->fsm);
+        int64_t horizon = retry ? r->fsm.first_fail_ms : res->started_ms;
+        sp_store_row rows[32];
+        size_t n;
+        while ((n = sp_store_steps_take(&r->steps, horizon, rows, 32)) > 0)
+            sp_store_put_rows(s->store, r->id, rows, n);
+        if (st.changed)
+            journal_change(r, &st, res);
+        if (retry && !s->stopping) {
+            int64_t at = now_ms() + r->t->retry_ms;
+            if (at < r->next_grid_ms) {
+                r->due_ms = at;
+                r->due_is_retry = true;
+                arm(r);
+            }
+        }
+    }
+    holder_unref(h);
+    rt_unref(r);
+    if (s->stopping && s->inflight == 0 && s->stop_done) {
+        void (*done)(void *) = s->stop_done;
+        s->stop_done = NULL;
+        uv_timer_stop(&s->stop_timer);
+        done(s->stop_arg);
+        return;
+    }
+    pump(s);
+}
+
+static void start_probe(rt *r, int64_t due_ms, bool is_retry)
+{
+    sp_sched *s = r->s;
+    int64_t late = now_ms() - due_ms;
+    s->stats.late_ms[s->stats.late_n++ % 8192] = late > 0 ? (double)late : 0.0;
+    if (is_retry)
+        s->stats.retries++;
+    if (sp_probe_start(s->eng, &r->t->spec, on_result, r, &r->probe) != SP_OK) {
+        fprintf(stderr, "slaprobe: %s: cannot start a probe (out of memory)\n", r->id);
+        return;
+    }
+    r->inflight = true;
+    r->refs++;
+    r->probe_holder = r->cur;
+    r->cur->refs++;
+    s->inflight++;
+}
+
+/* Start waiting probes while there is room. */
+static void pump(sp_sched *s)
+{
+    while (!s->stopping && s->qhead && s->inflight < s->max_inflight) {
+        rt *r = s->qhead;
+        s->qhead = r->qnext;
+        if (!s->qhead)
+            s->qtail = &s->qhead;
+        r->queued = false;
+        if (!r->removed && !r->inflight)
+            start_probe(r, r->queued_due_ms, r->queued_retry);
+    }
+}
+
+static void request(rt *r, int64_t due_ms, bool is_retry)
+{
+    sp_sched *s = r->s;
+    if (r->inflight || r->queued) {
+        s->stats.skipped++;
+        return;
+    }
+    if (s->inflight < s->max_inflight) {
+        start_probe(r, due_ms, is_retry);
+        return;
+    }
+    r->queued = true;
+    r->queued_due_ms = due_ms;
+    r->queued_retry = is_retry;
+    r->qnext = NULL;
+    *s->qtail = r;
+    s->qtail = &r->qnext;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    rt *r = t->data;
+    int64_t now = now_ms();
+    if (now < r->due_ms) { /* the timer fired a little early: wait the rest */
+        arm(r);
+        return;
+    }
+    int64_t due = r->due_ms;
+    bool is_retry = r->due_is_retry;
+    if (!is_retry)
+        r->next_grid_ms += r->t->interval_ms;
+    while (r->next_grid_ms <= now) { /* more than an interval late: skip, never bunch */
+        r->next_grid_ms += r->t->interval_ms;
+        r->s->stats.skipped++;
+    }
+    r->due_ms = r->next_grid_ms;
+    r->due_is_retry = false;
+    arm(r);
+    request(r, due, is_retry);
+}
+
+static void arm(rt *r)
+{
+    int64_t delay = r->due_ms - now_ms();
+    uv_timer_start(&r->timer, on_timer, delay > 0 ? (uint64_t)delay : 0, 0);
+}
+
+/* --- Configuration -------------------------------------------------------- */
+
+sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store,
+                          size_t max_inflight, sp_sched **out)
+{
+    sp_sched *s = calloc(1, sizeof *s);
+    if (!s)
+        return SP_ENOMEM;
+    s->loop = loop;
+    s->eng = eng;
+    s->store = store;
+    s->max_inflight = max_inflight ? max_inflight : 1;
+    s->qtail = &s->qhead;
+    uv_timer_init(loop, &s->stop_timer);
+    s->stop_timer.data = s;
+    *out = s;
+    return SP_OK;
+}
+
+static void remove_target(rt *r)
+{
+    r->removed = true;
+    uv_timer_stop(&r->timer);
+    uv_close((uv_handle_t *)&r->timer, rt_timer_closed);
+}
+
+sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
+{
+    holder *h = calloc(1, sizeof *h);
+    if (!h)
+        return SP_ENOMEM;
+    h->cfg = cfg;
+    h->refs = 1;
+    for (rt *r = s->targets; r; r = r->next)
+        r->seen = false;
+    int64_t now = now_ms();
+    for (size_t i = 0; i < cfg->n_targets; i++) {
+        const sp_cfg_target *t = &cfg->targets[i];
+        rt *r;
+        for (r = s->targets; r && (r->removed || strcmp(r->id, t->id) != 0); r = r->next)
+            ;
+        if (r) { /* kept: state and schedule stay, the new spec applies from now */
+            r->seen = true;
+            bool regrid = r->t->interval_ms != t->interval_ms;
+            r->t = t;
+            r->cur = h;
+            r->fsm.cfg.confirm = t->confirm;
+            r->fsm.cfg.slow_ms = t->slow_ms;
+            if (regrid) {
+                r->phase_ms = sp_sched_phase_ms(t->id, t->interval_ms);
+                r->next_grid_ms = r->phase_ms + ((now - r->phase_ms) / t->interval_ms + 1) *
+                                                    t->interval_ms;
+                r->due_ms = r->next_grid_ms;
+                arm(r);
+            }
+            continue;
+        }
+        r = calloc(1, sizeof *r);
+        if (!r || !(r->id = strdup(t->id))) {
+            free(r);
+            return SP_ENOMEM;
+        }
+        r->s = s;
+        r->t = t;
+        r->cur = h;
+        r->seen = true;
+        r->refs = 1;
+        sp_fsm_config fc = {.confirm = t->confirm, .slow_ms = t->slow_ms};
+        sp_sched_fsm_init(&r->fsm, &fc);
+        sp_store_steps_init(&r->steps, t->interval_ms);
+        r->phase_ms = sp_sched_phase_ms(t->id, t->interval_ms);
+        r->next_grid_ms =
+            r->phase_ms + ((now - r->phase_ms) / t->interval_ms + 1) * t->interval_ms;
+        r->due_ms = r->next_grid_ms;
+        uv_timer_init(s->loop, &r->timer);
+        r->timer.data = r;
+        r->next = s->targets;
+        s->targets = r;
+        arm(r);
+    }
+    /* drop removed targets from the list; their memory goes when the timer
+     * has closed and no probe of theirs is in flight */
+    for (rt **pp = &s->targets; *pp;) {
+        rt *r = *pp;
+        if (!r->seen && !r->removed) {
+            json_t *ev = event("removed", now);
+            sp_store_put_event(s->store, r->id, ev, true);
+            remove_target(r);
+        }
+        if (r->removed) {
+            *pp = r->next;
+            continue;
+        }
+        pp = &r->next;
+    }
+    holder *old = s->cur;
+    s->cur = h;
+    holder_unref(old);
+    return SP_OK;
+}
+
+/* --- Stopping --------------------------------------------------------------- */
+
+static void stop_timeout(uv_timer_t *t)
+{
+    sp_sched *s = t->data;
+    for (rt *r = s->targets; r; r = r->next)
+        if (r->inflight && r->probe)
+            sp_probe_cancel(r->probe); /* on_result calls done when the last one ends */
+}
+
+void sp_sched_stop(sp_sched *s, unsigned wait_ms, void (*done)(void *arg), void *arg)
+{
+    s->stopping = true;
+    for (rt *r = s->targets; r; r = r->next)
+        uv_timer_stop(&r->timer);
+    while (s->qhead) {
+        s->qhead->queued = false;
+        s->qhead = s->qhead->qnext;
+    }
+    s->qtail = &s->qhead;
+    if (s->inflight == 0) {
+        done(arg);
+        return;
+    }
+    s->stop_done = done;
+    s->stop_arg = arg;
+    uv_timer_start(&s->stop_timer, stop_timeout, wait_ms, 0);
+}
+
+static void stop_timer_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void sp_sched_destroy(sp_sched *s)
+{
+    if (!s)
+        return;
+    int64_t now = now_ms();
+    for (rt *r = s->targets, *next; r; r = next) {
+        next = r->next;
+        /* What is known up to the last probe is settled; an unconfirmed
+         * failure stays unwritten (it reads as unknown), never as downtime. */
+        int64_t horizon =
+            sp_sched_fsm_wants_retry(&r->fsm) ? r->fsm.first_fail_ms : r->steps.last_probe_ms;
+        sp_store_row rows[32];
+        size_t n;
+        while ((n = sp_store_steps_take(&r->steps, horizon, rows, 32)) > 0)
+            sp_store_put_rows(s->store, r->id, rows, n);
+        sp_store_put_event(s->store, r->id, event("stop", now), true);
+        remove_target(r);
+    }
+    s->targets = NULL;
+    holder_unref(s->cur);
+    uv_close((uv_handle_t *)&s->stop_timer, stop_timer_closed);
+}
+
+const sp_sched_stats *sp_sched_get_stats(const sp_sched *s)
+{
+    return &s->stats;
+}

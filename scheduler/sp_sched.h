@@ -1,0 +1,63 @@
+/*
+ * sp_sched: runs every target of a configuration on the loop.
+ *
+ * Each target is probed on a fixed grid of its interval, anchored to the
+ * wall clock (so RRD steps line up and nothing drifts), with a phase taken
+ * from a stable hash of its id so that a thousand targets never fire
+ * together. While a failure is unconfirmed the target is retried after
+ * retry_interval. At most max_inflight probes run at once; the others wait
+ * in order, and how late each probe started is recorded.
+ *
+ * Results go through the state machine (fsm.h) to the store: RRD rows once
+ * settled (steps.h), and a journal line, fsync'ed, on every state change.
+ *
+ * Ownership: sp_sched_apply() takes the configuration; an old one is freed
+ * once none of its probes is in flight. Loop thread only.
+ */
+#ifndef SP_SCHED_H
+#define SP_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "config/config.h"
+#include "probe/sp_probe.h"
+#include "storage/sp_store.h"
+
+typedef struct sp_sched sp_sched;
+
+typedef struct sp_sched_stats {
+    uint64_t probes;   /* probes completed */
+    uint64_t retries;  /* of which retries */
+    uint64_t skipped;  /* grid points missed (previous probe still running, or late) */
+    uint64_t late_n;   /* lateness samples below */
+    double late_ms[8192]; /* a ring of the latest start delays */
+} sp_sched_stats;
+
+sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store,
+                          size_t max_inflight, sp_sched **out);
+
+/* Start (or, with a new cfg, reload): unchanged targets keep their state and
+ * schedule, new ones start, removed ones stop. Takes ownership of cfg. */
+sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg);
+
+/* Stop scheduling; in-flight probes may finish. Calls done (once) when none
+ * is left, or after wait_ms, whichever comes first (the rest are canceled). */
+void sp_sched_stop(sp_sched *s, unsigned wait_ms, void (*done)(void *arg), void *arg);
+
+/* Write what is settled, journal "stop" markers, and free. After stop's
+ * callback, before the store is destroyed. */
+void sp_sched_destroy(sp_sched *s);
+
+const sp_sched_stats *sp_sched_get_stats(const sp_sched *s);
+
+/* Journal a daemon-wide event (start, clock change) for every target. */
+void sp_sched_journal_all(sp_sched *s, json_t *ev, bool sync);
+
+/* Stable phase (0 .. interval_ms-1) of an id: FNV-1a, so it survives
+ * restarts and reloads. */
+int64_t sp_sched_phase_ms(const char *id, int64_t interval_ms);
+
+#endif
