@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Malformed configurations: each gives FILE:LINE: KEY: message on one line,
+# exit code 2, and starts nothing (`run` writes no file). A good file
+# prints its effective values with secrets masked.
+set -euo pipefail
+source "$SP_SRC/tests/lib/assert.sh"
+D=$(mktemp -d)
+trap 'rm -rf "$D"' EXIT
+FX_DIR=$D
+
+# bad NAME EXPECTED_REGEX  (file content on stdin)
+bad() {
+    local name=$1 want=$2 f="$D/$1.yaml" rc
+    cat >"$f"
+    "$SLAPROBE" config-check -c "$f" >/dev/null 2>"$D/err" && rc=0 || rc=$?
+    t_eq "$name: exit" "$rc" 2
+    t_eq "$name: one line" "$(wc -l <"$D/err")" 1
+    t_match "$name: message" "$(cat "$D/err")" "$want"
+    "$SLAPROBE" run -c "$f" >/dev/null 2>&1 && rc=0 || rc=$?
+    t_eq "$name: run exits 2" "$rc" 2
+}
+S="storage: {dir: $D/never}"
+
+bad wrong_type 'wrong_type\.yaml:5: targets\[0\]\.confirm: Invalid INT value' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    confirm: twice
+    pattern: 1
+YAML
+bad unknown_key 'unknown_key\.yaml:5: targets\[0\]\.intervall: unknown key' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    intervall: 30s
+    pattern: 1
+YAML
+bad unknown_top_key 'unknown_top_key\.yaml:2: colour: unknown key' <<YAML
+$S
+colour: blue
+targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
+YAML
+bad duplicate_id 'duplicate_id\.yaml:6: targets\[1\]\.id: duplicate id .a.' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+  - id: a
+    url: http://127.0.0.2/
+    pattern: 1
+YAML
+bad bad_pattern 'bad_pattern\.yaml:5: targets\[0\]\.pattern: 7 is not a pattern' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 7
+YAML
+bad bad_url 'bad_url\.yaml:4: targets\[0\]\.url: .*scheme' <<YAML
+$S
+targets:
+  - id: a
+    url: gopher://127.0.0.1/
+    pattern: 1
+YAML
+bad bad_id 'bad_id\.yaml:3: targets\[0\]\.id: .ERP. must be made of' <<YAML
+$S
+targets:
+  - id: ERP
+    url: http://127.0.0.1/
+    pattern: 1
+YAML
+bad bad_duration 'bad_duration\.yaml:5: targets\[0\]\.interval: .5 minutes. is not a duration' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    interval: 5 minutes
+    pattern: 1
+YAML
+bad timeout_over_interval 'timeout_over_interval\.yaml:5: targets\[0\]\.timeout: .*longer than the interval' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    timeout: 2m
+    pattern: 1
+YAML
+bad no_target_pattern 'no_target_pattern\.yaml:3: targets\[0\]\.id: .*needs a pattern' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+YAML
+bad both_pattern_and_target 'both_pattern_and_target\.yaml:6: targets\[0\]\.sla_target: .*not both' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    sla_target: 99.9
+YAML
+bad unknown_control 'unknown_control\.yaml:2: control_targets\[0\]: no target has the id .dns.' <<YAML
+$S
+control_targets: [dns]
+targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
+YAML
+bad inline_secret 'inline_secret\.yaml:6: targets\[0\]\.auth\.value: .*env:NAME or file:/path' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    auth: {header: Authorization, value: "Bearer abc123"}
+YAML
+bad missing_env 'missing_env\.yaml:6: targets\[0\]\.auth\.value: environment variable SP_NO_SUCH_VAR is not set' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    auth: {header: Authorization, value: "env:SP_NO_SUCH_VAR"}
+YAML
+bad bad_maintenance 'bad_maintenance\.yaml:7: targets\[0\]\.maintenance\[0\]\.end: .*ISO-8601' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    maintenance:
+      - {start: "2026-11-07T01:00:00+09:00", end: "tomorrow"}
+YAML
+bad yaml_syntax 'yaml_syntax\.yaml:[0-9]+: ' <<YAML
+$S
+targets:
+  - id: a
+   url: http://127.0.0.1/
+YAML
+bad no_targets 'no_targets\.yaml' <<YAML
+$S
+YAML
+
+"$SLAPROBE" config-check -c "$D/does-not-exist.yaml" >/dev/null 2>"$D/err" && rc=0 || rc=$?
+t_eq "missing file: exit" "$rc" 2
+t_match "missing file: message" "$(cat "$D/err")" 'does-not-exist\.yaml: cannot open'
+t_eq "nothing was written by any failed run" "$(ls "$D/never" 2>/dev/null | wc -l)" 0
+
+echo "# a good file: effective values, secret masked"
+export SP_TEST_TOKEN=s3cr3t-value
+cat >"$D/good.yaml" <<YAML
+$S
+defaults: {interval: 5m, confirm: 3}
+targets:
+  - id: erp
+    url: https://erp.example.com/health
+    pattern: 1
+    auth: {header: Authorization, value: "env:SP_TEST_TOKEN"}
+  - id: crm
+    url: https://crm.example.com/
+    sla_target: 99.9
+    interval: 30s
+YAML
+"$SLAPROBE" config-check -c "$D/good.yaml" >"$D/out" && rc=0 || rc=$?
+t_eq "good: exit" "$rc" 0
+t_match "good: defaults applied" "$(cat "$D/out")" "interval: 300s"
+t_match "good: per-target override" "$(cat "$D/out")" "interval: 30s"
+t_match "good: pattern target" "$(cat "$D/out")" "availability target 99\.5 %"
+t_match "good: masked" "$(cat "$D/out")" "masked"
+t_eq "good: the secret never printed" "$(grep -c s3cr3t "$D/out" || true)" 0
+
+t_done

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# The daemon end to end, against a real nginx on 127.0.0.1 at a 1-second
+# interval: an outage made by stopping nginx for a known window must appear
+# in the RRD as up=0 over exactly that window (one step of slack at each
+# edge) and in the journal as one incident with the right reason and times;
+# the same through a real rrdcached; kill -9 leaves valid files and an
+# unknown gap; SIGHUP reloads, and a broken file on reload changes nothing.
+set -euo pipefail
+source "$SP_SRC/tests/lib/fixtures.sh"
+source "$SP_SRC/tests/lib/assert.sh"
+fx_init
+fx_start_nginx
+
+now() { date +%s.%N; }
+# write_cfg FILE STORE [EXTRA_STORAGE_LINE] : one HTTPS target "web"
+write_cfg() {
+    cat >"$1" <<YAML
+storage:
+  dir: $2
+  retention: {full_days: 1, five_min_days: 2, hourly_days: 3}
+$3
+defaults: {interval: 1s, timeout: 800ms, retry_interval: 1s, confirm: 2}
+targets:
+  - id: web
+    name: "Web (fixture)"
+    url: https://localhost:$FX_HTTPS_PORT/health
+    ca_file: $FX_CERTS/ca.pem
+    pattern: 1
+YAML
+}
+
+# rows FILE START END: "t up" lines of the full-resolution archive
+rows() {
+    rrdtool fetch "$1" AVERAGE -r 1 -s "$2" -e "$3" | awk 'NF == 9 && $1 ~ /:$/ { sub(":", "", $1); print $1, $2 }'
+}
+
+# check_outage NAME RRD JOURNAL T_STOP T_START
+check_outage() {
+    local name=$1 rrd=$2 journal=$3 t_stop=$4 t_start=$5
+    local s e
+    s=$(printf '%.0f' "$t_stop"); e=$(printf '%.0f' "$t_start")
+    rows "$rrd" $((s - 4)) $((e + 4)) >"$FX_DIR/rows"
+    local bad=0 zeros=0
+    while read -r t up; do
+        # row t covers (t-1, t]
+        if [ "$t" -le $((s - 1)) ] || [ "$t" -ge $((e + 2)) ]; then
+            [[ "$up" =~ ^1\.0+e\+00$ ]] || { bad=$((bad + 1)); echo "  row $t: up=$up, expected 1"; }
+        elif [ "$t" -ge $((s + 2)) ] && [ "$t" -le $((e - 1)) ]; then
+            [[ "$up" =~ ^0\.0+e\+00$ ]] || { bad=$((bad + 1)); echo "  row $t: up=$up, expected 0"; }
+        fi
+        awk -v u="$up" 'BEGIN { exit !(u + 0 == u && u < 0.5) }' && zeros=$((zeros + 1))
+    done <"$FX_DIR/rows"
+    t_eq "$name: rows outside/inside the window as expected" "$bad" 0
+    local window=$((e - s))
+    t_match "$name: down rows ($zeros) = window ($window) +-1" \
+        "$(awk -v z=$zeros -v w=$window 'BEGIN { print (z >= w - 1 && z <= w + 1) ? "ok" : "off" }')" '^ok$'
+    local downs ups
+    downs=$(jq -c 'select(.type == "state" and .to == "DOWN")' "$journal")
+    ups=$(jq -c 'select(.type == "state" and .from == "DOWN" and .to == "UP")' "$journal")
+    t_eq "$name: one DOWN in the journal" "$(grep -c . <<<"$downs")" 1
+    t_eq "$name: one recovery in the journal" "$(grep -c . <<<"$ups")" 1
+    t_eq "$name: DOWN reason" "$(jq -r .reason <<<"$downs")" tcp_refused
+    local since_ms up_ms
+    since_ms=$(jq -r .since_ms <<<"$downs")
+    up_ms=$(jq -r .since_ms <<<"$ups")
+    t_match "$name: DOWN since the first failed probe (within 1.2 s of the stop)" \
+        "$(awk -v a="$since_ms" -v t="$t_stop" 'BEGIN { d = a / 1000 - t; print (d >= 0 && d <= 1.2) ? "ok" : d }')" '^ok$'
+    t_match "$name: UP again within 1.2 s of the restart" \
+        "$(awk -v a="$up_ms" -v t="$t_start" 'BEGIN { d = a / 1000 - t; print (d >= 0 && d <= 1.2) ? "ok" : d }')" '^ok$'
+    t_match "$name: recorded downtime = window +-1.2 s" \
+        "$(jq -r .downtime_s <<<"$ups" | awk -v w="$(awk -v a="$t_start" -v b="$t_stop" 'BEGIN{print a-b}')" '{ d = $1 - w; print (d > -1.2 && d < 1.2) ? "ok" : d }')" '^ok$'
+}
+
+run_outage() { # NAME STORE EXTRA
+    local name=$1 store=$2 extra=$3
+    write_cfg "$FX_DIR/$name.yaml" "$store" "$extra"
+    "$SLAPROBE" run -c "$FX_DIR/$name.yaml" 2>"$FX_DIR/$name.log" &
+    local pid=$!
+    sleep 4
+    local t_stop t_start
+    t_stop=$(now); fx_stop_nginx
+    sleep 6
+    fx_restart_nginx; t_start=$(now)
+    sleep 4
+    kill -TERM $pid
+    local rc=0
+    wait $pid || rc=$?
+    t_eq "$name: daemon exit on SIGTERM" "$rc" 0
+    t_match "$name: stop marker" "$(tail -1 "$store/web.journal" | jq -r .type)" '^stop$'
+    "$SLAPROBE" journal verify -c "$FX_DIR/$name.yaml" >"$FX_DIR/verify" && rc=0 || rc=$?
+    t_eq "$name: journal chain intact" "$rc" 0
+    check_outage "$name" "$store/web.rrd" "$store/web.journal" "$t_stop" "$t_start"
+}
+
+echo "# outage, RRD written directly"
+run_outage direct "$FX_DIR/store1" ""
+
+echo "# outage, through rrdcached on a unix socket"
+sock=$FX_DIR/rrdcached.sock
+rrdcached -g -l "unix:$sock" -p "$FX_DIR/rrdcached.pid" -j "$FX_DIR/rrdj" -w 3600 -z 1 \
+    >"$FX_DIR/rrdcached.log" 2>&1 &
+rrdc_pid=$!
+fx_track_pid $rrdc_pid 2>/dev/null || true
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+mkdir -p "$FX_DIR/rrdj"
+run_outage cached "$FX_DIR/store2" "  rrdcached: unix:$sock"
+t_match "rrdcached: it was really used" "$(grep -c 'via rrdcached' "$FX_DIR/cached.log")" '^1$'
+kill $rrdc_pid 2>/dev/null || true
+
+echo "# kill -9, restart: valid files, an unknown gap, probing resumes"
+write_cfg "$FX_DIR/k.yaml" "$FX_DIR/store3" ""
+"$SLAPROBE" run -c "$FX_DIR/k.yaml" 2>"$FX_DIR/k1.log" &
+pid=$!
+sleep 4
+kill -9 $pid; wait $pid 2>/dev/null || true
+t_killed=$(date +%s)
+sleep 4
+"$SLAPROBE" run -c "$FX_DIR/k.yaml" 2>"$FX_DIR/k2.log" &
+pid=$!
+sleep 4
+kill -TERM $pid; wait $pid || true
+rrdtool info "$FX_DIR/store3/web.rrd" >/dev/null && rc=0 || rc=$?
+t_eq "kill -9: rrdtool info passes" "$rc" 0
+rows "$FX_DIR/store3/web.rrd" $((t_killed - 4)) $((t_killed + 8)) >"$FX_DIR/krows"
+t_match "kill -9: the gap reads as unknown (NaN rows)" "$(grep -c 'nan' "$FX_DIR/krows")" '^[2-9]$|^1[0-9]$'
+t_match "kill -9: up rows after the restart" "$(awk -v k=$t_killed '$1 > k + 5 && $2 + 0 == 1' "$FX_DIR/krows" | wc -l)" '^[1-9]'
+"$SLAPROBE" journal verify -c "$FX_DIR/k.yaml" >/dev/null && rc=0 || rc=$?
+t_eq "kill -9: journal chain intact" "$rc" 0
+t_eq "kill -9: two start markers" "$(jq -r 'select(.type == "start") | .type' "$FX_DIR/store3/web.journal" | wc -l)" 2
+
+echo "# reload"
+cat >"$FX_DIR/r.yaml" <<YAML
+storage: {dir: $FX_DIR/store4, retention: {full_days: 1, five_min_days: 2, hourly_days: 3}}
+defaults: {interval: 1s, timeout: 800ms}
+targets:
+  - {id: keep, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 2}
+  - {id: gone, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 2}
+YAML
+"$SLAPROBE" run -c "$FX_DIR/r.yaml" 2>"$FX_DIR/r.log" &
+pid=$!
+sleep 3
+cat >"$FX_DIR/r.yaml" <<YAML
+storage: {dir: $FX_DIR/store4, retention: {full_days: 1, five_min_days: 2, hourly_days: 3}}
+defaults: {interval: 1s, timeout: 800ms}
+targets:
+  - {id: keep, url: "http://127.0.0.1:$FX_HTTP_PORT/status/503", pattern: 2}
+  - {id: new, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 2}
+YAML
+kill -HUP $pid
+sleep 4
+t_match "reload: logged" "$(cat "$FX_DIR/r.log")" "reloaded .*: 2 targets"
+t_eq "reload: removed target journaled" "$(jq -r 'select(.type == "removed") | .type' "$FX_DIR/store4/gone.journal")" removed
+t_match "reload: new target probed" "$(jq -r 'select(.type == "state") | .to' "$FX_DIR/store4/new.journal" | head -1)" '^UP$'
+t_eq "reload: changed target keeps its state and now fails" \
+    "$(jq -r 'select(.type == "state") | .to' "$FX_DIR/store4/keep.journal" | tr '\n' ' ')" "UP DOWN "
+gone_last=$(rrdtool last "$FX_DIR/store4/gone.rrd")
+echo "targets: [ {id: oops" >"$FX_DIR/r.yaml"
+kill -HUP $pid
+before=$(rrdtool last "$FX_DIR/store4/new.rrd")
+sleep 3
+after=$(rrdtool last "$FX_DIR/store4/new.rrd")
+t_match "broken reload: rejected with file and line" "$(cat "$FX_DIR/r.log")" "reload rejected.*r\.yaml:[0-9]+"
+t_match "broken reload: old configuration still probing" "$((after - before))" '^[1-9]'
+t_eq "removed target no longer written" "$(rrdtool last "$FX_DIR/store4/gone.rrd")" "$gone_last"
+kill -TERM $pid; wait $pid || true
+
+t_done
