@@ -33,7 +33,7 @@ void sp_cli_raise_nofile(void)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(usage, stderr);
+        fputs("slaprobe: no command given (try 'slaprobe --help')\n", stderr);
         return SP_EXIT_USAGE;
     }
     const char *cmd = argv[1];

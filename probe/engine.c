@@ -389,8 +389,12 @@ sp_status sp_probe_engine_create(uv_loop_t *loop, const sp_probe_engine_opts *op
      * timeout; the probe's own deadline decides when DNS has failed. */
     ao.timeout = 2000;
     ao.tries = 3;
+    /* A probe reports what the resolver said: without NOCHECKRESP c-ares
+     * treats SERVFAIL and REFUSED as "try elsewhere" and ends in a timeout. */
+    ao.flags = ARES_FLAG_NOCHECKRESP;
     int rc = ares_init_options(&e->ares, &ao,
-                               ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+                               ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+                                   ARES_OPT_FLAGS);
     if (rc != ARES_SUCCESS) {
         snprintf(err, errlen, "c-ares init: %s", ares_strerror(rc));
         st = SP_EDNS;

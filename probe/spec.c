@@ -313,7 +313,8 @@ sp_status sp_probe_spec_finish(sp_probe_spec *s, char *err, size_t errlen)
         return SP_ENOMEM;
     s->compiled = c;
     if (s->expect_regex) {
-        int rc = regcomp(&c->body_re, s->expect_regex, REG_EXTENDED | REG_NOSUB);
+        /* REG_NEWLINE: ^ and $ match at line ends, as people expect in a body */
+        int rc = regcomp(&c->body_re, s->expect_regex, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
         if (rc != 0) {
             char msg[128];
             regerror(rc, &c->body_re, msg, sizeof msg);
