@@ -108,11 +108,18 @@ sp_status sp_store_rrd_update(const char *daemon, const char *path, int n, const
 {
     rrd_clear_error();
     if (daemon) {
-        if (rrdc_connect(daemon) != 0)
-            return rrd_fail(err, errlen, "cannot connect to rrdcached for", path);
-        if (rrdc_update(path, n, rows) != 0)
-            return rrd_fail(err, errlen, "rrdcached update of", path);
-        return SP_OK;
+        if (rrdc_connect(daemon) == 0 && rrdc_update(path, n, rows) == 0)
+            return SP_OK;
+        /* rrdcached is down: write the file ourselves rather than lose the
+         * rows (the file is local whenever storage.dir is). The caller logs
+         * the fallback once. */
+        const char *why = rrd_get_error();
+        snprintf(err, errlen, "rrdcached %s unusable (%s); writing %s directly", daemon,
+                 why && *why ? why : "no answer", path);
+        rrd_clear_error();
+        if (rrd_update_r(path, NULL, n, rows) != 0)
+            return rrd_fail(err, errlen, "cannot update", path);
+        return SP_EBUSY;
     }
     if (rrd_update_r(path, NULL, n, rows) != 0)
         return rrd_fail(err, errlen, "cannot update", path);

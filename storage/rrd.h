@@ -21,7 +21,9 @@
 sp_status sp_store_rrd_ensure(const char *path, long step_s, const sp_store_retention *ret,
                               time_t start, char *err, size_t errlen);
 
-/* Apply rows ("T:v1:v2:...", ascending T) in one call. */
+/* Apply rows ("T:v1:v2:...", ascending T) in one call. When rrdcached is
+ * unusable the rows are written to the file directly and SP_EBUSY says so
+ * (err holds why); any other error means the rows were not written. */
 sp_status sp_store_rrd_update(const char *daemon, const char *path, int n, const char **rows,
                               char *err, size_t errlen);
 

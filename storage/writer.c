@@ -45,6 +45,7 @@ struct sp_store {
     uv_work_t work;
     bool busy; /* a job is queued or running (loop thread only) */
     bool destroying;
+    bool warned_rrdcached; /* worker thread only */
 };
 
 void sp_store_paths(const char *dir, const char *id, char *rrd, char *journal, size_t n)
@@ -139,9 +140,17 @@ static void run_op(sp_store *s, op *o)
                 len += fmt_val(lines[i] + len, sizeof lines[i] - len, v[k]);
             argv[i] = lines[i];
         }
-        if (sp_store_rrd_update(s->rrdcached, o->t->rrd, (int)o->n, argv, err, sizeof err) !=
-            SP_OK)
+        sp_status st = sp_store_rrd_update(s->rrdcached, o->t->rrd, (int)o->n, argv, err,
+                                           sizeof err);
+        if (st == SP_EBUSY) {
+            if (!s->warned_rrdcached) /* once, not once per row */
+                fprintf(stderr, "slaprobe: %s (and for every target until it is back)\n", err);
+            s->warned_rrdcached = true;
+        } else if (st != SP_OK) {
             fprintf(stderr, "slaprobe: %s\n", err);
+        } else {
+            s->warned_rrdcached = false;
+        }
         free(lines);
         free(argv);
     } else if (o->t->journal) {

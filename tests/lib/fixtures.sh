@@ -1,175 +1,376 @@
-# Test fixtures on 127.0.0.1, started and stopped by the tests: nginx with
-# generated certificates, the fault-injection server faultd, dnsmasq on a
-# high port. Sourced by tests/integration/*.sh (and scripts/demo.sh).
+# Test fixtures for slaprobe's integration tests: nginx with generated
+# certificates, the fault-injection server faultd and dnsmasq, all on
+# 127.0.0.1 and all started and stopped by the test itself.  Source it from
+# a script running under `bash -eu -o pipefail`, call fx_init first, then
+# the fx_start_* it needs; fx_init's EXIT trap stops everything, also when
+# the test fails midway.
 #
-# Environment in: FAULTD (path to the faultd binary), optional FX_KEEP=1 to
-# keep the temp directory. Every process started here is stopped by
-# fx_cleanup, which fx_init installs as the EXIT trap.
+# Environment in: FAULTD (the faultd binary; needed to pick ports), FX_KEEP=1
+# to keep $FX_DIR (logs, configs, certificates) after the test.
+# Exported: FX_DIR, FX_CERTS, FX_HTTP_PORT, FX_HTTPS_PORT, FX_EXPIRED_PORT,
+# FX_SELFSIGNED_PORT, FX_WRONGHOST_PORT, FX_FAULT_PORT, FX_BLACKHOLE_PORT,
+# FX_DNS_SERVFAIL_PORT, FX_DNS_SILENT_PORT, FX_DNS_PORT.
+#
+# Each daemon is started in a process group of its own (setsid), so that
+# stopping it also stops what it forked (nginx's worker, dnsmasq's TCP
+# children) even when SIGKILL is needed.  Do not call fx_start_* inside
+# $(...) or a subshell: the process would be recorded in the subshell only.
 
-FX_PIDS=()
+FX__ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+FX__JOBS=()    # "g:PGID" started here, "p:PID" handed to fx_track_pid
+FX__USED_PORTS=" "
+
+fx__say() { echo "fixtures: $*" >&2; }
+
+# Print the end of a log file to stderr, to explain a failed start.
+fx__tail() { [ -s "$1" ] && { fx__say "--- tail of $1"; tail -n 20 "$1" >&2; }; return 0; }
+
+fx__need_faultd() {
+    if [ -z "${FAULTD:-}" ] || [ ! -x "$FAULTD" ]; then
+        fx__say "FAULTD must name the faultd binary (got '${FAULTD:-}')"
+        return 1
+    fi
+}
+
+fx__bin() { command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; } || echo "$1"; }
 
 fx_init() {
     FX_DIR=$(mktemp -d "${TMPDIR:-/tmp}/slaprobe-fx.XXXXXX")
     export FX_DIR
     trap fx_cleanup EXIT
+    # Without these a signal (ctest's timeout, ^C) would end bash without
+    # running the EXIT trap and leave the daemons behind.
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
 }
 
-# Remember a process to stop at the end.
-fx_track_pid() { FX_PIDS+=("$1"); }
+# fx_track_pid PID: have fx_cleanup stop a process the test started itself.
+fx_track_pid() { FX__JOBS+=("p:$1"); }
 
-fx_cleanup() {
-    local pid
-    for pid in "${FX_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for _ in $(seq 30); do
-        local alive=0
-        for pid in "${FX_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-        [ $alive -eq 0 ] && break
-        sleep 0.1
+# True while any process of the job is alive; zombies do not count, since
+# our own children stay zombies until reaped.
+fx__alive() {
+    local kind=${1%%:*} id=${1#*:} f line rest
+    if [ "$kind" = p ]; then
+        read -r line 2>/dev/null <"/proc/$id/stat" || return 1
+        rest=${line##*) }
+        [ "${rest%% *}" != Z ]
+        return
+    fi
+    # /proc/PID/stat after the ")" that ends the command name: state, ppid,
+    # pgrp, ...  String operations only: this runs every 0.1 s.
+    for f in /proc/[0-9]*/stat; do
+        read -r line 2>/dev/null <"$f" || continue
+        rest=${line##*) }
+        [ "${rest%% *}" != Z ] || continue
+        rest=${rest#* }
+        rest=${rest#* }
+        [ "${rest%% *}" = "$id" ] && return 0
     done
-    for pid in "${FX_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-    FX_PIDS=()
-    if [ -n "${FX_DIR:-}" ] && [ "${FX_KEEP:-0}" != 1 ]; then rm -rf "$FX_DIR"; fi
-}
-
-fx_free_port() { "$FAULTD" --free-port; }
-
-# Wait until 127.0.0.1:PORT accepts connections (5 s at most).
-fx_wait_port() {
-    for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "fixtures: nothing listens on 127.0.0.1:$1" >&2
     return 1
 }
 
-fx_wait_closed() {
-    for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || return 0
+fx__signal() {
+    local kind=${2%%:*} id=${2#*:}
+    if [ "$kind" = g ]; then kill "-$1" -- "-$id" 2>/dev/null || true
+    else kill "-$1" "$id" 2>/dev/null || true; fi
+}
+
+# fx__stop JOB...: SIGTERM, up to 3 s for them all to go, then SIGKILL; reap
+# and forget them.  Sets FX_STOP_STATUS to the exit status of the last job
+# (e.g. 0 for a clean exit on SIGTERM).
+fx__stop() {
+    local j i left
+    FX_STOP_STATUS=
+    [ $# -gt 0 ] || return 0
+    for j in "$@"; do fx__signal TERM "$j"; done
+    for ((i = 0; i < 30; i++)); do
+        left=0
+        for j in "$@"; do fx__alive "$j" && left=1; done
+        [ $left = 0 ] && break
+        sleep 0.1
+    done
+    for j in "$@"; do
+        if fx__alive "$j"; then
+            fx__say "${j#*:} ignored SIGTERM for 3 s: SIGKILL"
+            fx__signal KILL "$j"
+        fi
+    done
+    for j in "$@"; do
+        # Only our own children can be waited for; the rest are gone anyway.
+        wait "${j#*:}" 2>/dev/null && FX_STOP_STATUS=0 || FX_STOP_STATUS=$?
+        local -a keep=()
+        for i in "${FX__JOBS[@]}"; do [ "$i" = "$j" ] || keep+=("$i"); done
+        FX__JOBS=("${keep[@]}")
+    done
+    return 0
+}
+
+fx_cleanup() {
+    fx__stop "${FX__JOBS[@]}"
+    FX__JOBS=()
+    if [ -n "${FX_DIR:-}" ] && [ -d "$FX_DIR" ]; then
+        if [ "${FX_KEEP:-0}" = 1 ]; then fx__say "kept $FX_DIR"
+        else rm -rf "$FX_DIR"; fi
+    fi
+    return 0
+}
+
+# fx__spawn LOG CMD...: start CMD in the background as the leader of a new
+# process group, output to LOG; its PGID (= PID) in FX__PID.
+fx__spawn() {
+    local log=$1
+    shift
+    if [[ $- == *m* ]]; then
+        # With job control bash already gives the job its own group (and
+        # setsid would fork, so $! would not be the daemon).
+        "$@" </dev/null >>"$log" 2>&1 &
+    else
+        setsid "$@" </dev/null >>"$log" 2>&1 &
+    fi
+    FX__PID=$!
+    FX__JOBS+=("g:$FX__PID")
+}
+
+fx_free_port() {
+    fx__need_faultd || return 1
+    "$FAULTD" --free-port
+}
+
+# fx__ports N: N free ports, distinct from each other and from those given
+# out before in this shell, into the array FX__PORTS.
+fx__ports() {
+    local p tries=0
+    FX__PORTS=()
+    fx__need_faultd || return 1
+    while [ ${#FX__PORTS[@]} -lt "$1" ]; do
+        p=$("$FAULTD" --free-port) || return 1
+        if [[ $FX__USED_PORTS != *" $p "* ]]; then
+            FX__PORTS+=("$p")
+            FX__USED_PORTS+="$p "
+        elif ((++tries > 100)); then
+            fx__say "no free ports"
+            return 1
+        fi
+    done
+}
+
+# fx_wait_port PORT [JOB]: wait up to 5 s until 127.0.0.1:PORT accepts a TCP
+# connection; give up at once if JOB ("g:PGID") has died.
+fx_wait_port() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        # timeout: a port that drops SYNs must not block us for minutes.
+        timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null && return 0
+        if [ -n "${2:-}" ] && ! fx__alive "$2"; then
+            fx__say "the process meant to listen on 127.0.0.1:$1 has exited"
+            return 1
+        fi
         sleep 0.05
     done
-    echo "fixtures: 127.0.0.1:$1 still accepts connections" >&2
+    fx__say "nothing accepts connections on 127.0.0.1:$1 after 5 s"
     return 1
 }
 
 fx_certs() {
-    if [ -z "${FX_CERTS:-}" ]; then
+    [ -n "${FX_DIR:-}" ] || { fx__say "call fx_init first"; return 1; }
+    if [ "${FX_CERTS:-}" != "$FX_DIR/certs" ] || [ ! -s "$FX_DIR/certs/valid.pem" ]; then
+        bash "$FX__ROOT/tests/fixtures/certs.sh" "$FX_DIR/certs" || return 1
         FX_CERTS=$FX_DIR/certs
-        bash "$(dirname "${BASH_SOURCE[0]}")/../fixtures/certs.sh" "$FX_CERTS"
         export FX_CERTS
     fi
 }
 
-_fx_nginx_conf() {
-    local n=$FX_DIR/nginx
-    mkdir -p "$n/logs" "$n/tmp"
+# ---- nginx ---------------------------------------------------------------
+
+fx__nginx_conf() {
+    local n=$FX_DIR/nginx user=
+    # As root nginx would switch its worker to "nobody", which cannot read
+    # the keys in FX_DIR; as anyone else the directive is ignored with a
+    # warning, so leave it out.
+    [ "$(id -u)" = 0 ] && user="user root root;"
     local loc='
         add_header X-Fixture nginx always;
         location = / { default_type text/plain; return 200 "slaprobe fixture ok\n"; }
         location = /health { default_type application/json; return 200 "{\"status\":\"ok\"}\n"; }
         location = /redirect { return 302 /; }
-        location = /status/503 { return 503; }
-        location /hello/ { default_type text/plain; return 200 "hello\n"; }'
-    tls() { # PORT CERT
-        echo "server { listen 127.0.0.1:$1 ssl; ssl_certificate $FX_CERTS/$2.pem;
-            ssl_certificate_key $FX_CERTS/$2.key; ssl_protocols TLSv1.2 TLSv1.3; $loc }"
-    }
+        location = /status/503 { default_type text/plain; return 503 "unavailable\n"; }
+        location /hello/ { default_type text/plain; return 200 "hello\n"; }
+        location / { default_type text/plain; return 404 "not found\n"; }'
+    local tls="ssl_protocols TLSv1.2 TLSv1.3; ssl_certificate_key"
+    # backlog: the concurrency tests open 500 connections at once.
     cat >"$n/nginx.conf" <<CONF
-user root;
+# Generated by tests/lib/fixtures.sh; everything it writes is under $n.
+$user
 worker_processes 1;
 worker_rlimit_nofile 8192;
 pid $n/nginx.pid;
-error_log $n/logs/error.log warn;
+lock_file $n/nginx.lock;
+error_log $n/error.log warn;
 events { worker_connections 4096; }
 http {
     access_log off;
     keepalive_timeout 0;
+    # Relative Location headers: the redirect then works whatever name or
+    # address the client used.
+    absolute_redirect off;
     client_body_temp_path $n/tmp/body;
     proxy_temp_path $n/tmp/proxy;
     fastcgi_temp_path $n/tmp/fastcgi;
     uwsgi_temp_path $n/tmp/uwsgi;
     scgi_temp_path $n/tmp/scgi;
-    server { listen 127.0.0.1:$FX_HTTP_PORT; $loc }
-    $(tls "$FX_HTTPS_PORT" valid)
-    $(tls "$FX_EXPIRED_PORT" expired)
-    $(tls "$FX_SELFSIGNED_PORT" selfsigned)
-    $(tls "$FX_WRONGHOST_PORT" wronghost)
+    server { listen 127.0.0.1:$FX_HTTP_PORT backlog=4096; $loc
+    }
+    server { listen 127.0.0.1:$FX_HTTPS_PORT ssl backlog=4096; ssl_certificate $FX_CERTS/valid.pem;
+        $tls $FX_CERTS/valid.key; $loc
+    }
+    server { listen 127.0.0.1:$FX_EXPIRED_PORT ssl backlog=4096; ssl_certificate $FX_CERTS/expired.pem;
+        $tls $FX_CERTS/expired.key; $loc
+    }
+    server { listen 127.0.0.1:$FX_SELFSIGNED_PORT ssl backlog=4096; ssl_certificate $FX_CERTS/selfsigned.pem;
+        $tls $FX_CERTS/selfsigned.key; $loc
+    }
+    server { listen 127.0.0.1:$FX_WRONGHOST_PORT ssl backlog=4096; ssl_certificate $FX_CERTS/wronghost.pem;
+        $tls $FX_CERTS/wronghost.key; $loc
+    }
 }
 CONF
 }
 
-_fx_nginx_ports() { echo "$FX_HTTP_PORT $FX_HTTPS_PORT $FX_EXPIRED_PORT $FX_SELFSIGNED_PORT $FX_WRONGHOST_PORT"; }
+fx__nginx_run() {
+    local n=$FX_DIR/nginx p
+    # -e: nginx opens its compiled-in error log before reading the config.
+    fx__spawn "$n/stderr.log" "$(fx__bin nginx)" -e "$n/error.log" -p "$n/" -c "$n/nginx.conf" \
+        -g 'daemon off;'
+    FX_NGINX_PID=$FX__PID
+    for p in $FX_HTTP_PORT $FX_HTTPS_PORT $FX_EXPIRED_PORT $FX_SELFSIGNED_PORT $FX_WRONGHOST_PORT; do
+        fx_wait_port "$p" "g:$FX_NGINX_PID" || { fx__tail "$n/error.log"; fx__tail "$n/stderr.log"; return 1; }
+    done
+}
 
 fx_start_nginx() {
-    fx_certs
-    if [ -z "${FX_HTTP_PORT:-}" ]; then
-        FX_HTTP_PORT=$(fx_free_port)
-        FX_HTTPS_PORT=$(fx_free_port)
-        FX_EXPIRED_PORT=$(fx_free_port)
-        FX_SELFSIGNED_PORT=$(fx_free_port)
-        FX_WRONGHOST_PORT=$(fx_free_port)
-        export FX_HTTP_PORT FX_HTTPS_PORT FX_EXPIRED_PORT FX_SELFSIGNED_PORT FX_WRONGHOST_PORT
-        _fx_nginx_conf
+    local try
+    [ -z "${FX_NGINX_PID:-}" ] || return 0
+    fx_certs || return 1
+    if [ -n "${FX_HTTP_PORT:-}" ] && [ -f "$FX_DIR/nginx/nginx.conf" ]; then
+        fx__nginx_run || { fx_stop_nginx; return 1; }
+        return 0
     fi
-    nginx -p "$FX_DIR/nginx" -c "$FX_DIR/nginx/nginx.conf" -g 'daemon off;' \
-        2>>"$FX_DIR/nginx/logs/stderr.log" &
-    FX_NGINX_PID=$!
-    fx_track_pid $FX_NGINX_PID
-    local p
-    for p in $(_fx_nginx_ports); do fx_wait_port "$p"; done
+    mkdir -p "$FX_DIR/nginx/tmp"
+    # A port picked free may be taken before nginx binds it: pick again.
+    for try in 1 2 3; do
+        fx__ports 5 || return 1
+        FX_HTTP_PORT=${FX__PORTS[0]} FX_HTTPS_PORT=${FX__PORTS[1]} FX_EXPIRED_PORT=${FX__PORTS[2]}
+        FX_SELFSIGNED_PORT=${FX__PORTS[3]} FX_WRONGHOST_PORT=${FX__PORTS[4]}
+        export FX_HTTP_PORT FX_HTTPS_PORT FX_EXPIRED_PORT FX_SELFSIGNED_PORT FX_WRONGHOST_PORT
+        fx__nginx_conf
+        fx__nginx_run && return 0
+        fx_stop_nginx
+        [ $try = 3 ] || fx__say "nginx did not start, new ports (try $try)"
+    done
+    return 1
 }
 
-# Stop nginx (an outage); fx_restart_nginx brings it back on the same ports.
+# Stop nginx (the tests' outage); fx_restart_nginx brings it back on the
+# same ports.
 fx_stop_nginx() {
-    kill -TERM "$FX_NGINX_PID" 2>/dev/null || true
-    wait "$FX_NGINX_PID" 2>/dev/null || true
-    local p
-    for p in $(_fx_nginx_ports); do fx_wait_closed "$p"; done
+    [ -n "${FX_NGINX_PID:-}" ] || return 0
+    fx__stop "g:$FX_NGINX_PID"
+    FX_NGINX_PID=
 }
 
-fx_restart_nginx() { fx_start_nginx; }
+fx_restart_nginx() {
+    fx_stop_nginx
+    fx_start_nginx
+}
+
+# ---- faultd --------------------------------------------------------------
 
 fx_start_faultd() {
-    FX_FAULT_PORT=$(fx_free_port)
-    FX_BLACKHOLE_PORT=$(fx_free_port)
-    FX_DNS_SERVFAIL_PORT=$(fx_free_port)
-    FX_DNS_SILENT_PORT=$(fx_free_port)
-    export FX_FAULT_PORT FX_BLACKHOLE_PORT FX_DNS_SERVFAIL_PORT FX_DNS_SILENT_PORT
-    "$FAULTD" --http "$FX_FAULT_PORT" --blackhole "$FX_BLACKHOLE_PORT" \
-        --dns-servfail "$FX_DNS_SERVFAIL_PORT" --dns-silent "$FX_DNS_SILENT_PORT" \
-        --pidfile "$FX_DIR/faultd.pid" 2>>"$FX_DIR/faultd.log" &
-    FX_FAULTD_PID=$!
-    fx_track_pid $FX_FAULTD_PID
-    fx_wait_port "$FX_FAULT_PORT"
+    local try i pidf=$FX_DIR/faultd.pid
+    [ -z "${FX_FAULTD_PID:-}" ] || return 0
+    fx__need_faultd || return 1
+    for try in 1 2 3; do
+        fx__ports 4 || return 1
+        FX_FAULT_PORT=${FX__PORTS[0]} FX_BLACKHOLE_PORT=${FX__PORTS[1]}
+        FX_DNS_SERVFAIL_PORT=${FX__PORTS[2]} FX_DNS_SILENT_PORT=${FX__PORTS[3]}
+        export FX_FAULT_PORT FX_BLACKHOLE_PORT FX_DNS_SERVFAIL_PORT FX_DNS_SILENT_PORT
+        rm -f "$pidf"
+        fx__spawn "$FX_DIR/faultd.log" "$FAULTD" --http "$FX_FAULT_PORT" \
+            --blackhole "$FX_BLACKHOLE_PORT" --dns-servfail "$FX_DNS_SERVFAIL_PORT" \
+            --dns-silent "$FX_DNS_SILENT_PORT" --pidfile "$pidf"
+        FX_FAULTD_PID=$FX__PID
+        # faultd writes its pid file once every listener is bound.
+        for ((i = 0; i < 100; i++)); do
+            [ -s "$pidf" ] && break
+            fx__alive "g:$FX_FAULTD_PID" || break
+            sleep 0.05
+        done
+        if [ -s "$pidf" ] && fx_wait_port "$FX_FAULT_PORT" "g:$FX_FAULTD_PID"; then
+            return 0
+        fi
+        fx__tail "$FX_DIR/faultd.log"
+        fx_stop_faultd
+        [ $try = 3 ] || fx__say "faultd did not start, new ports (try $try)"
+    done
+    return 1
 }
 
-fx_stop_faultd() { kill -TERM "$FX_FAULTD_PID" 2>/dev/null || true; wait "$FX_FAULTD_PID" 2>/dev/null || true; }
+fx_stop_faultd() {
+    [ -n "${FX_FAULTD_PID:-}" ] || return 0
+    fx__stop "g:$FX_FAULTD_PID"
+    FX_FAULTD_PID=
+}
 
-# dnsmasq on a high port with the test zone (needs fx_start_faultd first:
-# sf.test is forwarded to faultd's SERVFAIL responder). Names it does not
-# know are answered REFUSED, since it has no upstream; the names it holds
-# are --local, so a missing record type is NODATA rather than forwarded
-# (and REFUSED).
+# ---- dnsmasq -------------------------------------------------------------
+
+# The test zone.  Any name not listed is answered REFUSED: dnsmasq has no
+# upstream server for it (--no-resolv, and a --server for sf.test only).
+# That goes for a listed name asked for a type it lacks too (v4only.test
+# AAAA would be REFUSED), unless the name is also declared --local: then
+# it is NOERROR with no answer (NODATA), and its subdomains NXDOMAIN.
 fx_start_dnsmasq() {
-    FX_DNS_PORT=$(fx_free_port)
-    export FX_DNS_PORT
-    dnsmasq --keep-in-foreground --port="$FX_DNS_PORT" --listen-address=127.0.0.1 \
-        --bind-interfaces --no-resolv --no-hosts --no-poll --user=root --group=root \
-        --pid-file="$FX_DIR/dnsmasq.pid" --log-facility="$FX_DIR/dnsmasq.log" \
-        --host-record=ok.test,127.0.0.1,::1 \
-        --host-record=v4only.test,127.0.0.1 \
-        --host-record=v6only.test,::1 \
-        --host-record=mx1.test,127.0.0.1 \
-        --mx-host=mail.test,mx1.test,10 \
-        --txt-record=txt.test,v=slaprobe1 \
-        --cname=alias.test,ok.test \
-        --address=/nx.test/ \
-        --local=/ok.test/ --local=/v4only.test/ --local=/v6only.test/ \
-        --server="/sf.test/127.0.0.1#$FX_DNS_SERVFAIL_PORT" \
-        2>>"$FX_DIR/dnsmasq.err" &
-    FX_DNSMASQ_PID=$!
-    fx_track_pid $FX_DNSMASQ_PID
-    fx_wait_port "$FX_DNS_PORT"
+    local try
+    [ -z "${FX_DNSMASQ_PID:-}" ] || return 0
+    if [ -z "${FX_DNS_SERVFAIL_PORT:-}" ]; then
+        fx__say "fx_start_dnsmasq needs fx_start_faultd first (sf.test goes to its SERVFAIL port)"
+        return 1
+    fi
+    for try in 1 2 3; do
+        fx__ports 1 || return 1
+        FX_DNS_PORT=${FX__PORTS[0]}
+        export FX_DNS_PORT
+        # --conf-file=/dev/null: read no /etc/dnsmasq.conf if one exists.
+        # --user/--group root: otherwise it drops to "nobody"/"dip".
+        fx__spawn "$FX_DIR/dnsmasq.out" "$(fx__bin dnsmasq)" --keep-in-foreground \
+            --conf-file=/dev/null --port="$FX_DNS_PORT" \
+            --listen-address=127.0.0.1 --bind-interfaces \
+            --no-resolv --no-hosts --no-poll --user=root --group=root \
+            --pid-file="$FX_DIR/dnsmasq.pid" --log-facility="$FX_DIR/dnsmasq.log" --log-queries \
+            --host-record=ok.test,127.0.0.1,::1 \
+            --host-record=v4only.test,127.0.0.1 \
+            --host-record=v6only.test,::1 \
+            --host-record=mx1.test,127.0.0.1 \
+            --mx-host=mail.test,mx1.test,10 \
+            --txt-record=txt.test,v=slaprobe1 \
+            --cname=alias.test,ok.test \
+            --local=/ok.test/v4only.test/v6only.test/mx1.test/mail.test/txt.test/alias.test/ \
+            --address=/nx.test/ \
+            --server="/sf.test/127.0.0.1#$FX_DNS_SERVFAIL_PORT"
+        FX_DNSMASQ_PID=$FX__PID
+        # It binds UDP and TCP together, so TCP accepting means ready.
+        fx_wait_port "$FX_DNS_PORT" "g:$FX_DNSMASQ_PID" && return 0
+        fx__tail "$FX_DIR/dnsmasq.out"
+        fx__tail "$FX_DIR/dnsmasq.log"
+        fx_stop_dnsmasq
+        [ $try = 3 ] || fx__say "dnsmasq did not start, new port (try $try)"
+    done
+    return 1
 }
 
-fx_stop_dnsmasq() { kill -TERM "$FX_DNSMASQ_PID" 2>/dev/null || true; wait "$FX_DNSMASQ_PID" 2>/dev/null || true; }
+fx_stop_dnsmasq() {
+    [ -n "${FX_DNSMASQ_PID:-}" ] || return 0
+    fx__stop "g:$FX_DNSMASQ_PID"
+    FX_DNSMASQ_PID=
+}
