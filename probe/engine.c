@@ -17,6 +17,9 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
 
 /* --- Process-wide init ------------------------------------------------- */
 
@@ -371,6 +374,50 @@ bool sp_probe__pick_address(const sp_probe *p, const struct ares_addrinfo *ai, c
     return ares_inet_ntop(pick->ai_family, a, buf, (ares_socklen_t)n) != NULL;
 }
 
+/* --- Trust stores ------------------------------------------------------ */
+
+struct ca_entry {
+    char *path; /* NULL: the system's default locations */
+    X509_STORE *store;
+    struct ca_entry *next;
+};
+
+X509_STORE *sp_probe__ca_store(sp_probe_engine *e, const char *ca_file, char *err, size_t errlen)
+{
+    for (struct ca_entry *c = e->cas; c; c = c->next)
+        if ((!c->path && !ca_file) || (c->path && ca_file && strcmp(c->path, ca_file) == 0))
+            return c->store;
+    struct ca_entry *c = calloc(1, sizeof *c);
+    X509_STORE *st = X509_STORE_new();
+    int ok = st && (ca_file ? X509_STORE_load_file(st, ca_file) : X509_STORE_set_default_paths(st));
+    if (!c || !ok || (ca_file && !(c->path = strdup(ca_file)))) {
+        unsigned long ossl = ERR_get_error();
+        char why[160];
+        ERR_error_string_n(ossl, why, sizeof why);
+        snprintf(err, errlen, "cannot load CA file %s: %s", ca_file ? ca_file : "(system)",
+                 ossl ? why : "out of memory");
+        ERR_clear_error();
+        X509_STORE_free(st);
+        free(c);
+        return NULL;
+    }
+    c->store = st;
+    c->next = e->cas;
+    e->cas = c;
+    return st;
+}
+
+static void free_cas(sp_probe_engine *e)
+{
+    for (struct ca_entry *c = e->cas, *n; c; c = n) {
+        n = c->next;
+        X509_STORE_free(c->store); /* SSL_CTXs still alive hold their own reference */
+        free(c->path);
+        free(c);
+    }
+    e->cas = NULL;
+}
+
 /* --- Engine life ------------------------------------------------------- */
 
 sp_status sp_probe_engine_create(uv_loop_t *loop, const sp_probe_engine_opts *opts,
@@ -446,6 +493,7 @@ void sp_probe_engine_destroy(sp_probe_engine *e)
      * every socket closed through sock_state_cb, which closes the polls. */
     ares_destroy(e->ares);
     curl_multi_cleanup(e->multi);
+    free_cas(e);
     uv_close((uv_handle_t *)&e->curl_timer, engine_handle_closed);
     uv_close((uv_handle_t *)&e->ares_timer, engine_handle_closed);
 }

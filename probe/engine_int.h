@@ -69,7 +69,14 @@ struct sp_probe_engine {
     size_t n_inflight;
     int handles_open; /* engine handles still to close before free */
     bool destroying;
+    struct ca_entry *cas; /* trust stores by CA file, loaded once */
 };
+
+/* The trust store for ca_file (NULL: the system's), loaded on first use and
+ * kept for the engine's life: parsing a CA bundle per probe would cost more
+ * than the handshake. Borrowed pointer; NULL with err set on failure. */
+struct x509_store_st *sp_probe__ca_store(sp_probe_engine *e, const char *ca_file, char *err,
+                                         size_t errlen);
 
 /* End the probe with a reason and a printf-style detail. Idempotent. */
 void sp_probe__finish(sp_probe *p, sp_reason reason, const char *fmt, ...)

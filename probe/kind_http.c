@@ -44,6 +44,7 @@ typedef struct http_state {
     bool body_capped;
     bool header_matched;
     bool tls_captured;
+    bool ca_failed; /* our trust store could not be loaded */
     char *body;
     size_t body_len, body_cap;
     char errbuf[CURL_ERROR_SIZE];
@@ -97,12 +98,29 @@ static int verify_cb(int ok, X509_STORE_CTX *x)
     return ok; /* never change libcurl's decision, only watch it */
 }
 
+/*
+ * Called by libcurl for each connection's SSL_CTX. libcurl's own peer
+ * verification is off (it would parse the CA file again for every
+ * connection: libcurl 7.88's CA cache does not hit here), so this is where
+ * verification is set up: the engine's cached trust store, and PEER mode
+ * unless the probe is insecure. libcurl still checks the host name
+ * (CURLOPT_SSL_VERIFYHOST does not depend on VERIFYPEER).
+ */
 static CURLcode ssl_ctx_cb(CURL *easy, void *sslctx, void *parm)
 {
     (void)easy;
+    sp_probe *p = parm;
     SSL_CTX *ctx = sslctx;
+    http_state *hs = p->kstate;
+    X509_STORE *store = sp_probe__ca_store(p->eng, p->spec->ca_file, hs->errbuf,
+                                           sizeof hs->errbuf);
+    if (!store) {
+        hs->ca_failed = true;
+        return CURLE_SSL_CACERT_BADFILE;
+    }
+    SSL_CTX_set1_cert_store(ctx, store);
     SSL_CTX_set_ex_data(ctx, ssl_ex_idx, parm);
-    SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), verify_cb);
+    SSL_CTX_set_verify(ctx, p->spec->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, verify_cb);
     return CURLE_OK;
 }
 
@@ -245,10 +263,11 @@ static void start_transfer(sp_probe *p)
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, hs->errbuf);
     curl_easy_setopt(easy, CURLOPT_USERAGENT, "slaprobe/" SP_VERSION);
     if (hs->is_tls) {
-        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, s->insecure ? 0L : 1L);
+        /* peer verification is done in ssl_ctx_cb with a cached store */
+        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, s->insecure ? 0L : 2L);
-        if (s->ca_file)
-            curl_easy_setopt(easy, CURLOPT_CAINFO, s->ca_file);
+        curl_easy_setopt(easy, CURLOPT_CAINFO, NULL);
+        curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
         curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
         curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, p);
     }
@@ -433,7 +452,7 @@ void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code)
             .hostname_match = hs->hostname_match,
             .body_capped = hs->body_capped,
         };
-        sp_reason r = sp_probe_reason_from_curl(&f);
+        sp_reason r = hs->ca_failed ? SP_REASON_PROBE_ERROR : sp_probe_reason_from_curl(&f);
         const char *why = hs->errbuf[0] ? hs->errbuf : curl_easy_strerror(code);
         if (r == SP_REASON_HTTP_TOO_LARGE)
             sp_probe__finish(p, r, "body larger than %zu bytes", p->spec->max_body);

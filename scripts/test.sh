@@ -16,10 +16,10 @@ jobs=$(nproc 2>/dev/null || echo 2)
 run_suite() {
     local dir=$1; shift
     echo "=== build $dir ($*)"
-    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug "$@" >/dev/null
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=ON "$@" >/dev/null
     cmake --build "$dir" -j"$jobs" >/dev/null
     echo "=== test $dir"
-    ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+    ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$jobs"
 }
 
 run_suite build

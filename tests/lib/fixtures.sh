@@ -11,7 +11,7 @@
 # FX_SELFSIGNED_PORT, FX_WRONGHOST_PORT, FX_FAULT_PORT, FX_BLACKHOLE_PORT,
 # FX_DNS_SERVFAIL_PORT, FX_DNS_SILENT_PORT, FX_DNS_PORT.
 #
-# Each daemon is started in a process group of its own (setsid), so that
+# Each daemon is started in a process group of its own, so that
 # stopping it also stops what it forked (nginx's worker, dnsmasq's TCP
 # children) even when SIGKILL is needed.  Do not call fx_start_* inside
 # $(...) or a subshell: the process would be recorded in the subshell only.
@@ -58,6 +58,9 @@ fx__alive() {
         [ "${rest%% *}" != Z ]
         return
     fi
+    # The leader first: just after the fork it has not called setpgrp yet,
+    # so no process is in its group.
+    fx__alive "p:$id" && return 0
     # /proc/PID/stat after the ")" that ends the command name: state, ppid,
     # pgrp, ...  String operations only: this runs every 0.1 s.
     for f in /proc/[0-9]*/stat; do
@@ -73,8 +76,9 @@ fx__alive() {
 
 fx__signal() {
     local kind=${2%%:*} id=${2#*:}
-    if [ "$kind" = g ]; then kill "-$1" -- "-$id" 2>/dev/null || true
-    else kill "-$1" "$id" 2>/dev/null || true; fi
+    # The group, and the leader too in case it has not made its group yet.
+    [ "$kind" = g ] && { kill "-$1" -- "-$id" 2>/dev/null || true; }
+    kill "-$1" "$id" 2>/dev/null || true
 }
 
 # fx__stop JOB...: SIGTERM, up to 3 s for them all to go, then SIGKILL; reap
@@ -118,17 +122,16 @@ fx_cleanup() {
 }
 
 # fx__spawn LOG CMD...: start CMD in the background as the leader of a new
-# process group, output to LOG; its PGID (= PID) in FX__PID.
+# process group, output to LOG; its PGID (= PID) in FX__PID.  perl's
+# setpgrp, not setsid(1): setsid forks when the child already leads a group
+# (bash with job control), and then $! is not the daemon; and bash's job
+# control cannot be relied on to make the group: a shell with "m" in $- was
+# seen to leave a job in its own group, where no group kill can reach it.
 fx__spawn() {
     local log=$1
     shift
-    if [[ $- == *m* ]]; then
-        # With job control bash already gives the job its own group (and
-        # setsid would fork, so $! would not be the daemon).
+    perl -e 'setpgrp(0, 0) or die "setpgrp: $!\n"; exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!\n"' \
         "$@" </dev/null >>"$log" 2>&1 &
-    else
-        setsid "$@" </dev/null >>"$log" 2>&1 &
-    fi
     FX__PID=$!
     FX__JOBS+=("g:$FX__PID")
 }
@@ -186,9 +189,9 @@ fx_certs() {
 
 fx__nginx_conf() {
     local n=$FX_DIR/nginx user=
-    # As root nginx would switch its worker to "nobody", which cannot read
-    # the keys in FX_DIR; as anyone else the directive is ignored with a
-    # warning, so leave it out.
+    # As root nginx would run its worker as "nobody", which cannot even
+    # enter FX_DIR (mode 700, from mktemp); as anyone else the directive is
+    # ignored with a warning, so leave it out.
     [ "$(id -u)" = 0 ] && user="user root root;"
     local loc='
         add_header X-Fixture nginx always;
