@@ -19,6 +19,7 @@
 #include <cyaml/cyaml.h>
 
 #include "lines.h"
+#include "probe/result_json.h"
 #include "values.h"
 
 /* --- Raw schema (what the file says) ------------------------------------ */
@@ -702,8 +703,15 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
             yq(fp, t->service_hours);
             fputc('\n', fp);
         }
-        for (size_t k = 0; k < t->n_maintenance; k++)
-            fprintf(fp, "    # maintenance %zu: %lld .. %lld (unix ms)\n", k,
-                    (long long)t->maintenance[k].start_ms, (long long)t->maintenance[k].end_ms);
+        if (t->n_maintenance)
+            fprintf(fp, "    maintenance:\n");
+        for (size_t k = 0; k < t->n_maintenance; k++) {
+            char a[40], b[40];
+            sp_probe_format_time(t->maintenance[k].start_ms, a, sizeof a);
+            sp_probe_format_time(t->maintenance[k].end_ms, b, sizeof b);
+            fprintf(fp, "      - {start: \"%s\", end: \"%s\", reason: ", a, b);
+            yq(fp, t->maintenance[k].reason);
+            fprintf(fp, "}\n");
+        }
     }
 }

@@ -171,4 +171,10 @@ t_match "good: pattern target" "$(cat "$D/out")" "availability target 99\.5 %"
 t_match "good: masked" "$(cat "$D/out")" "masked"
 t_eq "good: the secret never printed" "$(grep -c s3cr3t "$D/out" || true)" 0
 
+echo "# the shipped example is valid"
+ERP_HEALTH_TOKEN=x "$SLAPROBE" config-check -c "$SP_SRC/contrib/slaprobe.yaml" >"$D/out" && rc=0 || rc=$?
+t_eq "contrib/slaprobe.yaml: exit" "$rc" 0
+t_match "contrib/slaprobe.yaml: maintenance in UTC" "$(cat "$D/out")" 'start: "2026-11-06T16:00:00\.000Z"'
+t_match "contrib/slaprobe.yaml: control targets marked" "$(grep -c 'control: true' "$D/out")" '^2$'
+
 t_done

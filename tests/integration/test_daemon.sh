@@ -147,6 +147,31 @@ t_match "kill -9: up rows after the restart" "$(awk -v k=$t_killed '$1 > k + 5 &
 t_eq "kill -9: journal chain intact" "$rc" 0
 t_eq "kill -9: two start markers" "$(jq -r 'select(.type == "start") | .type' "$FX_DIR/store3/web.journal" | wc -l)" 2
 
+echo "# journal verify on a real journal: edit, delete, reorder, torn tail"
+J=$FX_DIR/store3/web.journal
+cp "$J" "$FX_DIR/journal.orig"
+verify() { "$SLAPROBE" journal verify -c "$FX_DIR/k.yaml" --target web >"$FX_DIR/v" 2>&1 && VRC=0 || VRC=$?; }
+verify
+t_eq "intact: exit" "$VRC" 0
+t_match "intact: says so" "$(cat "$FX_DIR/v")" "^web: intact, [0-9]+ lines"
+sed -i '3s/"type":"[a-z]*"/"type":"edited"/' "$J"
+verify
+t_eq "edited line 3: exit" "$VRC" 1
+t_match "edited line 3: reported at line 4" "$(cat "$FX_DIR/v")" "BROKEN at line 4 .*hash of line 3: that line was edited"
+cp "$FX_DIR/journal.orig" "$J"; sed -i '2d' "$J"
+verify
+t_match "deleted line 2: reported at line 2" "$(cat "$FX_DIR/v")" "BROKEN at line 2 "
+cp "$FX_DIR/journal.orig" "$J"; sed -i '2{h;d};3{G}' "$J"
+verify
+t_match "swapped lines 2 and 3: reported at line 2" "$(cat "$FX_DIR/v")" "BROKEN at line 2 "
+cp "$FX_DIR/journal.orig" "$J"; printf '{"seq":99,"type":"sta' >>"$J"
+verify
+t_eq "torn tail: still intact" "$VRC" 0
+t_match "torn tail: reported as such" "$(cat "$FX_DIR/v")" "last line is incomplete"
+"$SLAPROBE" journal verify -c "$FX_DIR/k.yaml" --target nosuch >/dev/null 2>&1 && VRC=0 || VRC=$?
+t_eq "unknown target: exit 2" "$VRC" 2
+cp "$FX_DIR/journal.orig" "$J"
+
 echo "# reload"
 cat >"$FX_DIR/r.yaml" <<YAML
 storage: {dir: $FX_DIR/store4, retention: {full_days: 1, five_min_days: 2, hourly_days: 3}}
