@@ -23,7 +23,10 @@
 
 #include "scheduler/fsm.h"
 
-#define SP_STEPS_MAX_SEG 64
+/* State changes and probes kept between two written rows. A row is taken
+ * at least every probe, so a handful suffice; 16 leaves room for retries
+ * and flapping, and keeps 10,000 targets within a few hundred kB. */
+#define SP_STEPS_MAX_SEG 16
 
 typedef struct sp_store_row {
     int64_t t; /* Unix seconds, end of the step */

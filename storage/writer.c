@@ -20,7 +20,7 @@
 
 typedef struct store_target {
     char *id;
-    char rrd[4096], journal_path[4096];
+    char *rrd, *journal_path; /* exact length: 10,000 targets must stay small */
     sp_journal *journal;
     struct store_target *next;
 } store_target;
@@ -90,11 +90,17 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, char *e
     if (t)
         return sp_store_rrd_ensure(t->rrd, step_s, &s->ret, time(NULL) - step_s, err, errlen);
     t = calloc(1, sizeof *t);
-    if (!t || !(t->id = strdup(id))) {
+    char rrd[4096], journal[4096];
+    sp_store_paths(s->dir, id, rrd, journal, sizeof rrd);
+    if (!t || !(t->id = strdup(id)) || !(t->rrd = strdup(rrd)) ||
+        !(t->journal_path = strdup(journal))) {
+        if (t) {
+            free(t->id);
+            free(t->rrd);
+        }
         free(t);
         return SP_ENOMEM;
     }
-    sp_store_paths(s->dir, id, t->rrd, t->journal_path, sizeof t->rrd);
     /* start one step back so the first row (the current step's end) is
      * strictly after the file's last update */
     sp_status st = sp_store_rrd_ensure(t->rrd, step_s, &s->ret, time(NULL) - step_s, err, errlen);
@@ -102,6 +108,8 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, char *e
         st = sp_store_journal_open(t->journal_path, &t->journal, err, errlen);
     if (st != SP_OK) {
         free(t->id);
+        free(t->rrd);
+        free(t->journal_path);
         free(t);
         return st;
     }
@@ -277,6 +285,8 @@ void sp_store_destroy(sp_store *s)
             sp_store_rrd_flush(s->rrdcached, t->rrd, err, sizeof err);
         sp_store_journal_close(t->journal);
         free(t->id);
+        free(t->rrd);
+        free(t->journal_path);
         free(t);
     }
     uv_mutex_destroy(&s->mu);
