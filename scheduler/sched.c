@@ -52,6 +52,7 @@ struct sp_sched {
     sp_probe_engine *eng;
     sp_store *store;
     size_t max_inflight, inflight;
+    int n_controls, n_controls_down; /* kept current so a result costs O(1) */
     holder *cur;
     rt *targets;
     rt *qhead, **qtail;
@@ -158,15 +159,21 @@ static void pump(sp_sched *s);
 
 static bool controls_all_down(const sp_sched *s)
 {
-    bool any = false;
+    return s->n_controls > 0 && s->n_controls_down == s->n_controls;
+}
+
+/* Recount after the set of targets changed (apply); results adjust the
+ * counts incrementally. */
+static void count_controls(sp_sched *s)
+{
+    s->n_controls = s->n_controls_down = 0;
     for (const rt *r = s->targets; r; r = r->next) {
         if (r->removed || !r->t->is_control)
             continue;
-        any = true;
-        if (!r->has_result || r->last_ok)
-            return false;
+        s->n_controls++;
+        if (r->has_result && !r->last_ok)
+            s->n_controls_down++;
     }
-    return any;
 }
 
 static void on_result(const sp_probe_result *res, void *arg)
@@ -183,8 +190,10 @@ static void on_result(const sp_probe_result *res, void *arg)
                          strcmp(res->detail, "canceled") == 0)) {
         bool controls_down = !r->t->is_control && controls_all_down(s);
         if (r->t->is_control) {
+            bool was_down = r->has_result && !r->last_ok;
             r->has_result = true;
             r->last_ok = res->ok;
+            s->n_controls_down += (int)!res->ok - (int)was_down;
         }
         sp_fsm_step st = sp_sched_fsm_feed(&r->fsm, res->started_ms, res->ok, res->reason,
                                            res->total_ms, controls_down);
@@ -371,8 +380,12 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
         sp_sched_fsm_init(&r->fsm, &fc);
         sp_store_steps_init(&r->steps, t->interval_ms);
         r->phase_ms = sp_sched_phase_ms(t->id, t->interval_ms);
+        /* the clock is read per target: setting up 10,000 of them takes
+         * long enough that grid points would otherwise pass unarmed and all
+         * fire late at once */
+        int64_t at = now_ms();
         r->next_grid_ms =
-            r->phase_ms + ((now - r->phase_ms) / t->interval_ms + 1) * t->interval_ms;
+            r->phase_ms + ((at - r->phase_ms) / t->interval_ms + 1) * t->interval_ms;
         r->due_ms = r->next_grid_ms;
         uv_timer_init(s->loop, &r->timer);
         r->timer.data = r;
@@ -395,6 +408,7 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
         }
         pp = &r->next;
     }
+    count_controls(s);
     holder *old = s->cur;
     s->cur = h;
     holder_unref(old);
