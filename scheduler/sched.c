@@ -38,6 +38,7 @@ typedef struct rt {
     sp_fsm fsm;
     sp_steps steps;
     bool inflight, queued, removed, seen;
+    bool unarmed; /* new: its first due time is set on the loop's next tick */
     holder *probe_holder; /* the cfg of the probe in flight */
     sp_probe *probe;
     int64_t queued_due_ms;
@@ -57,6 +58,8 @@ struct sp_sched {
     rt *targets;
     rt *qhead, **qtail;
     bool stopping;
+    uv_timer_t arm_timer; /* arms new targets once setup is over */
+    int closing;          /* own timers still closing in destroy */
     uv_timer_t stop_timer;
     void (*stop_done)(void *);
     void *stop_arg;
@@ -311,6 +314,23 @@ static void arm(rt *r)
 
 /* --- Configuration -------------------------------------------------------- */
 
+static void arm_new_targets(uv_timer_t *t)
+{
+    sp_sched *s = t->data;
+    if (s->stopping)
+        return;
+    int64_t now = now_ms();
+    for (rt *r = s->targets; r; r = r->next) {
+        if (!r->unarmed || r->removed)
+            continue;
+        r->unarmed = false;
+        int64_t iv = r->t->interval_ms;
+        r->next_grid_ms = r->phase_ms + ((now - r->phase_ms) / iv + 1) * iv;
+        r->due_ms = r->next_grid_ms;
+        arm(r);
+    }
+}
+
 sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store,
                           size_t max_inflight, sp_sched **out)
 {
@@ -324,6 +344,8 @@ sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store
     s->qtail = &s->qhead;
     uv_timer_init(loop, &s->stop_timer);
     s->stop_timer.data = s;
+    uv_timer_init(loop, &s->arm_timer);
+    s->arm_timer.data = s;
     *out = s;
     return SP_OK;
 }
@@ -380,18 +402,11 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
         sp_sched_fsm_init(&r->fsm, &fc);
         sp_store_steps_init(&r->steps, t->interval_ms);
         r->phase_ms = sp_sched_phase_ms(t->id, t->interval_ms);
-        /* the clock is read per target: setting up 10,000 of them takes
-         * long enough that grid points would otherwise pass unarmed and all
-         * fire late at once */
-        int64_t at = now_ms();
-        r->next_grid_ms =
-            r->phase_ms + ((at - r->phase_ms) / t->interval_ms + 1) * t->interval_ms;
-        r->due_ms = r->next_grid_ms;
+        r->unarmed = true;
         uv_timer_init(s->loop, &r->timer);
         r->timer.data = r;
         r->next = s->targets;
         s->targets = r;
-        arm(r);
     }
     /* drop removed targets from the list; their memory goes when the timer
      * has closed and no probe of theirs is in flight */
@@ -409,6 +424,11 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
         pp = &r->next;
     }
     count_controls(s);
+    /* Set up 10,000 targets (and journal their start) takes about a second
+     * before the loop runs; grid points computed now would pass unarmed and
+     * fire late all at once. So new targets get their first due time on the
+     * loop's next tick, from the clock as it is then. */
+    uv_timer_start(&s->arm_timer, arm_new_targets, 0, 0);
     holder *old = s->cur;
     s->cur = h;
     holder_unref(old);
@@ -444,9 +464,13 @@ void sp_sched_stop(sp_sched *s, unsigned wait_ms, void (*done)(void *arg), void 
     uv_timer_start(&s->stop_timer, stop_timeout, wait_ms, 0);
 }
 
-static void stop_timer_closed(uv_handle_t *h)
+/* Both of the scheduler's own timers must have closed before it is freed
+ * (libuv runs close callbacks in no order we should rely on). */
+static void own_timer_closed(uv_handle_t *h)
 {
-    free(h->data);
+    sp_sched *s = h->data;
+    if (--s->closing == 0)
+        free(s);
 }
 
 void sp_sched_destroy(sp_sched *s)
@@ -469,7 +493,9 @@ void sp_sched_destroy(sp_sched *s)
     }
     s->targets = NULL;
     holder_unref(s->cur);
-    uv_close((uv_handle_t *)&s->stop_timer, stop_timer_closed);
+    s->closing = 2;
+    uv_close((uv_handle_t *)&s->arm_timer, own_timer_closed);
+    uv_close((uv_handle_t *)&s->stop_timer, own_timer_closed);
 }
 
 const sp_sched_stats *sp_sched_get_stats(const sp_sched *s)
