@@ -202,7 +202,7 @@ static void on_sigint(uv_signal_t *s, int signum)
     run->eng = NULL;
 }
 
-static void print_summary(const check_run *run, check_target *ct)
+static void print_summary(check_target *ct)
 {
     if (ct->done == 0)
         return;
@@ -223,7 +223,6 @@ static void print_summary(const check_run *run, check_target *ct)
         if (ct->reasons[i])
             printf(" %s=%d", sp_reason_name((sp_reason)i), ct->reasons[i]);
     printf("\n");
-    (void)run;
 }
 
 int sp_cmd_check(int argc, char **argv)
@@ -434,7 +433,7 @@ int sp_cmd_check(int argc, char **argv)
     }
     if (!run.json && run.count > 1)
         for (size_t i = 0; i < run.nt; i++)
-            print_summary(&run, &run.t[i]);
+            print_summary(&run.t[i]);
     rc = run.exit_code;
 out:
     if (loop_ready) {

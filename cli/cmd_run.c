@@ -12,6 +12,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,11 +47,15 @@ static const char run_usage[] =
     "  --max-inflight N      probes running at once at most (default 1000)\n"
     "  -h, --help            this text\n";
 
-static void logmsg(const char *fmt, const char *a, const char *b)
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logmsg(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "slaprobe: ");
-    fprintf(stderr, fmt, a, b);
+    vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    va_end(ap);
 }
 
 /* Open every target's files; on failure nothing is started. */
@@ -58,8 +63,8 @@ static sp_status open_targets(sp_store *store, const sp_cfg *cfg, char *err, siz
 {
     for (size_t i = 0; i < cfg->n_targets; i++) {
         const sp_cfg_target *t = &cfg->targets[i];
-        sp_status st = sp_store_open_target(store, t->id, (long)(t->interval_ms / 1000), err,
-                                            errlen);
+        sp_status st = sp_store_open_target(store, t->id, (long)(t->interval_ms / 1000), NULL,
+                                            err, errlen);
         if (st != SP_OK)
             return st;
     }
@@ -102,17 +107,17 @@ static void on_sighup(uv_signal_t *h, int signum)
     char err[1024];
     sp_cfg *cfg = NULL;
     if (sp_cfg_load(d->cfg_path, &cfg, err, sizeof err) != SP_OK) {
-        logmsg("reload rejected, the running configuration stays: %s%s", err, "");
+        logmsg("reload rejected, the running configuration stays: %s", err);
         return;
     }
     if (open_targets(d->store, cfg, err, sizeof err) != SP_OK) {
-        logmsg("reload rejected, the running configuration stays: %s%s", err, "");
+        logmsg("reload rejected, the running configuration stays: %s", err);
         sp_cfg_destroy(cfg);
         return;
     }
     size_t n = cfg->n_targets;
     if (sp_sched_apply(d->sched, cfg) != SP_OK) {
-        logmsg("reload failed: %s%s", "out of memory", "");
+        logmsg("reload failed: out of memory");
         return;
     }
     fprintf(stderr, "slaprobe: reloaded %s: %zu targets\n", d->cfg_path, n);

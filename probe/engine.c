@@ -12,6 +12,7 @@
  */
 #include "engine_int.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,23 @@ sp_status sp_probe__resolve(sp_probe *p, const char *host, sp_dns_cb cb)
     ares_getaddrinfo(p->eng->ares, host, NULL, &hints, dns_done, req);
     ares_reschedule(p->eng);
     return SP_OK;
+}
+
+bool sp_probe__ip_literal(const char *h, struct sockaddr_storage *sa)
+{
+    struct sockaddr_storage tmp;
+    if (!sa)
+        sa = &tmp;
+    memset(sa, 0, sizeof *sa);
+    if (inet_pton(AF_INET, h, &((struct sockaddr_in *)sa)->sin_addr) == 1) {
+        sa->ss_family = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, h, &((struct sockaddr_in6 *)sa)->sin6_addr) == 1) {
+        sa->ss_family = AF_INET6;
+        return true;
+    }
+    return false;
 }
 
 bool sp_probe__pick_address(const sp_probe *p, const struct ares_addrinfo *ai, char *buf,

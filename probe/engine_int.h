@@ -96,6 +96,10 @@ sp_status sp_probe__resolve(sp_probe *p, const char *host, sp_dns_cb cb);
 typedef void (*sp_query_cb)(sp_probe *p, int ares_status, const unsigned char *abuf, int alen);
 sp_status sp_probe__query(sp_probe *p, const char *name, int type, sp_query_cb cb);
 
+/* True when h is a numeric IPv4 or IPv6 address (no DNS needed); fills sa
+ * (port 0) when it is not NULL. */
+bool sp_probe__ip_literal(const char *h, struct sockaddr_storage *sa);
+
 /* Pick the address to probe according to spec->ip; false when none fits.
  * Writes the numeric address into buf. */
 bool sp_probe__pick_address(const sp_probe *p, const struct ares_addrinfo *ai, char *buf,

@@ -16,7 +16,6 @@
 #include "reason_map.h"
 #include "spec_int.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +53,7 @@ static int ssl_ex_idx = -1;
 
 static bool is_ip_literal(const char *h)
 {
-    unsigned char buf[sizeof(struct in6_addr)];
-    return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
+    return sp_probe__ip_literal(h, NULL);
 }
 
 /* --- TLS facts ----------------------------------------------------------- */

@@ -85,12 +85,7 @@ static void tcp_start(sp_probe *p)
 {
     struct sockaddr_storage sa;
     const char *h = p->spec->host;
-    memset(&sa, 0, sizeof sa);
-    if (inet_pton(AF_INET, h, &((struct sockaddr_in *)&sa)->sin_addr) == 1) {
-        sa.ss_family = AF_INET;
-    } else if (inet_pton(AF_INET6, h, &((struct sockaddr_in6 *)&sa)->sin6_addr) == 1) {
-        sa.ss_family = AF_INET6;
-    } else {
+    if (!sp_probe__ip_literal(h, &sa)) {
         if (sp_probe__resolve(p, h, on_dns) != SP_OK)
             sp_probe__finish(p, SP_REASON_PROBE_ERROR, "out of memory");
         return;

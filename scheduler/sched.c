@@ -32,6 +32,7 @@ typedef struct rt {
     char *id;
     const sp_cfg_target *t; /* in cur->cfg */
     holder *cur;
+    sp_store_target *st; /* its files, looked up once */
     uv_timer_t timer;
     int64_t phase_ms, next_grid_ms, due_ms;
     bool due_is_retry;
@@ -128,7 +129,7 @@ void sp_sched_journal_all(sp_sched *s, json_t *ev, bool sync)
     }
     for (rt *r = s->targets; r; r = r->next)
         if (!r->removed)
-            sp_store_put_event(s->store, r->id, json_deep_copy(ev), sync);
+            sp_store_put_event(s->store, r->st, json_deep_copy(ev), sync);
     json_decref(ev);
 }
 
@@ -152,7 +153,7 @@ static void journal_change(rt *r, const sp_fsm_step *st, const sp_probe_result *
     fprintf(stderr, "%s slaprobe: %s %s -> %s since %s (%s: %s)\n", since, r->id,
             sp_state_name(st->from), sp_state_name(st->state), since, sp_reason_name(st->reason),
             res->detail);
-    sp_store_put_event(r->s->store, r->id, ev, true);
+    sp_store_put_event(r->s->store, r->st, ev, true);
 }
 
 /* --- Running probes ------------------------------------------------------- */
@@ -209,7 +210,7 @@ static void on_result(const sp_probe_result *res, void *arg)
         sp_store_row rows[32];
         size_t n;
         while ((n = sp_store_steps_take(&r->steps, horizon, rows, 32)) > 0)
-            sp_store_put_rows(s->store, r->id, rows, n);
+            sp_store_put_rows(s->store, r->st, rows, n);
         if (st.changed)
             journal_change(r, &st, res);
         if (retry && !s->stopping) {
@@ -396,6 +397,7 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
         r->s = s;
         r->t = t;
         r->cur = h;
+        r->st = sp_store_find_target(s->store, t->id); /* opened by the caller */
         r->seen = true;
         r->refs = 1;
         sp_fsm_config fc = {.confirm = t->confirm, .slow_ms = t->slow_ms};
@@ -414,7 +416,7 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
         rt *r = *pp;
         if (!r->seen && !r->removed) {
             json_t *ev = event("removed", now);
-            sp_store_put_event(s->store, r->id, ev, true);
+            sp_store_put_event(s->store, r->st, ev, true);
             remove_target(r);
         }
         if (r->removed) {
@@ -487,8 +489,8 @@ void sp_sched_destroy(sp_sched *s)
         sp_store_row rows[32];
         size_t n;
         while ((n = sp_store_steps_take(&r->steps, horizon, rows, 32)) > 0)
-            sp_store_put_rows(s->store, r->id, rows, n);
-        sp_store_put_event(s->store, r->id, event("stop", now), true);
+            sp_store_put_rows(s->store, r->st, rows, n);
+        sp_store_put_event(s->store, r->st, event("stop", now), true);
         remove_target(r);
     }
     s->targets = NULL;

@@ -40,7 +40,8 @@ sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store
                           size_t max_inflight, sp_sched **out);
 
 /* Start (or, with a new cfg, reload): unchanged targets keep their state and
- * schedule, new ones start, removed ones stop. Takes ownership of cfg. */
+ * schedule, new ones start, removed ones stop. Takes ownership of cfg. Every
+ * target of cfg must have been opened in the store (sp_store_open_target). */
 sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg);
 
 /* Stop scheduling; in-flight probes may finish. Calls done (once) when none

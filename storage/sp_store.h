@@ -24,6 +24,9 @@
 #include "storage/steps.h"
 
 typedef struct sp_store sp_store;
+/* One target's files inside a store; owned by the store, valid until
+ * sp_store_destroy(). Writers hold it so a write costs no lookup. */
+typedef struct sp_store_target sp_store_target;
 
 /* dir must exist or be creatable; rrdcached NULL to write files directly. */
 sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcached,
@@ -31,15 +34,20 @@ sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcache
                           size_t errlen);
 
 /* Prepare a target (idempotent): its RRD with step_s (an existing file of
- * another layout is an error, never overwritten) and its journal. */
-sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, char *err,
-                               size_t errlen);
+ * another layout is an error, never overwritten) and its journal. *out (may
+ * be NULL) gets the target's handle. */
+sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_store_target **out,
+                               char *err, size_t errlen);
+
+/* The handle of a target opened before, or NULL. A list scan: call it when
+ * targets are (re)configured, not per write. */
+sp_store_target *sp_store_find_target(sp_store *s, const char *id);
 
 /* Queue rows for the target's RRD (copied). */
-void sp_store_put_rows(sp_store *s, const char *id, const sp_store_row *rows, size_t n);
+void sp_store_put_rows(sp_store *s, sp_store_target *t, const sp_store_row *rows, size_t n);
 
 /* Queue a journal event; steals the reference to ev. sync: fsync after it. */
-void sp_store_put_event(sp_store *s, const char *id, json_t *ev, bool sync);
+void sp_store_put_event(sp_store *s, sp_store_target *t, json_t *ev, bool sync);
 
 /* Rows and events queued and not yet written. */
 size_t sp_store_pending(const sp_store *s);

@@ -18,12 +18,13 @@
 #include "storage/journal.h"
 #include "storage/rrd.h"
 
-typedef struct store_target {
+struct sp_store_target {
     char *id;
     char *rrd, *journal_path; /* exact length: 10,000 targets must stay small */
     sp_journal *journal;
-    struct store_target *next;
-} store_target;
+    struct sp_store_target *next;
+};
+typedef sp_store_target store_target;
 
 typedef struct op {
     store_target *t;
@@ -54,7 +55,7 @@ void sp_store_paths(const char *dir, const char *id, char *rrd, char *journal, s
     snprintf(journal, n, "%s/%s.journal", dir, id);
 }
 
-static store_target *find(sp_store *s, const char *id)
+sp_store_target *sp_store_find_target(sp_store *s, const char *id)
 {
     for (store_target *t = s->targets; t; t = t->next)
         if (strcmp(t->id, id) == 0)
@@ -83,10 +84,12 @@ sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcache
     return SP_OK;
 }
 
-sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, char *err,
-                               size_t errlen)
+sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_store_target **out,
+                               char *err, size_t errlen)
 {
-    store_target *t = find(s, id);
+    store_target *t = sp_store_find_target(s, id);
+    if (out)
+        *out = t;
     if (t)
         return sp_store_rrd_ensure(t->rrd, step_s, &s->ret, time(NULL) - step_s, err, errlen);
     t = calloc(1, sizeof *t);
@@ -115,6 +118,8 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, char *e
     }
     t->next = s->targets;
     s->targets = t;
+    if (out)
+        *out = t;
     return SP_OK;
 }
 
@@ -230,9 +235,8 @@ static void enqueue(sp_store *s, op *o)
     kick(s);
 }
 
-void sp_store_put_rows(sp_store *s, const char *id, const sp_store_row *rows, size_t n)
+void sp_store_put_rows(sp_store *s, sp_store_target *t, const sp_store_row *rows, size_t n)
 {
-    store_target *t = find(s, id);
     op *o = n && t ? calloc(1, sizeof *o) : NULL;
     if (!o)
         return;
@@ -247,9 +251,8 @@ void sp_store_put_rows(sp_store *s, const char *id, const sp_store_row *rows, si
     enqueue(s, o);
 }
 
-void sp_store_put_event(sp_store *s, const char *id, json_t *ev, bool sync)
+void sp_store_put_event(sp_store *s, sp_store_target *t, json_t *ev, bool sync)
 {
-    store_target *t = find(s, id);
     op *o = t ? calloc(1, sizeof *o) : NULL;
     if (!o) {
         json_decref(ev);
