@@ -12,6 +12,15 @@ int sp_cmd_check(int argc, char **argv);
 int sp_cmd_run(int argc, char **argv);
 int sp_cmd_config_check(int argc, char **argv);
 int sp_cmd_journal(int argc, char **argv);
+int sp_cmd_patterns(int argc, char **argv);
+int sp_cmd_import(int argc, char **argv);
+int sp_cmd_report(int argc, char **argv);
+
+struct sp_cfg;
+/* config-check's section on the guideline's monitoring values; returns
+ * the number of targets that miss one. */
+#include <stdio.h>
+int sp_cli_print_conformance(const struct sp_cfg *cfg, FILE *fp);
 
 /* Raise the soft open-files limit to the hard one: a probe holds a socket
  * or two, and thousands may be in flight. */

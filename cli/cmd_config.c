@@ -70,6 +70,7 @@ int sp_cmd_config_check(int argc, char **argv)
         return SP_EXIT_USAGE;
     }
     sp_cfg_print(cfg, stdout);
+    sp_cli_print_conformance(cfg, stdout);
     sp_cfg_destroy(cfg);
     return SP_EXIT_OK;
 }

@@ -17,6 +17,7 @@ static const char usage[] =
     "  run -c FILE                 the daemon: probe every target, keep RRD files and journals\n"
     "  config-check -c FILE        check a configuration, print its effective values\n"
     "  journal verify -c FILE      check the hash chains of the incident journals\n"
+    "  patterns [--lang ja]        the ASP/SaaS guideline's patterns and targets\n"
     "\n"
     "  -h, --help                  this text\n"
     "  -V, --version               print the version\n";
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
         return sp_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "config-check") == 0)
         return sp_cmd_config_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "patterns") == 0)
+        return sp_cmd_patterns(argc - 1, argv + 1);
     if (strcmp(cmd, "journal") == 0)
         return sp_cmd_journal(argc - 1, argv + 1);
     fprintf(stderr, "slaprobe: unknown command '%s' (try 'slaprobe --help')\n", cmd);

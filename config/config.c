@@ -28,6 +28,16 @@ typedef struct raw_window {
     char *start, *end, *reason;
 } raw_window;
 
+typedef struct raw_tier {
+    double below, credit;
+} raw_tier;
+
+typedef struct raw_pattern {
+    int pattern;
+    double *availability;
+    char *alive_interval, *notify_within, *fault_interval, *perf_interval;
+} raw_pattern;
+
 typedef struct raw_auth {
     char *header, *value;
 } raw_auth;
@@ -45,6 +55,10 @@ typedef struct raw_target {
     int *pattern;
     double *sla_target;
     char *service_hours;
+    char **holidays;
+    unsigned holidays_count;
+    raw_tier *credits;
+    unsigned credits_count;
     raw_window *maintenance;
     unsigned maintenance_count;
     char *interval, *timeout, *retry_interval, *slow_ms;
@@ -80,6 +94,8 @@ typedef struct raw_cfg {
     raw_target *targets;
     unsigned targets_count;
     raw_status *status_page;
+    raw_pattern *patterns;
+    unsigned patterns_count;
 } raw_cfg;
 
 #define OPT (CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL)
@@ -96,6 +112,24 @@ static const cyaml_schema_field_t window_fields[] = {
     CYAML_FIELD_END};
 static const cyaml_schema_value_t window_value = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_window, window_fields)};
+
+static const cyaml_schema_field_t tier_fields[] = {
+    CYAML_FIELD_FLOAT("below", CYAML_FLAG_DEFAULT, raw_tier, below),
+    CYAML_FIELD_FLOAT("credit", CYAML_FLAG_DEFAULT, raw_tier, credit),
+    CYAML_FIELD_END};
+static const cyaml_schema_value_t tier_value = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_tier, tier_fields)};
+
+static const cyaml_schema_field_t pattern_fields[] = {
+    CYAML_FIELD_INT("pattern", CYAML_FLAG_DEFAULT, raw_pattern, pattern),
+    CYAML_FIELD_FLOAT_PTR("availability", OPT, raw_pattern, availability),
+    STR("alive_interval", raw_pattern, alive_interval),
+    STR("notify_within", raw_pattern, notify_within),
+    STR("fault_interval", raw_pattern, fault_interval),
+    STR("perf_interval", raw_pattern, perf_interval),
+    CYAML_FIELD_END};
+static const cyaml_schema_value_t pattern_value = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_pattern, pattern_fields)};
 
 static const cyaml_schema_field_t auth_fields[] = {
     CYAML_FIELD_STRING_PTR("header", CYAML_FLAG_POINTER, raw_auth, header, 1, CYAML_UNLIMITED),
@@ -122,6 +156,8 @@ static const cyaml_schema_field_t target_fields[] = {
     CYAML_FIELD_INT_PTR("pattern", OPT, raw_target, pattern),
     CYAML_FIELD_FLOAT_PTR("sla_target", OPT, raw_target, sla_target),
     STR("service_hours", raw_target, service_hours),
+    CYAML_FIELD_SEQUENCE("holidays", OPT, raw_target, holidays, &str_value, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("credits", OPT, raw_target, credits, &tier_value, 0, 16),
     CYAML_FIELD_SEQUENCE("maintenance", OPT, raw_target, maintenance, &window_value, 0,
                          CYAML_UNLIMITED),
     STR("interval", raw_target, interval),
@@ -167,6 +203,8 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_SEQUENCE("targets", CYAML_FLAG_POINTER, raw_cfg, targets, &target_value, 1,
                          CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("status_page", OPT, raw_cfg, status_page, status_fields),
+    CYAML_FIELD_SEQUENCE("patterns", OPT, raw_cfg, patterns, &pattern_value, 0,
+                         SP_PATTERN_COUNT),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t top_value = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, raw_cfg, top_fields)};
@@ -325,7 +363,15 @@ typedef struct defaults {
     int64_t interval, timeout, retry;
     int64_t slow;
     int confirm;
+    const sp_pattern *patterns; /* the effective table */
 } defaults;
+
+static bool valid_date(const char *s)
+{
+    int y, m, d, n = 0;
+    return sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 && strlen(s) == 10 &&
+           m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
 
 static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, const defaults *d,
                                 sp_cfg_target *t)
@@ -427,9 +473,8 @@ static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, cons
         if (*rt->pattern < 1 || *rt->pattern > 6)
             return fail(ld, KEY("pattern"), "%d is not a pattern of the guideline (1-6)",
                         *rt->pattern);
-        static const double targets[] = {99.5, 99.0, 95.0, 99.5, 99.0, 95.0};
         t->pattern = *rt->pattern;
-        t->sla_target = targets[t->pattern - 1];
+        t->sla_target = d->patterns[t->pattern - 1].availability_pct;
     } else if (rt->sla_target) {
         if (!(*rt->sla_target > 0 && *rt->sla_target <= 100))
             return fail(ld, KEY("sla_target"), "%g is not a percentage in (0, 100]",
@@ -440,6 +485,34 @@ static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, cons
     }
     if (rt->service_hours)
         t->service_hours = strdup(rt->service_hours);
+    if (rt->holidays_count) {
+        t->holidays = calloc(rt->holidays_count, sizeof *t->holidays);
+        if (!t->holidays)
+            return SP_ENOMEM;
+    }
+    for (unsigned k = 0; k < rt->holidays_count; k++) {
+        char hk[160];
+        snprintf(hk, sizeof hk, "targets[%zu].holidays[%u]", i, k);
+        if (!valid_date(rt->holidays[k]))
+            return fail(ld, hk, "'%s' is not a date YYYY-MM-DD", rt->holidays[k]);
+        t->holidays[t->n_holidays++] = strdup(rt->holidays[k]);
+    }
+    if (rt->credits_count) {
+        t->credits = calloc(rt->credits_count, sizeof *t->credits);
+        if (!t->credits)
+            return SP_ENOMEM;
+    }
+    for (unsigned k = 0; k < rt->credits_count; k++) {
+        char ck[160];
+        const raw_tier *rk = &rt->credits[k];
+        snprintf(ck, sizeof ck, "targets[%zu].credits[%u].below", i, k);
+        if (!(rk->below > 0 && rk->below <= 100))
+            return fail(ld, ck, "%g is not an availability percentage in (0, 100]", rk->below);
+        snprintf(ck, sizeof ck, "targets[%zu].credits[%u].credit", i, k);
+        if (!(rk->credit > 0 && rk->credit <= 100))
+            return fail(ld, ck, "%g is not a credit percentage in (0, 100]", rk->credit);
+        t->credits[t->n_credits++] = (sp_sla_tier){rk->below, rk->credit};
+    }
     if (rt->maintenance_count) {
         t->maintenance = calloc(rt->maintenance_count, sizeof *t->maintenance);
         if (!t->maintenance)
@@ -467,7 +540,7 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
 {
     sp_status st;
     defaults d = {SP_CFG_DEFAULT_INTERVAL_MS, SP_CFG_DEFAULT_TIMEOUT_MS, SP_CFG_DEFAULT_RETRY_MS,
-                  SP_CFG_DEFAULT_SLOW_MS, SP_CFG_DEFAULT_CONFIRM};
+                  SP_CFG_DEFAULT_SLOW_MS, SP_CFG_DEFAULT_CONFIRM, NULL};
     if (r->defaults) {
         const raw_defaults *rd = r->defaults;
         if ((st = duration(ld, "defaults.interval", rd->interval, d.interval, 1000, &d.interval)) ||
@@ -486,6 +559,35 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
         if (rd->confirm)
             d.confirm = *rd->confirm;
     }
+    for (int k = 0; k < SP_PATTERN_COUNT; k++)
+        c->patterns[k] = *sp_pattern_get(k + 1);
+    for (unsigned k = 0; k < r->patterns_count; k++) {
+        const raw_pattern *rp = &r->patterns[k];
+        char pk[96];
+        snprintf(pk, sizeof pk, "patterns[%u].pattern", k);
+        if (rp->pattern < 1 || rp->pattern > SP_PATTERN_COUNT)
+            return fail(ld, pk, "%d is not a pattern of the guideline (1-6)", rp->pattern);
+        sp_pattern *p = &c->patterns[rp->pattern - 1];
+        if (rp->availability) {
+            snprintf(pk, sizeof pk, "patterns[%u].availability", k);
+            if (!(*rp->availability > 0 && *rp->availability <= 100))
+                return fail(ld, pk, "%g is not a percentage in (0, 100]", *rp->availability);
+            p->availability_pct = *rp->availability;
+        }
+        const struct {
+            const char *raw, *name;
+            int64_t *out;
+        } iv[] = {{rp->alive_interval, "alive_interval", &p->alive_interval_ms},
+                  {rp->notify_within, "notify_within", &p->notify_within_ms},
+                  {rp->fault_interval, "fault_interval", &p->fault_interval_ms},
+                  {rp->perf_interval, "perf_interval", &p->perf_interval_ms}};
+        for (size_t v = 0; v < sizeof iv / sizeof iv[0]; v++) {
+            snprintf(pk, sizeof pk, "patterns[%u].%s", k, iv[v].name);
+            if ((st = duration(ld, pk, iv[v].raw, *iv[v].out, 1000, iv[v].out)))
+                return st;
+        }
+    }
+    d.patterns = c->patterns;
     c->timezone = strdup(r->timezone ? r->timezone : SP_CFG_DEFAULT_TIMEZONE);
     c->storage_dir = strdup(r->storage && r->storage->dir ? r->storage->dir : SP_CFG_DEFAULT_STORAGE);
     c->retention = SP_STORE_RETENTION_DEFAULT;
@@ -618,6 +720,10 @@ void sp_cfg_destroy(sp_cfg *c)
         free(t->name);
         sp_probe_spec_free(&t->spec);
         free(t->service_hours);
+        for (size_t k = 0; k < t->n_holidays; k++)
+            free(t->holidays[k]);
+        free(t->holidays);
+        free(t->credits);
         for (size_t k = 0; k < t->n_maintenance; k++)
             free(t->maintenance[k].reason);
         free(t->maintenance);
@@ -703,6 +809,13 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
             yq(fp, t->service_hours);
             fputc('\n', fp);
         }
+        for (size_t k = 0; k < t->n_holidays; k++)
+            fprintf(fp, "%s\"%s\"%s", k ? ", " : "    holidays: [", t->holidays[k],
+                    k + 1 == t->n_holidays ? "]\n" : "");
+        for (size_t k = 0; k < t->n_credits; k++)
+            fprintf(fp, "%s{below: %g, credit: %g}%s", k ? ", " : "    credits: [",
+                    t->credits[k].below_pct, t->credits[k].credit_pct,
+                    k + 1 == t->n_credits ? "]\n" : "");
         if (t->n_maintenance)
             fprintf(fp, "    maintenance:\n");
         for (size_t k = 0; k < t->n_maintenance; k++) {

@@ -21,8 +21,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/sp_pattern.h"
 #include "common/sp_status.h"
 #include "probe/sp_probe.h"
+#include "reports/sla.h"
 #include "storage/layout.h"
 
 typedef struct sp_cfg_window {
@@ -39,7 +41,11 @@ typedef struct sp_cfg_target {
     double slow_ms;
     int pattern;       /* 1-6, or 0 when sla_target was given */
     double sla_target; /* percent */
-    char *service_hours; /* NULL: 24x7 */
+    char *service_hours; /* NULL: 24x7; checked against calendar.h's grammar */
+    char **holidays;     /* local dates "YYYY-MM-DD" without service hours */
+    size_t n_holidays;
+    sp_sla_tier *credits; /* the contract's credit tiers (may be none) */
+    size_t n_credits;
     sp_cfg_window *maintenance;
     size_t n_maintenance;
     bool is_control;
@@ -58,6 +64,10 @@ typedef struct sp_cfg {
     char *status_dir;   /* NULL: no status page */
     int64_t status_every_ms;
     char *status_lang;
+    /* The guideline's pattern table with this file's `patterns:` overrides
+     * applied; index id - 1. */
+    sp_pattern patterns[SP_PATTERN_COUNT];
+    bool has_alert_path; /* an alert would tell a person (none exist yet) */
 } sp_cfg;
 
 /* Defaults of SPEC section 5 (and of the ASP/SaaS guideline's monitoring). */

@@ -1,0 +1,163 @@
+/*
+ * `slaprobe patterns [--lang en|ja] [-c FILE]`: the guideline's pattern
+ * table (common/sp_pattern.c), or the effective one of a configuration
+ * when -c is given. And the conformance section that config-check prints:
+ * can each target's monitoring meet its pattern's reference values?
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/sp_pattern.h"
+#include "config/config.h"
+
+static void fmt_dur(int64_t ms, char *buf, size_t n)
+{
+    int64_t s = ms / 1000;
+    if (s % 3600 == 0)
+        snprintf(buf, n, "%lldh", (long long)(s / 3600));
+    else if (s % 60 == 0)
+        snprintf(buf, n, "%lldm", (long long)(s / 60));
+    else
+        snprintf(buf, n, "%llds", (long long)s);
+}
+
+static void print_table(const sp_pattern *rows, bool ja, FILE *fp)
+{
+    if (ja)
+        fputs("ASP・SaaS 情報セキュリティ対策ガイドライン（総務省, 2008）のサービスパターン\n"
+              "パターン  機密性 完全性 可用性  稼働率目標  死活監視  通知  障害監視  性能監視  "
+              "代表的なサービス\n",
+              fp);
+    else
+        fputs("Service patterns of the MIC ASP/SaaS security guideline (2008)\n"
+              "pattern  C       I       A       target  alive  notify  fault  perf  "
+              "typical services\n",
+              fp);
+    for (int i = 0; i < SP_PATTERN_COUNT; i++) {
+        const sp_pattern *p = &rows[i];
+        char a[16], nt[16], f[16], pf[16];
+        fmt_dur(p->alive_interval_ms, a, sizeof a);
+        fmt_dur(p->notify_within_ms, nt, sizeof nt);
+        fmt_dur(p->fault_interval_ms, f, sizeof f);
+        fmt_dur(p->perf_interval_ms, pf, sizeof pf);
+        if (ja)
+            fprintf(fp, "%-9d %-6s %-6s %-6s %6.1f %%  %-8s  %-4s  %-8s  %-8s  %s\n", p->id,
+                    sp_level_name(p->c, true), sp_level_name(p->i, true),
+                    sp_level_name(p->a, true), p->availability_pct, a, nt, f, pf, p->examples_ja);
+        else
+            fprintf(fp, "%-8d %-7s %-7s %-7s %5.1f %%  %-5s  %-6s  %-5s  %-4s  %s\n", p->id,
+                    sp_level_name(p->c, false), sp_level_name(p->i, false),
+                    sp_level_name(p->a, false), p->availability_pct, a, nt, f, pf,
+                    p->examples_en);
+    }
+    fputs(ja ? "監視の参考値: 死活監視（応答確認）は 10 分に 1 回以上、停止検知から 60 分以内に"
+               "利用者へ通知、障害監視・性能監視は 30 分に 1 回（性能監視は推奨）。\n"
+             : "Monitoring reference values: alive check at least every 10 minutes, users "
+               "told within 60 minutes of a detected stop, fault and performance monitoring "
+               "every 30 minutes (performance: recommended).\n",
+          fp);
+}
+
+int sp_cmd_patterns(int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: slaprobe patterns [--lang en|ja] [-c FILE]\n"
+        "Print the service patterns of the MIC ASP/SaaS guideline: availability\n"
+        "target and monitoring reference values. With -c, the table as FILE's\n"
+        "`patterns:` overrides leave it.\n";
+    static const struct option opts[] = {
+        {"lang", required_argument, NULL, 'l'},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *lang = "en", *path = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+        if (c == 'l') {
+            lang = optarg;
+        } else if (c == 'c') {
+            path = optarg;
+        } else if (c == 'h') {
+            fputs(usage, stdout);
+            return SP_EXIT_OK;
+        } else {
+            fprintf(stderr, "slaprobe patterns: bad option '%s' (try --help)\n",
+                    argv[optind - 1]);
+            return SP_EXIT_USAGE;
+        }
+    }
+    if (strcmp(lang, "en") != 0 && strcmp(lang, "ja") != 0) {
+        fprintf(stderr, "slaprobe patterns: --lang must be en or ja, not '%s'\n", lang);
+        return SP_EXIT_USAGE;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "slaprobe patterns: unexpected argument '%s'\n", argv[optind]);
+        return SP_EXIT_USAGE;
+    }
+    sp_pattern rows[SP_PATTERN_COUNT];
+    for (int i = 0; i < SP_PATTERN_COUNT; i++)
+        rows[i] = *sp_pattern_get(i + 1);
+    if (path) {
+        char err[1024];
+        sp_cfg *cfg;
+        if (sp_cfg_load(path, &cfg, err, sizeof err) != SP_OK) {
+            fprintf(stderr, "slaprobe: %s\n", err);
+            return SP_EXIT_USAGE;
+        }
+        memcpy(rows, cfg->patterns, sizeof rows);
+        sp_cfg_destroy(cfg);
+    }
+    print_table(rows, strcmp(lang, "ja") == 0, stdout);
+    return SP_EXIT_OK;
+}
+
+int sp_cli_print_conformance(const sp_cfg *cfg, FILE *fp)
+{
+    static const char *const item[SP_CONFORM_N] = {"alive check", "fault check",
+                                                   "performance check", "notification"};
+    int misses = 0;
+    fputs("\n# conformance with the ASP/SaaS guideline's monitoring reference values\n", fp);
+    for (size_t i = 0; i < cfg->n_targets; i++) {
+        const sp_cfg_target *t = &cfg->targets[i];
+        if (!t->pattern) {
+            fprintf(fp, "# %-16s no pattern (sla_target %g %%): nothing to check\n", t->id,
+                    t->sla_target);
+            continue;
+        }
+        const sp_pattern *p = &cfg->patterns[t->pattern - 1];
+        sp_conform_input in = {t->interval_ms, t->retry_ms, t->spec.timeout_ms, t->confirm,
+                               cfg->has_alert_path};
+        sp_conform_result r;
+        sp_pattern_conformance(p, &in, &r);
+        int64_t limit[SP_CONFORM_N] = {p->alive_interval_ms, p->fault_interval_ms,
+                                       p->perf_interval_ms, p->notify_within_ms};
+        int64_t have[SP_CONFORM_N] = {t->interval_ms, t->interval_ms, t->interval_ms,
+                                      r.detect_worst_ms};
+        bool all = true;
+        for (int k = 0; k < SP_CONFORM_N; k++)
+            all = all && r.ok[k];
+        fprintf(fp, "# %-16s pattern %d: %s\n", t->id, t->pattern,
+                all ? "meets every monitoring value" : "DOES NOT MEET the guideline");
+        for (int k = 0; k < SP_CONFORM_N; k++) {
+            char h[16], l[16];
+            fmt_dur(have[k], h, sizeof h);
+            fmt_dur(limit[k], l, sizeof l);
+            if (k == SP_CONFORM_NOTIFY)
+                fprintf(fp, "#   %-4s %-18s worst-case detection %s (interval + %d retries + "
+                            "timeout), limit %s%s\n",
+                        r.ok[k] ? "ok" : "MISS", item[k], h, t->confirm - 1, l,
+                        cfg->has_alert_path ? "" : "; no alert path is configured");
+            else
+                fprintf(fp, "#   %-4s %-18s every %s, at least every %s\n",
+                        r.ok[k] ? "ok" : "MISS", item[k], h, l);
+        }
+        misses += !all;
+    }
+    return misses;
+}
