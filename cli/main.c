@@ -18,6 +18,7 @@ static const char usage[] =
     "  config-check -c FILE        check a configuration, print its effective values\n"
     "  journal verify -c FILE      check the hash chains of the incident journals\n"
     "  patterns [--lang ja]        the ASP/SaaS guideline's patterns and targets\n"
+    "  import -c FILE --target ID --csv CSV   history from another monitor into the RRD\n"
     "\n"
     "  -h, --help                  this text\n"
     "  -V, --version               print the version\n";
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
         return sp_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "config-check") == 0)
         return sp_cmd_config_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "import") == 0)
+        return sp_cmd_import(argc - 1, argv + 1);
     if (strcmp(cmd, "patterns") == 0)
         return sp_cmd_patterns(argc - 1, argv + 1);
     if (strcmp(cmd, "journal") == 0)

@@ -42,6 +42,9 @@ bool sp_cal_parse_month(const char *text, int *year, int *month);
 /* Local date "YYYY-MM-DD" of Unix time t in tz, into buf (>= 11 bytes). */
 sp_status sp_cal_local_date(const char *tz, int64_t t, char *buf, size_t n);
 
+/* Local "YYYY-MM-DD HH:MM:SS" of Unix time t in tz, into buf (>= 20 bytes). */
+sp_status sp_cal_local_time(const char *tz, int64_t t, char *buf, size_t n);
+
 /* Parsed service hours; opaque, create/destroy. */
 typedef struct sp_cal_hours sp_cal_hours;
 

@@ -6,9 +6,12 @@
 #include "rrd.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <rrd.h>
 #include <rrd_client.h>
@@ -144,4 +147,99 @@ time_t sp_store_rrd_last(const char *path)
     rrd_info_free(info);
     rrd_clear_error();
     return t;
+}
+
+/* ":value" or ":U" for unknown; returns the length written. */
+static size_t fmt_val(char *buf, size_t n, double v)
+{
+    int w = isnan(v) ? snprintf(buf, n, ":U") : snprintf(buf, n, ":%.6g", v);
+    return w > 0 && (size_t)w < n ? (size_t)w : 0;
+}
+
+sp_status sp_store_rrd_update_rows(const char *daemon, const char *path, const sp_store_row *rows,
+                                   size_t n, char *err, size_t errlen)
+{
+    if (n == 0)
+        return SP_OK;
+    char(*lines)[256] = calloc(n, sizeof *lines);
+    const char **argv = calloc(n, sizeof *argv);
+    sp_status st = SP_ENOMEM;
+    if (!lines || !argv) {
+        snprintf(err, errlen, "out of memory writing %s", path);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const sp_store_row *r = &rows[i];
+        const double v[SP_STORE_N_DS] = {r->up,         r->degraded, r->total_ms,
+                                         r->dns_ms,     r->connect_ms, r->tls_ms,
+                                         r->ttfb_ms,    r->cert_days};
+        size_t len = (size_t)snprintf(lines[i], sizeof lines[i], "%lld", (long long)r->t);
+        for (int k = 0; k < SP_STORE_N_DS; k++)
+            len += fmt_val(lines[i] + len, sizeof lines[i] - len, v[k]);
+        argv[i] = lines[i];
+    }
+    st = sp_store_rrd_update(daemon, path, (int)n, argv, err, errlen);
+out:
+    free(lines);
+    free(argv);
+    return st;
+}
+
+sp_status sp_store_rrd_fetch(const char *daemon, const char *path, const char *cf, time_t start,
+                             time_t end, long resolution_s, sp_store_series *out, char *err,
+                             size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    sp_status st = sp_store_rrd_flush(daemon, path, err, errlen);
+    if (st != SP_OK)
+        return st;
+    out->start = start;
+    out->end = end;
+    out->step = resolution_s > 0 ? (unsigned long)resolution_s : 1;
+    rrd_value_t *data = NULL;
+    rrd_clear_error();
+    if (rrd_fetch_r(path, cf, &out->start, &out->end, &out->step, &out->n_ds, &out->ds_names,
+                    &data) != 0)
+        return rrd_fail(err, errlen, "cannot fetch from", path);
+    out->data = data;
+    out->rows = out->step ? (size_t)((out->end - out->start) / (time_t)out->step) : 0;
+    return SP_OK;
+}
+
+void sp_store_series_free(sp_store_series *s)
+{
+    for (unsigned long i = 0; s->ds_names && i < s->n_ds; i++)
+        free(s->ds_names[i]); /* librrd allocates with malloc */
+    free(s->ds_names);
+    free(s->data);
+    memset(s, 0, sizeof *s);
+}
+
+int sp_store_series_ds(const sp_store_series *s, const char *name)
+{
+    for (unsigned long i = 0; i < s->n_ds; i++)
+        if (strcmp(s->ds_names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+sp_status sp_store_rrd_graph(int argc, const char **argv, char *err, size_t errlen)
+{
+    /* rrd_graph_v wants argv[0] to be the command name, like main(). */
+    const char **av = calloc((size_t)argc + 2, sizeof *av);
+    if (!av) {
+        snprintf(err, errlen, "out of memory");
+        return SP_ENOMEM;
+    }
+    av[0] = "graph";
+    for (int i = 0; i < argc; i++)
+        av[i + 1] = argv[i];
+    rrd_clear_error();
+    optind = 0; /* librrd parses with getopt */
+    rrd_info_t *info = rrd_graph_v(argc + 1, (char **)av);
+    free(av);
+    if (!info)
+        return rrd_fail(err, errlen, "cannot draw", argv[0]);
+    rrd_info_free(info);
+    return SP_OK;
 }

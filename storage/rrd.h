@@ -15,6 +15,7 @@
 
 #include "common/sp_status.h"
 #include "storage/layout.h"
+#include "storage/steps.h"
 
 /* Create path with the layout for step_s unless it exists; when it exists,
  * check its layout and fail (SP_EEXIST, never overwriting) on a mismatch. */
@@ -26,6 +27,38 @@ sp_status sp_store_rrd_ensure(const char *path, long step_s, const sp_store_rete
  * (err holds why); any other error means the rows were not written. */
 sp_status sp_store_rrd_update(const char *daemon, const char *path, int n, const char **rows,
                               char *err, size_t errlen);
+
+/* sp_store_rrd_update for rows in the layout's data-source order (NaN is
+ * written as unknown). Same return values. */
+sp_status sp_store_rrd_update_rows(const char *daemon, const char *path, const sp_store_row *rows,
+                                   size_t n, char *err, size_t errlen);
+
+/* What rrd_fetch returned: rows of ds values, row i covering
+ * (start + i * step, start + (i + 1) * step]. NaN is unknown. */
+typedef struct sp_store_series {
+    time_t start, end;
+    unsigned long step;
+    unsigned long n_ds;
+    char **ds_names;
+    double *data; /* rows * n_ds values */
+    size_t rows;
+} sp_store_series;
+
+/* Fetch cf ("AVERAGE", "MAX") over (start, end] at the finest archive
+ * that covers it (resolution_s is the wish; out->step is what the file
+ * had). Through rrdcached when daemon is set (it flushes first). */
+sp_status sp_store_rrd_fetch(const char *daemon, const char *path, const char *cf, time_t start,
+                             time_t end, long resolution_s, sp_store_series *out, char *err,
+                             size_t errlen);
+void sp_store_series_free(sp_store_series *s);
+
+/* Index of a data source in a fetched series, or -1. */
+int sp_store_series_ds(const sp_store_series *s, const char *name);
+
+/* rrdtool graph with these arguments (argv[0] is the PNG path, the rest
+ * rrdtool graph's options and definitions). Not thread-safe: librrd's
+ * graph code uses getopt; call from one thread. */
+sp_status sp_store_rrd_graph(int argc, const char **argv, char *err, size_t errlen);
 
 /* Make rrdcached write what it holds for path (no-op without a daemon). */
 sp_status sp_store_rrd_flush(const char *daemon, const char *path, char *err, size_t errlen);

@@ -125,36 +125,12 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_stor
 
 /* --- The job ------------------------------------------------------------- */
 
-/* ":value" or ":U" for unknown; returns the length written. */
-static size_t fmt_val(char *buf, size_t n, double v)
-{
-    int w = isnan(v) ? snprintf(buf, n, ":U") : snprintf(buf, n, ":%.6g", v);
-    return w > 0 && (size_t)w < n ? (size_t)w : 0;
-}
-
 static void run_op(sp_store *s, op *o)
 {
     char err[512];
     if (o->rows) {
-        char(*lines)[256] = calloc(o->n, sizeof *lines);
-        const char **argv = calloc(o->n, sizeof *argv);
-        if (!lines || !argv) {
-            free(lines);
-            free(argv);
-            fprintf(stderr, "slaprobe: out of memory writing %s\n", o->t->rrd);
-            return;
-        }
-        for (size_t i = 0; i < o->n; i++) {
-            const sp_store_row *r = &o->rows[i];
-            const double v[8] = {r->up,     r->degraded,   r->total_ms, r->dns_ms,
-                                 r->connect_ms, r->tls_ms, r->ttfb_ms, r->cert_days};
-            size_t len = (size_t)snprintf(lines[i], sizeof lines[i], "%lld", (long long)r->t);
-            for (int k = 0; k < 8; k++)
-                len += fmt_val(lines[i] + len, sizeof lines[i] - len, v[k]);
-            argv[i] = lines[i];
-        }
-        sp_status st = sp_store_rrd_update(s->rrdcached, o->t->rrd, (int)o->n, argv, err,
-                                           sizeof err);
+        sp_status st =
+            sp_store_rrd_update_rows(s->rrdcached, o->t->rrd, o->rows, o->n, err, sizeof err);
         if (st == SP_EBUSY) {
             if (!s->warned_rrdcached) /* once, not once per row */
                 fprintf(stderr, "slaprobe: %s (and for every target until it is back)\n", err);
@@ -164,8 +140,6 @@ static void run_op(sp_store *s, op *o)
         } else {
             s->warned_rrdcached = false;
         }
-        free(lines);
-        free(argv);
     } else if (o->t->journal) {
         if (sp_store_journal_append(o->t->journal, o->ev, o->sync, err, sizeof err) != SP_OK)
             fprintf(stderr, "slaprobe: %s: %s\n", o->t->journal_path, err);

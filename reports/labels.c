@@ -1,0 +1,169 @@
+/*
+ * English and Japanese words of the reports (see labels.h). Japanese terms
+ * follow the guideline's own vocabulary where it has one (稼働率, 計画停止).
+ */
+#include "labels.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "reports/calendar.h"
+
+static const sp_report_labels en = {
+    .title = "Monthly SLA report",
+    .period = "Period",
+    .timezone = "Time zone",
+    .generated = "Generated",
+    .partial = "month not over: figures up to",
+    .resolution = "Resolution",
+    .target = "Target",
+    .name = "Name",
+    .pattern = "Pattern",
+    .sla_target = "SLA target",
+    .availability = "Availability",
+    .strict = "Strict availability",
+    .coverage = "Coverage",
+    .eligible = "Eligible time",
+    .downtime = "Downtime",
+    .unknown = "Unknown",
+    .maintenance = "Maintenance",
+    .budget = "Error budget",
+    .budget_left = "Budget left",
+    .met = "MET",
+    .missed = "MISSED",
+    .no_data = "NO DATA",
+    .no_data_long = "No measurement in this period: availability cannot be stated.",
+    .incidents = "Incidents",
+    .none = "none",
+    .start = "Start",
+    .end = "End",
+    .duration = "Duration",
+    .counted = "Counted",
+    .reason = "Reason",
+    .mttr = "MTTR",
+    .mtbf = "MTBF",
+    .response = "Response time",
+    .avg = "avg",
+    .p95 = "p95",
+    .by_class = "Downtime by cause",
+    .credit = "SLA credit",
+    .no_credit = "no credit tier reached",
+    .evidence = "Evidence",
+    .journal = "Journal",
+    .intact = "hash chain intact",
+    .broken_at = "hash chain BROKEN at line",
+    .no_journal = "no journal",
+    .clock = "Clock",
+    .synced = "synchronised",
+    .not_synced = "NOT synchronised at some point",
+    .clock_unknown = "no record",
+    .imported = "imported history records",
+    .maint_windows = "Maintenance windows",
+    .graphs_rt = "Response time",
+    .graphs_av = "Availability",
+    .summary = "Summary",
+    .seconds = "s",
+    .hours_unit = "h",
+    .slow_line = "slow threshold",
+    .outage = "outage",
+    .unknown_area = "no data",
+    .no_rrd = "no RRD file",
+};
+
+static const sp_report_labels ja = {
+    .title = "月次 SLA レポート",
+    .period = "対象期間",
+    .timezone = "タイムゾーン",
+    .generated = "作成日時",
+    .partial = "月の途中: 集計の終わり",
+    .resolution = "分解能",
+    .target = "対象",
+    .name = "名称",
+    .pattern = "パターン",
+    .sla_target = "SLA 目標",
+    .availability = "稼働率",
+    .strict = "厳格稼働率",
+    .coverage = "計測率",
+    .eligible = "対象時間",
+    .downtime = "停止時間",
+    .unknown = "計測不能時間",
+    .maintenance = "計画停止",
+    .budget = "許容停止時間",
+    .budget_left = "残り許容停止時間",
+    .met = "達成",
+    .missed = "未達",
+    .no_data = "データなし",
+    .no_data_long = "この期間の計測がありません。稼働率は算出できません。",
+    .incidents = "障害",
+    .none = "なし",
+    .start = "開始",
+    .end = "終了",
+    .duration = "継続時間",
+    .counted = "算入",
+    .reason = "原因",
+    .mttr = "平均復旧時間 (MTTR)",
+    .mtbf = "平均故障間隔 (MTBF)",
+    .response = "応答時間",
+    .avg = "平均",
+    .p95 = "95パーセンタイル",
+    .by_class = "原因別停止時間",
+    .credit = "SLA クレジット",
+    .no_credit = "クレジット対象外",
+    .evidence = "証跡",
+    .journal = "ジャーナル",
+    .intact = "ハッシュチェーン正常",
+    .broken_at = "ハッシュチェーン破損 行",
+    .no_journal = "ジャーナルなし",
+    .clock = "時刻同期",
+    .synced = "同期済み",
+    .not_synced = "未同期の期間あり",
+    .clock_unknown = "記録なし",
+    .imported = "インポート履歴",
+    .maint_windows = "計画停止の予定",
+    .graphs_rt = "応答時間",
+    .graphs_av = "稼働状況",
+    .summary = "概要",
+    .seconds = "秒",
+    .hours_unit = "時間",
+    .slow_line = "遅延しきい値",
+    .outage = "停止",
+    .unknown_area = "データなし",
+    .no_rrd = "RRD ファイルなし",
+};
+
+const sp_report_labels *sp_report_labels_for(sp_report_lang lang)
+{
+    return lang == SP_LANG_JA ? &ja : &en;
+}
+
+void sp_report_fmt_duration(double s, sp_report_lang lang, char *buf, size_t n)
+{
+    if (isnan(s)) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    const char *sign = s < 0 ? "-" : "";
+    long long v = llround(fabs(s));
+    long long d = v / 86400, h = v % 86400 / 3600, m = v % 3600 / 60, sec = v % 60;
+    if (lang == SP_LANG_JA) {
+        if (d)
+            snprintf(buf, n, "%s%lld日%02lld時間%02lld分%02lld秒", sign, d, h, m, sec);
+        else if (h)
+            snprintf(buf, n, "%s%lld時間%02lld分%02lld秒", sign, h, m, sec);
+        else
+            snprintf(buf, n, "%s%lld分%02lld秒", sign, m, sec);
+    } else {
+        if (d)
+            snprintf(buf, n, "%s%lldd %02lldh %02lldm %02llds", sign, d, h, m, sec);
+        else if (h)
+            snprintf(buf, n, "%s%lldh %02lldm %02llds", sign, h, m, sec);
+        else
+            snprintf(buf, n, "%s%lldm %02llds", sign, m, sec);
+    }
+}
+
+void sp_report_fmt_local(const sp_report *r, int64_t t, char *buf, size_t n)
+{
+    if (sp_cal_local_time(r->cfg->timezone, t, buf, n) != SP_OK)
+        snprintf(buf, n, "@%lld", (long long)t);
+}

@@ -1,0 +1,32 @@
+/*
+ * The words of the human-readable reports, in English and Japanese, in one
+ * table so the text and HTML renderers cannot drift apart. Machine formats
+ * (JSON, CSV) use SPEC's field names and are never translated.
+ */
+#ifndef SP_REPORT_LABELS_H
+#define SP_REPORT_LABELS_H
+
+#include "reports/report.h"
+
+typedef struct sp_report_labels {
+    const char *title, *period, *timezone, *generated, *partial, *resolution;
+    const char *target, *name, *pattern, *sla_target, *availability, *strict, *coverage;
+    const char *eligible, *downtime, *unknown, *maintenance, *budget, *budget_left;
+    const char *met, *missed, *no_data, *no_data_long;
+    const char *incidents, *none, *start, *end, *duration, *counted, *reason;
+    const char *mttr, *mtbf, *response, *avg, *p95, *by_class, *credit, *no_credit;
+    const char *evidence, *journal, *intact, *broken_at, *no_journal;
+    const char *clock, *synced, *not_synced, *clock_unknown, *imported;
+    const char *maint_windows, *graphs_rt, *graphs_av, *summary, *seconds, *hours_unit;
+    const char *slow_line, *outage, *unknown_area, *no_rrd;
+} sp_report_labels;
+
+const sp_report_labels *sp_report_labels_for(sp_report_lang lang);
+
+/* "3h 05m 07s" / "3時間05分07秒" style duration for people. */
+void sp_report_fmt_duration(double s, sp_report_lang lang, char *buf, size_t n);
+
+/* Local time "2026-11-07 01:00" of Unix time t in the report's timezone. */
+void sp_report_fmt_local(const sp_report *r, int64_t t, char *buf, size_t n);
+
+#endif

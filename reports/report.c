@@ -1,0 +1,390 @@
+/*
+ * Building the monthly report: everything that reads files for it (RRD,
+ * journal) is here, so the arithmetic (sla.c) and the renderers stay
+ * free of I/O. See report.h.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "config/values.h"
+#include "reports/calendar.h"
+#include "reports/timeline.h"
+#include "storage/journal.h"
+#include "storage/rrd.h"
+#include "storage/sp_store.h"
+
+/* What one target's files say about the period, before the arithmetic. */
+typedef struct gathered {
+    sp_sla_seg *segs;
+    size_t n_segs;
+    double *rt;
+    size_t n_rt;
+} gathered;
+
+static void gathered_free(gathered *g)
+{
+    free(g->segs);
+    free(g->rt);
+    memset(g, 0, sizeof *g);
+}
+
+/* --- RRD ---------------------------------------------------------------- */
+
+static sp_status read_rrd(const sp_report *r, sp_report_target *t, gathered *g, char *err,
+                          size_t errlen)
+{
+    struct stat sb;
+    if (stat(t->rrd_path, &sb) != 0) {
+        t->has_rrd = false; /* never probed nor imported: no data, said so */
+        return SP_OK;
+    }
+    t->has_rrd = true;
+    long step = (long)(t->cfg->interval_ms / 1000);
+    sp_store_series s;
+    sp_status st = sp_store_rrd_fetch(r->cfg->rrdcached, t->rrd_path, "AVERAGE", r->start,
+                                      r->until, step, &s, err, errlen);
+    if (st != SP_OK)
+        return st;
+    int iu = sp_store_series_ds(&s, "up"), id = sp_store_series_ds(&s, "degraded"),
+        it = sp_store_series_ds(&s, "total_ms");
+    double *up = NULL, *deg = NULL;
+    if (iu < 0 || id < 0 || it < 0) {
+        snprintf(err, errlen, "%s: not a slaprobe RRD (no up/degraded/total_ms)", t->rrd_path);
+        st = SP_EIO;
+        goto out;
+    }
+    up = malloc((s.rows + 1) * sizeof *up);
+    deg = malloc((s.rows + 1) * sizeof *deg);
+    g->rt = malloc((s.rows + 1) * sizeof *g->rt);
+    if (!up || !deg || !g->rt) {
+        st = SP_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < s.rows; i++) {
+        const double *row = s.data + i * s.n_ds;
+        up[i] = row[iu];
+        deg[i] = row[id];
+        int64_t row_start = (int64_t)s.start + (int64_t)i * (int64_t)s.step;
+        if (!isnan(row[it]) && !isnan(row[iu]) && row_start >= r->start && row_start < r->until)
+            g->rt[g->n_rt++] = row[it];
+    }
+    t->resolution_s = (long)s.step;
+    st = sp_report_timeline(up, deg, s.rows, (int64_t)s.start, (long)s.step, &g->segs,
+                            &g->n_segs);
+out:
+    free(up);
+    free(deg);
+    sp_store_series_free(&s);
+    return st;
+}
+
+/* --- Journal ------------------------------------------------------------ */
+
+typedef struct changes {
+    sp_report_change *v;
+    size_t n, cap;
+} changes;
+
+static int64_t ts_field(json_t *ev, const char *ms_key, const char *iso_key)
+{
+    json_t *v = json_object_get(ev, ms_key);
+    if (json_is_integer(v))
+        return json_integer_value(v) / 1000;
+    int64_t ms;
+    const char *s = json_string_value(json_object_get(ev, iso_key));
+    return s && sp_cfg_parse_timestamp_ms(s, &ms) ? ms / 1000 : INT64_MIN;
+}
+
+/* Reasons, clock records and imports from the journal; a missing journal
+ * is not an error (imported history may have none). */
+static sp_status read_journal(const sp_report *r, sp_report_target *t, changes *ch)
+{
+    char err[512];
+    sp_journal_report rep;
+    FILE *fp = fopen(t->journal_path, "r");
+    if (!fp) {
+        t->journal_present = false;
+        return SP_OK;
+    }
+    t->journal_present = true;
+    if (sp_store_journal_verify(t->journal_path, &rep, err, sizeof err) == SP_OK) {
+        t->journal_lines = rep.lines;
+        t->journal_bad_line = rep.first_bad;
+        snprintf(t->journal_problem, sizeof t->journal_problem, "%s", rep.problem);
+    } else {
+        t->journal_bad_line = -1;
+        snprintf(t->journal_problem, sizeof t->journal_problem, "%s", err);
+    }
+    int clock_before = -1, clock_in = -1; /* last state before; worst state inside */
+    char *line = NULL;
+    size_t cap = 0;
+    sp_status st = SP_OK;
+    while (getline(&line, &cap, fp) != -1) {
+        json_t *ev = json_loads(line, 0, NULL);
+        if (!ev)
+            continue; /* a torn tail; verify has said so */
+        const char *type = json_string_value(json_object_get(ev, "type"));
+        int64_t when = ts_field(ev, "t_ms", "time");
+        if (type && strcmp(type, "state") == 0) {
+            const char *to = json_string_value(json_object_get(ev, "to"));
+            const char *why = json_string_value(json_object_get(ev, "reason"));
+            int64_t since = ts_field(ev, "since_ms", "since");
+            sp_report_change c = {since, SP_SLA_UNKNOWN, SP_REASON_OK};
+            if (to && strcmp(to, "DOWN") == 0)
+                c.to = SP_SLA_DOWN;
+            else if (to && strcmp(to, "UP") == 0)
+                c.to = SP_SLA_UP;
+            if (why)
+                sp_reason_from_name(why, &c.reason);
+            if (since != INT64_MIN && since < r->until) {
+                if (ch->n == ch->cap) {
+                    size_t nc = ch->cap ? ch->cap * 2 : 64;
+                    sp_report_change *nv = realloc(ch->v, nc * sizeof *nv);
+                    if (!nv) {
+                        json_decref(ev);
+                        st = SP_ENOMEM;
+                        break;
+                    }
+                    ch->v = nv;
+                    ch->cap = nc;
+                }
+                ch->v[ch->n++] = c;
+            }
+        } else if (type && strcmp(type, "clock") == 0 && when != INT64_MIN) {
+            int synced = json_is_true(json_object_get(ev, "synchronised"));
+            if (when < r->start)
+                clock_before = synced;
+            else if (when < r->until)
+                clock_in = clock_in == -1 ? synced : (clock_in && synced);
+        } else if (type && strcmp(type, "import") == 0) {
+            int64_t from = ts_field(ev, "", "from"), to = ts_field(ev, "", "to");
+            if (from < r->until && to > r->start)
+                t->n_imports++;
+        }
+        json_decref(ev);
+    }
+    free(line);
+    fclose(fp);
+    if (clock_before == -1)
+        t->clock_synced = clock_in;
+    else if (clock_in == -1)
+        t->clock_synced = clock_before;
+    else
+        t->clock_synced = clock_before && clock_in;
+    return st;
+}
+
+/* --- Building ----------------------------------------------------------- */
+
+static int cmp_change(const void *a, const void *b)
+{
+    const sp_report_change *x = a, *y = b;
+    return (x->since > y->since) - (x->since < y->since);
+}
+
+static sp_status compute(const sp_report *r, sp_report_target *t, gathered *g,
+                         const sp_sla_span *control_down, size_t n_control_down, char *err,
+                         size_t errlen)
+{
+    sp_cal_hours *hours = NULL;
+    sp_sla_span *service = NULL;
+    sp_sla_window *maint = NULL;
+    size_t n_service = 0;
+    changes ch = {0};
+    const sp_cfg_target *c = t->cfg;
+    sp_status st = read_journal(r, t, &ch);
+    if (st != SP_OK)
+        goto out;
+    qsort(ch.v, ch.n, sizeof *ch.v, cmp_change);
+    sp_report_timeline_reasons(g->segs, g->n_segs, ch.v, ch.n);
+
+    char herr[256];
+    st = sp_cal_hours_parse(c->service_hours, (const char *const *)c->holidays, c->n_holidays,
+                            &hours, herr, sizeof herr);
+    if (st != SP_OK) {
+        snprintf(err, errlen, "target %s: service_hours: %s", c->id, herr);
+        goto out;
+    }
+    bool always = sp_cal_hours_always(hours);
+    if (!always &&
+        (st = sp_cal_hours_spans(hours, r->cfg->timezone, r->start, r->until, &service,
+                                 &n_service)) != SP_OK) {
+        snprintf(err, errlen, "target %s: cannot lay out service hours: %s", c->id,
+                 sp_strerror(st));
+        goto out;
+    }
+    if (c->n_maintenance && !(maint = calloc(c->n_maintenance, sizeof *maint))) {
+        st = SP_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < c->n_maintenance; i++)
+        maint[i] = (sp_sla_window){c->maintenance[i].start_ms / 1000,
+                                   c->maintenance[i].end_ms / 1000, c->maintenance[i].reason};
+    sp_sla_input in = {
+        .month_start = r->start,
+        .month_end = r->until,
+        .service = always ? NULL : service,
+        .n_service = n_service,
+        .maintenance = maint,
+        .n_maintenance = c->n_maintenance,
+        .timeline = g->segs,
+        .n_timeline = g->n_segs,
+        .control_down = c->is_control ? NULL : control_down,
+        .n_control_down = c->is_control ? 0 : n_control_down,
+        .target_pct = c->sla_target,
+        .tiers = c->credits,
+        .n_tiers = c->n_credits,
+        .rt_ms = g->rt,
+        .n_rt = g->n_rt,
+    };
+    /* sp_sla_seg lists from an RRD are valid by construction; an SP_EINVAL
+     * here would be our bug, so say so plainly. */
+    if ((st = sp_sla_compute(&in, &t->sla)) != SP_OK)
+        snprintf(err, errlen, "target %s: SLA arithmetic refused its input: %s", c->id,
+                 sp_strerror(st));
+out:
+    free(ch.v);
+    free(maint);
+    free(service);
+    sp_cal_hours_destroy(hours);
+    return st;
+}
+
+sp_status sp_report_build(const sp_cfg *cfg, int year, int month, const char *only, int64_t now,
+                          sp_report **out, char *err, size_t errlen)
+{
+    sp_status st;
+    gathered *g = NULL;
+    sp_sla_span *cdown = NULL;
+    size_t n_cdown = 0;
+    *out = NULL;
+    if (only && !sp_cfg_find_target(cfg, only)) {
+        snprintf(err, errlen, "no target '%s' in %s", only, cfg->path);
+        return SP_EINVAL;
+    }
+    if (!sp_cal_tz_valid(cfg->timezone)) {
+        snprintf(err, errlen, "%s: timezone '%s' is not known to this system", cfg->path,
+                 cfg->timezone);
+        return SP_EINVAL;
+    }
+    sp_report *r = calloc(1, sizeof *r);
+    if (!r)
+        return SP_ENOMEM;
+    r->cfg = cfg;
+    r->year = year;
+    r->month = month;
+    r->generated = now;
+    if ((st = sp_cal_month_bounds(cfg->timezone, year, month, &r->start, &r->end)) != SP_OK) {
+        snprintf(err, errlen, "%04d-%02d is not a month", year, month);
+        goto fail;
+    }
+    r->until = now < r->end ? now : r->end;
+    if (r->until <= r->start) {
+        snprintf(err, errlen, "%04d-%02d has not begun yet", year, month);
+        st = SP_EINVAL;
+        goto fail;
+    }
+    /* Every target's timeline first: control targets' outages are needed
+     * before any other target's arithmetic. */
+    r->targets = calloc(cfg->n_targets, sizeof *r->targets);
+    g = calloc(cfg->n_targets, sizeof *g);
+    if (!r->targets || !g) {
+        st = SP_ENOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->n_targets; i++) {
+        const sp_cfg_target *c = &cfg->targets[i];
+        if (only && strcmp(only, c->id) != 0 && !c->is_control)
+            continue;
+        sp_report_target *t = &r->targets[i];
+        t->cfg = c;
+        t->clock_synced = -1;
+        t->rrd_path = malloc(4096);
+        t->journal_path = malloc(4096);
+        if (!t->rrd_path || !t->journal_path) {
+            st = SP_ENOMEM;
+            goto fail;
+        }
+        sp_store_paths(cfg->storage_dir, c->id, t->rrd_path, t->journal_path, 4096);
+        if ((st = read_rrd(r, t, &g[i], err, errlen)) != SP_OK)
+            goto fail;
+    }
+    {
+        const sp_sla_seg *tl[64];
+        size_t counts[64], k = 0;
+        for (size_t i = 0; i < cfg->n_targets && k < 64; i++) {
+            if (!cfg->targets[i].is_control)
+                continue;
+            tl[k] = g[i].segs;
+            counts[k++] = g[i].n_segs;
+        }
+        if ((st = sp_report_all_down(tl, counts, k, &cdown, &n_cdown)) != SP_OK)
+            goto fail;
+    }
+    for (size_t i = 0; i < cfg->n_targets; i++) {
+        if (!r->targets[i].cfg)
+            continue;
+        if ((st = compute(r, &r->targets[i], &g[i], cdown, n_cdown, err, errlen)) != SP_OK)
+            goto fail;
+    }
+    /* Keep the asked-for targets only, in configuration order. */
+    size_t k = 0;
+    for (size_t i = 0; i < cfg->n_targets; i++) {
+        sp_report_target *t = &r->targets[i];
+        if (!t->cfg)
+            continue;
+        if (only && strcmp(only, t->cfg->id) != 0) {
+            sp_sla_result_free(&t->sla);
+            free(t->rrd_path);
+            free(t->journal_path);
+            continue;
+        }
+        r->targets[k++] = *t;
+    }
+    r->n_targets = k;
+    for (size_t i = 0; i < cfg->n_targets; i++)
+        gathered_free(&g[i]);
+    free(g);
+    free(cdown);
+    *out = r;
+    return SP_OK;
+fail:
+    if (st == SP_ENOMEM)
+        snprintf(err, errlen, "out of memory");
+    if (g)
+        for (size_t i = 0; i < cfg->n_targets; i++)
+            gathered_free(&g[i]);
+    free(g);
+    free(cdown);
+    r->n_targets = cfg->n_targets; /* free every slot */
+    sp_report_destroy(r);
+    return st;
+}
+
+void sp_report_destroy(sp_report *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; r->targets && i < r->n_targets; i++) {
+        sp_sla_result_free(&r->targets[i].sla);
+        free(r->targets[i].rrd_path);
+        free(r->targets[i].journal_path);
+    }
+    free(r->targets);
+    free(r);
+}
+
+bool sp_report_all_met(const sp_report *r)
+{
+    for (size_t i = 0; i < r->n_targets; i++)
+        if (r->targets[i].sla.no_data || !r->targets[i].sla.met)
+            return false;
+    return true;
+}

@@ -1,0 +1,76 @@
+/*
+ * sp_report: the monthly SLA report of every target (SPEC sections 4-5),
+ * built from storage and configuration only: the daemon need not run.
+ *
+ * sp_report_build reads, per target, its RRD (through rrdcached when one is
+ * configured: flushed first, so nothing it holds is missed) at the finest
+ * archive that covers the month, turns the rows back into a timeline
+ * (timeline.c), takes reasons and evidence from the journal, and hands it
+ * all to the pure arithmetic (sla.c). The renderers (render_*.c) only
+ * format a built report.
+ *
+ * Single-threaded (calendar.c sets TZ while it works; rrd_graph uses
+ * getopt). Ownership: the report borrows cfg, which must outlive it.
+ */
+#ifndef SP_REPORT_H
+#define SP_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/sp_status.h"
+#include "config/config.h"
+#include "reports/sla.h"
+
+typedef struct sp_report_target {
+    const sp_cfg_target *cfg; /* borrowed */
+    sp_sla_result sla;
+    bool has_rrd;
+    long resolution_s; /* step of the archive the figures come from; 0: none */
+    char *rrd_path, *journal_path;
+    /* Evidence: can the figures be trusted as they stand? */
+    bool journal_present;
+    long journal_lines;
+    long journal_bad_line; /* 0: the hash chain is intact */
+    char journal_problem[256];
+    int clock_synced; /* 1 synchronised in every record, 0 not in some, -1 no record */
+    size_t n_imports; /* journal records of imported history in the period */
+} sp_report_target;
+
+typedef struct sp_report {
+    const sp_cfg *cfg; /* borrowed */
+    int year, month;
+    int64_t start, end; /* the month, [start, end), in cfg->timezone */
+    int64_t until;      /* end, or the build time when the month is not over */
+    int64_t generated;  /* when the report was built */
+    sp_report_target *targets;
+    size_t n_targets;
+} sp_report;
+
+/* Build the report of year-month for every target (or only the one with
+ * id only). now: the current Unix time (a month not over yet is reported
+ * up to now). Errors: SP_EINVAL (bad month, unknown timezone, no such
+ * target, bad service hours) and SP_EIO (an RRD that cannot be read), with
+ * err saying which. A target without an RRD is reported as "no data". */
+sp_status sp_report_build(const sp_cfg *cfg, int year, int month, const char *only, int64_t now,
+                          sp_report **out, char *err, size_t errlen);
+void sp_report_destroy(sp_report *r);
+
+/* True when every target has data and met its target. */
+bool sp_report_all_met(const sp_report *r);
+
+/* --- Renderers (render_*.c) ------------------------------------------- */
+
+typedef enum sp_report_lang { SP_LANG_EN, SP_LANG_JA } sp_report_lang;
+
+sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *fp);
+sp_status sp_report_render_csv(const sp_report *r, FILE *fp);
+sp_status sp_report_render_json(const sp_report *r, FILE *fp);
+/* A self-contained directory: dir/index.html and one PNG per graph. dir
+ * is created if needed; files in it are replaced. */
+sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const char *dir,
+                                char *err, size_t errlen);
+
+#endif
