@@ -1,0 +1,66 @@
+/*
+ * The report as CSV: one row per target with the figures of SPEC section 4
+ * under their JSON names, for spreadsheets. Incidents are lists and live
+ * in the JSON, text and HTML reports. RFC 4180 quoting.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "reports/report.h"
+
+static void q(FILE *fp, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, fp);
+        return;
+    }
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
+static void f(FILE *fp, double v)
+{
+    if (isnan(v))
+        fputs(",", fp);
+    else
+        fprintf(fp, ",%.6f", v);
+}
+
+sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
+{
+    fputs("month,id,name,target_pct,resolution_s,no_data,availability_pct,"
+          "strict_availability_pct,coverage_pct,eligible_s,downtime_s,unknown_s,"
+          "maintenance_s,budget_s,budget_left_s,met,incidents,mttr_s,mtbf_s,credit_pct,"
+          "response_avg_ms,response_p95_ms\n",
+          fp);
+    for (size_t i = 0; i < r->n_targets; i++) {
+        const sp_report_target *t = &r->targets[i];
+        const sp_sla_result *s = &t->sla;
+        fprintf(fp, "%04d-%02d,", r->year, r->month);
+        q(fp, t->cfg->id);
+        fputc(',', fp);
+        q(fp, t->cfg->name);
+        fprintf(fp, ",%g,%ld,%s", s->target_pct, t->resolution_s, s->no_data ? "true" : "false");
+        f(fp, s->availability_pct);
+        f(fp, s->strict_availability_pct);
+        f(fp, s->coverage_pct);
+        fprintf(fp, ",%lld,%lld,%lld,%lld", (long long)s->eligible_s, (long long)s->downtime_s,
+                (long long)s->unknown_s, (long long)s->maintenance_s);
+        f(fp, s->budget_s);
+        f(fp, s->budget_left_s);
+        fprintf(fp, ",%s,%zu", s->met ? "true" : "false", s->n_incidents);
+        f(fp, s->mttr_s);
+        f(fp, s->mtbf_s);
+        f(fp, s->credit_tier >= 0 ? s->credit_pct : 0);
+        f(fp, s->rt_avg_ms);
+        f(fp, s->rt_p95_ms);
+        fputc('\n', fp);
+    }
+    return ferror(fp) ? SP_EIO : SP_OK;
+}

@@ -1,0 +1,452 @@
+/*
+ * The report as a self-contained directory: index.html (no scripts, no
+ * external resources, well-formed so that XML tools can check it) and two
+ * PNG graphs per target drawn by librrd from the target's own RRD:
+ * response time with its slow_ms line, and availability with outages and
+ * unknown time shaded. Every text that comes from configuration or files
+ * is HTML-escaped.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/sp_reason.h"
+#include "reports/labels.h"
+#include "reports/report.h"
+#include "storage/rrd.h"
+
+static void esc(FILE *fp, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", fp); break;
+        case '<': fputs("&lt;", fp); break;
+        case '>': fputs("&gt;", fp); break;
+        case '"': fputs("&quot;", fp); break;
+        case '\'': fputs("&#39;", fp); break;
+        default: fputc(*s, fp);
+        }
+    }
+}
+
+static void pct(FILE *fp, double v)
+{
+    if (isnan(v))
+        fputs("&#8211;", fp);
+    else
+        fprintf(fp, "%.3f %%", v);
+}
+
+/* rrd_graph draws its time axis in the process's local time: the report's
+ * timezone for the length of the drawing. */
+static char *tz_push(const char *tz)
+{
+    const char *old = getenv("TZ");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TZ", tz, 1);
+    tzset();
+    return saved;
+}
+
+static void tz_pop(char *saved)
+{
+    if (saved)
+        setenv("TZ", saved, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+    free(saved);
+}
+
+static sp_status graph(const sp_report *r, const sp_report_target *t, const char *dir,
+                       bool response, char *name, size_t namelen, char *err, size_t errlen)
+{
+    char png[4096], s[32], e[32], def1[4200], def2[4200], title[256], hrule[128], ustep[32];
+    snprintf(name, namelen, "%s-%s.png", t->cfg->id, response ? "response" : "availability");
+    snprintf(png, sizeof png, "%s/%s", dir, name);
+    snprintf(s, sizeof s, "%lld", (long long)r->start);
+    snprintf(e, sizeof e, "%lld", (long long)r->until);
+    snprintf(ustep, sizeof ustep, "%ld", t->resolution_s > 0 ? t->resolution_s : 60);
+    const char *argv[40];
+    int n = 0;
+    argv[n++] = png;
+    argv[n++] = "--imgformat";
+    argv[n++] = "PNG";
+    argv[n++] = "--start";
+    argv[n++] = s;
+    argv[n++] = "--end";
+    argv[n++] = e;
+    argv[n++] = "--width";
+    argv[n++] = "760";
+    argv[n++] = "--height";
+    argv[n++] = "160";
+    argv[n++] = "--lower-limit";
+    argv[n++] = "0";
+    argv[n++] = "--step";
+    argv[n++] = ustep;
+    if (response) {
+        snprintf(title, sizeof title, "%s: response time (ms), %04d-%02d", t->cfg->id, r->year,
+                 r->month);
+        snprintf(def1, sizeof def1, "DEF:t=%s:total_ms:AVERAGE", t->rrd_path);
+        snprintf(hrule, sizeof hrule, "HRULE:%g#d62728:slow threshold %g ms", t->cfg->slow_ms,
+                 t->cfg->slow_ms);
+        argv[n++] = "--title";
+        argv[n++] = title;
+        argv[n++] = "--vertical-label";
+        argv[n++] = "ms";
+        argv[n++] = def1;
+        argv[n++] = "LINE1:t#1f77b4:response time (avg per step)";
+        argv[n++] = hrule;
+    } else {
+        snprintf(title, sizeof title, "%s: availability (%%), %04d-%02d", t->cfg->id, r->year,
+                 r->month);
+        snprintf(def2, sizeof def2, "DEF:up=%s:up:AVERAGE", t->rrd_path);
+        argv[n++] = "--title";
+        argv[n++] = title;
+        argv[n++] = "--vertical-label";
+        argv[n++] = "%";
+        argv[n++] = "--upper-limit";
+        argv[n++] = "100";
+        argv[n++] = "--rigid";
+        argv[n++] = def2;
+        argv[n++] = "CDEF:pct=up,100,*";
+        /* shade a whole column where anything was down, grey where unknown */
+        argv[n++] = "CDEF:down=up,UN,0,up,1,LT,INF,0,IF,IF";
+        argv[n++] = "CDEF:unk=up,UN,INF,0,IF";
+        argv[n++] = "AREA:unk#bbbbbb:no data";
+        argv[n++] = "AREA:down#f4a3a3:outage";
+        argv[n++] = "LINE1:pct#2ca02c:availability";
+    }
+    char *saved = tz_push(r->cfg->timezone);
+    sp_status st = sp_store_rrd_graph(n, argv, err, errlen);
+    tz_pop(saved);
+    return st;
+}
+
+static void th(FILE *fp, const char *s)
+{
+    fputs("<th>", fp);
+    esc(fp, s);
+    fputs("</th>", fp);
+}
+
+static void verdict(FILE *fp, const sp_report_target *t, const sp_report_labels *L)
+{
+    const sp_sla_result *s = &t->sla;
+    const char *cls = s->no_data ? "nodata" : s->met ? "met" : "missed";
+    fprintf(fp, "<td class=\"%s\">", cls);
+    esc(fp, s->no_data ? L->no_data : s->met ? L->met : L->missed);
+    fputs("</td>", fp);
+}
+
+static void dur(FILE *fp, double v, sp_report_lang lang)
+{
+    char b[64];
+    sp_report_fmt_duration(v, lang, b, sizeof b);
+    esc(fp, b);
+}
+
+static void local(FILE *fp, const sp_report *r, int64_t t)
+{
+    char b[64];
+    sp_report_fmt_local(r, t, b, sizeof b);
+    esc(fp, b);
+}
+
+sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const char *dir,
+                                char *err, size_t errlen)
+{
+    const sp_report_labels *L = sp_report_labels_for(lang);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return SP_EIO;
+    }
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *fp = fopen(tmp, "w");
+    if (!fp) {
+        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        return SP_EIO;
+    }
+    sp_status st = SP_OK;
+    fprintf(fp, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\"/>\n",
+            lang == SP_LANG_JA ? "ja" : "en");
+    fprintf(fp, "<title>");
+    esc(fp, L->title);
+    fprintf(fp, " %04d-%02d</title>\n", r->year, r->month);
+    fputs("<style>\nbody{font-family:sans-serif;margin:2em;max-width:60em}"
+          "table{border-collapse:collapse;margin:1em 0}"
+          "td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}"
+          "th{background:#f3f3f3}td.l,th.l{text-align:left}"
+          ".met{background:#dff0d8}.missed{background:#f2dede;font-weight:bold}"
+          ".nodata{background:#eee;font-style:italic}img{max-width:100%}\n</style>\n"
+          "</head>\n<body>\n",
+          fp);
+    fprintf(fp, "<h1>");
+    esc(fp, L->title);
+    fprintf(fp, " %04d-%02d</h1>\n<p>", r->year, r->month);
+    esc(fp, L->period);
+    fputs(": ", fp);
+    local(fp, r, r->start);
+    fputs(" &#8211; ", fp);
+    local(fp, r, r->end);
+    fputs(" (", fp);
+    esc(fp, r->cfg->timezone);
+    fputs(")", fp);
+    if (r->until < r->end) {
+        fputs("<br/>", fp);
+        esc(fp, L->partial);
+        fputs(" ", fp);
+        local(fp, r, r->until);
+    }
+    fputs("<br/>", fp);
+    esc(fp, L->generated);
+    fputs(": ", fp);
+    local(fp, r, r->generated);
+    fputs("</p>\n<h2>", fp);
+    esc(fp, L->summary);
+    fputs("</h2>\n<table>\n<tr>", fp);
+    fputs("<th class=\"l\">", fp);
+    esc(fp, L->target);
+    fputs("</th>", fp);
+    th(fp, L->sla_target);
+    th(fp, L->availability);
+    th(fp, L->strict);
+    th(fp, L->coverage);
+    th(fp, L->downtime);
+    th(fp, L->unknown);
+    th(fp, L->budget_left);
+    th(fp, "");
+    fputs("</tr>\n", fp);
+    for (size_t i = 0; i < r->n_targets; i++) {
+        const sp_report_target *t = &r->targets[i];
+        const sp_sla_result *s = &t->sla;
+        fputs("<tr><td class=\"l\"><a href=\"#t-", fp);
+        esc(fp, t->cfg->id);
+        fputs("\">", fp);
+        esc(fp, t->cfg->name);
+        fprintf(fp, "</a></td><td>%g %%</td><td>", s->target_pct);
+        pct(fp, s->availability_pct);
+        fputs("</td><td>", fp);
+        pct(fp, s->strict_availability_pct);
+        fputs("</td><td>", fp);
+        pct(fp, s->coverage_pct);
+        fputs("</td><td>", fp);
+        dur(fp, (double)s->downtime_s, lang);
+        fputs("</td><td>", fp);
+        dur(fp, (double)s->unknown_s, lang);
+        fputs("</td><td>", fp);
+        dur(fp, s->budget_left_s, lang);
+        fputs("</td>", fp);
+        verdict(fp, t, L);
+        fputs("</tr>\n", fp);
+    }
+    fputs("</table>\n", fp);
+
+    for (size_t i = 0; i < r->n_targets; i++) {
+        const sp_report_target *t = &r->targets[i];
+        const sp_sla_result *s = &t->sla;
+        fputs("<h2 id=\"t-", fp);
+        esc(fp, t->cfg->id);
+        fputs("\">", fp);
+        esc(fp, t->cfg->name);
+        fputs(" (", fp);
+        esc(fp, t->cfg->id);
+        fputs(")</h2>\n", fp);
+        if (s->no_data) {
+            fputs("<p class=\"nodata\">", fp);
+            esc(fp, L->no_data_long);
+            fputs("</p>\n", fp);
+        }
+        fputs("<table>\n", fp);
+#define ROW(label) (fputs("<tr><th class=\"l\">", fp), esc(fp, label), fputs("</th><td>", fp))
+#define END() fputs("</td></tr>\n", fp)
+        if (t->cfg->pattern) {
+            ROW(L->pattern);
+            fprintf(fp, "%d", t->cfg->pattern);
+            END();
+        }
+        ROW(L->sla_target);
+        fprintf(fp, "%g %%", s->target_pct);
+        END();
+        ROW(L->resolution);
+        if (t->has_rrd)
+            fprintf(fp, "%ld %s", t->resolution_s, L->seconds);
+        else
+            esc(fp, L->no_rrd);
+        END();
+        ROW(L->eligible);
+        dur(fp, (double)s->eligible_s, lang);
+        fprintf(fp, " (%lld %s)", (long long)s->eligible_s, L->seconds);
+        END();
+        ROW(L->maintenance);
+        dur(fp, (double)s->maintenance_s, lang);
+        END();
+        ROW(L->downtime);
+        dur(fp, (double)s->downtime_s, lang);
+        fprintf(fp, " (%lld %s)", (long long)s->downtime_s, L->seconds);
+        END();
+        ROW(L->unknown);
+        dur(fp, (double)s->unknown_s, lang);
+        fprintf(fp, " (%lld %s)", (long long)s->unknown_s, L->seconds);
+        END();
+        ROW(L->availability);
+        pct(fp, s->availability_pct);
+        END();
+        ROW(L->strict);
+        pct(fp, s->strict_availability_pct);
+        END();
+        ROW(L->coverage);
+        pct(fp, s->coverage_pct);
+        END();
+        ROW(L->budget);
+        dur(fp, s->budget_s, lang);
+        END();
+        ROW(L->budget_left);
+        dur(fp, s->budget_left_s, lang);
+        END();
+        if (t->cfg->n_credits) {
+            ROW(L->credit);
+            if (s->credit_tier >= 0)
+                fprintf(fp, "%g %% (&lt; %g %%)", s->credit_pct,
+                        t->cfg->credits[s->credit_tier].below_pct);
+            else
+                esc(fp, L->no_credit);
+            END();
+        }
+        ROW(L->mttr);
+        dur(fp, s->mttr_s, lang);
+        END();
+        ROW(L->mtbf);
+        dur(fp, s->mtbf_s, lang);
+        END();
+        if (s->rt_n) {
+            ROW(L->response);
+            fprintf(fp, "%s %.1f ms, %s %.1f ms (n=%zu)", L->avg, s->rt_avg_ms, L->p95,
+                    s->rt_p95_ms, s->rt_n);
+            END();
+        }
+        if (s->downtime_s) {
+            ROW(L->by_class);
+            for (int k = 0; k < SP_SLA_N_CLASSES; k++)
+                if (s->downtime_by_class[k])
+                    fprintf(fp, "%s %lld %s ", sp_reason_class_name((sp_reason_class)k),
+                            (long long)s->downtime_by_class[k], L->seconds);
+            END();
+        }
+        ROW(L->evidence);
+        esc(fp, L->journal);
+        fputs(": ", fp);
+        if (!t->journal_present) {
+            esc(fp, L->no_journal);
+        } else if (t->journal_bad_line) {
+            esc(fp, L->broken_at);
+            fprintf(fp, " %ld (", t->journal_bad_line);
+            esc(fp, t->journal_problem);
+            fputs(")", fp);
+        } else {
+            esc(fp, L->intact);
+            fprintf(fp, " (%ld)", t->journal_lines);
+        }
+        fputs("<br/>", fp);
+        esc(fp, L->clock);
+        fputs(": ", fp);
+        esc(fp, t->clock_synced == 1   ? L->synced
+                : t->clock_synced == 0 ? L->not_synced
+                                       : L->clock_unknown);
+        if (t->n_imports) {
+            fputs("<br/>", fp);
+            esc(fp, L->imported);
+            fprintf(fp, ": %zu", t->n_imports);
+        }
+        END();
+        fputs("</table>\n", fp);
+#undef ROW
+#undef END
+
+        if (t->has_rrd) {
+            char name[512];
+            for (int g = 0; g < 2; g++) {
+                if ((st = graph(r, t, dir, g == 0, name, sizeof name, err, errlen)) != SP_OK)
+                    goto out;
+                fputs("<p><img src=\"", fp);
+                esc(fp, name);
+                fputs("\" alt=\"", fp);
+                esc(fp, g == 0 ? L->graphs_rt : L->graphs_av);
+                fputs("\"/></p>\n", fp);
+            }
+        }
+
+        fputs("<h3>", fp);
+        esc(fp, L->incidents);
+        fprintf(fp, " (%zu)</h3>\n", s->n_incidents);
+        if (s->n_incidents) {
+            fputs("<table>\n<tr>", fp);
+            th(fp, L->start);
+            th(fp, L->end);
+            th(fp, L->duration);
+            th(fp, L->counted);
+            th(fp, L->reason);
+            fputs("</tr>\n", fp);
+            for (size_t k = 0; k < s->n_incidents; k++) {
+                const sp_sla_incident *in = &s->incidents[k];
+                fputs("<tr><td>", fp);
+                if (in->open_start)
+                    fputs("&lt; ", fp);
+                local(fp, r, in->start);
+                fputs("</td><td>", fp);
+                local(fp, r, in->end);
+                if (in->open_end)
+                    fputs(" &gt;", fp);
+                fputs("</td><td>", fp);
+                dur(fp, (double)in->duration_s, lang);
+                fprintf(fp, "</td><td>%lld %s</td><td class=\"l\">", (long long)in->counted_s,
+                        L->seconds);
+                esc(fp, sp_reason_name(in->reason));
+                fputs("</td></tr>\n", fp);
+            }
+            fputs("</table>\n", fp);
+        } else {
+            fputs("<p>", fp);
+            esc(fp, L->none);
+            fputs("</p>\n", fp);
+        }
+        if (t->cfg->n_maintenance) {
+            fputs("<h3>", fp);
+            esc(fp, L->maint_windows);
+            fputs("</h3>\n<ul>\n", fp);
+            for (size_t k = 0; k < t->cfg->n_maintenance; k++) {
+                const sp_cfg_window *w = &t->cfg->maintenance[k];
+                if (w->end_ms / 1000 <= r->start || w->start_ms / 1000 >= r->end)
+                    continue;
+                fputs("<li>", fp);
+                local(fp, r, w->start_ms / 1000);
+                fputs(" &#8211; ", fp);
+                local(fp, r, w->end_ms / 1000);
+                fputs(" ", fp);
+                esc(fp, w->reason);
+                fputs("</li>\n", fp);
+            }
+            fputs("</ul>\n", fp);
+        }
+    }
+    fputs("</body>\n</html>\n", fp);
+out:
+    if (fclose(fp) != 0 && st == SP_OK) {
+        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        st = SP_EIO;
+    }
+    if (st == SP_OK && rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
+        st = SP_EIO;
+    }
+    if (st != SP_OK)
+        unlink(tmp);
+    return st;
+}

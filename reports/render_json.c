@@ -1,0 +1,127 @@
+/*
+ * The report as JSON, with the field names of SPEC sections 4 and 5
+ * (availability_pct, eligible_s, ...). Figures are not rounded: seconds
+ * are integers, percentages full doubles; a figure that does not exist
+ * (no data, no incidents) is null, never 0 or 100.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "common/sp_reason.h"
+#include "probe/result_json.h"
+#include "reports/report.h"
+
+static json_t *num(double v)
+{
+    return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *iso(int64_t t)
+{
+    char buf[40];
+    sp_probe_format_time(t * 1000, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static json_t *target_json(const sp_report_target *t)
+{
+    const sp_sla_result *s = &t->sla;
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(t->cfg->id));
+    json_object_set_new(o, "name", json_string(t->cfg->name));
+    json_object_set_new(o, "pattern", t->cfg->pattern ? json_integer(t->cfg->pattern)
+                                                      : json_null());
+    json_object_set_new(o, "target_pct", json_real(s->target_pct));
+    json_object_set_new(o, "resolution_s", json_integer(t->resolution_s));
+    json_object_set_new(o, "no_data", json_boolean(s->no_data));
+    json_object_set_new(o, "availability_pct", num(s->availability_pct));
+    json_object_set_new(o, "strict_availability_pct", num(s->strict_availability_pct));
+    json_object_set_new(o, "coverage_pct", num(s->coverage_pct));
+    json_object_set_new(o, "period_s", json_integer(s->period_s));
+    json_object_set_new(o, "service_s", json_integer(s->service_s));
+    json_object_set_new(o, "eligible_s", json_integer(s->eligible_s));
+    json_object_set_new(o, "downtime_s", json_integer(s->downtime_s));
+    json_object_set_new(o, "unknown_s", json_integer(s->unknown_s));
+    json_object_set_new(o, "maintenance_s", json_integer(s->maintenance_s));
+    json_object_set_new(o, "uptime_s", json_integer(s->uptime_s));
+    json_object_set_new(o, "degraded_s", json_integer(s->degraded_s));
+    json_object_set_new(o, "budget_s", json_real(s->budget_s));
+    json_object_set_new(o, "budget_left_s", json_real(s->budget_left_s));
+    json_object_set_new(o, "met", json_boolean(s->met));
+    json_t *cls = json_object();
+    for (int k = 0; k < SP_SLA_N_CLASSES; k++)
+        if (k != SP_RCLASS_NONE || s->downtime_by_class[k])
+            json_object_set_new(cls, sp_reason_class_name((sp_reason_class)k),
+                                json_integer(s->downtime_by_class[k]));
+    json_object_set_new(o, "downtime_by_class_s", cls);
+    json_t *inc = json_array();
+    for (size_t k = 0; k < s->n_incidents; k++) {
+        const sp_sla_incident *in = &s->incidents[k];
+        json_array_append_new(
+            inc, json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:s, s:s, s:b, s:b}", "start",
+                           iso(in->start), "end", iso(in->end), "start_unix",
+                           (json_int_t)in->start, "end_unix", (json_int_t)in->end,
+                           "duration_s", (json_int_t)in->duration_s, "counted_s",
+                           (json_int_t)in->counted_s, "reason", sp_reason_name(in->reason),
+                           "reason_class",
+                           sp_reason_class_name(sp_reason_class_of(in->reason)), "open_start",
+                           in->open_start, "open_end", in->open_end));
+    }
+    json_object_set_new(o, "incidents", inc);
+    json_object_set_new(o, "mttr_s", num(s->mttr_s));
+    json_object_set_new(o, "mtbf_s", num(s->mtbf_s));
+    json_t *credit = json_null();
+    if (s->credit_tier >= 0)
+        credit = json_pack("{s:f, s:f}", "below_pct", t->cfg->credits[s->credit_tier].below_pct,
+                           "credit_pct", s->credit_pct);
+    json_object_set_new(o, "credit", credit);
+    json_object_set_new(o, "response_ms",
+                        json_pack("{s:o, s:o, s:I}", "avg", num(s->rt_avg_ms), "p95",
+                                  num(s->rt_p95_ms), "samples", (json_int_t)s->rt_n));
+    json_t *maint = json_array();
+    for (size_t k = 0; k < t->cfg->n_maintenance; k++) {
+        const sp_cfg_window *w = &t->cfg->maintenance[k];
+        json_array_append_new(maint, json_pack("{s:o, s:o, s:s}", "start", iso(w->start_ms / 1000),
+                                               "end", iso(w->end_ms / 1000), "reason",
+                                               w->reason ? w->reason : ""));
+    }
+    json_object_set_new(o, "maintenance", maint);
+    json_t *ev = json_object();
+    json_object_set_new(ev, "rrd", json_boolean(t->has_rrd));
+    json_object_set_new(ev, "journal_present", json_boolean(t->journal_present));
+    json_object_set_new(ev, "journal_intact",
+                        json_boolean(t->journal_present && t->journal_bad_line == 0));
+    if (t->journal_bad_line)
+        json_object_set_new(ev, "journal_first_bad_line", json_integer(t->journal_bad_line));
+    json_object_set_new(ev, "journal_lines", json_integer(t->journal_lines));
+    json_object_set_new(ev, "clock_synchronised",
+                        t->clock_synced < 0 ? json_null() : json_boolean(t->clock_synced));
+    json_object_set_new(ev, "imports", json_integer((json_int_t)t->n_imports));
+    json_object_set_new(o, "evidence", ev);
+    return o;
+}
+
+sp_status sp_report_render_json(const sp_report *r, FILE *fp)
+{
+    char month[16];
+    snprintf(month, sizeof month, "%04d-%02d", r->year, r->month);
+    json_t *root = json_object();
+    json_object_set_new(root, "month", json_string(month));
+    json_object_set_new(root, "timezone", json_string(r->cfg->timezone));
+    json_object_set_new(root, "start", iso(r->start));
+    json_object_set_new(root, "end", iso(r->end));
+    json_object_set_new(root, "until", iso(r->until));
+    json_object_set_new(root, "complete", json_boolean(r->until == r->end));
+    json_object_set_new(root, "generated", iso(r->generated));
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r->n_targets; i++)
+        json_array_append_new(arr, target_json(&r->targets[i]));
+    json_object_set_new(root, "targets", arr);
+    json_object_set_new(root, "all_met", json_boolean(sp_report_all_met(r)));
+    int rc = json_dumpf(root, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    fputc('\n', fp);
+    json_decref(root);
+    return rc == 0 && !ferror(fp) ? SP_OK : SP_EIO;
+}

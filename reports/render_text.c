@@ -1,0 +1,197 @@
+/*
+ * The text report: an aligned table a person can paste into an e-mail,
+ * then one block per target with its incidents and evidence. English or
+ * Japanese (labels.c). Rounding happens here and only here.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/sp_reason.h"
+#include "reports/labels.h"
+#include "reports/report.h"
+
+static void pct(double v, char *buf, size_t n)
+{
+    if (isnan(v))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.3f %%", v);
+}
+
+/* Width in terminal columns of UTF-8 text: CJK characters take two. */
+static int cols(const char *s)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xC0) == 0x80)
+            continue;
+        w += *p >= 0xE0 ? 2 : 1; /* 3-byte sequences here are CJK */
+    }
+    return w;
+}
+
+static void cell(FILE *fp, const char *s, int width, bool right)
+{
+    int pad = width - cols(s);
+    if (right)
+        for (int i = 0; i < pad; i++)
+            fputc(' ', fp);
+    fputs(s, fp);
+    if (!right)
+        for (int i = 0; i < pad; i++)
+            fputc(' ', fp);
+}
+
+static const char *verdict(const sp_report_target *t, const sp_report_labels *L)
+{
+    return t->sla.no_data ? L->no_data : t->sla.met ? L->met : L->missed;
+}
+
+sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *fp)
+{
+    const sp_report_labels *L = sp_report_labels_for(lang);
+    char a[64], b[64], c[64];
+    fprintf(fp, "%s  %04d-%02d\n", L->title, r->year, r->month);
+    sp_report_fmt_local(r, r->start, a, sizeof a);
+    sp_report_fmt_local(r, r->end, b, sizeof b);
+    fprintf(fp, "%s: %s .. %s (%s %s)\n", L->period, a, b, L->timezone, r->cfg->timezone);
+    if (r->until < r->end) {
+        sp_report_fmt_local(r, r->until, c, sizeof c);
+        fprintf(fp, "(%s %s)\n", L->partial, c);
+    }
+    sp_report_fmt_local(r, r->generated, c, sizeof c);
+    fprintf(fp, "%s: %s\n\n", L->generated, c);
+
+    /* --- summary table --- */
+    const char *head[] = {L->target,   L->sla_target, L->availability, L->strict,
+                          L->coverage, L->downtime,   L->unknown,      L->budget_left,
+                          ""};
+    int w[] = {12, 8, 10, 10, 10, 12, 12, 14, 8};
+    int nc = (int)(sizeof w / sizeof w[0]);
+    for (size_t i = 0; i < r->n_targets; i++) {
+        int l = cols(r->targets[i].cfg->id);
+        if (l > w[0])
+            w[0] = l;
+    }
+    for (int k = 0; k < nc; k++)
+        if (cols(head[k]) > w[k])
+            w[k] = cols(head[k]);
+    for (int k = 0; k < nc; k++) {
+        cell(fp, head[k], w[k], k > 0 && k < nc - 1);
+        fputs(k + 1 < nc ? "  " : "\n", fp);
+    }
+    for (size_t i = 0; i < r->n_targets; i++) {
+        const sp_report_target *t = &r->targets[i];
+        const sp_sla_result *s = &t->sla;
+        char v[9][64];
+        snprintf(v[0], sizeof v[0], "%s", t->cfg->id);
+        snprintf(v[1], sizeof v[1], "%g %%", s->target_pct);
+        pct(s->availability_pct, v[2], sizeof v[2]);
+        pct(s->strict_availability_pct, v[3], sizeof v[3]);
+        pct(s->coverage_pct, v[4], sizeof v[4]);
+        sp_report_fmt_duration((double)s->downtime_s, lang, v[5], sizeof v[5]);
+        sp_report_fmt_duration((double)s->unknown_s, lang, v[6], sizeof v[6]);
+        sp_report_fmt_duration(s->budget_left_s, lang, v[7], sizeof v[7]);
+        snprintf(v[8], sizeof v[8], "%s", verdict(t, L));
+        for (int k = 0; k < nc; k++) {
+            cell(fp, v[k], w[k], k > 0 && k < nc - 1);
+            fputs(k + 1 < nc ? "  " : "\n", fp);
+        }
+    }
+
+    /* --- per target --- */
+    for (size_t i = 0; i < r->n_targets; i++) {
+        const sp_report_target *t = &r->targets[i];
+        const sp_sla_result *s = &t->sla;
+        fprintf(fp, "\n== %s (%s)\n", t->cfg->id, t->cfg->name);
+        if (t->cfg->pattern)
+            fprintf(fp, "%s: %d, %s %g %%\n", L->pattern, t->cfg->pattern, L->sla_target,
+                    s->target_pct);
+        else
+            fprintf(fp, "%s: %g %%\n", L->sla_target, s->target_pct);
+        if (!t->has_rrd)
+            fprintf(fp, "%s: %s\n", L->resolution, L->no_rrd);
+        else
+            fprintf(fp, "%s: %ld %s\n", L->resolution, t->resolution_s, L->seconds);
+        if (s->no_data)
+            fprintf(fp, "%s\n", L->no_data_long);
+        sp_report_fmt_duration((double)s->eligible_s, lang, a, sizeof a);
+        fprintf(fp, "%s: %s (%lld %s)\n", L->eligible, a, (long long)s->eligible_s, L->seconds);
+        sp_report_fmt_duration((double)s->maintenance_s, lang, a, sizeof a);
+        fprintf(fp, "%s: %s\n", L->maintenance, a);
+        sp_report_fmt_duration((double)s->downtime_s, lang, a, sizeof a);
+        sp_report_fmt_duration((double)s->unknown_s, lang, b, sizeof b);
+        fprintf(fp, "%s: %s (%lld %s)   %s: %s (%lld %s)\n", L->downtime, a,
+                (long long)s->downtime_s, L->seconds, L->unknown, b, (long long)s->unknown_s,
+                L->seconds);
+        pct(s->availability_pct, a, sizeof a);
+        pct(s->strict_availability_pct, b, sizeof b);
+        pct(s->coverage_pct, c, sizeof c);
+        fprintf(fp, "%s: %s   %s: %s   %s: %s   -> %s\n", L->availability, a, L->strict, b,
+                L->coverage, c, verdict(t, L));
+        sp_report_fmt_duration(s->budget_s, lang, a, sizeof a);
+        sp_report_fmt_duration(s->budget_left_s, lang, b, sizeof b);
+        fprintf(fp, "%s: %s   %s: %s\n", L->budget, a, L->budget_left, b);
+        if (t->cfg->n_credits) {
+            if (s->credit_tier >= 0)
+                fprintf(fp, "%s: %g %% (< %g %%)\n", L->credit, s->credit_pct,
+                        t->cfg->credits[s->credit_tier].below_pct);
+            else
+                fprintf(fp, "%s: %s\n", L->credit, L->no_credit);
+        }
+        if (s->rt_n) {
+            fprintf(fp, "%s: %s %.1f ms, %s %.1f ms (n=%zu)\n", L->response, L->avg,
+                    s->rt_avg_ms, L->p95, s->rt_p95_ms, s->rt_n);
+        }
+        sp_report_fmt_duration(s->mttr_s, lang, a, sizeof a);
+        sp_report_fmt_duration(s->mtbf_s, lang, b, sizeof b);
+        fprintf(fp, "%s: %s   %s: %s\n", L->mttr, a, L->mtbf, b);
+        if (s->downtime_s) {
+            fprintf(fp, "%s:", L->by_class);
+            for (int k = 0; k < SP_SLA_N_CLASSES; k++)
+                if (s->downtime_by_class[k])
+                    fprintf(fp, " %s %lld %s", sp_reason_class_name((sp_reason_class)k),
+                            (long long)s->downtime_by_class[k], L->seconds);
+            fputc('\n', fp);
+        }
+        fprintf(fp, "%s (%zu):\n", L->incidents, s->n_incidents);
+        if (!s->n_incidents)
+            fprintf(fp, "  %s\n", L->none);
+        for (size_t k = 0; k < s->n_incidents; k++) {
+            const sp_sla_incident *in = &s->incidents[k];
+            sp_report_fmt_local(r, in->start, a, sizeof a);
+            sp_report_fmt_local(r, in->end, b, sizeof b);
+            sp_report_fmt_duration((double)in->duration_s, lang, c, sizeof c);
+            fprintf(fp, "  %s%s .. %s%s  %s  %s %lld %s  %s\n", in->open_start ? "<" : "", a, b,
+                    in->open_end ? ">" : "", c, L->counted, (long long)in->counted_s,
+                    L->seconds, sp_reason_name(in->reason));
+        }
+        if (t->cfg->n_maintenance) {
+            fprintf(fp, "%s:\n", L->maint_windows);
+            for (size_t k = 0; k < t->cfg->n_maintenance; k++) {
+                const sp_cfg_window *mw = &t->cfg->maintenance[k];
+                if (mw->end_ms / 1000 <= r->start || mw->start_ms / 1000 >= r->end)
+                    continue;
+                sp_report_fmt_local(r, mw->start_ms / 1000, a, sizeof a);
+                sp_report_fmt_local(r, mw->end_ms / 1000, b, sizeof b);
+                fprintf(fp, "  %s .. %s  %s\n", a, b, mw->reason ? mw->reason : "");
+            }
+        }
+        fprintf(fp, "%s: %s: ", L->evidence, L->journal);
+        if (!t->journal_present)
+            fprintf(fp, "%s", L->no_journal);
+        else if (t->journal_bad_line)
+            fprintf(fp, "%s %ld (%s)", L->broken_at, t->journal_bad_line, t->journal_problem);
+        else
+            fprintf(fp, "%s (%ld)", L->intact, t->journal_lines);
+        fprintf(fp, "; %s: %s", L->clock,
+                t->clock_synced == 1   ? L->synced
+                : t->clock_synced == 0 ? L->not_synced
+                                       : L->clock_unknown);
+        if (t->n_imports)
+            fprintf(fp, "; %s: %zu", L->imported, t->n_imports);
+        fputc('\n', fp);
+    }
+    return ferror(fp) ? SP_EIO : SP_OK;
+}
