@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Monthly SLA reports end to end: a CSV month with known outages, a hole and
+# a maintenance window is imported into a fresh store, and `slaprobe report`
+# must account for every second of it (figures worked out by hand below);
+# the same through a real rrdcached; HTML is well-formed with real PNG
+# graphs; the Japanese text has the Japanese labels; import refuses
+# history older than the RRD's and bad rows; and a real daemon outage comes
+# out of the report with its reason from the journal.
+set -euo pipefail
+source "$SP_SRC/tests/lib/fixtures.sh"
+source "$SP_SRC/tests/lib/assert.sh"
+fx_init
+
+# October 2026 in Asia/Tokyo: 2026-10-01T00:00+09:00 = 1790780400, 31 days.
+M0=1790780400
+M1=$((M0 + 31 * 86400)) # 1793458800 = 2026-11-01T00:00+09:00
+
+# erp (24x7, pattern 1 = 99.5 %, one row a minute):
+#   2026-09-30 23:00-24:00 DOWN (before the month: must not count)
+#   10-05 10:00-10:45 DOWN        45 rows up=0         -> 2700 s downtime
+#   10-10 00:00-02:00 no rows                          -> 7200 s unknown
+#   10-20 03:00-03:30 DOWN, maintenance 03:00-03:20    -> 600 s downtime
+#   11-01 00:00-01:00 DOWN (after the month: must not count)
+# crm (Mon-Fri 09:00-18:00, pattern 3 = 95 %):
+#   10-03 (Sat) 10:00-12:00 DOWN                       -> outside service hours
+#   10-07 (Wed) 08:30-09:30 DOWN                       -> 1800 s counted
+make_csv() { # ID FILE
+    awk -v id="$1" -v m0=$M0 -v m1=$M1 'BEGIN {
+        print "timestamp,up,total_ms"
+        for (t = m0 - 3600; t < m1 + 3600; t += 60) {
+            up = 1
+            if (t < m0 || t >= m1) up = 0
+            if (id == "erp") {
+                if (t >= 1791162000 && t < 1791162000 + 2700) up = 0
+                if (t >= 1791558000 && t < 1791558000 + 7200) continue
+                if (t >= 1792432800 && t < 1792432800 + 1800) up = 0
+            } else {
+                if (t >= 1790989200 && t < 1790989200 + 7200) up = 0
+                if (t >= 1791329400 && t < 1791329400 + 3600) up = 0
+            }
+            printf "%d,%d,%s\n", t, up, up ? (t % 120 == 0 ? "100" : "300") : ""
+        }
+    }' >"$2"
+}
+make_csv erp "$FX_DIR/erp.csv"
+make_csv crm "$FX_DIR/crm.csv"
+
+write_cfg() { # FILE STORE [STORAGE_EXTRA]
+    cat >"$1" <<YAML
+timezone: Asia/Tokyo
+storage:
+  dir: $2
+  retention: {full_days: 70, five_min_days: 2, hourly_days: 3}
+$3
+defaults: {interval: 60s, timeout: 5s}
+targets:
+  - id: erp
+    name: "ERP <production> & co"
+    url: http://127.0.0.1:9/
+    pattern: 1
+    credits:
+      - {below: 99.9, credit: 10}
+      - {below: 99.5, credit: 25}
+    maintenance:
+      - {start: "2026-10-20T03:00:00+09:00", end: "2026-10-20T03:20:00+09:00", reason: "planned upgrade"}
+  - id: crm
+    url: http://127.0.0.1:9/
+    pattern: 3
+    service_hours: "Mon-Fri 09:00-18:00"
+YAML
+}
+
+# --- import --------------------------------------------------------------
+store=$FX_DIR/store
+write_cfg "$FX_DIR/a.yaml" "$store" ""
+out=$("$SLAPROBE" import -c "$FX_DIR/a.yaml" --target erp --csv "$FX_DIR/erp.csv") && rc=0 || rc=$?
+t_eq "import erp: exit code" "$rc" 0
+# 46,620 minutes from 09-30 23:00 to 11-01 01:00, less 120 in the hole
+t_match "import erp: rows and steps" "$out" "imported 46500 rows .* 46620 steps of 60 s .* 120 of them unknown"
+"$SLAPROBE" import -c "$FX_DIR/a.yaml" --target crm --csv "$FX_DIR/crm.csv" >/dev/null
+t_eq "journal records the import" "$(jq -r 'select(.type == "import") | .rows' "$store/erp.journal")" 46500
+
+sum_before=$(md5sum <"$store/erp.rrd")
+err=$("$SLAPROBE" import -c "$FX_DIR/a.yaml" --target erp --csv "$FX_DIR/erp.csv" 2>&1) && rc=0 || rc=$?
+t_eq "import again: refused, exit 2" "$rc" 2
+t_match "import again: says why" "$err" "erp.csv:2: rows from .* are not newer than what .*erp.rrd already holds .*nothing imported"
+t_eq "import again: RRD untouched" "$(md5sum <"$store/erp.rrd")" "$sum_before"
+printf 'timestamp,up\n1793470000,1\n1793470060,maybe\n' >"$FX_DIR/bad.csv"
+err=$("$SLAPROBE" import -c "$FX_DIR/a.yaml" --target erp --csv "$FX_DIR/bad.csv" 2>&1) && rc=0 || rc=$?
+t_eq "bad CSV: exit 2" "$rc" 2
+t_match "bad CSV: names file and line" "$err" "bad.csv:3: up 'maybe' is not 0..1"
+t_eq "bad CSV: RRD untouched" "$(md5sum <"$store/erp.rrd")" "$sum_before"
+
+# --- report, JSON ----------------------------------------------------------
+check_json() { # NAME FILE
+    local n=$1 f=$2
+    local e='.targets[] | select(.id == "erp")'
+    t_eq "$n: month" "$(jq -r .month "$f")" 2026-10
+    t_eq "$n: start" "$(jq -r .start "$f")" "2026-09-30T15:00:00.000Z"
+    t_eq "$n: erp resolution" "$(jq -r "$e.resolution_s" "$f")" 60
+    t_eq "$n: erp period" "$(jq -r "$e.period_s" "$f")" 2678400
+    # eligible = 2678400 - 1200 (maintenance) = 2677200
+    t_eq "$n: erp eligible_s" "$(jq -r "$e.eligible_s" "$f")" 2677200
+    t_eq "$n: erp maintenance_s" "$(jq -r "$e.maintenance_s" "$f")" 1200
+    t_eq "$n: erp unknown_s" "$(jq -r "$e.unknown_s" "$f")" 7200
+    # 2700 + (1800 - 1200 inside maintenance)
+    t_eq "$n: erp downtime_s" "$(jq -r "$e.downtime_s" "$f")" 3300
+    # (2677200 - 7200 - 3300) / (2677200 - 7200) = 2666700 / 2670000
+    t_eq "$n: erp availability" "$(jq -r "$e.availability_pct * 1e6 | round" "$f")" \
+        "$(awk 'BEGIN { printf "%d", 2666700 / 2670000 * 100 * 1e6 + 0.5 }')"
+    t_eq "$n: erp strict" "$(jq -r "$e.strict_availability_pct * 1e6 | round" "$f")" \
+        "$(awk 'BEGIN { printf "%d", 2666700 / 2677200 * 100 * 1e6 + 0.5 }')"
+    t_eq "$n: erp coverage" "$(jq -r "$e.coverage_pct * 1e6 | round" "$f")" \
+        "$(awk 'BEGIN { printf "%d", 2670000 / 2677200 * 100 * 1e6 + 0.5 }')"
+    # budget = 2677200 * 0.005 = 13386, left 10086
+    t_eq "$n: erp budget_s" "$(jq -r "$e.budget_s | round" "$f")" 13386
+    t_eq "$n: erp budget_left_s" "$(jq -r "$e.budget_left_s | round" "$f")" 10086
+    t_eq "$n: erp met" "$(jq -r "$e.met" "$f")" true
+    t_eq "$n: erp incidents" "$(jq -r "[$e.incidents[] | \"\(.start_unix)+\(.duration_s)/\(.counted_s)\"] | join(\" \")" "$f")" \
+        "1791162000+2700/2700 1792432800+1800/600"
+    t_eq "$n: erp mttr_s" "$(jq -r "$e.mttr_s" "$f")" 2250
+    t_eq "$n: erp mtbf_s" "$(jq -r "$e.mtbf_s" "$f")" 1333350
+    t_eq "$n: erp credit tier" "$(jq -r "$e.credit.credit_pct" "$f")" 10
+    # rows alternate 100 and 300 ms: mean 200, p95 300
+    t_eq "$n: erp response avg" "$(jq -r "$e.response_ms.avg | round" "$f")" 200
+    t_eq "$n: erp response p95" "$(jq -r "$e.response_ms.p95" "$f")" 300
+    t_eq "$n: erp evidence" "$(jq -c "$e.evidence | [.journal_intact, .imports]" "$f")" "[true,1]"
+    local c='.targets[] | select(.id == "crm")'
+    # 22 weekdays x 9 h
+    t_eq "$n: crm eligible_s" "$(jq -r "$c.eligible_s" "$f")" 712800
+    t_eq "$n: crm downtime_s (08:30-09:30 counts from 09:00)" "$(jq -r "$c.downtime_s" "$f")" 1800
+    t_eq "$n: crm unknown_s" "$(jq -r "$c.unknown_s" "$f")" 0
+    t_eq "$n: crm incidents (Saturday listed, not counted)" \
+        "$(jq -r "[$c.incidents[] | \"\(.duration_s)/\(.counted_s)\"] | join(\" \")" "$f")" \
+        "7200/0 3600/1800"
+    t_eq "$n: crm met" "$(jq -r "$c.met" "$f")" true
+    t_eq "$n: all met" "$(jq -r .all_met "$f")" true
+}
+"$SLAPROBE" report -c "$FX_DIR/a.yaml" --month 2026-10 --format json >"$FX_DIR/r.json" && rc=0 || rc=$?
+t_eq "report json: exit code (all met)" "$rc" 0
+check_json direct "$FX_DIR/r.json"
+
+# --- a month with no data ----------------------------------------------------
+"$SLAPROBE" report -c "$FX_DIR/a.yaml" --month 2026-08 --target erp --format json >"$FX_DIR/nd.json" && rc=0 || rc=$?
+t_eq "no data: exit 1" "$rc" 1
+t_eq "no data: flagged, no percentage" "$(jq -c '.targets[0] | [.no_data, .availability_pct, .met]' "$FX_DIR/nd.json")" "[true,null,false]"
+t_eq "no data: only erp" "$(jq -r '.targets | length' "$FX_DIR/nd.json")" 1
+txt=$("$SLAPROBE" report -c "$FX_DIR/a.yaml" --month 2026-08 --target erp) || true
+t_match "no data: text says so" "$txt" "No measurement in this period"
+
+# --- text, CSV, Japanese -------------------------------------------------------
+txt=$("$SLAPROBE" report -c "$FX_DIR/a.yaml" --month 2026-10)
+t_match "text: summary row" "$txt" "erp +99.5 % +99.876 % +99.608 % +99.731 % .* MET"
+t_match "text: incident in local time" "$txt" "2026-10-05 10:00:00 .. 2026-10-05 10:45:00"
+t_match "text: resolution stated" "$txt" "Resolution: 60 s"
+ja=$("$SLAPROBE" report -c "$FX_DIR/a.yaml" --month 2026-10 --lang ja)
+for w in 月次 稼働率 停止時間 計測不能時間 計画停止 達成 障害 証跡; do
+    t_match "text ja: $w" "$ja" "$w"
+done
+csv=$("$SLAPROBE" report -c "$FX_DIR/a.yaml" --month 2026-10 --format csv)
+t_eq "csv: header + 2 rows" "$(wc -l <<<"$csv")" 3
+t_match "csv: erp row" "$(grep '^2026-10,erp,' <<<"$csv")" '^2026-10,erp,"ERP <production> & co",99.5,60,false,99.876404,.*,2677200,3300,7200,1200,'
+
+# --- HTML -------------------------------------------------------------------
+"$SLAPROBE" report -c "$FX_DIR/a.yaml" --month 2026-10 --format html -o "$FX_DIR/html" && rc=0 || rc=$?
+t_eq "html: exit code" "$rc" 0
+t_eq "html: well-formed (xmllint)" "$(xmllint --noout "$FX_DIR/html/index.html" 2>&1 && echo ok)" ok
+t_match "html: name escaped" "$(cat "$FX_DIR/html/index.html")" "ERP &lt;production&gt; &amp; co"
+for g in erp-response erp-availability crm-response crm-availability; do
+    f=$FX_DIR/html/$g.png
+    t_eq "html: $g.png is a PNG" "$(head -c 8 "$f" 2>/dev/null | od -An -tx1 | tr -d ' \n')" 89504e470d0a1a0a
+    t_match "html: $g.png size" "$(stat -c %s "$f")" '^[0-9]{4,}$'
+    t_match "html: $g.png linked" "$(cat "$FX_DIR/html/index.html")" "src=\"$g.png\""
+done
+"$SLAPROBE" report -c "$FX_DIR/a.yaml" --month 2026-10 --format html --lang ja -o "$FX_DIR/html-ja" >/dev/null
+t_match "html ja: lang and labels" "$(cat "$FX_DIR/html-ja/index.html")" 'lang="ja".*稼働率'
+
+# --- usage errors -------------------------------------------------------------
+for args in "--month 2026-13" "--month 2026-10 --format pdf" "--month 2026-10 --lang fr" \
+    "--month 2026-10 --target nope" "--month 2026-10 --format html"; do
+    # shellcheck disable=SC2086
+    "$SLAPROBE" report -c "$FX_DIR/a.yaml" $args >/dev/null 2>"$FX_DIR/err" && rc=0 || rc=$?
+    t_eq "report $args: exit 2" "$rc" 2
+    t_eq "report $args: one line" "$(wc -l <"$FX_DIR/err")" 1
+done
+
+# --- the same through rrdcached ---------------------------------------------
+sock=$FX_DIR/rrdcached.sock
+mkdir -p "$FX_DIR/rrdj"
+# -w 3600: rrdcached keeps everything in memory unless asked to flush, so
+# the report only sees the rows if it flushes first.
+rrdcached -g -l "unix:$sock" -p "$FX_DIR/rrdcached.pid" -j "$FX_DIR/rrdj" -w 3600 -z 1 \
+    >"$FX_DIR/rrdcached.log" 2>&1 &
+fx_track_pid $!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+store2=$FX_DIR/store2
+write_cfg "$FX_DIR/b.yaml" "$store2" "  rrdcached: unix:$sock"
+"$SLAPROBE" import -c "$FX_DIR/b.yaml" --target erp --csv "$FX_DIR/erp.csv" >/dev/null
+"$SLAPROBE" import -c "$FX_DIR/b.yaml" --target crm --csv "$FX_DIR/crm.csv" >/dev/null
+rrdc_stat() { # NAME: a counter of rrdcached's STATS
+    perl -MIO::Socket::UNIX -e '$s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "$!\n";
+        print $s "STATS\n"; while (<$s>) { print "$1\n" if /^$ARGV[1]: (\d+)/; last if /^TreeNodesNumber/ }' \
+        "$sock" "$1"
+}
+t_match "rrdcached: received the imported rows" "$(rrdc_stat UpdatesReceived)" '^[1-9][0-9]{4,}$'
+"$SLAPROBE" report -c "$FX_DIR/b.yaml" --month 2026-10 --format json >"$FX_DIR/r2.json"
+check_json rrdcached "$FX_DIR/r2.json"
+# Rows rrdcached holds and has not written (-w 3600) count only if the
+# report flushes first: one more hour DOWN after the imported one
+# (2026-11-01 00:00-01:00 JST, 3600 s), given to rrdcached alone.
+upd=()
+for ((t = M1 + 3600 + 60; t <= M1 + 7200; t += 60)); do upd+=("$t:0:0:U:U:U:U:U:U"); done
+rrdtool update --daemon "unix:$sock" "$store2/erp.rrd" "${upd[@]}"
+"$SLAPROBE" report -c "$FX_DIR/b.yaml" --month 2026-11 --target erp --format json >"$FX_DIR/r3.json" || true
+t_eq "rrdcached: report flushes first (2 h down in November)" \
+    "$(jq -r '.targets[0].downtime_s' "$FX_DIR/r3.json")" 7200
+
+t_done
