@@ -600,33 +600,27 @@ static void spans_normalize(spans *l)
     l->n = w + 1;
 }
 
-/* Remove [s, e) from a normal list, keeping it normal. */
-static sp_status spans_cut(spans *l, int64_t s, int64_t e)
+/* out = a \ b, both normal. The pieces come out in order and never touch
+ * (a's spans are merged, b's have length), so out is normal too. */
+static sp_status spans_subtract(const spans *a, const spans *b, spans *out)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        sp_sla_span *v = &l->v[i];
-        if (v->end <= s || v->start >= e)
-            continue;
-        if (v->start < s && v->end > e) {
-            /* Split in two: the right part goes after i (shift the tail). */
-            int64_t right_end = v->end;
-            v->end = s;
-            if (spans_add(l, 0, 1) != SP_OK) /* grow by one */
-                return SP_ENOMEM;
-            memmove(&l->v[i + 2], &l->v[i + 1], (l->n - i - 2) * sizeof *l->v);
-            l->v[i + 1] = (sp_sla_span){e, right_end};
-            i++;
-        } else if (v->start < s) {
-            v->end = s;
-        } else if (v->end > e) {
-            v->start = e;
-        } else {
-            memmove(v, v + 1, (l->n - i - 1) * sizeof *l->v);
-            l->n--;
-            i--;
+    sp_status st = SP_OK;
+    size_t j = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        int64_t pos = a->v[i].start, end = a->v[i].end;
+        while (j < b->n && b->v[j].end <= pos)
+            j++;
+        for (size_t k = j; k < b->n && b->v[k].start < end; k++) {
+            if ((st = spans_add(out, pos, b->v[k].start)) != SP_OK)
+                goto out;
+            if (b->v[k].end > pos)
+                pos = b->v[k].end;
         }
+        if ((st = spans_add(out, pos, end)) != SP_OK)
+            goto out;
     }
-    return SP_OK;
+out:
+    return st;
 }
 
 sp_status sp_cal_hours_spans(const sp_cal_hours *h, const char *tz, int64_t from, int64_t to,
@@ -635,7 +629,7 @@ sp_status sp_cal_hours_spans(const sp_cal_hours *h, const char *tz, int64_t from
     sp_status st = SP_OK;
     tz_saved saved = {0};
     bool pushed = false;
-    spans l = {0};
+    spans l = {0}, hol = {0}, kept = {0};
 
     if (out != NULL)
         *out = NULL;
@@ -683,8 +677,16 @@ sp_status sp_cal_hours_spans(const sp_cal_hours *h, const char *tz, int64_t from
             continue;
         if ((st = local_to_unix(d, 0, &s)) != SP_OK || (st = local_to_unix(d + 1, 0, &e)) != SP_OK)
             goto out;
-        if ((st = spans_cut(&l, s, e)) != SP_OK)
+        if ((st = spans_add(&hol, s, e)) != SP_OK)
             goto out;
+    }
+    if (hol.n > 0) {
+        spans_normalize(&hol);
+        if ((st = spans_subtract(&l, &hol, &kept)) != SP_OK)
+            goto out;
+        free(l.v);
+        l = kept;
+        kept = (spans){0};
     }
 
     *out = l.v;
@@ -698,5 +700,7 @@ out:
     if (pushed)
         tz_pop(&saved);
     free(l.v);
+    free(hol.v);
+    free(kept.v);
     return st;
 }
