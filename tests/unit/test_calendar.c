@@ -435,6 +435,14 @@ static void test_dst_days_new_york(void **state)
     assert_int_equal(v[0].end, d0 + 7 * H + 1800);
     free(v);
 
+    /* A night range across the spring-forward: Sat 03-07 22:00 EST (03:00Z
+     * on 03-08) .. Sun 06:00 EDT (10:00Z) is 7 h of wall clock 8 h. */
+    spans_of("Sat 22:00-06:00", NULL, 0, NYC, d0 - DAY, d0 + DAY, &v, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].start, d0 + 3 * H);
+    assert_int_equal(v[0].end, d0 + 10 * H);
+    free(v);
+
     /* Sun 2026-11-01 (day 20,758 -> 1,793,491,200 at 00:00Z): 02:00 EDT
      * falls back to 01:00 EST. The day runs 04:00Z .. next 05:00Z = 25 h;
      * 09:00-18:00 EST = 14:00Z .. 23:00Z, 9 h. */

@@ -633,6 +633,109 @@ static void test_incident_outside_period_ignored(void **state)
     sp_sla_result_free(&r);
 }
 
+static void test_incidents_split_by_unknown_and_gap(void **state)
+{
+    (void)state;
+    /* DOWN, UNKNOWN, DOWN and DOWN, gap, DOWN are two incidents each: a
+     * run of DOWN is only merged across DOWN. 11-10 00:00: 600 s down,
+     * 300 s unknown, 600 s down; 11-20 00:00: 600 s down, 300 s hole, 600 s
+     * down. D = 4 x 600 = 2,400; U = 2 x 300 = 600. */
+    int64_t a = NOV + 9 * DAY, b = NOV + 19 * DAY;
+    sp_sla_seg tl[] = {up(NOV, a),
+                       down(a, a + 600, SP_REASON_TCP_REFUSED),
+                       unknown(a + 600, a + 900),
+                       down(a + 900, a + 1500, SP_REASON_TCP_REFUSED),
+                       up(a + 1500, b),
+                       down(b, b + 600, SP_REASON_HTTP_STATUS),
+                       down(b + 900, b + 1500, SP_REASON_HTTP_STATUS),
+                       up(b + 1500, DEC)};
+    sp_sla_input in = nov(tl, 8);
+    sp_sla_result r;
+    assert_int_equal(sp_sla_compute(&in, &r), SP_OK);
+    assert_int_equal(r.downtime_s, 2400);
+    assert_int_equal(r.unknown_s, 600);
+    assert_int_equal(r.n_incidents, 4);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(r.incidents[i].duration_s, 600);
+        assert_false(r.incidents[i].open_start);
+        assert_false(r.incidents[i].open_end);
+    }
+    assert_int_equal(r.incidents[1].start, a + 900);
+    assert_int_equal(r.incidents[3].start, b + 900);
+    assert_near(r.mttr_s, 600.0);
+    /* (2,592,000 - 600 - 2,400) / 4 = 2,589,000 / 4 */
+    assert_near(r.mtbf_s, 647250.0);
+    check_sums(&r);
+    sp_sla_result_free(&r);
+}
+
+static void test_incident_open_at_timeline_start(void **state)
+{
+    (void)state;
+    /* A timeline read for the month only, DOWN from its first second: no
+     * earlier state shows when the outage began, so it is open at the
+     * start. The same run starting after UP at the same second is not. */
+    sp_sla_seg tl[] = {down(NOV, NOV + 600, SP_REASON_TCP_REFUSED), up(NOV + 600, DEC)};
+    sp_sla_input in = nov(tl, 2);
+    sp_sla_result r;
+    assert_int_equal(sp_sla_compute(&in, &r), SP_OK);
+    assert_int_equal(r.n_incidents, 1);
+    assert_true(r.incidents[0].open_start);
+    assert_false(r.incidents[0].open_end);
+    sp_sla_result_free(&r);
+
+    sp_sla_seg tl2[] = {up(NOV - H, NOV), down(NOV, NOV + 600, SP_REASON_TCP_REFUSED),
+                        up(NOV + 600, DEC)};
+    in = nov(tl2, 3);
+    assert_int_equal(sp_sla_compute(&in, &r), SP_OK);
+    assert_false(r.incidents[0].open_start);
+    sp_sla_result_free(&r);
+
+    /* A control outage covering the start of the month removes the first
+     * 60 s of the run: it then begins at NOV + 60, a measured start. */
+    sp_sla_span cd[] = {{NOV - H, NOV + 60}};
+    in = nov(tl, 2);
+    in.control_down = cd;
+    in.n_control_down = 1;
+    assert_int_equal(sp_sla_compute(&in, &r), SP_OK);
+    assert_int_equal(r.n_incidents, 1);
+    assert_int_equal(r.incidents[0].start, NOV + 60);
+    assert_int_equal(r.incidents[0].duration_s, 540);
+    assert_false(r.incidents[0].open_start);
+    assert_int_equal(r.unknown_s, 60);
+    sp_sla_result_free(&r);
+}
+
+static void test_minute_resolution_month(void **state)
+{
+    (void)state;
+    /* 43,200 one-minute segments (30 d x 1,440), every 100th DOWN: 432
+     * isolated incidents of 60 s, D = 25,920 s = exactly 1 % of
+     * 2,592,000 -> 99 % exactly: met for 99, below 99.5 (10 %). */
+    enum { N = 43200 };
+    static sp_sla_seg tl[N];
+    for (size_t i = 0; i < N; i++) {
+        int64_t s = NOV + (int64_t)i * 60;
+        tl[i] = i % 100 == 0 ? down(s, s + 60, SP_REASON_HTTP_TIMEOUT) : up(s, s + 60);
+    }
+    sp_sla_input in = nov(tl, N);
+    in.target_pct = 99.0;
+    in.tiers = tiers;
+    in.n_tiers = 3;
+    sp_sla_result r;
+    assert_int_equal(sp_sla_compute(&in, &r), SP_OK);
+    assert_int_equal(r.downtime_s, 25920);
+    assert_int_equal(r.unknown_s, 0);
+    assert_int_equal(r.n_incidents, 432);
+    assert_int_equal(r.incidents[431].start, NOV + 43100 * 60);
+    assert_true(r.incidents[0].open_start); /* the timeline's first second */
+    assert_true(r.met);
+    assert_int_equal(r.credit_tier, 1);
+    assert_near(r.mttr_s, 60.0);
+    check_sums(&r);
+    sp_sla_result_free(&r);
+}
+
 /* --- Service spans and degraded time ------------------------------------- */
 
 static void test_service_spans_given(void **state)
@@ -834,6 +937,9 @@ int main(void)
         cmocka_unit_test(test_incidents_merge_and_classes),
         cmocka_unit_test(test_incidents_open_start_and_end),
         cmocka_unit_test(test_incident_outside_period_ignored),
+        cmocka_unit_test(test_incidents_split_by_unknown_and_gap),
+        cmocka_unit_test(test_incident_open_at_timeline_start),
+        cmocka_unit_test(test_minute_resolution_month),
         cmocka_unit_test(test_service_spans_given),
         cmocka_unit_test(test_degraded),
         cmocka_unit_test(test_response_times),
