@@ -645,7 +645,17 @@ sp_status sp_cal_hours_spans(const sp_cal_hours *h, const char *tz, int64_t from
 
     /* Walk local days from the one before `from` (its ranges may run past
      * midnight into the period) to the day of the last second. */
+    if (wall_of(from) == INT64_MIN || wall_of(to - 1) == INT64_MIN) {
+        st = SP_EINVAL; /* beyond what the C library can convert */
+        goto out;
+    }
     int64_t first = local_day(from) - 1, last = local_day(to - 1);
+    /* A report spans a month; a range of centuries is a caller's bug, and
+     * walking it day by day would look like a hang. */
+    if (last - first > 100 * 366) {
+        st = SP_EINVAL;
+        goto out;
+    }
     if (h->all && (st = spans_add(&l, from, to)) != SP_OK)
         goto out;
     for (int64_t d = first; d <= last && !h->all; d++) {

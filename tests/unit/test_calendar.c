@@ -497,6 +497,10 @@ static void test_spans_rejects(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(sp_cal_hours_spans(h, TOKYO, DEC, NOV, &v, &n), SP_EINVAL);
     assert_int_equal(sp_cal_hours_spans(NULL, TOKYO, NOV, DEC, &v, &n), SP_EINVAL);
+    assert_int_equal(sp_cal_hours_spans(h, TOKYO, 0, INT64_MAX, &v, &n), SP_EINVAL);
+    assert_int_equal(sp_cal_hours_spans(h, TOKYO, NOV - 200 * 366 * INT64_C(86400), NOV, &v, &n),
+                     SP_EINVAL);
+    assert_null(v);
     sp_cal_hours_destroy(h);
 }
 
