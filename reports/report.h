@@ -34,7 +34,7 @@ typedef struct sp_report_target {
     bool journal_present;
     long journal_lines;
     long journal_bad_line; /* 0: the hash chain is intact */
-    char journal_problem[256];
+    char journal_problem[512];
     int clock_synced; /* 1 synchronised in every record, 0 not in some, -1 no record */
     size_t n_imports; /* journal records of imported history in the period */
 } sp_report_target;

@@ -106,12 +106,30 @@ sp_status sp_store_rrd_ensure(const char *path, long step_s, const sp_store_rete
     return SP_OK;
 }
 
+/* rrdcached reads one command line of at most RRD_CMD_MAX bytes, and
+ * librrd's client sends all values of an rrdc_update on one line: split
+ * long batches (an import) so that no line is cut. */
+static int cached_update(const char *path, int n, const char **rows)
+{
+    size_t budget = RRD_CMD_MAX - strlen(path) - 64;
+    for (int i = 0; i < n;) {
+        size_t used = 0;
+        int k = 0;
+        while (i + k < n && (k == 0 || used + strlen(rows[i + k]) + 1 < budget))
+            used += strlen(rows[i + k++]) + 1;
+        if (rrdc_update(path, k, rows + i) != 0)
+            return -1;
+        i += k;
+    }
+    return 0;
+}
+
 sp_status sp_store_rrd_update(const char *daemon, const char *path, int n, const char **rows,
                               char *err, size_t errlen)
 {
     rrd_clear_error();
     if (daemon) {
-        if (rrdc_connect(daemon) == 0 && rrdc_update(path, n, rows) == 0)
+        if (rrdc_connect(daemon) == 0 && cached_update(path, n, rows) == 0)
             return SP_OK;
         /* rrdcached is down: write the file ourselves rather than lose the
          * rows (the file is local whenever storage.dir is). The caller logs

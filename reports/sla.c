@@ -1,0 +1,474 @@
+/*
+ * The SLA arithmetic of SPEC section 4 (contract in sla.h). Everything is
+ * done on integer seconds with half-open spans: the period is cut down to
+ * service hours, maintenance is subtracted to give the eligible set, and
+ * each timeline segment is measured against that set with a cursor that
+ * only moves forward, so a month at one-minute resolution (43,200
+ * segments) costs one pass. Floating point appears only in the final
+ * percentages; the decisions a customer can claim money on (met, credit
+ * tier) are taken by exact comparisons, never on a rounded percentage.
+ */
+#include "reports/sla.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/sp_stats.h"
+
+/* --- Span lists ---------------------------------------------------------- */
+
+/* A growable list of spans. "Normal" means sorted by start, disjoint and
+ * merged where spans touch, which every operation below expects. */
+typedef struct spans {
+    sp_sla_span *v;
+    size_t n, cap;
+} spans;
+
+static void spans_free(spans *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+/* Append [s, e) (ignored when empty). Appending in ascending order keeps
+ * the list normal, because a span touching the last one is merged into
+ * it. */
+static sp_status spans_push(spans *l, int64_t s, int64_t e)
+{
+    if (s >= e)
+        return SP_OK;
+    if (l->n > 0 && s <= l->v[l->n - 1].end && s >= l->v[l->n - 1].start) {
+        if (e > l->v[l->n - 1].end)
+            l->v[l->n - 1].end = e;
+        return SP_OK;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        sp_sla_span *v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL)
+            return SP_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n].start = s;
+    l->v[l->n].end = e;
+    l->n++;
+    return SP_OK;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+    const sp_sla_span *x = a, *y = b;
+    if (x->start != y->start)
+        return (x->start > y->start) - (x->start < y->start);
+    return (x->end > y->end) - (x->end < y->end);
+}
+
+/* Sort and merge in place: any list of valid spans becomes normal. */
+static void spans_normalize(spans *l)
+{
+    if (l->n < 2)
+        return;
+    qsort(l->v, l->n, sizeof *l->v, cmp_span);
+    size_t w = 0;
+    for (size_t i = 1; i < l->n; i++) {
+        if (l->v[i].start <= l->v[w].end) {
+            if (l->v[i].end > l->v[w].end)
+                l->v[w].end = l->v[i].end;
+        } else {
+            l->v[++w] = l->v[i];
+        }
+    }
+    l->n = w + 1;
+}
+
+static int64_t spans_total(const spans *l)
+{
+    int64_t t = 0;
+    for (size_t i = 0; i < l->n; i++)
+        t += l->v[i].end - l->v[i].start;
+    return t;
+}
+
+/* out = a ∩ b, both normal; out is normal. */
+static sp_status spans_intersect(const spans *a, const spans *b, spans *out)
+{
+    sp_status st = SP_OK;
+    size_t i = 0, j = 0;
+    while (i < a->n && j < b->n) {
+        int64_t s = a->v[i].start > b->v[j].start ? a->v[i].start : b->v[j].start;
+        int64_t e = a->v[i].end < b->v[j].end ? a->v[i].end : b->v[j].end;
+        if ((st = spans_push(out, s, e)) != SP_OK)
+            goto out;
+        /* The span that ends first cannot meet anything further on. */
+        if (a->v[i].end < b->v[j].end)
+            i++;
+        else
+            j++;
+    }
+out:
+    return st;
+}
+
+/* out = a \ b, both normal; out is normal. */
+static sp_status spans_subtract(const spans *a, const spans *b, spans *out)
+{
+    sp_status st = SP_OK;
+    size_t j = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        int64_t pos = a->v[i].start, end = a->v[i].end;
+        while (j < b->n && b->v[j].end <= pos)
+            j++;
+        /* b's spans are not consumed here: one may reach into a->v[i+1]. */
+        for (size_t k = j; k < b->n && b->v[k].start < end; k++) {
+            if ((st = spans_push(out, pos, b->v[k].start)) != SP_OK)
+                goto out;
+            if (b->v[k].end > pos)
+                pos = b->v[k].end;
+        }
+        if ((st = spans_push(out, pos, end)) != SP_OK)
+            goto out;
+    }
+out:
+    return st;
+}
+
+/* |[s, e) ∩ l| for a normal l. *cur is a cursor into l that callers keep
+ * between calls with ascending, disjoint [s, e): it only moves past spans
+ * that end before s, so the whole timeline is measured in one pass. */
+static int64_t measure_in(const spans *l, size_t *cur, int64_t s, int64_t e)
+{
+    int64_t t = 0;
+    while (*cur < l->n && l->v[*cur].end <= s)
+        (*cur)++;
+    for (size_t k = *cur; k < l->n && l->v[k].start < e; k++) {
+        int64_t a = l->v[k].start > s ? l->v[k].start : s;
+        int64_t b = l->v[k].end < e ? l->v[k].end : e;
+        if (b > a)
+            t += b - a;
+    }
+    return t;
+}
+
+/* --- Validation ---------------------------------------------------------- */
+
+static bool valid_pct(double p)
+{
+    return isfinite(p) && p >= 0.0 && p <= 100.0;
+}
+
+static sp_status validate(const sp_sla_input *in)
+{
+    if (in->month_end <= in->month_start)
+        return SP_EINVAL;
+    if ((in->n_service && !in->service) || (in->n_maintenance && !in->maintenance) ||
+        (in->n_timeline && !in->timeline) || (in->n_control_down && !in->control_down) ||
+        (in->n_tiers && !in->tiers) || (in->n_rt && !in->rt_ms))
+        return SP_EINVAL;
+    for (size_t i = 0; i < in->n_service; i++)
+        if (in->service[i].end <= in->service[i].start)
+            return SP_EINVAL;
+    for (size_t i = 0; i < in->n_maintenance; i++)
+        if (in->maintenance[i].end <= in->maintenance[i].start)
+            return SP_EINVAL;
+    for (size_t i = 0; i < in->n_control_down; i++)
+        if (in->control_down[i].end <= in->control_down[i].start)
+            return SP_EINVAL;
+    for (size_t i = 0; i < in->n_timeline; i++) {
+        const sp_sla_seg *g = &in->timeline[i];
+        if (g->end <= g->start || (unsigned)g->state > SP_SLA_UNKNOWN ||
+            (unsigned)g->reason >= SP_REASON_COUNT)
+            return SP_EINVAL;
+        if (i > 0 && g->start < in->timeline[i - 1].end)
+            return SP_EINVAL; /* unsorted or overlapping */
+    }
+    if (!valid_pct(in->target_pct))
+        return SP_EINVAL;
+    for (size_t i = 0; i < in->n_tiers; i++)
+        if (!valid_pct(in->tiers[i].below_pct) || !isfinite(in->tiers[i].credit_pct) ||
+            in->tiers[i].credit_pct < 0.0)
+            return SP_EINVAL;
+    return SP_OK;
+}
+
+/* --- Exact comparisons --------------------------------------------------- */
+
+/* A percentage as an integer number of millionths of a percent. Targets and
+ * tiers are written with a few decimals (99.5, 99.95), which this holds
+ * exactly; 99.9 as a double is 99.899999999999991 and rounds back to
+ * 99900000, so the boundary is where the contract puts it. */
+static long double micro_pct(double p)
+{
+    return (long double)llround(p * 1e6);
+}
+
+/* Sign of (up / known) * 100 - pct, decided without rounding: both sides
+ * are integers well inside long double's exact range for any realistic
+ * period (a month is ~2.7e6 s; 2.7e6 * 1e8 < 2^53). */
+static int cmp_avail(int64_t up, int64_t known, double pct)
+{
+    long double lhs = (long double)up * 100000000.0L;
+    long double rhs = micro_pct(pct) * (long double)known;
+    return (lhs > rhs) - (lhs < rhs);
+}
+
+/* --- Incidents ----------------------------------------------------------- */
+
+typedef struct incidents {
+    sp_sla_incident *v;
+    size_t n, cap;
+} incidents;
+
+typedef struct run {
+    bool open;
+    int64_t start, end;
+    size_t first_seg, last_seg;
+} run;
+
+/* Close a DOWN run: clip it to the period and record it when anything is
+ * left. */
+static sp_status emit_run(const sp_sla_input *in, const run *r, const spans *eligible, size_t *ecur,
+                          incidents *out)
+{
+    int64_t s = r->start > in->month_start ? r->start : in->month_start;
+    int64_t e = r->end < in->month_end ? r->end : in->month_end;
+    if (s >= e)
+        return SP_OK;
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 8;
+        sp_sla_incident *v = realloc(out->v, cap * sizeof *v);
+        if (v == NULL)
+            return SP_ENOMEM;
+        out->v = v;
+        out->cap = cap;
+    }
+    sp_sla_incident *inc = &out->v[out->n++];
+    inc->start = s;
+    inc->end = e;
+    inc->duration_s = e - s;
+    inc->counted_s = measure_in(eligible, ecur, s, e);
+    inc->reason = in->timeline[r->first_seg].reason;
+    /* A run that starts exactly at the period start on the timeline's first
+     * segment has no earlier state to show when it began: it is reported
+     * as already down, like one that began before the period. Likewise a
+     * run that reaches the end of the timeline has no known end. */
+    inc->open_start =
+        r->start < in->month_start ||
+        (r->start == in->month_start && r->first_seg == 0 && r->start == in->timeline[0].start);
+    inc->open_end = r->end > in->month_end || (r->last_seg == in->n_timeline - 1 &&
+                                               r->end == in->timeline[in->n_timeline - 1].end);
+    return SP_OK;
+}
+
+/* Runs of DOWN with control-target outages cut out, merged across
+ * touching DOWN segments whatever their reasons. */
+static sp_status find_incidents(const sp_sla_input *in, const spans *control, const spans *eligible,
+                                incidents *out)
+{
+    sp_status st = SP_OK;
+    run r = {0};
+    size_t ccur = 0, ecur = 0;
+    for (size_t i = 0; i < in->n_timeline; i++) {
+        const sp_sla_seg *g = &in->timeline[i];
+        if (g->state != SP_SLA_DOWN)
+            continue;
+        /* The pieces of g outside control outages, in ascending order. */
+        int64_t pos = g->start;
+        while (ccur < control->n && control->v[ccur].end <= g->start)
+            ccur++;
+        size_t k = ccur;
+        while (pos < g->end) {
+            int64_t ps = pos, pe = g->end;
+            if (k < control->n && control->v[k].start < g->end) {
+                if (control->v[k].start <= pos) {
+                    pos = control->v[k].end; /* inside an outage: skip it */
+                    k++;
+                    continue;
+                }
+                pe = control->v[k].start;
+            }
+            pos = pe;
+            if (r.open && r.end == ps) {
+                r.end = pe;
+                r.last_seg = i;
+                continue;
+            }
+            if (r.open && (st = emit_run(in, &r, eligible, &ecur, out)) != SP_OK)
+                goto out;
+            r = (run){.open = true, .start = ps, .end = pe, .first_seg = i, .last_seg = i};
+        }
+    }
+    if (r.open && (st = emit_run(in, &r, eligible, &ecur, out)) != SP_OK)
+        goto out;
+out:
+    return st;
+}
+
+/* --- The computation ----------------------------------------------------- */
+
+sp_status sp_sla_compute(const sp_sla_input *in, sp_sla_result *out)
+{
+    sp_status st = SP_OK;
+    spans period = {0}, svc_in = {0}, service = {0}, maint_in = {0}, maint = {0};
+    spans eligible = {0}, control = {0}, measurable = {0};
+    incidents inc = {0};
+    double *rt = NULL;
+
+    if (in == NULL || out == NULL)
+        return SP_EINVAL;
+    memset(out, 0, sizeof *out);
+    if ((st = validate(in)) != SP_OK)
+        goto out;
+
+    /* Service hours within the period (24x7 when none are given). */
+    if ((st = spans_push(&period, in->month_start, in->month_end)) != SP_OK)
+        goto out;
+    if (in->service == NULL) {
+        if ((st = spans_push(&service, in->month_start, in->month_end)) != SP_OK)
+            goto out;
+    } else {
+        for (size_t i = 0; i < in->n_service; i++)
+            if ((st = spans_push(&svc_in, in->service[i].start, in->service[i].end)) != SP_OK)
+                goto out;
+        /* The header promises sorted input; normalising anyway costs little
+         * and keeps a careless caller from double-counting. */
+        spans_normalize(&svc_in);
+        if ((st = spans_intersect(&svc_in, &period, &service)) != SP_OK)
+            goto out;
+    }
+
+    /* Maintenance counts only where it takes away service time. */
+    for (size_t i = 0; i < in->n_maintenance; i++)
+        if ((st = spans_push(&maint_in, in->maintenance[i].start, in->maintenance[i].end)) != SP_OK)
+            goto out;
+    spans_normalize(&maint_in);
+    if ((st = spans_intersect(&service, &maint_in, &maint)) != SP_OK)
+        goto out;
+    if ((st = spans_subtract(&service, &maint_in, &eligible)) != SP_OK)
+        goto out;
+
+    for (size_t i = 0; i < in->n_control_down; i++)
+        if ((st = spans_push(&control, in->control_down[i].start, in->control_down[i].end)) !=
+            SP_OK)
+            goto out;
+    spans_normalize(&control);
+    /* Where DOWN counts against the vendor: eligible and our side working. */
+    if ((st = spans_subtract(&eligible, &control, &measurable)) != SP_OK)
+        goto out;
+
+    out->period_s = in->month_end - in->month_start;
+    out->service_s = spans_total(&service);
+    out->maintenance_s = spans_total(&maint);
+    out->eligible_s = spans_total(&eligible);
+
+    /* One pass over the timeline: UP is measured against the eligible set,
+     * DOWN against the measurable one; every other eligible second (gaps,
+     * UNKNOWN, DOWN in a control outage) is unknown. */
+    size_t ecur = 0, mcur = 0;
+    for (size_t i = 0; i < in->n_timeline; i++) {
+        const sp_sla_seg *g = &in->timeline[i];
+        if (g->state == SP_SLA_UP) {
+            int64_t t = measure_in(&eligible, &ecur, g->start, g->end);
+            out->uptime_s += t;
+            if (g->degraded)
+                out->degraded_s += t;
+        } else if (g->state == SP_SLA_DOWN) {
+            int64_t t = measure_in(&measurable, &mcur, g->start, g->end);
+            out->downtime_s += t;
+            out->downtime_by_class[sp_reason_class_of(g->reason)] += t;
+        }
+    }
+    out->unknown_s = out->eligible_s - out->uptime_s - out->downtime_s;
+
+    int64_t E = out->eligible_s, U = out->unknown_s, D = out->downtime_s;
+    int64_t known = E - U;
+    out->target_pct = in->target_pct;
+    out->budget_s = (double)E * (100.0 - in->target_pct) / 100.0;
+    out->budget_left_s = out->budget_s - (double)D;
+    out->credit_tier = -1;
+    out->credit_pct = 0.0;
+    out->no_data = known == 0;
+    if (out->no_data) {
+        out->availability_pct = out->strict_availability_pct = out->coverage_pct = NAN;
+        out->met = false;
+    } else {
+        out->availability_pct = 100.0 * (double)(known - D) / (double)known;
+        out->strict_availability_pct = 100.0 * (double)(known - D) / (double)E;
+        out->coverage_pct = 100.0 * (double)known / (double)E;
+        out->met = cmp_avail(known - D, known, in->target_pct) >= 0;
+        /* Strictly below a tier's threshold earns its credit; of several,
+         * the largest credit applies (tiers may come in any order). */
+        for (size_t i = 0; i < in->n_tiers; i++) {
+            if (cmp_avail(known - D, known, in->tiers[i].below_pct) >= 0)
+                continue;
+            if (out->credit_tier < 0 || in->tiers[i].credit_pct > out->credit_pct) {
+                out->credit_tier = (int)i;
+                out->credit_pct = in->tiers[i].credit_pct;
+            }
+        }
+    }
+
+    if (in->n_timeline > 0 && (st = find_incidents(in, &control, &eligible, &inc)) != SP_OK)
+        goto out;
+    out->incidents = inc.v;
+    out->n_incidents = inc.n;
+    inc.v = NULL;
+    out->mttr_s = out->mtbf_s = NAN;
+    if (out->n_incidents > 0) {
+        int64_t sum = 0;
+        for (size_t i = 0; i < out->n_incidents; i++)
+            sum += out->incidents[i].duration_s;
+        out->mttr_s = (double)sum / (double)out->n_incidents;
+        out->mtbf_s = (double)out->uptime_s / (double)out->n_incidents;
+    }
+
+    /* Response times: the input is const, so sort a copy; NaN (and any
+     * other non-finite value) means "not measured". */
+    out->rt_avg_ms = out->rt_p95_ms = NAN;
+    if (in->n_rt > 0) {
+        rt = malloc(in->n_rt * sizeof *rt);
+        if (rt == NULL) {
+            st = SP_ENOMEM;
+            goto out;
+        }
+        size_t n = 0;
+        for (size_t i = 0; i < in->n_rt; i++)
+            if (isfinite(in->rt_ms[i]))
+                rt[n++] = in->rt_ms[i];
+        if (n > 0) {
+            sp_summary sum;
+            sp_stats_summarize(rt, n, &sum);
+            out->rt_n = n;
+            out->rt_avg_ms = sum.mean;
+            out->rt_p95_ms = sum.p95;
+        }
+    }
+
+out:
+    if (st != SP_OK) {
+        sp_sla_result_free(out);
+        memset(out, 0, sizeof *out);
+    }
+    free(rt);
+    free(inc.v);
+    spans_free(&period);
+    spans_free(&svc_in);
+    spans_free(&service);
+    spans_free(&maint_in);
+    spans_free(&maint);
+    spans_free(&eligible);
+    spans_free(&control);
+    spans_free(&measurable);
+    return st;
+}
+
+void sp_sla_result_free(sp_sla_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->incidents);
+    r->incidents = NULL;
+    r->n_incidents = 0;
+}
