@@ -136,6 +136,16 @@ const sp_report_labels *sp_report_labels_for(sp_report_lang lang)
     return lang == SP_LANG_JA ? &ja : &en;
 }
 
+const char *sp_report_reason_name(sp_reason r)
+{
+    return r == SP_REASON_OK ? NULL : sp_reason_name(r);
+}
+
+const char *sp_report_class_name(int cls)
+{
+    return cls == SP_RCLASS_NONE ? "unknown" : sp_reason_class_name((sp_reason_class)cls);
+}
+
 void sp_report_fmt_duration(double s, sp_report_lang lang, char *buf, size_t n)
 {
     if (isnan(s)) {

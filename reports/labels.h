@@ -23,6 +23,12 @@ typedef struct sp_report_labels {
 
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang);
 
+/* The stable code of an incident's reason, or NULL when no reason is
+ * known (imported history, or no journal): never shown as "ok". */
+const char *sp_report_reason_name(sp_reason r);
+/* The name of a downtime class; "unknown" for downtime of unknown cause. */
+const char *sp_report_class_name(int cls);
+
 /* "3h 05m 07s" / "3時間05分07秒" style duration for people. */
 void sp_report_fmt_duration(double s, sp_report_lang lang, char *buf, size_t n);
 

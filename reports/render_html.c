@@ -66,12 +66,11 @@ static void tz_pop(char *saved)
 static sp_status graph(const sp_report *r, const sp_report_target *t, const char *dir,
                        bool response, char *name, size_t namelen, char *err, size_t errlen)
 {
-    char png[4096], s[32], e[32], def1[4200], def2[4200], title[256], hrule[128], ustep[32];
+    char png[4096], s[32], e[32], def1[4200], def2[4200], def3[4200], title[256], hrule[128];
     snprintf(name, namelen, "%s-%s.png", t->cfg->id, response ? "response" : "availability");
     snprintf(png, sizeof png, "%s/%s", dir, name);
     snprintf(s, sizeof s, "%lld", (long long)r->start);
     snprintf(e, sizeof e, "%lld", (long long)r->until);
-    snprintf(ustep, sizeof ustep, "%ld", t->resolution_s > 0 ? t->resolution_s : 60);
     const char *argv[40];
     int n = 0;
     argv[n++] = png;
@@ -87,8 +86,6 @@ static sp_status graph(const sp_report *r, const sp_report_target *t, const char
     argv[n++] = "160";
     argv[n++] = "--lower-limit";
     argv[n++] = "0";
-    argv[n++] = "--step";
-    argv[n++] = ustep;
     if (response) {
         snprintf(title, sizeof title, "%s: response time (ms), %04d-%02d", t->cfg->id, r->year,
                  r->month);
@@ -113,13 +110,21 @@ static sp_status graph(const sp_report *r, const sp_report_target *t, const char
         argv[n++] = "--upper-limit";
         argv[n++] = "100";
         argv[n++] = "--rigid";
+        /* A pixel spans about an hour of a month: the worst step in it
+         * (reduce=MIN) decides the shading, so a one-minute outage shows. */
+        long res = t->resolution_s > 0 ? t->resolution_s : 60;
+        long px = (long)((r->until - r->start) / 760); /* seconds per pixel */
+        long pstep = (px + res - 1) / res * res;
+        snprintf(def3, sizeof def3, "DEF:worst=%s:up:AVERAGE:step=%ld:reduce=MIN", t->rrd_path,
+                 pstep > res ? pstep : res);
         argv[n++] = def2;
+        argv[n++] = def3;
         argv[n++] = "CDEF:pct=up,100,*";
         /* shade a whole column where anything was down, grey where unknown */
-        argv[n++] = "CDEF:down=up,UN,0,up,1,LT,INF,0,IF,IF";
-        argv[n++] = "CDEF:unk=up,UN,INF,0,IF";
+        argv[n++] = "CDEF:down=worst,UN,0,worst,1,LT,100,0,IF,IF";
+        argv[n++] = "CDEF:unk=up,UN,100,0,IF";
         argv[n++] = "AREA:unk#bbbbbb:no data";
-        argv[n++] = "AREA:down#f4a3a3:outage";
+        argv[n++] = "AREA:down#e06666:outage";
         argv[n++] = "LINE1:pct#2ca02c:availability";
     }
     char *saved = tz_push(r->cfg->timezone);
@@ -336,7 +341,7 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
             ROW(L->by_class);
             for (int k = 0; k < SP_SLA_N_CLASSES; k++)
                 if (s->downtime_by_class[k])
-                    fprintf(fp, "%s %lld %s ", sp_reason_class_name((sp_reason_class)k),
+                    fprintf(fp, "%s %lld %s ", sp_report_class_name(k),
                             (long long)s->downtime_by_class[k], L->seconds);
             END();
         }
@@ -408,7 +413,8 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
                 dur(fp, (double)in->duration_s, lang);
                 fprintf(fp, "</td><td>%lld %s</td><td class=\"l\">", (long long)in->counted_s,
                         L->seconds);
-                esc(fp, sp_reason_name(in->reason));
+                esc(fp, sp_report_reason_name(in->reason) ? sp_report_reason_name(in->reason)
+                                                          : "?");
                 fputs("</td></tr>\n", fp);
             }
             fputs("</table>\n", fp);

@@ -11,6 +11,7 @@
 
 #include "common/sp_reason.h"
 #include "probe/result_json.h"
+#include "reports/labels.h"
 #include "reports/report.h"
 
 static json_t *num(double v)
@@ -53,20 +54,21 @@ static json_t *target_json(const sp_report_target *t)
     json_t *cls = json_object();
     for (int k = 0; k < SP_SLA_N_CLASSES; k++)
         if (k != SP_RCLASS_NONE || s->downtime_by_class[k])
-            json_object_set_new(cls, sp_reason_class_name((sp_reason_class)k),
+            json_object_set_new(cls, sp_report_class_name(k),
                                 json_integer(s->downtime_by_class[k]));
     json_object_set_new(o, "downtime_by_class_s", cls);
     json_t *inc = json_array();
     for (size_t k = 0; k < s->n_incidents; k++) {
         const sp_sla_incident *in = &s->incidents[k];
+        const char *why = sp_report_reason_name(in->reason);
         json_array_append_new(
-            inc, json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:s, s:s, s:b, s:b}", "start",
+            inc, json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:o, s:s, s:b, s:b}", "start",
                            iso(in->start), "end", iso(in->end), "start_unix",
                            (json_int_t)in->start, "end_unix", (json_int_t)in->end,
                            "duration_s", (json_int_t)in->duration_s, "counted_s",
-                           (json_int_t)in->counted_s, "reason", sp_reason_name(in->reason),
-                           "reason_class",
-                           sp_reason_class_name(sp_reason_class_of(in->reason)), "open_start",
+                           (json_int_t)in->counted_s, "reason",
+                           why ? json_string(why) : json_null(), "reason_class",
+                           sp_report_class_name(sp_reason_class_of(in->reason)), "open_start",
                            in->open_start, "open_end", in->open_end));
     }
     json_object_set_new(o, "incidents", inc);

@@ -33,7 +33,7 @@ static int cols(const char *s)
 
 static void cell(FILE *fp, const char *s, int width, bool right)
 {
-    int pad = width - cols(s);
+    int pad = width < 0 ? 0 : width - cols(s); /* width < 0: last column, no padding */
     if (right)
         for (int i = 0; i < pad; i++)
             fputc(' ', fp);
@@ -77,6 +77,7 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
     for (int k = 0; k < nc; k++)
         if (cols(head[k]) > w[k])
             w[k] = cols(head[k]);
+    w[nc - 1] = -1;
     for (int k = 0; k < nc; k++) {
         cell(fp, head[k], w[k], k > 0 && k < nc - 1);
         fputs(k + 1 < nc ? "  " : "\n", fp);
@@ -151,7 +152,7 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             fprintf(fp, "%s:", L->by_class);
             for (int k = 0; k < SP_SLA_N_CLASSES; k++)
                 if (s->downtime_by_class[k])
-                    fprintf(fp, " %s %lld %s", sp_reason_class_name((sp_reason_class)k),
+                    fprintf(fp, " %s %lld %s", sp_report_class_name(k),
                             (long long)s->downtime_by_class[k], L->seconds);
             fputc('\n', fp);
         }
@@ -165,7 +166,8 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             sp_report_fmt_duration((double)in->duration_s, lang, c, sizeof c);
             fprintf(fp, "  %s%s .. %s%s  %s  %s %lld %s  %s\n", in->open_start ? "<" : "", a, b,
                     in->open_end ? ">" : "", c, L->counted, (long long)in->counted_s,
-                    L->seconds, sp_reason_name(in->reason));
+                    L->seconds,
+                    sp_report_reason_name(in->reason) ? sp_report_reason_name(in->reason) : "?");
         }
         if (t->cfg->n_maintenance) {
             fprintf(fp, "%s:\n", L->maint_windows);
