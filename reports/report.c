@@ -37,6 +37,75 @@ static void gathered_free(gathered *g)
 
 /* --- RRD ---------------------------------------------------------------- */
 
+/* Rows of (from, to] at the finest archive librrd finds for the range,
+ * appended to g as segments clipped to [from, to). *res gets the step. */
+static sp_status fetch_part(const sp_report *r, sp_report_target *t, gathered *g, int64_t from,
+                            int64_t to, long *res, char *err, size_t errlen)
+{
+    long step = (long)(t->cfg->interval_ms / 1000);
+    sp_store_series s;
+    sp_status st = sp_store_rrd_fetch(r->cfg->rrdcached, t->rrd_path, "AVERAGE", (time_t)from,
+                                      (time_t)to, step, &s, err, errlen);
+    if (st != SP_OK)
+        return st;
+    int iu = sp_store_series_ds(&s, "up"), id = sp_store_series_ds(&s, "degraded"),
+        it = sp_store_series_ds(&s, "total_ms");
+    double *up = NULL, *deg = NULL, *rt = NULL;
+    sp_sla_seg *segs = NULL, *all = NULL;
+    size_t n = 0;
+    if (iu < 0 || id < 0 || it < 0) {
+        snprintf(err, errlen, "%s: not a slaprobe RRD (no up/degraded/total_ms)", t->rrd_path);
+        st = SP_EIO;
+        goto out;
+    }
+    up = malloc((s.rows + 1) * sizeof *up);
+    deg = malloc((s.rows + 1) * sizeof *deg);
+    rt = realloc(g->rt, (g->n_rt + s.rows + 1) * sizeof *rt);
+    if (!up || !deg || !rt) {
+        st = SP_ENOMEM;
+        goto out;
+    }
+    g->rt = rt;
+    for (size_t i = 0; i < s.rows; i++) {
+        const double *row = s.data + i * s.n_ds;
+        up[i] = row[iu];
+        deg[i] = row[id];
+        int64_t row_start = (int64_t)s.start + (int64_t)i * (int64_t)s.step;
+        if (!isnan(row[it]) && !isnan(row[iu]) && row_start >= from && row_start < to)
+            g->rt[g->n_rt++] = row[it];
+    }
+    *res = (long)s.step;
+    if ((st = sp_report_timeline(up, deg, s.rows, (int64_t)s.start, (long)s.step, &segs, &n)) !=
+        SP_OK)
+        goto out;
+    if (!(all = realloc(g->segs, (g->n_segs + n + 1) * sizeof *all))) {
+        st = SP_ENOMEM;
+        goto out;
+    }
+    g->segs = all;
+    for (size_t i = 0; i < n; i++) { /* clip: the parts must not overlap */
+        sp_sla_seg x = segs[i];
+        if (x.start < from)
+            x.start = from;
+        if (x.end > to)
+            x.end = to;
+        if (x.start < x.end)
+            g->segs[g->n_segs++] = x;
+    }
+out:
+    free(up);
+    free(deg);
+    free(segs);
+    sp_store_series_free(&s);
+    return st;
+}
+
+/* The month at the best resolution the file has for each part of it.
+ * librrd's fetch takes one archive for the whole range, the one that
+ * covers most of it; with a short full-resolution retention that is a
+ * coarse archive whose current row is not even consolidated yet. So the
+ * part the full-resolution archive still holds is read from it, and only
+ * what is older from whatever covers it. */
 static sp_status read_rrd(const sp_report *r, sp_report_target *t, gathered *g, char *err,
                           size_t errlen)
 {
@@ -46,43 +115,26 @@ static sp_status read_rrd(const sp_report *r, sp_report_target *t, gathered *g, 
         return SP_OK;
     }
     t->has_rrd = true;
-    long step = (long)(t->cfg->interval_ms / 1000);
-    sp_store_series s;
-    sp_status st = sp_store_rrd_fetch(r->cfg->rrdcached, t->rrd_path, "AVERAGE", r->start,
-                                      r->until, step, &s, err, errlen);
+    sp_status st = sp_store_rrd_flush(r->cfg->rrdcached, t->rrd_path, err, errlen);
     if (st != SP_OK)
         return st;
-    int iu = sp_store_series_ds(&s, "up"), id = sp_store_series_ds(&s, "degraded"),
-        it = sp_store_series_ds(&s, "total_ms");
-    double *up = NULL, *deg = NULL;
-    if (iu < 0 || id < 0 || it < 0) {
-        snprintf(err, errlen, "%s: not a slaprobe RRD (no up/degraded/total_ms)", t->rrd_path);
-        st = SP_EIO;
-        goto out;
-    }
-    up = malloc((s.rows + 1) * sizeof *up);
-    deg = malloc((s.rows + 1) * sizeof *deg);
-    g->rt = malloc((s.rows + 1) * sizeof *g->rt);
-    if (!up || !deg || !g->rt) {
-        st = SP_ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < s.rows; i++) {
-        const double *row = s.data + i * s.n_ds;
-        up[i] = row[iu];
-        deg[i] = row[id];
-        int64_t row_start = (int64_t)s.start + (int64_t)i * (int64_t)s.step;
-        if (!isnan(row[it]) && !isnan(row[iu]) && row_start >= r->start && row_start < r->until)
-            g->rt[g->n_rt++] = row[it];
-    }
-    t->resolution_s = (long)s.step;
-    st = sp_report_timeline(up, deg, s.rows, (int64_t)s.start, (long)s.step, &g->segs,
-                            &g->n_segs);
-out:
-    free(up);
-    free(deg);
-    sp_store_series_free(&s);
-    return st;
+    long step = (long)(t->cfg->interval_ms / 1000), res = 0, res_old = 0;
+    int64_t last = (int64_t)sp_store_rrd_last(t->rrd_path);
+    int64_t fine_from = last - (int64_t)r->cfg->retention.full_days * 86400 + step;
+    fine_from = (fine_from + step - 1) / step * step; /* the archive's rows are aligned */
+    if (fine_from < r->start)
+        fine_from = r->start;
+    if (fine_from > r->until)
+        fine_from = r->until;
+    if (fine_from > r->start &&
+        (st = fetch_part(r, t, g, r->start, fine_from, &res_old, err, errlen)) != SP_OK)
+        return st;
+    if (fine_from < r->until &&
+        (st = fetch_part(r, t, g, fine_from, r->until, &res, err, errlen)) != SP_OK)
+        return st;
+    /* The coarsest step used is what the figures can be trusted to. */
+    t->resolution_s = res > res_old ? res : res_old;
+    return SP_OK;
 }
 
 /* --- Journal ------------------------------------------------------------ */

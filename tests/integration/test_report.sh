@@ -216,4 +216,36 @@ rrdtool update --daemon "unix:$sock" "$store2/erp.rrd" "${upd[@]}"
 t_eq "rrdcached: report flushes first (2 h down in November)" \
     "$(jq -r '.targets[0].downtime_s' "$FX_DIR/r3.json")" 7200
 
+# --- a real daemon's outage, with its reason from the journal -----------------
+# A target on a port nobody listens on: DOWN (tcp_refused) from the first
+# probe, confirmed by the second a second later, for the daemon's whole run.
+cat >"$FX_DIR/d.yaml" <<YAML
+storage:
+  dir: $FX_DIR/dstore
+  retention: {full_days: 1, five_min_days: 2, hourly_days: 3}
+defaults: {interval: 1s, timeout: 800ms, retry_interval: 1s, confirm: 2}
+targets:
+  - id: gone
+    url: http://127.0.0.1:$(fx_free_port)/
+    pattern: 1
+YAML
+t0=$(date +%s)
+timeout -s TERM 6 "$SLAPROBE" run -c "$FX_DIR/d.yaml" 2>"$FX_DIR/daemon.log" || true
+t1=$(date +%s)
+# the configuration's default timezone is Asia/Tokyo
+month=$(TZ=Asia/Tokyo date -d "@$t0" +%Y-%m)
+"$SLAPROBE" report -c "$FX_DIR/d.yaml" --month "$month" --format json >"$FX_DIR/d.json" && rc=0 || rc=$?
+t_eq "daemon month: missed, exit 1" "$rc" 1
+t_eq "daemon month: one incident, reason from the journal" \
+    "$(jq -c '[.targets[0].incidents[] | [.reason, .reason_class, .open_end]]' "$FX_DIR/d.json")" \
+    '[["tcp_refused","network",true]]'
+down=$(jq -r '.targets[0].downtime_s' "$FX_DIR/d.json")
+t_eq "daemon month: downtime within the run ($down s of $((t1 - t0)) s)" \
+    "$([ "$down" -ge 2 ] && [ "$down" -le $((t1 - t0)) ] && echo yes)" yes
+t_eq "daemon month: the rest of the month is unknown, not up" \
+    "$(jq -r '.targets[0] | .eligible_s - .unknown_s - .downtime_s' "$FX_DIR/d.json")" 0
+t_eq "daemon month: journal evidence" \
+    "$(jq -c '.targets[0].evidence | [.journal_intact, .clock_synchronised != null]' "$FX_DIR/d.json")" \
+    '[true,true]'
+
 t_done
