@@ -19,6 +19,7 @@
 #include <cyaml/cyaml.h>
 
 #include "lines.h"
+#include "reports/calendar.h"
 #include "probe/result_json.h"
 #include "values.h"
 
@@ -497,6 +498,14 @@ static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, cons
             return fail(ld, hk, "'%s' is not a date YYYY-MM-DD", rt->holidays[k]);
         t->holidays[t->n_holidays++] = strdup(rt->holidays[k]);
     }
+    {
+        /* Checked now, so a typo fails config-check instead of the month's report. */
+        sp_cal_hours *h = NULL;
+        if (sp_cal_hours_parse(t->service_hours, (const char *const *)t->holidays,
+                               t->n_holidays, &h, err, sizeof err) != SP_OK)
+            return fail(ld, KEY(t->service_hours ? "service_hours" : "holidays"), "%s", err);
+        sp_cal_hours_destroy(h);
+    }
     if (rt->credits_count) {
         t->credits = calloc(rt->credits_count, sizeof *t->credits);
         if (!t->credits)
@@ -589,6 +598,9 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
     }
     d.patterns = c->patterns;
     c->timezone = strdup(r->timezone ? r->timezone : SP_CFG_DEFAULT_TIMEZONE);
+    if (c->timezone && !sp_cal_tz_valid(c->timezone))
+        return fail(ld, "timezone", "'%s' is not a time zone this system knows (e.g. Asia/Tokyo, UTC)",
+                    c->timezone);
     c->storage_dir = strdup(r->storage && r->storage->dir ? r->storage->dir : SP_CFG_DEFAULT_STORAGE);
     c->retention = SP_STORE_RETENTION_DEFAULT;
     if (r->storage && r->storage->retention) {

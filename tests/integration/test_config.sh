@@ -139,6 +139,51 @@ targets:
   - id: a
    url: http://127.0.0.1/
 YAML
+bad bad_service_hours 'bad_service_hours\.yaml:6: targets\[0\]\.service_hours: .*Fro' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    service_hours: "Mon-Fro 09:00-18:00"
+YAML
+bad bad_hours_time 'bad_hours_time\.yaml:6: targets\[0\]\.service_hours: .*25:00' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    service_hours: "Mon-Fri 09:00-25:00"
+YAML
+bad bad_holiday 'bad_holiday\.yaml:6: targets\[0\]\.holidays\[1\]: .2026-13-01. is not a date' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    holidays: ["2026-11-03", "2026-13-01"]
+YAML
+bad bad_timezone 'bad_timezone\.yaml:2: timezone: .Asia/Tokio. is not a time zone' <<YAML
+$S
+timezone: Asia/Tokio
+targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
+YAML
+bad bad_credit 'bad_credit\.yaml:8: targets\[0\]\.credits\[1\]\.credit: 150 is not a credit percentage' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    credits:
+      - {below: 99.5, credit: 10}
+      - {below: 99, credit: 150}
+YAML
+bad bad_pattern_override 'bad_pattern_override\.yaml:3: patterns\[0\]\.alive_interval: .often. is not a duration' <<YAML
+$S
+patterns:
+  - {pattern: 1, alive_interval: often}
+targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
+YAML
 bad no_targets 'no_targets\.yaml' <<YAML
 $S
 YAML
@@ -176,5 +221,30 @@ ERP_HEALTH_TOKEN=x "$SLAPROBE" config-check -c "$SP_SRC/contrib/slaprobe.yaml" >
 t_eq "contrib/slaprobe.yaml: exit" "$rc" 0
 t_match "contrib/slaprobe.yaml: maintenance in UTC" "$(cat "$D/out")" 'start: "2026-11-06T16:00:00\.000Z"'
 t_match "contrib/slaprobe.yaml: control targets marked" "$(grep -c 'control: true' "$D/out")" '^2$'
+
+# Pattern overrides reach the targets and the conformance section.
+cat >"$D/pat.yaml" <<YAML
+$S
+patterns:
+  - {pattern: 1, availability: 99.9, alive_interval: 5m}
+defaults: {interval: 10m}
+targets:
+  - {id: a, url: "http://127.0.0.1/", pattern: 1}
+  - {id: b, url: "http://127.0.0.1/", pattern: 2, interval: 1m}
+YAML
+out=$("$SLAPROBE" config-check -c "$D/pat.yaml")
+t_match "override: target a gets 99.9" "$out" "pattern: 1   # availability target 99\.9 %"
+t_match "conformance: a misses its 5 min alive check" "$out" "MISS alive check +every 10m, at least every 5m"
+t_match "conformance: b meets its alive check" "$out" "# b +pattern 2:.*
+#   ok   alive check +every 1m, at least every 10m"
+t_match "conformance: no alert path, notification missed" "$out" "MISS notification .*no alert path is configured"
+t_match "patterns -c: the effective table" "$("$SLAPROBE" patterns -c "$D/pat.yaml")" "
+1 +high +high +high +99\.9 % +5m "
+t_match "patterns: guideline table" "$("$SLAPROBE" patterns)" "
+3 +high +high +low +95\.0 % +10m +1h +30m +30m +CRM"
+t_match "patterns --lang ja" "$("$SLAPROBE" patterns --lang ja)" "パターン.*稼働率目標.*
+4 +低 +高 +高 +99\.5 %.*ネットワーク監視"
+"$SLAPROBE" patterns --lang fr >/dev/null 2>&1 && rc=0 || rc=$?
+t_eq "patterns --lang fr: exit 2" "$rc" 2
 
 t_done
