@@ -78,3 +78,16 @@ done
 echo
 echo "\$ slaprobe journal verify -c demo.yaml"
 "$SLAPROBE" journal verify -c "$FX_DIR/demo.yaml"
+
+# --- The monthly report of this run ------------------------------------------
+# Everything before the daemon started is unknown time (no measurement), so
+# availability counts only what was measured, strict availability counts
+# the unknown as down, and coverage says how much of the month was seen.
+month=$(TZ=Asia/Tokyo date +%Y-%m)
+echo
+echo "== the SLA report of this month so far (only the last minute was measured)"
+echo "\$ slaprobe report -c demo.yaml --month $month"
+"$SLAPROBE" report -c "$FX_DIR/demo.yaml" --month "$month" || true
+echo
+echo "(also: --format json | csv, --format html -o DIR for a page with graphs, --lang ja;"
+echo " 'slaprobe patterns' prints the guideline's availability targets)"
