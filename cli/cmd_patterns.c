@@ -38,7 +38,7 @@ static void print_table(const sp_pattern *rows, bool ja, FILE *fp)
               fp);
     for (int i = 0; i < SP_PATTERN_COUNT; i++) {
         const sp_pattern *p = &rows[i];
-        char a[16], nt[16], f[16], pf[16];
+        char a[32], nt[32], f[32], pf[32];
         fmt_dur(p->alive_interval_ms, a, sizeof a);
         fmt_dur(p->notify_within_ms, nt, sizeof nt);
         fmt_dur(p->fault_interval_ms, f, sizeof f);
@@ -145,7 +145,7 @@ int sp_cli_print_conformance(const sp_cfg *cfg, FILE *fp)
         fprintf(fp, "# %-16s pattern %d: %s\n", t->id, t->pattern,
                 all ? "meets every monitoring value" : "DOES NOT MEET the guideline");
         for (int k = 0; k < SP_CONFORM_N; k++) {
-            char h[16], l[16];
+            char h[32], l[32];
             fmt_dur(have[k], h, sizeof h);
             fmt_dur(limit[k], l, sizeof l);
             if (k == SP_CONFORM_NOTIFY)
