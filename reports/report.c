@@ -254,7 +254,8 @@ static sp_status compute(const sp_report *r, sp_report_target *t, gathered *g,
     sp_status st = read_journal(r, t, &ch);
     if (st != SP_OK)
         goto out;
-    qsort(ch.v, ch.n, sizeof *ch.v, cmp_change);
+    if (ch.n)
+        qsort(ch.v, ch.n, sizeof *ch.v, cmp_change);
     sp_report_timeline_reasons(g->segs, g->n_segs, ch.v, ch.n);
 
     char herr[256];

@@ -29,5 +29,7 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [ $quick -eq 0 ]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
     export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    # leaks inside librrd's graph code and fontconfig (see the file)
+    export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
     run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSP_SANITIZE=ON
 fi
