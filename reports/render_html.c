@@ -281,7 +281,11 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
         fprintf(fp, "%g %%", s->target_pct);
         END();
         ROW(L->resolution);
-        if (t->has_rrd)
+        if (t->has_rrd && t->coarse_s && t->fine_s) {
+            fprintf(fp, "%ld %s (%ld %s &lt; ", t->fine_s, L->seconds, t->coarse_s, L->seconds);
+            local(fp, r, t->fine_from);
+            fputs(")", fp);
+        } else if (t->has_rrd)
             fprintf(fp, "%ld %s", t->resolution_s, L->seconds);
         else
             esc(fp, L->no_rrd);

@@ -36,6 +36,16 @@ static json_t *target_json(const sp_report_target *t)
                                                       : json_null());
     json_object_set_new(o, "target_pct", json_real(s->target_pct));
     json_object_set_new(o, "resolution_s", json_integer(t->resolution_s));
+    json_t *parts = json_array();
+    if (t->coarse_s)
+        json_array_append_new(parts, json_pack("{s:I, s:i}", "to_unix",
+                                               (json_int_t)t->fine_from, "step_s",
+                                               (int)t->coarse_s));
+    if (t->fine_s)
+        json_array_append_new(parts, json_pack("{s:I, s:i}", "from_unix",
+                                               (json_int_t)t->fine_from, "step_s",
+                                               (int)t->fine_s));
+    json_object_set_new(o, "resolution_parts", parts);
     json_object_set_new(o, "no_data", json_boolean(s->no_data));
     json_object_set_new(o, "availability_pct", num(s->availability_pct));
     json_object_set_new(o, "strict_availability_pct", num(s->strict_availability_pct));

@@ -113,8 +113,13 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             fprintf(fp, "%s: %g %%\n", L->sla_target, s->target_pct);
         if (!t->has_rrd)
             fprintf(fp, "%s: %s\n", L->resolution, L->no_rrd);
-        else
+        else if (!t->coarse_s || !t->fine_s)
             fprintf(fp, "%s: %ld %s\n", L->resolution, t->resolution_s, L->seconds);
+        else {
+            sp_report_fmt_local(r, t->fine_from, a, sizeof a);
+            fprintf(fp, "%s: %ld %s (%ld %s < %s)\n", L->resolution, t->fine_s, L->seconds,
+                    t->coarse_s, L->seconds, a);
+        }
         if (s->no_data)
             fprintf(fp, "%s\n", L->no_data_long);
         sp_report_fmt_duration((double)s->eligible_s, lang, a, sizeof a);

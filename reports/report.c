@@ -134,6 +134,9 @@ static sp_status read_rrd(const sp_report *r, sp_report_target *t, gathered *g, 
         return st;
     /* The coarsest step used is what the figures can be trusted to. */
     t->resolution_s = res > res_old ? res : res_old;
+    t->fine_from = fine_from;
+    t->fine_s = res;
+    t->coarse_s = res_old;
     return SP_OK;
 }
 

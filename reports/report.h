@@ -28,7 +28,12 @@ typedef struct sp_report_target {
     const sp_cfg_target *cfg; /* borrowed */
     sp_sla_result sla;
     bool has_rrd;
-    long resolution_s; /* step of the archive the figures come from; 0: none */
+    long resolution_s; /* the coarsest step the figures come from; 0: none */
+    /* The parts read from different archives: the full-resolution one
+     * from fine_from on (step fine_s), a coarser one before (coarse_s;
+     * 0 when the whole period came from the full-resolution archive). */
+    int64_t fine_from;
+    long fine_s, coarse_s;
     char *rrd_path, *journal_path;
     /* Evidence: can the figures be trusted as they stand? */
     bool journal_present;

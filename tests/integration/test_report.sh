@@ -250,6 +250,10 @@ t_eq "daemon month: downtime within the run ($down s of $((t1 - t0)) s)" \
     "$([ "$down" -ge 2 ] && [ "$down" -le $((t1 - t0)) ] && echo yes)" yes
 t_eq "daemon month: the rest of the month is unknown, not up" \
     "$(jq -r '.targets[0] | .eligible_s - .unknown_s - .downtime_s' "$FX_DIR/d.json")" 0
+# full_days: 1 keeps one day at 1 s; the rest of the month comes from a
+# coarser archive, and the report says which part is which
+t_eq "daemon month: recent part at full resolution" \
+    "$(jq -r '.targets[0].resolution_parts[-1].step_s' "$FX_DIR/d.json")" 1
 t_eq "daemon month: journal evidence" \
     "$(jq -c '.targets[0].evidence | [.journal_intact, .clock_synchronised != null]' "$FX_DIR/d.json")" \
     '[true,true]'
