@@ -11,6 +11,7 @@
  * against the zone files before they are ever set.
  */
 #include "reports/calendar.h"
+#include "reports/spans.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -293,8 +294,8 @@ sp_status sp_cal_local_time(const char *tz, int64_t t, char *buf, size_t n)
         return SP_EINVAL;
     sp_status st = local_wall(tz, t, &y, &m, &d, &sod);
     if (st == SP_OK)
-        snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d", (int)y, m, d, sod / 3600,
-                 sod / 60 % 60, sod % 60);
+        snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d", (int)y, m, d, sod / 3600, sod / 60 % 60,
+                 sod % 60);
     return st;
 }
 
@@ -569,85 +570,13 @@ bool sp_cal_hours_always(const sp_cal_hours *h)
     return h != NULL && h->all && h->n_holidays == 0;
 }
 
-/* --- Spans --------------------------------------------------------------- */
-
-typedef struct spans {
-    sp_sla_span *v;
-    size_t n, cap;
-} spans;
-
-static sp_status spans_add(spans *l, int64_t s, int64_t e)
-{
-    if (s >= e)
-        return SP_OK;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        sp_sla_span *v = realloc(l->v, cap * sizeof *v);
-        if (v == NULL)
-            return SP_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n++] = (sp_sla_span){s, e};
-    return SP_OK;
-}
-
-static int cmp_span(const void *a, const void *b)
-{
-    const sp_sla_span *x = a, *y = b;
-    if (x->start != y->start)
-        return (x->start > y->start) - (x->start < y->start);
-    return (x->end > y->end) - (x->end < y->end);
-}
-
-/* Sort, then merge spans that overlap or touch. */
-static void spans_normalize(spans *l)
-{
-    if (l->n < 2)
-        return;
-    qsort(l->v, l->n, sizeof *l->v, cmp_span);
-    size_t w = 0;
-    for (size_t i = 1; i < l->n; i++) {
-        if (l->v[i].start <= l->v[w].end) {
-            if (l->v[i].end > l->v[w].end)
-                l->v[w].end = l->v[i].end;
-        } else {
-            l->v[++w] = l->v[i];
-        }
-    }
-    l->n = w + 1;
-}
-
-/* out = a \ b, both normal. The pieces come out in order and never touch
- * (a's spans are merged, b's have length), so out is normal too. */
-static sp_status spans_subtract(const spans *a, const spans *b, spans *out)
-{
-    sp_status st = SP_OK;
-    size_t j = 0;
-    for (size_t i = 0; i < a->n; i++) {
-        int64_t pos = a->v[i].start, end = a->v[i].end;
-        while (j < b->n && b->v[j].end <= pos)
-            j++;
-        for (size_t k = j; k < b->n && b->v[k].start < end; k++) {
-            if ((st = spans_add(out, pos, b->v[k].start)) != SP_OK)
-                goto out;
-            if (b->v[k].end > pos)
-                pos = b->v[k].end;
-        }
-        if ((st = spans_add(out, pos, end)) != SP_OK)
-            goto out;
-    }
-out:
-    return st;
-}
-
 sp_status sp_cal_hours_spans(const sp_cal_hours *h, const char *tz, int64_t from, int64_t to,
                              sp_sla_span **out, size_t *n)
 {
     sp_status st = SP_OK;
     tz_saved saved = {0};
     bool pushed = false;
-    spans l = {0}, hol = {0}, kept = {0};
+    sp_sla_spans l = {0}, hol = {0}, kept = {0};
 
     if (out != NULL)
         *out = NULL;
@@ -674,7 +603,7 @@ sp_status sp_cal_hours_spans(const sp_cal_hours *h, const char *tz, int64_t from
         st = SP_EINVAL;
         goto out;
     }
-    if (h->all && (st = spans_add(&l, from, to)) != SP_OK)
+    if (h->all && (st = sp_sla_spans_push(&l, from, to)) != SP_OK)
         goto out;
     for (int64_t d = first; d <= last && !h->all; d++) {
         unsigned bit = 1u << weekday(d);
@@ -690,11 +619,11 @@ sp_status sp_cal_hours_spans(const sp_cal_hours *h, const char *tz, int64_t from
             if ((st = local_to_unix(d, r->start, &s)) != SP_OK ||
                 (st = local_to_unix(end_day, end_min, &e)) != SP_OK)
                 goto out;
-            if ((st = spans_add(&l, s > from ? s : from, e < to ? e : to)) != SP_OK)
+            if ((st = sp_sla_spans_push(&l, s > from ? s : from, e < to ? e : to)) != SP_OK)
                 goto out;
         }
     }
-    spans_normalize(&l);
+    sp_sla_spans_normalize(&l);
 
     /* A holiday is a local date with no service at all, so the whole local
      * day goes, including the part of a night range that began the evening
@@ -705,16 +634,16 @@ sp_status sp_cal_hours_spans(const sp_cal_hours *h, const char *tz, int64_t from
             continue;
         if ((st = local_to_unix(d, 0, &s)) != SP_OK || (st = local_to_unix(d + 1, 0, &e)) != SP_OK)
             goto out;
-        if ((st = spans_add(&hol, s, e)) != SP_OK)
+        if ((st = sp_sla_spans_push(&hol, s, e)) != SP_OK)
             goto out;
     }
     if (hol.n > 0) {
-        spans_normalize(&hol);
-        if ((st = spans_subtract(&l, &hol, &kept)) != SP_OK)
+        sp_sla_spans_normalize(&hol);
+        if ((st = sp_sla_spans_subtract(&l, &hol, &kept)) != SP_OK)
             goto out;
         free(l.v);
         l = kept;
-        kept = (spans){0};
+        kept = (sp_sla_spans){0};
     }
 
     *out = l.v;

@@ -15,130 +15,12 @@
 #include <string.h>
 
 #include "common/sp_stats.h"
-
-/* --- Span lists ---------------------------------------------------------- */
-
-/* A growable list of spans. "Normal" means sorted by start, disjoint and
- * merged where spans touch, which every operation below expects. */
-typedef struct spans {
-    sp_sla_span *v;
-    size_t n, cap;
-} spans;
-
-static void spans_free(spans *l)
-{
-    free(l->v);
-    l->v = NULL;
-    l->n = l->cap = 0;
-}
-
-/* Append [s, e) (ignored when empty). Appending in ascending order keeps
- * the list normal, because a span touching the last one is merged into
- * it. */
-static sp_status spans_push(spans *l, int64_t s, int64_t e)
-{
-    if (s >= e)
-        return SP_OK;
-    if (l->n > 0 && s <= l->v[l->n - 1].end && s >= l->v[l->n - 1].start) {
-        if (e > l->v[l->n - 1].end)
-            l->v[l->n - 1].end = e;
-        return SP_OK;
-    }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        sp_sla_span *v = realloc(l->v, cap * sizeof *v);
-        if (v == NULL)
-            return SP_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n].start = s;
-    l->v[l->n].end = e;
-    l->n++;
-    return SP_OK;
-}
-
-static int cmp_span(const void *a, const void *b)
-{
-    const sp_sla_span *x = a, *y = b;
-    if (x->start != y->start)
-        return (x->start > y->start) - (x->start < y->start);
-    return (x->end > y->end) - (x->end < y->end);
-}
-
-/* Sort and merge in place: any list of valid spans becomes normal. */
-static void spans_normalize(spans *l)
-{
-    if (l->n < 2)
-        return;
-    qsort(l->v, l->n, sizeof *l->v, cmp_span);
-    size_t w = 0;
-    for (size_t i = 1; i < l->n; i++) {
-        if (l->v[i].start <= l->v[w].end) {
-            if (l->v[i].end > l->v[w].end)
-                l->v[w].end = l->v[i].end;
-        } else {
-            l->v[++w] = l->v[i];
-        }
-    }
-    l->n = w + 1;
-}
-
-static int64_t spans_total(const spans *l)
-{
-    int64_t t = 0;
-    for (size_t i = 0; i < l->n; i++)
-        t += l->v[i].end - l->v[i].start;
-    return t;
-}
-
-/* out = a ∩ b, both normal; out is normal. */
-static sp_status spans_intersect(const spans *a, const spans *b, spans *out)
-{
-    sp_status st = SP_OK;
-    size_t i = 0, j = 0;
-    while (i < a->n && j < b->n) {
-        int64_t s = a->v[i].start > b->v[j].start ? a->v[i].start : b->v[j].start;
-        int64_t e = a->v[i].end < b->v[j].end ? a->v[i].end : b->v[j].end;
-        if ((st = spans_push(out, s, e)) != SP_OK)
-            goto out;
-        /* The span that ends first cannot meet anything further on. */
-        if (a->v[i].end < b->v[j].end)
-            i++;
-        else
-            j++;
-    }
-out:
-    return st;
-}
-
-/* out = a \ b, both normal; out is normal. */
-static sp_status spans_subtract(const spans *a, const spans *b, spans *out)
-{
-    sp_status st = SP_OK;
-    size_t j = 0;
-    for (size_t i = 0; i < a->n; i++) {
-        int64_t pos = a->v[i].start, end = a->v[i].end;
-        while (j < b->n && b->v[j].end <= pos)
-            j++;
-        /* b's spans are not consumed here: one may reach into a->v[i+1]. */
-        for (size_t k = j; k < b->n && b->v[k].start < end; k++) {
-            if ((st = spans_push(out, pos, b->v[k].start)) != SP_OK)
-                goto out;
-            if (b->v[k].end > pos)
-                pos = b->v[k].end;
-        }
-        if ((st = spans_push(out, pos, end)) != SP_OK)
-            goto out;
-    }
-out:
-    return st;
-}
+#include "reports/spans.h"
 
 /* |[s, e) ∩ l| for a normal l. *cur is a cursor into l that callers keep
  * between calls with ascending, disjoint [s, e): it only moves past spans
  * that end before s, so the whole timeline is measured in one pass. */
-static int64_t measure_in(const spans *l, size_t *cur, int64_t s, int64_t e)
+static int64_t measure_in(const sp_sla_spans *l, size_t *cur, int64_t s, int64_t e)
 {
     int64_t t = 0;
     while (*cur < l->n && l->v[*cur].end <= s)
@@ -229,8 +111,8 @@ typedef struct run {
 
 /* Close a DOWN run: clip it to the period and record it when anything is
  * left. */
-static sp_status emit_run(const sp_sla_input *in, const run *r, const spans *eligible, size_t *ecur,
-                          incidents *out)
+static sp_status emit_run(const sp_sla_input *in, const run *r, const sp_sla_spans *eligible,
+                          size_t *ecur, incidents *out)
 {
     int64_t s = r->start > in->month_start ? r->start : in->month_start;
     int64_t e = r->end < in->month_end ? r->end : in->month_end;
@@ -264,8 +146,8 @@ static sp_status emit_run(const sp_sla_input *in, const run *r, const spans *eli
 
 /* Runs of DOWN with control-target outages cut out, merged across
  * touching DOWN segments whatever their reasons. */
-static sp_status find_incidents(const sp_sla_input *in, const spans *control, const spans *eligible,
-                                incidents *out)
+static sp_status find_incidents(const sp_sla_input *in, const sp_sla_spans *control,
+                                const sp_sla_spans *eligible, incidents *out)
 {
     sp_status st = SP_OK;
     run r = {0};
@@ -311,8 +193,8 @@ out:
 sp_status sp_sla_compute(const sp_sla_input *in, sp_sla_result *out)
 {
     sp_status st = SP_OK;
-    spans period = {0}, svc_in = {0}, service = {0}, maint_in = {0}, maint = {0};
-    spans eligible = {0}, control = {0}, measurable = {0};
+    sp_sla_spans period = {0}, svc_in = {0}, service = {0}, maint_in = {0}, maint = {0};
+    sp_sla_spans eligible = {0}, control = {0}, measurable = {0};
     incidents inc = {0};
     double *rt = NULL;
 
@@ -323,45 +205,47 @@ sp_status sp_sla_compute(const sp_sla_input *in, sp_sla_result *out)
         goto out;
 
     /* Service hours within the period (24x7 when none are given). */
-    if ((st = spans_push(&period, in->month_start, in->month_end)) != SP_OK)
+    if ((st = sp_sla_spans_push(&period, in->month_start, in->month_end)) != SP_OK)
         goto out;
     if (in->service == NULL) {
-        if ((st = spans_push(&service, in->month_start, in->month_end)) != SP_OK)
+        if ((st = sp_sla_spans_push(&service, in->month_start, in->month_end)) != SP_OK)
             goto out;
     } else {
         for (size_t i = 0; i < in->n_service; i++)
-            if ((st = spans_push(&svc_in, in->service[i].start, in->service[i].end)) != SP_OK)
+            if ((st = sp_sla_spans_push(&svc_in, in->service[i].start, in->service[i].end)) !=
+                SP_OK)
                 goto out;
         /* The header promises sorted input; normalising anyway costs little
          * and keeps a careless caller from double-counting. */
-        spans_normalize(&svc_in);
-        if ((st = spans_intersect(&svc_in, &period, &service)) != SP_OK)
+        sp_sla_spans_normalize(&svc_in);
+        if ((st = sp_sla_spans_intersect(&svc_in, &period, &service)) != SP_OK)
             goto out;
     }
 
     /* Maintenance counts only where it takes away service time. */
     for (size_t i = 0; i < in->n_maintenance; i++)
-        if ((st = spans_push(&maint_in, in->maintenance[i].start, in->maintenance[i].end)) != SP_OK)
+        if ((st = sp_sla_spans_push(&maint_in, in->maintenance[i].start, in->maintenance[i].end)) !=
+            SP_OK)
             goto out;
-    spans_normalize(&maint_in);
-    if ((st = spans_intersect(&service, &maint_in, &maint)) != SP_OK)
+    sp_sla_spans_normalize(&maint_in);
+    if ((st = sp_sla_spans_intersect(&service, &maint_in, &maint)) != SP_OK)
         goto out;
-    if ((st = spans_subtract(&service, &maint_in, &eligible)) != SP_OK)
+    if ((st = sp_sla_spans_subtract(&service, &maint_in, &eligible)) != SP_OK)
         goto out;
 
     for (size_t i = 0; i < in->n_control_down; i++)
-        if ((st = spans_push(&control, in->control_down[i].start, in->control_down[i].end)) !=
-            SP_OK)
+        if ((st = sp_sla_spans_push(&control, in->control_down[i].start,
+                                    in->control_down[i].end)) != SP_OK)
             goto out;
-    spans_normalize(&control);
+    sp_sla_spans_normalize(&control);
     /* Where DOWN counts against the vendor: eligible and our side working. */
-    if ((st = spans_subtract(&eligible, &control, &measurable)) != SP_OK)
+    if ((st = sp_sla_spans_subtract(&eligible, &control, &measurable)) != SP_OK)
         goto out;
 
     out->period_s = in->month_end - in->month_start;
-    out->service_s = spans_total(&service);
-    out->maintenance_s = spans_total(&maint);
-    out->eligible_s = spans_total(&eligible);
+    out->service_s = sp_sla_spans_total(&service);
+    out->maintenance_s = sp_sla_spans_total(&maint);
+    out->eligible_s = sp_sla_spans_total(&eligible);
 
     /* One pass over the timeline: UP is measured against the eligible set,
      * DOWN against the measurable one; every other eligible second (gaps,
@@ -453,14 +337,14 @@ out:
     }
     free(rt);
     free(inc.v);
-    spans_free(&period);
-    spans_free(&svc_in);
-    spans_free(&service);
-    spans_free(&maint_in);
-    spans_free(&maint);
-    spans_free(&eligible);
-    spans_free(&control);
-    spans_free(&measurable);
+    sp_sla_spans_free(&period);
+    sp_sla_spans_free(&svc_in);
+    sp_sla_spans_free(&service);
+    sp_sla_spans_free(&maint_in);
+    sp_sla_spans_free(&maint);
+    sp_sla_spans_free(&eligible);
+    sp_sla_spans_free(&control);
+    sp_sla_spans_free(&measurable);
     return st;
 }
 

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "reports/spans.h"
+
 typedef struct segbuf {
     sp_sla_seg *v;
     size_t n, cap;
@@ -111,67 +113,41 @@ void sp_report_timeline_reasons(sp_sla_seg *segs, size_t n, const sp_report_chan
     }
 }
 
-/* DOWN spans of one timeline, merged. */
-static sp_status down_spans(const sp_sla_seg *t, size_t n, sp_sla_span **out, size_t *nout)
+/* DOWN spans of one timeline, normal. */
+static sp_status down_spans(const sp_sla_seg *t, size_t n, sp_sla_spans *out)
 {
-    sp_sla_span *v = malloc((n ? n : 1) * sizeof *v);
-    size_t k = 0;
-    if (!v)
-        return SP_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        if (t[i].state != SP_SLA_DOWN)
-            continue;
-        if (k && v[k - 1].end == t[i].start)
-            v[k - 1].end = t[i].end;
-        else
-            v[k++] = (sp_sla_span){t[i].start, t[i].end};
-    }
-    *out = v;
-    *nout = k;
-    return SP_OK;
+    sp_status st = SP_OK;
+    for (size_t i = 0; i < n && st == SP_OK; i++)
+        if (t[i].state == SP_SLA_DOWN)
+            st = sp_sla_spans_push(out, t[i].start, t[i].end);
+    return st;
 }
 
 sp_status sp_report_all_down(const sp_sla_seg *const *tl, const size_t *counts, size_t k,
                              sp_sla_span **out, size_t *nout)
 {
+    sp_sla_spans acc = {0};
+    sp_status st = SP_OK;
     *out = NULL;
     *nout = 0;
-    if (k == 0)
-        return SP_OK;
-    sp_sla_span *acc;
-    size_t nacc;
-    sp_status st = down_spans(tl[0], counts[0], &acc, &nacc);
-    if (st != SP_OK)
-        return st;
-    for (size_t j = 1; j < k; j++) {
-        sp_sla_span *b, *r;
-        size_t nb, nr = 0;
-        if ((st = down_spans(tl[j], counts[j], &b, &nb)) != SP_OK) {
-            free(acc);
+    for (size_t j = 0; j < k; j++) {
+        sp_sla_spans mine = {0}, both = {0};
+        if ((st = down_spans(tl[j], counts[j], &mine)) == SP_OK)
+            st = j == 0 ? SP_OK : sp_sla_spans_intersect(&acc, &mine, &both);
+        if (j == 0) {
+            acc = mine;
+            mine = (sp_sla_spans){0};
+        } else {
+            sp_sla_spans_free(&acc);
+            acc = both;
+        }
+        sp_sla_spans_free(&mine);
+        if (st != SP_OK) {
+            sp_sla_spans_free(&acc);
             return st;
         }
-        r = malloc((nacc + nb + 1) * sizeof *r);
-        if (!r) {
-            free(acc);
-            free(b);
-            return SP_ENOMEM;
-        }
-        for (size_t x = 0, y = 0; x < nacc && y < nb;) {
-            int64_t s = acc[x].start > b[y].start ? acc[x].start : b[y].start;
-            int64_t e = acc[x].end < b[y].end ? acc[x].end : b[y].end;
-            if (s < e)
-                r[nr++] = (sp_sla_span){s, e};
-            if (acc[x].end < b[y].end)
-                x++;
-            else
-                y++;
-        }
-        free(acc);
-        free(b);
-        acc = r;
-        nacc = nr;
     }
-    *out = acc;
-    *nout = nacc;
+    *out = acc.v;
+    *nout = acc.n;
     return SP_OK;
 }
