@@ -426,13 +426,19 @@ static void attempt_end(tls_state *ts, bool accepted)
 }
 
 /* The attempt could not say anything (connection lost, out of time): the
- * version stays "not tested". A default attempt that fails ends the probe. */
+ * version stays "not tested". A default attempt that fails ends the probe:
+ * with no TCP connection there is no posture to speak of; with a failed
+ * handshake there is one, and it is F. */
 static void attempt_abandon(tls_state *ts, sp_reason reason, const char *why)
 {
     attempt *a = ts->cur;
     sp_probe *p = ts->p;
     if (a->kind == ATT_DEFAULT) {
-        p->res.posture.handshake_ok = false;
+        sp_tls_posture *ps = &p->res.posture;
+        ps->handshake_ok = false;
+        if (a->phase == PH_CONNECT)
+            ps->present = false;
+        sp_probe_tls_grade(ps);
         sp_probe__finish(p, reason, "%s", why);
         return;
     }
@@ -558,15 +564,15 @@ static void on_poll(uv_poll_t *h, int status, int events)
     if (!ts || ts->cur != a)
         return;
     if (a->phase == PH_CONNECT) {
+        /* libuv reports a failed connect as a poll error (UV_EBADF on
+         * POLLERR): the socket's own error says what happened */
         int err = 0;
         socklen_t len = sizeof err;
-        if (status < 0)
-            err = -status;
-        else if (getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        if (getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
             err = errno;
-        if (err != 0) {
+        if (err != 0 || status < 0) {
             char why[160];
-            int uverr = uv_translate_sys_error(err);
+            int uverr = err ? uv_translate_sys_error(err) : status;
             snprintf(why, sizeof why, "connect to %s port %u: %s", p->res.address,
                      p->spec->port, uv_strerror(uverr));
             attempt_abandon(ts, sp_probe_reason_from_uv(uverr), why);
@@ -837,11 +843,17 @@ static void tls_cancel(sp_probe *p)
 static sp_reason tls_on_deadline(sp_probe *p)
 {
     tls_state *ts = p->kstate;
-    if (ts && ts->cur && ts->cur->kind == ATT_DEFAULT && ts->cur->phase == PH_CONNECT)
-        return SP_REASON_TCP_TIMEOUT;
-    if (ts && p->res.posture.handshake_ok)
-        return SP_REASON_HTTP_TIMEOUT; /* the HSTS request, or a later attempt */
-    return SP_REASON_TLS_HANDSHAKE;
+    sp_tls_posture *ps = &p->res.posture;
+    sp_reason r = SP_REASON_TLS_HANDSHAKE;
+    if (!ts || !ts->cur) /* between attempts cannot happen; be safe */
+        r = ps->handshake_ok ? SP_REASON_HTTP_TIMEOUT : SP_REASON_TLS_HANDSHAKE;
+    else if (ts->cur->kind == ATT_DEFAULT && ts->cur->phase == PH_CONNECT) {
+        ps->present = false; /* never connected: nothing to grade */
+        r = SP_REASON_TCP_TIMEOUT;
+    } else if (ps->handshake_ok)
+        r = SP_REASON_HTTP_TIMEOUT; /* only the attempt budgets can fail this way */
+    sp_probe_tls_grade(ps);
+    return r;
 }
 
 const sp_probe_kind_ops sp_probe__tls_ops = {
