@@ -113,6 +113,10 @@ void sp_probe__curl_remove(sp_probe *p, CURL *easy);
 /* Called by the engine when curl finishes a transfer of probe p. */
 void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code);
 
+/* The HSTS facts of an HTTP response head (status line and headers,
+ * NUL-terminated); fills every field of h. Pure (kind_tls.c). */
+void sp_probe__parse_hsts(const char *head, sp_tls_hsts *h);
+
 /* Count a libuv handle the kind opened; release it with handle_closed from
  * its close callback. The probe is freed when the count reaches zero. */
 void sp_probe__handle_opened(sp_probe *p);

@@ -322,13 +322,15 @@ static void default_handshake_facts(sp_probe *p, tls_state *ts, SSL *ssl)
 
 /* --- HSTS --------------------------------------------------------------- */
 
-/* Parse a response head (status line and headers) for the HSTS facts. A
- * header without a usable max-age is ignored, as RFC 6797 says. */
-static void parse_head(const char *head, sp_tls_hsts *h)
+/* Pure; declared in engine_int.h so the unit tests can reach it. A header
+ * without a usable max-age is ignored, as RFC 6797 says; the first usable
+ * one counts. */
+void sp_probe__parse_hsts(const char *head, sp_tls_hsts *h)
 {
     int major = 0, minor = 0, status = 0;
+    memset(h, 0, sizeof *h);
     h->checked = sscanf(head, "HTTP/%d.%d %d", &major, &minor, &status) == 3;
-    h->http_status = status;
+    h->http_status = h->checked ? status : 0;
     static const char name[] = "strict-transport-security:";
     for (const char *line = strchr(head, '\n'); line && !h->present; line = strchr(line, '\n')) {
         line++;
@@ -481,7 +483,7 @@ static void budget_timer_cb(uv_timer_t *t)
         return;
     if (a->kind == ATT_DEFAULT && a->phase >= PH_WRITE) {
         /* no complete HTTP answer in time: HSTS from what came, if anything */
-        parse_head(a->hdr, &ts->p->res.posture.hsts);
+        sp_probe__parse_hsts(a->hdr, &ts->p->res.posture.hsts);
         attempt_end(ts, true);
         return;
     }
@@ -547,7 +549,7 @@ static void drive(tls_state *ts)
             a->hdr_len += (size_t)rc;
             a->hdr[a->hdr_len] = '\0';
         }
-        parse_head(a->hdr, &p->res.posture.hsts);
+        sp_probe__parse_hsts(a->hdr, &p->res.posture.hsts);
         if (p->res.posture.hsts.checked)
             p->res.http_status = p->res.posture.hsts.http_status;
         attempt_end(ts, true);
