@@ -65,7 +65,10 @@ for c in "${CASES[@]}"; do
     port=${!port_var}
     pem=$FX_CERTS/$certf.pem
     echo "# $name (port $port)"
+    not_after=$(iso "$(openssl x509 -in "$pem" -noout -enddate | cut -d= -f2)")
+    days_before=$(days_to "$not_after")
     sp_check --tls --cacert "$CA" "https://localhost:$port/"
+    days_after=$(days_to "$not_after")
     want_rc=1
     [ "$reason" = ok ] && want_rc=0
     t_eq "$name: reason" "$(jf .reason)" "$reason"
@@ -78,11 +81,12 @@ for c in "${CASES[@]}"; do
     t_eq "$name: every version tested" "$(jf '[.tls.protocols[] | select(. == null)] | length')" 0
     t_eq "$name: grade" "$(jf .tls.grade)" "$grade"
     t_eq "$name: findings" "$(jf '[.tls.findings[].code] | join(",")')" "$findings"
-    not_after=$(iso "$(openssl x509 -in "$pem" -noout -enddate | cut -d= -f2)")
     not_before=$(iso "$(openssl x509 -in "$pem" -noout -startdate | cut -d= -f2)")
     t_eq "$name: cert.not_after" "$(jf .tls.cert.not_after)" "$not_after"
     t_eq "$name: cert.not_before" "$(jf .tls.cert.not_before)" "$not_before"
-    t_eq "$name: cert.days_left" "$(jf .tls.cert.days_left)" "$(days_to "$not_after")"
+    # the certificates end 30 days after they were made, to the second: a
+    # probe in that very second sees 30 days, one later 29
+    t_match "$name: cert.days_left" "$(jf .tls.cert.days_left)" "^($days_before|$days_after)\$"
     t_eq "$name: cert.subject" "$(jf .tls.cert.subject)" \
         "$(openssl x509 -in "$pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')"
     t_eq "$name: cert.issuer" "$(jf .tls.cert.issuer)" \
@@ -188,6 +192,60 @@ if command -v testssl >/dev/null; then
 else
     t_bad "testssl missing: scripts/setup.sh --test"
 fi
+
+echo "# daemon: posture on its own interval, the first and every change journaled"
+store=$FX_DIR/dstore
+cat >"$FX_DIR/d.yaml" <<YAML
+storage:
+  dir: $store
+  retention: {full_days: 1, five_min_days: 2, hourly_days: 3}
+defaults: {interval: 1s, timeout: 800ms, retry_interval: 1s}
+targets:
+  - id: web
+    url: https://localhost:$FX_TLS_PORT_hsts/
+    ca_file: $CA
+    pattern: 1
+    tls_interval: 1s
+YAML
+postures() { jq -c 'select(.type == "tls_posture")' "$store/web.journal" 2>/dev/null || true; }
+# wait_postures N: up to 8 s for N tls_posture lines
+wait_postures() {
+    local i
+    for ((i = 0; i < 80; i++)); do
+        [ "$(postures | grep -c .)" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+}
+"$SLAPROBE" run -c "$FX_DIR/d.yaml" 2>"$FX_DIR/d.log" &
+dpid=$!
+fx_track_pid $dpid
+wait_postures 1
+sleep 2.5 # two or three more checks, all the same: no line for them
+t_eq "daemon: unchanged posture is journaled once" "$(postures | grep -c .)" 1
+first=$(postures | head -n 1)
+t_eq "daemon: first line" "$(jq -c '[.first, .changed, .grade]' <<<"$first")" '[true,[],"A+"]'
+t_eq "daemon: protocols" "$(jq -c .protocols <<<"$first")" \
+    '{"TLSv1.0":false,"TLSv1.1":false,"TLSv1.2":true,"TLSv1.3":true}'
+t_eq "daemon: fingerprint" "$(jq -r .fingerprint_sha256 <<<"$first")" \
+    "$(openssl x509 -in "$FX_CERTS/valid.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)"
+t_eq "daemon: stapling" "$(jq -r .ocsp_status <<<"$first")" none
+# the change: the server drops its HSTS header (nginx reloads its config)
+sed -i 's/add_header Strict-Transport-Security "[^"]*" always;//' "$FX_DIR/nginx-tls/nginx.conf"
+kill -HUP "$FX_NGINX_TLS_PID"
+wait_postures 2
+kill -TERM $dpid
+wait $dpid && rc=0 || rc=$?
+t_eq "daemon: clean exit" "$rc" 0
+t_eq "daemon: one line per change" "$(postures | grep -c .)" 2
+second=$(postures | sed -n 2p)
+t_eq "daemon: the change" "$(jq -c '[.first, .changed, .previous_grade, .grade, .findings]' <<<"$second")" \
+    '[false,["grade"],"A+","A",["hsts_missing"]]'
+"$SLAPROBE" journal verify -c "$FX_DIR/d.yaml" >/dev/null && rc=0 || rc=$?
+t_eq "daemon: journal chain intact" "$rc" 0
+cert_days=$(rrdtool lastupdate "$store/web.rrd" | awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "cert_days") c = i }
+    NR == 3 { print $(c + 1) }')
+t_eq "daemon: cert_days in the RRD" "$(awk -v d="$cert_days" 'BEGIN { printf "%d", d }')" \
+    "$(days_to "$(iso "$(openssl x509 -in "$FX_CERTS/valid.pem" -noout -enddate | cut -d= -f2)")")"
 
 echo "# case | slaprobe grade | sslscan: protocols | not after | OCSP staple | weak suites"
 sed 's/^/# /' "$FX_DIR/summary"
