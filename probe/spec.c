@@ -125,7 +125,7 @@ static sp_status parse_url(sp_probe_spec *s, const char *target, char *err, size
     else if (strcmp(scheme, "https") == 0)
         s->kind = SP_PROBE_HTTPS;
     else {
-        seterr(err, errlen, "bad URL '%s': scheme '%s' is not http, https, tcp or dns", target,
+        seterr(err, errlen, "bad URL '%s': scheme '%s' is not http, https, tcp, dns or tls", target,
                scheme);
         goto out;
     }
@@ -284,7 +284,7 @@ sp_status sp_probe_spec_set_target(sp_probe_spec *s, const char *target, char *e
     else if (strncasecmp(target, "dns:", 4) == 0)
         st = parse_dns(s, target + 4, target, err, errlen);
     else if (strstr(target, "://")) {
-        seterr(err, errlen, "bad target '%s': scheme is not http, https, tcp or dns", target);
+        seterr(err, errlen, "bad target '%s': scheme is not http, https, tcp, dns or tls", target);
         st = SP_EPARSE;
     } else
         st = parse_hostport(s, target, target, err, errlen);
