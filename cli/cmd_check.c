@@ -28,9 +28,14 @@ static const char check_usage[] =
     "  http://HOST[:PORT]/PATH, https://...    an HTTP(S) request on a fresh connection\n"
     "  HOST:PORT, tcp://HOST:PORT, [V6]:PORT   a TCP connect\n"
     "  dns://NAME[?type=A|AAAA|CNAME|MX|TXT&expect=VALUE]   a DNS query\n"
+    "  tls://HOST:PORT                        TLS posture (as --tls)\n"
     "\n"
     "options:\n"
     "  --json                 one JSON object per probe, one per line\n"
+    "  --tls                  TLS posture of https:// and HOST:PORT targets: protocol\n"
+    "                         versions accepted, weak ciphers, certificate chain, OCSP\n"
+    "                         stapling, HSTS, and a grade A+..F (docs/TLS_GRADING.md);\n"
+    "                         up when the handshake works and the certificate is valid\n"
     "  -n, --count N          probes per target (default 1); prints a summary\n"
     "  -c, --concurrency C    probes in flight at once (default 1)\n"
     "  -t, --timeout MS       per-probe timeout in milliseconds (default 10000)\n"
@@ -103,6 +108,42 @@ static void print_ms(const char *name, double ms)
         printf(" %s -", name);
 }
 
+static void print_posture(const sp_tls_posture *ps)
+{
+    printf("      protocols");
+    for (int i = 0; i < SP_TLS_PROTO_COUNT; i++)
+        printf(" %s %s", sp_probe_tls_proto_name((sp_tls_proto)i),
+               !ps->proto_tested[i] ? "untested" : ps->proto_accepted[i] ? "yes" : "no");
+    printf("\n");
+    if (ps->handshake_ok)
+        printf("      default %s %s, forward secrecy %s, weak cipher %s\n", ps->version,
+               ps->cipher, ps->forward_secrecy ? "yes" : "NO",
+               !ps->weak_tested ? "untested" : ps->weak_accepted ? ps->weak_cipher : "none");
+    const sp_tls_cert_facts *c = &ps->cert;
+    if (c->present) {
+        printf("      cert %s, issuer %s\n", c->subject, c->issuer);
+        printf("           %s %d bits, %s, valid %s .. %s (%d days left)\n", c->key_type,
+               c->key_bits, c->sig_alg, c->not_before, c->not_after, c->days_left);
+        printf("           chain %s, host %s, OCSP stapled: %s, sha256 %s\n",
+               c->chain_valid ? "valid" : "NOT valid",
+               c->hostname_match ? "matches" : "does NOT match", sp_probe_ocsp_name(ps->ocsp),
+               c->fingerprint_sha256);
+    }
+    if (ps->handshake_ok) {
+        const sp_tls_hsts *h = &ps->hsts;
+        if (h->present)
+            printf("      hsts max-age=%lld%s%s\n", h->max_age,
+                   h->include_subdomains ? "; includeSubDomains" : "", h->preload ? "; preload" : "");
+        else
+            printf("      hsts none%s\n", h->checked ? "" : " (no HTTP response)");
+    }
+    printf("      grade %s\n", ps->grade ? sp_probe_tls_grade_name(ps->grade) : "-");
+    for (size_t i = 0; i < ps->n_findings; i++)
+        printf("        %-8s %-20s %s\n",
+               sp_probe_tls_severity_name(sp_probe_tls_finding_severity(ps->findings[i].code)),
+               sp_probe_tls_finding_name(ps->findings[i].code), ps->findings[i].detail);
+}
+
 static void print_human(const check_target *ct, const sp_probe_result *r, int seq, bool verbose)
 {
     printf("%-4s %s", r->ok ? "UP" : "DOWN", ct->spec.target);
@@ -117,7 +158,9 @@ static void print_human(const check_target *ct, const sp_probe_result *r, int se
     print_ms("ttfb", r->ttfb_ms);
     print_ms("total", r->total_ms);
     printf(" ms\n");
-    if (verbose && r->tls.present) {
+    if (verbose && r->posture.present) {
+        print_posture(&r->posture);
+    } else if (verbose && r->tls.present) {
         if (r->tls.version[0])
             printf("      tls %s %s", r->tls.version, r->tls.cipher);
         else
@@ -229,10 +272,11 @@ int sp_cmd_check(int argc, char **argv)
 {
     enum {
         O_JSON = 256, O_DNS, O_CACERT, O_XSTATUS, O_XBODY, O_XREGEX, O_XHEADER, O_MAXBODY,
-        O_MAXREDIR, O_DNSTYPE, O_DNSEXPECT
+        O_MAXREDIR, O_DNSTYPE, O_DNSEXPECT, O_TLS
     };
     static const struct option opts[] = {
         {"json", no_argument, NULL, O_JSON},
+        {"tls", no_argument, NULL, O_TLS},
         {"count", required_argument, NULL, 'n'},
         {"concurrency", required_argument, NULL, 'c'},
         {"timeout", required_argument, NULL, 't'},
@@ -263,7 +307,7 @@ int sp_cmd_check(int argc, char **argv)
     int c, rc = SP_EXIT_USAGE;
     char err[512];
     uv_loop_t loop;
-    bool loop_ready = false;
+    bool loop_ready = false, tls = false;
 
     optind = 1;
     opterr = 0;
@@ -271,6 +315,9 @@ int sp_cmd_check(int argc, char **argv)
         switch (c) {
         case O_JSON:
             run.json = true;
+            break;
+        case O_TLS:
+            tls = true;
             break;
         case 'n':
             if (!parse_long(optarg, 1, 10000000, &v))
@@ -372,6 +419,10 @@ int sp_cmd_check(int argc, char **argv)
         sp_probe_spec_init(s);
         ct->run = &run;
         if (sp_probe_spec_set_target(s, argv[optind + (int)i], err, sizeof err) != SP_OK) {
+            rc = usage_error("%s", err);
+            goto out;
+        }
+        if (tls && sp_probe_spec_set_tls(s, err, sizeof err) != SP_OK) {
             rc = usage_error("%s", err);
             goto out;
         }

@@ -64,11 +64,13 @@ typedef struct raw_target {
     unsigned maintenance_count;
     char *interval, *timeout, *retry_interval, *slow_ms;
     int *confirm;
+    char *tls_interval;
 } raw_target;
 
 typedef struct raw_defaults {
     char *interval, *timeout, *retry_interval, *slow_ms;
     int *confirm;
+    char *tls_interval;
 } raw_defaults;
 
 typedef struct raw_retention {
@@ -166,6 +168,7 @@ static const cyaml_schema_field_t target_fields[] = {
     STR("retry_interval", raw_target, retry_interval),
     STR("slow_ms", raw_target, slow_ms),
     CYAML_FIELD_INT_PTR("confirm", OPT, raw_target, confirm),
+    STR("tls_interval", raw_target, tls_interval),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t target_value = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_target, target_fields)};
@@ -176,6 +179,7 @@ static const cyaml_schema_field_t defaults_fields[] = {
     STR("retry_interval", raw_defaults, retry_interval),
     STR("slow_ms", raw_defaults, slow_ms),
     CYAML_FIELD_INT_PTR("confirm", OPT, raw_defaults, confirm),
+    STR("tls_interval", raw_defaults, tls_interval),
     CYAML_FIELD_END};
 
 static const cyaml_schema_field_t retention_fields[] = {
@@ -365,7 +369,37 @@ typedef struct defaults {
     int64_t slow;
     int confirm;
     const sp_pattern *patterns; /* the effective table */
+    int64_t tls_interval;
 } defaults;
+
+/* tls_interval: a duration of at least a second, or 0 / "off" for none. */
+static sp_status tls_duration(loader *ld, const char *key, const char *raw, int64_t def,
+                              int64_t *out)
+{
+    if (raw && (strcmp(raw, "0") == 0 || strcmp(raw, "off") == 0)) {
+        *out = 0;
+        return SP_OK;
+    }
+    return duration(ld, key, raw, def, 1000, out);
+}
+
+/* The posture check of an https target: the same URL (its path is asked
+ * for HSTS), trust store, address family and timeout, as a tls probe. */
+static sp_status build_tls_spec(const sp_probe_spec *s, sp_probe_spec *ts, char *err,
+                                size_t errlen)
+{
+    sp_status st;
+    sp_probe_spec_init(ts);
+    if ((st = sp_probe_spec_set_target(ts, s->target, err, errlen)) != SP_OK ||
+        (st = sp_probe_spec_set_tls(ts, err, errlen)) != SP_OK)
+        return st;
+    ts->timeout_ms = s->timeout_ms;
+    ts->ip = s->ip;
+    ts->insecure = s->insecure;
+    if (s->ca_file && !(ts->ca_file = strdup(s->ca_file)))
+        return SP_ENOMEM;
+    return sp_probe_spec_finish(ts, err, errlen);
+}
 
 static bool valid_date(const char *s)
 {
@@ -467,6 +501,18 @@ static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, cons
     }
     if (sp_probe_spec_finish(s, err, sizeof err) != SP_OK)
         return fail(ld, KEY("url"), "%s", err);
+    if (rt->tls_interval && s->kind != SP_PROBE_HTTPS)
+        return fail(ld, KEY("tls_interval"), "only for https:// targets");
+    if (s->kind == SP_PROBE_HTTPS) {
+        if ((st = tls_duration(ld, KEY("tls_interval"), rt->tls_interval, d->tls_interval,
+                               &t->tls_interval_ms)) != SP_OK)
+            return st;
+        if (t->tls_interval_ms > 0 && build_tls_spec(s, &t->tls_spec, err, sizeof err) != SP_OK)
+            return fail(ld, KEY("url"), "%s", err);
+        if (t->tls_interval_ms > 0 && (int64_t)s->timeout_ms > t->tls_interval_ms)
+            return fail(ld, KEY("tls_interval"), "shorter than the timeout (%u ms)",
+                        s->timeout_ms);
+    }
 
     if (rt->pattern && rt->sla_target)
         return fail(ld, KEY("sla_target"), "give either pattern or sla_target, not both");
@@ -549,7 +595,8 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
 {
     sp_status st;
     defaults d = {SP_CFG_DEFAULT_INTERVAL_MS, SP_CFG_DEFAULT_TIMEOUT_MS, SP_CFG_DEFAULT_RETRY_MS,
-                  SP_CFG_DEFAULT_SLOW_MS, SP_CFG_DEFAULT_CONFIRM, NULL};
+                  SP_CFG_DEFAULT_SLOW_MS, SP_CFG_DEFAULT_CONFIRM, NULL,
+                  SP_CFG_DEFAULT_TLS_INTERVAL_MS};
     if (r->defaults) {
         const raw_defaults *rd = r->defaults;
         if ((st = duration(ld, "defaults.interval", rd->interval, d.interval, 1000, &d.interval)) ||
@@ -567,6 +614,9 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
         }
         if (rd->confirm)
             d.confirm = *rd->confirm;
+        if ((st = tls_duration(ld, "defaults.tls_interval", rd->tls_interval, d.tls_interval,
+                               &d.tls_interval)))
+            return st;
     }
     for (int k = 0; k < SP_PATTERN_COUNT; k++)
         c->patterns[k] = *sp_pattern_get(k + 1);
@@ -731,6 +781,7 @@ void sp_cfg_destroy(sp_cfg *c)
         free(t->id);
         free(t->name);
         sp_probe_spec_free(&t->spec);
+        sp_probe_spec_free(&t->tls_spec);
         free(t->service_hours);
         for (size_t k = 0; k < t->n_holidays; k++)
             free(t->holidays[k]);
@@ -807,6 +858,12 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
                 (long long)(t->interval_ms / 1000), s->timeout_ms,
                 (long long)(t->retry_ms / 1000));
         fprintf(fp, "    confirm: %d\n    slow_ms: %.0f\n", t->confirm, t->slow_ms);
+        if (s->kind == SP_PROBE_HTTPS) {
+            if (t->tls_interval_ms)
+                fprintf(fp, "    tls_interval: %llds\n", (long long)(t->tls_interval_ms / 1000));
+            else
+                fprintf(fp, "    tls_interval: off\n");
+        }
         if (t->pattern)
             fprintf(fp, "    pattern: %d   # availability target %.1f %%\n", t->pattern,
                     t->sla_target);

@@ -50,6 +50,10 @@ typedef struct sp_cfg_target {
     size_t n_maintenance;
     bool is_control;
     char *auth_ref; /* "env:NAME" / "file:/path" as written, for printing */
+    /* TLS posture (https targets): checked every tls_interval_ms on a grid
+     * of its own; 0: never. tls_spec is the tls-kind spec it runs. */
+    int64_t tls_interval_ms;
+    sp_probe_spec tls_spec;
 } sp_cfg_target;
 
 typedef struct sp_cfg {
@@ -76,6 +80,7 @@ typedef struct sp_cfg {
 #define SP_CFG_DEFAULT_CONFIRM 2
 #define SP_CFG_DEFAULT_RETRY_MS 10000
 #define SP_CFG_DEFAULT_SLOW_MS 2000
+#define SP_CFG_DEFAULT_TLS_INTERVAL_MS 3600000 /* SPEC section 2: hourly */
 #define SP_CFG_DEFAULT_TIMEZONE "Asia/Tokyo"
 #define SP_CFG_DEFAULT_STORAGE "/var/lib/slaprobe"
 

@@ -35,6 +35,7 @@ typedef struct sp_probe_kind_ops {
 extern const sp_probe_kind_ops sp_probe__http_ops;
 extern const sp_probe_kind_ops sp_probe__tcp_ops;
 extern const sp_probe_kind_ops sp_probe__dns_ops;
+extern const sp_probe_kind_ops sp_probe__tls_ops;
 
 /* One name lookup in flight. c-ares 1.18 cannot cancel a single query, so a
  * lookup outlives a finished probe: the probe detaches (p = NULL) and the
@@ -111,6 +112,10 @@ void sp_probe__curl_remove(sp_probe *p, CURL *easy);
 
 /* Called by the engine when curl finishes a transfer of probe p. */
 void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code);
+
+/* The HSTS facts of an HTTP response head (status line and headers,
+ * NUL-terminated); fills every field of h. Pure (kind_tls.c). */
+void sp_probe__parse_hsts(const char *head, sp_tls_hsts *h);
 
 /* Count a libuv handle the kind opened; release it with handle_closed from
  * its close callback. The probe is freed when the count reaches zero. */

@@ -26,6 +26,65 @@ void sp_probe_format_time(int64_t unix_ms, char *buf, size_t n)
     snprintf(buf, n, "%s.%03dZ", base, (int)(unix_ms % 1000));
 }
 
+/* The posture of a tls probe: added to the tls object beside the fields
+ * every https probe has. A version not tested is null, never false: false
+ * is a measurement. */
+static void put_posture(json_t *tls, json_t *cert, const sp_tls_posture *ps)
+{
+    json_t *protos = json_object();
+    for (int i = 0; i < SP_TLS_PROTO_COUNT; i++)
+        json_object_set_new(protos, sp_probe_tls_proto_name((sp_tls_proto)i),
+                            ps->proto_tested[i] ? json_boolean(ps->proto_accepted[i])
+                                                : json_null());
+    json_object_set_new(tls, "protocols", protos);
+    if (ps->handshake_ok)
+        json_object_set_new(tls, "forward_secrecy", json_boolean(ps->forward_secrecy));
+    if (ps->weak_tested)
+        json_object_set_new(tls, "weak_cipher",
+                            ps->weak_accepted ? json_string(ps->weak_cipher) : json_null());
+
+    const sp_tls_cert_facts *c = &ps->cert;
+    if (c->present) {
+        json_object_set_new(cert, "subject", json_string(c->subject));
+        json_object_set_new(cert, "issuer", json_string(c->issuer));
+        json_object_set_new(cert, "not_before", json_string(c->not_before));
+        json_object_set_new(cert, "key_type", json_string(c->key_type));
+        json_object_set_new(cert, "key_bits", json_integer(c->key_bits));
+        json_object_set_new(cert, "sig_alg", json_string(c->sig_alg));
+        json_object_set_new(cert, "sha1_in_chain",
+                            json_boolean(c->sha1_leaf || c->sha1_intermediate));
+        json_object_set_new(cert, "fingerprint_sha256", json_string(c->fingerprint_sha256));
+        json_object_set_new(cert, "ocsp_stapled", json_boolean(ps->ocsp != SP_OCSP_NONE));
+        json_object_set_new(cert, "ocsp_status", json_string(sp_probe_ocsp_name(ps->ocsp)));
+    }
+
+    if (ps->handshake_ok) {
+        const sp_tls_hsts *h = &ps->hsts;
+        json_t *hsts = json_object();
+        json_object_set_new(hsts, "present", json_boolean(h->present));
+        if (h->present) {
+            json_object_set_new(hsts, "max_age", json_integer(h->max_age));
+            json_object_set_new(hsts, "include_subdomains", json_boolean(h->include_subdomains));
+            json_object_set_new(hsts, "preload", json_boolean(h->preload));
+        }
+        json_object_set_new(tls, "hsts", hsts);
+    }
+    if (ps->grade != SP_GRADE_NONE)
+        json_object_set_new(tls, "grade", json_string(sp_probe_tls_grade_name(ps->grade)));
+    json_t *fs = json_array();
+    for (size_t i = 0; i < ps->n_findings; i++) {
+        const sp_tls_finding *f = &ps->findings[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "code", json_string(sp_probe_tls_finding_name(f->code)));
+        json_object_set_new(
+            o, "severity",
+            json_string(sp_probe_tls_severity_name(sp_probe_tls_finding_severity(f->code))));
+        json_object_set_new(o, "detail", json_string(f->detail));
+        json_array_append_new(fs, o);
+    }
+    json_object_set_new(tls, "findings", fs);
+}
+
 json_t *sp_probe_result_to_json(const sp_probe_spec *spec, const sp_probe_result *r)
 {
     json_t *o = json_object();
@@ -58,7 +117,7 @@ json_t *sp_probe_result_to_json(const sp_probe_spec *spec, const sp_probe_result
     put_ms(t, "total", r->total_ms);
     json_object_set_new(o, "timings_ms", t);
 
-    if (r->tls.present) {
+    if (r->tls.present || r->posture.present) {
         json_t *tls = json_object(), *cert = json_object();
         if (r->tls.version[0])
             json_object_set_new(tls, "version", json_string(r->tls.version));
@@ -70,6 +129,8 @@ json_t *sp_probe_result_to_json(const sp_probe_spec *spec, const sp_probe_result
             json_object_set_new(cert, "chain_valid", json_boolean(r->tls.chain_valid));
             json_object_set_new(cert, "hostname_match", json_boolean(r->tls.hostname_match));
         }
+        if (r->posture.present)
+            put_posture(tls, cert, &r->posture);
         json_object_set_new(tls, "cert", cert);
         json_object_set_new(o, "tls", tls);
     }

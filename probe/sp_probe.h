@@ -25,6 +25,7 @@
 
 #include "../common/sp_reason.h"
 #include "../common/sp_status.h"
+#include "sp_tls.h"
 
 /* --- What to probe ------------------------------------------------------ */
 
@@ -33,6 +34,7 @@ typedef enum sp_probe_kind {
     SP_PROBE_HTTPS,
     SP_PROBE_TCP,
     SP_PROBE_DNS,
+    SP_PROBE_TLS, /* TLS posture of an endpoint (sp_tls.h) */
     SP_PROBE_KIND_COUNT
 } sp_probe_kind;
 
@@ -98,11 +100,18 @@ void sp_probe_spec_init(sp_probe_spec *s);
 
 /*
  * Parse a target: "http://..." / "https://..." URL, "tcp://host:port",
- * "host:port" (TCP), "[v6]:port", or "dns://name[?type=MX&expect=VALUE]".
+ * "host:port" (TCP), "[v6]:port", "dns://name[?type=MX&expect=VALUE]", or
+ * "tls://host:port" (TLS posture). sp_probe_spec_set_tls() turns an https
+ * URL or a host:port into a TLS posture spec.
  * On error returns SP_EPARSE and writes a one-line message to err.
  */
 sp_status sp_probe_spec_set_target(sp_probe_spec *s, const char *target, char *err,
                                    size_t errlen);
+
+/* Make the spec a TLS posture check of the same endpoint: an https URL
+ * (its path is the one asked for HSTS), a host:port or a tls:// target.
+ * SP_EINVAL with a message for http://, dns:// targets. */
+sp_status sp_probe_spec_set_tls(sp_probe_spec *s, char *err, size_t errlen);
 
 /* Validate and compile (regexes, header rule). Call once after filling. */
 sp_status sp_probe_spec_finish(sp_probe_spec *s, char *err, size_t errlen);
@@ -143,6 +152,7 @@ typedef struct sp_probe_result {
     int64_t started_ms; /* wall clock, Unix milliseconds */
     char answer[256];   /* dns probes: the answers, comma-separated */
     sp_tls_info tls;
+    sp_tls_posture posture; /* tls probes only (posture.present) */
 } sp_probe_result;
 
 /* --- The engine -------------------------------------------------------- */

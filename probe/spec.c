@@ -29,7 +29,8 @@ static void seterr(char *err, size_t n, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *const kind_names[SP_PROBE_KIND_COUNT] = {"http", "https", "tcp", "dns"};
+static const char *const kind_names[SP_PROBE_KIND_COUNT] = {"http", "https", "tcp", "dns",
+                                                                 "tls"};
 static const char *const dns_type_names[] = {"A", "AAAA", "CNAME", "MX", "TXT"};
 
 const char *sp_probe_kind_name(sp_probe_kind k)
@@ -124,7 +125,7 @@ static sp_status parse_url(sp_probe_spec *s, const char *target, char *err, size
     else if (strcmp(scheme, "https") == 0)
         s->kind = SP_PROBE_HTTPS;
     else {
-        seterr(err, errlen, "bad URL '%s': scheme '%s' is not http, https, tcp or dns", target,
+        seterr(err, errlen, "bad URL '%s': scheme '%s' is not http, https, tcp, dns or tls", target,
                scheme);
         goto out;
     }
@@ -274,16 +275,35 @@ sp_status sp_probe_spec_set_target(sp_probe_spec *s, const char *target, char *e
         st = parse_url(s, target, err, errlen);
     else if (strncasecmp(target, "tcp://", 6) == 0)
         st = parse_hostport(s, target + 6, target, err, errlen);
-    else if (strncasecmp(target, "dns://", 6) == 0)
+    else if (strncasecmp(target, "tls://", 6) == 0) {
+        st = parse_hostport(s, target + 6, target, err, errlen);
+        if (st == SP_OK)
+            s->kind = SP_PROBE_TLS;
+    } else if (strncasecmp(target, "dns://", 6) == 0)
         st = parse_dns(s, target + 6, target, err, errlen);
     else if (strncasecmp(target, "dns:", 4) == 0)
         st = parse_dns(s, target + 4, target, err, errlen);
     else if (strstr(target, "://")) {
-        seterr(err, errlen, "bad target '%s': scheme is not http, https, tcp or dns", target);
+        seterr(err, errlen, "bad target '%s': scheme is not http, https, tcp, dns or tls", target);
         st = SP_EPARSE;
     } else
         st = parse_hostport(s, target, target, err, errlen);
     return st;
+}
+
+sp_status sp_probe_spec_set_tls(sp_probe_spec *s, char *err, size_t errlen)
+{
+    switch (s->kind) {
+    case SP_PROBE_HTTPS: /* keeps url: its path is asked for the HSTS header */
+    case SP_PROBE_TCP:
+    case SP_PROBE_TLS:
+        s->kind = SP_PROBE_TLS;
+        return SP_OK;
+    default:
+        seterr(err, errlen, "'%s' has no TLS to check (use https://... or host:port)",
+               s->target ? s->target : "");
+        return SP_EINVAL;
+    }
 }
 
 sp_status sp_probe_spec_finish(sp_probe_spec *s, char *err, size_t errlen)

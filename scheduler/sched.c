@@ -7,6 +7,13 @@
  * interval, never "now plus the interval", so the schedule cannot drift.
  * A target whose previous probe is still running when its time comes is
  * counted as skipped rather than probed twice at once.
+ *
+ * An https target with a tls_interval also has its TLS posture checked on a
+ * second grid of that interval (its own timer, its own probe in flight).
+ * The posture is kept in memory and a "tls_posture" journal line is written
+ * on the first check after start and whenever the grade, the set of
+ * accepted versions, the leaf's SHA-256 fingerprint or the stapling status
+ * changes: the TLS history of the endpoint.
  */
 #include "sp_sched.h"
 
@@ -45,7 +52,17 @@ typedef struct rt {
     int64_t queued_due_ms;
     bool queued_retry;
     bool has_result, last_ok; /* for control targets */
-    int refs;                 /* timer open + probe in flight */
+    /* TLS posture: its own grid, probe, and the last posture seen */
+    uv_timer_t tls_timer;
+    int64_t tls_phase_ms, tls_next_ms, tls_interval_ms;
+    sp_probe *tls_probe;
+    holder *tls_holder;
+    bool tls_inflight, tls_known;
+    char tls_grade[4];
+    unsigned tls_protos; /* bit v: version v accepted; bit 8+v: tested */
+    char tls_fp[65];
+    sp_ocsp_state tls_ocsp;
+    int refs;                 /* two timers open + probes in flight */
     struct rt *next, *qnext;
 } rt;
 
@@ -180,6 +197,8 @@ static void count_controls(sp_sched *s)
     }
 }
 
+static void stop_done_maybe(sp_sched *s);
+
 static void on_result(const sp_probe_result *res, void *arg)
 {
     rt *r = arg;
@@ -224,6 +243,13 @@ static void on_result(const sp_probe_result *res, void *arg)
     }
     holder_unref(h);
     rt_unref(r);
+    stop_done_maybe(s);
+}
+
+/* After a probe ended: tell sp_sched_stop's caller when the last one is
+ * done, or start waiting ones. */
+static void stop_done_maybe(sp_sched *s)
+{
     if (s->stopping && s->inflight == 0 && s->stop_done) {
         void (*done)(void *) = s->stop_done;
         s->stop_done = NULL;
@@ -232,6 +258,139 @@ static void on_result(const sp_probe_result *res, void *arg)
         return;
     }
     pump(s);
+}
+
+/* --- TLS posture ------------------------------------------------------------ */
+
+static void arm_tls(rt *r);
+
+static unsigned proto_bits(const sp_tls_posture *p)
+{
+    unsigned b = 0;
+    for (int v = 0; v < SP_TLS_PROTO_COUNT; v++)
+        b |= (p->proto_accepted[v] ? 1u << v : 0u) | (p->proto_tested[v] ? 1u << (8 + v) : 0u);
+    return b;
+}
+
+/* Compare with the last posture; journal the first one and every change. */
+static void posture_seen(rt *r, const sp_probe_result *res)
+{
+    const sp_tls_posture *p = &res->posture;
+    const char *grade = sp_probe_tls_grade_name(p->grade);
+    unsigned protos = proto_bits(p);
+    json_t *changed = json_array();
+    if (r->tls_known) {
+        if (strcmp(r->tls_grade, grade) != 0)
+            json_array_append_new(changed, json_string("grade"));
+        if (r->tls_protos != protos)
+            json_array_append_new(changed, json_string("protocols"));
+        if (strcmp(r->tls_fp, p->cert.fingerprint_sha256) != 0)
+            json_array_append_new(changed, json_string("fingerprint"));
+        if (r->tls_ocsp != p->ocsp)
+            json_array_append_new(changed, json_string("ocsp"));
+        if (json_array_size(changed) == 0) {
+            json_decref(changed);
+            return;
+        }
+    }
+    json_t *ev = event("tls_posture", res->started_ms);
+    json_object_set_new(ev, "first", json_boolean(!r->tls_known));
+    json_object_set_new(ev, "changed", changed);
+    if (r->tls_known)
+        json_object_set_new(ev, "previous_grade", json_string(r->tls_grade));
+    json_object_set_new(ev, "grade", json_string(grade));
+    json_t *pr = json_object();
+    for (int v = 0; v < SP_TLS_PROTO_COUNT; v++)
+        json_object_set_new(pr, sp_probe_tls_proto_name((sp_tls_proto)v),
+                            p->proto_tested[v] ? json_boolean(p->proto_accepted[v])
+                                               : json_null());
+    json_object_set_new(ev, "protocols", pr);
+    json_object_set_new(ev, "fingerprint_sha256", json_string(p->cert.fingerprint_sha256));
+    json_object_set_new(ev, "ocsp_status", json_string(sp_probe_ocsp_name(p->ocsp)));
+    if (p->cert.present)
+        json_object_set_new(ev, "cert_days", json_integer(p->cert.days_left));
+    json_t *fs = json_array();
+    for (size_t i = 0; i < p->n_findings; i++)
+        json_array_append_new(fs, json_string(sp_probe_tls_finding_name(p->findings[i].code)));
+    json_object_set_new(ev, "findings", fs);
+    json_object_set_new(ev, "detail", json_string(res->detail));
+    fprintf(stderr, "slaprobe: %s TLS posture %s%s%s (%s)\n", r->id,
+            r->tls_known ? r->tls_grade : "", r->tls_known ? " -> " : "", grade, res->detail);
+    sp_store_put_event(r->s->store, r->st, ev, true);
+    r->tls_known = true;
+    snprintf(r->tls_grade, sizeof r->tls_grade, "%s", grade);
+    r->tls_protos = protos;
+    snprintf(r->tls_fp, sizeof r->tls_fp, "%s", p->cert.fingerprint_sha256);
+    r->tls_ocsp = p->ocsp;
+}
+
+static void stop_done_maybe(sp_sched *s);
+
+static void on_tls_result(const sp_probe_result *res, void *arg)
+{
+    rt *r = arg;
+    sp_sched *s = r->s;
+    holder *h = r->tls_holder;
+    r->tls_inflight = false;
+    r->tls_probe = NULL;
+    r->tls_holder = NULL;
+    s->inflight--;
+    s->stats.probes++;
+    /* No connection, no posture: being unreachable is the availability
+     * probe's business, not a change of TLS posture. */
+    if (!r->removed && res->posture.present && res->posture.grade != SP_GRADE_NONE)
+        posture_seen(r, res);
+    holder_unref(h);
+    rt_unref(r);
+    stop_done_maybe(s);
+}
+
+static void on_tls_timer(uv_timer_t *t)
+{
+    rt *r = t->data;
+    sp_sched *s = r->s;
+    int64_t now = now_ms();
+    if (now < r->tls_next_ms) {
+        arm_tls(r);
+        return;
+    }
+    while (r->tls_next_ms <= now)
+        r->tls_next_ms += r->tls_interval_ms;
+    arm_tls(r);
+    if (r->tls_inflight || s->stopping || !r->t->tls_interval_ms)
+        return;
+    /* Not queued behind max_inflight: one posture check an hour per target
+     * is noise next to the availability probes, and must not be starved. */
+    if (sp_probe_start(s->eng, &r->t->tls_spec, on_tls_result, r, &r->tls_probe) != SP_OK) {
+        fprintf(stderr, "slaprobe: %s: cannot start a TLS posture check (out of memory)\n",
+                r->id);
+        return;
+    }
+    r->tls_inflight = true;
+    r->refs++;
+    r->tls_holder = r->cur;
+    r->cur->refs++;
+    s->inflight++;
+}
+
+static void arm_tls(rt *r)
+{
+    int64_t delay = r->tls_next_ms - now_ms();
+    uv_timer_start(&r->tls_timer, on_tls_timer, delay > 0 ? (uint64_t)delay : 0, 0);
+}
+
+/* (Re)start the posture grid after the interval is set or changed. */
+static void grid_tls(rt *r, int64_t now)
+{
+    int64_t iv = r->t->tls_interval_ms;
+    r->tls_interval_ms = iv;
+    if (iv <= 0) {
+        uv_timer_stop(&r->tls_timer);
+        return;
+    }
+    r->tls_phase_ms = sp_sched_phase_ms(r->id, iv);
+    r->tls_next_ms = r->tls_phase_ms + ((now - r->tls_phase_ms) / iv + 1) * iv;
+    arm_tls(r);
 }
 
 static void start_probe(rt *r, int64_t due_ms, bool is_retry)
@@ -329,6 +488,7 @@ static void arm_new_targets(uv_timer_t *t)
         r->next_grid_ms = r->phase_ms + ((now - r->phase_ms) / iv + 1) * iv;
         r->due_ms = r->next_grid_ms;
         arm(r);
+        grid_tls(r, now);
     }
 }
 
@@ -356,6 +516,7 @@ static void remove_target(rt *r)
     r->removed = true;
     uv_timer_stop(&r->timer);
     uv_close((uv_handle_t *)&r->timer, rt_timer_closed);
+    uv_close((uv_handle_t *)&r->tls_timer, rt_timer_closed);
 }
 
 sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
@@ -387,6 +548,8 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
                 r->due_ms = r->next_grid_ms;
                 arm(r);
             }
+            if (!r->unarmed && r->tls_interval_ms != t->tls_interval_ms)
+                grid_tls(r, now);
             continue;
         }
         r = calloc(1, sizeof *r);
@@ -399,7 +562,7 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
         r->cur = h;
         r->st = sp_store_find_target(s->store, t->id); /* opened by the caller */
         r->seen = true;
-        r->refs = 1;
+        r->refs = 2; /* the two timers */
         sp_fsm_config fc = {.confirm = t->confirm, .slow_ms = t->slow_ms};
         sp_sched_fsm_init(&r->fsm, &fc);
         sp_store_steps_init(&r->steps, t->interval_ms);
@@ -407,6 +570,8 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
         r->unarmed = true;
         uv_timer_init(s->loop, &r->timer);
         r->timer.data = r;
+        uv_timer_init(s->loop, &r->tls_timer);
+        r->tls_timer.data = r;
         r->next = s->targets;
         s->targets = r;
     }
@@ -442,16 +607,21 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
 static void stop_timeout(uv_timer_t *t)
 {
     sp_sched *s = t->data;
-    for (rt *r = s->targets; r; r = r->next)
+    for (rt *r = s->targets; r; r = r->next) {
         if (r->inflight && r->probe)
             sp_probe_cancel(r->probe); /* on_result calls done when the last one ends */
+        if (r->tls_inflight && r->tls_probe)
+            sp_probe_cancel(r->tls_probe);
+    }
 }
 
 void sp_sched_stop(sp_sched *s, unsigned wait_ms, void (*done)(void *arg), void *arg)
 {
     s->stopping = true;
-    for (rt *r = s->targets; r; r = r->next)
+    for (rt *r = s->targets; r; r = r->next) {
         uv_timer_stop(&r->timer);
+        uv_timer_stop(&r->tls_timer);
+    }
     while (s->qhead) {
         s->qhead->queued = false;
         s->qhead = s->qhead->qnext;

@@ -193,6 +193,23 @@ t_eq "missing file: exit" "$rc" 2
 t_match "missing file: message" "$(cat "$D/err")" 'does-not-exist\.yaml: cannot open'
 t_eq "nothing was written by any failed run" "$(ls "$D/never" 2>/dev/null | wc -l)" 0
 
+bad tls_interval_not_https 'tls_interval_not_https\.yaml:5: targets\[0\]\.tls_interval: only for https:// targets' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    tls_interval: 1h
+    pattern: 1
+YAML
+bad tls_interval_bad 'tls_interval_bad\.yaml:5: targets\[0\]\.tls_interval: .hourly. is not a duration' <<YAML
+$S
+targets:
+  - id: a
+    url: https://127.0.0.1/
+    tls_interval: hourly
+    pattern: 1
+YAML
+
 echo "# a good file: effective values, secret masked"
 export SP_TEST_TOKEN=s3cr3t-value
 cat >"$D/good.yaml" <<YAML
@@ -207,6 +224,10 @@ targets:
     url: https://crm.example.com/
     sla_target: 99.9
     interval: 30s
+    tls_interval: "off"
+  - id: mail
+    url: tcp://mail.example.com:25
+    pattern: 2
 YAML
 "$SLAPROBE" config-check -c "$D/good.yaml" >"$D/out" && rc=0 || rc=$?
 t_eq "good: exit" "$rc" 0
@@ -214,6 +235,9 @@ t_match "good: defaults applied" "$(cat "$D/out")" "interval: 300s"
 t_match "good: per-target override" "$(cat "$D/out")" "interval: 30s"
 t_match "good: pattern target" "$(cat "$D/out")" "availability target 99\.5 %"
 t_match "good: masked" "$(cat "$D/out")" "masked"
+t_match "good: tls_interval defaults to an hour (https)" "$(sed -n '/id: erp/,/id: crm/p' "$D/out")" "tls_interval: 3600s"
+t_match "good: tls_interval off" "$(sed -n '/id: crm/,/id: mail/p' "$D/out")" "tls_interval: off"
+t_eq "good: no tls_interval for tcp" "$(sed -n '/id: mail/,$p' "$D/out" | grep -c tls_interval || true)" 0
 t_eq "good: the secret never printed" "$(grep -c s3cr3t "$D/out" || true)" 0
 
 echo "# the shipped example is valid"

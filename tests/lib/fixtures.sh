@@ -377,3 +377,125 @@ fx_stop_dnsmasq() {
     fx__stop "g:$FX_DNSMASQ_PID"
     FX_DNSMASQ_PID=
 }
+
+# ---- TLS posture servers (tests/integration/test_tls.sh) -----------------
+
+# fx_start_ocsp: a real `openssl ocsp` responder on port $FX_OCSP_PORT (OpenSSL
+# 3.0 cannot bind it to 127.0.0.1 only; the tests talk to it there),
+# answering from the test CA's database (certs.sh's index.txt, where
+# revoked.pem is revoked), signing with ocsp.pem.
+fx_start_ocsp() {
+    local try i
+    [ -z "${FX_OCSP_PID:-}" ] || return 0
+    fx_certs || return 1
+    for try in 1 2 3; do
+        fx__ports 1 || return 1
+        FX_OCSP_PORT=${FX__PORTS[0]}
+        export FX_OCSP_PORT
+        fx__spawn "$FX_DIR/ocsp.log" openssl ocsp -index "$FX_CERTS/index.txt" \
+            -port "$FX_OCSP_PORT" -rsigner "$FX_CERTS/ocsp.pem" \
+            -rkey "$FX_CERTS/ocsp.key" -CA "$FX_CERTS/ca.pem" -ndays 7
+        FX_OCSP_PID=$FX__PID
+        # Ready when it says so: fx_wait_port's empty connection sends
+        # OpenSSL 3.0's responder into a busy loop.
+        for ((i = 0; i < 100; i++)); do
+            grep -q "waiting for OCSP client" "$FX_DIR/ocsp.log" 2>/dev/null && return 0
+            fx__alive "g:$FX_OCSP_PID" || break
+            sleep 0.05
+        done
+        fx__tail "$FX_DIR/ocsp.log"
+        fx_stop_ocsp
+        : >"$FX_DIR/ocsp.log"
+        [ $try = 3 ] || fx__say "openssl ocsp did not start, new port (try $try)"
+    done
+    return 1
+}
+
+fx_stop_ocsp() {
+    [ -n "${FX_OCSP_PID:-}" ] || return 0
+    fx__stop "g:$FX_OCSP_PID"
+    FX_OCSP_PID=
+}
+
+# fx_ocsp_staple NAME: ask the responder about $FX_CERTS/NAME.pem and keep
+# its DER answer in $FX_CERTS/NAME.ocsp, for nginx's ssl_stapling_file
+# (nginx fetches staples lazily; a file makes stapling deterministic).
+# Prints the responder's verdict ("good", "revoked").
+fx_ocsp_staple() {
+    local out
+    out=$(openssl ocsp -issuer "$FX_CERTS/ca.pem" -cert "$FX_CERTS/$1.pem" \
+        -url "http://127.0.0.1:$FX_OCSP_PORT" -CAfile "$FX_CERTS/ca.pem" \
+        -respout "$FX_CERTS/$1.ocsp" 2>>"$FX_DIR/ocsp.log") || { fx__tail "$FX_DIR/ocsp.log"; return 1; }
+    out=${out#*: }
+    echo "${out%%$'\n'*}"
+}
+
+# The TLS posture cases: one nginx server block each, on its own port, in
+# one nginx process.  name|certificate|directives.  Legacy versions, the
+# RSA-1024 and the SHA-1 leaf need @SECLEVEL=0 on the server too (Debian's
+# OpenSSL 3 defaults to level 2).  Debian's OpenSSL is built without 3DES
+# and RC4 suites (OPENSSL_NO_WEAK_SSL_CIPHERS), so the weak-cipher case
+# offers a NULL-encryption suite, the weak class this OpenSSL still has.
+FX_TLS_CASES=(
+    "tls12|valid|ssl_protocols TLSv1.2;"
+    "tls13|valid|ssl_protocols TLSv1.3;"
+    "legacy|valid|ssl_protocols TLSv1 TLSv1.1 TLSv1.2; ssl_ciphers DEFAULT:@SECLEVEL=0;"
+    "expired|expired|ssl_protocols TLSv1.2 TLSv1.3;"
+    "selfsigned|selfsigned|ssl_protocols TLSv1.2 TLSv1.3;"
+    "wronghost|wronghost|ssl_protocols TLSv1.2 TLSv1.3;"
+    "rsa1024|rsa1024|ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers DEFAULT:@SECLEVEL=0;"
+    "sha1|sha1|ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers DEFAULT:@SECLEVEL=0;"
+    "weak|valid|ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0;"
+    "ocspgood|ocspgood|ssl_protocols TLSv1.2 TLSv1.3; ssl_stapling on; ssl_stapling_file CERTS/ocspgood.ocsp; ssl_trusted_certificate CERTS/ca.pem;"
+    "ocsprevoked|revoked|ssl_protocols TLSv1.2 TLSv1.3; ssl_stapling on; ssl_stapling_file CERTS/revoked.ocsp; ssl_trusted_certificate CERTS/ca.pem;"
+    "hsts|valid|ssl_protocols TLSv1.2 TLSv1.3; add_header Strict-Transport-Security \"max-age=31536000; includeSubDomains; preload\" always;"
+    "nohsts|valid|ssl_protocols TLSv1.2 TLSv1.3;"
+)
+
+# fx_start_nginx_tls: nginx with every case of FX_TLS_CASES; the port of
+# case NAME is in FX_TLS_PORT_NAME (e.g. FX_TLS_PORT_tls12).  Starts the
+# OCSP responder first and fetches the staples from it.
+fx_start_nginx_tls() {
+    local n=$FX_DIR/nginx-tls try i c name cert dirs user=
+    [ -z "${FX_NGINX_TLS_PID:-}" ] || return 0
+    fx_start_ocsp || return 1
+    fx_ocsp_staple ocspgood >/dev/null || return 1
+    fx_ocsp_staple revoked >/dev/null || return 1
+    mkdir -p "$n/tmp"
+    [ "$(id -u)" = 0 ] && user="user root root;"
+    for try in 1 2 3; do
+        fx__ports ${#FX_TLS_CASES[@]} || return 1
+        {
+            echo "$user"
+            echo "worker_processes 1; pid $n/nginx.pid; lock_file $n/nginx.lock;"
+            echo "error_log $n/error.log warn; events { worker_connections 256; }"
+            echo "http { access_log off; keepalive_timeout 0;"
+            echo "  client_body_temp_path $n/tmp/body; proxy_temp_path $n/tmp/proxy;"
+            echo "  fastcgi_temp_path $n/tmp/fastcgi; uwsgi_temp_path $n/tmp/uwsgi; scgi_temp_path $n/tmp/scgi;"
+            for i in "${!FX_TLS_CASES[@]}"; do
+                IFS='|' read -r name cert dirs <<<"${FX_TLS_CASES[$i]}"
+                printf -v "FX_TLS_PORT_$name" %s "${FX__PORTS[$i]}"
+                export "FX_TLS_PORT_$name"
+                echo "  server { listen 127.0.0.1:${FX__PORTS[$i]} ssl;"
+                echo "    ssl_certificate $FX_CERTS/$cert.pem; ssl_certificate_key $FX_CERTS/$cert.key;"
+                echo "    ${dirs//CERTS/$FX_CERTS}"
+                echo "    location / { default_type text/plain; return 200 \"tls case $name\\n\"; } }"
+            done
+            echo "}"
+        } >"$n/nginx.conf"
+        fx__spawn "$n/stderr.log" "$(fx__bin nginx)" -e "$n/error.log" -p "$n/" -c "$n/nginx.conf" \
+            -g 'daemon off;'
+        FX_NGINX_TLS_PID=$FX__PID
+        local okk=1
+        for i in "${!FX_TLS_CASES[@]}"; do
+            fx_wait_port "${FX__PORTS[$i]}" "g:$FX_NGINX_TLS_PID" || { okk=0; break; }
+        done
+        [ $okk = 1 ] && return 0
+        fx__tail "$n/error.log"
+        fx__tail "$n/stderr.log"
+        fx__stop "g:$FX_NGINX_TLS_PID"
+        FX_NGINX_TLS_PID=
+        [ $try = 3 ] || fx__say "nginx (TLS cases) did not start, new ports (try $try)"
+    done
+    return 1
+}

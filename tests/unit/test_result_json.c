@@ -139,6 +139,82 @@ static void test_failed_handshake_keeps_cert_facts(void **state)
     sp_probe_spec_free(&s);
 }
 
+static void test_tls_posture(void **state)
+{
+    (void)state;
+    sp_probe_spec s = spec_for("tls://localhost:8443");
+    sp_probe_result r = base_result();
+    r.ok = true;
+    r.tls.present = r.tls.has_cert = r.tls.chain_valid = r.tls.hostname_match = true;
+    snprintf(r.tls.version, sizeof r.tls.version, "TLSv1.2");
+    sp_tls_posture *p = &r.posture;
+    p->present = p->handshake_ok = p->forward_secrecy = true;
+    p->proto_tested[SP_TLS_V10] = p->proto_tested[SP_TLS_V12] = true;
+    p->proto_accepted[SP_TLS_V10] = p->proto_accepted[SP_TLS_V12] = true;
+    /* 1.1 refused? not tested: 1.1 and 1.3 stay null */
+    p->weak_tested = true;
+    p->cert.present = p->cert.chain_valid = p->cert.hostname_match = true;
+    snprintf(p->cert.subject, sizeof p->cert.subject, "CN=localhost");
+    snprintf(p->cert.issuer, sizeof p->cert.issuer, "CN=CA");
+    snprintf(p->cert.key_type, sizeof p->cert.key_type, "RSA");
+    p->cert.key_bits = 2048;
+    snprintf(p->cert.sig_alg, sizeof p->cert.sig_alg, "sha256WithRSAEncryption");
+    p->ocsp = SP_OCSP_GOOD;
+    p->hsts.checked = p->hsts.present = true;
+    p->hsts.max_age = 600;
+    sp_probe_tls_grade(p);
+
+    json_t *o = sp_probe_result_to_json(&s, &r);
+    assert_string_equal(json_string_value(json_object_get(o, "kind")), "tls");
+    json_t *tls = json_object_get(o, "tls");
+    json_t *pr = json_object_get(tls, "protocols");
+    assert_int_equal(json_object_size(pr), 4);
+    assert_true(json_is_true(json_object_get(pr, "TLSv1.0")));
+    assert_true(json_is_null(json_object_get(pr, "TLSv1.1")));
+    assert_true(json_is_true(json_object_get(pr, "TLSv1.2")));
+    assert_true(json_is_null(json_object_get(pr, "TLSv1.3")));
+    assert_true(json_is_null(json_object_get(tls, "weak_cipher")));
+    assert_true(json_is_true(json_object_get(tls, "forward_secrecy")));
+    assert_string_equal(json_string_value(json_object_get(tls, "grade")), "B");
+    json_t *fs = json_object_get(tls, "findings");
+    assert_int_equal(json_array_size(fs), 2);
+    json_t *f0 = json_array_get(fs, 0);
+    assert_string_equal(json_string_value(json_object_get(f0, "code")), "tls10_accepted");
+    assert_string_equal(json_string_value(json_object_get(f0, "severity")), "warning");
+    assert_string_equal(json_string_value(json_object_get(f0, "detail")), "TLS 1.0 accepted");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(fs, 1), "code")),
+                        "hsts_short");
+    json_t *h = json_object_get(tls, "hsts");
+    assert_true(json_is_true(json_object_get(h, "present")));
+    assert_int_equal(json_integer_value(json_object_get(h, "max_age")), 600);
+    assert_true(json_is_false(json_object_get(h, "preload")));
+    json_t *cert = json_object_get(tls, "cert");
+    assert_string_equal(json_string_value(json_object_get(cert, "subject")), "CN=localhost");
+    assert_string_equal(json_string_value(json_object_get(cert, "issuer")), "CN=CA");
+    assert_string_equal(json_string_value(json_object_get(cert, "key_type")), "RSA");
+    assert_int_equal(json_integer_value(json_object_get(cert, "key_bits")), 2048);
+    assert_string_equal(json_string_value(json_object_get(cert, "sig_alg")),
+                        "sha256WithRSAEncryption");
+    assert_true(json_is_true(json_object_get(cert, "ocsp_stapled")));
+    assert_string_equal(json_string_value(json_object_get(cert, "ocsp_status")), "good");
+    assert_true(json_is_true(json_object_get(cert, "chain_valid"))); /* existing names kept */
+    json_decref(o);
+
+    /* no handshake: graded F, no hsts object, no cert facts */
+    memset(p, 0, sizeof *p);
+    memset(&r.tls, 0, sizeof r.tls);
+    p->present = true;
+    sp_probe_tls_grade(p);
+    o = sp_probe_result_to_json(&s, &r);
+    tls = json_object_get(o, "tls");
+    assert_string_equal(json_string_value(json_object_get(tls, "grade")), "F");
+    assert_null(json_object_get(tls, "hsts"));
+    assert_null(json_object_get(tls, "weak_cipher"));
+    assert_int_equal(json_object_size(json_object_get(tls, "cert")), 0);
+    json_decref(o);
+    sp_probe_spec_free(&s);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -146,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_https_ok),
         cmocka_unit_test(test_absent_phases_left_out),
         cmocka_unit_test(test_failed_handshake_keeps_cert_facts),
+        cmocka_unit_test(test_tls_posture),
     };
     int rc = cmocka_run_group_tests_name("result_json", tests, NULL, NULL);
     curl_global_cleanup();

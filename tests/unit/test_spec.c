@@ -147,6 +147,39 @@ static void test_finish_validates(void **state)
     assert_int_equal(sp_probe_spec_finish(&s, err, sizeof err), SP_EINVAL); /* no target */
 }
 
+static void test_tls_forms(void **state)
+{
+    (void)state;
+    sp_probe_spec s;
+    char err[256];
+    sp_probe_spec_init(&s);
+    assert_int_equal(sp_probe_spec_set_target(&s, "tls://example.com:443", err, sizeof err), SP_OK);
+    assert_int_equal(s.kind, SP_PROBE_TLS);
+    assert_string_equal(s.host, "example.com");
+    assert_int_equal(s.port, 443);
+    assert_null(s.url);
+    assert_int_equal(sp_probe_spec_set_target(&s, "tls://[::1]:8443", err, sizeof err), SP_OK);
+    assert_string_equal(s.host, "::1");
+    assert_int_equal(s.port, 8443);
+    assert_int_equal(sp_probe_spec_set_target(&s, "tls://nohost", err, sizeof err), SP_EPARSE);
+    /* --tls: https URLs keep their URL (the path asked for HSTS) */
+    assert_int_equal(sp_probe_spec_set_target(&s, "https://Example.com/x?y=1", err, sizeof err),
+                     SP_OK);
+    assert_int_equal(sp_probe_spec_set_tls(&s, err, sizeof err), SP_OK);
+    assert_int_equal(s.kind, SP_PROBE_TLS);
+    assert_non_null(strstr(s.url, "/x?y=1"));
+    assert_int_equal(s.port, 443);
+    assert_int_equal(sp_probe_spec_set_target(&s, "example.com:993", err, sizeof err), SP_OK);
+    assert_int_equal(sp_probe_spec_set_tls(&s, err, sizeof err), SP_OK);
+    assert_int_equal(s.kind, SP_PROBE_TLS);
+    assert_int_equal(sp_probe_spec_set_target(&s, "http://example.com/", err, sizeof err), SP_OK);
+    assert_int_equal(sp_probe_spec_set_tls(&s, err, sizeof err), SP_EINVAL);
+    assert_non_null(strstr(err, "no TLS to check"));
+    assert_int_equal(sp_probe_spec_set_target(&s, "dns://example.com", err, sizeof err), SP_OK);
+    assert_int_equal(sp_probe_spec_set_tls(&s, err, sizeof err), SP_EINVAL);
+    sp_probe_spec_free(&s);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -156,6 +189,7 @@ static void test_names(void **state)
     assert_false(sp_dns_type_parse("SRV", &t));
     assert_string_equal(sp_dns_type_name(SP_DNS_CNAME), "CNAME");
     assert_string_equal(sp_probe_kind_name(SP_PROBE_HTTPS), "https");
+    assert_string_equal(sp_probe_kind_name(SP_PROBE_TLS), "tls");
 }
 
 int main(void)
@@ -165,7 +199,7 @@ int main(void)
         cmocka_unit_test(test_https_url),    cmocka_unit_test(test_http_url_port_and_ipv6),
         cmocka_unit_test(test_tcp_forms),    cmocka_unit_test(test_dns_forms),
         cmocka_unit_test(test_bad_targets),  cmocka_unit_test(test_finish_validates),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_names),        cmocka_unit_test(test_tls_forms),
     };
     int rc = cmocka_run_group_tests_name("spec", tests, NULL, NULL);
     curl_global_cleanup();

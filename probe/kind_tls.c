@@ -1,0 +1,866 @@
+/*
+ * The tls probe kind: the TLS posture of one endpoint, measured with
+ * OpenSSL directly on the engine's loop.
+ *
+ * c-ares resolves the name once; then a sequence of non-blocking TLS
+ * handshakes, each on its own socket watched by its own uv_poll_t (no
+ * threads, nothing blocks):
+ *
+ *   1. default  - every version from TLS 1.0 up, the default cipher list:
+ *                 negotiated version and cipher, the certificate chain, a
+ *                 stapled OCSP response, then "GET / HTTP/1.1" on the same
+ *                 connection for the Strict-Transport-Security header;
+ *   2-5. one handshake pinned to each of TLS 1.0, 1.1, 1.2, 1.3 (min = max);
+ *   6. weak     - TLS 1.0-1.2 offering only NULL, anonymous, export, RC4,
+ *                 DES and 3DES suites (those this OpenSSL still has).
+ *
+ * Every handshake runs at @SECLEVEL=0: we measure what the server accepts,
+ * and a client at the system's default level would refuse to even try TLS
+ * 1.0 or an RSA-1024 certificate. Judging is done apart: the chain is
+ * verified after the handshake against the engine's cached trust store at
+ * security level 1 (RSA-1024 passes and is graded; SHA-1 fails, as in
+ * browsers), and the grade comes from tls_grade.c.
+ *
+ * Sequential, not parallel: one connection at a time is what a polite
+ * scanner does, and the six handshakes take milliseconds each. Each
+ * attempt after the first gets a share of the remaining time, so one
+ * server that never answers a TLS 1.0 hello costs that attempt ("not
+ * tested"), not the probe.
+ *
+ * ok means the default handshake completed and the certificate is valid
+ * for the name (or --insecure); the grade is information, not up/down.
+ */
+#include "engine_int.h"
+#include "reason_map.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+typedef enum attempt_kind {
+    ATT_DEFAULT,
+    ATT_V10,
+    ATT_V11,
+    ATT_V12,
+    ATT_V13,
+    ATT_WEAK,
+    ATT_COUNT
+} attempt_kind;
+
+typedef enum attempt_phase { PH_CONNECT, PH_HANDSHAKE, PH_WRITE, PH_READ } attempt_phase;
+
+typedef struct tls_state tls_state;
+
+/* One connection. Freed in its poll's close callback, after the fd. */
+typedef struct attempt {
+    uv_poll_t poll;
+    int fd;
+    SSL_CTX *ctx;
+    SSL *ssl;
+    attempt_kind kind;
+    attempt_phase phase;
+    sp_probe *owner; /* for the handle count, even after the probe finished */
+    uint64_t t0_ns;
+    char req[600];
+    size_t req_len, req_off;
+    char hdr[8192]; /* response head, NUL-terminated */
+    size_t hdr_len;
+} attempt;
+
+struct tls_state {
+    sp_probe *p; /* NULL once the probe has finished */
+    uv_timer_t timer; /* per-attempt budget; the state is freed when it closes */
+    struct sockaddr_storage sa;
+    socklen_t salen;
+    X509_STORE *store; /* borrowed from the engine */
+    char *path;        /* request path for HSTS */
+    attempt *cur;
+    attempt_kind next;
+};
+
+/* --- Small helpers -------------------------------------------------------- */
+
+static void iso_time(const ASN1_TIME *t, char *buf, size_t n)
+{
+    struct tm tm;
+    buf[0] = '\0';
+    if (t && ASN1_TIME_to_tm(t, &tm))
+        strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void name_str(const X509_NAME *nm, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    BIO *b = BIO_new(BIO_s_mem());
+    if (!b)
+        return;
+    if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+        int len = BIO_read(b, buf, (int)n - 1);
+        buf[len > 0 ? len : 0] = '\0';
+    }
+    BIO_free(b);
+}
+
+static bool signed_with_sha1(const X509 *x)
+{
+    int mdnid = NID_undef;
+    return X509_get_signature_info((X509 *)x, &mdnid, NULL, NULL, NULL) && mdnid == NID_sha1;
+}
+
+/* --- Facts of the default handshake --------------------------------------- */
+
+/* Watches the verification, never changes its course (returns 1), so every
+ * error of the chain is seen, not only the first. */
+static int verify_collect(int ok, X509_STORE_CTX *x)
+{
+    sp_tls_cert_facts *c = X509_STORE_CTX_get_app_data(x);
+    if (ok || !c)
+        return 1;
+    int err = X509_STORE_CTX_get_error(x);
+    if (c->verify_error == 0)
+        c->verify_error = err;
+    switch (err) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        c->expired = true;
+        break;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        c->not_yet_valid = true;
+        break;
+    case X509_V_ERR_CA_MD_TOO_WEAK:     /* SHA-1: its own finding */
+    case X509_V_ERR_EE_KEY_TOO_SMALL:   /* key size: its own finding */
+    case X509_V_ERR_CA_KEY_TOO_SMALL:
+        break;
+    default:
+        c->untrusted = true;
+    }
+    return 1;
+}
+
+static void leaf_facts(sp_tls_cert_facts *c, X509 *leaf, const char *host)
+{
+    c->present = true;
+    name_str(X509_get_subject_name(leaf), c->subject, sizeof c->subject);
+    name_str(X509_get_issuer_name(leaf), c->issuer, sizeof c->issuer);
+    iso_time(X509_get0_notBefore(leaf), c->not_before, sizeof c->not_before);
+    iso_time(X509_get0_notAfter(leaf), c->not_after, sizeof c->not_after);
+    int days = 0, secs = 0;
+    if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(leaf)))
+        c->days_left = secs < 0 ? days - 1 : days; /* floor, as kind_http does */
+    EVP_PKEY *pk = X509_get0_pubkey(leaf);
+    if (pk) {
+        const char *t;
+        switch (EVP_PKEY_get_base_id(pk)) {
+        case EVP_PKEY_RSA:
+            t = "RSA";
+            break;
+        case EVP_PKEY_RSA_PSS:
+            t = "RSA-PSS";
+            break;
+        case EVP_PKEY_EC:
+            t = "EC";
+            break;
+        case EVP_PKEY_ED25519:
+            t = "Ed25519";
+            break;
+        case EVP_PKEY_ED448:
+            t = "Ed448";
+            break;
+        case EVP_PKEY_DSA:
+            t = "DSA";
+            break;
+        default:
+            t = "other";
+        }
+        snprintf(c->key_type, sizeof c->key_type, "%s", t);
+        c->key_bits = EVP_PKEY_get_bits(pk);
+    }
+    snprintf(c->sig_alg, sizeof c->sig_alg, "%s", OBJ_nid2ln(X509_get_signature_nid(leaf)));
+    c->sha1_leaf = signed_with_sha1(leaf);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (X509_digest(leaf, EVP_sha256(), md, &mdlen))
+        for (unsigned int i = 0; i < mdlen && 2 * i + 2 < sizeof c->fingerprint_sha256; i++)
+            snprintf(c->fingerprint_sha256 + 2 * i, 3, "%02x", md[i]);
+    if (sp_probe__ip_literal(host, NULL))
+        c->hostname_match = X509_check_ip_asc(leaf, host, 0) == 1;
+    else
+        c->hostname_match = X509_check_host(leaf, host, 0, 0, NULL) == 1;
+}
+
+/* Verify the chain the server sent; returns the issuer of the leaf (new
+ * reference) for OCSP, or NULL. */
+static X509 *verify_chain(sp_tls_cert_facts *c, X509_STORE *store, X509 *leaf,
+                          STACK_OF(X509) *peer)
+{
+    X509 *issuer = NULL;
+    X509_STORE_CTX *vx = X509_STORE_CTX_new();
+    if (!vx || !X509_STORE_CTX_init(vx, store, leaf, peer)) {
+        c->untrusted = true;
+        c->verify_error = X509_V_ERR_UNSPECIFIED;
+        goto out;
+    }
+    X509_STORE_CTX_set_default(vx, "ssl_server");
+    /* Level 1 (80 bits): what still verifies in a browser; see the top. */
+    X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(vx), 1);
+    X509_STORE_CTX_set_app_data(vx, c);
+    X509_STORE_CTX_set_verify_cb(vx, verify_collect);
+    int rc = X509_verify_cert(vx);
+    c->chain_valid = rc == 1 && c->verify_error == 0;
+    STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(vx);
+    if (built && sk_X509_num(built) > 1) {
+        issuer = sk_X509_value(built, 1);
+        X509_up_ref(issuer);
+    }
+out:
+    X509_STORE_CTX_free(vx);
+    ERR_clear_error();
+    return issuer;
+}
+
+static void intermediates_sha1(sp_tls_cert_facts *c, STACK_OF(X509) *peer)
+{
+    /* peer[0] is the leaf on the client side; a self-signed root the server
+     * sends along is never checked by its signature, so it does not count */
+    for (int i = 1; i < sk_X509_num(peer); i++) {
+        X509 *x = sk_X509_value(peer, i);
+        if (!(X509_get_extension_flags(x) & EXFLAG_SS) && signed_with_sha1(x))
+            c->sha1_intermediate = true;
+    }
+}
+
+static sp_ocsp_state ocsp_state(SSL *ssl, X509_STORE *store, X509 *leaf, X509 *issuer,
+                                STACK_OF(X509) *peer)
+{
+    const unsigned char *der = NULL;
+    long len = SSL_get_tlsext_status_ocsp_resp(ssl, &der);
+    sp_ocsp_state st = SP_OCSP_INVALID;
+    OCSP_RESPONSE *resp = NULL;
+    OCSP_BASICRESP *bs = NULL;
+    OCSP_CERTID *id = NULL;
+    if (len <= 0 || !der)
+        return SP_OCSP_NONE;
+    resp = d2i_OCSP_RESPONSE(NULL, &der, len);
+    if (!resp || OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL)
+        goto out;
+    if (!(bs = OCSP_response_get1_basic(resp)) || OCSP_basic_verify(bs, peer, store, 0) <= 0)
+        goto out;
+    if (!issuer || !(id = OCSP_cert_to_id(NULL, leaf, issuer)))
+        goto out;
+    int status = -1, reason = 0;
+    ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
+    if (!OCSP_resp_find_status(bs, id, &status, &reason, &rev, &thisupd, &nextupd))
+        goto out;
+    /* 5 minutes of clock skew either way, no age limit beyond nextUpdate */
+    if (!OCSP_check_validity(thisupd, nextupd, 300, -1))
+        goto out;
+    st = status == V_OCSP_CERTSTATUS_GOOD      ? SP_OCSP_GOOD
+         : status == V_OCSP_CERTSTATUS_REVOKED ? SP_OCSP_REVOKED
+                                               : SP_OCSP_UNKNOWN;
+out:
+    OCSP_CERTID_free(id);
+    OCSP_BASICRESP_free(bs);
+    OCSP_RESPONSE_free(resp);
+    ERR_clear_error();
+    return st;
+}
+
+static bool cipher_has_fs(const SSL *ssl)
+{
+    if (SSL_version(ssl) >= TLS1_3_VERSION)
+        return true; /* every TLS 1.3 key exchange is ephemeral */
+    const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
+    int kx = c ? SSL_CIPHER_get_kx_nid(c) : NID_undef;
+    return kx == NID_kx_ecdhe || kx == NID_kx_dhe || kx == NID_kx_ecdhe_psk ||
+           kx == NID_kx_dhe_psk;
+}
+
+static void default_handshake_facts(sp_probe *p, tls_state *ts, SSL *ssl)
+{
+    sp_tls_posture *ps = &p->res.posture;
+    ps->handshake_ok = true;
+    snprintf(ps->version, sizeof ps->version, "%s", SSL_get_version(ssl));
+    const SSL_CIPHER *ci = SSL_get_current_cipher(ssl);
+    snprintf(ps->cipher, sizeof ps->cipher, "%s", ci ? SSL_CIPHER_get_name(ci) : "");
+    ps->forward_secrecy = cipher_has_fs(ssl);
+
+    X509 *leaf = SSL_get0_peer_certificate(ssl);
+    STACK_OF(X509) *peer = SSL_get_peer_cert_chain(ssl);
+    if (leaf) {
+        leaf_facts(&ps->cert, leaf, p->spec->host);
+        X509 *issuer = verify_chain(&ps->cert, ts->store, leaf, peer);
+        if (peer)
+            intermediates_sha1(&ps->cert, peer);
+        ps->ocsp = ocsp_state(ssl, ts->store, leaf, issuer, peer);
+        X509_free(issuer);
+    }
+
+    /* the fields every https probe reports, under the same names */
+    sp_tls_info *t = &p->res.tls;
+    t->present = true;
+    snprintf(t->version, sizeof t->version, "%s", ps->version);
+    snprintf(t->cipher, sizeof t->cipher, "%s", ps->cipher);
+    t->has_cert = ps->cert.present;
+    t->days_left = ps->cert.days_left;
+    snprintf(t->not_after, sizeof t->not_after, "%s", ps->cert.not_after);
+    t->chain_valid = ps->cert.chain_valid;
+    t->hostname_match = ps->cert.hostname_match;
+    t->verify_error = ps->cert.verify_error;
+}
+
+/* --- HSTS --------------------------------------------------------------- */
+
+/* Pure; declared in engine_int.h so the unit tests can reach it. A header
+ * without a usable max-age is ignored, as RFC 6797 says; the first usable
+ * one counts. */
+void sp_probe__parse_hsts(const char *head, sp_tls_hsts *h)
+{
+    int major = 0, minor = 0, status = 0;
+    memset(h, 0, sizeof *h);
+    h->checked = sscanf(head, "HTTP/%d.%d %d", &major, &minor, &status) == 3;
+    h->http_status = h->checked ? status : 0;
+    static const char name[] = "strict-transport-security:";
+    for (const char *line = strchr(head, '\n'); line && !h->present; line = strchr(line, '\n')) {
+        line++;
+        if (strncasecmp(line, name, sizeof name - 1) != 0)
+            continue;
+        const char *v = line + sizeof name - 1, *end = strpbrk(v, "\r\n");
+        size_t vl = end ? (size_t)(end - v) : strlen(v);
+        char val[512];
+        snprintf(val, sizeof val, "%.*s", (int)(vl < sizeof val ? vl : sizeof val - 1), v);
+        char *save = NULL;
+        for (char *d = strtok_r(val, ";", &save); d; d = strtok_r(NULL, ";", &save)) {
+            while (*d == ' ' || *d == '\t')
+                d++;
+            size_t dl = strlen(d);
+            while (dl && (d[dl - 1] == ' ' || d[dl - 1] == '\t'))
+                d[--dl] = '\0';
+            if (strncasecmp(d, "max-age=", 8) == 0) {
+                const char *num = d + 8 + (d[8] == '"');
+                char *e;
+                long long ma = strtoll(num, &e, 10);
+                if (e != num && ma >= 0) {
+                    h->present = true;
+                    h->max_age = ma;
+                }
+            } else if (strcasecmp(d, "includesubdomains") == 0) {
+                h->include_subdomains = true;
+            } else if (strcasecmp(d, "preload") == 0) {
+                h->preload = true;
+            }
+        }
+        if (!h->present)
+            h->include_subdomains = h->preload = false;
+    }
+}
+
+/* --- Attempts ------------------------------------------------------------- */
+
+static void attempt_closed(uv_handle_t *h)
+{
+    attempt *a = h->data;
+    sp_probe *owner = a->owner;
+    if (a->fd >= 0)
+        close(a->fd);
+    free(a);
+    sp_probe__handle_closed(owner);
+}
+
+static void attempt_free(attempt *a)
+{
+    SSL_free(a->ssl); /* the fd is not the SSL's to close (BIO_NOCLOSE) */
+    SSL_CTX_free(a->ctx);
+    a->ssl = NULL;
+    a->ctx = NULL;
+    ERR_clear_error();
+    uv_close((uv_handle_t *)&a->poll, attempt_closed);
+}
+
+static void run_next(tls_state *ts);
+static void finish_posture(sp_probe *p);
+
+/* The attempt is over: record what it proved, release it, go on. */
+static void attempt_end(tls_state *ts, bool accepted)
+{
+    sp_probe *p = ts->p;
+    attempt *a = ts->cur;
+    sp_tls_posture *ps = &p->res.posture;
+    uv_timer_stop(&ts->timer);
+    ts->cur = NULL;
+    switch (a->kind) {
+    case ATT_DEFAULT:
+        break; /* its facts were taken when the handshake completed */
+    case ATT_V10:
+    case ATT_V11:
+    case ATT_V12:
+    case ATT_V13: {
+        sp_tls_proto v = (sp_tls_proto)(a->kind - ATT_V10);
+        ps->proto_tested[v] = true;
+        ps->proto_accepted[v] = accepted;
+        break;
+    }
+    case ATT_WEAK:
+        ps->weak_tested = true;
+        ps->weak_accepted = accepted;
+        if (accepted) {
+            const SSL_CIPHER *c = SSL_get_current_cipher(a->ssl);
+            snprintf(ps->weak_cipher, sizeof ps->weak_cipher, "%s",
+                     c ? SSL_CIPHER_get_name(c) : "?");
+        }
+        break;
+    default:
+        break;
+    }
+    attempt_free(a);
+    run_next(ts);
+}
+
+/* The attempt could not say anything (connection lost, out of time): the
+ * version stays "not tested". A default attempt that fails ends the probe:
+ * with no TCP connection there is no posture to speak of; with a failed
+ * handshake there is one, and it is F. */
+static void attempt_abandon(tls_state *ts, sp_reason reason, const char *why)
+{
+    attempt *a = ts->cur;
+    sp_probe *p = ts->p;
+    if (a->kind == ATT_DEFAULT) {
+        sp_tls_posture *ps = &p->res.posture;
+        ps->handshake_ok = false;
+        if (a->phase == PH_CONNECT)
+            ps->present = false;
+        sp_probe_tls_grade(ps);
+        sp_probe__finish(p, reason, "%s", why);
+        return;
+    }
+    uv_timer_stop(&ts->timer);
+    ts->cur = NULL;
+    attempt_free(a);
+    run_next(ts);
+}
+
+static void set_poll(attempt *a, int events);
+
+/* SSL_ERROR_WANT_* → wait for the socket; true when the call must wait. */
+static bool want_io(attempt *a, int rc)
+{
+    int e = SSL_get_error(a->ssl, rc);
+    if (e == SSL_ERROR_WANT_READ) {
+        set_poll(a, UV_READABLE);
+        return true;
+    }
+    if (e == SSL_ERROR_WANT_WRITE) {
+        set_poll(a, UV_WRITABLE);
+        return true;
+    }
+    return false;
+}
+
+/* Share what is left of the probe's time fairly among the attempts still
+ * to come (k and after). */
+static uint64_t attempt_budget_ms(const sp_probe *p, attempt_kind k)
+{
+    long share = (sp_probe__remaining_ms(p) - 50) / (long)(ATT_COUNT - k);
+    return (uint64_t)(share > 100 ? share : 100);
+}
+
+static void budget_timer_cb(uv_timer_t *t)
+{
+    tls_state *ts = t->data;
+    attempt *a = ts->cur;
+    if (!ts->p || !a)
+        return;
+    if (a->kind == ATT_DEFAULT && a->phase >= PH_WRITE) {
+        /* no complete HTTP answer in time: HSTS from what came, if anything */
+        sp_probe__parse_hsts(a->hdr, &ts->p->res.posture.hsts);
+        attempt_end(ts, true);
+        return;
+    }
+    attempt_abandon(ts, SP_REASON_TLS_HANDSHAKE, "attempt out of time");
+}
+
+static void drive(tls_state *ts)
+{
+    attempt *a = ts->cur;
+    sp_probe *p = ts->p;
+    int rc;
+    switch (a->phase) {
+    case PH_CONNECT:
+        return;
+    case PH_HANDSHAKE:
+        rc = SSL_connect(a->ssl);
+        if (rc != 1) {
+            if (want_io(a, rc))
+                return;
+            if (a->kind == ATT_DEFAULT) {
+                unsigned long e = ERR_peek_last_error();
+                char why[200];
+                snprintf(why, sizeof why, "TLS handshake failed: %s",
+                         e ? ERR_reason_error_string(e) : "connection closed");
+                attempt_abandon(ts, SP_REASON_TLS_HANDSHAKE, why);
+                return;
+            }
+            attempt_end(ts, false); /* the server refused this version / these suites */
+            return;
+        }
+        if (a->kind != ATT_DEFAULT) {
+            attempt_end(ts, true);
+            return;
+        }
+        p->res.tls_ms = (double)(uv_hrtime() - a->t0_ns) / 1e6;
+        default_handshake_facts(p, ts, a->ssl);
+        a->phase = PH_WRITE;
+        /* a server that does not speak HTTP must not cost the posture */
+        uv_timer_start(&ts->timer, budget_timer_cb, attempt_budget_ms(p, ATT_DEFAULT), 0);
+        /* fall through */
+    case PH_WRITE:
+        while (a->req_off < a->req_len) {
+            rc = SSL_write(a->ssl, a->req + a->req_off, (int)(a->req_len - a->req_off));
+            if (rc <= 0) {
+                if (!want_io(a, rc))
+                    attempt_end(ts, true); /* no HTTP: HSTS stays unchecked */
+                return;
+            }
+            a->req_off += (size_t)rc;
+        }
+        a->phase = PH_READ;
+        /* fall through */
+    case PH_READ:
+        for (;;) {
+            if (a->hdr_len + 1 >= sizeof a->hdr || strstr(a->hdr, "\r\n\r\n"))
+                break;
+            rc = SSL_read(a->ssl, a->hdr + a->hdr_len, (int)(sizeof a->hdr - 1 - a->hdr_len));
+            if (rc <= 0) {
+                if (want_io(a, rc))
+                    return;
+                break; /* closed or broken: parse what came */
+            }
+            a->hdr_len += (size_t)rc;
+            a->hdr[a->hdr_len] = '\0';
+        }
+        sp_probe__parse_hsts(a->hdr, &p->res.posture.hsts);
+        if (p->res.posture.hsts.checked)
+            p->res.http_status = p->res.posture.hsts.http_status;
+        attempt_end(ts, true);
+        return;
+    }
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    (void)events;
+    attempt *a = h->data;
+    sp_probe *p = a->owner;
+    tls_state *ts = p->kstate;
+    if (!ts || ts->cur != a)
+        return;
+    if (a->phase == PH_CONNECT) {
+        /* libuv reports a failed connect as a poll error (UV_EBADF on
+         * POLLERR): the socket's own error says what happened */
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+            err = errno;
+        if (err != 0 || status < 0) {
+            char why[160];
+            int uverr = err ? uv_translate_sys_error(err) : status;
+            snprintf(why, sizeof why, "connect to %s port %u: %s", p->res.address,
+                     p->spec->port, uv_strerror(uverr));
+            attempt_abandon(ts, sp_probe_reason_from_uv(uverr), why);
+            return;
+        }
+        if (a->kind == ATT_DEFAULT)
+            p->res.connect_ms = (double)(uv_hrtime() - a->t0_ns) / 1e6;
+        a->phase = PH_HANDSHAKE;
+        a->t0_ns = uv_hrtime();
+    }
+    drive(ts);
+}
+
+static void set_poll(attempt *a, int events)
+{
+    uv_poll_start(&a->poll, events, on_poll);
+}
+
+/* The client settings of each attempt. NULL when this OpenSSL cannot make
+ * such a hello at all (e.g. no weak suite compiled in). */
+static SSL_CTX *make_ctx(attempt_kind k)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx)
+        return NULL;
+    static const int pinned[] = {[ATT_V10] = TLS1_VERSION, [ATT_V11] = TLS1_1_VERSION,
+                                 [ATT_V12] = TLS1_2_VERSION, [ATT_V13] = TLS1_3_VERSION};
+    const char *ciphers = "DEFAULT:@SECLEVEL=0";
+    int min = TLS1_VERSION, max = 0;
+    switch (k) {
+    case ATT_V10:
+    case ATT_V11:
+    case ATT_V12:
+    case ATT_V13:
+        min = max = pinned[k];
+        ciphers = "ALL:@SECLEVEL=0"; /* every suite: only the version is on trial */
+        break;
+    case ATT_WEAK:
+        max = TLS1_2_VERSION; /* TLS 1.3 has no weak suites */
+        ciphers = "eNULL:aNULL:EXP:RC4:DES:3DES:!PSK:!SRP:@SECLEVEL=0";
+        break;
+    default:
+        break;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL); /* judged after, see the top */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    if (!SSL_CTX_set_min_proto_version(ctx, min) || !SSL_CTX_set_max_proto_version(ctx, max) ||
+        !SSL_CTX_set_cipher_list(ctx, ciphers)) {
+        SSL_CTX_free(ctx);
+        ERR_clear_error();
+        return NULL;
+    }
+    return ctx;
+}
+
+
+/* Start attempt k; false when it cannot be made (then it is skipped). */
+static bool start_attempt(tls_state *ts, attempt_kind k)
+{
+    sp_probe *p = ts->p;
+    const sp_probe_spec *s = p->spec;
+    attempt *a = calloc(1, sizeof *a);
+    if (!a)
+        return false;
+    a->fd = -1;
+    a->kind = k;
+    a->owner = p;
+    a->ctx = make_ctx(k);
+    if (!a->ctx || !(a->ssl = SSL_new(a->ctx)))
+        goto fail;
+    a->fd = socket(ts->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (a->fd < 0 || !SSL_set_fd(a->ssl, a->fd))
+        goto fail;
+    SSL_set_connect_state(a->ssl);
+    if (!sp_probe__ip_literal(s->host, NULL))
+        SSL_set_tlsext_host_name(a->ssl, s->host);
+    if (k == ATT_DEFAULT) {
+        SSL_set_tlsext_status_type(a->ssl, TLSEXT_STATUSTYPE_ocsp);
+        bool v6 = strchr(s->host, ':') != NULL;
+        int n = snprintf(a->req, sizeof a->req,
+                         "GET %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nUser-Agent: slaprobe/" SP_VERSION
+                         "\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+                         ts->path, v6 ? "[" : "", s->host, v6 ? "]" : "", s->port);
+        a->req_len = n > 0 && (size_t)n < sizeof a->req ? (size_t)n : 0;
+    }
+    if (uv_poll_init_socket(p->eng->loop, &a->poll, a->fd) != 0)
+        goto fail;
+    a->poll.data = a;
+    sp_probe__handle_opened(p);
+    ts->cur = a;
+    a->t0_ns = uv_hrtime();
+    if (connect(a->fd, (struct sockaddr *)&ts->sa, ts->salen) != 0 && errno != EINPROGRESS) {
+        char why[160];
+        int uverr = uv_translate_sys_error(errno);
+        snprintf(why, sizeof why, "connect to %s port %u: %s", p->res.address, s->port,
+                 uv_strerror(uverr));
+        attempt_abandon(ts, sp_probe_reason_from_uv(uverr), why);
+        return true;
+    }
+    a->phase = PH_CONNECT;
+    set_poll(a, UV_WRITABLE);
+    if (k != ATT_DEFAULT) /* the default attempt has the probe's deadline */
+        uv_timer_start(&ts->timer, budget_timer_cb, attempt_budget_ms(p, k), 0);
+    return true;
+fail:
+    SSL_free(a->ssl);
+    SSL_CTX_free(a->ctx);
+    if (a->fd >= 0)
+        close(a->fd);
+    free(a);
+    ERR_clear_error();
+    return false;
+}
+
+static void run_next(tls_state *ts)
+{
+    sp_probe *p = ts->p;
+    while (ts->next < ATT_COUNT) {
+        attempt_kind k = ts->next++;
+        if (start_attempt(ts, k))
+            return;
+        if (k == ATT_DEFAULT) {
+            sp_probe__finish(p, SP_REASON_PROBE_ERROR, "cannot set up a TLS connection");
+            return;
+        }
+    }
+    finish_posture(p);
+}
+
+/* Every attempt is done: grade, then decide up or down. */
+static void finish_posture(sp_probe *p)
+{
+    sp_tls_posture *ps = &p->res.posture;
+    const sp_tls_cert_facts *c = &ps->cert;
+    sp_probe_tls_grade(ps);
+    char summary[160];
+    snprintf(summary, sizeof summary, "grade %s, %s %s, %zu finding%s",
+             sp_probe_tls_grade_name(ps->grade), ps->version, ps->cipher, ps->n_findings,
+             ps->n_findings == 1 ? "" : "s");
+    if (!p->spec->insecure) {
+        if (!c->present) {
+            sp_probe__finish(p, SP_REASON_TLS_CERT_UNTRUSTED, "no certificate; %s", summary);
+            return;
+        }
+        if (c->expired || c->not_yet_valid) {
+            sp_probe__finish(p, SP_REASON_TLS_CERT_EXPIRED, "certificate %s; %s",
+                             c->expired ? "expired" : "not yet valid", summary);
+            return;
+        }
+        if (!c->chain_valid || ps->ocsp == SP_OCSP_REVOKED) {
+            sp_probe__finish(p, SP_REASON_TLS_CERT_UNTRUSTED, "%s; %s",
+                             ps->ocsp == SP_OCSP_REVOKED
+                                 ? "certificate revoked (stapled OCSP)"
+                                 : X509_verify_cert_error_string(c->verify_error),
+                             summary);
+            return;
+        }
+        if (!c->hostname_match) {
+            sp_probe__finish(p, SP_REASON_TLS_CERT_HOSTNAME,
+                             "certificate does not match %s; %s", p->spec->host, summary);
+            return;
+        }
+    }
+    sp_probe__finish(p, SP_REASON_OK, "%s", summary);
+}
+
+static void begin(sp_probe *p, tls_state *ts)
+{
+    if (ts->sa.ss_family == AF_INET) {
+        ((struct sockaddr_in *)&ts->sa)->sin_port = htons(p->spec->port);
+        ts->salen = sizeof(struct sockaddr_in);
+    } else {
+        ((struct sockaddr_in6 *)&ts->sa)->sin6_port = htons(p->spec->port);
+        ts->salen = sizeof(struct sockaddr_in6);
+    }
+    p->res.posture.present = true;
+    ts->next = ATT_DEFAULT;
+    run_next(ts);
+}
+
+static void on_dns(sp_probe *p, int status, const struct ares_addrinfo *ai)
+{
+    tls_state *ts = p->kstate;
+    if (status != ARES_SUCCESS) {
+        sp_probe__finish(p, sp_probe_reason_from_ares(status), "cannot resolve %s: %s",
+                         p->spec->host, ares_strerror(status));
+        return;
+    }
+    if (!sp_probe__pick_address(p, ai, p->res.address, sizeof p->res.address, &ts->sa)) {
+        sp_probe__finish(p, SP_REASON_DNS_NODATA, "%s has no usable address", p->spec->host);
+        return;
+    }
+    begin(p, ts);
+}
+
+/* The path and query of an https URL, "/" for anything else. */
+static char *request_path(const sp_probe_spec *s)
+{
+    char *out = NULL, *path = NULL, *query = NULL;
+    CURLU *u = s->url ? curl_url() : NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, s->url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+        curl_url_get(u, CURLUPART_QUERY, &query, 0);
+        if (asprintf(&out, "%s%s%s", path, query ? "?" : "", query ? query : "") < 0)
+            out = NULL;
+    } else {
+        out = strdup("/");
+    }
+    curl_free(path);
+    curl_free(query);
+    curl_url_cleanup(u);
+    return out;
+}
+
+/* --- Kind table entry ----------------------------------------------------- */
+
+static void ts_closed(uv_handle_t *h)
+{
+    tls_state *ts = h->data;
+    sp_probe *owner = ts->p;
+    free(ts->path);
+    free(ts);
+    sp_probe__handle_closed(owner);
+}
+
+static void tls_start(sp_probe *p)
+{
+    char err[256];
+    tls_state *ts = calloc(1, sizeof *ts);
+    if (!ts || !(ts->path = request_path(p->spec))) {
+        free(ts);
+        sp_probe__finish(p, SP_REASON_PROBE_ERROR, "out of memory");
+        return;
+    }
+    ts->p = p;
+    uv_timer_init(p->eng->loop, &ts->timer);
+    ts->timer.data = ts;
+    sp_probe__handle_opened(p);
+    p->kstate = ts;
+    ts->store = sp_probe__ca_store(p->eng, p->spec->ca_file, err, sizeof err);
+    if (!ts->store) {
+        sp_probe__finish(p, SP_REASON_PROBE_ERROR, "%s", err);
+        return;
+    }
+    if (sp_probe__ip_literal(p->spec->host, &ts->sa)) {
+        snprintf(p->res.address, sizeof p->res.address, "%s", p->spec->host);
+        begin(p, ts);
+    } else if (sp_probe__resolve(p, p->spec->host, on_dns) != SP_OK) {
+        sp_probe__finish(p, SP_REASON_PROBE_ERROR, "out of memory");
+    }
+}
+
+static void tls_cancel(sp_probe *p)
+{
+    tls_state *ts = p->kstate;
+    if (!ts)
+        return;
+    p->kstate = NULL;
+    if (ts->cur) {
+        attempt_free(ts->cur);
+        ts->cur = NULL;
+    }
+    uv_timer_stop(&ts->timer);
+    /* ts->p stays set for ts_closed's handle count; nothing else reads it */
+    uv_close((uv_handle_t *)&ts->timer, ts_closed);
+}
+
+static sp_reason tls_on_deadline(sp_probe *p)
+{
+    tls_state *ts = p->kstate;
+    sp_tls_posture *ps = &p->res.posture;
+    sp_reason r = SP_REASON_TLS_HANDSHAKE;
+    if (!ts || !ts->cur) /* between attempts cannot happen; be safe */
+        r = ps->handshake_ok ? SP_REASON_HTTP_TIMEOUT : SP_REASON_TLS_HANDSHAKE;
+    else if (ts->cur->kind == ATT_DEFAULT && ts->cur->phase == PH_CONNECT) {
+        ps->present = false; /* never connected: nothing to grade */
+        r = SP_REASON_TCP_TIMEOUT;
+    } else if (ps->handshake_ok)
+        r = SP_REASON_HTTP_TIMEOUT; /* only the attempt budgets can fail this way */
+    sp_probe_tls_grade(ps);
+    return r;
+}
+
+const sp_probe_kind_ops sp_probe__tls_ops = {
+    .name = "tls",
+    .start = tls_start,
+    .cancel = tls_cancel,
+    .on_deadline = tls_on_deadline,
+};
