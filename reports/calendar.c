@@ -254,6 +254,25 @@ out:
     return st;
 }
 
+sp_status sp_cal_day_bounds(const char *tz, int64_t t, int back, int64_t *start, int64_t *end)
+{
+    tz_saved saved = {0};
+    sp_status st;
+    if (!sp_cal_tz_valid(tz) || back < 0)
+        return SP_EINVAL;
+    if ((st = tz_push(tz, &saved)) != SP_OK)
+        return st;
+    if (wall_of(t) == INT64_MIN) {
+        st = SP_EINVAL;
+    } else {
+        int64_t day = local_day(t) - back;
+        if ((st = local_to_unix(day, 0, start)) == SP_OK)
+            st = local_to_unix(day + 1, 0, end);
+    }
+    tz_pop(&saved);
+    return st;
+}
+
 /* Local wall-clock seconds of t in tz, split into a date and the seconds
  * of that day; the two public formatters share it. */
 static sp_status local_wall(const char *tz, int64_t t, int64_t *y, int *m, int *d, int *sod)

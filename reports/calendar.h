@@ -36,6 +36,10 @@ bool sp_cal_tz_valid(const char *tz);
 sp_status sp_cal_month_bounds(const char *tz, int year, int month, int64_t *start,
                               int64_t *end);
 
+/* [*start, *end) of the local calendar day that is `back` days before the
+ * day containing t (back 0: that day), in tz. 23 or 25 hours on DST days. */
+sp_status sp_cal_day_bounds(const char *tz, int64_t t, int back, int64_t *start, int64_t *end);
+
 /* "YYYY-MM" -> year, month. false when malformed. */
 bool sp_cal_parse_month(const char *text, int *year, int *month);
 

@@ -24,7 +24,8 @@
 typedef struct gathered {
     sp_sla_seg *segs;
     size_t n_segs;
-    double *rt;
+    double *rt;     /* total_ms of each step with one */
+    int64_t *rt_t;  /* ... and the start of that step */
     size_t n_rt;
 } gathered;
 
@@ -32,6 +33,7 @@ static void gathered_free(gathered *g)
 {
     free(g->segs);
     free(g->rt);
+    free(g->rt_t);
     memset(g, 0, sizeof *g);
 }
 
@@ -51,6 +53,7 @@ static sp_status fetch_part(const sp_report *r, sp_report_target *t, gathered *g
     int iu = sp_store_series_ds(&s, "up"), id = sp_store_series_ds(&s, "degraded"),
         it = sp_store_series_ds(&s, "total_ms");
     double *up = NULL, *deg = NULL, *rt = NULL;
+    int64_t *rt_t = NULL;
     sp_sla_seg *segs = NULL, *all = NULL;
     size_t n = 0;
     if (iu < 0 || id < 0 || it < 0) {
@@ -61,18 +64,24 @@ static sp_status fetch_part(const sp_report *r, sp_report_target *t, gathered *g
     up = malloc((s.rows + 1) * sizeof *up);
     deg = malloc((s.rows + 1) * sizeof *deg);
     rt = realloc(g->rt, (g->n_rt + s.rows + 1) * sizeof *rt);
-    if (!up || !deg || !rt) {
+    if (rt)
+        g->rt = rt;
+    rt_t = realloc(g->rt_t, (g->n_rt + s.rows + 1) * sizeof *rt_t);
+    if (rt_t)
+        g->rt_t = rt_t;
+    if (!up || !deg || !rt || !rt_t) {
         st = SP_ENOMEM;
         goto out;
     }
-    g->rt = rt;
     for (size_t i = 0; i < s.rows; i++) {
         const double *row = s.data + i * s.n_ds;
         up[i] = row[iu];
         deg[i] = row[id];
         int64_t row_start = (int64_t)s.start + (int64_t)i * (int64_t)s.step;
-        if (!isnan(row[it]) && !isnan(row[iu]) && row_start >= from && row_start < to)
+        if (!isnan(row[it]) && !isnan(row[iu]) && row_start >= from && row_start < to) {
+            g->rt_t[g->n_rt] = row_start;
             g->rt[g->n_rt++] = row[it];
+        }
     }
     *res = (long)s.step;
     if ((st = sp_report_timeline(up, deg, s.rows, (int64_t)s.start, (long)s.step, &segs, &n)) !=
@@ -244,48 +253,60 @@ static int cmp_change(const void *a, const void *b)
     return (x->since > y->since) - (x->since < y->since);
 }
 
-static sp_status compute(const sp_report *r, sp_report_target *t, gathered *g,
-                         const sp_sla_span *control_down, size_t n_control_down, char *err,
-                         size_t errlen)
+/* The journal's reasons onto the target's DOWN segments; once per target,
+ * before any period is computed. */
+static sp_status prepare(const sp_report *r, sp_report_target *t, gathered *g)
+{
+    changes ch = {0};
+    sp_status st = read_journal(r, t, &ch);
+    if (st == SP_OK) {
+        if (ch.n)
+            qsort(ch.v, ch.n, sizeof *ch.v, cmp_change);
+        sp_report_timeline_reasons(g->segs, g->n_segs, ch.v, ch.n);
+    }
+    free(ch.v);
+    return st;
+}
+
+/* The SLA arithmetic of target c over [from, until) on its gathered
+ * timeline: a month for the report, a day for the status page. */
+static sp_status compute(const sp_cfg *cfg, const sp_cfg_target *c, int64_t from, int64_t until,
+                         const gathered *g, const sp_sla_span *control_down,
+                         size_t n_control_down, sp_sla_result *out, char *err, size_t errlen)
 {
     sp_cal_hours *hours = NULL;
     sp_sla_span *service = NULL;
     sp_sla_window *maint = NULL;
-    size_t n_service = 0;
-    changes ch = {0};
-    const sp_cfg_target *c = t->cfg;
-    sp_status st = read_journal(r, t, &ch);
-    if (st != SP_OK)
-        goto out;
-    if (ch.n)
-        qsort(ch.v, ch.n, sizeof *ch.v, cmp_change);
-    sp_report_timeline_reasons(g->segs, g->n_segs, ch.v, ch.n);
-
+    double *rt = NULL;
+    size_t n_service = 0, n_rt = 0;
     char herr[256];
-    st = sp_cal_hours_parse(c->service_hours, (const char *const *)c->holidays, c->n_holidays,
-                            &hours, herr, sizeof herr);
+    sp_status st = sp_cal_hours_parse(c->service_hours, (const char *const *)c->holidays,
+                                      c->n_holidays, &hours, herr, sizeof herr);
     if (st != SP_OK) {
         snprintf(err, errlen, "target %s: service_hours: %s", c->id, herr);
         goto out;
     }
     bool always = sp_cal_hours_always(hours);
-    if (!always &&
-        (st = sp_cal_hours_spans(hours, r->cfg->timezone, r->start, r->until, &service,
-                                 &n_service)) != SP_OK) {
+    if (!always && (st = sp_cal_hours_spans(hours, cfg->timezone, from, until, &service,
+                                            &n_service)) != SP_OK) {
         snprintf(err, errlen, "target %s: cannot lay out service hours: %s", c->id,
                  sp_strerror(st));
         goto out;
     }
-    if (c->n_maintenance && !(maint = calloc(c->n_maintenance, sizeof *maint))) {
+    if ((c->n_maintenance && !(maint = calloc(c->n_maintenance, sizeof *maint))) ||
+        !(rt = malloc((g->n_rt + 1) * sizeof *rt))) {
         st = SP_ENOMEM;
         goto out;
     }
     for (size_t i = 0; i < c->n_maintenance; i++)
         maint[i] = (sp_sla_window){c->maintenance[i].start_ms / 1000,
                                    c->maintenance[i].end_ms / 1000, c->maintenance[i].reason};
+    for (size_t i = 0; i < g->n_rt; i++)
+        if (g->rt_t[i] >= from && g->rt_t[i] < until)
+            rt[n_rt++] = g->rt[i];
     sp_sla_input in = {
-        .month_start = r->start,
-        .month_end = r->until,
+        .month_start = from,
+        .month_end = until,
         .service = always ? NULL : service,
         .n_service = n_service,
         .maintenance = maint,
@@ -297,16 +318,16 @@ static sp_status compute(const sp_report *r, sp_report_target *t, gathered *g,
         .target_pct = c->sla_target,
         .tiers = c->credits,
         .n_tiers = c->n_credits,
-        .rt_ms = g->rt,
-        .n_rt = g->n_rt,
+        .rt_ms = rt,
+        .n_rt = n_rt,
     };
     /* sp_sla_seg lists from an RRD are valid by construction; an SP_EINVAL
      * here would be our bug, so say so plainly. */
-    if ((st = sp_sla_compute(&in, &t->sla)) != SP_OK)
+    if ((st = sp_sla_compute(&in, out)) != SP_OK)
         snprintf(err, errlen, "target %s: SLA arithmetic refused its input: %s", c->id,
                  sp_strerror(st));
 out:
-    free(ch.v);
+    free(rt);
     free(maint);
     free(service);
     sp_cal_hours_destroy(hours);
@@ -387,7 +408,10 @@ sp_status sp_report_build(const sp_cfg *cfg, int year, int month, const char *on
     for (size_t i = 0; i < cfg->n_targets; i++) {
         if (!r->targets[i].cfg)
             continue;
-        if ((st = compute(r, &r->targets[i], &g[i], cdown, n_cdown, err, errlen)) != SP_OK)
+        sp_report_target *t = &r->targets[i];
+        if ((st = prepare(r, t, &g[i])) != SP_OK ||
+            (st = compute(cfg, t->cfg, r->start, r->until, &g[i], cdown, n_cdown, &t->sla, err,
+                          errlen)) != SP_OK)
             goto fail;
     }
     /* Keep the asked-for targets only, in configuration order. */

@@ -566,6 +566,30 @@ static void test_sla_with_office_hours(void **state)
     free(v);
 }
 
+/* Local days for the status page's grid: a Tokyo day is 86400 s; in New
+ * York 2026-03-08 (DST starts) is 23 h, 2026-03-09 is 24 h (by `date`:
+ * 1772946000, 1773028800, 1773115200 are their midnights). */
+static void test_day_bounds(void **state)
+{
+    (void)state;
+    int64_t s, e;
+    assert_int_equal(sp_cal_day_bounds("Asia/Tokyo", 1793458800 + 100, 0, &s, &e), SP_OK);
+    assert_int_equal(s, 1793458800);
+    assert_int_equal(e, 1793458800 + 86400);
+    /* one second before midnight, one day back: 2026-10-30 */
+    assert_int_equal(sp_cal_day_bounds("Asia/Tokyo", 1793458799, 1, &s, &e), SP_OK);
+    assert_int_equal(s, 1793458800 - 2 * 86400);
+    assert_int_equal(e, 1793458800 - 86400);
+    assert_int_equal(sp_cal_day_bounds("America/New_York", 1773028800 + 5, 1, &s, &e), SP_OK);
+    assert_int_equal(s, 1772946000);
+    assert_int_equal(e, 1773028800);
+    assert_int_equal(e - s, 23 * 3600);
+    assert_int_equal(sp_cal_day_bounds("America/New_York", 1773028800, 0, &s, &e), SP_OK);
+    assert_int_equal(e - s, 24 * 3600);
+    assert_int_equal(sp_cal_day_bounds("Nowhere/Land", 0, 0, &s, &e), SP_EINVAL);
+    assert_int_equal(sp_cal_day_bounds("UTC", 0, -1, &s, &e), SP_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -586,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_midnight_transition_havana),
         cmocka_unit_test(test_spans_rejects),
         cmocka_unit_test(test_sla_with_office_hours),
+        cmocka_unit_test(test_day_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
