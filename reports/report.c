@@ -247,6 +247,17 @@ static sp_status read_journal(const sp_report *r, sp_report_target *t, changes *
 
 /* --- Building ----------------------------------------------------------- */
 
+static void target_free(sp_report_target *t)
+{
+    sp_sla_result_free(&t->sla);
+    for (size_t k = 0; k < t->n_days; k++)
+        sp_sla_result_free(&t->days[k].sla);
+    free(t->days);
+    free(t->rrd_path);
+    free(t->journal_path);
+    memset(t, 0, sizeof *t);
+}
+
 static int cmp_change(const void *a, const void *b)
 {
     const sp_report_change *x = a, *y = b;
@@ -334,40 +345,77 @@ out:
     return st;
 }
 
-sp_status sp_report_build(const sp_cfg *cfg, int year, int month, const char *only, int64_t now,
-                          sp_report **out, char *err, size_t errlen)
+/* The state at the end of the timeline (at until) and since when; UNKNOWN
+ * when the last measurement is older than two steps. */
+static void current_state(const gathered *g, int64_t until, long step, sp_report_target *t)
 {
+    t->state = SP_SLA_UNKNOWN;
+    t->state_since = until;
+    if (!g->n_segs || g->segs[g->n_segs - 1].end < until - 2 * step)
+        return;
+    size_t i = g->n_segs - 1;
+    sp_sla_state s = g->segs[i].state;
+    while (i > 0 && g->segs[i - 1].state == s && g->segs[i - 1].end == g->segs[i].start)
+        i--;
+    t->state = s;
+    t->state_since = g->segs[i].start;
+}
+
+/* Steps measured (UP or DOWN) in [from, to): the checks the grid ran. */
+static long checks_in(const gathered *g, int64_t from, int64_t to, long step)
+{
+    int64_t sec = 0;
+    for (size_t i = 0; i < g->n_segs; i++) {
+        int64_t s = g->segs[i].start > from ? g->segs[i].start : from;
+        int64_t e = g->segs[i].end < to ? g->segs[i].end : to;
+        if (s < e && g->segs[i].state != SP_SLA_UNKNOWN)
+            sec += e - s;
+    }
+    return step > 0 ? (long)((sec + step / 2) / step) : 0;
+}
+
+static sp_status live_days(const sp_report *r, sp_report_target *t, const gathered *g,
+                           const sp_sla_span *cdown, size_t n_cdown, int n_days, char *err,
+                           size_t errlen)
+{
+    sp_status st;
+    if (!(t->days = calloc((size_t)n_days, sizeof *t->days)))
+        return SP_ENOMEM;
+    long step = (long)(t->cfg->interval_ms / 1000);
+    for (int k = 0; k < n_days; k++) {
+        sp_report_day *d = &t->days[k];
+        if ((st = sp_cal_day_bounds(r->cfg->timezone, r->until, n_days - 1 - k, &d->start,
+                                    &d->end)) != SP_OK ||
+            (st = sp_cal_local_date(r->cfg->timezone, d->start, d->date, sizeof d->date)) !=
+                SP_OK) {
+            snprintf(err, errlen, "cannot lay out the days before now in %s", r->cfg->timezone);
+            return st;
+        }
+        int64_t end = d->end < r->until ? d->end : r->until; /* today: up to now */
+        if ((st = compute(r->cfg, t->cfg, d->start, end, g, cdown, n_cdown, &d->sla, err,
+                          errlen)) != SP_OK)
+            return st;
+        d->checks = checks_in(g, d->start, end, step);
+        t->n_days++;
+    }
+    current_state(g, r->until, step, t);
+    return SP_OK;
+}
+
+/* Gather every target's files over [gather_from, r->until), compute the
+ * report period [r->start, r->until) and, when n_days > 0, the live view.
+ * r->cfg, start, end, until and generated are set by the caller. */
+static sp_status build(sp_report *r, const char *only, int64_t gather_from, int n_days, char *err,
+                       size_t errlen)
+{
+    const sp_cfg *cfg = r->cfg;
     sp_status st;
     gathered *g = NULL;
     sp_sla_span *cdown = NULL;
     size_t n_cdown = 0;
-    *out = NULL;
-    if (only && !sp_cfg_find_target(cfg, only)) {
-        snprintf(err, errlen, "no target '%s' in %s", only, cfg->path);
-        return SP_EINVAL;
-    }
-    if (!sp_cal_tz_valid(cfg->timezone)) {
-        snprintf(err, errlen, "%s: timezone '%s' is not known to this system", cfg->path,
-                 cfg->timezone);
-        return SP_EINVAL;
-    }
-    sp_report *r = calloc(1, sizeof *r);
-    if (!r)
-        return SP_ENOMEM;
-    r->cfg = cfg;
-    r->year = year;
-    r->month = month;
-    r->generated = now;
-    if ((st = sp_cal_month_bounds(cfg->timezone, year, month, &r->start, &r->end)) != SP_OK) {
-        snprintf(err, errlen, "%04d-%02d is not a month", year, month);
-        goto fail;
-    }
-    r->until = now < r->end ? now : r->end;
-    if (r->until <= r->start) {
-        snprintf(err, errlen, "%04d-%02d has not begun yet", year, month);
-        st = SP_EINVAL;
-        goto fail;
-    }
+    /* what is read from the files spans the period and the live days */
+    sp_report rg = *r;
+    rg.start = gather_from < r->start ? gather_from : r->start;
     /* Every target's timeline first: control targets' outages are needed
      * before any other target's arithmetic. */
     r->targets = calloc(cfg->n_targets, sizeof *r->targets);
@@ -390,7 +438,7 @@ sp_status sp_report_build(const sp_cfg *cfg, int year, int month, const char *on
             goto fail;
         }
         sp_store_paths(cfg->storage_dir, c->id, t->rrd_path, t->journal_path, 4096);
-        if ((st = read_rrd(r, t, &g[i], err, errlen)) != SP_OK)
+        if ((st = read_rrd(&rg, t, &g[i], err, errlen)) != SP_OK)
             goto fail;
     }
     {
@@ -411,7 +459,9 @@ sp_status sp_report_build(const sp_cfg *cfg, int year, int month, const char *on
         sp_report_target *t = &r->targets[i];
         if ((st = prepare(r, t, &g[i])) != SP_OK ||
             (st = compute(cfg, t->cfg, r->start, r->until, &g[i], cdown, n_cdown, &t->sla, err,
-                          errlen)) != SP_OK)
+                          errlen)) != SP_OK ||
+            (n_days > 0 &&
+             (st = live_days(r, t, &g[i], cdown, n_cdown, n_days, err, errlen)) != SP_OK))
             goto fail;
     }
     /* Keep the asked-for targets only, in configuration order. */
@@ -421,29 +471,107 @@ sp_status sp_report_build(const sp_cfg *cfg, int year, int month, const char *on
         if (!t->cfg)
             continue;
         if (only && strcmp(only, t->cfg->id) != 0) {
-            sp_sla_result_free(&t->sla);
-            free(t->rrd_path);
-            free(t->journal_path);
+            target_free(t);
             continue;
         }
         r->targets[k++] = *t;
     }
     r->n_targets = k;
-    for (size_t i = 0; i < cfg->n_targets; i++)
-        gathered_free(&g[i]);
-    free(g);
-    free(cdown);
-    *out = r;
-    return SP_OK;
+    st = SP_OK;
+    goto out;
 fail:
     if (st == SP_ENOMEM)
         snprintf(err, errlen, "out of memory");
-    if (g)
-        for (size_t i = 0; i < cfg->n_targets; i++)
-            gathered_free(&g[i]);
+    r->n_targets = cfg->n_targets; /* the caller frees every slot */
+out:
+    for (size_t i = 0; g && i < cfg->n_targets; i++)
+        gathered_free(&g[i]);
     free(g);
     free(cdown);
-    r->n_targets = cfg->n_targets; /* free every slot */
+    return st;
+}
+
+static sp_status check_common(const sp_cfg *cfg, const char *only, char *err, size_t errlen)
+{
+    if (only && !sp_cfg_find_target(cfg, only)) {
+        snprintf(err, errlen, "no target '%s' in %s", only, cfg->path);
+        return SP_EINVAL;
+    }
+    if (!sp_cal_tz_valid(cfg->timezone)) {
+        snprintf(err, errlen, "%s: timezone '%s' is not known to this system", cfg->path,
+                 cfg->timezone);
+        return SP_EINVAL;
+    }
+    return SP_OK;
+}
+
+sp_status sp_report_build(const sp_cfg *cfg, int year, int month, const char *only, int64_t now,
+                          sp_report **out, char *err, size_t errlen)
+{
+    sp_status st;
+    *out = NULL;
+    if ((st = check_common(cfg, only, err, errlen)) != SP_OK)
+        return st;
+    sp_report *r = calloc(1, sizeof *r);
+    if (!r)
+        return SP_ENOMEM;
+    r->cfg = cfg;
+    r->year = year;
+    r->month = month;
+    r->generated = now;
+    if ((st = sp_cal_month_bounds(cfg->timezone, year, month, &r->start, &r->end)) != SP_OK) {
+        snprintf(err, errlen, "%04d-%02d is not a month", year, month);
+        goto fail;
+    }
+    r->until = now < r->end ? now : r->end;
+    if (r->until <= r->start) {
+        snprintf(err, errlen, "%04d-%02d has not begun yet", year, month);
+        st = SP_EINVAL;
+        goto fail;
+    }
+    if ((st = build(r, only, r->start, 0, err, errlen)) != SP_OK)
+        goto fail;
+    *out = r;
+    return SP_OK;
+fail:
+    sp_report_destroy(r);
+    return st;
+}
+
+sp_status sp_report_build_live(const sp_cfg *cfg, int64_t now, int n_days, sp_report **out,
+                               char *err, size_t errlen)
+{
+    sp_status st;
+    char date[16], ym[8];
+    int64_t first, dummy;
+    *out = NULL;
+    if ((st = check_common(cfg, NULL, err, errlen)) != SP_OK)
+        return st;
+    if (n_days < 1 || n_days > 366) {
+        snprintf(err, errlen, "%d days: want 1-366", n_days);
+        return SP_EINVAL;
+    }
+    sp_report *r = calloc(1, sizeof *r);
+    if (!r)
+        return SP_ENOMEM;
+    r->cfg = cfg;
+    r->generated = now;
+    r->until = now;
+    if ((st = sp_cal_local_date(cfg->timezone, now, date, sizeof date)) == SP_OK)
+        snprintf(ym, sizeof ym, "%.7s", date); /* "YYYY-MM" of today */
+    if (st != SP_OK || !sp_cal_parse_month(ym, &r->year, &r->month) ||
+        (st = sp_cal_month_bounds(cfg->timezone, r->year, r->month, &r->start, &r->end)) !=
+            SP_OK ||
+        (st = sp_cal_day_bounds(cfg->timezone, now, n_days - 1, &first, &dummy)) != SP_OK) {
+        snprintf(err, errlen, "cannot place now in %s", cfg->timezone);
+        st = SP_EINVAL;
+        goto fail;
+    }
+    if ((st = build(r, NULL, first, n_days, err, errlen)) != SP_OK)
+        goto fail;
+    *out = r;
+    return SP_OK;
+fail:
     sp_report_destroy(r);
     return st;
 }
@@ -452,11 +580,8 @@ void sp_report_destroy(sp_report *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; r->targets && i < r->n_targets; i++) {
-        sp_sla_result_free(&r->targets[i].sla);
-        free(r->targets[i].rrd_path);
-        free(r->targets[i].journal_path);
-    }
+    for (size_t i = 0; r->targets && i < r->n_targets; i++)
+        target_free(&r->targets[i]);
     free(r->targets);
     free(r);
 }

@@ -24,6 +24,14 @@
 #include "config/config.h"
 #include "reports/sla.h"
 
+/* One local calendar day of the live view (status page). */
+typedef struct sp_report_day {
+    int64_t start, end; /* [start, end); today ends at the build time */
+    char date[16];      /* local "YYYY-MM-DD" */
+    sp_sla_result sla;  /* the arithmetic for that day */
+    long checks;        /* grid steps measured that day */
+} sp_report_day;
+
 typedef struct sp_report_target {
     const sp_cfg_target *cfg; /* borrowed */
     sp_sla_result sla;
@@ -42,6 +50,13 @@ typedef struct sp_report_target {
     char journal_problem[512];
     int clock_synced; /* 1 synchronised in every record, 0 not in some, -1 no record */
     size_t n_imports; /* journal records of imported history in the period */
+    /* Live view only (sp_report_build_live): the last days, oldest first,
+     * and the state at the build time from the timeline's end (UNKNOWN
+     * when nothing was measured in the last two steps). */
+    sp_report_day *days;
+    size_t n_days;
+    sp_sla_state state;
+    int64_t state_since;
 } sp_report_target;
 
 typedef struct sp_report {
@@ -61,6 +76,12 @@ typedef struct sp_report {
  * err saying which. A target without an RRD is reported as "no data". */
 sp_status sp_report_build(const sp_cfg *cfg, int year, int month, const char *only, int64_t now,
                           sp_report **out, char *err, size_t errlen);
+/* The live view for the status page: the month containing now, so far
+ * (as sp_report_build), and per target the last n_days local days (today
+ * up to now) and its current state. */
+sp_status sp_report_build_live(const sp_cfg *cfg, int64_t now, int n_days, sp_report **out,
+                               char *err, size_t errlen);
+
 void sp_report_destroy(sp_report *r);
 
 /* True when every target has data and met its target. */
