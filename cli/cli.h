@@ -15,6 +15,7 @@ int sp_cmd_journal(int argc, char **argv);
 int sp_cmd_patterns(int argc, char **argv);
 int sp_cmd_import(int argc, char **argv);
 int sp_cmd_report(int argc, char **argv);
+int sp_cmd_status_page(int argc, char **argv);
 
 struct sp_cfg;
 /* config-check's section on the guideline's monitoring values; returns

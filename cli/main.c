@@ -18,6 +18,7 @@ static const char usage[] =
     "  config-check -c FILE        check a configuration, print its effective values\n"
     "  journal verify -c FILE      check the hash chains of the incident journals\n"
     "  report -c FILE --month YYYY-MM  the monthly SLA report (text, csv, json, html)\n"
+    "  status-page -c FILE [-o DIR]  the public status page (HTML + status.json)\n"
     "  patterns [--lang ja]        the ASP/SaaS guideline's patterns and targets\n"
     "  import -c FILE --target ID --csv CSV   history from another monitor into the RRD\n"
     "\n"
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
         return sp_cmd_config_check(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return sp_cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "status-page") == 0)
+        return sp_cmd_status_page(argc - 1, argv + 1);
     if (strcmp(cmd, "import") == 0)
         return sp_cmd_import(argc - 1, argv + 1);
     if (strcmp(cmd, "patterns") == 0)

@@ -250,6 +250,7 @@ static sp_status read_journal(const sp_report *r, sp_report_target *t, changes *
 static void target_free(sp_report_target *t)
 {
     sp_sla_result_free(&t->sla);
+    sp_sla_result_free(&t->window);
     for (size_t k = 0; k < t->n_days; k++)
         sp_sla_result_free(&t->days[k].sla);
     free(t->days);
@@ -398,6 +399,9 @@ static sp_status live_days(const sp_report *r, sp_report_target *t, const gather
         d->checks = checks_in(g, d->start, end, step);
         t->n_days++;
     }
+    if ((st = compute(r->cfg, t->cfg, t->days[0].start, r->until, g, cdown, n_cdown, &t->window,
+                      err, errlen)) != SP_OK)
+        return st;
     current_state(g, r->until, step, t);
     return SP_OK;
 }

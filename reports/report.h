@@ -55,6 +55,7 @@ typedef struct sp_report_target {
      * when nothing was measured in the last two steps). */
     sp_report_day *days;
     size_t n_days;
+    sp_sla_result window; /* the arithmetic over all those days: their incidents */
     sp_sla_state state;
     int64_t state_since;
 } sp_report_target;

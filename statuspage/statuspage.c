@@ -1,0 +1,579 @@
+/*
+ * The status page: rendering (HTML and JSON) and atomic publishing. See
+ * statuspage.h. Every text from configuration or files is escaped: a
+ * service called "<script>" is shown as text.
+ */
+#include "statuspage.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "probe/result_json.h"
+#include "reports/labels.h"
+
+/* --- Words ---------------------------------------------------------------- */
+
+typedef struct words {
+    const char *lang, *title, *generated, *current, *service, *state, *since, *this_month,
+        *target, *days, *date, *checks, *avg_rt, *legend, *incidents, *none, *start, *end,
+        *duration, *reason, *ongoing, *other_lang, *other_href, *met, *at_risk, *no_data_yet,
+        *tz;
+    const char *state_name[SP_PAGE_N];
+} words;
+
+static const words en = {
+    .lang = "en",
+    .title = "Service status",
+    .generated = "Updated",
+    .current = "Current status",
+    .service = "Service",
+    .state = "Status",
+    .since = "since",
+    .this_month = "Availability this month",
+    .target = "target",
+    .days = "Last days",
+    .date = "Date",
+    .checks = "Checks run",
+    .avg_rt = "Average response",
+    .legend = "Legend",
+    .incidents = "Recent incidents",
+    .none = "No incidents.",
+    .start = "Start",
+    .end = "End",
+    .duration = "Duration",
+    .reason = "Cause",
+    .ongoing = "ongoing",
+    .other_lang = "日本語",
+    .other_href = "index.ja.html",
+    .met = "on target",
+    .at_risk = "below target",
+    .no_data_yet = "no data",
+    .tz = "Times are in",
+    .state_name = {"Available", "Performance issues", "Service disruption", "Maintenance",
+                   "No data"},
+};
+
+static const words ja = {
+    .lang = "ja",
+    .title = "サービス稼働状況",
+    .generated = "更新",
+    .current = "現在の状況",
+    .service = "サービス",
+    .state = "状況",
+    .since = "から",
+    .this_month = "今月の稼働率",
+    .target = "目標",
+    .days = "日別の状況",
+    .date = "日付",
+    .checks = "監視回数",
+    .avg_rt = "平均応答時間",
+    .legend = "凡例",
+    .incidents = "最近の障害",
+    .none = "障害はありません。",
+    .start = "開始",
+    .end = "終了",
+    .duration = "継続時間",
+    .reason = "原因",
+    .ongoing = "継続中",
+    .other_lang = "English",
+    .other_href = "index.html",
+    .met = "目標達成",
+    .at_risk = "目標未達",
+    .no_data_yet = "データなし",
+    .tz = "時刻のタイムゾーン",
+    .state_name = {"正常稼働", "性能低下", "サービス停止", "メンテナンス", "データなし"},
+};
+
+/* An icon beside each text label, so the state never rests on colour. */
+static const char *const icon[SP_PAGE_N] = {"&#10004;", "&#9888;", "&#10006;", "&#128295;",
+                                            "&#8212;"};
+
+sp_page_state sp_statuspage_day_state(const sp_sla_result *d)
+{
+    if (d->downtime_s > 0)
+        return SP_PAGE_DISRUPTION;
+    if (d->maintenance_s > 0)
+        return SP_PAGE_MAINTENANCE;
+    if (d->no_data)
+        return SP_PAGE_NO_DATA;
+    if (d->degraded_s > 0)
+        return SP_PAGE_PERFORMANCE;
+    return SP_PAGE_AVAILABLE;
+}
+
+const char *sp_statuspage_state_code(sp_page_state s)
+{
+    static const char *const code[SP_PAGE_N] = {"available", "performance_issues",
+                                                "service_disruption", "maintenance", "no_data"};
+    return code[s];
+}
+
+/* The state shown as "current": the timeline's end, or maintenance when an
+ * announced window covers now. */
+static sp_page_state current(const sp_report *r, const sp_report_target *t)
+{
+    for (size_t k = 0; k < t->cfg->n_maintenance; k++)
+        if (t->cfg->maintenance[k].start_ms / 1000 <= r->until &&
+            r->until < t->cfg->maintenance[k].end_ms / 1000)
+            return SP_PAGE_MAINTENANCE;
+    if (t->state == SP_SLA_DOWN)
+        return SP_PAGE_DISRUPTION;
+    if (t->state == SP_SLA_UNKNOWN)
+        return SP_PAGE_NO_DATA;
+    return SP_PAGE_AVAILABLE;
+}
+
+/* --- HTML ----------------------------------------------------------------- */
+
+static void esc(FILE *fp, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", fp); break;
+        case '<': fputs("&lt;", fp); break;
+        case '>': fputs("&gt;", fp); break;
+        case '"': fputs("&quot;", fp); break;
+        case '\'': fputs("&#39;", fp); break;
+        default: fputc(*s, fp);
+        }
+    }
+}
+
+static void local(FILE *fp, const sp_report *r, int64_t t)
+{
+    char b[64];
+    sp_report_fmt_local(r, t, b, sizeof b);
+    esc(fp, b);
+}
+
+static void badge(FILE *fp, const words *w, sp_page_state s)
+{
+    fprintf(fp, "<span class=\"st %s\"><span class=\"icon\" aria-hidden=\"true\">%s</span> ",
+            sp_statuspage_state_code(s), icon[s]);
+    esc(fp, w->state_name[s]);
+    fputs("</span>", fp);
+}
+
+/* Per day over all services: checks run and the mean of the averages. */
+static void day_totals(const sp_report *r, size_t k, long *checks, double *avg)
+{
+    double sum = 0;
+    int n = 0;
+    *checks = 0;
+    for (size_t i = 0; i < r->n_targets; i++) {
+        const sp_report_day *d = &r->targets[i].days[k];
+        *checks += d->checks;
+        if (d->sla.rt_n) {
+            sum += d->sla.rt_avg_ms;
+            n++;
+        }
+    }
+    *avg = n ? sum / n : NAN;
+}
+
+static sp_status write_html(const sp_report *r, const words *w, bool both, const char *path,
+                            char *err, size_t errlen)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return SP_EIO;
+    }
+    sp_report_lang lg = w == &ja ? SP_LANG_JA : SP_LANG_EN;
+    fprintf(fp, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+                "<title>",
+            w->lang);
+    esc(fp, w->title);
+    fputs("</title>\n<style>\n"
+          "body{font-family:sans-serif;margin:1.5em auto;max-width:70em;padding:0 1em;color:#222}"
+          "table{border-collapse:collapse;margin:.5em 0 1.5em}"
+          "td,th{border:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}"
+          "th{background:#f4f4f4}td.n{text-align:right}"
+          ".st{white-space:nowrap;padding:.1em .4em;border-radius:.3em}"
+          ".available{background:#e3f4e1;color:#1d5c1a}"
+          ".performance_issues{background:#fff3cd;color:#6b4e00}"
+          ".service_disruption{background:#f8d7da;color:#7a1420}"
+          ".maintenance{background:#dde9f8;color:#1a3d6b}"
+          ".no_data{background:#eee;color:#555}"
+          "nav{float:right}\n</style>\n</head>\n<body>\n",
+          fp);
+    if (both) {
+        fprintf(fp, "<nav><a href=\"%s\" hreflang=\"%s\">", w->other_href,
+                w == &ja ? "en" : "ja");
+        esc(fp, w->other_lang);
+        fputs("</a></nav>\n", fp);
+    }
+    fputs("<h1>", fp);
+    esc(fp, w->title);
+    fputs("</h1>\n<p>", fp);
+    esc(fp, w->generated);
+    fputs(": ", fp);
+    local(fp, r, r->generated);
+    fputs(" (", fp);
+    esc(fp, w->tz);
+    fputs(" ", fp);
+    esc(fp, r->cfg->timezone);
+    fputs(")</p>\n", fp);
+
+    /* current status and the month so far */
+    fputs("<h2>", fp);
+    esc(fp, w->current);
+    fputs("</h2>\n<table id=\"current\">\n<tr><th>", fp);
+    esc(fp, w->service);
+    fputs("</th><th>", fp);
+    esc(fp, w->state);
+    fputs("</th><th>", fp);
+    esc(fp, w->this_month);
+    fputs("</th></tr>\n", fp);
+    for (size_t i = 0; i < r->n_targets; i++) {
+        const sp_report_target *t = &r->targets[i];
+        sp_page_state s = current(r, t);
+        fputs("<tr data-service=\"", fp);
+        esc(fp, t->cfg->id);
+        fprintf(fp, "\" data-state=\"%s\"><td>", sp_statuspage_state_code(s));
+        esc(fp, t->cfg->name);
+        fputs("</td><td>", fp);
+        badge(fp, w, s);
+        if (s != SP_PAGE_NO_DATA && s != SP_PAGE_MAINTENANCE) {
+            fputs(" ", fp);
+            if (lg == SP_LANG_JA) {
+                local(fp, r, t->state_since);
+                fputs(" ", fp);
+                esc(fp, w->since);
+            } else {
+                esc(fp, w->since);
+                fputs(" ", fp);
+                local(fp, r, t->state_since);
+            }
+        }
+        fputs("</td><td>", fp);
+        if (t->sla.no_data) {
+            esc(fp, w->no_data_yet);
+        } else {
+            fprintf(fp, "%.3f %% (", t->sla.availability_pct);
+            esc(fp, w->target);
+            fprintf(fp, " %g %%, ", t->sla.target_pct);
+            esc(fp, t->sla.met ? w->met : w->at_risk);
+            fputs(")", fp);
+        }
+        fputs("</td></tr>\n", fp);
+    }
+    fputs("</table>\n", fp);
+
+    /* the grid: one row a day, newest first */
+    fputs("<h2>", fp);
+    esc(fp, w->days);
+    fputs("</h2>\n<table id=\"days\">\n<tr><th>", fp);
+    esc(fp, w->date);
+    fputs("</th><th>", fp);
+    esc(fp, w->checks);
+    fputs("</th><th>", fp);
+    esc(fp, w->avg_rt);
+    fputs("</th>", fp);
+    for (size_t i = 0; i < r->n_targets; i++) {
+        fputs("<th>", fp);
+        esc(fp, r->targets[i].cfg->name);
+        fputs("</th>", fp);
+    }
+    fputs("</tr>\n", fp);
+    size_t nd = r->n_targets ? r->targets[0].n_days : 0;
+    for (size_t k = nd; k-- > 0;) {
+        long checks;
+        double avg;
+        day_totals(r, k, &checks, &avg);
+        const char *date = r->targets[0].days[k].date;
+        fprintf(fp, "<tr data-day=\"%s\"><td>%s</td><td class=\"n\">%ld</td><td class=\"n\">",
+                date, date, checks);
+        if (isnan(avg))
+            fputs("&#8211;", fp);
+        else
+            fprintf(fp, "%.0f ms", avg);
+        fputs("</td>", fp);
+        for (size_t i = 0; i < r->n_targets; i++) {
+            const sp_report_target *t = &r->targets[i];
+            sp_page_state s = sp_statuspage_day_state(&t->days[k].sla);
+            fputs("<td data-service=\"", fp);
+            esc(fp, t->cfg->id);
+            fprintf(fp, "\" data-day=\"%s\" data-state=\"%s\">", date,
+                    sp_statuspage_state_code(s));
+            badge(fp, w, s);
+            fputs("</td>", fp);
+        }
+        fputs("</tr>\n", fp);
+    }
+    fputs("</table>\n<h3>", fp);
+    esc(fp, w->legend);
+    fputs("</h3>\n<p id=\"legend\">", fp);
+    for (int s = 0; s < SP_PAGE_N; s++) {
+        badge(fp, w, (sp_page_state)s);
+        fputs(" ", fp);
+    }
+    fputs("</p>\n", fp);
+
+    /* incidents of the days shown, newest first */
+    fputs("<h2>", fp);
+    esc(fp, w->incidents);
+    fputs("</h2>\n", fp);
+    /* newest first, from the arithmetic over the whole window, so an
+     * incident over midnight is one row with its real start and end */
+    int n_inc = 0;
+    for (size_t i = 0; i < r->n_targets; i++)
+        n_inc += (int)r->targets[i].window.n_incidents;
+    if (!n_inc) {
+        fputs("<p>", fp);
+        esc(fp, w->none);
+        fputs("</p>\n", fp);
+    } else {
+        fputs("<table id=\"incidents\">\n<tr><th>", fp);
+        esc(fp, w->service);
+        fputs("</th><th>", fp);
+        esc(fp, w->start);
+        fputs("</th><th>", fp);
+        esc(fp, w->end);
+        fputs("</th><th>", fp);
+        esc(fp, w->duration);
+        fputs("</th><th>", fp);
+        esc(fp, w->reason);
+        fputs("</th></tr>\n", fp);
+        for (size_t i = 0; i < r->n_targets; i++) {
+            const sp_report_target *t = &r->targets[i];
+            for (size_t m = t->window.n_incidents; m-- > 0;) {
+                const sp_sla_incident *in = &t->window.incidents[m];
+                char dur[64];
+                sp_report_fmt_duration((double)in->duration_s, lg, dur, sizeof dur);
+                fputs("<tr data-service=\"", fp);
+                esc(fp, t->cfg->id);
+                fputs("\"><td>", fp);
+                esc(fp, t->cfg->name);
+                fputs("</td><td>", fp);
+                local(fp, r, in->start);
+                fputs("</td><td>", fp);
+                if (in->open_end && t->state == SP_SLA_DOWN)
+                    esc(fp, w->ongoing);
+                else
+                    local(fp, r, in->end);
+                fputs("</td><td>", fp);
+                esc(fp, dur);
+                fputs("</td><td>", fp);
+                const char *why = sp_report_reason_name(in->reason);
+                esc(fp, why ? why : "?");
+                fputs("</td></tr>\n", fp);
+            }
+        }
+        fputs("</table>\n", fp);
+    }
+    fputs("</body>\n</html>\n", fp);
+    if (fclose(fp) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return SP_EIO;
+    }
+    return SP_OK;
+}
+
+/* --- JSON ----------------------------------------------------------------- */
+
+static json_t *iso(int64_t t)
+{
+    char buf[40];
+    sp_probe_format_time(t * 1000, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static json_t *num(double v)
+{
+    return isnan(v) ? json_null() : json_real(v);
+}
+
+static sp_status write_json(const sp_report *r, const char *path, char *err, size_t errlen)
+{
+    json_t *root = json_object(), *services = json_array(), *days = json_array();
+    json_object_set_new(root, "generated", iso(r->generated));
+    json_object_set_new(root, "timezone", json_string(r->cfg->timezone));
+    size_t nd = r->n_targets ? r->targets[0].n_days : 0;
+    for (size_t k = 0; k < nd; k++) {
+        long checks;
+        double avg;
+        day_totals(r, k, &checks, &avg);
+        json_array_append_new(days, json_pack("{s:s, s:I, s:o}", "date",
+                                              r->targets[0].days[k].date, "checks",
+                                              (json_int_t)checks, "avg_response_ms", num(avg)));
+    }
+    for (size_t i = 0; i < r->n_targets; i++) {
+        const sp_report_target *t = &r->targets[i];
+        json_t *o = json_object(), *sd = json_array(), *inc = json_array();
+        json_object_set_new(o, "id", json_string(t->cfg->id));
+        json_object_set_new(o, "name", json_string(t->cfg->name));
+        sp_page_state s = current(r, t);
+        json_object_set_new(o, "status", json_string(sp_statuspage_state_code(s)));
+        json_object_set_new(o, "since",
+                            s == SP_PAGE_NO_DATA ? json_null() : iso(t->state_since));
+        json_object_set_new(
+            o, "month",
+            json_pack("{s:o, s:f, s:b, s:I, s:I}", "availability_pct",
+                      num(t->sla.availability_pct), "target_pct", t->sla.target_pct, "met",
+                      t->sla.met, "downtime_s", (json_int_t)t->sla.downtime_s, "unknown_s",
+                      (json_int_t)t->sla.unknown_s));
+        for (size_t k = 0; k < t->n_days; k++) {
+            const sp_report_day *d = &t->days[k];
+            json_array_append_new(
+                sd, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:I}", "date", d->date, "status",
+                              sp_statuspage_state_code(sp_statuspage_day_state(&d->sla)),
+                              "checks", (json_int_t)d->checks, "avg_response_ms",
+                              num(d->sla.rt_n ? d->sla.rt_avg_ms : NAN), "downtime_s",
+                              (json_int_t)d->sla.downtime_s, "degraded_s",
+                              (json_int_t)d->sla.degraded_s, "maintenance_s",
+                              (json_int_t)d->sla.maintenance_s));
+        }
+        for (size_t m = 0; m < t->window.n_incidents; m++) {
+            const sp_sla_incident *in = &t->window.incidents[m];
+            const char *why = sp_report_reason_name(in->reason);
+            json_array_append_new(
+                inc, json_pack("{s:o, s:o, s:I, s:o, s:b}", "start", iso(in->start), "end",
+                               iso(in->end), "duration_s", (json_int_t)in->duration_s, "reason",
+                               why ? json_string(why) : json_null(), "ongoing",
+                               in->open_end && t->state == SP_SLA_DOWN));
+        }
+        json_object_set_new(o, "days", sd);
+        json_object_set_new(o, "incidents", inc);
+        json_array_append_new(services, o);
+    }
+    json_object_set_new(root, "days", days);
+    json_object_set_new(root, "services", services);
+    int rc = json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot write %s", path);
+        return SP_EIO;
+    }
+    return SP_OK;
+}
+
+sp_status sp_statuspage_render(const sp_report *r, const char *lang, const char *dir, char *err,
+                               size_t errlen)
+{
+    char path[4096];
+    sp_status st;
+    bool both = strcmp(lang, "both") == 0;
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    if ((st = write_html(r, strcmp(lang, "ja") == 0 ? &ja : &en, both, path, err, errlen)) !=
+        SP_OK)
+        return st;
+    if (both) {
+        snprintf(path, sizeof path, "%s/index.ja.html", dir);
+        if ((st = write_html(r, &ja, true, path, err, errlen)) != SP_OK)
+            return st;
+    }
+    snprintf(path, sizeof path, "%s/status.json", dir);
+    return write_json(r, path, err, errlen);
+}
+
+/* --- Publishing ------------------------------------------------------------- */
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[4096];
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p); /* the page is flat: files only */
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* Remove generations other than keep and the one DIR pointed at before
+ * (a reader may still be fetching from it). */
+static void prune(const char *parent, const char *prefix, const char *keep, const char *prev)
+{
+    DIR *d = opendir(parent);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[4096];
+    size_t n = strlen(prefix);
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, n) != 0 || strcmp(e->d_name, keep) == 0 ||
+            (prev && strcmp(e->d_name, prev) == 0))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", parent, e->d_name);
+        remove_tree(p);
+    }
+    closedir(d);
+}
+
+sp_status sp_statuspage_publish(const sp_cfg *cfg, const char *dir, const char *lang,
+                                int n_days, int64_t now, char *err, size_t errlen)
+{
+    sp_status st;
+    sp_report *r = NULL;
+    char *d1 = strdup(dir), *d2 = strdup(dir);
+    char gen_name[512], gen[4096], link_tmp[4096], prev[512] = "";
+    struct stat sb;
+    if (!d1 || !d2) {
+        st = SP_ENOMEM;
+        goto out;
+    }
+    const char *parent = dirname(d1), *base = basename(d2);
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, ".%s.", base);
+    if (lstat(dir, &sb) == 0) {
+        if (S_ISLNK(sb.st_mode)) {
+            ssize_t n = readlink(dir, prev, sizeof prev - 1);
+            prev[n > 0 ? n : 0] = '\0';
+        } else if (S_ISDIR(sb.st_mode) && rmdir(dir) == 0) {
+            /* an empty directory made by hand: replaced by the link */
+        } else {
+            snprintf(err, errlen,
+                     "%s exists and is not a status page published by slaprobe (a symbolic "
+                     "link); move it away or choose another directory",
+                     dir);
+            st = SP_EEXIST;
+            goto out;
+        }
+    }
+    if ((st = sp_report_build_live(cfg, now, n_days, &r, err, errlen)) != SP_OK)
+        goto out;
+    snprintf(gen_name, sizeof gen_name, "%s%lld.%ld", prefix, (long long)now, (long)getpid());
+    snprintf(gen, sizeof gen, "%s/%s", parent, gen_name);
+    if (mkdir(gen, 0755) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", gen, strerror(errno));
+        st = SP_EIO;
+        goto out;
+    }
+    if ((st = sp_statuspage_render(r, lang, gen, err, errlen)) != SP_OK) {
+        remove_tree(gen);
+        goto out;
+    }
+    /* The switch: a new link under a temporary name, renamed over DIR. The
+     * link is relative, so the tree can be moved or served from a chroot. */
+    snprintf(link_tmp, sizeof link_tmp, "%s/%slink.%ld", parent, prefix, (long)getpid());
+    unlink(link_tmp);
+    if (symlink(gen_name, link_tmp) != 0 || rename(link_tmp, dir) != 0) {
+        snprintf(err, errlen, "cannot switch %s to the new page: %s", dir, strerror(errno));
+        unlink(link_tmp);
+        remove_tree(gen);
+        st = SP_EIO;
+        goto out;
+    }
+    prune(parent, prefix, gen_name, prev[0] ? prev : NULL);
+out:
+    sp_report_destroy(r);
+    free(d1);
+    free(d2);
+    return st;
+}
