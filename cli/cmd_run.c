@@ -8,6 +8,11 @@
  * It also journals whether the system clock is synchronised, at start and
  * whenever that changes: evidence taken with an unsynchronised clock is
  * weaker, and a reader should be able to tell.
+ *
+ * With status_page.dir set, the status page is rebuilt every
+ * status_page.every by a child process (`slaprobe status-page -c FILE`):
+ * building it reads every RRD file and sets TZ, neither of which belongs on
+ * the probing loop or in a thread beside it.
  */
 #include "cli.h"
 
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/timex.h>
 #include <unistd.h>
 
@@ -33,6 +39,10 @@ typedef struct run_state {
     uv_signal_t sighup, sigterm, sigint;
     uv_timer_t clock_timer;
     int clock_state; /* -1 unknown, 0 unsynchronised, 1 synchronised */
+    uv_timer_t page_timer;
+    uv_process_t page_proc;
+    bool page_running;
+    int64_t page_every_ms; /* 0: no status page */
     bool stopping;
 } run_state;
 
@@ -100,6 +110,66 @@ static void on_clock_timer(uv_timer_t *t)
     }
 }
 
+/* --- The status page ------------------------------------------------------ */
+
+static void page_closed(uv_handle_t *h)
+{
+    run_state *d = h->data;
+    d->page_running = false;
+}
+
+static void on_page_exit(uv_process_t *p, int64_t status, int term_signal)
+{
+    if (status != 0 || term_signal != 0)
+        logmsg("status page not updated (slaprobe status-page exited %lld%s)",
+               (long long)status, term_signal ? ", killed" : "");
+    uv_close((uv_handle_t *)p, page_closed);
+}
+
+static void on_page_timer(uv_timer_t *t)
+{
+    run_state *d = t->data;
+    if (d->stopping)
+        return;
+    if (d->page_running) { /* a build slower than the period: skip, never pile up */
+        logmsg("status page: the previous build is still running; skipped");
+        return;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        logmsg("status page: cannot find our own executable");
+        return;
+    }
+    exe[n] = '\0';
+    char *args[] = {exe, "status-page", "-c", (char *)d->cfg_path, NULL};
+    uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE},
+                                     {.flags = UV_INHERIT_FD, .data.fd = 1},
+                                     {.flags = UV_INHERIT_FD, .data.fd = 2}};
+    uv_process_options_t o = {.exit_cb = on_page_exit, .file = exe, .args = args,
+                              .stdio_count = 3, .stdio = stdio};
+    d->page_proc.data = d;
+    int rc = uv_spawn(&d->loop, &d->page_proc, &o);
+    if (rc != 0) {
+        logmsg("status page: cannot start %s: %s", exe, uv_strerror(rc));
+        uv_close((uv_handle_t *)&d->page_proc, NULL);
+        return;
+    }
+    d->page_running = true;
+}
+
+/* (Re)arm the page timer for cfg: first build soon, then every period. */
+static void page_schedule(run_state *d, const sp_cfg *cfg)
+{
+    int64_t every = cfg->status_dir ? cfg->status_every_ms : 0;
+    if (every == d->page_every_ms)
+        return;
+    d->page_every_ms = every;
+    uv_timer_stop(&d->page_timer);
+    if (every > 0)
+        uv_timer_start(&d->page_timer, on_page_timer, 1000, (uint64_t)every);
+}
+
 static void on_sighup(uv_signal_t *h, int signum)
 {
     (void)signum;
@@ -120,6 +190,7 @@ static void on_sighup(uv_signal_t *h, int signum)
         logmsg("reload failed: out of memory");
         return;
     }
+    page_schedule(d, cfg); /* cfg now belongs to the scheduler, alive until the next apply */
     fprintf(stderr, "slaprobe: reloaded %s: %zu targets\n", d->cfg_path, n);
     sp_sched_journal_all(d->sched, json_pack("{s:s}", "type", "reload"), false);
 }
@@ -150,6 +221,7 @@ static void stopped(void *arg)
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->clock_timer, NULL);
+    uv_close((uv_handle_t *)&d->page_timer, NULL); /* a running build finishes on its own */
     print_stats(sp_sched_get_stats(d->sched));
     sp_sched_destroy(d->sched);
     d->sched = NULL;
@@ -252,6 +324,9 @@ int sp_cmd_run(int argc, char **argv)
     uv_timer_init(&d.loop, &d.clock_timer);
     d.clock_timer.data = &d;
     uv_timer_start(&d.clock_timer, on_clock_timer, 0, 60000);
+    uv_timer_init(&d.loop, &d.page_timer);
+    d.page_timer.data = &d;
+    page_schedule(&d, cfg);
 
     uv_run(&d.loop, UV_RUN_DEFAULT);
     rc = SP_EXIT_OK;

@@ -94,7 +94,7 @@ static const words ja = {
 };
 
 /* An icon beside each text label, so the state never rests on colour. */
-static const char *const icon[SP_PAGE_N] = {"&#10004;", "&#9888;", "&#10006;", "&#128295;",
+static const char *const icon[SP_PAGE_N] = {"&#10004;", "&#9888;", "&#10006;", "&#9881;",
                                             "&#8212;"};
 
 sp_page_state sp_statuspage_day_state(const sp_sla_result *d)

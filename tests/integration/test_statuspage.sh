@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# The status page as a person and a machine see it. A store with 30 days
+# of known history (imported) is rendered by `slaprobe status-page`, and a
+# real headless Chromium reads the page: every service and day carries the
+# expected state, the screenshot is not blank, and a service named
+# <script>alert(1)</script> is text, never a script. The page is then
+# rebuilt again and again while a reader fetches it through nginx (with
+# contrib/nginx-status.conf): never a partial page. Last, the daemon keeps
+# the page current by itself.
+set -euo pipefail
+source "$SP_SRC/tests/lib/fixtures.sh"
+source "$SP_SRC/tests/lib/assert.sh"
+fx_init
+
+export TZ=Asia/Tokyo
+NOW=$(date +%s)
+D0=$(date -d "$(date +%F) 00:00" +%s) # today's local midnight (Tokyo has no DST)
+day() { date -d "@$((D0 - $1 * 86400))" +%F; } # local date N days ago
+# Rows every minute from 29 days ago until a minute ago:
+#   web: day -3 10:00-10:10 DOWN; day -5 12:00-13:00 slow (3000 ms > slow_ms
+#        1000); day -8 a maintenance window 02:00-03:00 (config); day -12 no
+#        rows at all
+#   api: up, but DOWN for the last 10 minutes (current: disruption)
+#   xss: up every day
+make_csv() { # ID FILE
+    awk -v id="$1" -v d0="$D0" -v now="$NOW" 'BEGIN {
+        print "timestamp,up,total_ms"
+        for (t = d0 - 29 * 86400; t < now - 60; t += 60) {
+            up = 1; ms = 100
+            if (id == "web") {
+                if (t >= d0 - 12 * 86400 && t < d0 - 11 * 86400) continue
+                if (t >= d0 - 3 * 86400 + 36000 && t < d0 - 3 * 86400 + 36600) up = 0
+                if (t >= d0 - 5 * 86400 + 43200 && t < d0 - 5 * 86400 + 46800) ms = 3000
+            }
+            if (id == "api" && t >= now - 660) up = 0
+            printf "%d,%d,%s\n", t, up, up ? ms : ""
+        }
+    }' >"$2"
+}
+for id in web api xss; do make_csv $id "$FX_DIR/$id.csv"; done
+store=$FX_DIR/store
+www=$FX_DIR/www
+mkdir -p "$www"
+m0=$(date -d "@$((D0 - 8 * 86400 + 7200))" --iso-8601=seconds)
+m1=$(date -d "@$((D0 - 8 * 86400 + 10800))" --iso-8601=seconds)
+cat >"$FX_DIR/s.yaml" <<YAML
+timezone: Asia/Tokyo
+storage:
+  dir: $store
+  retention: {full_days: 40, five_min_days: 41, hourly_days: 42}
+defaults: {interval: 60s, timeout: 5s, slow_ms: 1000}
+status_page: {dir: $www/status, every: 2s, lang: both}
+targets:
+  - id: web
+    name: "Web shop"
+    url: http://127.0.0.1:9/
+    pattern: 1
+    maintenance:
+      - {start: "$m0", end: "$m1", reason: "planned"}
+  - id: api
+    name: "Public API"
+    url: http://127.0.0.1:9/
+    pattern: 2
+  - id: xss
+    name: "<script>alert(1)</script>"
+    url: http://127.0.0.1:9/
+    pattern: 3
+YAML
+for id in web api xss; do
+    "$SLAPROBE" import -c "$FX_DIR/s.yaml" --target $id --csv "$FX_DIR/$id.csv" >/dev/null
+done
+"$SLAPROBE" status-page -c "$FX_DIR/s.yaml" && rc=0 || rc=$?
+t_eq "status-page: exit 0" "$rc" 0
+t_eq "status-page: DIR is a link to the page" "$([ -L "$www/status" ] && [ -f "$www/status/index.html" ] && echo yes)" yes
+
+# --- what a browser shows --------------------------------------------------
+chrome() { # ARGS... : headless Chromium as the machine's notes advise
+    local ud
+    ud=$(mktemp -d "$FX_DIR/chrome.XXXXXX")
+    timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$ud" "$@" 2>>"$FX_DIR/chrome.log"
+}
+chrome --dump-dom "file://$www/status/index.html" >"$FX_DIR/dom.html"
+dom=$(cat "$FX_DIR/dom.html")
+t_match "browser: the page loaded" "$dom" '<h1>Service status</h1>'
+
+# expected state of SERVICE on the day N days ago
+want() {
+    case "$1:$2" in
+    web:3) echo "service_disruption Service disruption" ;;
+    web:5) echo "performance_issues Performance issues" ;;
+    web:8) echo "maintenance Maintenance" ;;
+    web:12) echo "no_data No data" ;;
+    api:0) echo "service_disruption Service disruption" ;;
+    *) echo "available Available" ;;
+    esac
+}
+bad=0
+for svc in web api xss; do
+    for n in $(seq 0 29); do
+        read -r code label < <(want $svc "$n")
+        d=$(day "$n")
+        re="data-service=\"$svc\" data-day=\"$d\" data-state=\"$code\"><span class=\"st $code\"><span class=\"icon\" aria-hidden=\"true\">[^<]*</span> $label</span>"
+        if [[ ! "$dom" =~ $re ]]; then
+            bad=$((bad + 1))
+            t_bad "browser: $svc on $d is not '$label'"
+        fi
+    done
+done
+t_eq "browser: 90 service-days with the expected label" "$bad" 0
+t_match "browser: web is available now" "$dom" 'data-service="web" data-state="available">'
+t_match "browser: api is down now, since 10 minutes" "$dom" \
+    "data-service=\"api\" data-state=\"service_disruption\"><td>Public API</td><td><span class=\"st service_disruption\">.*</span> since $(date -d "@$(( (NOW - 660) / 60 * 60 + 60 ))" '+%F %H:%M')"
+t_match "browser: the disruption is listed as an incident" "$dom" \
+    "<tr data-service=\"web\"><td>Web shop</td><td>$(day 3) 10:00:00</td><td>$(day 3) 10:10:00</td><td>10m 00s</td>"
+t_match "browser: legend with text labels" "$dom" 'id="legend">.*Available.*Performance issues.*Service disruption.*Maintenance.*No data'
+t_match "xss: the name is text" "$dom" '&lt;script&gt;alert\(1\)&lt;/script&gt;'
+t_eq "xss: no script element in the DOM" "$(grep -c '<script' "$FX_DIR/dom.html" || true)" 0
+chrome --dump-dom "file://$www/status/index.ja.html" >"$FX_DIR/dom-ja.html"
+t_match "browser ja: Japanese labels" "$(cat "$FX_DIR/dom-ja.html")" 'サービス稼働状況.*正常稼働.*サービス停止'
+t_match "browser: language switch without JavaScript" "$dom" '<a href="index.ja.html" hreflang="ja">'
+
+chrome --window-size=1000,900 --screenshot="$FX_DIR/shot.png" "file://$www/status/index.html" >/dev/null
+printf '<!DOCTYPE html><html><body></body></html>' >"$FX_DIR/blank.html"
+chrome --window-size=1000,900 --screenshot="$FX_DIR/blank.png" "file://$FX_DIR/blank.html" >/dev/null
+colours=$(python3 "$SP_SRC/tests/fixtures/pngcolors.py" "$FX_DIR/shot.png")
+t_eq "screenshot: a blank page has one colour (the check can fail)" \
+    "$(python3 "$SP_SRC/tests/fixtures/pngcolors.py" "$FX_DIR/blank.png")" 1
+t_eq "screenshot: not blank ($colours colours)" "$([ "$colours" -gt 50 ] && echo yes)" yes
+
+# --- status.json -------------------------------------------------------------
+j=$www/status/status.json
+t_eq "json: services" "$(jq -c '[.services[].id]' "$j")" '["web","api","xss"]'
+t_eq "json: current states" "$(jq -c '[.services[].status]' "$j")" '["available","service_disruption","available"]'
+t_eq "json: web day -3" "$(jq -r --arg d "$(day 3)" '.services[0].days[] | select(.date == $d) | "\(.status) \(.downtime_s)"' "$j")" "service_disruption 600"
+t_eq "json: web day -5 degraded an hour" "$(jq -r --arg d "$(day 5)" '.services[0].days[] | select(.date == $d) | "\(.status) \(.degraded_s)"' "$j")" "performance_issues 3600"
+t_eq "json: checks on day -1 (3 services x 1440)" "$(jq -r --arg d "$(day 1)" '.days[] | select(.date == $d) | .checks' "$j")" 4320
+t_eq "json: the xss name as data" "$(jq -r '.services[2].name' "$j")" '<script>alert(1)</script>'
+
+# --- rebuilt while read through nginx ----------------------------------------
+port=$(fx_free_port)
+n=$FX_DIR/nginx-status
+mkdir -p "$n/tmp"
+{
+    [ "$(id -u)" = 0 ] && echo "user root root;"
+    echo "worker_processes 1; pid $n/nginx.pid; error_log $n/error.log warn;"
+    echo "events { worker_connections 256; }"
+    echo "http { access_log off; client_body_temp_path $n/tmp/b; proxy_temp_path $n/tmp/p;"
+    echo "fastcgi_temp_path $n/tmp/f; uwsgi_temp_path $n/tmp/u; scgi_temp_path $n/tmp/s;"
+    sed -e "s#listen 80;#listen 127.0.0.1:$port;#" -e "s#/var/www/status#$www/status#" \
+        "$SP_SRC/contrib/nginx-status.conf"
+    echo "}"
+} >"$n/nginx.conf"
+fx__spawn "$n/stderr.log" "$(fx__bin nginx)" -e "$n/error.log" -p "$n/" -c "$n/nginx.conf" -g 'daemon off;'
+fx_wait_port "$port" "g:$FX__PID"
+(for _ in $(seq 25); do "$SLAPROBE" status-page -c "$FX_DIR/s.yaml" || echo "build failed" >>"$FX_DIR/regen.err"; done) &
+regen=$!
+fetches=0 partial=0
+while kill -0 $regen 2>/dev/null && [ $fetches -lt 2000 ]; do
+    code=$(curl -s -o "$FX_DIR/f.html" -w '%{http_code}' "http://127.0.0.1:$port/") || code=000
+    fetches=$((fetches + 1))
+    if [ "$code" != 200 ] || ! tail -c 8 "$FX_DIR/f.html" | grep -q '</html>' ||
+        ! grep -q 'id="legend"' "$FX_DIR/f.html"; then partial=$((partial + 1)); fi
+    code=$(curl -s -o "$FX_DIR/f.json" -w '%{http_code}' "http://127.0.0.1:$port/status.json") || code=000
+    if [ "$code" != 200 ] || [ "$(jq '.services | length' "$FX_DIR/f.json" 2>/dev/null)" != 3 ]; then
+        partial=$((partial + 1))
+    fi
+done
+wait $regen || true
+echo "# $fetches fetches of index.html and status.json during 25 rebuilds"
+t_eq "regeneration: every build succeeded" "$(cat "$FX_DIR/regen.err" 2>/dev/null || true)" ""
+t_eq "regeneration: enough reads overlapped the builds" "$([ $fetches -ge 20 ] && echo yes)" yes
+t_eq "regeneration: never a partial page or a 404" "$partial" 0
+t_eq "regeneration: old generations are pruned" "$(find "$www" -maxdepth 1 -name '.status.*' -type d | wc -l | tr -d ' ')" 2
+t_match "nginx: json served as JSON" "$(curl -sI "http://127.0.0.1:$port/status.json")" 'Content-Type: application/json'
+
+# --- the daemon keeps it current -------------------------------------------
+before=$(readlink "$www/status")
+"$SLAPROBE" run -c "$FX_DIR/s.yaml" 2>"$FX_DIR/daemon.log" &
+dpid=$!
+fx_track_pid $dpid
+for _ in $(seq 100); do [ "$(readlink "$www/status")" != "$before" ] && break; sleep 0.1; done
+first=$(readlink "$www/status")
+t_eq "daemon: published a new page" "$([ "$first" != "$before" ] && echo yes)" yes
+sleep 4.5
+t_eq "daemon: republished every 2 s" "$([ "$(readlink "$www/status")" != "$first" ] && echo yes)" yes
+kill -TERM $dpid
+wait $dpid || true
+t_eq "daemon: no build failed" "$(grep -c 'status page not updated' "$FX_DIR/daemon.log" || true)" 0
+
+t_done
