@@ -192,6 +192,15 @@ t_eq "plain HTTP port: reason" "$(jf .reason)" tls_handshake
 t_eq "plain HTTP port: grade" "$(jf .tls.grade)" F
 t_eq "plain HTTP port: findings" "$(jf '[.tls.findings[].code] | join(",")')" handshake_failed
 t_eq "plain HTTP port: nothing tested" "$(jf '[.tls.protocols[] | select(. != null)] | length')" 0
+# a port that drops SYNs, and one that accepts and never answers a hello
+fx_start_faultd
+sp_check --tls --timeout 1500 "127.0.0.1:$FX_BLACKHOLE_PORT"
+t_eq "blackhole: reason" "$(jf .reason)" tcp_timeout
+t_eq "blackhole: no posture" "$(jf '.tls // "absent"')" absent
+sp_check --tls --timeout 1500 "127.0.0.1:$FX_FAULT_PORT"
+t_eq "silent server: reason" "$(jf .reason)" tls_handshake
+t_eq "silent server: grade" "$(jf .tls.grade)" F
+t_eq "silent server: findings" "$(jf '[.tls.findings[].code] | join(",")')" handshake_failed
 
 echo "# testssl.sh, second opinion on the legacy case"
 # testssl.sh finds versions with its own raw hellos, not with the local
