@@ -230,7 +230,7 @@ out:
     return issuer;
 }
 
-static void intermediates_sha1(sp_tls_cert_facts *c, STACK_OF(X509) *peer)
+static void intermediates(sp_tls_cert_facts *c, STACK_OF(X509) *peer)
 {
     /* peer[0] is the leaf on the client side; a self-signed root the server
      * sends along is never checked by its signature, so it does not count */
@@ -238,6 +238,16 @@ static void intermediates_sha1(sp_tls_cert_facts *c, STACK_OF(X509) *peer)
         X509 *x = sk_X509_value(peer, i);
         if (!(X509_get_extension_flags(x) & EXFLAG_SS) && signed_with_sha1(x))
             c->sha1_intermediate = true;
+        if (c->n_intermediates < SP_TLS_MAX_INTERMEDIATES) {
+            char subj[256];
+            name_str(X509_get_subject_name(x), subj, sizeof subj);
+            snprintf(c->intermediates[c->n_intermediates].subject,
+                     sizeof c->intermediates[0].subject, "%.127s", subj);
+            snprintf(c->intermediates[c->n_intermediates].sig_alg,
+                     sizeof c->intermediates[0].sig_alg, "%s",
+                     OBJ_nid2ln(X509_get_signature_nid(x)));
+            c->n_intermediates++;
+        }
     }
 }
 
@@ -302,7 +312,7 @@ static void default_handshake_facts(sp_probe *p, tls_state *ts, SSL *ssl)
         leaf_facts(&ps->cert, leaf, p->spec->host);
         X509 *issuer = verify_chain(&ps->cert, ts->store, leaf, peer);
         if (peer)
-            intermediates_sha1(&ps->cert, peer);
+            intermediates(&ps->cert, peer);
         ps->ocsp = ocsp_state(ssl, ts->store, leaf, issuer, peer);
         X509_free(issuer);
     }

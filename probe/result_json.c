@@ -53,6 +53,12 @@ static void put_posture(json_t *tls, json_t *cert, const sp_tls_posture *ps)
         json_object_set_new(cert, "sig_alg", json_string(c->sig_alg));
         json_object_set_new(cert, "sha1_in_chain",
                             json_boolean(c->sha1_leaf || c->sha1_intermediate));
+        json_t *im = json_array();
+        for (size_t i = 0; i < c->n_intermediates; i++)
+            json_array_append_new(im, json_pack("{s:s, s:s}", "subject",
+                                                c->intermediates[i].subject, "sig_alg",
+                                                c->intermediates[i].sig_alg));
+        json_object_set_new(cert, "intermediates", im);
         json_object_set_new(cert, "fingerprint_sha256", json_string(c->fingerprint_sha256));
         json_object_set_new(cert, "ocsp_stapled", json_boolean(ps->ocsp != SP_OCSP_NONE));
         json_object_set_new(cert, "ocsp_status", json_string(sp_probe_ocsp_name(ps->ocsp)));

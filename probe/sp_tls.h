@@ -110,6 +110,8 @@ typedef struct sp_tls_finding {
 
 /* --- The facts ------------------------------------------------------------ */
 
+#define SP_TLS_MAX_INTERMEDIATES 4
+
 /* The leaf certificate and its chain, as the default handshake saw them.
  * Verification is done by the probe itself, after the handshake, at
  * OpenSSL security level 1 (docs/TLS_GRADING.md says why). */
@@ -125,6 +127,13 @@ typedef struct sp_tls_cert_facts {
     char sig_alg[64];      /* leaf's signature algorithm, OpenSSL long name */
     bool sha1_leaf;        /* the leaf is signed with SHA-1 */
     bool sha1_intermediate; /* an intermediate the server sent is (roots do not count) */
+    /* the certificates the server sent after the leaf, in order (a root
+     * sent along included; only the first SP_TLS_MAX_INTERMEDIATES) */
+    size_t n_intermediates;
+    struct {
+        char subject[128];
+        char sig_alg[48];
+    } intermediates[SP_TLS_MAX_INTERMEDIATES];
     bool chain_valid;      /* verification found no error at all */
     bool expired, not_yet_valid; /* what verification found ... */
     bool untrusted;        /* ... any other chain error (unknown issuer, self-signed, ...) */

@@ -29,6 +29,7 @@ CASES=(
     "wronghost|TLSv1.2,TLSv1.3|F|cert_hostname,hsts_missing|tls_cert_hostname|wronghost|EC|256|none"
     "rsa1024|TLSv1.2,TLSv1.3|B|key_weak,hsts_missing|ok|rsa1024|RSA|1024|none"
     "sha1|TLSv1.2,TLSv1.3|F|cert_sha1,hsts_missing|tls_cert_untrusted|sha1|EC|256|none"
+    "sha1int|TLSv1.2,TLSv1.3|F|cert_sha1,hsts_missing|tls_cert_untrusted|sha1int|EC|256|none"
     "weak|TLSv1.2,TLSv1.3|F|cipher_insecure,hsts_missing|ok|valid|EC|256|none"
     "ocspgood|TLSv1.2,TLSv1.3|A|hsts_missing|ok|ocspgood|EC|256|good"
     "ocsprevoked|TLSv1.2,TLSv1.3|F|cert_revoked,hsts_missing|tls_cert_untrusted|revoked|EC|256|revoked"
@@ -106,7 +107,7 @@ for c in "${CASES[@]}"; do
     t_eq "$name: cert.fingerprint_sha256" "$g_fp" \
         "$(openssl x509 -in "$pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)"
     want_chain=true want_host=true
-    case $name in expired | selfsigned | sha1) want_chain=false ;; wronghost) want_host=false ;; esac
+    case $name in expired | selfsigned | sha1 | sha1int) want_chain=false ;; wronghost) want_host=false ;; esac
     t_eq "$name: cert.chain_valid" "$g_chain" "$want_chain"
     t_eq "$name: cert.hostname_match" "$g_host" "$want_host"
     want_stapled=true
@@ -151,6 +152,14 @@ sp_check --tls --cacert "$CA" "https://localhost:$FX_TLS_PORT_legacy/"
 t_eq "legacy: default handshake takes the best" "$(jf .tls.version)" TLSv1.2
 sp_check --tls --cacert "$CA" "https://localhost:$FX_TLS_PORT_sha1/"
 t_eq "sha1: sha1_in_chain" "$(jf .tls.cert.sha1_in_chain)" true
+t_eq "sha1: finding" "$(jf '.tls.findings[0].detail')" "leaf signed with SHA-1"
+t_eq "sha1: no intermediates sent" "$(jf ".tls.cert.intermediates | length")" 0
+sp_check --tls --cacert "$CA" "https://localhost:$FX_TLS_PORT_sha1int/"
+t_eq "sha1int: sha1_in_chain" "$(jf .tls.cert.sha1_in_chain)" true
+t_eq "sha1int: finding" "$(jf '.tls.findings[0].detail')" "intermediate signed with SHA-1"
+t_eq "sha1int: intermediates" "$(jf '.tls.cert.intermediates | map(.subject + " " + .sig_alg) | join(";")')" \
+    "CN=slaprobe test intermediate ecdsa-with-SHA1"
+t_eq "sha1int: leaf sig_alg" "$(jf .tls.cert.sig_alg)" ecdsa-with-SHA256
 
 echo "# target forms"
 sp_check --cacert "$CA" "tls://localhost:$FX_TLS_PORT_hsts"
@@ -183,6 +192,15 @@ t_eq "plain HTTP port: reason" "$(jf .reason)" tls_handshake
 t_eq "plain HTTP port: grade" "$(jf .tls.grade)" F
 t_eq "plain HTTP port: findings" "$(jf '[.tls.findings[].code] | join(",")')" handshake_failed
 t_eq "plain HTTP port: nothing tested" "$(jf '[.tls.protocols[] | select(. != null)] | length')" 0
+# a port that drops SYNs, and one that accepts and never answers a hello
+fx_start_faultd
+sp_check --tls --timeout 1500 "127.0.0.1:$FX_BLACKHOLE_PORT"
+t_eq "blackhole: reason" "$(jf .reason)" tcp_timeout
+t_eq "blackhole: no posture" "$(jf '.tls // "absent"')" absent
+sp_check --tls --timeout 1500 "127.0.0.1:$FX_FAULT_PORT"
+t_eq "silent server: reason" "$(jf .reason)" tls_handshake
+t_eq "silent server: grade" "$(jf .tls.grade)" F
+t_eq "silent server: findings" "$(jf '[.tls.findings[].code] | join(",")')" handshake_failed
 
 echo "# testssl.sh, second opinion on the legacy case"
 # testssl.sh finds versions with its own raw hellos, not with the local

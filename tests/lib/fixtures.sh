@@ -445,6 +445,7 @@ FX_TLS_CASES=(
     "wronghost|wronghost|ssl_protocols TLSv1.2 TLSv1.3;"
     "rsa1024|rsa1024|ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers DEFAULT:@SECLEVEL=0;"
     "sha1|sha1|ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers DEFAULT:@SECLEVEL=0;"
+    "sha1int|sha1int|ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers DEFAULT:@SECLEVEL=0;"
     "weak|valid|ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-NULL-SHA:@SECLEVEL=0;"
     "ocspgood|ocspgood|ssl_protocols TLSv1.2 TLSv1.3; ssl_stapling on; ssl_stapling_file CERTS/ocspgood.ocsp; ssl_trusted_certificate CERTS/ca.pem;"
     "ocsprevoked|revoked|ssl_protocols TLSv1.2 TLSv1.3; ssl_stapling on; ssl_stapling_file CERTS/revoked.ocsp; ssl_trusted_certificate CERTS/ca.pem;"

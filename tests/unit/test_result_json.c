@@ -159,6 +159,10 @@ static void test_tls_posture(void **state)
     snprintf(p->cert.key_type, sizeof p->cert.key_type, "RSA");
     p->cert.key_bits = 2048;
     snprintf(p->cert.sig_alg, sizeof p->cert.sig_alg, "sha256WithRSAEncryption");
+    p->cert.n_intermediates = 1;
+    snprintf(p->cert.intermediates[0].subject, sizeof p->cert.intermediates[0].subject, "CN=I");
+    snprintf(p->cert.intermediates[0].sig_alg, sizeof p->cert.intermediates[0].sig_alg,
+             "sha1WithRSAEncryption");
     p->ocsp = SP_OCSP_GOOD;
     p->hsts.checked = p->hsts.present = true;
     p->hsts.max_age = 600;
@@ -195,6 +199,11 @@ static void test_tls_posture(void **state)
     assert_int_equal(json_integer_value(json_object_get(cert, "key_bits")), 2048);
     assert_string_equal(json_string_value(json_object_get(cert, "sig_alg")),
                         "sha256WithRSAEncryption");
+    json_t *im = json_object_get(cert, "intermediates");
+    assert_int_equal(json_array_size(im), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(im, 0), "subject")), "CN=I");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(im, 0), "sig_alg")),
+                        "sha1WithRSAEncryption");
     assert_true(json_is_true(json_object_get(cert, "ocsp_stapled")));
     assert_string_equal(json_string_value(json_object_get(cert, "ocsp_status")), "good");
     assert_true(json_is_true(json_object_get(cert, "chain_valid"))); /* existing names kept */
