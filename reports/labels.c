@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "probe/result_json.h"
 #include "reports/calendar.h"
 
 static const sp_report_labels en = {
@@ -176,4 +177,25 @@ void sp_report_fmt_local(const sp_report *r, int64_t t, char *buf, size_t n)
 {
     if (sp_cal_local_time(r->cfg->timezone, t, buf, n) != SP_OK)
         snprintf(buf, n, "@%lld", (long long)t);
+}
+
+void sp_report_html_esc(FILE *fp, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", fp); break;
+        case '<': fputs("&lt;", fp); break;
+        case '>': fputs("&gt;", fp); break;
+        case '"': fputs("&quot;", fp); break;
+        case '\'': fputs("&#39;", fp); break;
+        default: fputc(*s, fp);
+        }
+    }
+}
+
+json_t *sp_report_json_time(int64_t t)
+{
+    char buf[40];
+    sp_probe_format_time(t * 1000, buf, sizeof buf);
+    return json_string(buf);
 }

@@ -6,6 +6,10 @@
 #ifndef SP_REPORT_LABELS_H
 #define SP_REPORT_LABELS_H
 
+#include <stdio.h>
+
+#include <jansson.h>
+
 #include "reports/report.h"
 
 typedef struct sp_report_labels {
@@ -34,5 +38,12 @@ void sp_report_fmt_duration(double s, sp_report_lang lang, char *buf, size_t n);
 
 /* Local time "2026-11-07 01:00" of Unix time t in the report's timezone. */
 void sp_report_fmt_local(const sp_report *r, int64_t t, char *buf, size_t n);
+
+/* Write s to fp with & < > " ' escaped for HTML text and attributes
+ * (NULL writes nothing). The one escaper of every HTML slaprobe writes. */
+void sp_report_html_esc(FILE *fp, const char *s);
+
+/* Unix seconds as the JSON timestamp of reports ("2026-11-01T00:00:00.000Z"). */
+json_t *sp_report_json_time(int64_t t);
 
 #endif

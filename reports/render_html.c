@@ -20,20 +20,6 @@
 #include "reports/report.h"
 #include "storage/rrd.h"
 
-static void esc(FILE *fp, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", fp); break;
-        case '<': fputs("&lt;", fp); break;
-        case '>': fputs("&gt;", fp); break;
-        case '"': fputs("&quot;", fp); break;
-        case '\'': fputs("&#39;", fp); break;
-        default: fputc(*s, fp);
-        }
-    }
-}
-
 static void pct(FILE *fp, double v)
 {
     if (isnan(v))
@@ -136,7 +122,7 @@ static sp_status graph(const sp_report *r, const sp_report_target *t, const char
 static void th(FILE *fp, const char *s)
 {
     fputs("<th>", fp);
-    esc(fp, s);
+    sp_report_html_esc(fp, s);
     fputs("</th>", fp);
 }
 
@@ -145,7 +131,7 @@ static void verdict(FILE *fp, const sp_report_target *t, const sp_report_labels 
     const sp_sla_result *s = &t->sla;
     const char *cls = s->no_data ? "nodata" : s->met ? "met" : "missed";
     fprintf(fp, "<td class=\"%s\">", cls);
-    esc(fp, s->no_data ? L->no_data : s->met ? L->met : L->missed);
+    sp_report_html_esc(fp, s->no_data ? L->no_data : s->met ? L->met : L->missed);
     fputs("</td>", fp);
 }
 
@@ -153,18 +139,18 @@ static void dur(FILE *fp, double v, sp_report_lang lang)
 {
     char b[64];
     sp_report_fmt_duration(v, lang, b, sizeof b);
-    esc(fp, b);
+    sp_report_html_esc(fp, b);
 }
 
 static void local(FILE *fp, const sp_report *r, int64_t t)
 {
     char b[64];
     sp_report_fmt_local(r, t, b, sizeof b);
-    esc(fp, b);
+    sp_report_html_esc(fp, b);
 }
 
-sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const char *dir,
-                                char *err, size_t errlen)
+sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const char *dir, char *err,
+                                size_t errlen)
 {
     const sp_report_labels *L = sp_report_labels_for(lang);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
@@ -183,7 +169,7 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
     fprintf(fp, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\"/>\n",
             lang == SP_LANG_JA ? "ja" : "en");
     fprintf(fp, "<title>");
-    esc(fp, L->title);
+    sp_report_html_esc(fp, L->title);
     fprintf(fp, " %04d-%02d</title>\n", r->year, r->month);
     fputs("<style>\nbody{font-family:sans-serif;margin:2em;max-width:60em}"
           "table{border-collapse:collapse;margin:1em 0}"
@@ -194,31 +180,31 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
           "</head>\n<body>\n",
           fp);
     fprintf(fp, "<h1>");
-    esc(fp, L->title);
+    sp_report_html_esc(fp, L->title);
     fprintf(fp, " %04d-%02d</h1>\n<p>", r->year, r->month);
-    esc(fp, L->period);
+    sp_report_html_esc(fp, L->period);
     fputs(": ", fp);
     local(fp, r, r->start);
     fputs(" &#8211; ", fp);
     local(fp, r, r->end);
     fputs(" (", fp);
-    esc(fp, r->cfg->timezone);
+    sp_report_html_esc(fp, r->cfg->timezone);
     fputs(")", fp);
     if (r->until < r->end) {
         fputs("<br/>", fp);
-        esc(fp, L->partial);
+        sp_report_html_esc(fp, L->partial);
         fputs(" ", fp);
         local(fp, r, r->until);
     }
     fputs("<br/>", fp);
-    esc(fp, L->generated);
+    sp_report_html_esc(fp, L->generated);
     fputs(": ", fp);
     local(fp, r, r->generated);
     fputs("</p>\n<h2>", fp);
-    esc(fp, L->summary);
+    sp_report_html_esc(fp, L->summary);
     fputs("</h2>\n<table>\n<tr>", fp);
     fputs("<th class=\"l\">", fp);
-    esc(fp, L->target);
+    sp_report_html_esc(fp, L->target);
     fputs("</th>", fp);
     th(fp, L->sla_target);
     th(fp, L->availability);
@@ -233,9 +219,9 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
         const sp_report_target *t = &r->targets[i];
         const sp_sla_result *s = &t->sla;
         fputs("<tr><td class=\"l\"><a href=\"#t-", fp);
-        esc(fp, t->cfg->id);
+        sp_report_html_esc(fp, t->cfg->id);
         fputs("\">", fp);
-        esc(fp, t->cfg->name);
+        sp_report_html_esc(fp, t->cfg->name);
         fprintf(fp, "</a></td><td>%g %%</td><td>", s->target_pct);
         pct(fp, s->availability_pct);
         fputs("</td><td>", fp);
@@ -258,19 +244,20 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
         const sp_report_target *t = &r->targets[i];
         const sp_sla_result *s = &t->sla;
         fputs("<h2 id=\"t-", fp);
-        esc(fp, t->cfg->id);
+        sp_report_html_esc(fp, t->cfg->id);
         fputs("\">", fp);
-        esc(fp, t->cfg->name);
+        sp_report_html_esc(fp, t->cfg->name);
         fputs(" (", fp);
-        esc(fp, t->cfg->id);
+        sp_report_html_esc(fp, t->cfg->id);
         fputs(")</h2>\n", fp);
         if (s->no_data) {
             fputs("<p class=\"nodata\">", fp);
-            esc(fp, L->no_data_long);
+            sp_report_html_esc(fp, L->no_data_long);
             fputs("</p>\n", fp);
         }
         fputs("<table>\n", fp);
-#define ROW(label) (fputs("<tr><th class=\"l\">", fp), esc(fp, label), fputs("</th><td>", fp))
+#define ROW(label)                                                                                 \
+    (fputs("<tr><th class=\"l\">", fp), sp_report_html_esc(fp, label), fputs("</th><td>", fp))
 #define END() fputs("</td></tr>\n", fp)
         if (t->cfg->pattern) {
             ROW(L->pattern);
@@ -288,7 +275,7 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
         } else if (t->has_rrd)
             fprintf(fp, "%ld %s", t->resolution_s, L->seconds);
         else
-            esc(fp, L->no_rrd);
+            sp_report_html_esc(fp, L->no_rrd);
         END();
         ROW(L->eligible);
         dur(fp, (double)s->eligible_s, lang);
@@ -326,7 +313,7 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
                 fprintf(fp, "%g %% (&lt; %g %%)", s->credit_pct,
                         t->cfg->credits[s->credit_tier].below_pct);
             else
-                esc(fp, L->no_credit);
+                sp_report_html_esc(fp, L->no_credit);
             END();
         }
         ROW(L->mttr);
@@ -350,28 +337,28 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
             END();
         }
         ROW(L->evidence);
-        esc(fp, L->journal);
+        sp_report_html_esc(fp, L->journal);
         fputs(": ", fp);
         if (!t->journal_present) {
-            esc(fp, L->no_journal);
+            sp_report_html_esc(fp, L->no_journal);
         } else if (t->journal_bad_line) {
-            esc(fp, L->broken_at);
+            sp_report_html_esc(fp, L->broken_at);
             fprintf(fp, " %ld (", t->journal_bad_line);
-            esc(fp, t->journal_problem);
+            sp_report_html_esc(fp, t->journal_problem);
             fputs(")", fp);
         } else {
-            esc(fp, L->intact);
+            sp_report_html_esc(fp, L->intact);
             fprintf(fp, " (%ld)", t->journal_lines);
         }
         fputs("<br/>", fp);
-        esc(fp, L->clock);
+        sp_report_html_esc(fp, L->clock);
         fputs(": ", fp);
-        esc(fp, t->clock_synced == 1   ? L->synced
-                : t->clock_synced == 0 ? L->not_synced
-                                       : L->clock_unknown);
+        sp_report_html_esc(fp, t->clock_synced == 1   ? L->synced
+                               : t->clock_synced == 0 ? L->not_synced
+                                                      : L->clock_unknown);
         if (t->n_imports) {
             fputs("<br/>", fp);
-            esc(fp, L->imported);
+            sp_report_html_esc(fp, L->imported);
             fprintf(fp, ": %zu", t->n_imports);
         }
         END();
@@ -385,15 +372,15 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
                 if ((st = graph(r, t, dir, g == 0, name, sizeof name, err, errlen)) != SP_OK)
                     goto out;
                 fputs("<p><img src=\"", fp);
-                esc(fp, name);
+                sp_report_html_esc(fp, name);
                 fputs("\" alt=\"", fp);
-                esc(fp, g == 0 ? L->graphs_rt : L->graphs_av);
+                sp_report_html_esc(fp, g == 0 ? L->graphs_rt : L->graphs_av);
                 fputs("\"/></p>\n", fp);
             }
         }
 
         fputs("<h3>", fp);
-        esc(fp, L->incidents);
+        sp_report_html_esc(fp, L->incidents);
         fprintf(fp, " (%zu)</h3>\n", s->n_incidents);
         if (s->n_incidents) {
             fputs("<table>\n<tr>", fp);
@@ -417,19 +404,20 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
                 dur(fp, (double)in->duration_s, lang);
                 fprintf(fp, "</td><td>%lld %s</td><td class=\"l\">", (long long)in->counted_s,
                         L->seconds);
-                esc(fp, sp_report_reason_name(in->reason) ? sp_report_reason_name(in->reason)
-                                                          : "?");
+                sp_report_html_esc(fp, sp_report_reason_name(in->reason)
+                                           ? sp_report_reason_name(in->reason)
+                                           : "?");
                 fputs("</td></tr>\n", fp);
             }
             fputs("</table>\n", fp);
         } else {
             fputs("<p>", fp);
-            esc(fp, L->none);
+            sp_report_html_esc(fp, L->none);
             fputs("</p>\n", fp);
         }
         if (t->cfg->n_maintenance) {
             fputs("<h3>", fp);
-            esc(fp, L->maint_windows);
+            sp_report_html_esc(fp, L->maint_windows);
             fputs("</h3>\n<ul>\n", fp);
             for (size_t k = 0; k < t->cfg->n_maintenance; k++) {
                 const sp_cfg_window *w = &t->cfg->maintenance[k];
@@ -440,7 +428,7 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
                 fputs(" &#8211; ", fp);
                 local(fp, r, w->end_ms / 1000);
                 fputs(" ", fp);
-                esc(fp, w->reason);
+                sp_report_html_esc(fp, w->reason);
                 fputs("</li>\n", fp);
             }
             fputs("</ul>\n", fp);

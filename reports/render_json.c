@@ -19,32 +19,23 @@ static json_t *num(double v)
     return isnan(v) ? json_null() : json_real(v);
 }
 
-static json_t *iso(int64_t t)
-{
-    char buf[40];
-    sp_probe_format_time(t * 1000, buf, sizeof buf);
-    return json_string(buf);
-}
-
 static json_t *target_json(const sp_report_target *t)
 {
     const sp_sla_result *s = &t->sla;
     json_t *o = json_object();
     json_object_set_new(o, "id", json_string(t->cfg->id));
     json_object_set_new(o, "name", json_string(t->cfg->name));
-    json_object_set_new(o, "pattern", t->cfg->pattern ? json_integer(t->cfg->pattern)
-                                                      : json_null());
+    json_object_set_new(o, "pattern",
+                        t->cfg->pattern ? json_integer(t->cfg->pattern) : json_null());
     json_object_set_new(o, "target_pct", json_real(s->target_pct));
     json_object_set_new(o, "resolution_s", json_integer(t->resolution_s));
     json_t *parts = json_array();
     if (t->coarse_s)
-        json_array_append_new(parts, json_pack("{s:I, s:i}", "to_unix",
-                                               (json_int_t)t->fine_from, "step_s",
-                                               (int)t->coarse_s));
+        json_array_append_new(parts, json_pack("{s:I, s:i}", "to_unix", (json_int_t)t->fine_from,
+                                               "step_s", (int)t->coarse_s));
     if (t->fine_s)
-        json_array_append_new(parts, json_pack("{s:I, s:i}", "from_unix",
-                                               (json_int_t)t->fine_from, "step_s",
-                                               (int)t->fine_s));
+        json_array_append_new(parts, json_pack("{s:I, s:i}", "from_unix", (json_int_t)t->fine_from,
+                                               "step_s", (int)t->fine_s));
     json_object_set_new(o, "resolution_parts", parts);
     json_object_set_new(o, "no_data", json_boolean(s->no_data));
     json_object_set_new(o, "availability_pct", num(s->availability_pct));
@@ -72,14 +63,14 @@ static json_t *target_json(const sp_report_target *t)
         const sp_sla_incident *in = &s->incidents[k];
         const char *why = sp_report_reason_name(in->reason);
         json_array_append_new(
-            inc, json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:o, s:s, s:b, s:b}", "start",
-                           iso(in->start), "end", iso(in->end), "start_unix",
-                           (json_int_t)in->start, "end_unix", (json_int_t)in->end,
-                           "duration_s", (json_int_t)in->duration_s, "counted_s",
-                           (json_int_t)in->counted_s, "reason",
-                           why ? json_string(why) : json_null(), "reason_class",
-                           sp_report_class_name(sp_reason_class_of(in->reason)), "open_start",
-                           in->open_start, "open_end", in->open_end));
+            inc,
+            json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:o, s:s, s:b, s:b}", "start",
+                      sp_report_json_time(in->start), "end", sp_report_json_time(in->end),
+                      "start_unix", (json_int_t)in->start, "end_unix", (json_int_t)in->end,
+                      "duration_s", (json_int_t)in->duration_s, "counted_s",
+                      (json_int_t)in->counted_s, "reason", why ? json_string(why) : json_null(),
+                      "reason_class", sp_report_class_name(sp_reason_class_of(in->reason)),
+                      "open_start", in->open_start, "open_end", in->open_end));
     }
     json_object_set_new(o, "incidents", inc);
     json_object_set_new(o, "mttr_s", num(s->mttr_s));
@@ -95,8 +86,9 @@ static json_t *target_json(const sp_report_target *t)
     json_t *maint = json_array();
     for (size_t k = 0; k < t->cfg->n_maintenance; k++) {
         const sp_cfg_window *w = &t->cfg->maintenance[k];
-        json_array_append_new(maint, json_pack("{s:o, s:o, s:s}", "start", iso(w->start_ms / 1000),
-                                               "end", iso(w->end_ms / 1000), "reason",
+        json_array_append_new(maint, json_pack("{s:o, s:o, s:s}", "start",
+                                               sp_report_json_time(w->start_ms / 1000), "end",
+                                               sp_report_json_time(w->end_ms / 1000), "reason",
                                                w->reason ? w->reason : ""));
     }
     json_object_set_new(o, "maintenance", maint);
@@ -122,11 +114,11 @@ sp_status sp_report_render_json(const sp_report *r, FILE *fp)
     json_t *root = json_object();
     json_object_set_new(root, "month", json_string(month));
     json_object_set_new(root, "timezone", json_string(r->cfg->timezone));
-    json_object_set_new(root, "start", iso(r->start));
-    json_object_set_new(root, "end", iso(r->end));
-    json_object_set_new(root, "until", iso(r->until));
+    json_object_set_new(root, "start", sp_report_json_time(r->start));
+    json_object_set_new(root, "end", sp_report_json_time(r->end));
+    json_object_set_new(root, "until", sp_report_json_time(r->until));
     json_object_set_new(root, "complete", json_boolean(r->until == r->end));
-    json_object_set_new(root, "generated", iso(r->generated));
+    json_object_set_new(root, "generated", sp_report_json_time(r->generated));
     json_t *arr = json_array();
     for (size_t i = 0; i < r->n_targets; i++)
         json_array_append_new(arr, target_json(&r->targets[i]));

@@ -23,10 +23,9 @@
 /* --- Words ---------------------------------------------------------------- */
 
 typedef struct words {
-    const char *lang, *title, *generated, *current, *service, *state, *since, *this_month,
-        *target, *days, *date, *checks, *avg_rt, *legend, *incidents, *none, *start, *end,
-        *duration, *reason, *ongoing, *other_lang, *other_href, *met, *at_risk, *no_data_yet,
-        *tz;
+    const char *lang, *title, *generated, *current, *service, *state, *since, *this_month, *target,
+        *days, *date, *checks, *avg_rt, *legend, *incidents, *none, *start, *end, *duration,
+        *reason, *ongoing, *other_lang, *other_href, *met, *at_risk, *no_data_yet, *tz;
     const char *state_name[SP_PAGE_N];
 } words;
 
@@ -134,32 +133,18 @@ static sp_page_state current(const sp_report *r, const sp_report_target *t)
 
 /* --- HTML ----------------------------------------------------------------- */
 
-static void esc(FILE *fp, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", fp); break;
-        case '<': fputs("&lt;", fp); break;
-        case '>': fputs("&gt;", fp); break;
-        case '"': fputs("&quot;", fp); break;
-        case '\'': fputs("&#39;", fp); break;
-        default: fputc(*s, fp);
-        }
-    }
-}
-
 static void local(FILE *fp, const sp_report *r, int64_t t)
 {
     char b[64];
     sp_report_fmt_local(r, t, b, sizeof b);
-    esc(fp, b);
+    sp_report_html_esc(fp, b);
 }
 
 static void badge(FILE *fp, const words *w, sp_page_state s)
 {
     fprintf(fp, "<span class=\"st %s\"><span class=\"icon\" aria-hidden=\"true\">%s</span> ",
             sp_statuspage_state_code(s), icon[s]);
-    esc(fp, w->state_name[s]);
+    sp_report_html_esc(fp, w->state_name[s]);
     fputs("</span>", fp);
 }
 
@@ -189,11 +174,12 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         return SP_EIO;
     }
     sp_report_lang lg = w == &ja ? SP_LANG_JA : SP_LANG_EN;
-    fprintf(fp, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\"/>\n"
-                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
-                "<title>",
+    fprintf(fp,
+            "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+            "<title>",
             w->lang);
-    esc(fp, w->title);
+    sp_report_html_esc(fp, w->title);
     fputs("</title>\n<style>\n"
           "body{font-family:sans-serif;margin:1.5em auto;max-width:70em;padding:0 1em;color:#222}"
           "table{border-collapse:collapse;margin:.5em 0 1.5em}"
@@ -208,40 +194,39 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
           "nav{float:right}\n</style>\n</head>\n<body>\n",
           fp);
     if (both) {
-        fprintf(fp, "<nav><a href=\"%s\" hreflang=\"%s\">", w->other_href,
-                w == &ja ? "en" : "ja");
-        esc(fp, w->other_lang);
+        fprintf(fp, "<nav><a href=\"%s\" hreflang=\"%s\">", w->other_href, w == &ja ? "en" : "ja");
+        sp_report_html_esc(fp, w->other_lang);
         fputs("</a></nav>\n", fp);
     }
     fputs("<h1>", fp);
-    esc(fp, w->title);
+    sp_report_html_esc(fp, w->title);
     fputs("</h1>\n<p>", fp);
-    esc(fp, w->generated);
+    sp_report_html_esc(fp, w->generated);
     fputs(": ", fp);
     local(fp, r, r->generated);
     fputs(" (", fp);
-    esc(fp, w->tz);
+    sp_report_html_esc(fp, w->tz);
     fputs(" ", fp);
-    esc(fp, r->cfg->timezone);
+    sp_report_html_esc(fp, r->cfg->timezone);
     fputs(")</p>\n", fp);
 
     /* current status and the month so far */
     fputs("<h2>", fp);
-    esc(fp, w->current);
+    sp_report_html_esc(fp, w->current);
     fputs("</h2>\n<table id=\"current\">\n<tr><th>", fp);
-    esc(fp, w->service);
+    sp_report_html_esc(fp, w->service);
     fputs("</th><th>", fp);
-    esc(fp, w->state);
+    sp_report_html_esc(fp, w->state);
     fputs("</th><th>", fp);
-    esc(fp, w->this_month);
+    sp_report_html_esc(fp, w->this_month);
     fputs("</th></tr>\n", fp);
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
         sp_page_state s = current(r, t);
         fputs("<tr data-service=\"", fp);
-        esc(fp, t->cfg->id);
+        sp_report_html_esc(fp, t->cfg->id);
         fprintf(fp, "\" data-state=\"%s\"><td>", sp_statuspage_state_code(s));
-        esc(fp, t->cfg->name);
+        sp_report_html_esc(fp, t->cfg->name);
         fputs("</td><td>", fp);
         badge(fp, w, s);
         if (s != SP_PAGE_NO_DATA && s != SP_PAGE_MAINTENANCE) {
@@ -249,21 +234,21 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
             if (lg == SP_LANG_JA) {
                 local(fp, r, t->state_since);
                 fputs(" ", fp);
-                esc(fp, w->since);
+                sp_report_html_esc(fp, w->since);
             } else {
-                esc(fp, w->since);
+                sp_report_html_esc(fp, w->since);
                 fputs(" ", fp);
                 local(fp, r, t->state_since);
             }
         }
         fputs("</td><td>", fp);
         if (t->sla.no_data) {
-            esc(fp, w->no_data_yet);
+            sp_report_html_esc(fp, w->no_data_yet);
         } else {
             fprintf(fp, "%.3f %% (", t->sla.availability_pct);
-            esc(fp, w->target);
+            sp_report_html_esc(fp, w->target);
             fprintf(fp, " %g %%, ", t->sla.target_pct);
-            esc(fp, t->sla.met ? w->met : w->at_risk);
+            sp_report_html_esc(fp, t->sla.met ? w->met : w->at_risk);
             fputs(")", fp);
         }
         fputs("</td></tr>\n", fp);
@@ -272,17 +257,17 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
 
     /* the grid: one row a day, newest first */
     fputs("<h2>", fp);
-    esc(fp, w->days);
+    sp_report_html_esc(fp, w->days);
     fputs("</h2>\n<table id=\"days\">\n<tr><th>", fp);
-    esc(fp, w->date);
+    sp_report_html_esc(fp, w->date);
     fputs("</th><th>", fp);
-    esc(fp, w->checks);
+    sp_report_html_esc(fp, w->checks);
     fputs("</th><th>", fp);
-    esc(fp, w->avg_rt);
+    sp_report_html_esc(fp, w->avg_rt);
     fputs("</th>", fp);
     for (size_t i = 0; i < r->n_targets; i++) {
         fputs("<th>", fp);
-        esc(fp, r->targets[i].cfg->name);
+        sp_report_html_esc(fp, r->targets[i].cfg->name);
         fputs("</th>", fp);
     }
     fputs("</tr>\n", fp);
@@ -292,8 +277,8 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         double avg;
         day_totals(r, k, &checks, &avg);
         const char *date = r->targets[0].days[k].date;
-        fprintf(fp, "<tr data-day=\"%s\"><td>%s</td><td class=\"n\">%ld</td><td class=\"n\">",
-                date, date, checks);
+        fprintf(fp, "<tr data-day=\"%s\"><td>%s</td><td class=\"n\">%ld</td><td class=\"n\">", date,
+                date, checks);
         if (isnan(avg))
             fputs("&#8211;", fp);
         else
@@ -303,16 +288,15 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
             const sp_report_target *t = &r->targets[i];
             sp_page_state s = sp_statuspage_day_state(&t->days[k].sla);
             fputs("<td data-service=\"", fp);
-            esc(fp, t->cfg->id);
-            fprintf(fp, "\" data-day=\"%s\" data-state=\"%s\">", date,
-                    sp_statuspage_state_code(s));
+            sp_report_html_esc(fp, t->cfg->id);
+            fprintf(fp, "\" data-day=\"%s\" data-state=\"%s\">", date, sp_statuspage_state_code(s));
             badge(fp, w, s);
             fputs("</td>", fp);
         }
         fputs("</tr>\n", fp);
     }
     fputs("</table>\n<h3>", fp);
-    esc(fp, w->legend);
+    sp_report_html_esc(fp, w->legend);
     fputs("</h3>\n<p id=\"legend\">", fp);
     for (int s = 0; s < SP_PAGE_N; s++) {
         badge(fp, w, (sp_page_state)s);
@@ -322,7 +306,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
 
     /* incidents of the days shown, newest first */
     fputs("<h2>", fp);
-    esc(fp, w->incidents);
+    sp_report_html_esc(fp, w->incidents);
     fputs("</h2>\n", fp);
     /* newest first, from the arithmetic over the whole window, so an
      * incident over midnight is one row with its real start and end */
@@ -331,19 +315,19 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         n_inc += (int)r->targets[i].window.n_incidents;
     if (!n_inc) {
         fputs("<p>", fp);
-        esc(fp, w->none);
+        sp_report_html_esc(fp, w->none);
         fputs("</p>\n", fp);
     } else {
         fputs("<table id=\"incidents\">\n<tr><th>", fp);
-        esc(fp, w->service);
+        sp_report_html_esc(fp, w->service);
         fputs("</th><th>", fp);
-        esc(fp, w->start);
+        sp_report_html_esc(fp, w->start);
         fputs("</th><th>", fp);
-        esc(fp, w->end);
+        sp_report_html_esc(fp, w->end);
         fputs("</th><th>", fp);
-        esc(fp, w->duration);
+        sp_report_html_esc(fp, w->duration);
         fputs("</th><th>", fp);
-        esc(fp, w->reason);
+        sp_report_html_esc(fp, w->reason);
         fputs("</th></tr>\n", fp);
         for (size_t i = 0; i < r->n_targets; i++) {
             const sp_report_target *t = &r->targets[i];
@@ -352,21 +336,21 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
                 char dur[64];
                 sp_report_fmt_duration((double)in->duration_s, lg, dur, sizeof dur);
                 fputs("<tr data-service=\"", fp);
-                esc(fp, t->cfg->id);
+                sp_report_html_esc(fp, t->cfg->id);
                 fputs("\"><td>", fp);
-                esc(fp, t->cfg->name);
+                sp_report_html_esc(fp, t->cfg->name);
                 fputs("</td><td>", fp);
                 local(fp, r, in->start);
                 fputs("</td><td>", fp);
                 if (in->open_end && t->state == SP_SLA_DOWN)
-                    esc(fp, w->ongoing);
+                    sp_report_html_esc(fp, w->ongoing);
                 else
                     local(fp, r, in->end);
                 fputs("</td><td>", fp);
-                esc(fp, dur);
+                sp_report_html_esc(fp, dur);
                 fputs("</td><td>", fp);
                 const char *why = sp_report_reason_name(in->reason);
-                esc(fp, why ? why : "?");
+                sp_report_html_esc(fp, why ? why : "?");
                 fputs("</td></tr>\n", fp);
             }
         }
@@ -382,13 +366,6 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
 
 /* --- JSON ----------------------------------------------------------------- */
 
-static json_t *iso(int64_t t)
-{
-    char buf[40];
-    sp_probe_format_time(t * 1000, buf, sizeof buf);
-    return json_string(buf);
-}
-
 static json_t *num(double v)
 {
     return isnan(v) ? json_null() : json_real(v);
@@ -397,16 +374,16 @@ static json_t *num(double v)
 static sp_status write_json(const sp_report *r, const char *path, char *err, size_t errlen)
 {
     json_t *root = json_object(), *services = json_array(), *days = json_array();
-    json_object_set_new(root, "generated", iso(r->generated));
+    json_object_set_new(root, "generated", sp_report_json_time(r->generated));
     json_object_set_new(root, "timezone", json_string(r->cfg->timezone));
     size_t nd = r->n_targets ? r->targets[0].n_days : 0;
     for (size_t k = 0; k < nd; k++) {
         long checks;
         double avg;
         day_totals(r, k, &checks, &avg);
-        json_array_append_new(days, json_pack("{s:s, s:I, s:o}", "date",
-                                              r->targets[0].days[k].date, "checks",
-                                              (json_int_t)checks, "avg_response_ms", num(avg)));
+        json_array_append_new(days,
+                              json_pack("{s:s, s:I, s:o}", "date", r->targets[0].days[k].date,
+                                        "checks", (json_int_t)checks, "avg_response_ms", num(avg)));
     }
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
@@ -415,20 +392,19 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
         json_object_set_new(o, "name", json_string(t->cfg->name));
         sp_page_state s = current(r, t);
         json_object_set_new(o, "status", json_string(sp_statuspage_state_code(s)));
-        json_object_set_new(o, "since",
-                            s == SP_PAGE_NO_DATA ? json_null() : iso(t->state_since));
+        json_object_set_new(
+            o, "since", s == SP_PAGE_NO_DATA ? json_null() : sp_report_json_time(t->state_since));
         json_object_set_new(
             o, "month",
-            json_pack("{s:o, s:f, s:b, s:I, s:I}", "availability_pct",
-                      num(t->sla.availability_pct), "target_pct", t->sla.target_pct, "met",
-                      t->sla.met, "downtime_s", (json_int_t)t->sla.downtime_s, "unknown_s",
-                      (json_int_t)t->sla.unknown_s));
+            json_pack("{s:o, s:f, s:b, s:I, s:I}", "availability_pct", num(t->sla.availability_pct),
+                      "target_pct", t->sla.target_pct, "met", t->sla.met, "downtime_s",
+                      (json_int_t)t->sla.downtime_s, "unknown_s", (json_int_t)t->sla.unknown_s));
         for (size_t k = 0; k < t->n_days; k++) {
             const sp_report_day *d = &t->days[k];
             json_array_append_new(
                 sd, json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:I}", "date", d->date, "status",
-                              sp_statuspage_state_code(sp_statuspage_day_state(&d->sla)),
-                              "checks", (json_int_t)d->checks, "avg_response_ms",
+                              sp_statuspage_state_code(sp_statuspage_day_state(&d->sla)), "checks",
+                              (json_int_t)d->checks, "avg_response_ms",
                               num(d->sla.rt_n ? d->sla.rt_avg_ms : NAN), "downtime_s",
                               (json_int_t)d->sla.downtime_s, "degraded_s",
                               (json_int_t)d->sla.degraded_s, "maintenance_s",
@@ -437,11 +413,12 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
         for (size_t m = 0; m < t->window.n_incidents; m++) {
             const sp_sla_incident *in = &t->window.incidents[m];
             const char *why = sp_report_reason_name(in->reason);
-            json_array_append_new(
-                inc, json_pack("{s:o, s:o, s:I, s:o, s:b}", "start", iso(in->start), "end",
-                               iso(in->end), "duration_s", (json_int_t)in->duration_s, "reason",
-                               why ? json_string(why) : json_null(), "ongoing",
-                               in->open_end && t->state == SP_SLA_DOWN));
+            json_array_append_new(inc, json_pack("{s:o, s:o, s:I, s:o, s:b}", "start",
+                                                 sp_report_json_time(in->start), "end",
+                                                 sp_report_json_time(in->end), "duration_s",
+                                                 (json_int_t)in->duration_s, "reason",
+                                                 why ? json_string(why) : json_null(), "ongoing",
+                                                 in->open_end && t->state == SP_SLA_DOWN));
         }
         json_object_set_new(o, "days", sd);
         json_object_set_new(o, "incidents", inc);
@@ -465,8 +442,7 @@ sp_status sp_statuspage_render(const sp_report *r, const char *lang, const char 
     sp_status st;
     bool both = strcmp(lang, "both") == 0;
     snprintf(path, sizeof path, "%s/index.html", dir);
-    if ((st = write_html(r, strcmp(lang, "ja") == 0 ? &ja : &en, both, path, err, errlen)) !=
-        SP_OK)
+    if ((st = write_html(r, strcmp(lang, "ja") == 0 ? &ja : &en, both, path, err, errlen)) != SP_OK)
         return st;
     if (both) {
         snprintf(path, sizeof path, "%s/index.ja.html", dir);
@@ -516,8 +492,8 @@ static void prune(const char *parent, const char *prefix, const char *keep, cons
     closedir(d);
 }
 
-sp_status sp_statuspage_publish(const sp_cfg *cfg, const char *dir, const char *lang,
-                                int n_days, int64_t now, char *err, size_t errlen)
+sp_status sp_statuspage_publish(const sp_cfg *cfg, const char *dir, const char *lang, int n_days,
+                                int64_t now, char *err, size_t errlen)
 {
     sp_status st;
     sp_report *r = NULL;
