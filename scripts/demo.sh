@@ -88,6 +88,14 @@ echo
 echo "== the SLA report of this month so far (only the last minute was measured)"
 echo "\$ slaprobe report -c demo.yaml --month $month"
 "$SLAPROBE" report -c "$FX_DIR/demo.yaml" --month "$month" || true
+
+# --- The public status page of the same store -----------------------------------
+page=$PWD/build/demo-status
 echo
-echo "(also: --format json | csv, --format html -o DIR for a page with graphs, --lang ja;"
-echo " 'slaprobe patterns' prints the guideline's availability targets)"
+echo "\$ slaprobe status-page -c demo.yaml -o $page --lang both"
+"$SLAPROBE" status-page -c "$FX_DIR/demo.yaml" -o "$page" --lang both
+jq -r '.services[] | "   \(.name): \(.status) since \(.since)"' "$page/status.json"
+echo "   (open $page/index.html in a browser; it outlives the demo)"
+echo
+echo "(also: report --format json | csv, --format html -o DIR for a page with graphs,"
+echo " --lang ja; 'slaprobe patterns' prints the guideline's availability targets)"
