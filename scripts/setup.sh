@@ -12,7 +12,8 @@ build_pkgs=(build-essential cmake pkg-config
             libcurl4-openssl-dev libc-ares-dev libssl-dev libuv1-dev
             librrd-dev rrdtool rrdcached libcyaml-dev libyaml-dev libjansson-dev
             libcmocka-dev ca-certificates openssl tzdata)
-test_pkgs=(nginx-light dnsmasq-base jq curl procps libxml2-utils sslscan testssl.sh)
+test_pkgs=(nginx-light dnsmasq-base jq curl procps libxml2-utils sslscan testssl.sh
+           python3 python3-aiosmtpd)
 bench_pkgs=(prometheus-blackbox-exporter wrk time)
 
 want=("${build_pkgs[@]}")
