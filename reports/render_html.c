@@ -402,6 +402,7 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
             th(fp, L->duration);
             th(fp, L->counted);
             th(fp, L->reason);
+            th(fp, L->notified);
             fputs("</tr>\n", fp);
             for (size_t k = 0; k < s->n_incidents; k++) {
                 const sp_sla_incident *in = &s->incidents[k];
@@ -419,6 +420,17 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
                         L->seconds);
                 esc(fp, sp_report_reason_name(in->reason) ? sp_report_reason_name(in->reason)
                                                           : "?");
+                fputs("</td><td class=\"l\">", fp);
+                if (t->notified_ms && t->notified_ms[k]) { /* detection -> first alert sent */
+                    local(fp, r, t->notified_ms[k] / 1000);
+                    fputs(" (", fp);
+                    esc(fp, L->after);
+                    fputc(' ', fp);
+                    dur(fp, t->notify_delay_s[k], lang);
+                    fputc(')', fp);
+                } else {
+                    esc(fp, L->not_notified);
+                }
                 fputs("</td></tr>\n", fp);
             }
             fputs("</table>\n", fp);
