@@ -700,7 +700,10 @@ static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, cons
         (st = duration(ld, KEY("retry_backoff"), ra->retry_backoff,
                        SP_CFG_DEFAULT_ALERT_BACKOFF_MS, 100, &a->backoff_ms)) ||
         (st = duration(ld, KEY("retry_backoff_max"), ra->retry_backoff_max,
-                       SP_CFG_DEFAULT_ALERT_BACKOFF_MAX_MS, 100, &a->backoff_max_ms)))
+                       a->backoff_ms > SP_CFG_DEFAULT_ALERT_BACKOFF_MAX_MS
+                           ? a->backoff_ms
+                           : SP_CFG_DEFAULT_ALERT_BACKOFF_MAX_MS,
+                       100, &a->backoff_max_ms)))
         return st;
     if (a->backoff_max_ms < a->backoff_ms)
         return fail(ld, KEY("retry_backoff_max"), "shorter than retry_backoff");

@@ -10,7 +10,9 @@
 #    with the right headers and body, in English and in Japanese;
 #  - exec: arguments with ';', '$()', quotes and spaces reach the program
 #    verbatim (no shell), the event in SLAPROBE_* variables; a program that
-#    always fails is journaled as failed after its last attempt;
+#    always fails is journaled as failed after its last attempt, one that
+#    hangs is killed at its timeout;
+#  - a delivery still waiting for a retry at SIGTERM is journaled as failed;
 #  - the monthly report shows each incident's notification delay.
 # The measured detection -> notification delays are printed.
 set -euo pipefail
@@ -23,8 +25,8 @@ SINK=$SP_SRC/tests/fixtures/alert_sink.py
 
 now() { date +%s.%N; }
 
-fx__ports 2
-HOOK_PORT=${FX__PORTS[0]} SMTP_PORT=${FX__PORTS[1]}
+fx__ports 3
+HOOK_PORT=${FX__PORTS[0]} SMTP_PORT=${FX__PORTS[1]} DEAD_PORT=${FX__PORTS[2]} # nothing listens
 mkdir -p "$FX_DIR/mail" "$FX_DIR/store"
 fx__spawn "$FX_DIR/hook.log" "$PY" "$SINK" http "$HOOK_PORT" "$FX_DIR/hook.jsonl" \
     --fail-event down --fail 2 --fail-delay 1
@@ -84,6 +86,17 @@ alerts:
     retry_backoff: 100ms
     events: [down]
     targets: [web]
+  - type: exec
+    name: hangs
+    argv: [/bin/sleep, "30"]
+    timeout: 500ms
+    retries: 0
+    events: [down]
+  - type: webhook
+    name: unreachable
+    url: http://127.0.0.1:$DEAD_PORT/
+    retry_backoff: 1h
+    events: [up]
 YAML
 
 "$SLAPROBE" run -c "$FX_DIR/alerts.yaml" 2>"$FX_DIR/daemon.log" &
@@ -142,6 +155,10 @@ t_eq "journal: mail-en DOWN and UP sent" "$(jq -r 'select(.name == "mail-en") | 
 t_eq "journal: exec sent" "$(al script down | jq -r .sent)" true
 t_eq "journal: failing program given up after 3 attempts" \
     "$(al always-fails down | jq -r '[.sent, .attempts, .error] | @tsv')" "$(printf 'false\t3\t/bin/false: exit status 1')"
+t_eq "journal: a hanging program is killed at its timeout" \
+    "$(al hangs down | jq -r '[.sent, .attempts, .error] | @tsv')" "$(printf 'false\t1\t/bin/sleep: no exit within 500 ms (killed)')"
+t_match "journal: a retry pending at SIGTERM is journaled as failed" \
+    "$(al unreachable up | jq -r '[.sent, .attempts, .error] | @tsv')" "^false	1	the daemon stopped before attempt 2; last error: .*(refused|connect)"
 t_eq "journal: no line for events a channel does not take" "$(al mail-ja up | grep -c . || true)" 0
 t_eq "journal: chain intact" "$("$SLAPROBE" journal verify -c "$FX_DIR/alerts.yaml" >/dev/null 2>&1 && echo ok)" ok
 
