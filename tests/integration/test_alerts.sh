@@ -13,6 +13,7 @@
 #    always fails is journaled as failed after its last attempt, one that
 #    hangs is killed at its timeout;
 #  - a delivery still waiting for a retry at SIGTERM is journaled as failed;
+#  - a TLS grade drop (nginx reloaded with TLS 1.0/1.1) alerts once;
 #  - the monthly report shows each incident's notification delay.
 # The measured detection -> notification delays are printed.
 set -euo pipefail
@@ -244,6 +245,56 @@ t_match "report (text): incident notified" "$(cat "$FX_DIR/report.txt")" "$R  No
 "$SLAPROBE" report -c "$FX_DIR/alerts.yaml" --month "$month" --format html -o "$FX_DIR/html" >/dev/null || true
 t_match "report (html): notification column" "$(cat "$FX_DIR/html/index.html")" "<th>Notified</th>"
 t_eq "report (html): well-formed" "$(xmllint --html --noout "$FX_DIR/html/index.html" 2>&1 | grep -c . || true)" 0
+
+echo "# TLS grade drop: nginx reloaded from TLS 1.2/1.3 (A) to also TLS 1.0/1.1 (B)"
+fx__ports 1
+G_PORT=${FX__PORTS[0]}
+n=$FX_DIR/nginx-grade
+mkdir -p "$n/tmp"
+grade_conf() { # SSL_DIRECTIVES
+    {
+        [ "$(id -u)" = 0 ] && echo "user root root;"
+        echo "worker_processes 1; pid $n/nginx.pid; lock_file $n/nginx.lock;"
+        echo "error_log $n/error.log warn; events { worker_connections 64; }"
+        echo "http { access_log off; keepalive_timeout 0; client_body_temp_path $n/tmp/body;"
+        echo "  proxy_temp_path $n/tmp/proxy; fastcgi_temp_path $n/tmp/fastcgi;"
+        echo "  uwsgi_temp_path $n/tmp/uwsgi; scgi_temp_path $n/tmp/scgi;"
+        echo "  server { listen 127.0.0.1:$G_PORT ssl; ssl_certificate $FX_CERTS/valid.pem;"
+        echo "    ssl_certificate_key $FX_CERTS/valid.key; $1"
+        echo "    location / { default_type text/plain; return 200 \"ok\\n\"; } } }"
+    } >"$n/nginx.conf"
+}
+grade_conf "ssl_protocols TLSv1.2 TLSv1.3;"
+fx__spawn "$n/stderr.log" "$(fx__bin nginx)" -e "$n/error.log" -p "$n/" -c "$n/nginx.conf" -g 'daemon off;'
+G_PID=$FX__PID
+fx_wait_port "$G_PORT" "g:$G_PID"
+: >"$H"
+cat >"$FX_DIR/grade.yaml" <<YAML
+storage: {dir: $FX_DIR/store-grade}
+defaults: {interval: 1s, timeout: 800ms, retry_interval: 1s}
+targets:
+  - {id: tlsweb, url: "https://localhost:$G_PORT/", ca_file: $FX_CERTS/ca.pem, pattern: 1,
+     tls_interval: 1s}
+alerts:
+  - {type: webhook, url: "http://127.0.0.1:$HOOK_PORT/alert", events: [tls_grade_drop]}
+YAML
+"$SLAPROBE" run -c "$FX_DIR/grade.yaml" 2>"$FX_DIR/grade.log" &
+pid=$!
+sleep 3
+grade_conf "ssl_protocols TLSv1 TLSv1.1 TLSv1.2; ssl_ciphers DEFAULT:@SECLEVEL=0;"
+kill -HUP "$G_PID"
+sleep 4
+kill -TERM $pid
+rc=0
+wait $pid || rc=$?
+t_eq "grade: daemon exit" "$rc" 0
+drop=$(jq -c '.body | select(.event == "tls_grade_drop")' "$H")
+t_eq "grade: one drop alert" "$(grep -c . <<<"$drop")" 1
+t_eq "grade: A -> B" "$(jq -r '"\(.previous_grade) -> \(.grade)"' <<<"$drop")" "A -> B"
+t_eq "grade: the journal's posture change" \
+    "$(jq -r 'select(.type == "tls_posture" and .first == false) | "\(.previous_grade) -> \(.grade)"' "$FX_DIR/store-grade/tlsweb.journal")" "A -> B"
+t_eq "grade: journaled as sent" \
+    "$(jq -r 'select(.type == "alert") | "\(.event) \(.sent)"' "$FX_DIR/store-grade/tlsweb.journal")" "tls_grade_drop true"
 
 fx_cleanup
 t_done
