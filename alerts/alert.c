@@ -60,8 +60,8 @@ typedef struct job {
     int64_t since_ms, detected_ms;
     int attempts, max_attempts;
     int64_t backoff_ms, backoff_max_ms, timeout_ms;
-    bool running;  /* an attempt in flight */
-    bool dropped;  /* the alerter was destroyed: only free */
+    bool running; /* an attempt in flight */
+    bool dropped; /* the alerter was destroyed: only free */
     char error[256];
     int handles; /* open libuv handles: the timer, the process */
     uv_timer_t timer;
@@ -148,16 +148,16 @@ static void journal(sp_alerter *a, const job *j, bool sent)
     sp_probe_format_time(t, when, sizeof when);
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:i}", "type",
                            "alert", "event", sp_alert_kind_name(j->kind), "target", j->target,
-                           "channel", type_names[j->type], "name", j->channel, "sent", sent,
-                           "time", when, "t_ms", (json_int_t)t, "since_ms",
-                           (json_int_t)j->since_ms, "detected_ms", (json_int_t)j->detected_ms,
-                           "attempts", j->attempts);
+                           "channel", type_names[j->type], "name", j->channel, "sent", sent, "time",
+                           when, "t_ms", (json_int_t)t, "since_ms", (json_int_t)j->since_ms,
+                           "detected_ms", (json_int_t)j->detected_ms, "attempts", j->attempts);
     if (ev)
         json_object_set_new(ev, "error", j->error[0] ? json_string(j->error) : json_null());
-    fprintf(stderr, "slaprobe: %s: %s alert %s via %s %s after %d attempt%s, %.1f s after "
-                    "detection%s%s\n",
-            j->target, sp_alert_kind_name(j->kind), sent ? "sent" : "FAILED",
-            type_names[j->type], j->channel, j->attempts, j->attempts == 1 ? "" : "s",
+    fprintf(stderr,
+            "slaprobe: %s: %s alert %s via %s %s after %d attempt%s, %.1f s after "
+            "detection%s%s\n",
+            j->target, sp_alert_kind_name(j->kind), sent ? "sent" : "FAILED", type_names[j->type],
+            j->channel, j->attempts, j->attempts == 1 ? "" : "s",
             (double)(t - j->detected_ms) / 1000.0, j->error[0] ? ": " : "", j->error);
     sp_store_target *st = sp_store_find_target(a->store, j->target);
     if (ev && st)
@@ -445,7 +445,8 @@ static bool prepare(job *j, const sp_cfg_alert *ch, const sp_cfg *cfg, const sp_
         break;
     }
     }
-    if ((ch->url && !(j->url = strdup(ch->url))) || (ch->ca_file && !(j->ca_file = strdup(ch->ca_file))))
+    if ((ch->url && !(j->url = strdup(ch->url))) ||
+        (ch->ca_file && !(j->ca_file = strdup(ch->ca_file))))
         goto out;
     j->insecure = ch->insecure;
     ok = true;
@@ -485,8 +486,8 @@ void sp_alert_post(sp_alerter *a, const sp_cfg *cfg, const sp_alert_event *ev)
         job *j = calloc(1, sizeof *j);
         if (!j || !(j->channel = strdup(ch->name)) || !(j->target = strdup(ev->target)) ||
             !prepare(j, ch, cfg, ev)) {
-            fprintf(stderr, "slaprobe: %s: %s alert via %s dropped: out of memory\n",
-                    ev->target, sp_alert_kind_name(ev->kind), ch->name);
+            fprintf(stderr, "slaprobe: %s: %s alert via %s dropped: out of memory\n", ev->target,
+                    sp_alert_kind_name(ev->kind), ch->name);
             if (j)
                 job_free(j);
             continue;
@@ -556,8 +557,8 @@ void sp_alert_stop(sp_alerter *a, unsigned wait_ms, void (*done)(void *arg), voi
         next = j->next;
         if (!j->running) {
             char why[sizeof j->error + 64];
-            snprintf(why, sizeof why, "the daemon stopped before attempt %d%s%s",
-                     j->attempts + 1, j->error[0] ? "; last error: " : "", j->error);
+            snprintf(why, sizeof why, "the daemon stopped before attempt %d%s%s", j->attempts + 1,
+                     j->error[0] ? "; last error: " : "", j->error);
             size_t n = strlen(why) < sizeof j->error ? strlen(why) : sizeof j->error - 1;
             memcpy(j->error, why, n);
             j->error[n] = '\0';

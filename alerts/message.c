@@ -134,8 +134,8 @@ static void put_encoded_word(buf *b, const char *s)
     for (size_t i = 0; i < n; i += 3) {
         unsigned v = (unsigned)u[i] << 16 | (i + 1 < n ? (unsigned)u[i + 1] << 8 : 0) |
                      (i + 2 < n ? u[i + 2] : 0);
-        put(b, "%c%c%c%c", tab[v >> 18 & 63], tab[v >> 12 & 63],
-            i + 1 < n ? tab[v >> 6 & 63] : '=', i + 2 < n ? tab[v & 63] : '=');
+        put(b, "%c%c%c%c", tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=',
+            i + 2 < n ? tab[v & 63] : '=');
     }
     put(b, "?=");
 }
@@ -192,8 +192,9 @@ char *sp_alert_mail(const sp_alert_event *ev, const sp_cfg_alert *ch, const char
     format_duration(ev->duration_s, dur, sizeof dur);
     switch (ev->kind) {
     case SP_ALERT_DOWN:
-        snprintf(subject, sizeof subject, ja ? "[slaprobe] 停止: %s (%s)" : "[slaprobe] DOWN: %s (%s)",
-                 name, nz(ev->reason));
+        snprintf(subject, sizeof subject,
+                 ja ? "[slaprobe] 停止: %s (%s)" : "[slaprobe] DOWN: %s (%s)", name,
+                 nz(ev->reason));
         break;
     case SP_ALERT_UP:
         snprintf(subject, sizeof subject,
@@ -208,7 +209,8 @@ char *sp_alert_mail(const sp_alert_event *ev, const sp_cfg_alert *ch, const char
         break;
     default:
         snprintf(subject, sizeof subject,
-                 ja ? "[slaprobe] TLS 評価の低下 %s → %s: %s" : "[slaprobe] TLS grade dropped %s -> %s: %s",
+                 ja ? "[slaprobe] TLS 評価の低下 %s → %s: %s"
+                    : "[slaprobe] TLS grade dropped %s -> %s: %s",
                  nz(ev->previous_grade), nz(ev->grade), name);
     }
     buf b = {0};

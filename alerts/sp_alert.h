@@ -39,18 +39,18 @@ typedef enum sp_alert_kind {
 /* What happened; strings are borrowed for the call only. */
 typedef struct sp_alert_event {
     sp_alert_kind kind;
-    const char *target;  /* id */
-    const char *name;    /* display name */
-    const char *url;     /* what is probed */
-    const char *state;   /* the target's state now: "UP", "DOWN", "UNKNOWN" */
-    const char *reason;  /* reason code (DOWN: the first failure's) */
+    const char *target; /* id */
+    const char *name;   /* display name */
+    const char *url;    /* what is probed */
+    const char *state;  /* the target's state now: "UP", "DOWN", "UNKNOWN" */
+    const char *reason; /* reason code (DOWN: the first failure's) */
     const char *detail;
-    int64_t since_ms;    /* DOWN: first failed probe; UP: first good probe;
-                            otherwise the check that saw it */
-    int64_t detected_ms; /* when the daemon knew: the confirming probe */
-    int64_t down_since_ms; /* UP: when the outage began */
-    double duration_s;   /* UP: the outage's length */
-    int days_left;       /* CERT_EXPIRING */
+    int64_t since_ms;                   /* DOWN: first failed probe; UP: first good probe;
+                                           otherwise the check that saw it */
+    int64_t detected_ms;                /* when the daemon knew: the confirming probe */
+    int64_t down_since_ms;              /* UP: when the outage began */
+    double duration_s;                  /* UP: the outage's length */
+    int days_left;                      /* CERT_EXPIRING */
     const char *grade, *previous_grade; /* TLS_GRADE_DROP */
 } sp_alert_event;
 

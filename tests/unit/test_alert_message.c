@@ -65,8 +65,7 @@ static void test_payload(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "state")), "DOWN");
     assert_string_equal(json_string_value(json_object_get(j, "reason")), "http_status");
     assert_string_equal(json_string_value(json_object_get(j, "detail")), "HTTP 503");
-    assert_string_equal(json_string_value(json_object_get(j, "since")),
-                        "2026-11-23T08:00:00.000Z");
+    assert_string_equal(json_string_value(json_object_get(j, "since")), "2026-11-23T08:00:00.000Z");
     assert_int_equal(json_integer_value(json_object_get(j, "since_ms")), T0);
     assert_int_equal(json_integer_value(json_object_get(j, "detected_ms")), T0 + 10000);
     assert_string_equal(json_string_value(json_object_get(j, "report")), "https://r.example/erp");
@@ -88,8 +87,8 @@ static void test_mail_en(void **state)
 {
     (void)state;
     char *to[] = {"ops@example.com", "b@example.com", NULL};
-    sp_cfg_alert ch = {.type = SP_CFG_ALERT_SMTP, .from = "probe@example.com", .to = to,
-                       .n_to = 2, .lang = "en"};
+    sp_cfg_alert ch = {
+        .type = SP_CFG_ALERT_SMTP, .from = "probe@example.com", .to = to, .n_to = 2, .lang = "en"};
     sp_alert_event ev = down_event();
     ev.detail = "evil\r\nBcc: victim@example.com\r\n.\r\nQUIT";
     char *m = sp_alert_mail(&ev, &ch, "https://r.example/erp", T0 + 11000);
@@ -112,8 +111,8 @@ static void test_mail_ja(void **state)
 {
     (void)state;
     char *to[] = {"ops@example.com", NULL};
-    sp_cfg_alert ch = {.type = SP_CFG_ALERT_SMTP, .from = "probe@example.com", .to = to,
-                       .n_to = 1, .lang = "ja"};
+    sp_cfg_alert ch = {
+        .type = SP_CFG_ALERT_SMTP, .from = "probe@example.com", .to = to, .n_to = 1, .lang = "ja"};
     sp_alert_event ev = down_event();
     ev.kind = SP_ALERT_UP;
     ev.state = "UP";
