@@ -543,8 +543,13 @@ static void stop_timeout(uv_timer_t *t)
     sp_alerter *a = t->data;
     for (job *j = a->jobs, *next; j; j = next) {
         next = j->next;
-        if (j->running)
+        if (j->running) {
             cancel_attempt(j);
+        } else { /* its first attempt never started (a slow loop) */
+            snprintf(j->error, sizeof j->error, "the daemon stopped before attempt %d",
+                     j->attempts + 1);
+            finish(j, false);
+        }
     }
 }
 
@@ -555,7 +560,9 @@ void sp_alert_stop(sp_alerter *a, unsigned wait_ms, void (*done)(void *arg), voi
     a->stop_arg = arg;
     for (job *j = a->jobs, *next; j; j = next) {
         next = j->next;
-        if (!j->running) {
+        /* A delivery posted just now (a DOWN confirmed by one of the last
+         * probes) still gets its first attempt; only retries are given up. */
+        if (!j->running && j->attempts > 0) {
             char why[sizeof j->error + 64];
             snprintf(why, sizeof why, "the daemon stopped before attempt %d%s%s", j->attempts + 1,
                      j->error[0] ? "; last error: " : "", j->error);

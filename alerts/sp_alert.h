@@ -73,8 +73,9 @@ void sp_alert_post(sp_alerter *a, const sp_cfg *cfg, const sp_alert_event *ev);
 size_t sp_alert_pending(const sp_alerter *a);
 
 /* Stop: deliveries waiting for a retry are journaled as failed now;
- * attempts in flight may finish for up to wait_ms, then are canceled (and
- * journaled as failed). done runs once when none is left. */
+ * first attempts (queued or in flight) and retries in flight may finish
+ * for up to wait_ms, then are canceled (and journaled as failed). done runs
+ * once when none is left. */
 void sp_alert_stop(sp_alerter *a, unsigned wait_ms, void (*done)(void *arg), void *arg);
 
 /* Free; after stop's callback (or, on a setup failure, at any time: what
