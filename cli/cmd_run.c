@@ -3,8 +3,10 @@
  * logs go to stderr). Wires configuration, probe engine, scheduler and
  * store on one loop, and handles signals:
  *   SIGHUP          reload; a bad new file is rejected and the old one runs on
- *   SIGTERM/SIGINT  finish in-flight probes (bounded wait), flush, write the
- *                   stop markers, exit 0
+ *   SIGTERM/SIGINT  finish in-flight probes (bounded wait), then alert
+ *                   deliveries in flight (bounded wait; waiting retries are
+ *                   journaled as failed), flush, write the stop markers,
+ *                   exit 0
  * It also journals whether the system clock is synchronised, at start and
  * whenever that changes: evidence taken with an unsynchronised clock is
  * weaker, and a reader should be able to tell.
@@ -25,6 +27,7 @@
 #include <sys/timex.h>
 #include <unistd.h>
 
+#include "alerts/sp_alert.h"
 #include "common/sp_stats.h"
 #include "config/config.h"
 #include "scheduler/sp_sched.h"
@@ -36,6 +39,7 @@ typedef struct run_state {
     sp_probe_engine *eng;
     sp_store *store;
     sp_sched *sched;
+    sp_alerter *alerter;
     uv_signal_t sighup, sigterm, sigint;
     uv_timer_t clock_timer;
     int clock_state; /* -1 unknown, 0 unsynchronised, 1 synchronised */
@@ -227,6 +231,18 @@ static void stopped(void *arg)
     d->sched = NULL;
     sp_probe_engine_destroy(d->eng);
     d->eng = NULL;
+    sp_alert_destroy(d->alerter);
+    d->alerter = NULL;
+}
+
+/* Probes are done, so no new alert can come: let deliveries in flight end. */
+static void sched_stopped(void *arg)
+{
+    run_state *d = arg;
+    size_t n = sp_alert_pending(d->alerter);
+    if (n)
+        fprintf(stderr, "slaprobe: %zu alert deliver%s pending\n", n, n == 1 ? "y" : "ies");
+    sp_alert_stop(d->alerter, 3000, stopped, d);
 }
 
 static void on_stop_signal(uv_signal_t *h, int signum)
@@ -237,7 +253,7 @@ static void on_stop_signal(uv_signal_t *h, int signum)
     d->stopping = true;
     fprintf(stderr, "slaprobe: %s: finishing probes in flight\n",
             signum == SIGTERM ? "SIGTERM" : "SIGINT");
-    sp_sched_stop(d->sched, 5000, stopped, d);
+    sp_sched_stop(d->sched, 5000, sched_stopped, d);
 }
 
 int sp_cmd_run(int argc, char **argv)
@@ -299,12 +315,15 @@ int sp_cmd_run(int argc, char **argv)
                         err, sizeof err) !=
             SP_OK ||
         open_targets(d.store, cfg, err, sizeof err) != SP_OK ||
-        sp_probe_engine_create(&d.loop, &eo, &d.eng, err, sizeof err) != SP_OK) {
+        sp_probe_engine_create(&d.loop, &eo, &d.eng, err, sizeof err) != SP_OK ||
+        (sp_alert_create(&d.loop, d.store, &d.alerter) != SP_OK &&
+         snprintf(err, sizeof err, "cannot set up alerts (libcurl)"))) {
         fprintf(stderr, "slaprobe: %s\n", err);
         sp_cfg_destroy(cfg);
         goto out;
     }
     sp_sched_create(&d.loop, d.eng, d.store, (size_t)max_inflight, &d.sched);
+    sp_sched_set_alerter(d.sched, d.alerter);
     size_t n = cfg->n_targets;
     sp_sched_apply(d.sched, cfg);
     json_t *start = json_pack("{s:s, s:s, s:i, s:s}", "type", "start", "version", SP_VERSION,
@@ -337,6 +356,7 @@ out:
     }
     if (d.eng)
         sp_probe_engine_destroy(d.eng);
+    sp_alert_destroy(d.alerter);
     sp_store_destroy(d.store);
     uv_run(&d.loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&d.loop) != 0)

@@ -65,13 +65,36 @@ typedef struct raw_target {
     char *interval, *timeout, *retry_interval, *slow_ms;
     int *confirm;
     char *tls_interval;
+    int *cert_warn_days;
 } raw_target;
 
 typedef struct raw_defaults {
     char *interval, *timeout, *retry_interval, *slow_ms;
     int *confirm;
     char *tls_interval;
+    int *cert_warn_days;
 } raw_defaults;
+
+typedef struct raw_alert {
+    char *type, *name, *url;
+    raw_auth *auth;
+    char *ca_file;
+    bool *insecure;
+    char *timeout;
+    int *retries;
+    char *retry_backoff, *retry_backoff_max;
+    bool *starttls;
+    char *from;
+    char **to;
+    unsigned to_count;
+    char *username, *password, *lang;
+    char **argv;
+    unsigned argv_count;
+    char **targets;
+    unsigned targets_count;
+    char **events;
+    unsigned events_count;
+} raw_alert;
 
 typedef struct raw_retention {
     int *full_days, *five_min_days, *hourly_days;
@@ -99,6 +122,9 @@ typedef struct raw_cfg {
     raw_status *status_page;
     raw_pattern *patterns;
     unsigned patterns_count;
+    raw_alert *alerts;
+    unsigned alerts_count;
+    char *report_url;
 } raw_cfg;
 
 #define OPT (CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL)
@@ -169,6 +195,7 @@ static const cyaml_schema_field_t target_fields[] = {
     STR("slow_ms", raw_target, slow_ms),
     CYAML_FIELD_INT_PTR("confirm", OPT, raw_target, confirm),
     STR("tls_interval", raw_target, tls_interval),
+    CYAML_FIELD_INT_PTR("cert_warn_days", OPT, raw_target, cert_warn_days),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t target_value = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_target, target_fields)};
@@ -180,7 +207,32 @@ static const cyaml_schema_field_t defaults_fields[] = {
     STR("slow_ms", raw_defaults, slow_ms),
     CYAML_FIELD_INT_PTR("confirm", OPT, raw_defaults, confirm),
     STR("tls_interval", raw_defaults, tls_interval),
+    CYAML_FIELD_INT_PTR("cert_warn_days", OPT, raw_defaults, cert_warn_days),
     CYAML_FIELD_END};
+
+static const cyaml_schema_field_t alert_fields[] = {
+    CYAML_FIELD_STRING_PTR("type", CYAML_FLAG_POINTER, raw_alert, type, 1, CYAML_UNLIMITED),
+    STR("name", raw_alert, name),
+    STR("url", raw_alert, url),
+    CYAML_FIELD_MAPPING_PTR("auth", OPT, raw_alert, auth, auth_fields),
+    STR("ca_file", raw_alert, ca_file),
+    CYAML_FIELD_BOOL_PTR("insecure", OPT, raw_alert, insecure),
+    STR("timeout", raw_alert, timeout),
+    CYAML_FIELD_INT_PTR("retries", OPT, raw_alert, retries),
+    STR("retry_backoff", raw_alert, retry_backoff),
+    STR("retry_backoff_max", raw_alert, retry_backoff_max),
+    CYAML_FIELD_BOOL_PTR("starttls", OPT, raw_alert, starttls),
+    STR("from", raw_alert, from),
+    CYAML_FIELD_SEQUENCE("to", OPT, raw_alert, to, &str_value, 1, 100),
+    STR("username", raw_alert, username),
+    STR("password", raw_alert, password),
+    STR("lang", raw_alert, lang),
+    CYAML_FIELD_SEQUENCE("argv", OPT, raw_alert, argv, &str_value, 1, 256),
+    CYAML_FIELD_SEQUENCE("targets", OPT, raw_alert, targets, &str_value, 0, CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("events", OPT, raw_alert, events, &str_value, 1, 4),
+    CYAML_FIELD_END};
+static const cyaml_schema_value_t alert_value = {
+    CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_alert, alert_fields)};
 
 static const cyaml_schema_field_t retention_fields[] = {
     CYAML_FIELD_INT_PTR("full_days", OPT, raw_retention, full_days),
@@ -210,6 +262,8 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_MAPPING_PTR("status_page", OPT, raw_cfg, status_page, status_fields),
     CYAML_FIELD_SEQUENCE("patterns", OPT, raw_cfg, patterns, &pattern_value, 0,
                          SP_PATTERN_COUNT),
+    CYAML_FIELD_SEQUENCE("alerts", OPT, raw_cfg, alerts, &alert_value, 0, 64),
+    STR("report_url", raw_cfg, report_url),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t top_value = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, raw_cfg, top_fields)};
@@ -370,6 +424,7 @@ typedef struct defaults {
     int confirm;
     const sp_pattern *patterns; /* the effective table */
     int64_t tls_interval;
+    int cert_warn_days;
 } defaults;
 
 /* tls_interval: a duration of at least a second, or 0 / "off" for none. */
@@ -441,6 +496,9 @@ static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, cons
                         rt->slow_ms);
         t->slow_ms = (double)v;
     }
+    t->cert_warn_days = rt->cert_warn_days ? *rt->cert_warn_days : d->cert_warn_days;
+    if (t->cert_warn_days < 0 || t->cert_warn_days > 3650)
+        return fail(ld, KEY("cert_warn_days"), "%d is not 0-3650 days", t->cert_warn_days);
     t->confirm = rt->confirm ? *rt->confirm : d->confirm;
     if (t->confirm < 1 || t->confirm > 100)
         return fail(ld, KEY("confirm"), "%d is not 1-100", t->confirm);
@@ -591,12 +649,172 @@ static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, cons
     return SP_OK;
 }
 
+static char **dup_list(char *const *v, unsigned n)
+{
+    char **out = calloc(n + 1, sizeof *out); /* NULL-terminated (argv) */
+    for (unsigned k = 0; out && k < n; k++)
+        if (!(out[k] = strdup(v[k])))
+            return out; /* freed by the caller's destroy; reported as ENOMEM there */
+    return out;
+}
+
+static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, const sp_cfg *c,
+                               sp_cfg_alert *a)
+{
+    char key[128];
+    sp_status st;
+#define KEY(k) (snprintf(key, sizeof key, "alerts[%u].%s", i, k), key)
+    static const char *const types[] = {"webhook", "smtp", "exec"};
+    size_t ty;
+    for (ty = 0; ty < 3 && strcmp(ra->type, types[ty]) != 0; ty++)
+        ;
+    if (ty == 3)
+        return fail(ld, KEY("type"), "'%s' is not webhook, smtp or exec", ra->type);
+    a->type = (sp_cfg_alert_type)ty;
+    if (ra->name) {
+        a->name = strdup(ra->name);
+    } else {
+        char nm[32];
+        snprintf(nm, sizeof nm, "alerts[%u]", i);
+        a->name = strdup(nm);
+    }
+    /* Keys of one type are refused on another, so a misplaced key is not
+     * silently ignored. */
+    const struct {
+        bool given;
+        const char *key;
+        unsigned types; /* bit per type allowed */
+    } only[] = {
+        {ra->url != NULL, "url", 3},          {ra->auth != NULL, "auth", 1},
+        {ra->ca_file != NULL, "ca_file", 3},  {ra->insecure != NULL, "insecure", 3},
+        {ra->starttls != NULL, "starttls", 2}, {ra->from != NULL, "from", 2},
+        {ra->to != NULL, "to", 2},            {ra->username != NULL, "username", 2},
+        {ra->password != NULL, "password", 2}, {ra->lang != NULL, "lang", 2},
+        {ra->argv != NULL, "argv", 4},
+    };
+    for (size_t k = 0; k < sizeof only / sizeof only[0]; k++)
+        if (only[k].given && !(only[k].types & (1u << ty)))
+            return fail(ld, KEY(only[k].key), "not a key of %s alerts", types[ty]);
+    if ((st = duration(ld, KEY("timeout"), ra->timeout, SP_CFG_DEFAULT_ALERT_TIMEOUT_MS, 100,
+                       &a->timeout_ms)) ||
+        (st = duration(ld, KEY("retry_backoff"), ra->retry_backoff,
+                       SP_CFG_DEFAULT_ALERT_BACKOFF_MS, 100, &a->backoff_ms)) ||
+        (st = duration(ld, KEY("retry_backoff_max"), ra->retry_backoff_max,
+                       a->backoff_ms > SP_CFG_DEFAULT_ALERT_BACKOFF_MAX_MS
+                           ? a->backoff_ms
+                           : SP_CFG_DEFAULT_ALERT_BACKOFF_MAX_MS,
+                       100, &a->backoff_max_ms)))
+        return st;
+    if (a->backoff_max_ms < a->backoff_ms)
+        return fail(ld, KEY("retry_backoff_max"), "shorter than retry_backoff");
+    a->retries = ra->retries ? *ra->retries : SP_CFG_DEFAULT_ALERT_RETRIES;
+    if (a->retries < 0 || a->retries > 20)
+        return fail(ld, KEY("retries"), "%d is not 0-20", a->retries);
+    a->insecure = ra->insecure && *ra->insecure;
+    if (ra->ca_file)
+        a->ca_file = strdup(ra->ca_file);
+    if (a->type != SP_CFG_ALERT_EXEC) {
+        const char *want = a->type == SP_CFG_ALERT_WEBHOOK ? "http:// or https://"
+                                                           : "smtp:// or smtps://";
+        const char *u = ra->url;
+        if (!u)
+            return fail(ld, KEY("type"), "a %s alert needs a url", types[ty]);
+        bool ok = a->type == SP_CFG_ALERT_WEBHOOK
+                      ? (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0)
+                      : (strncmp(u, "smtp://", 7) == 0 || strncmp(u, "smtps://", 8) == 0);
+        const char *host = strstr(u, "://");
+        if (!ok || !host || !host[3] || host[3] == '/' || strpbrk(u, " \t\r\n"))
+            return fail(ld, KEY("url"), "'%s' is not a %s URL", u, want);
+        a->url = strdup(u);
+    }
+    if (ra->auth) {
+        if ((st = read_secret(ld, KEY("auth.value"), ra->auth->value, &a->password)) != SP_OK)
+            return st;
+        size_t n = strlen(ra->auth->header) + strlen(a->password) + 3;
+        if (strpbrk(ra->auth->header, ": \r\n"))
+            return fail(ld, KEY("auth.header"), "'%s' is not a header name", ra->auth->header);
+        if ((a->auth_header = malloc(n)))
+            snprintf(a->auth_header, n, "%s: %s", ra->auth->header, a->password);
+        free(a->password);
+        a->password = NULL;
+        a->auth_ref = strdup(ra->auth->value);
+    }
+    if (a->type == SP_CFG_ALERT_SMTP) {
+        if (!ra->from || !strchr(ra->from, '@') || strpbrk(ra->from, "<>\r\n"))
+            return fail(ld, KEY("from"), ra->from ? "'%s' is not a mail address"
+                                                  : "an smtp alert needs from: (a mail address)",
+                        ra->from);
+        a->from = strdup(ra->from);
+        if (!ra->to_count)
+            return fail(ld, KEY("type"), "an smtp alert needs to: (a list of addresses)");
+        for (unsigned k = 0; k < ra->to_count; k++) {
+            char tk[48];
+            snprintf(tk, sizeof tk, "to[%u]", k);
+            if (!strchr(ra->to[k], '@') || strpbrk(ra->to[k], "<>,\r\n"))
+                return fail(ld, KEY(tk), "'%s' is not a mail address", ra->to[k]);
+        }
+        a->to = dup_list(ra->to, ra->to_count);
+        a->n_to = ra->to_count;
+        a->starttls = ra->starttls ? *ra->starttls : true;
+        if (a->starttls && strncmp(a->url, "smtps://", 8) == 0)
+            return fail(ld, KEY("starttls"), "smtps:// is TLS from the start; starttls is for smtp://");
+        if (ra->password && !ra->username)
+            return fail(ld, KEY("password"), "a password needs a username");
+        if (ra->username)
+            a->username = strdup(ra->username);
+        if (ra->password) {
+            if ((st = read_secret(ld, KEY("password"), ra->password, &a->password)) != SP_OK)
+                return st;
+            a->password_ref = strdup(ra->password);
+        }
+        if (ra->lang && strcmp(ra->lang, "en") && strcmp(ra->lang, "ja"))
+            return fail(ld, KEY("lang"), "'%s' is not en or ja", ra->lang);
+        a->lang = strdup(ra->lang ? ra->lang : "en");
+    }
+    if (a->type == SP_CFG_ALERT_EXEC) {
+        if (!ra->argv_count)
+            return fail(ld, KEY("type"), "an exec alert needs argv: [program, args...]");
+        if (!ra->argv[0][0])
+            return fail(ld, KEY("argv[0]"), "the program is empty");
+        a->argv = dup_list(ra->argv, ra->argv_count);
+        a->n_argv = ra->argv_count;
+    }
+    for (unsigned k = 0; k < ra->targets_count; k++) {
+        char tk[48];
+        snprintf(tk, sizeof tk, "targets[%u]", k);
+        if (!sp_cfg_find_target(c, ra->targets[k]))
+            return fail(ld, KEY(tk), "no target has the id '%s'", ra->targets[k]);
+    }
+    if (ra->targets_count) {
+        a->targets = dup_list(ra->targets, ra->targets_count);
+        a->n_targets = ra->targets_count;
+    }
+    a->events = ra->events_count ? 0 : SP_CFG_ALERT_ON_ALL;
+    for (unsigned k = 0; k < ra->events_count; k++) {
+        static const char *const evs[] = {"down", "up", "cert_expiring", "tls_grade_drop"};
+        size_t e;
+        for (e = 0; e < 4 && strcmp(ra->events[k], evs[e]) != 0; e++)
+            ;
+        char ek[48];
+        snprintf(ek, sizeof ek, "events[%u]", k);
+        if (e == 4)
+            return fail(ld, KEY(ek), "'%s' is not down, up, cert_expiring or tls_grade_drop",
+                        ra->events[k]);
+        a->events |= 1u << e;
+    }
+#undef KEY
+    if (!a->name || (ra->to_count && !a->to) || (ra->argv_count && !a->argv) ||
+        (ra->targets_count && !a->targets) || (a->type != SP_CFG_ALERT_EXEC && !a->url))
+        return SP_ENOMEM;
+    return SP_OK;
+}
+
 static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
 {
     sp_status st;
     defaults d = {SP_CFG_DEFAULT_INTERVAL_MS, SP_CFG_DEFAULT_TIMEOUT_MS, SP_CFG_DEFAULT_RETRY_MS,
                   SP_CFG_DEFAULT_SLOW_MS, SP_CFG_DEFAULT_CONFIRM, NULL,
-                  SP_CFG_DEFAULT_TLS_INTERVAL_MS};
+                  SP_CFG_DEFAULT_TLS_INTERVAL_MS, SP_CFG_DEFAULT_CERT_WARN_DAYS};
     if (r->defaults) {
         const raw_defaults *rd = r->defaults;
         if ((st = duration(ld, "defaults.interval", rd->interval, d.interval, 1000, &d.interval)) ||
@@ -614,6 +832,12 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
         }
         if (rd->confirm)
             d.confirm = *rd->confirm;
+        if (rd->cert_warn_days) {
+            if (*rd->cert_warn_days < 0 || *rd->cert_warn_days > 3650)
+                return fail(ld, "defaults.cert_warn_days", "%d is not 0-3650 days",
+                            *rd->cert_warn_days);
+            d.cert_warn_days = *rd->cert_warn_days;
+        }
         if ((st = tls_duration(ld, "defaults.tls_interval", rd->tls_interval, d.tls_interval,
                                &d.tls_interval)))
             return st;
@@ -723,6 +947,22 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
         c->status_dir = s->dir ? strdup(s->dir) : NULL;
         c->status_lang = strdup(s->lang ? s->lang : "en");
     }
+    if (r->report_url) {
+        if (strncmp(r->report_url, "http://", 7) && strncmp(r->report_url, "https://", 8))
+            return fail(ld, "report_url", "'%s' is not an http:// or https:// URL", r->report_url);
+        c->report_url = strdup(r->report_url);
+    }
+    if (r->alerts_count && !(c->alerts = calloc(r->alerts_count, sizeof *c->alerts)))
+        return SP_ENOMEM;
+    for (unsigned i = 0; i < r->alerts_count; i++) {
+        c->n_alerts++;
+        if ((st = resolve_alert(ld, &r->alerts[i], i, c, &c->alerts[i])) != SP_OK)
+            return st;
+        /* The guideline's "tell users within 60 minutes" needs a channel
+         * that says when a target goes down. */
+        if (c->alerts[i].events & SP_CFG_ALERT_ON_DOWN)
+            c->has_alert_path = true;
+    }
     return SP_OK;
 }
 
@@ -800,7 +1040,40 @@ void sp_cfg_destroy(sp_cfg *c)
     free(c->dns_servers);
     free(c->status_dir);
     free(c->status_lang);
+    for (size_t i = 0; i < c->n_alerts; i++) {
+        sp_cfg_alert *a = &c->alerts[i];
+        char **lists[] = {a->to, a->argv, a->targets};
+        for (size_t l = 0; l < 3; l++) {
+            for (char **v = lists[l]; v && *v; v++)
+                free(*v);
+            free(lists[l]);
+        }
+        free(a->name);
+        free(a->url);
+        free(a->auth_header);
+        free(a->auth_ref);
+        free(a->ca_file);
+        free(a->from);
+        free(a->username);
+        free(a->password);
+        free(a->password_ref);
+        free(a->lang);
+    }
+    free(c->alerts);
+    free(c->report_url);
     free(c);
+}
+
+bool sp_cfg_alert_wants(const sp_cfg_alert *a, unsigned kind, const char *id)
+{
+    if (!(a->events & kind))
+        return false;
+    if (!a->n_targets)
+        return true;
+    for (size_t k = 0; k < a->n_targets; k++)
+        if (strcmp(a->targets[k], id) == 0)
+            return true;
+    return false;
 }
 
 const sp_cfg_target *sp_cfg_find_target(const sp_cfg *c, const char *id)
@@ -873,6 +1146,8 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
             fprintf(fp, "    auth: {value: \"%s\"}   # ******** (masked)\n", t->auth_ref);
         if (t->is_control)
             fprintf(fp, "    control: true\n");
+        if (s->kind == SP_PROBE_HTTPS || s->kind == SP_PROBE_TLS)
+            fprintf(fp, "    cert_warn_days: %d\n", t->cert_warn_days);
         if (t->service_hours) {
             fprintf(fp, "    service_hours: ");
             yq(fp, t->service_hours);
@@ -895,5 +1170,67 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
             yq(fp, t->maintenance[k].reason);
             fprintf(fp, "}\n");
         }
+    }
+    if (c->report_url) {
+        fprintf(fp, "report_url: ");
+        yq(fp, c->report_url);
+        fputc('\n', fp);
+    }
+    if (c->n_alerts)
+        fprintf(fp, "alerts:\n");
+    static const char *const types[] = {"webhook", "smtp", "exec"};
+    static const char *const evs[] = {"down", "up", "cert_expiring", "tls_grade_drop"};
+    for (size_t i = 0; i < c->n_alerts; i++) {
+        const sp_cfg_alert *a = &c->alerts[i];
+        fprintf(fp, "  - type: %s\n    name: ", types[a->type]);
+        yq(fp, a->name);
+        fputc('\n', fp);
+        if (a->url) {
+            fprintf(fp, "    url: ");
+            yq(fp, a->url);
+            fputc('\n', fp);
+        }
+        if (a->auth_header)
+            fprintf(fp, "    auth: {value: \"%s\"}   # ******** (masked)\n", a->auth_ref);
+        if (a->type == SP_CFG_ALERT_SMTP) {
+            fprintf(fp, "    starttls: %s\n    from: ", a->starttls ? "true" : "false");
+            yq(fp, a->from);
+            for (size_t k = 0; k < a->n_to; k++) {
+                fprintf(fp, "%s", k ? ", " : "\n    to: [");
+                yq(fp, a->to[k]);
+            }
+            fprintf(fp, "]\n    lang: %s\n", a->lang);
+            if (a->username) {
+                fprintf(fp, "    username: ");
+                yq(fp, a->username);
+                fputc('\n', fp);
+            }
+            if (a->password)
+                fprintf(fp, "    password: \"%s\"   # ******** (masked)\n", a->password_ref);
+        }
+        for (size_t k = 0; k < a->n_argv; k++) {
+            fprintf(fp, "%s", k ? ", " : "    argv: [");
+            yq(fp, a->argv[k]);
+            fprintf(fp, "%s", k + 1 == a->n_argv ? "]\n" : "");
+        }
+        if (a->ca_file) {
+            fprintf(fp, "    ca_file: ");
+            yq(fp, a->ca_file);
+            fputc('\n', fp);
+        }
+        if (a->insecure)
+            fprintf(fp, "    insecure: true\n");
+        fprintf(fp, "    timeout: %lldms\n    retries: %d\n", (long long)a->timeout_ms,
+                a->retries);
+        fprintf(fp, "    retry_backoff: %lldms\n    retry_backoff_max: %lldms\n",
+                (long long)a->backoff_ms, (long long)a->backoff_max_ms);
+        for (size_t k = 0; k < a->n_targets; k++)
+            fprintf(fp, "%s%s%s", k ? ", " : "    targets: [", a->targets[k],
+                    k + 1 == a->n_targets ? "]\n" : "");
+        fprintf(fp, "    events: [");
+        for (unsigned e = 0, n = 0; e < 4; e++)
+            if (a->events & (1u << e))
+                fprintf(fp, "%s%s", n++ ? ", " : "", evs[e]);
+        fprintf(fp, "]\n");
     }
 }

@@ -7,7 +7,7 @@
  * names the file, the line and the key ("slaprobe.yaml:12: targets[1].interval:
  * ..."), and the caller exits 2 without starting anything.
  *
- * Secrets (auth header values) are referenced as env:NAME or file:/path,
+ * Secrets (auth header values, SMTP passwords) are referenced as env:NAME or file:/path,
  * read at load time, and never printed: sp_cfg_print() masks them.
  *
  * Ownership: sp_cfg_load() returns an object the caller destroys with
@@ -54,7 +54,57 @@ typedef struct sp_cfg_target {
      * of its own; 0: never. tls_spec is the tls-kind spec it runs. */
     int64_t tls_interval_ms;
     sp_probe_spec tls_spec;
+    /* An alert when the certificate has this many days left or fewer
+     * (once per day of left); 0: never. */
+    int cert_warn_days;
 } sp_cfg_target;
+
+/* --- Alerts (SPEC section 7) --- */
+
+typedef enum sp_cfg_alert_type {
+    SP_CFG_ALERT_WEBHOOK, /* JSON POST */
+    SP_CFG_ALERT_SMTP,    /* mail through libcurl, STARTTLS */
+    SP_CFG_ALERT_EXEC,    /* a program, no shell, the event in its environment */
+} sp_cfg_alert_type;
+
+/* Which events a channel takes (bit set of `events:`). */
+#define SP_CFG_ALERT_ON_DOWN 0x1u
+#define SP_CFG_ALERT_ON_UP 0x2u
+#define SP_CFG_ALERT_ON_CERT 0x4u
+#define SP_CFG_ALERT_ON_GRADE 0x8u
+#define SP_CFG_ALERT_ON_ALL 0xfu
+
+typedef struct sp_cfg_alert {
+    sp_cfg_alert_type type;
+    char *name;          /* `name`, or "alerts[i]": names the channel in the journal */
+    char *url;           /* webhook: http(s)://; smtp: smtp(s)://host:port */
+    char *auth_header;   /* webhook: "Header: secret", or NULL */
+    char *auth_ref;      /* its env:/file: reference as written, for printing */
+    char *ca_file;       /* NULL: the system's trust store */
+    bool insecure;       /* do not verify the receiver's certificate */
+    int64_t timeout_ms;  /* one attempt */
+    int retries;         /* attempts after the first */
+    int64_t backoff_ms;  /* wait before the first retry; doubles each time */
+    int64_t backoff_max_ms;
+    bool starttls;       /* smtp:// must upgrade with STARTTLS */
+    char *from;          /* smtp */
+    char **to;
+    size_t n_to;
+    char *username, *password; /* smtp; the password is a secret */
+    char *password_ref;
+    char *lang;          /* "en" or "ja": the mail's words */
+    char **argv;         /* exec: NULL-terminated */
+    size_t n_argv;
+    char **targets;      /* ids; none: every target */
+    size_t n_targets;
+    unsigned events;     /* SP_CFG_ALERT_ON_* */
+} sp_cfg_alert;
+
+#define SP_CFG_DEFAULT_CERT_WARN_DAYS 21
+#define SP_CFG_DEFAULT_ALERT_TIMEOUT_MS 10000
+#define SP_CFG_DEFAULT_ALERT_RETRIES 5
+#define SP_CFG_DEFAULT_ALERT_BACKOFF_MS 5000
+#define SP_CFG_DEFAULT_ALERT_BACKOFF_MAX_MS 300000
 
 typedef struct sp_cfg {
     char *path;
@@ -71,7 +121,10 @@ typedef struct sp_cfg {
     /* The guideline's pattern table with this file's `patterns:` overrides
      * applied; index id - 1. */
     sp_pattern patterns[SP_PATTERN_COUNT];
-    bool has_alert_path; /* an alert would tell a person (none exist yet) */
+    bool has_alert_path; /* some alert channel takes `down` events */
+    sp_cfg_alert *alerts;
+    size_t n_alerts;
+    char *report_url;    /* base link put in alerts, or NULL */
 } sp_cfg;
 
 /* Defaults of SPEC section 5 (and of the ASP/SaaS guideline's monitoring). */
@@ -92,6 +145,10 @@ void sp_cfg_destroy(sp_cfg *cfg);
 
 /* The effective configuration, YAML, secrets masked. */
 void sp_cfg_print(const sp_cfg *cfg, FILE *fp);
+
+/* True when channel a takes events of kind (SP_CFG_ALERT_ON_*) for
+ * target id. */
+bool sp_cfg_alert_wants(const sp_cfg_alert *a, unsigned kind, const char *id);
 
 /* The target with this id, or NULL. */
 const sp_cfg_target *sp_cfg_find_target(const sp_cfg *cfg, const char *id);

@@ -3,10 +3,11 @@
  * c-ares together, single-threaded.
  *
  * libcurl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and
- * when to call it back (CURLMOPT_TIMERFUNCTION); c-ares does the same
- * through its sock_state callback and ares_timeout(). Each watched socket
- * gets a uv_poll_t; each library gets one uv_timer_t. This is the shape of
- * curl's multi-uv example and of Node.js's c-ares binding.
+ * when to call it back (CURLMOPT_TIMERFUNCTION); that glue is
+ * common/sp_curluv.c, shared with the alerter. c-ares does the same through
+ * its sock_state callback and ares_timeout(), handled here. Each watched
+ * socket gets a uv_poll_t; each library gets one uv_timer_t. This is the
+ * shape of curl's multi-uv example and of Node.js's c-ares binding.
  *
  * The engine also owns the life of every probe (see engine_int.h).
  */
@@ -20,6 +21,8 @@
 
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
+
+#include "common/sp_curluv.h"
 
 
 /* --- Process-wide init ------------------------------------------------- */
@@ -56,121 +59,25 @@ static void engine_handle_closed(uv_handle_t *h)
     engine_maybe_free(e);
 }
 
-/* --- libcurl on libuv -------------------------------------------------- */
+/* --- libcurl on libuv (common/sp_curluv.c) ----------------------------- */
 
-typedef struct curl_sock {
-    uv_poll_t poll;
-    curl_socket_t fd;
-    sp_probe_engine *eng;
-} curl_sock;
-
-static void check_multi_info(sp_probe_engine *e)
+static void curl_done(CURL *easy, CURLcode code, void *arg)
 {
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read(e->multi, &left))) {
-        if (msg->msg != CURLMSG_DONE)
-            continue;
-        CURL *easy = msg->easy_handle;
-        CURLcode code = msg->data.result;
-        sp_probe *p = NULL;
-        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&p);
-        /* msg points into curl's memory, which the done handler may free */
-        sp_probe__http_done(p, easy, code);
-    }
-}
-
-static void curl_poll_cb(uv_poll_t *h, int status, int events)
-{
-    curl_sock *cs = h->data;
-    sp_probe_engine *e = cs->eng;
-    int flags = 0, running;
-    if (status < 0)
-        flags = CURL_CSELECT_ERR;
-    if (events & UV_READABLE)
-        flags |= CURL_CSELECT_IN;
-    if (events & UV_WRITABLE)
-        flags |= CURL_CSELECT_OUT;
-    curl_multi_socket_action(e->multi, cs->fd, flags, &running);
-    check_multi_info(e);
-}
-
-static void curl_sock_closed(uv_handle_t *h)
-{
-    curl_sock *cs = h->data;
-    sp_probe_engine *e = cs->eng;
-    free(cs);
-    e->handles_open--;
-    engine_maybe_free(e);
-}
-
-static int curl_socket_cb(CURL *easy, curl_socket_t s, int action, void *userp, void *socketp)
-{
-    (void)easy;
-    sp_probe_engine *e = userp;
-    curl_sock *cs = socketp;
-    if (action == CURL_POLL_REMOVE) {
-        if (cs) {
-            curl_multi_assign(e->multi, s, NULL);
-            /* uv_close stops the watcher at once, so curl may reuse the fd
-             * number for a new socket before the close callback runs. */
-            uv_close((uv_handle_t *)&cs->poll, curl_sock_closed);
-        }
-        return 0;
-    }
-    if (!cs) {
-        cs = calloc(1, sizeof *cs);
-        if (!cs)
-            return -1;
-        cs->fd = s;
-        cs->eng = e;
-        if (uv_poll_init_socket(e->loop, &cs->poll, s) != 0) {
-            free(cs);
-            return -1;
-        }
-        cs->poll.data = cs;
-        e->handles_open++;
-        curl_multi_assign(e->multi, s, cs);
-    }
-    int events = 0;
-    if (action == CURL_POLL_IN || action == CURL_POLL_INOUT)
-        events |= UV_READABLE;
-    if (action == CURL_POLL_OUT || action == CURL_POLL_INOUT)
-        events |= UV_WRITABLE;
-    uv_poll_start(&cs->poll, events, curl_poll_cb);
-    return 0;
-}
-
-static void curl_timeout_cb(uv_timer_t *t)
-{
-    sp_probe_engine *e = t->data;
-    int running;
-    curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    check_multi_info(e);
-}
-
-static int curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-    (void)multi;
-    sp_probe_engine *e = userp;
-    if (e->destroying)
-        return 0;
-    if (timeout_ms < 0)
-        uv_timer_stop(&e->curl_timer);
-    else /* 0 means "as soon as possible", never from inside this callback */
-        uv_timer_start(&e->curl_timer, curl_timeout_cb, (uint64_t)timeout_ms, 0);
-    return 0;
+    (void)arg;
+    sp_probe *p = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&p);
+    sp_probe__http_done(p, easy, code);
 }
 
 sp_status sp_probe__curl_add(sp_probe *p, CURL *easy)
 {
     curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)p);
-    return curl_multi_add_handle(p->eng->multi, easy) == CURLM_OK ? SP_OK : SP_ECURL;
+    return sp_curluv_add(p->eng->curl, easy);
 }
 
 void sp_probe__curl_remove(sp_probe *p, CURL *easy)
 {
-    curl_multi_remove_handle(p->eng->multi, easy);
+    sp_curluv_remove(p->eng->curl, easy);
 }
 
 /* --- c-ares on libuv --------------------------------------------------- */
@@ -474,23 +381,16 @@ sp_status sp_probe_engine_create(uv_loop_t *loop, const sp_probe_engine_opts *op
             goto fail;
         }
     }
-    e->multi = curl_multi_init();
-    if (!e->multi) {
+    if ((st = sp_curluv_create(loop, curl_done, e, &e->curl)) != SP_OK) {
         snprintf(err, errlen, "curl_multi_init failed");
-        st = SP_ECURL;
         goto fail;
     }
-    curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
-    curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
-    curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-    curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
     /* Each probe measures a fresh connection: nothing to keep around. */
-    curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, 1L);
+    curl_multi_setopt(sp_curluv_multi(e->curl), CURLMOPT_MAXCONNECTS, 1L);
 
-    uv_timer_init(loop, &e->curl_timer);
     uv_timer_init(loop, &e->ares_timer);
-    e->curl_timer.data = e->ares_timer.data = e;
-    e->handles_open = 2;
+    e->ares_timer.data = e;
+    e->handles_open = 1;
     *out = e;
     return SP_OK;
 fail:
@@ -510,9 +410,8 @@ void sp_probe_engine_destroy(sp_probe_engine *e)
     /* ares_destroy runs pending callbacks (detached by now) and reports
      * every socket closed through sock_state_cb, which closes the polls. */
     ares_destroy(e->ares);
-    curl_multi_cleanup(e->multi);
+    sp_curluv_destroy(e->curl);
     free_cas(e);
-    uv_close((uv_handle_t *)&e->curl_timer, engine_handle_closed);
     uv_close((uv_handle_t *)&e->ares_timer, engine_handle_closed);
 }
 

@@ -61,9 +61,8 @@ struct sp_probe {
 
 struct sp_probe_engine {
     uv_loop_t *loop;
-    CURLM *multi;
+    struct sp_curluv *curl; /* libcurl's multi handle on the loop */
     ares_channel ares;
-    uv_timer_t curl_timer;
     uv_timer_t ares_timer;
     struct ares_sock *ares_socks; /* c-ares sockets being polled */
     sp_probe *inflight;

@@ -18,6 +18,7 @@ typedef struct sp_report_labels {
     const char *eligible, *downtime, *unknown, *maintenance, *budget, *budget_left;
     const char *met, *missed, *no_data, *no_data_long;
     const char *incidents, *none, *start, *end, *duration, *counted, *reason;
+    const char *notified, *not_notified, *after;
     const char *mttr, *mtbf, *response, *avg, *p95, *by_class, *credit, *no_credit;
     const char *evidence, *journal, *intact, *broken_at, *no_journal;
     const char *clock, *synced, *not_synced, *clock_unknown, *imported;

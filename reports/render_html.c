@@ -389,6 +389,7 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
             th(fp, L->duration);
             th(fp, L->counted);
             th(fp, L->reason);
+            th(fp, L->notified);
             fputs("</tr>\n", fp);
             for (size_t k = 0; k < s->n_incidents; k++) {
                 const sp_sla_incident *in = &s->incidents[k];
@@ -407,6 +408,17 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
                 sp_report_html_esc(fp, sp_report_reason_name(in->reason)
                                            ? sp_report_reason_name(in->reason)
                                            : "?");
+                fputs("</td><td class=\"l\">", fp);
+                if (t->notified_ms && t->notified_ms[k]) { /* detection -> first alert sent */
+                    local(fp, r, t->notified_ms[k] / 1000);
+                    fputs(" (", fp);
+                    sp_report_html_esc(fp, L->after);
+                    fputc(' ', fp);
+                    dur(fp, t->notify_delay_s[k], lang);
+                    fputc(')', fp);
+                } else {
+                    sp_report_html_esc(fp, L->not_notified);
+                }
                 fputs("</td></tr>\n", fp);
             }
             fputs("</table>\n", fp);

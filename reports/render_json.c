@@ -19,6 +19,13 @@ static json_t *num(double v)
     return isnan(v) ? json_null() : json_real(v);
 }
 
+static json_t *iso_ms(int64_t ms)
+{
+    char buf[40];
+    sp_probe_format_time(ms, buf, sizeof buf);
+    return json_string(buf);
+}
+
 static json_t *target_json(const sp_report_target *t)
 {
     const sp_sla_result *s = &t->sla;
@@ -71,6 +78,12 @@ static json_t *target_json(const sp_report_target *t)
                       (json_int_t)in->counted_s, "reason", why ? json_string(why) : json_null(),
                       "reason_class", sp_report_class_name(sp_reason_class_of(in->reason)),
                       "open_start", in->open_start, "open_end", in->open_end));
+        /* when the first DOWN alert went out; null: none was delivered */
+        json_t *last = json_array_get(inc, json_array_size(inc) - 1);
+        bool told = t->notified_ms && t->notified_ms[k];
+        json_object_set_new(last, "notified", told ? iso_ms(t->notified_ms[k]) : json_null());
+        json_object_set_new(last, "notification_delay_s",
+                            told ? json_real(t->notify_delay_s[k]) : json_null());
     }
     json_object_set_new(o, "incidents", inc);
     json_object_set_new(o, "mttr_s", num(s->mttr_s));

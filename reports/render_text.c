@@ -169,10 +169,17 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             sp_report_fmt_local(r, in->start, a, sizeof a);
             sp_report_fmt_local(r, in->end, b, sizeof b);
             sp_report_fmt_duration((double)in->duration_s, lang, c, sizeof c);
-            fprintf(fp, "  %s%s .. %s%s  %s  %s %lld %s  %s\n", in->open_start ? "<" : "", a, b,
+            fprintf(fp, "  %s%s .. %s%s  %s  %s %lld %s  %s", in->open_start ? "<" : "", a, b,
                     in->open_end ? ">" : "", c, L->counted, (long long)in->counted_s,
                     L->seconds,
                     sp_report_reason_name(in->reason) ? sp_report_reason_name(in->reason) : "?");
+            if (t->notified_ms && t->notified_ms[k]) {
+                sp_report_fmt_local(r, t->notified_ms[k] / 1000, a, sizeof a);
+                sp_report_fmt_duration(t->notify_delay_s[k], lang, c, sizeof c);
+                fprintf(fp, "  %s %s (%s %s)\n", L->notified, a, L->after, c);
+            } else {
+                fprintf(fp, "  %s\n", L->not_notified);
+            }
         }
         if (t->cfg->n_maintenance) {
             fprintf(fp, "%s:\n", L->maint_windows);

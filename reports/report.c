@@ -20,6 +20,17 @@
 #include "storage/rrd.h"
 #include "storage/sp_store.h"
 
+/* A DOWN alert delivered, from the journal: the incident's first failed
+ * probe (the state change's since) and when the alert went out. */
+typedef struct notice {
+    int64_t since_ms, sent_ms;
+} notice;
+
+typedef struct notices {
+    notice *v;
+    size_t n, cap;
+} notices;
+
 /* What one target's files say about the period, before the arithmetic. */
 typedef struct gathered {
     sp_sla_seg *segs;
@@ -168,7 +179,8 @@ static int64_t ts_field(json_t *ev, const char *ms_key, const char *iso_key)
 
 /* Reasons, clock records and imports from the journal; a missing journal
  * is not an error (imported history may have none). */
-static sp_status read_journal(const sp_report *r, sp_report_target *t, changes *ch)
+static sp_status read_journal(const sp_report *r, sp_report_target *t, changes *ch,
+                              notices *nt)
 {
     char err[512];
     sp_journal_report rep;
@@ -227,6 +239,24 @@ static sp_status read_journal(const sp_report *r, sp_report_target *t, changes *
                 clock_before = synced;
             else if (when < r->until)
                 clock_in = clock_in == -1 ? synced : (clock_in && synced);
+        } else if (type && strcmp(type, "alert") == 0 &&
+                   json_is_true(json_object_get(ev, "sent")) &&
+                   strcmp(json_string_value(json_object_get(ev, "event")) ?: "", "down") == 0) {
+            json_t *s = json_object_get(ev, "since_ms"), *w = json_object_get(ev, "t_ms");
+            if (json_is_integer(s) && json_is_integer(w)) {
+                if (nt->n == nt->cap) {
+                    size_t nc = nt->cap ? nt->cap * 2 : 16;
+                    notice *nv = realloc(nt->v, nc * sizeof *nv);
+                    if (!nv) {
+                        json_decref(ev);
+                        st = SP_ENOMEM;
+                        break;
+                    }
+                    nt->v = nv;
+                    nt->cap = nc;
+                }
+                nt->v[nt->n++] = (notice){json_integer_value(s), json_integer_value(w)};
+            }
         } else if (type && strcmp(type, "import") == 0) {
             int64_t from = ts_field(ev, "", "from"), to = ts_field(ev, "", "to");
             if (from < r->until && to > r->start)
@@ -245,6 +275,35 @@ static sp_status read_journal(const sp_report *r, sp_report_target *t, changes *
     return st;
 }
 
+/* Give each incident the first DOWN alert delivered for it: the alert's
+ * since is the incident's first failed probe, which the incident's start
+ * (at the resolution of the archive) rounds to within one step. */
+static sp_status match_notices(sp_report_target *t, const notices *nt)
+{
+    size_t n = t->sla.n_incidents;
+    if (!n)
+        return SP_OK;
+    t->notified_ms = calloc(n, sizeof *t->notified_ms);
+    t->notify_delay_s = malloc(n * sizeof *t->notify_delay_s);
+    if (!t->notified_ms || !t->notify_delay_s)
+        return SP_ENOMEM;
+    int64_t slack = t->resolution_s > 0 ? t->resolution_s : 1;
+    for (size_t k = 0; k < n; k++) {
+        const sp_sla_incident *in = &t->sla.incidents[k];
+        t->notify_delay_s[k] = NAN;
+        for (size_t i = 0; i < nt->n; i++) {
+            int64_t since = nt->v[i].since_ms / 1000;
+            if (since < in->start - slack || since > in->end)
+                continue;
+            if (!t->notified_ms[k] || nt->v[i].sent_ms < t->notified_ms[k]) {
+                t->notified_ms[k] = nt->v[i].sent_ms;
+                t->notify_delay_s[k] = (double)(nt->v[i].sent_ms - nt->v[i].since_ms) / 1000.0;
+            }
+        }
+    }
+    return SP_OK;
+}
+
 /* --- Building ----------------------------------------------------------- */
 
 static void target_free(sp_report_target *t)
@@ -256,6 +315,8 @@ static void target_free(sp_report_target *t)
     free(t->days);
     free(t->rrd_path);
     free(t->journal_path);
+    free(t->notified_ms);
+    free(t->notify_delay_s);
     memset(t, 0, sizeof *t);
 }
 
@@ -267,10 +328,10 @@ static int cmp_change(const void *a, const void *b)
 
 /* The journal's reasons onto the target's DOWN segments; once per target,
  * before any period is computed. */
-static sp_status prepare(const sp_report *r, sp_report_target *t, gathered *g)
+static sp_status prepare(const sp_report *r, sp_report_target *t, gathered *g, notices *nt)
 {
     changes ch = {0};
-    sp_status st = read_journal(r, t, &ch);
+    sp_status st = read_journal(r, t, &ch, nt);
     if (st == SP_OK) {
         if (ch.n)
             qsort(ch.v, ch.n, sizeof *ch.v, cmp_change);
@@ -461,9 +522,15 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
         if (!r->targets[i].cfg)
             continue;
         sp_report_target *t = &r->targets[i];
-        if ((st = prepare(r, t, &g[i])) != SP_OK ||
-            (st = compute(cfg, t->cfg, r->start, r->until, &g[i], cdown, n_cdown, &t->sla, err,
-                          errlen)) != SP_OK ||
+        notices nt = {0};
+        st = prepare(r, t, &g[i], &nt);
+        if (st == SP_OK)
+            st = compute(cfg, t->cfg, r->start, r->until, &g[i], cdown, n_cdown, &t->sla, err,
+                         errlen);
+        if (st == SP_OK)
+            st = match_notices(t, &nt); /* needs the month's incidents */
+        free(nt.v);
+        if (st != SP_OK ||
             (n_days > 0 &&
              (st = live_days(r, t, &g[i], cdown, n_cdown, n_days, err, errlen)) != SP_OK))
             goto fail;

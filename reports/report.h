@@ -50,6 +50,12 @@ typedef struct sp_report_target {
     char journal_problem[512];
     int clock_synced; /* 1 synchronised in every record, 0 not in some, -1 no record */
     size_t n_imports; /* journal records of imported history in the period */
+    /* Per incident (same index as sla.incidents): when the first DOWN alert
+     * was delivered (Unix ms; 0: none was) and how long that was after the
+     * incident's first failed probe, in seconds (NaN: none). Against the
+     * guideline's "users told within 60 minutes of a detected stop". */
+    int64_t *notified_ms;
+    double *notify_delay_s;
     /* Live view only (sp_report_build_live): the last days, oldest first,
      * and the state at the build time from the timeline's end (UNKNOWN
      * when nothing was measured in the last two steps). */

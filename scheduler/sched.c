@@ -17,6 +17,7 @@
  */
 #include "sp_sched.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "alerts/sp_alert.h"
 #include "probe/result_json.h"
 #include "scheduler/fsm.h"
 #include "storage/steps.h"
@@ -62,6 +64,8 @@ typedef struct rt {
     unsigned tls_protos; /* bit v: version v accepted; bit 8+v: tested */
     char tls_fp[65];
     sp_ocsp_state tls_ocsp;
+    sp_tls_grade tls_grade_v;
+    int cert_warned; /* days left at the last expiry alert; INT_MIN: none */
     int refs;                 /* two timers open + probes in flight */
     struct rt *next, *qnext;
 } rt;
@@ -82,6 +86,7 @@ struct sp_sched {
     void (*stop_done)(void *);
     void *stop_arg;
     sp_sched_stats stats;
+    sp_alerter *alerter; /* NULL: no alerts */
 };
 
 static int64_t now_ms(void)
@@ -173,6 +178,53 @@ static void journal_change(rt *r, const sp_fsm_step *st, const sp_probe_result *
     sp_store_put_event(r->s->store, r->st, ev, true);
 }
 
+/* --- Alerts ------------------------------------------------------------- */
+
+/* Hand one event to the alerter (which only queues it). The fields not
+ * set here are taken from the result and the target. */
+static void alert(rt *r, sp_alert_event *ev, const sp_probe_result *res)
+{
+    if (!r->s->alerter || !r->cur->cfg->n_alerts)
+        return;
+    ev->target = r->id;
+    ev->name = r->t->name;
+    ev->url = r->t->spec.target;
+    ev->state = ev->state ? ev->state : sp_state_name(r->fsm.state);
+    ev->detail = res->detail;
+    ev->detected_ms = res->started_ms;
+    if (!ev->since_ms)
+        ev->since_ms = res->started_ms;
+    sp_alert_post(r->s->alerter, r->cur->cfg, ev);
+}
+
+/* A confirmed DOWN, or the recovery from one (with the outage's length). */
+static void alert_change(rt *r, const sp_fsm_step *st, const sp_probe_result *res)
+{
+    bool down = st->state == SP_STATE_DOWN;
+    if (!down && !(st->from == SP_STATE_DOWN && st->state == SP_STATE_UP))
+        return;
+    sp_alert_event ev = {.kind = down ? SP_ALERT_DOWN : SP_ALERT_UP,
+                         .state = sp_state_name(st->state),
+                         .reason = sp_reason_name(st->reason),
+                         .since_ms = st->at_ms,
+                         .down_since_ms = st->at_ms - st->downtime_ms,
+                         .duration_s = (double)st->downtime_ms / 1000.0};
+    alert(r, &ev, res);
+}
+
+/* Once per day of left, not on every probe. */
+static void alert_cert(rt *r, const sp_probe_result *res)
+{
+    int warn = r->t->cert_warn_days;
+    if (!res->tls.has_cert || warn <= 0 || res->tls.days_left > warn ||
+        res->tls.days_left == r->cert_warned)
+        return;
+    r->cert_warned = res->tls.days_left;
+    sp_alert_event ev = {.kind = SP_ALERT_CERT_EXPIRING, .days_left = res->tls.days_left,
+                         .reason = sp_reason_name(res->reason)};
+    alert(r, &ev, res);
+}
+
 /* --- Running probes ------------------------------------------------------- */
 
 static void arm(rt *r);
@@ -230,8 +282,11 @@ static void on_result(const sp_probe_result *res, void *arg)
         size_t n;
         while ((n = sp_store_steps_take(&r->steps, horizon, rows, 32)) > 0)
             sp_store_put_rows(s->store, r->st, rows, n);
-        if (st.changed)
+        if (st.changed) {
             journal_change(r, &st, res);
+            alert_change(r, &st, res);
+        }
+        alert_cert(r, res);
         if (retry && !s->stopping) {
             int64_t at = now_ms() + r->t->retry_ms;
             if (at < r->next_grid_ms) {
@@ -244,6 +299,11 @@ static void on_result(const sp_probe_result *res, void *arg)
     holder_unref(h);
     rt_unref(r);
     stop_done_maybe(s);
+}
+
+void sp_sched_set_alerter(sp_sched *s, sp_alerter *a)
+{
+    s->alerter = a;
 }
 
 /* After a probe ended: tell sp_sched_stop's caller when the last one is
@@ -317,6 +377,12 @@ static void posture_seen(rt *r, const sp_probe_result *res)
     fprintf(stderr, "slaprobe: %s TLS posture %s%s%s (%s)\n", r->id,
             r->tls_known ? r->tls_grade : "", r->tls_known ? " -> " : "", grade, res->detail);
     sp_store_put_event(r->s->store, r->st, ev, true);
+    if (r->tls_known && r->tls_grade_v != SP_GRADE_NONE && p->grade < r->tls_grade_v) {
+        sp_alert_event drop = {.kind = SP_ALERT_TLS_GRADE_DROP, .grade = grade,
+                               .previous_grade = r->tls_grade};
+        alert(r, &drop, res);
+    }
+    r->tls_grade_v = p->grade;
     r->tls_known = true;
     snprintf(r->tls_grade, sizeof r->tls_grade, "%s", grade);
     r->tls_protos = protos;
@@ -563,6 +629,7 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
         r->st = sp_store_find_target(s->store, t->id); /* opened by the caller */
         r->seen = true;
         r->refs = 2; /* the two timers */
+        r->cert_warned = INT_MIN;
         sp_fsm_config fc = {.confirm = t->confirm, .slow_ms = t->slow_ms};
         sp_sched_fsm_init(&r->fsm, &fc);
         sp_store_steps_init(&r->steps, t->interval_ms);

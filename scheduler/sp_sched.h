@@ -44,6 +44,12 @@ sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store
  * target of cfg must have been opened in the store (sp_store_open_target). */
 sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg);
 
+/* Send alerts through a (borrowed; outlives the scheduler's use of it):
+ * confirmed DOWN, recovery, certificate expiry within cert_warn_days and
+ * TLS grade drops, to the channels of the configuration in force. */
+struct sp_alerter;
+void sp_sched_set_alerter(sp_sched *s, struct sp_alerter *a);
+
 /* Stop scheduling; in-flight probes may finish. Calls done (once) when none
  * is left, or after wait_ms, whichever comes first (the rest are canceled). */
 void sp_sched_stop(sp_sched *s, unsigned wait_ms, void (*done)(void *arg), void *arg);

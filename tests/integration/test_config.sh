@@ -210,6 +210,122 @@ targets:
     pattern: 1
 YAML
 
+echo "# alerts"
+T="targets: [{id: a, url: \"https://127.0.0.1/\", pattern: 1}]"
+bad alert_type 'alert_type\.yaml:4: alerts\[0\]\.type: .pager. is not webhook, smtp or exec' <<YAML
+$S
+$T
+alerts:
+  - type: pager
+YAML
+bad alert_no_url 'alert_no_url\.yaml:4: alerts\[0\]\.type: a webhook alert needs a url' <<YAML
+$S
+$T
+alerts:
+  - type: webhook
+YAML
+bad alert_bad_url 'alert_bad_url\.yaml:6: alerts\[1\]\.url: .ftp://x. is not a smtp:// or smtps:// URL' <<YAML
+$S
+$T
+alerts:
+  - {type: webhook, url: "http://127.0.0.1/hook"}
+  - type: smtp
+    url: ftp://x
+    from: a@example.com
+    to: [b@example.com]
+YAML
+bad alert_wrong_key 'alert_wrong_key\.yaml:6: alerts\[0\]\.argv: not a key of webhook alerts' <<YAML
+$S
+$T
+alerts:
+  - type: webhook
+    url: http://127.0.0.1/hook
+    argv: [/bin/true]
+YAML
+bad alert_bad_to 'alert_bad_to\.yaml:7: alerts\[0\]\.to\[1\]: .nobody. is not a mail address' <<YAML
+$S
+$T
+alerts:
+  - type: smtp
+    url: smtp://127.0.0.1:25
+    from: probe@example.com
+    to: [ops@example.com, nobody]
+YAML
+bad alert_inline_password 'alert_inline_password\.yaml:9: alerts\[0\]\.password: secrets are referenced as env:NAME' <<YAML
+$S
+$T
+alerts:
+  - type: smtp
+    url: smtp://127.0.0.1:25
+    from: probe@example.com
+    to: [ops@example.com]
+    username: probe
+    password: hunter2
+YAML
+bad alert_unset_env 'alert_unset_env\.yaml:6: alerts\[0\]\.auth\.value: environment variable SP_TEST_UNSET_VAR is not set' <<YAML
+$S
+$T
+alerts:
+  - type: webhook
+    url: http://127.0.0.1/hook
+    auth: {header: Authorization, value: "env:SP_TEST_UNSET_VAR"}
+YAML
+bad alert_target 'alert_target\.yaml:6: alerts\[0\]\.targets\[1\]: no target has the id .zz.' <<YAML
+$S
+$T
+alerts:
+  - type: exec
+    argv: [/bin/true]
+    targets: [a, zz]
+YAML
+bad alert_event 'alert_event\.yaml:6: alerts\[0\]\.events\[0\]: .flap. is not down, up, cert_expiring or tls_grade_drop' <<YAML
+$S
+$T
+alerts:
+  - type: exec
+    argv: [/bin/true]
+    events: [flap]
+YAML
+bad alert_backoff 'alert_backoff\.yaml:6: alerts\[0\]\.retry_backoff: .soon. is not a duration' <<YAML
+$S
+$T
+alerts:
+  - type: exec
+    argv: [/bin/true]
+    retry_backoff: soon
+YAML
+bad cert_warn_days 'cert_warn_days\.yaml:2: defaults\.cert_warn_days: -1 is not 0-3650 days' <<YAML
+$S
+defaults: {cert_warn_days: -1}
+$T
+YAML
+bad report_url 'report_url\.yaml:2: report_url: .reports. is not an http' <<YAML
+$S
+report_url: reports
+$T
+YAML
+export SP_TEST_SMTP_PW=pa55-w0rd-xyz SP_TEST_HOOK=h00k-t0ken-xyz
+cat >"$D/alerts.yaml" <<YAML
+$S
+report_url: https://reports.example.com/sla
+$T
+alerts:
+  - {type: webhook, url: "http://127.0.0.1:9/hook", auth: {header: X-Token, value: "env:SP_TEST_HOOK"}}
+  - type: smtp
+    url: smtp://127.0.0.1:25
+    from: probe@example.com
+    to: [ops@example.com]
+    username: probe
+    password: env:SP_TEST_SMTP_PW
+    events: [up]
+YAML
+"$SLAPROBE" config-check -c "$D/alerts.yaml" >"$D/out" && rc=0 || rc=$?
+t_eq "alerts: exit" "$rc" 0
+t_eq "alerts: no secret printed" "$(grep -c 'xyz' "$D/out" || true)" 0
+t_eq "alerts: both masked" "$(grep -c '# \*\*\*\*\*\*\*\* (masked)' "$D/out" || true)" 2
+t_match "alerts: cert_warn_days defaults to 21" "$(cat "$D/out")" "cert_warn_days: 21"
+t_match "alerts: a down channel is an alert path" "$(cat "$D/out")" "ok   notification"
+
 echo "# a good file: effective values, secret masked"
 export SP_TEST_TOKEN=s3cr3t-value
 cat >"$D/good.yaml" <<YAML

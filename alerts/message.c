@@ -1,0 +1,347 @@
+/*
+ * What an alert says, built without a clock or I/O so it is tested on its
+ * own: the webhook's JSON, the mail (headers and a plain-text body in
+ * English or Japanese) and the environment of an exec channel. The same
+ * facts go everywhere, under the same names.
+ */
+#include "sp_alert.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "probe/result_json.h"
+
+static const char *const kind_names[] = {"down", "up", "cert_expiring", "tls_grade_drop"};
+
+const char *sp_alert_kind_name(sp_alert_kind k)
+{
+    return (unsigned)k < 4 ? kind_names[k] : "unknown";
+}
+
+unsigned sp_alert_kind_bit(sp_alert_kind k)
+{
+    return 1u << (unsigned)k; /* the order of SP_CFG_ALERT_ON_* */
+}
+
+static const char *nz(const char *s)
+{
+    return s ? s : "";
+}
+
+char *sp_alert_report_link(const char *report_url, const char *target)
+{
+    if (!report_url)
+        return NULL;
+    const char *at = strstr(report_url, "{target}");
+    if (!at)
+        return strdup(report_url);
+    size_t n = strlen(report_url) - 8 + strlen(target) + 1;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%.*s%s%s", (int)(at - report_url), report_url, target, at + 8);
+    return out;
+}
+
+/* --- JSON ----------------------------------------------------------------- */
+
+json_t *sp_alert_payload(const sp_alert_event *ev, const char *link)
+{
+    char since[40], detected[40];
+    sp_probe_format_time(ev->since_ms, since, sizeof since);
+    sp_probe_format_time(ev->detected_ms, detected, sizeof detected);
+    json_t *j = json_object();
+    json_object_set_new(j, "source", json_string("slaprobe"));
+    json_object_set_new(j, "event", json_string(sp_alert_kind_name(ev->kind)));
+    json_object_set_new(j, "target", json_string(nz(ev->target)));
+    json_object_set_new(j, "name", json_string(nz(ev->name)));
+    json_object_set_new(j, "url", json_string(nz(ev->url)));
+    json_object_set_new(j, "state", json_string(nz(ev->state)));
+    json_object_set_new(j, "reason", json_string(nz(ev->reason)));
+    json_object_set_new(j, "detail", json_string(nz(ev->detail)));
+    json_object_set_new(j, "since", json_string(since));
+    json_object_set_new(j, "since_ms", json_integer(ev->since_ms));
+    json_object_set_new(j, "detected", json_string(detected));
+    json_object_set_new(j, "detected_ms", json_integer(ev->detected_ms));
+    if (ev->kind == SP_ALERT_UP) {
+        char down[40];
+        sp_probe_format_time(ev->down_since_ms, down, sizeof down);
+        json_object_set_new(j, "down_since", json_string(down));
+        json_object_set_new(j, "down_since_ms", json_integer(ev->down_since_ms));
+        json_object_set_new(j, "duration_s", json_real(ev->duration_s));
+    }
+    if (ev->kind == SP_ALERT_CERT_EXPIRING)
+        json_object_set_new(j, "cert_days_left", json_integer(ev->days_left));
+    if (ev->kind == SP_ALERT_TLS_GRADE_DROP) {
+        json_object_set_new(j, "grade", json_string(nz(ev->grade)));
+        json_object_set_new(j, "previous_grade", json_string(nz(ev->previous_grade)));
+    }
+    json_object_set_new(j, "report", link ? json_string(link) : json_null());
+    return j;
+}
+
+/* --- Mail ----------------------------------------------------------------- */
+
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} buf;
+
+static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (int pass = 0; pass < 2 && !b->oom; pass++) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = true;
+            return;
+        }
+        if (b->p && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = (b->cap + (size_t)n + 1) * 2;
+        char *np = realloc(b->p, cap);
+        if (!np) {
+            b->oom = true;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+}
+
+/* Header values must stay on one line whatever a server put in a detail. */
+static void put_oneline(buf *b, const char *s)
+{
+    for (; *s; s++)
+        put(b, "%c", (*s == '\r' || *s == '\n') ? ' ' : *s);
+}
+
+/* RFC 2047 encoded-word (UTF-8, base64) for a non-ASCII subject. */
+static void put_encoded_word(buf *b, const char *s)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s);
+    put(b, "=?UTF-8?B?");
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)u[i] << 16 | (i + 1 < n ? (unsigned)u[i + 1] << 8 : 0) |
+                     (i + 2 < n ? u[i + 2] : 0);
+        put(b, "%c%c%c%c", tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=',
+            i + 2 < n ? tab[v & 63] : '=');
+    }
+    put(b, "?=");
+}
+
+static bool ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
+
+/* Every body line, CRLF-terminated; a bare LF in a detail becomes a space
+ * so a line beginning with "." cannot end the DATA phase early (libcurl
+ * escapes dots too, this keeps the body tidy). */
+static void put_line(buf *b, const char *label, const char *value)
+{
+    put(b, "%s", label);
+    put_oneline(b, value);
+    put(b, "\r\n");
+}
+
+static void format_duration(double s, char *out, size_t n)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(out, n, "%ldh %02ldm %02lds", t / 3600, t / 60 % 60, t % 60);
+    else if (t >= 60)
+        snprintf(out, n, "%ldm %02lds", t / 60, t % 60);
+    else
+        snprintf(out, n, "%.1f s", s);
+}
+
+static void rfc5322_date(int64_t ms, char *out, size_t n)
+{
+    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char *const mons[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, n, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
+             mons[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+char *sp_alert_mail(const sp_alert_event *ev, const sp_cfg_alert *ch, const char *link,
+                    int64_t now_ms)
+{
+    bool ja = ch->lang && strcmp(ch->lang, "ja") == 0;
+    const char *name = ev->name && *ev->name ? ev->name : nz(ev->target);
+    char subject[512], dur[64], since[40], detected[40], date[64], n[32];
+    sp_probe_format_time(ev->since_ms, since, sizeof since);
+    sp_probe_format_time(ev->detected_ms, detected, sizeof detected);
+    format_duration(ev->duration_s, dur, sizeof dur);
+    switch (ev->kind) {
+    case SP_ALERT_DOWN:
+        snprintf(subject, sizeof subject,
+                 ja ? "[slaprobe] 停止: %s (%s)" : "[slaprobe] DOWN: %s (%s)", name,
+                 nz(ev->reason));
+        break;
+    case SP_ALERT_UP:
+        snprintf(subject, sizeof subject,
+                 ja ? "[slaprobe] 復旧: %s (停止時間 %s)" : "[slaprobe] RECOVERED: %s after %s",
+                 name, dur);
+        break;
+    case SP_ALERT_CERT_EXPIRING:
+        snprintf(subject, sizeof subject,
+                 ja ? "[slaprobe] 証明書の有効期限まで残り %d 日: %s"
+                    : "[slaprobe] Certificate expires in %d days: %s",
+                 ev->days_left, name);
+        break;
+    default:
+        snprintf(subject, sizeof subject,
+                 ja ? "[slaprobe] TLS 評価の低下 %s → %s: %s"
+                    : "[slaprobe] TLS grade dropped %s -> %s: %s",
+                 nz(ev->previous_grade), nz(ev->grade), name);
+    }
+    buf b = {0};
+    rfc5322_date(now_ms, date, sizeof date);
+    put(&b, "Date: %s\r\nFrom: <%s>\r\nTo: ", date, ch->from);
+    for (size_t i = 0; i < ch->n_to; i++)
+        put(&b, "%s<%s>", i ? ", " : "", ch->to[i]);
+    put(&b, "\r\nSubject: ");
+    if (ascii(subject))
+        put_oneline(&b, subject);
+    else
+        put_encoded_word(&b, subject);
+    put(&b, "\r\nMessage-ID: <%lld.%s.%s@slaprobe>\r\n", (long long)now_ms, nz(ev->target),
+        sp_alert_kind_name(ev->kind));
+    put(&b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+            "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n");
+    put_line(&b, "", subject + 11); /* the subject without "[slaprobe] " */
+    put(&b, "\r\n");
+    put_line(&b, ja ? "対象:       " : "Target:     ", nz(ev->target));
+    put_line(&b, ja ? "名前:       " : "Name:       ", name);
+    put_line(&b, "URL:        ", nz(ev->url));
+    put_line(&b, ja ? "イベント:   " : "Event:      ", sp_alert_kind_name(ev->kind));
+    put_line(&b, ja ? "状態:       " : "State:      ", nz(ev->state));
+    if (ev->reason && *ev->reason)
+        put_line(&b, ja ? "理由:       " : "Reason:     ", ev->reason);
+    if (ev->detail && *ev->detail)
+        put_line(&b, ja ? "詳細:       " : "Detail:     ", ev->detail);
+    if (ev->kind == SP_ALERT_UP) {
+        char down[40];
+        sp_probe_format_time(ev->down_since_ms, down, sizeof down);
+        put_line(&b, ja ? "停止開始:   " : "Down since: ", down);
+        put_line(&b, ja ? "復旧:       " : "Up since:   ", since);
+        put_line(&b, ja ? "停止時間:   " : "Outage:     ", dur);
+    } else {
+        put_line(&b, ja ? "発生:       " : "Since:      ", since);
+    }
+    put_line(&b, ja ? "検知:       " : "Detected:   ", detected);
+    if (ev->kind == SP_ALERT_CERT_EXPIRING) {
+        snprintf(n, sizeof n, "%d", ev->days_left);
+        put_line(&b, ja ? "残り日数:   " : "Days left:  ", n);
+    }
+    if (ev->kind == SP_ALERT_TLS_GRADE_DROP) {
+        char g[64];
+        snprintf(g, sizeof g, "%s -> %s", nz(ev->previous_grade), nz(ev->grade));
+        put_line(&b, ja ? "TLS 評価:   " : "TLS grade:  ", g);
+    }
+    if (link)
+        put_line(&b, ja ? "レポート:   " : "Report:     ", link);
+    put(&b, "\r\n-- \r\n%s\r\n",
+        ja ? "slaprobe (SLA 監視) からの自動送信です。" : "Sent by slaprobe (SLA probe).");
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* --- Environment ------------------------------------------------------------ */
+
+void sp_alert_free_strv(char **v)
+{
+    for (char **p = v; p && *p; p++)
+        free(*p);
+    free(v);
+}
+
+char **sp_alert_env(const sp_alert_event *ev, const char *link, char *const *base)
+{
+    size_t nb = 0;
+    for (char *const *p = base; p && *p; p++)
+        nb++;
+    char **v = calloc(nb + 20, sizeof *v);
+    if (!v)
+        return NULL;
+    size_t n = 0;
+    bool oom = false;
+    for (char *const *p = base; p && *p; p++)
+        if (strncmp(*p, "SLAPROBE_", 9) != 0) {
+            if ((v[n] = strdup(*p)))
+                n++;
+            else
+                oom = true;
+        }
+    char since[40], detected[40], num[4][32];
+    sp_probe_format_time(ev->since_ms, since, sizeof since);
+    sp_probe_format_time(ev->detected_ms, detected, sizeof detected);
+    snprintf(num[0], sizeof num[0], "%lld", (long long)ev->since_ms);
+    snprintf(num[1], sizeof num[1], "%lld", (long long)ev->detected_ms);
+    snprintf(num[2], sizeof num[2], "%.3f", ev->duration_s);
+    snprintf(num[3], sizeof num[3], "%d", ev->days_left);
+    json_t *j = sp_alert_payload(ev, link);
+    char *js = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    bool up = ev->kind == SP_ALERT_UP, cert = ev->kind == SP_ALERT_CERT_EXPIRING,
+         grade = ev->kind == SP_ALERT_TLS_GRADE_DROP;
+    const struct {
+        const char *k, *v;
+        bool on;
+    } kv[] = {
+        {"EVENT", sp_alert_kind_name(ev->kind), true},
+        {"TARGET", nz(ev->target), true},
+        {"NAME", nz(ev->name), true},
+        {"URL", nz(ev->url), true},
+        {"STATE", nz(ev->state), true},
+        {"REASON", nz(ev->reason), true},
+        {"DETAIL", nz(ev->detail), true},
+        {"SINCE", since, true},
+        {"SINCE_MS", num[0], true},
+        {"DETECTED", detected, true},
+        {"DETECTED_MS", num[1], true},
+        {"DURATION_S", num[2], up},
+        {"DAYS_LEFT", num[3], cert},
+        {"GRADE", nz(ev->grade), grade},
+        {"PREVIOUS_GRADE", nz(ev->previous_grade), grade},
+        {"REPORT_URL", nz(link), link != NULL},
+        {"JSON", nz(js), js != NULL},
+    };
+    for (size_t k = 0; k < sizeof kv / sizeof kv[0]; k++) {
+        if (!kv[k].on)
+            continue;
+        size_t len = 9 + strlen(kv[k].k) + 1 + strlen(kv[k].v) + 1;
+        if (!(v[n] = malloc(len))) {
+            oom = true;
+            continue;
+        }
+        snprintf(v[n++], len, "SLAPROBE_%s=%s", kv[k].k, kv[k].v);
+    }
+    free(js);
+    if (oom) {
+        sp_alert_free_strv(v);
+        return NULL;
+    }
+    return v;
+}

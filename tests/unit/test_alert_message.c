@@ -1,0 +1,161 @@
+/*
+ * What an alert says (alerts/message.c): the webhook JSON's fields, the
+ * mail's headers and body in both languages (and that a hostile detail
+ * cannot add a header), the exec environment, and the report link.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "alerts/sp_alert.h"
+
+/* 2026-11-23T08:00:00Z */
+#define T0 1795420800000LL
+
+static sp_alert_event down_event(void)
+{
+    return (sp_alert_event){.kind = SP_ALERT_DOWN,
+                            .target = "erp",
+                            .name = "ERP (production)",
+                            .url = "https://erp.example.com/health",
+                            .state = "DOWN",
+                            .reason = "http_status",
+                            .detail = "HTTP 503",
+                            .since_ms = T0,
+                            .detected_ms = T0 + 10000};
+}
+
+static void test_kind_names(void **state)
+{
+    (void)state;
+    assert_string_equal(sp_alert_kind_name(SP_ALERT_DOWN), "down");
+    assert_string_equal(sp_alert_kind_name(SP_ALERT_UP), "up");
+    assert_string_equal(sp_alert_kind_name(SP_ALERT_CERT_EXPIRING), "cert_expiring");
+    assert_string_equal(sp_alert_kind_name(SP_ALERT_TLS_GRADE_DROP), "tls_grade_drop");
+    assert_int_equal(sp_alert_kind_bit(SP_ALERT_DOWN), SP_CFG_ALERT_ON_DOWN);
+    assert_int_equal(sp_alert_kind_bit(SP_ALERT_UP), SP_CFG_ALERT_ON_UP);
+    assert_int_equal(sp_alert_kind_bit(SP_ALERT_CERT_EXPIRING), SP_CFG_ALERT_ON_CERT);
+    assert_int_equal(sp_alert_kind_bit(SP_ALERT_TLS_GRADE_DROP), SP_CFG_ALERT_ON_GRADE);
+}
+
+static void test_report_link(void **state)
+{
+    (void)state;
+    assert_null(sp_alert_report_link(NULL, "erp"));
+    char *l = sp_alert_report_link("https://r.example/{target}/index.html", "erp");
+    assert_string_equal(l, "https://r.example/erp/index.html");
+    free(l);
+    l = sp_alert_report_link("https://r.example/", "erp");
+    assert_string_equal(l, "https://r.example/");
+    free(l);
+}
+
+static void test_payload(void **state)
+{
+    (void)state;
+    sp_alert_event ev = down_event();
+    json_t *j = sp_alert_payload(&ev, "https://r.example/erp");
+    assert_string_equal(json_string_value(json_object_get(j, "event")), "down");
+    assert_string_equal(json_string_value(json_object_get(j, "target")), "erp");
+    assert_string_equal(json_string_value(json_object_get(j, "state")), "DOWN");
+    assert_string_equal(json_string_value(json_object_get(j, "reason")), "http_status");
+    assert_string_equal(json_string_value(json_object_get(j, "detail")), "HTTP 503");
+    assert_string_equal(json_string_value(json_object_get(j, "since")), "2026-11-23T08:00:00.000Z");
+    assert_int_equal(json_integer_value(json_object_get(j, "since_ms")), T0);
+    assert_int_equal(json_integer_value(json_object_get(j, "detected_ms")), T0 + 10000);
+    assert_string_equal(json_string_value(json_object_get(j, "report")), "https://r.example/erp");
+    assert_null(json_object_get(j, "duration_s"));
+    json_decref(j);
+
+    ev.kind = SP_ALERT_UP;
+    ev.state = "UP";
+    ev.down_since_ms = T0 - 90000;
+    ev.duration_s = 90;
+    j = sp_alert_payload(&ev, NULL);
+    assert_true(json_real_value(json_object_get(j, "duration_s")) == 90.0);
+    assert_int_equal(json_integer_value(json_object_get(j, "down_since_ms")), T0 - 90000);
+    assert_true(json_is_null(json_object_get(j, "report")));
+    json_decref(j);
+}
+
+static void test_mail_en(void **state)
+{
+    (void)state;
+    char *to[] = {"ops@example.com", "b@example.com", NULL};
+    sp_cfg_alert ch = {
+        .type = SP_CFG_ALERT_SMTP, .from = "probe@example.com", .to = to, .n_to = 2, .lang = "en"};
+    sp_alert_event ev = down_event();
+    ev.detail = "evil\r\nBcc: victim@example.com\r\n.\r\nQUIT";
+    char *m = sp_alert_mail(&ev, &ch, "https://r.example/erp", T0 + 11000);
+    assert_non_null(m);
+    assert_non_null(strstr(m, "Date: Mon, 23 Nov 2026 08:00:11 +0000\r\n"));
+    assert_non_null(strstr(m, "From: <probe@example.com>\r\n"));
+    assert_non_null(strstr(m, "To: <ops@example.com>, <b@example.com>\r\n"));
+    assert_non_null(strstr(m, "Subject: [slaprobe] DOWN: ERP (production) (http_status)\r\n"));
+    assert_non_null(strstr(m, "Content-Type: text/plain; charset=UTF-8\r\n"));
+    assert_non_null(strstr(m, "Reason:     http_status\r\n"));
+    assert_non_null(strstr(m, "Since:      2026-11-23T08:00:00.000Z\r\n"));
+    assert_non_null(strstr(m, "Report:     https://r.example/erp\r\n"));
+    /* the detail's line breaks are flattened: no header, no end of DATA */
+    assert_null(strstr(m, "\r\nBcc:"));
+    assert_null(strstr(m, "\r\n.\r\n"));
+    free(m);
+}
+
+static void test_mail_ja(void **state)
+{
+    (void)state;
+    char *to[] = {"ops@example.com", NULL};
+    sp_cfg_alert ch = {
+        .type = SP_CFG_ALERT_SMTP, .from = "probe@example.com", .to = to, .n_to = 1, .lang = "ja"};
+    sp_alert_event ev = down_event();
+    ev.kind = SP_ALERT_UP;
+    ev.state = "UP";
+    ev.duration_s = 3725;
+    char *m = sp_alert_mail(&ev, &ch, NULL, T0);
+    /* a non-ASCII subject is an RFC 2047 encoded word */
+    assert_non_null(strstr(m, "Subject: =?UTF-8?B?"));
+    assert_non_null(strstr(m, "復旧: ERP (production) (停止時間 1h 02m 05s)\r\n"));
+    assert_non_null(strstr(m, "停止時間:   1h 02m 05s\r\n"));
+    assert_null(strstr(m, "Report"));
+    free(m);
+}
+
+static void test_env(void **state)
+{
+    (void)state;
+    char *base[] = {"PATH=/usr/bin", "SLAPROBE_TARGET=spoofed", "HOME=/root", NULL};
+    sp_alert_event ev = down_event();
+    ev.detail = "a;b $(x) 'q'";
+    char **env = sp_alert_env(&ev, NULL, base);
+    int targets = 0;
+    bool path = false, detail = false, json = false, report = false;
+    for (char **e = env; *e; e++) {
+        if (strncmp(*e, "SLAPROBE_TARGET=", 16) == 0) {
+            targets++;
+            assert_string_equal(*e, "SLAPROBE_TARGET=erp");
+        }
+        path |= strcmp(*e, "PATH=/usr/bin") == 0;
+        detail |= strcmp(*e, "SLAPROBE_DETAIL=a;b $(x) 'q'") == 0;
+        json |= strncmp(*e, "SLAPROBE_JSON={", 15) == 0;
+        report |= strncmp(*e, "SLAPROBE_REPORT_URL=", 20) == 0;
+    }
+    assert_int_equal(targets, 1);
+    assert_true(path && detail && json && !report);
+    sp_alert_free_strv(env);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kind_names), cmocka_unit_test(test_report_link),
+        cmocka_unit_test(test_payload),    cmocka_unit_test(test_mail_en),
+        cmocka_unit_test(test_mail_ja),    cmocka_unit_test(test_env),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
