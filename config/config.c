@@ -18,6 +18,7 @@
 
 #include <cyaml/cyaml.h>
 
+#include "common/sp_civil.h"
 #include "lines.h"
 #include "reports/calendar.h"
 #include "probe/result_json.h"
@@ -458,9 +459,8 @@ static sp_status build_tls_spec(const sp_probe_spec *s, sp_probe_spec *ts, char 
 
 static bool valid_date(const char *s)
 {
-    int y, m, d, n = 0;
-    return sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 && strlen(s) == 10 &&
-           m >= 1 && m <= 12 && d >= 1 && d <= 31;
+    int64_t days;
+    return sp_civil_parse_date(s, &days);
 }
 
 static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, const defaults *d,

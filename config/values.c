@@ -6,6 +6,8 @@
  */
 #include "values.h"
 
+#include "common/sp_civil.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -39,38 +41,15 @@ bool sp_cfg_parse_duration_ms(const char *s, int64_t *out_ms)
     return true;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static bool digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
 
 bool sp_cfg_parse_timestamp_ms(const char *s, int64_t *out_ms)
 {
     int y, mo, d, h, mi, se, ms = 0;
     if (!s || strlen(s) < 20)
         return false;
-    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
-        !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || !digits(s + 11, 2, &h) ||
-        s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &se))
+    if (!sp_civil_digits(s, 4, &y) || s[4] != '-' || !sp_civil_digits(s + 5, 2, &mo) || s[7] != '-' ||
+        !sp_civil_digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || !sp_civil_digits(s + 11, 2, &h) ||
+        s[13] != ':' || !sp_civil_digits(s + 14, 2, &mi) || s[16] != ':' || !sp_civil_digits(s + 17, 2, &se))
         return false;
     const char *p = s + 19;
     if (*p == '.') {
@@ -93,18 +72,18 @@ bool sp_cfg_parse_timestamp_ms(const char *s, int64_t *out_ms)
     } else if (*p == '+' || *p == '-') {
         int oh, om;
         const char *q = p + 1;
-        if (!digits(q, 2, &oh))
+        if (!sp_civil_digits(q, 2, &oh))
             return false;
         q += 2;
         if (*q == ':')
             q++;
-        if (!digits(q, 2, &om) || q[2] != '\0' || oh > 23 || om > 59)
+        if (!sp_civil_digits(q, 2, &om) || q[2] != '\0' || oh > 23 || om > 59)
             return false;
         off_min = (oh * 60 + om) * (*p == '-' ? -1 : 1);
     } else {
         return false;
     }
-    int64_t days = days_from_civil(y, mo, d);
+    int64_t days = sp_civil_days(y, mo, d);
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + (se == 60 ? 59 : se) - off_min * 60;
     *out_ms = secs * 1000 + ms;
     return true;

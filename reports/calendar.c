@@ -11,6 +11,7 @@
  * against the zone files before they are ever set.
  */
 #include "reports/calendar.h"
+#include "common/sp_civil.h"
 #include "reports/spans.h"
 
 #include <ctype.h>
@@ -23,75 +24,17 @@
 
 /* --- Civil dates --------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil), exact for any year an int holds. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
 /* Monday = 0 .. Sunday = 6; 1970-01-01 was a Thursday (3). */
 static int weekday(int64_t days)
 {
     return (int)(((days % 7) + 7 + 3) % 7);
 }
 
-static int month_days(int64_t y, int m)
-{
-    static const int n[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : n[m - 1];
-}
-
-/* Exactly n decimal digits at *p. */
-static bool digits(const char *p, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)p[i]))
-            return false;
-        v = v * 10 + (p[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-/* "YYYY-MM-DD", nothing before or after, a real date. */
-static bool parse_date(const char *s, int64_t *days)
-{
-    int y, m, d;
-    if (strlen(s) != 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) ||
-        s[7] != '-' || !digits(s + 8, 2, &d))
-        return false;
-    if (y < 1 || m < 1 || m > 12 || d < 1 || d > month_days(y, m))
-        return false;
-    *days = days_from_civil(y, m, d);
-    return true;
-}
-
 bool sp_cal_parse_month(const char *text, int *year, int *month)
 {
     int y, m;
     if (text == NULL || year == NULL || month == NULL || strlen(text) != 7 ||
-        !digits(text, 4, &y) || text[4] != '-' || !digits(text + 5, 2, &m))
+        !sp_civil_digits(text, 4, &y) || text[4] != '-' || !sp_civil_digits(text + 5, 2, &m))
         return false;
     if (y < 1 || m < 1 || m > 12)
         return false;
@@ -174,7 +117,7 @@ static int64_t wall_of(int64_t t)
     struct tm lt;
     if (localtime_r(&tt, &lt) == NULL)
         return INT64_MIN;
-    return days_from_civil((int64_t)lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday) * 86400 +
+    return sp_civil_days((int64_t)lt.tm_year + 1900, lt.tm_mon + 1, lt.tm_mday) * 86400 +
            lt.tm_hour * 3600 + lt.tm_min * 60 + lt.tm_sec;
 }
 
@@ -189,7 +132,7 @@ static sp_status local_to_unix(int64_t day, int minute, int64_t *out)
 {
     int64_t y;
     int m, d;
-    civil_from_days(day, &y, &m, &d);
+    sp_civil_from_days(day, &y, &m, &d);
     if (y - 1900 < -2000000000 || y - 1900 > 2000000000)
         return SP_EINVAL;
     struct tm tm = {.tm_year = (int)(y - 1900),
@@ -242,9 +185,9 @@ sp_status sp_cal_month_bounds(const char *tz, int year, int month, int64_t *star
         goto out;
     pushed = true;
     int ny = month == 12 ? year + 1 : year, nm = month == 12 ? 1 : month + 1;
-    if ((st = local_to_unix(days_from_civil(year, month, 1), 0, &s)) != SP_OK)
+    if ((st = local_to_unix(sp_civil_days(year, month, 1), 0, &s)) != SP_OK)
         goto out;
-    if ((st = local_to_unix(days_from_civil(ny, nm, 1), 0, &e)) != SP_OK)
+    if ((st = local_to_unix(sp_civil_days(ny, nm, 1), 0, &e)) != SP_OK)
         goto out;
     *start = s;
     *end = e;
@@ -288,7 +231,7 @@ static sp_status local_wall(const char *tz, int64_t t, int64_t *y, int *m, int *
     if (w == INT64_MIN)
         return SP_EINVAL;
     int64_t days = w >= 0 ? w / 86400 : -((-w + 86399) / 86400);
-    civil_from_days(days, y, m, d);
+    sp_civil_from_days(days, y, m, d);
     *sod = (int)(w - days * 86400);
     return *y < 0 || *y > 9999 ? SP_EINVAL : SP_OK;
 }
@@ -374,7 +317,7 @@ static int parse_time(const char *p, const char *end, const char **next)
             return -1;
         h = h * 10 + (*c - '0');
     }
-    if (!digits(p + len - 2, 2, &m))
+    if (!sp_civil_digits(p + len - 2, 2, &m))
         return -1;
     if (h > 24 || m > 59 || (h == 24 && m != 0))
         return -2;
@@ -559,7 +502,7 @@ sp_status sp_cal_hours_parse(const char *text, const char *const *holidays, size
         }
     }
     for (size_t i = 0; i < n_holidays; i++) {
-        if (holidays[i] == NULL || !parse_date(holidays[i], &h->holidays[i])) {
+        if (holidays[i] == NULL || !sp_civil_parse_date(holidays[i], &h->holidays[i])) {
             if (err != NULL && errlen > 0)
                 snprintf(err, errlen, "holiday '%s': not a date (want YYYY-MM-DD)",
                          holidays[i] ? holidays[i] : "(null)");
