@@ -163,6 +163,14 @@ targets:
     pattern: 1
     holidays: ["2026-11-03", "2026-13-01"]
 YAML
+bad bad_holiday_day 'bad_holiday_day\.yaml:6: targets\[0\]\.holidays\[0\]: .2026-02-30. is not a date' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    holidays: ["2026-02-30"]
+YAML
 bad bad_timezone 'bad_timezone\.yaml:2: timezone: .Asia/Tokio. is not a time zone' <<YAML
 $S
 timezone: Asia/Tokio
