@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "probe/result_json.h"
 #include "reports/calendar.h"
@@ -197,6 +198,13 @@ void sp_report_html_esc(FILE *fp, const char *s)
         default: fputc(*s, fp);
         }
     }
+}
+
+void sp_report_html_elem(FILE *fp, const char *tag, const char *text)
+{
+    fprintf(fp, "<%s>", tag);
+    sp_report_html_esc(fp, text);
+    fprintf(fp, "</%.*s>", (int)strcspn(tag, " "), tag);
 }
 
 json_t *sp_report_json_time(int64_t t)

@@ -44,6 +44,10 @@ void sp_report_fmt_local(const sp_report *r, int64_t t, char *buf, size_t n);
  * (NULL writes nothing). The one escaper of every HTML slaprobe writes. */
 void sp_report_html_esc(FILE *fp, const char *s);
 
+/* <tag>text</tag> with text escaped; tag may carry attributes ("th class=\"l\""):
+ * the closing tag is its first word. */
+void sp_report_html_elem(FILE *fp, const char *tag, const char *text);
+
 /* Unix seconds as the JSON timestamp of reports ("2026-11-01T00:00:00.000Z"). */
 json_t *sp_report_json_time(int64_t t);
 

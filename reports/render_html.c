@@ -119,12 +119,6 @@ static sp_status graph(const sp_report *r, const sp_report_target *t, const char
     return st;
 }
 
-static void th(FILE *fp, const char *s)
-{
-    fputs("<th>", fp);
-    sp_report_html_esc(fp, s);
-    fputs("</th>", fp);
-}
 
 static void verdict(FILE *fp, const sp_report_target *t, const sp_report_labels *L)
 {
@@ -206,14 +200,14 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
     fputs("<th class=\"l\">", fp);
     sp_report_html_esc(fp, L->target);
     fputs("</th>", fp);
-    th(fp, L->sla_target);
-    th(fp, L->availability);
-    th(fp, L->strict);
-    th(fp, L->coverage);
-    th(fp, L->downtime);
-    th(fp, L->unknown);
-    th(fp, L->budget_left);
-    th(fp, "");
+    sp_report_html_elem(fp, "th", L->sla_target);
+    sp_report_html_elem(fp, "th", L->availability);
+    sp_report_html_elem(fp, "th", L->strict);
+    sp_report_html_elem(fp, "th", L->coverage);
+    sp_report_html_elem(fp, "th", L->downtime);
+    sp_report_html_elem(fp, "th", L->unknown);
+    sp_report_html_elem(fp, "th", L->budget_left);
+    sp_report_html_elem(fp, "th", "");
     fputs("</tr>\n", fp);
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
@@ -384,12 +378,12 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
         fprintf(fp, " (%zu)</h3>\n", s->n_incidents);
         if (s->n_incidents) {
             fputs("<table>\n<tr>", fp);
-            th(fp, L->start);
-            th(fp, L->end);
-            th(fp, L->duration);
-            th(fp, L->counted);
-            th(fp, L->reason);
-            th(fp, L->notified);
+            sp_report_html_elem(fp, "th", L->start);
+            sp_report_html_elem(fp, "th", L->end);
+            sp_report_html_elem(fp, "th", L->duration);
+            sp_report_html_elem(fp, "th", L->counted);
+            sp_report_html_elem(fp, "th", L->reason);
+            sp_report_html_elem(fp, "th", L->notified);
             fputs("</tr>\n", fp);
             for (size_t k = 0; k < s->n_incidents; k++) {
                 const sp_sla_incident *in = &s->incidents[k];
@@ -423,9 +417,8 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
             }
             fputs("</table>\n", fp);
         } else {
-            fputs("<p>", fp);
-            sp_report_html_esc(fp, L->none);
-            fputs("</p>\n", fp);
+            sp_report_html_elem(fp, "p", L->none);
+            fputc('\n', fp);
         }
         if (t->cfg->n_maintenance) {
             fputs("<h3>", fp);

@@ -390,8 +390,6 @@ static void posture_seen(rt *r, const sp_probe_result *res)
     r->tls_ocsp = p->ocsp;
 }
 
-static void stop_done_maybe(sp_sched *s);
-
 static void on_tls_result(const sp_probe_result *res, void *arg)
 {
     rt *r = arg;

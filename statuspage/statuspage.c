@@ -148,6 +148,17 @@ static void badge(FILE *fp, const words *w, sp_page_state s)
     fputs("</span>", fp);
 }
 
+/* A header row: <tr><th>..</th>...; the row is left open when more
+ * headers follow. */
+static void heads(FILE *fp, const char *const *labels, size_t n, bool close)
+{
+    fputs("<tr>", fp);
+    for (size_t i = 0; i < n; i++)
+        sp_report_html_elem(fp, "th", labels[i]);
+    if (close)
+        fputs("</tr>\n", fp);
+}
+
 /* Per day over all services: checks run and the mean of the averages. */
 static void day_totals(const sp_report *r, size_t k, long *checks, double *avg)
 {
@@ -198,9 +209,8 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         sp_report_html_esc(fp, w->other_lang);
         fputs("</a></nav>\n", fp);
     }
-    fputs("<h1>", fp);
-    sp_report_html_esc(fp, w->title);
-    fputs("</h1>\n<p>", fp);
+    sp_report_html_elem(fp, "h1", w->title);
+    fputs("\n<p>", fp);
     sp_report_html_esc(fp, w->generated);
     fputs(": ", fp);
     local(fp, r, r->generated);
@@ -211,15 +221,9 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     fputs(")</p>\n", fp);
 
     /* current status and the month so far */
-    fputs("<h2>", fp);
-    sp_report_html_esc(fp, w->current);
-    fputs("</h2>\n<table id=\"current\">\n<tr><th>", fp);
-    sp_report_html_esc(fp, w->service);
-    fputs("</th><th>", fp);
-    sp_report_html_esc(fp, w->state);
-    fputs("</th><th>", fp);
-    sp_report_html_esc(fp, w->this_month);
-    fputs("</th></tr>\n", fp);
+    sp_report_html_elem(fp, "h2", w->current);
+    fputs("\n<table id=\"current\">\n", fp);
+    heads(fp, (const char *[]){w->service, w->state, w->this_month}, 3, true);
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
         sp_page_state s = current(r, t);
@@ -256,20 +260,11 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     fputs("</table>\n", fp);
 
     /* the grid: one row a day, newest first */
-    fputs("<h2>", fp);
-    sp_report_html_esc(fp, w->days);
-    fputs("</h2>\n<table id=\"days\">\n<tr><th>", fp);
-    sp_report_html_esc(fp, w->date);
-    fputs("</th><th>", fp);
-    sp_report_html_esc(fp, w->checks);
-    fputs("</th><th>", fp);
-    sp_report_html_esc(fp, w->avg_rt);
-    fputs("</th>", fp);
-    for (size_t i = 0; i < r->n_targets; i++) {
-        fputs("<th>", fp);
-        sp_report_html_esc(fp, r->targets[i].cfg->name);
-        fputs("</th>", fp);
-    }
+    sp_report_html_elem(fp, "h2", w->days);
+    fputs("\n<table id=\"days\">\n", fp);
+    heads(fp, (const char *[]){w->date, w->checks, w->avg_rt}, 3, false);
+    for (size_t i = 0; i < r->n_targets; i++)
+        sp_report_html_elem(fp, "th", r->targets[i].cfg->name);
     fputs("</tr>\n", fp);
     size_t nd = r->n_targets ? r->targets[0].n_days : 0;
     for (size_t k = nd; k-- > 0;) {
@@ -295,9 +290,9 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         }
         fputs("</tr>\n", fp);
     }
-    fputs("</table>\n<h3>", fp);
-    sp_report_html_esc(fp, w->legend);
-    fputs("</h3>\n<p id=\"legend\">", fp);
+    fputs("</table>\n", fp);
+    sp_report_html_elem(fp, "h3", w->legend);
+    fputs("\n<p id=\"legend\">", fp);
     for (int s = 0; s < SP_PAGE_N; s++) {
         badge(fp, w, (sp_page_state)s);
         fputs(" ", fp);
@@ -305,30 +300,20 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     fputs("</p>\n", fp);
 
     /* incidents of the days shown, newest first */
-    fputs("<h2>", fp);
-    sp_report_html_esc(fp, w->incidents);
-    fputs("</h2>\n", fp);
+    sp_report_html_elem(fp, "h2", w->incidents);
+    fputc('\n', fp);
     /* newest first, from the arithmetic over the whole window, so an
      * incident over midnight is one row with its real start and end */
     int n_inc = 0;
     for (size_t i = 0; i < r->n_targets; i++)
         n_inc += (int)r->targets[i].window.n_incidents;
     if (!n_inc) {
-        fputs("<p>", fp);
-        sp_report_html_esc(fp, w->none);
-        fputs("</p>\n", fp);
+        sp_report_html_elem(fp, "p", w->none);
+        fputc('\n', fp);
     } else {
-        fputs("<table id=\"incidents\">\n<tr><th>", fp);
-        sp_report_html_esc(fp, w->service);
-        fputs("</th><th>", fp);
-        sp_report_html_esc(fp, w->start);
-        fputs("</th><th>", fp);
-        sp_report_html_esc(fp, w->end);
-        fputs("</th><th>", fp);
-        sp_report_html_esc(fp, w->duration);
-        fputs("</th><th>", fp);
-        sp_report_html_esc(fp, w->reason);
-        fputs("</th></tr>\n", fp);
+        fputs("<table id=\"incidents\">\n", fp);
+        heads(fp, (const char *[]){w->service, w->start, w->end, w->duration, w->reason}, 5,
+              true);
         for (size_t i = 0; i < r->n_targets; i++) {
             const sp_report_target *t = &r->targets[i];
             for (size_t m = t->window.n_incidents; m-- > 0;) {
