@@ -324,6 +324,9 @@ static void stop_done_maybe(sp_sched *s)
 
 static void arm_tls(rt *r);
 
+/* The first posture checks after a start are spread over this much. */
+#define FIRST_TLS_SPREAD_MS (10 * 60 * 1000)
+
 static unsigned proto_bits(const sp_tls_posture *p)
 {
     unsigned b = 0;
@@ -409,6 +412,15 @@ static void on_tls_result(const sp_probe_result *res, void *arg)
     stop_done_maybe(s);
 }
 
+/* The grid point after now, at least half an interval away (so the first,
+ * early check is not followed at once by a grid one). */
+static int64_t next_tls_slot(const rt *r, int64_t now)
+{
+    int64_t iv = r->tls_interval_ms;
+    int64_t next = r->tls_phase_ms + ((now - r->tls_phase_ms) / iv + 1) * iv;
+    return next - now < iv / 2 ? next + iv : next;
+}
+
 static void on_tls_timer(uv_timer_t *t)
 {
     rt *r = t->data;
@@ -418,8 +430,7 @@ static void on_tls_timer(uv_timer_t *t)
         arm_tls(r);
         return;
     }
-    while (r->tls_next_ms <= now)
-        r->tls_next_ms += r->tls_interval_ms;
+    r->tls_next_ms = next_tls_slot(r, now);
     arm_tls(r);
     if (r->tls_inflight || s->stopping || !r->t->tls_interval_ms)
         return;
@@ -453,7 +464,12 @@ static void grid_tls(rt *r, int64_t now)
         return;
     }
     r->tls_phase_ms = sp_sched_phase_ms(r->id, iv);
-    r->tls_next_ms = r->tls_phase_ms + ((now - r->tls_phase_ms) / iv + 1) * iv;
+    /* The first check comes soon, not at the target's slot up to an hour
+     * away (a posture history that starts an hour late misses what a
+     * restart was for), spread over ten minutes so 10,000 targets do not
+     * handshake at once; then the wall-clock grid. */
+    int64_t spread = iv < FIRST_TLS_SPREAD_MS ? iv : FIRST_TLS_SPREAD_MS;
+    r->tls_next_ms = now + sp_sched_phase_ms(r->id, spread);
     arm_tls(r);
 }
 
