@@ -66,6 +66,10 @@ typedef struct rt {
     sp_ocsp_state tls_ocsp;
     sp_tls_grade tls_grade_v;
     int cert_warned; /* days left at the last expiry alert; INT_MIN: none */
+    /* The outage a DOWN alert went out for (0: none open), so that its
+     * recovery is announced even when UNKNOWN came between. */
+    int64_t alerted_down_ms;
+    sp_reason alerted_reason;
     int refs;                 /* two timers open + probes in flight */
     struct rt *next, *qnext;
 } rt;
@@ -197,19 +201,30 @@ static void alert(rt *r, sp_alert_event *ev, const sp_probe_result *res)
     sp_alert_post(r->s->alerter, r->cur->cfg, ev);
 }
 
-/* A confirmed DOWN, or the recovery from one (with the outage's length). */
+/* A confirmed DOWN, or the recovery from an outage a DOWN alert went out
+ * for: also through UNKNOWN (DOWN, then every control target failed, then
+ * UP), or whoever was told of the outage would never hear it ended. The
+ * recovery carries the outage's reason and length. */
 static void alert_change(rt *r, const sp_fsm_step *st, const sp_probe_result *res)
 {
-    bool down = st->state == SP_STATE_DOWN;
-    if (!down && !(st->from == SP_STATE_DOWN && st->state == SP_STATE_UP))
-        return;
-    sp_alert_event ev = {.kind = down ? SP_ALERT_DOWN : SP_ALERT_UP,
-                         .state = sp_state_name(st->state),
-                         .reason = sp_reason_name(st->reason),
-                         .since_ms = st->at_ms,
-                         .down_since_ms = st->at_ms - st->downtime_ms,
-                         .duration_s = (double)st->downtime_ms / 1000.0};
-    alert(r, &ev, res);
+    if (st->state == SP_STATE_DOWN) {
+        sp_alert_event ev = {.kind = SP_ALERT_DOWN,
+                             .state = sp_state_name(st->state),
+                             .reason = sp_reason_name(st->reason),
+                             .since_ms = st->at_ms};
+        r->alerted_down_ms = st->at_ms;
+        r->alerted_reason = st->reason;
+        alert(r, &ev, res);
+    } else if (st->state == SP_STATE_UP && r->alerted_down_ms) {
+        sp_alert_event ev = {.kind = SP_ALERT_UP,
+                             .state = sp_state_name(st->state),
+                             .reason = sp_reason_name(r->alerted_reason),
+                             .since_ms = st->at_ms,
+                             .down_since_ms = r->alerted_down_ms,
+                             .duration_s = (double)(st->at_ms - r->alerted_down_ms) / 1000.0};
+        r->alerted_down_ms = 0;
+        alert(r, &ev, res);
+    }
 }
 
 /* Once per day of left, not on every probe. */

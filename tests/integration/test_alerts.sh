@@ -142,6 +142,7 @@ t_eq "DOWN: auth header sent" "$(jq -r '.headers["X-Token"]' <<<"$(jq -c 'select
 t_eq "UP: state" "$(jq -r .state <<<"$up")" UP
 t_eq "UP: since = the journal's" "$(jq -r .since_ms <<<"$up")" "$(jq -r .since_ms <<<"$jup")"
 t_eq "UP: outage began at the DOWN's since" "$(jq -r .down_since_ms <<<"$up")" "$(jq -r .since_ms <<<"$jdown")"
+t_eq "UP: reason = the outage's cause, not ok" "$(jq -r .reason <<<"$up")" "$R"
 t_match "UP: duration = the journal's downtime" \
     "$(jq -n --argjson a "$(jq .duration_s <<<"$up")" --argjson b "$(jq .downtime_s <<<"$jup")" '($a - $b) | fabs < 0.01')" '^true$'
 t_match "cert: days left" "$(jq -r .cert_days_left <<<"$cert")" '^(29|30)$'
@@ -311,6 +312,67 @@ t_eq "grade: the journal's posture change" \
     "$(jq -r 'select(.type == "tls_posture" and .first == false) | "\(.previous_grade) -> \(.grade)"' "$FX_DIR/store-grade/tlsweb.journal")" "A -> B"
 t_eq "grade: journaled as sent" \
     "$(jq -r 'select(.type == "alert") | "\(.event) \(.sent)"' "$FX_DIR/store-grade/tlsweb.journal")" "tls_grade_drop true"
+
+echo "# recovery announced through UNKNOWN"
+# DOWN (alerted), then the control target fails too (UNKNOWN: we cannot
+# measure), then the target answers again: whoever heard of the outage must
+# hear that it ended, with its cause and its start.
+fx__ports 2
+HOOK2_PORT=${FX__PORTS[0]} CTL_PORT=${FX__PORTS[1]}
+fx__spawn "$FX_DIR/hook2.log" "$PY" "$SINK" http "$HOOK2_PORT" "$FX_DIR/hook2.jsonl"
+fx_wait_port "$HOOK2_PORT" "g:$FX__PID"
+fx__spawn "$FX_DIR/ctl.log" "$PY" "$SINK" http "$CTL_PORT" "$FX_DIR/ctl.jsonl"
+ctl_pid=$FX__PID
+fx_wait_port "$CTL_PORT" "g:$ctl_pid"
+fx_start_nginx
+cat >"$FX_DIR/unk.yaml" <<YAML
+storage:
+  dir: $FX_DIR/store-unk
+  retention: {full_days: 1, five_min_days: 2, hourly_days: 3}
+defaults: {interval: 1s, timeout: 800ms, retry_interval: 1s, confirm: 2, tls_interval: "off"}
+control_targets: [ctl]
+targets:
+  - id: web
+    url: https://localhost:$FX_HTTPS_PORT/health
+    ca_file: $FX_CERTS/ca.pem
+    pattern: 1
+  - id: ctl
+    url: tcp://127.0.0.1:$CTL_PORT
+    pattern: 4
+alerts:
+  - {type: webhook, url: "http://127.0.0.1:$HOOK2_PORT/", events: [down, up], targets: [web]}
+YAML
+# until FILTER (jq over the web journal) matches, 10 s at most
+until_journal() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ -n "$(jq -c "$1" "$FX_DIR/store-unk/web.journal" 2>/dev/null)" ] && return 0
+        sleep 0.1
+    done
+    echo "  (no journal line for $1 after 10 s)"
+}
+"$SLAPROBE" run -c "$FX_DIR/unk.yaml" 2>"$FX_DIR/unk.log" &
+pid=$!
+until_journal 'select(.type == "state" and .to == "UP")'
+fx_stop_nginx
+until_journal 'select(.type == "alert" and .event == "down")'
+fx__stop "g:$ctl_pid"
+until_journal 'select(.type == "state" and .from == "DOWN" and .to == "UNKNOWN")'
+fx_start_nginx
+until_journal 'select(.type == "alert" and .event == "up")'
+kill -TERM $pid
+wait $pid || true
+H2=$FX_DIR/hook2.jsonl
+udown=$(jq -c 'select(.status == 200) | .body | select(.event == "down")' "$H2")
+uup=$(jq -c 'select(.status == 200) | .body | select(.event == "up")' "$H2")
+t_eq "through UNKNOWN: the journal went DOWN -> UNKNOWN -> UP" \
+    "$(jq -r 'select(.type == "state") | .to' "$FX_DIR/store-unk/web.journal" | tr '\n' ' ')" "UP DOWN UNKNOWN UP "
+t_eq "through UNKNOWN: one DOWN alert" "$(grep -c . <<<"$udown")" 1
+t_eq "through UNKNOWN: one recovery alert" "$(grep -c . <<<"$uup")" 1
+t_eq "through UNKNOWN: recovery names the outage's cause" \
+    "$(jq -r .reason <<<"$uup")" "$(jq -r .reason <<<"$udown")"
+t_eq "through UNKNOWN: recovery dates the outage from the DOWN" \
+    "$(jq -r .down_since_ms <<<"$uup")" "$(jq -r .since_ms <<<"$udown")"
 
 fx_cleanup
 t_done
