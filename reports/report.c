@@ -481,8 +481,11 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
     /* what is read from the files spans the period and the live days */
     sp_report rg = *r;
     rg.start = gather_from < r->start ? gather_from : r->start;
-    /* Every target's timeline first: control targets' outages are needed
-     * before any other target's arithmetic. */
+    /* Control targets are read first: their common outages are needed
+     * before any other target's arithmetic. Every other target is then
+     * read, computed and released in turn, so memory is that of one
+     * target's month (plus the controls'), whatever the number of targets
+     * (a month at one-minute steps is ~1 MB of timings per target). */
     r->targets = calloc(cfg->n_targets, sizeof *r->targets);
     g = calloc(cfg->n_targets, sizeof *g);
     if (!r->targets || !g) {
@@ -503,7 +506,7 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
             goto fail;
         }
         sp_store_paths(cfg->storage_dir, c->id, t->rrd_path, t->journal_path, 4096);
-        if ((st = read_rrd(&rg, t, &g[i], err, errlen)) != SP_OK)
+        if (c->is_control && (st = read_rrd(&rg, t, &g[i], err, errlen)) != SP_OK)
             goto fail;
     }
     {
@@ -522,6 +525,8 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
         if (!r->targets[i].cfg)
             continue;
         sp_report_target *t = &r->targets[i];
+        if (!t->cfg->is_control && (st = read_rrd(&rg, t, &g[i], err, errlen)) != SP_OK)
+            goto fail;
         notices nt = {0};
         st = prepare(r, t, &g[i], &nt);
         if (st == SP_OK)
@@ -534,6 +539,7 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
             (n_days > 0 &&
              (st = live_days(r, t, &g[i], cdown, n_cdown, n_days, err, errlen)) != SP_OK))
             goto fail;
+        gathered_free(&g[i]);
     }
     /* Keep the asked-for targets only, in configuration order. */
     size_t k = 0;

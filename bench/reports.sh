@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# What a month's report and the status page cost as the store grows: N
+# targets (default 100), each with a calendar month and the 30 days before
+# now of one-minute history (imported, with an outage a day), on /dev/shm.
+# Prints the wall time, CPU and peak RSS of `slaprobe report --format json`
+# (last month), `report --format html` (graphs) and `status-page` (the live
+# view: month so far + 30 days), and the time per target. No goal is set by
+# the issues; the figures tell whether the daemon's status_page.every (a
+# child process per period) fits: a build slower than the period is skipped.
+#
+#   bench/reports.sh              N=100
+#   N=1000 bench/reports.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-100}
+SLAPROBE=${SLAPROBE:-build/slaprobe}
+[ -x "$SLAPROBE" ] || { cmake -S . -B build >/dev/null && cmake --build build -j2 >/dev/null; }
+D=$(mktemp -d /dev/shm/slaprobe-bench.XXXXXX)
+trap 'rm -rf "$D"' EXIT
+
+export TZ=Asia/Tokyo
+now=$(date +%s)
+last=$(date -d "$(date +%Y-%m-01) -1 month" +%Y-%m)
+from=$(date -d "$last-01 00:00" +%s)
+{
+    echo "timezone: Asia/Tokyo"
+    echo "storage: {dir: $D/store, retention: {full_days: 70, five_min_days: 71, hourly_days: 72}}"
+    echo "defaults: {interval: 60s, timeout: 5s}"
+    echo "targets:"
+    for i in $(seq "$N"); do echo "  - {id: t$i, url: \"http://127.0.0.1:9/\", pattern: 1}"; done
+} >"$D/c.yaml"
+# one CSV, one 7-minute outage a day, imported for every target
+awk -v f="$from" -v n="$now" 'BEGIN { print "timestamp,up,total_ms"
+    for (t = f; t < n - 60; t += 60) printf "%d,%d,%d\n", t, (t % 86400 < 420) ? 0 : 1, 80 + t % 40 }' >"$D/h.csv"
+rows=$(($(wc -l <"$D/h.csv") - 1))
+t0=$(date +%s.%N)
+for i in $(seq "$N"); do "$SLAPROBE" import -c "$D/c.yaml" --target "t$i" --csv "$D/h.csv" >/dev/null; done
+t1=$(date +%s.%N)
+echo "store: $N targets x $rows one-minute rows ($(du -sh "$D/store" | cut -f1)); import $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+
+measure() { # LABEL COMMAND...
+    local label=$1 wall usr sys rss
+    shift
+    /usr/bin/time -o "$D/time" -f "%e %U %S %M" "$@" >/dev/null 2>&1 || true # exit 1: a target missed
+    read -r wall usr sys rss < <(tail -1 "$D/time")
+    awk -v l="$label" -v w="$wall" -v u="$usr" -v s="$sys" -v m="$rss" -v n="$N" 'BEGIN {
+        printf "%-22s %7.2f s wall  %6.2f s CPU  %7.1f MB peak RSS  %6.1f ms/target\n",
+            l, w, u + s, m / 1024, w * 1000 / n }'
+}
+measure "report json ($last)" "$SLAPROBE" report -c "$D/c.yaml" --month "$last" --format json
+measure "report html ($last)" "$SLAPROBE" report -c "$D/c.yaml" --month "$last" --format html -o "$D/html"
+measure "status-page (30 days)" "$SLAPROBE" status-page -c "$D/c.yaml" -o "$D/www"
