@@ -19,6 +19,7 @@
 
 struct sp_journal {
     int fd;
+    off_t size;         /* end of the last complete line */
     long seq;           /* seq of the last line written */
     char last_hash[65]; /* hash of the last complete line */
 };
@@ -160,6 +161,7 @@ sp_status sp_store_journal_open(const char *path, sp_journal **out, char *err, s
     if (lines > 0)
         sp_store_sha256_hex(buf + last_start, end - 1 - last_start, j->last_hash);
     j->seq = lines;
+    j->size = (off_t)end;
     free(buf);
     *out = j;
     return SP_OK;
@@ -192,14 +194,22 @@ sp_status sp_store_journal_append(sp_journal *j, json_t *ev, bool sync, char *er
     sp_status st = SP_OK;
     ssize_t w = write(j->fd, line, ll + 1);
     if (w != (ssize_t)(ll + 1)) {
-        snprintf(err, errlen, "journal write: %s", w < 0 ? strerror(errno) : "short write");
+        int e = w < 0 ? errno : ENOSPC; /* a short write is a full disk */
+        /* Cut what part of the line did get out: the next append must start
+         * a line of its own, or the chain would break at a torn line. */
+        if (w > 0 && ftruncate(j->fd, j->size) != 0)
+            snprintf(err, errlen, "journal write: %s (and cannot cut the partial line: %s)",
+                     strerror(e), strerror(errno));
+        else
+            snprintf(err, errlen, "journal write: %s", strerror(e));
         st = SP_EIO;
     } else {
         sp_store_sha256_hex(line, ll, j->last_hash);
         j->seq++;
+        j->size += (off_t)(ll + 1);
         if (sync && fsync(j->fd) != 0) {
             snprintf(err, errlen, "journal fsync: %s", strerror(errno));
-            st = SP_EIO;
+            st = SP_EBUSY; /* written, not known to be on disk */
         }
     }
     free(line);

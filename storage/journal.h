@@ -30,7 +30,9 @@ sp_status sp_store_journal_open(const char *path, sp_journal **out, char *err, s
 void sp_store_journal_close(sp_journal *j);
 
 /* Append one event. Takes the fields of ev (not its reference), adds seq,
- * prev, and writes one line; fsync when sync is true (state changes). */
+ * prev, and writes one line; fsync when sync is true (state changes).
+ * SP_EIO: the line was not written (nothing of it stays in the file, so a
+ * later append continues the chain); SP_EBUSY: written, but fsync failed. */
 sp_status sp_store_journal_append(sp_journal *j, json_t *ev, bool sync, char *err,
                                   size_t errlen);
 

@@ -5,7 +5,9 @@
  */
 #include "rrd.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +20,41 @@
 
 #include "layout.h"
 
+/* librrd's message, or, where it set none (rrd_create on a full disk
+ * says nothing), the system's for errno: the cause must reach the log. */
 static sp_status rrd_fail(char *err, size_t errlen, const char *what, const char *path)
 {
+    int oserr = errno;
     const char *e = rrd_get_error();
-    snprintf(err, errlen, "%s %s: %s", what, path, e && *e ? e : "unknown librrd error");
+    if (e && *e)
+        snprintf(err, errlen, "%s %s: %s", what, path, e);
+    else
+        snprintf(err, errlen, "%s %s: %s", what, path,
+                 oserr ? strerror(oserr) : "librrd gave no reason");
     rrd_clear_error();
     return SP_EIO;
+}
+
+const char *sp_store_cause_of(const char *msg)
+{
+    static const struct {
+        const char *needle, *cause;
+    } map[] = {
+        {"No space left", "ENOSPC"},
+        {"Disk quota", "ENOSPC"},
+        {"Permission denied", "EACCES"},
+        {"Read-only file system", "EROFS"},
+        {"Input/output error", "EIO"},
+        {"could not lock", "locked"},
+        {"illegal attempt to update", "refused"},
+        {"minimum one second step", "refused"},
+        {"rrdcached", "rrdcached"},
+        {"clock", "clock_back"},
+    };
+    for (size_t i = 0; msg && i < sizeof map / sizeof map[0]; i++)
+        if (strstr(msg, map[i].needle))
+            return map[i].cause;
+    return "other";
 }
 
 static const rrd_info_t *info_get(const rrd_info_t *i, const char *key)
@@ -35,7 +66,7 @@ static const rrd_info_t *info_get(const rrd_info_t *i, const char *key)
 }
 
 static sp_status check_layout(const char *path, long step_s, const sp_store_retention *ret,
-                              char *err, size_t errlen)
+                              time_t *last, char *err, size_t errlen)
 {
     sp_store_layout l;
     sp_store_layout_for(step_s, ret, &l);
@@ -78,32 +109,128 @@ static sp_status check_layout(const char *path, long step_s, const sp_store_rete
             goto out;
         }
     }
+    v = info_get(info, "last_update");
+    if (last)
+        *last = v ? (time_t)v->value.u_cnt : 0;
     st = SP_OK;
 out:
     rrd_info_free(info);
     return st;
 }
 
-sp_status sp_store_rrd_ensure(const char *path, long step_s, const sp_store_retention *ret,
-                              time_t start, char *err, size_t errlen)
+sp_status sp_store_rrd_check(const char *path, long step_s, const sp_store_retention *ret,
+                             time_t *last, char *err, size_t errlen)
 {
     struct stat sb;
     if (stat(path, &sb) == 0)
-        return check_layout(path, step_s, ret, err, errlen);
-    if (errno != ENOENT) {
-        snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
-        return SP_EIO;
+        return check_layout(path, step_s, ret, last, err, errlen);
+    if (errno == ENOENT)
+        return SP_ENOTFOUND;
+    snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+    return SP_EIO;
+}
+
+/* fsync a file or directory by name; errors are the caller's to report. */
+static int sync_path(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_retention *ret,
+                              time_t start, char *err, size_t errlen)
+{
+    /* Build the file under a temporary name in the same directory, then
+     * link it into place: a crash (kill -9 in the seconds a large file
+     * takes) leaves only a ".sp-" file, which the next start removes, and
+     * never a half-written <id>.rrd. link() instead of rename() so that a
+     * file another process created meanwhile is never replaced. librrd
+     * itself writes to our name + "XXXXXX" first, which carries the same
+     * prefix. */
+    char tmp[4200], dir[4096];
+    const char *slash = strrchr(path, '/');
+    int dlen = slash ? (int)(slash - path) : 1;
+    if (strlen(path) >= sizeof dir) {
+        snprintf(err, errlen, "cannot create %s: path too long", path);
+        return SP_EINVAL;
+    }
+    snprintf(dir, sizeof dir, "%.*s", dlen, slash ? path : ".");
+    int tl = snprintf(tmp, sizeof tmp, "%s/" SP_STORE_TMP_PREFIX "create.%ld.%s", dir,
+                      (long)getpid(), slash ? slash + 1 : path);
+    if (tl < 0 || (size_t)tl >= sizeof tmp) {
+        snprintf(err, errlen, "cannot create %s: path too long", path);
+        return SP_EINVAL;
     }
     sp_store_layout l;
     char bufs[SP_STORE_N_DS + SP_STORE_N_RRA][64];
     const char *argv[SP_STORE_N_DS + SP_STORE_N_RRA];
     sp_store_layout_for(step_s, ret, &l);
     int argc = sp_store_layout_args(&l, bufs, argv);
+    unlink(tmp);
     rrd_clear_error();
-    /* no_overwrite: two processes racing to create must not clobber */
-    if (rrd_create_r2(path, (unsigned long)step_s, start, 1, NULL, NULL, argc, argv) != 0)
-        return rrd_fail(err, errlen, "cannot create", path);
-    return SP_OK;
+    errno = 0;
+    if (rrd_create_r2(tmp, (unsigned long)step_s, start, 0, NULL, NULL, argc, argv) != 0) {
+        sp_status st = rrd_fail(err, errlen, "cannot create", path);
+        unlink(tmp);
+        return st;
+    }
+    sp_status st = SP_OK;
+    if (sync_path(tmp, O_RDONLY) != 0) {
+        snprintf(err, errlen, "cannot create %s: fsync: %s", path, strerror(errno));
+        st = SP_EIO;
+    } else if (link(tmp, path) != 0) {
+        if (errno == EEXIST) /* created meanwhile by someone else: theirs stands */
+            st = check_layout(path, step_s, ret, NULL, err, errlen);
+        else {
+            snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+            st = SP_EIO;
+        }
+    } else if (sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
+        snprintf(err, errlen, "cannot create %s: fsync of %s: %s", path, dir, strerror(errno));
+        st = SP_EIO;
+    }
+    unlink(tmp);
+    return st;
+}
+
+sp_status sp_store_rrd_ensure(const char *path, long step_s, const sp_store_retention *ret,
+                              time_t start, char *err, size_t errlen)
+{
+    sp_status st = sp_store_rrd_check(path, step_s, ret, NULL, err, errlen);
+    if (st == SP_ENOTFOUND)
+        st = sp_store_rrd_create(path, step_s, ret, start, err, errlen);
+    return st;
+}
+
+sp_status sp_store_clean_stale(const char *dir, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+        return SP_EIO;
+    }
+    sp_status st = SP_OK;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, SP_STORE_TMP_PREFIX, strlen(SP_STORE_TMP_PREFIX)) != 0)
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) != 0 && errno != ENOENT) {
+            snprintf(err, errlen, "cannot remove the stale %s/%s: %s", dir, e->d_name,
+                     strerror(errno));
+            st = SP_EIO;
+            continue;
+        }
+        fprintf(stderr, "slaprobe: removed %s/%s, left by an interrupted write\n", dir,
+                e->d_name);
+    }
+    closedir(d);
+    return st;
 }
 
 /* rrdcached reads one command line of at most RRD_CMD_MAX bytes, and

@@ -17,6 +17,31 @@
 #include "storage/layout.h"
 #include "storage/steps.h"
 
+/* Temporary files of slaprobe in a storage directory start with this; a
+ * process that holds the directory's lock (sp_store_lock_dir) may remove
+ * every one of them: they are what an interrupted creation or import left. */
+#define SP_STORE_TMP_PREFIX ".sp-"
+
+/* Check an existing file's layout (SP_EEXIST on a mismatch, SP_ENOTFOUND
+ * when there is no file); *last (may be NULL) gets its last update. */
+sp_status sp_store_rrd_check(const char *path, long step_s, const sp_store_retention *ret,
+                             time_t *last, char *err, size_t errlen);
+
+/* Create path (which must not exist) with the layout for step_s, first
+ * updated at start: built under a SP_STORE_TMP_PREFIX name, fsync'ed and
+ * linked into place, so a crash never leaves a partial file under path.
+ * If another process created path meanwhile, its file is checked instead. */
+sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_retention *ret,
+                              time_t start, char *err, size_t errlen);
+
+/* Remove every SP_STORE_TMP_PREFIX file in dir. Only under the lock. */
+sp_status sp_store_clean_stale(const char *dir, char *err, size_t errlen);
+
+/* A short token for the cause in an error message of this module: ENOSPC,
+ * EACCES, EROFS, EIO, locked, refused, rrdcached, clock_back or other. For
+ * store_error journal lines and counters. */
+const char *sp_store_cause_of(const char *msg);
+
 /* Create path with the layout for step_s unless it exists; when it exists,
  * check its layout and fail (SP_EEXIST, never overwriting) on a mismatch. */
 sp_status sp_store_rrd_ensure(const char *path, long step_s, const sp_store_retention *ret,
