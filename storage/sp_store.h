@@ -2,11 +2,15 @@
  * sp_store: where results go. One RRD file and one journal per target in
  * storage.dir (<id>.rrd, <id>.journal).
  *
- * Writes never run on the loop thread: sp_store_put_* only queue; one job
- * on libuv's work queue drains the queue at a time, so writes to a file
- * stay in order and librrd's rrdcached client is never used from two
- * threads. Opening a target (creating or checking its RRD, reading its
- * journal's tail) is blocking and happens at start or reload.
+ * Writes never run on the loop thread: sp_store_put_* only queue. Rows
+ * and journal lines have a queue each, drained by one job at a time on
+ * libuv's work queue, so writes to a file stay in order, librrd's
+ * rrdcached client is never used from two threads, and journal lines are
+ * never held up by an RRD write. A refused write is retried; what still
+ * cannot be stored is logged, counted and journaled (store_error): see
+ * writer.c. Opening a target checks an existing RRD and reads its
+ * journal's tail (blocking, at start or reload); a missing RRD is created
+ * by the rows job, off the loop.
  *
  * Thread rules: every function here is called on the loop thread.
  */
@@ -15,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 #include <uv.h>
@@ -48,6 +53,27 @@ void sp_store_put_rows(sp_store *s, sp_store_target *t, const sp_store_row *rows
 
 /* Queue a journal event; steals the reference to ev. sync: fsync after it. */
 void sp_store_put_event(sp_store *s, sp_store_target *t, json_t *ev, bool sync);
+
+/* The file's last update when the target was opened (Unix s), or the
+ * start of a file still to be created: rows must come after it. */
+int64_t sp_store_target_last(const sp_store_target *t);
+
+/* Take the storage directory's lock (<dir>/.slaprobe.lock, flock): one
+ * process writes a store at a time, a daemon or an import, and the holder
+ * may remove stale temporary files. SP_EBUSY when another process has it.
+ * *fd is the lock; it goes with close() or the process. */
+sp_status sp_store_lock_dir(const char *dir, int *fd, char *err, size_t errlen);
+
+/* What the writer did, since the store was created: for logs and metrics. */
+typedef struct sp_store_stats {
+    uint64_t rows_written;     /* RRD rows stored */
+    uint64_t rows_lost;        /* RRD rows that could not be stored (store_error) */
+    uint64_t retries;          /* RRD writes tried again (lock held, ...) */
+    uint64_t journal_failures; /* journal appends that failed (the lines were kept) */
+    uint64_t journal_dropped;  /* held journal lines dropped (too many held) */
+    size_t held_lines;         /* journal lines waiting for a retry now */
+} sp_store_stats;
+void sp_store_get_stats(const sp_store *s, sp_store_stats *out);
 
 /* Rows and events queued and not yet written. */
 size_t sp_store_pending(const sp_store *s);

@@ -1,39 +1,90 @@
 /*
- * The writer: a queue of operations and at most one job on libuv's work
- * queue that drains it (the collectd rrdtool plugin's shape, with libuv's
- * pool instead of a thread of our own). The loop thread only appends to the
- * queue under a mutex; the job takes the whole queue at once, so a burst of
- * thousands of updates costs one wake-up.
+ * The writer: two queues, each drained by at most one job on libuv's work
+ * queue (the collectd rrdtool plugin's shape, with libuv's pool instead of
+ * a thread of our own). The loop thread only appends under a mutex; a job
+ * takes its whole queue at once, so a burst of thousands of updates costs
+ * one wake-up.
+ *
+ * Journal lines and RRD rows have separate queues and jobs because they
+ * fail differently: an RRD write can wait on a reader's lock or on a
+ * remote rrdcached, and the evidence (state changes, stop markers) must
+ * reach the disk meanwhile. Order within each queue is kept, which is what
+ * matters (rows of one file in time order; lines of one journal in order).
+ *
+ * Nothing is dropped in silence (SPEC section 9):
+ *  - a row refused because a reader holds the file's lock is retried with
+ *    a short back-off;
+ *  - rows that still cannot be written are counted, logged once per target
+ *    and failure episode, and described by a "store_error" journal line
+ *    (the step range and the cause) once the journal takes lines again;
+ *    the next row written is preceded by an explicit unknown row, so that
+ *    rrdtool cannot stretch a later value over the lost steps;
+ *  - a journal line that cannot be appended (ENOSPC, EIO) is kept in memory
+ *    and retried (a timer wakes the job while any is waiting), counted, and
+ *    logged once per episode; a failed append never leaves a partial line,
+ *    so the chain continues unbroken.
  */
 #include "sp_store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "storage/journal.h"
 #include "storage/rrd.h"
 
-struct sp_store_target {
-    char *id;
-    char *rrd, *journal_path; /* exact length: 10,000 targets must stay small */
-    sp_journal *journal;
-    struct sp_store_target *next;
-};
-typedef sp_store_target store_target;
+/* Journal lines kept for a retry per target, at most; past it the oldest
+ * are dropped and counted (a "journal_lost" line says how many). */
+#define MAX_HELD_LINES 4096
+/* How long a row waits for a reader's lock, in all, before it is lost. */
+#define LOCK_WAIT_MS 3000
 
 typedef struct op {
-    store_target *t;
+    struct sp_store_target *t;
     sp_store_row *rows; /* rows != NULL: an RRD update */
     size_t n;
-    json_t *ev; /* else a journal event */
+    json_t *ev; /* else a journal event (NULL with rows NULL: a wake-up) */
     bool sync;
     struct op *next;
 } op;
+
+typedef struct queue {
+    op *head, **tail; /* guarded by the store's mu */
+    size_t pending;   /* guarded by mu */
+    uv_work_t work;
+    bool busy; /* a job is queued or running (loop thread only) */
+} queue;
+
+struct sp_store_target {
+    char *id;
+    char *rrd, *journal_path; /* exact length: 10,000 targets must stay small */
+    long step_s;
+    int64_t last_update; /* the file's at open; rows must come after it */
+    /* RRD state, rows job only */
+    bool need_create;  /* no file yet: create before the first update */
+    int64_t gap_t;     /* > 0: write an unknown row at gap_t before the next */
+    int64_t lost_from; /* lost rows not journaled yet: [lost_from, lost_to) s */
+    int64_t lost_to;
+    long lost_rows;
+    char lost_cause[16];
+    char lost_detail[256];
+    bool rows_failing; /* logged for this episode */
+    /* journal, guarded by jmu (both jobs append: lines and store_error) */
+    uv_mutex_t jmu;
+    sp_journal *journal;
+    json_t *held;       /* array of lines waiting for a retry */
+    long held_dropped;  /* dropped because held was full */
+    bool journal_failing;
+    struct sp_store_target *next;
+};
+typedef sp_store_target store_target;
 
 struct sp_store {
     uv_loop_t *loop;
@@ -41,12 +92,13 @@ struct sp_store {
     sp_store_retention ret;
     store_target *targets;
     uv_mutex_t mu;
-    op *head, **tail; /* queue, guarded by mu */
-    size_t pending;   /* guarded by mu */
-    uv_work_t work;
-    bool busy; /* a job is queued or running (loop thread only) */
+    queue rows, lines;
+    uv_timer_t *retry_timer; /* wakes the lines job while lines are held; own memory */
+    int lock_fd; /* sp_store_lock_dir */
     bool destroying;
-    bool warned_rrdcached; /* worker thread only */
+    bool warned_rrdcached; /* rows job only */
+    int held_targets;      /* targets with held lines; guarded by mu */
+    sp_store_stats stats;  /* guarded by mu */
 };
 
 void sp_store_paths(const char *dir, const char *id, char *rrd, char *journal, size_t n)
@@ -63,6 +115,47 @@ sp_store_target *sp_store_find_target(sp_store *s, const char *id)
     return NULL;
 }
 
+int64_t sp_store_target_last(const sp_store_target *t)
+{
+    return t ? t->last_update : 0;
+}
+
+sp_status sp_store_lock_dir(const char *dir, int *fd_out, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/.slaprobe.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return SP_EIO;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        if (e == EWOULDBLOCK)
+            snprintf(err, errlen,
+                     "storage directory %s is in use by another slaprobe process%s%s "
+                     "(a daemon or an import); one at a time",
+                     dir, *pid ? ", pid " : "", pid);
+        else
+            snprintf(err, errlen, "cannot lock %s: %s", path, strerror(e));
+        close(fd);
+        return SP_EBUSY;
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)len, 0) == len) {
+        /* only informative: the lock is the flock, not the content */
+    }
+    *fd_out = fd;
+    return SP_OK;
+}
+
+static void retry_timer_cb(uv_timer_t *h);
+
 sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcached,
                           const sp_store_retention *ret, sp_store **out, char *err,
                           size_t errlen)
@@ -71,18 +164,61 @@ sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcache
         snprintf(err, errlen, "cannot create storage directory %s: %s", dir, strerror(errno));
         return SP_EIO;
     }
+    /* One writer per store; and with the lock held, any temporary file in
+     * it is a leftover of a process that died (kill -9 while creating a
+     * large RRD): remove them, or a crash loop fills the disk. */
+    int lock_fd;
+    sp_status st = sp_store_lock_dir(dir, &lock_fd, err, errlen);
+    if (st != SP_OK)
+        return st;
+    if ((st = sp_store_clean_stale(dir, err, errlen)) != SP_OK) {
+        close(lock_fd);
+        return st;
+    }
     sp_store *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s) {
+        close(lock_fd);
         return SP_ENOMEM;
+    }
+    s->lock_fd = lock_fd;
     s->loop = loop;
     s->ret = ret ? *ret : SP_STORE_RETENTION_DEFAULT;
     s->dir = strdup(dir);
     s->rrdcached = rrdcached ? strdup(rrdcached) : NULL;
-    s->tail = &s->head;
+    s->rows.tail = &s->rows.head;
+    s->lines.tail = &s->lines.head;
     uv_mutex_init(&s->mu);
+    s->retry_timer = malloc(sizeof *s->retry_timer);
+    if (!s->retry_timer || !s->dir) {
+        free(s->retry_timer);
+        free(s->dir);
+        free(s->rrdcached);
+        close(lock_fd);
+        free(s);
+        return SP_ENOMEM;
+    }
+    uv_timer_init(loop, s->retry_timer);
+    s->retry_timer->data = s;
+    uv_timer_start(s->retry_timer, retry_timer_cb, 2000, 2000);
+    uv_unref((uv_handle_t *)s->retry_timer); /* never what keeps the loop alive */
     *out = s;
     return SP_OK;
 }
+
+static void target_free(store_target *t)
+{
+    if (!t)
+        return;
+    uv_mutex_destroy(&t->jmu);
+    sp_store_journal_close(t->journal);
+    json_decref(t->held);
+    free(t->id);
+    free(t->rrd);
+    free(t->journal_path);
+    free(t);
+}
+
+static void enqueue(sp_store *s, queue *q, op *o);
 
 sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_store_target **out,
                                char *err, size_t errlen)
@@ -90,30 +226,52 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_stor
     store_target *t = sp_store_find_target(s, id);
     if (out)
         *out = t;
-    if (t)
-        return sp_store_rrd_ensure(t->rrd, step_s, &s->ret, time(NULL) - step_s, err, errlen);
+    if (t) { /* a reload: the file must still fit the (maybe changed) step */
+        if (t->step_s == step_s)
+            return SP_OK;
+        sp_status st = sp_store_rrd_check(t->rrd, step_s, &s->ret, NULL, err, errlen);
+        if (st == SP_ENOTFOUND) {
+            snprintf(err, errlen, "%s: the target's step changed while its RRD file is still "
+                     "being created; reload again in a moment", t->rrd);
+            st = SP_EBUSY;
+        }
+        if (st == SP_OK)
+            t->step_s = step_s;
+        return st;
+    }
     t = calloc(1, sizeof *t);
     char rrd[4096], journal[4096];
     sp_store_paths(s->dir, id, rrd, journal, sizeof rrd);
     if (!t || !(t->id = strdup(id)) || !(t->rrd = strdup(rrd)) ||
-        !(t->journal_path = strdup(journal))) {
+        !(t->journal_path = strdup(journal)) || !(t->held = json_array())) {
         if (t) {
             free(t->id);
             free(t->rrd);
+            free(t->journal_path);
         }
         free(t);
         return SP_ENOMEM;
     }
-    /* start one step back so the first row (the current step's end) is
-     * strictly after the file's last update */
-    sp_status st = sp_store_rrd_ensure(t->rrd, step_s, &s->ret, time(NULL) - step_s, err, errlen);
+    uv_mutex_init(&t->jmu);
+    t->step_s = step_s;
+    /* An existing file is checked now (a reader of the header: cheap), so a
+     * file of another layout stops the start or the reload. A missing one is
+     * created by the rows job before its first row: a file of 70 days at a
+     * 1 s step takes seconds to write, and the probes of the targets that
+     * have their files must not wait for it. It starts one step back, so
+     * the first row (the current step's end) is after its last update. */
+    time_t last = 0;
+    sp_status st = sp_store_rrd_check(t->rrd, step_s, &s->ret, &last, err, errlen);
+    if (st == SP_ENOTFOUND) {
+        st = SP_OK;
+        t->need_create = true;
+        last = time(NULL) - step_s;
+    }
+    t->last_update = (int64_t)last;
     if (st == SP_OK)
         st = sp_store_journal_open(t->journal_path, &t->journal, err, errlen);
     if (st != SP_OK) {
-        free(t->id);
-        free(t->rrd);
-        free(t->journal_path);
-        free(t);
+        target_free(t);
         return st;
     }
     t->next = s->targets;
@@ -123,127 +281,451 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_stor
     return SP_OK;
 }
 
-/* --- The job ------------------------------------------------------------- */
+/* --- Journal lines (both jobs) ------------------------------------------- */
 
-static void run_op(sp_store *s, op *o)
+/* Every line says when it was written. */
+static json_t *stamp(json_t *ev)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    char when[80];
+    gmtime_r(&sec, &tm);
+    snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    json_object_set_new(ev, "time", json_string(when));
+    json_object_set_new(ev, "t_ms", json_integer(ms));
+    return ev;
+}
+
+
+static void count(sp_store *s, uint64_t *field, uint64_t n)
+{
+    uv_mutex_lock(&s->mu);
+    *field += n;
+    uv_mutex_unlock(&s->mu);
+}
+
+/* Append ev to t's journal, after any held lines; keep it if that fails.
+ * Steals ev. Caller holds t->jmu. */
+static void append_locked(sp_store *s, store_target *t, json_t *ev, bool sync)
 {
     char err[512];
-    if (o->rows) {
-        sp_status st =
-            sp_store_rrd_update_rows(s->rrdcached, o->t->rrd, o->rows, o->n, err, sizeof err);
-        if (st == SP_EBUSY) {
-            if (!s->warned_rrdcached) /* once, not once per row */
-                fprintf(stderr, "slaprobe: %s (and for every target until it is back)\n", err);
-            s->warned_rrdcached = true;
-        } else if (st != SP_OK) {
-            fprintf(stderr, "slaprobe: %s\n", err);
-        } else {
-            s->warned_rrdcached = false;
+    if (ev) {
+        if (json_array_size(t->held) >= MAX_HELD_LINES) {
+            json_array_remove(t->held, 0);
+            t->held_dropped++;
+            count(s, &s->stats.journal_dropped, 1);
         }
-    } else if (o->t->journal) {
-        if (sp_store_journal_append(o->t->journal, o->ev, o->sync, err, sizeof err) != SP_OK)
-            fprintf(stderr, "slaprobe: %s: %s\n", o->t->journal_path, err);
+        json_array_append_new(t->held, json_pack("[o, b]", ev, sync));
+    }
+    size_t done = 0;
+    bool was_held = t->journal_failing;
+    if (!t->journal) {
+        snprintf(err, sizeof err, "journal not open");
+        goto failed;
+    }
+    if (t->held_dropped > 0) { /* say what could not be kept, first */
+        json_t *gap = json_pack("{s:s, s:I, s:s}", "type", "journal_lost", "lines",
+                                (json_int_t)t->held_dropped, "cause",
+                                "lines held in memory while the journal could not be "
+                                "written were dropped (too many)");
+        if (gap && sp_store_journal_append(t->journal, stamp(gap), true, err, sizeof err) ==
+                       SP_OK)
+            t->held_dropped = 0;
+        json_decref(gap);
+        if (t->held_dropped > 0)
+            goto failed;
+    }
+    for (; done < json_array_size(t->held); done++) {
+        json_t *e = json_array_get(t->held, done);
+        sp_status st = sp_store_journal_append(t->journal, json_array_get(e, 0),
+                                               json_is_true(json_array_get(e, 1)), err,
+                                               sizeof err);
+        if (st == SP_EBUSY) /* written; the disk did not confirm it */
+            fprintf(stderr, "slaprobe: %s: %s\n", t->journal_path, err);
+        else if (st != SP_OK)
+            goto failed;
+    }
+    json_array_clear(t->held);
+    if (was_held) {
+        fprintf(stderr, "slaprobe: %s: journal writable again; %zu held line%s written\n",
+                t->journal_path, done, done == 1 ? "" : "s");
+        t->journal_failing = false;
+        uv_mutex_lock(&s->mu);
+        s->held_targets--;
+        uv_mutex_unlock(&s->mu);
+    }
+    return;
+failed:
+    for (size_t i = 0; i < done; i++)
+        json_array_remove(t->held, 0);
+    count(s, &s->stats.journal_failures, 1);
+    if (!t->journal_failing) {
+        fprintf(stderr, "slaprobe: %s: cannot append (%s); keeping the lines in memory and "
+                "retrying\n", t->journal_path, err);
+        t->journal_failing = true;
+        uv_mutex_lock(&s->mu);
+        s->held_targets++;
+        uv_mutex_unlock(&s->mu);
     }
 }
 
-static void free_op(op *o)
+static void append(sp_store *s, store_target *t, json_t *ev, bool sync)
 {
-    free(o->rows);
-    json_decref(o->ev);
-    free(o);
+    uv_mutex_lock(&t->jmu);
+    append_locked(s, t, ev, sync);
+    uv_mutex_unlock(&t->jmu);
 }
 
-static size_t drain(sp_store *s)
+/* --- RRD rows (rows job) -------------------------------------------------- */
+
+/* Journal the lost range held for t, if any (rows job). */
+static void journal_lost(sp_store *s, store_target *t)
+{
+    if (!t->lost_rows)
+        return;
+    json_t *ev = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:s}", "type", "store_error",
+                           "from_ms", (json_int_t)t->lost_from * 1000, "to_ms",
+                           (json_int_t)t->lost_to * 1000, "step_s", (json_int_t)t->step_s,
+                           "rows", (json_int_t)t->lost_rows, "cause", t->lost_cause, "detail",
+                           t->lost_detail);
+    if (ev)
+        append(s, t, stamp(ev), true);
+    t->lost_rows = 0;
+}
+
+/* Rows [rows, rows + n) could not be stored: remember the range (one
+ * store_error line per contiguous range and cause), log once. */
+static void lose(sp_store *s, store_target *t, const sp_store_row *rows, size_t n,
+                 const char *why)
+{
+    if (!n)
+        return;
+    const char *cause = sp_store_cause_of(why);
+    int64_t from = rows[0].t - t->step_s, to = rows[n - 1].t;
+    if (t->lost_rows && (from != t->lost_to || strcmp(cause, t->lost_cause) != 0))
+        journal_lost(s, t); /* another range or cause: its own line */
+    if (!t->lost_rows) {
+        t->lost_from = from;
+        snprintf(t->lost_cause, sizeof t->lost_cause, "%s", cause);
+        snprintf(t->lost_detail, sizeof t->lost_detail, "%s", why);
+    }
+    t->lost_to = to;
+    t->lost_rows += (long)n;
+    if (to > t->gap_t)
+        t->gap_t = to;
+    count(s, &s->stats.rows_lost, n);
+    if (!t->rows_failing) {
+        fprintf(stderr, "slaprobe: %s: rows not stored (%s): %s; the range goes to the "
+                "journal as store_error\n", t->id, cause, why);
+        t->rows_failing = true;
+    }
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Write rows (ascending) to t's file, retrying a lock held by a reader;
+ * what cannot be written is lost() with its cause. */
+static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t n)
+{
+    char err[512];
+    /* a row at or before the file's last update is refused by rrdtool: say
+     * so for those steps instead of failing the whole batch */
+    size_t skip = 0;
+    while (skip < n && rows[skip].t <= t->last_update)
+        skip++;
+    if (skip) {
+        snprintf(err, sizeof err, "%s: %zu row%s at or before the file's last update "
+                 "(illegal attempt to update at %lld, last update %lld)", t->rrd, skip,
+                 skip == 1 ? "" : "s", (long long)rows[0].t, (long long)t->last_update);
+        lose(s, t, rows, skip, err);
+    }
+    rows += skip;
+    n -= skip;
+    if (!n)
+        return;
+    if (t->need_create) {
+        sp_status st = sp_store_rrd_create(t->rrd, t->step_s, &s->ret,
+                                           (time_t)(rows[0].t - t->step_s), err, sizeof err);
+        if (st != SP_OK) {
+            lose(s, t, rows, n, err);
+            return;
+        }
+        t->need_create = false;
+        t->last_update = rows[0].t - t->step_s;
+        fprintf(stderr, "slaprobe: created %s\n", t->rrd);
+    }
+    /* After lost rows, an explicit unknown row first: rrdtool would
+     * otherwise give the next value to the lost steps (heartbeat 2 x step). */
+    sp_store_row *batch = rows;
+    size_t nb = n;
+    sp_store_row *with_gap = NULL;
+    if (t->gap_t > t->last_update && t->gap_t < rows[0].t) {
+        with_gap = malloc((n + 1) * sizeof *rows);
+        if (with_gap) {
+            with_gap[0] = (sp_store_row){.t = t->gap_t, .up = NAN, .degraded = NAN,
+                                         .total_ms = NAN, .dns_ms = NAN, .connect_ms = NAN,
+                                         .tls_ms = NAN, .ttfb_ms = NAN, .cert_days = NAN};
+            memcpy(with_gap + 1, rows, n * sizeof *rows);
+            batch = with_gap;
+            nb = n + 1;
+        }
+    }
+    long waited = 0, delay = 10;
+    sp_status st;
+    for (;;) {
+        st = sp_store_rrd_update_rows(s->rrdcached, t->rrd, batch, nb, err, sizeof err);
+        if (st == SP_OK || st == SP_EBUSY)
+            break;
+        const char *cause = sp_store_cause_of(err);
+        /* a reader's lock is brief; the disk filling up may pass too, but
+         * the job must not sit on it: one more try, then the rows are lost */
+        long budget = strcmp(cause, "locked") == 0 ? LOCK_WAIT_MS : 200;
+        if (waited >= budget || strcmp(cause, "refused") == 0)
+            break;
+        count(s, &s->stats.retries, 1);
+        sleep_ms(delay);
+        waited += delay;
+        delay = delay * 2 > 500 ? 500 : delay * 2;
+        /* a partial batch (librrd stops at the first row it refuses) is
+         * seen through the file's new last update */
+        time_t last = sp_store_rrd_last(t->rrd);
+        while (nb && batch[0].t <= (int64_t)last) {
+            batch++;
+            nb--;
+        }
+        if (!nb) {
+            st = SP_OK;
+            break;
+        }
+    }
+    if (st == SP_EBUSY) {
+        if (!s->warned_rrdcached) /* once, not once per row */
+            fprintf(stderr, "slaprobe: %s (and for every target until it is back)\n", err);
+        s->warned_rrdcached = true;
+    } else if (st == SP_OK) {
+        s->warned_rrdcached = false;
+    }
+    if (st == SP_OK || st == SP_EBUSY) {
+        count(s, &s->stats.rows_written, n);
+        t->last_update = rows[n - 1].t;
+        t->gap_t = 0;
+        if (t->rows_failing) {
+            fprintf(stderr, "slaprobe: %s: rows stored again\n", t->id);
+            t->rows_failing = false;
+        }
+        journal_lost(s, t); /* the range is closed: say what is missing */
+    } else {
+        /* what librrd took before it stopped is in the file */
+        time_t last = sp_store_rrd_last(t->rrd);
+        size_t k = 0;
+        while (k < n && rows[k].t <= (int64_t)last)
+            k++;
+        if (k) {
+            count(s, &s->stats.rows_written, k);
+            t->last_update = rows[k - 1].t;
+        }
+        lose(s, t, rows + k, n - k, err);
+    }
+    free(with_gap);
+}
+
+/* --- The jobs -------------------------------------------------------------- */
+
+static op *take_all(sp_store *s, queue *q)
 {
     uv_mutex_lock(&s->mu);
-    op *list = s->head;
-    s->head = NULL;
-    s->tail = &s->head;
+    op *list = q->head;
+    q->head = NULL;
+    q->tail = &q->head;
     uv_mutex_unlock(&s->mu);
+    return list;
+}
+
+static void done_ops(sp_store *s, queue *q, size_t n)
+{
+    uv_mutex_lock(&s->mu);
+    q->pending -= n;
+    uv_mutex_unlock(&s->mu);
+}
+
+static void drain_rows(sp_store *s)
+{
     size_t n = 0;
-    while (list) {
-        op *next = list->next;
-        run_op(s, list);
-        free_op(list);
-        list = next;
-        n++;
+    for (op *o = take_all(s, &s->rows), *next; o; o = next, n++) {
+        next = o->next;
+        write_rows(s, o->t, o->rows, o->n);
+        free(o->rows);
+        free(o);
     }
-    uv_mutex_lock(&s->mu);
-    s->pending -= n;
-    uv_mutex_unlock(&s->mu);
-    return n;
+    done_ops(s, &s->rows, n);
 }
 
-static void work_cb(uv_work_t *w)
+static void retry_held(sp_store *s)
 {
-    drain(w->data);
+    for (store_target *t = s->targets; t; t = t->next) {
+        uv_mutex_lock(&t->jmu);
+        if (t->journal_failing)
+            append_locked(s, t, NULL, false);
+        uv_mutex_unlock(&t->jmu);
+    }
 }
 
-static void kick(sp_store *s);
+static void drain_lines(sp_store *s)
+{
+    size_t n = 0;
+    bool held;
+    uv_mutex_lock(&s->mu);
+    held = s->held_targets > 0;
+    uv_mutex_unlock(&s->mu);
+    if (held) /* lines that failed before go first, before newer ones */
+        retry_held(s);
+    for (op *o = take_all(s, &s->lines), *next; o; o = next, n++) {
+        next = o->next;
+        if (o->ev)
+            append(s, o->t, o->ev, o->sync);
+        free(o);
+    }
+    done_ops(s, &s->lines, n);
+}
 
-static void after_work_cb(uv_work_t *w, int status)
+static void rows_work(uv_work_t *w)
+{
+    drain_rows(w->data);
+}
+
+static void lines_work(uv_work_t *w)
+{
+    drain_lines(w->data);
+}
+
+static void kick(sp_store *s, queue *q);
+
+static void rows_after(uv_work_t *w, int status)
 {
     (void)status;
     sp_store *s = w->data;
-    s->busy = false;
+    s->rows.busy = false;
     if (!s->destroying)
-        kick(s);
+        kick(s, &s->rows);
 }
 
-static void kick(sp_store *s)
+static void lines_after(uv_work_t *w, int status)
 {
-    if (s->busy || !s->head)
-        return;
-    s->work.data = s;
-    if (uv_queue_work(s->loop, &s->work, work_cb, after_work_cb) == 0)
-        s->busy = true;
+    (void)status;
+    sp_store *s = w->data;
+    s->lines.busy = false;
+    if (!s->destroying)
+        kick(s, &s->lines);
 }
 
-static void enqueue(sp_store *s, op *o)
+static void kick(sp_store *s, queue *q)
 {
     uv_mutex_lock(&s->mu);
-    *s->tail = o;
-    s->tail = &o->next;
-    s->pending++;
+    bool empty = q->head == NULL;
     uv_mutex_unlock(&s->mu);
-    kick(s);
+    if (q->busy || empty)
+        return;
+    q->work.data = s;
+    int rc = q == &s->rows ? uv_queue_work(s->loop, &q->work, rows_work, rows_after)
+                           : uv_queue_work(s->loop, &q->work, lines_work, lines_after);
+    if (rc == 0)
+        q->busy = true;
+}
+
+static void enqueue(sp_store *s, queue *q, op *o)
+{
+    uv_mutex_lock(&s->mu);
+    *q->tail = o;
+    q->tail = &o->next;
+    q->pending++;
+    uv_mutex_unlock(&s->mu);
+    kick(s, q);
+}
+
+/* While lines are held, wake the lines job now and then even if nothing
+ * new comes: space may be back. */
+static void retry_timer_cb(uv_timer_t *h)
+{
+    sp_store *s = h->data;
+    uv_mutex_lock(&s->mu);
+    bool held = s->held_targets > 0;
+    uv_mutex_unlock(&s->mu);
+    if (!held || s->lines.busy || s->destroying)
+        return;
+    op *o = calloc(1, sizeof *o); /* an empty op: the job retries held lines first */
+    if (o)
+        enqueue(s, &s->lines, o);
 }
 
 void sp_store_put_rows(sp_store *s, sp_store_target *t, const sp_store_row *rows, size_t n)
 {
-    op *o = n && t ? calloc(1, sizeof *o) : NULL;
-    if (!o)
+    if (!n || !t)
         return;
-    o->rows = malloc(n * sizeof *rows);
-    if (!o->rows) {
+    op *o = calloc(1, sizeof *o);
+    if (o && !(o->rows = malloc(n * sizeof *rows))) {
         free(o);
+        o = NULL;
+    }
+    if (!o) { /* out of memory: still never silent */
+        fprintf(stderr, "slaprobe: %s: out of memory queueing %zu rows; they are lost\n",
+                t->id, n);
+        count(s, &s->stats.rows_lost, n);
         return;
     }
     memcpy(o->rows, rows, n * sizeof *rows);
     o->n = n;
     o->t = t;
-    enqueue(s, o);
+    enqueue(s, &s->rows, o);
 }
 
 void sp_store_put_event(sp_store *s, sp_store_target *t, json_t *ev, bool sync)
 {
-    op *o = t ? calloc(1, sizeof *o) : NULL;
+    op *o = t && ev ? calloc(1, sizeof *o) : NULL;
     if (!o) {
+        if (t && ev)
+            fprintf(stderr, "slaprobe: %s: out of memory queueing a journal line\n", t->id);
         json_decref(ev);
         return;
     }
     o->ev = ev;
     o->sync = sync;
     o->t = t;
-    enqueue(s, o);
+    enqueue(s, &s->lines, o);
 }
 
 size_t sp_store_pending(const sp_store *s)
 {
     uv_mutex_lock((uv_mutex_t *)&s->mu);
-    size_t n = s->pending;
+    size_t n = s->rows.pending + s->lines.pending;
     uv_mutex_unlock((uv_mutex_t *)&s->mu);
     return n;
+}
+
+void sp_store_get_stats(const sp_store *s, sp_store_stats *out)
+{
+    uv_mutex_lock((uv_mutex_t *)&s->mu);
+    *out = s->stats;
+    out->held_lines = 0;
+    uv_mutex_unlock((uv_mutex_t *)&s->mu);
+    for (store_target *t = s->targets; t; t = t->next) {
+        uv_mutex_lock(&t->jmu);
+        out->held_lines += json_array_size(t->held);
+        uv_mutex_unlock(&t->jmu);
+    }
+}
+
+/* The timer's memory is its own: the store is gone when libuv calls this. */
+static void retry_timer_closed(uv_handle_t *h)
+{
+    free(h);
 }
 
 void sp_store_destroy(sp_store *s)
@@ -251,22 +733,47 @@ void sp_store_destroy(sp_store *s)
     if (!s)
         return;
     s->destroying = true;
-    /* let an in-flight job finish (its after_work runs on the loop) */
-    while (s->busy)
+    uv_close((uv_handle_t *)s->retry_timer, retry_timer_closed);
+    /* let in-flight jobs finish (their after_work runs on the loop) */
+    while (s->rows.busy || s->lines.busy)
         uv_run(s->loop, UV_RUN_ONCE);
-    drain(s);
+    drain_lines(s); /* the evidence first: stop markers must not wait on rows */
+    drain_rows(s);
+    /* the last rows' lost ranges, and lines still held: a few more tries */
+    for (int i = 0; i < 3; i++) {
+        for (store_target *t = s->targets; t; t = t->next)
+            journal_lost(s, t);
+        retry_held(s);
+        uv_mutex_lock(&s->mu);
+        bool held = s->held_targets > 0;
+        uv_mutex_unlock(&s->mu);
+        if (!held)
+            break;
+        sleep_ms(500);
+    }
+    sp_store_stats st;
+    sp_store_get_stats(s, &st);
+    fprintf(stderr,
+            "slaprobe: store: %llu rows written, %llu not stored%s, %llu writes retried, "
+            "%llu failed journal appends, %zu journal lines not written\n",
+            (unsigned long long)st.rows_written, (unsigned long long)st.rows_lost,
+            st.rows_lost ? " (journaled as store_error)" : "", (unsigned long long)st.retries,
+            (unsigned long long)st.journal_failures, st.held_lines);
     char err[256];
     for (store_target *t = s->targets, *next; t; t = next) {
         next = t->next;
-        if (s->rrdcached)
+        if (s->rrdcached && !t->need_create)
             sp_store_rrd_flush(s->rrdcached, t->rrd, err, sizeof err);
-        sp_store_journal_close(t->journal);
-        free(t->id);
-        free(t->rrd);
-        free(t->journal_path);
-        free(t);
+        size_t held = json_array_size(t->held);
+        if (held) /* nothing else can be done: say it where it is seen */
+            fprintf(stderr, "slaprobe: %s: %zu journal line%s could not be written and are "
+                    "lost (the last: %s)\n", t->journal_path, held, held == 1 ? "" : "s",
+                    json_string_value(json_object_get(json_array_get(t->held, held - 1),
+                                                      "type")) ?: "?");
+        target_free(t);
     }
     uv_mutex_destroy(&s->mu);
+    close(s->lock_fd);
     free(s->dir);
     free(s->rrdcached);
     free(s);
