@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -36,6 +37,10 @@ void sp_cli_raise_nofile(void)
 
 int main(int argc, char **argv)
 {
+    /* A peer that resets a connection while OpenSSL writes to it (the TLS
+     * posture check writes to its socket itself) must give an error, not
+     * end the process by SIGPIPE without its stop markers. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         fputs("slaprobe: no command given (try 'slaprobe --help')\n", stderr);
         return SP_EXIT_USAGE;

@@ -76,3 +76,9 @@ sp_fsm_step sp_sched_fsm_feed(sp_fsm *f, int64_t t_ms, bool ok, sp_reason reason
     st.degraded = f->degraded;
     return st;
 }
+
+void sp_sched_fsm_forget_streak(sp_fsm *f)
+{
+    if (f->state != SP_STATE_DOWN)
+        f->fails = 0;
+}

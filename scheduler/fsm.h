@@ -58,6 +58,11 @@ void sp_sched_fsm_init(sp_fsm *f, const sp_fsm_config *cfg);
 sp_fsm_step sp_sched_fsm_feed(sp_fsm *f, int64_t t_ms, bool ok, sp_reason reason,
                               double total_ms, bool controls_down);
 
+/* The wall clock jumped: a streak of unconfirmed failures is forgotten, so
+ * that a DOWN is never dated back across a jump (the time between could
+ * not be placed). A DOWN that holds stays. */
+void sp_sched_fsm_forget_streak(sp_fsm *f);
+
 /* True while a failure is unconfirmed: probe again after retry_interval. */
 bool sp_sched_fsm_wants_retry(const sp_fsm *f);
 

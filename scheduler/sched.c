@@ -91,13 +91,32 @@ struct sp_sched {
     void *stop_arg;
     sp_sched_stats stats;
     sp_alerter *alerter; /* NULL: no alerts */
+    int64_t mono_base_ms; /* now_ms() = monotonic + this */
+    int64_t clock_off_ms; /* wall - monotonic at the last clock tick */
+    uv_timer_t clock_timer;
+    int64_t stop_wall_ms; /* when sp_sched_stop was called (wall); 0: running */
 };
 
-static int64_t now_ms(void)
+/* The wall clock: what journal lines and RRD rows are stamped with. */
+static int64_t wall_ms(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static int64_t mono_ms(void)
+{
+    return (int64_t)(uv_hrtime() / 1000000);
+}
+
+/* The scheduler's clock: the wall clock as it was at start, advanced by
+ * the monotonic clock. Grids and timers run on it, so a step of the wall
+ * clock (NTP, an operator) neither stops probing nor makes it skip:
+ * probing keeps its pace and the jump is journaled (clock_tick). */
+static int64_t now_ms(const sp_sched *s)
+{
+    return mono_ms() + s->mono_base_ms;
 }
 
 static void iso(int64_t ms, char *buf, size_t n)
@@ -148,7 +167,7 @@ static json_t *event(const char *type, int64_t t)
 void sp_sched_journal_all(sp_sched *s, json_t *ev, bool sync)
 {
     if (!json_object_get(ev, "time")) { /* every line says when */
-        json_t *stamp = event("x", now_ms());
+        json_t *stamp = event("x", wall_ms());
         json_object_set(ev, "time", json_object_get(stamp, "time"));
         json_object_set(ev, "t_ms", json_object_get(stamp, "t_ms"));
         json_decref(stamp);
@@ -303,7 +322,7 @@ static void on_result(const sp_probe_result *res, void *arg)
         }
         alert_cert(r, res);
         if (retry && !s->stopping) {
-            int64_t at = now_ms() + r->t->retry_ms;
+            int64_t at = now_ms(s) + r->t->retry_ms;
             if (at < r->next_grid_ms) {
                 r->due_ms = at;
                 r->due_is_retry = true;
@@ -440,7 +459,7 @@ static void on_tls_timer(uv_timer_t *t)
 {
     rt *r = t->data;
     sp_sched *s = r->s;
-    int64_t now = now_ms();
+    int64_t now = now_ms(s);
     if (now < r->tls_next_ms) {
         arm_tls(r);
         return;
@@ -465,7 +484,7 @@ static void on_tls_timer(uv_timer_t *t)
 
 static void arm_tls(rt *r)
 {
-    int64_t delay = r->tls_next_ms - now_ms();
+    int64_t delay = r->tls_next_ms - now_ms(r->s);
     uv_timer_start(&r->tls_timer, on_tls_timer, delay > 0 ? (uint64_t)delay : 0, 0);
 }
 
@@ -491,7 +510,7 @@ static void grid_tls(rt *r, int64_t now)
 static void start_probe(rt *r, int64_t due_ms, bool is_retry)
 {
     sp_sched *s = r->s;
-    int64_t late = now_ms() - due_ms;
+    int64_t late = now_ms(s) - due_ms;
     s->stats.late_ms[s->stats.late_n++ % 8192] = late > 0 ? (double)late : 0.0;
     if (is_retry)
         s->stats.retries++;
@@ -542,7 +561,7 @@ static void request(rt *r, int64_t due_ms, bool is_retry)
 static void on_timer(uv_timer_t *t)
 {
     rt *r = t->data;
-    int64_t now = now_ms();
+    int64_t now = now_ms(r->s);
     if (now < r->due_ms) { /* the timer fired a little early: wait the rest */
         arm(r);
         return;
@@ -563,8 +582,94 @@ static void on_timer(uv_timer_t *t)
 
 static void arm(rt *r)
 {
-    int64_t delay = r->due_ms - now_ms();
+    int64_t delay = r->due_ms - now_ms(r->s);
     uv_timer_start(&r->timer, on_timer, delay > 0 ? (uint64_t)delay : 0, 0);
+}
+
+/* --- Settling and the wall clock ------------------------------------------- */
+
+/* A target stops being probed (daemon stop, removed by a reload): the state
+ * of its last probe holds until min(stop, last probe + interval), or only
+ * until the first failure of an unconfirmed streak (neither UP nor DOWN can
+ * be claimed after it). Writes those rows and returns the time they
+ * describe up to (0: nothing was measured). */
+static int64_t settle(rt *r, int64_t stop_ms)
+{
+    if (!r->steps.started)
+        return 0;
+    int64_t until = r->steps.last_probe_ms + r->t->interval_ms;
+    if (until > stop_ms)
+        until = stop_ms;
+    if (sp_sched_fsm_wants_retry(&r->fsm) && r->fsm.first_fail_ms < until)
+        until = r->fsm.first_fail_ms;
+    sp_store_row rows[32];
+    size_t n;
+    while ((n = sp_store_steps_settle(&r->steps, until, rows, 32)) > 0)
+        sp_store_put_rows(r->s->store, r->st, rows, n);
+    return until;
+}
+
+/* A stop marker ("stop", "removed") with what settle() wrote. */
+static json_t *end_event(const char *type, int64_t now, int64_t settled)
+{
+    json_t *ev = event(type, now);
+    if (settled > 0)
+        json_object_set_new(ev, "settled_ms", json_integer(settled));
+    return ev;
+}
+
+static void clock_jumped(sp_sched *s, int64_t before, int64_t after)
+{
+    int64_t d = after - before;
+    s->stats.clock_jumps++;
+    char a[40], b[40];
+    iso(before, b, sizeof b);
+    iso(after, a, sizeof a);
+    fprintf(stderr, "slaprobe: the system clock jumped %s%lld.%03lld s (%s -> %s); probing "
+            "goes on at its pace, the jump is journaled\n", d > 0 ? "+" : "-",
+            (long long)(llabs(d) / 1000), (long long)(llabs(d) % 1000), b, a);
+    json_t *ev = event("clock_jump", after);
+    json_object_set_new(ev, "jump_ms", json_integer(d));
+    json_object_set_new(ev, "before_ms", json_integer(before));
+    json_object_set_new(ev, "after_ms", json_integer(after));
+    for (rt *r = s->targets; r; r = r->next) {
+        if (r->removed)
+            continue;
+        sp_store_put_event(s->store, r->st, json_deep_copy(ev), true);
+        sp_sched_fsm_forget_streak(&r->fsm);
+        if (d > 0) {
+            sp_store_steps_clock_gap(&r->steps, before);
+        } else if (r->steps.started && r->steps.written_ms > after) {
+            /* What is measured until the clock is back where the rows
+             * already written end cannot be stored: say which range. */
+            int64_t from = after - after % r->t->interval_ms;
+            int64_t to = r->steps.written_ms;
+            json_t *se = event("store_error", after);
+            json_object_set_new(se, "from_ms", json_integer(from));
+            json_object_set_new(se, "to_ms", json_integer(to));
+            json_object_set_new(se, "step_s", json_integer(r->t->interval_ms / 1000));
+            json_object_set_new(se, "rows", json_integer((to - from) / r->t->interval_ms));
+            json_object_set_new(se, "cause", json_string("clock_back"));
+            char detail[160];
+            snprintf(detail, sizeof detail,
+                     "the system clock stepped back %lld s; these steps were already written",
+                     (long long)(-d / 1000));
+            json_object_set_new(se, "detail", json_string(detail));
+            sp_store_put_event(s->store, r->st, se, true);
+        }
+    }
+    json_decref(ev);
+}
+
+/* Every second: has the wall clock moved against the monotonic one? */
+static void on_clock_tick(uv_timer_t *t)
+{
+    sp_sched *s = t->data;
+    int64_t mono = mono_ms(), wall = wall_ms();
+    int64_t off = wall - mono;
+    if (llabs(off - s->clock_off_ms) > 1000)
+        clock_jumped(s, mono + s->clock_off_ms, wall);
+    s->clock_off_ms = off; /* slow slewing never adds up to a jump */
 }
 
 /* --- Configuration -------------------------------------------------------- */
@@ -574,7 +679,7 @@ static void arm_new_targets(uv_timer_t *t)
     sp_sched *s = t->data;
     if (s->stopping)
         return;
-    int64_t now = now_ms();
+    int64_t now = now_ms(s);
     for (rt *r = s->targets; r; r = r->next) {
         if (!r->unarmed || r->removed)
             continue;
@@ -602,6 +707,11 @@ sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store
     s->stop_timer.data = s;
     uv_timer_init(loop, &s->arm_timer);
     s->arm_timer.data = s;
+    s->clock_off_ms = wall_ms() - mono_ms();
+    s->mono_base_ms = s->clock_off_ms;
+    uv_timer_init(loop, &s->clock_timer);
+    s->clock_timer.data = s;
+    uv_timer_start(&s->clock_timer, on_clock_tick, 1000, 1000);
     *out = s;
     return SP_OK;
 }
@@ -623,7 +733,7 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
     h->refs = 1;
     for (rt *r = s->targets; r; r = r->next)
         r->seen = false;
-    int64_t now = now_ms();
+    int64_t now = now_ms(s);
     for (size_t i = 0; i < cfg->n_targets; i++) {
         const sp_cfg_target *t = &cfg->targets[i];
         rt *r;
@@ -662,6 +772,7 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
         sp_fsm_config fc = {.confirm = t->confirm, .slow_ms = t->slow_ms};
         sp_sched_fsm_init(&r->fsm, &fc);
         sp_store_steps_init(&r->steps, t->interval_ms);
+        sp_store_steps_floor(&r->steps, sp_store_target_last(r->st) * 1000);
         r->phase_ms = sp_sched_phase_ms(t->id, t->interval_ms);
         r->unarmed = true;
         uv_timer_init(s->loop, &r->timer);
@@ -676,8 +787,9 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
     for (rt **pp = &s->targets; *pp;) {
         rt *r = *pp;
         if (!r->seen && !r->removed) {
-            json_t *ev = event("removed", now);
-            sp_store_put_event(s->store, r->st, ev, true);
+            int64_t wall = wall_ms();
+            int64_t settled = settle(r, wall);
+            sp_store_put_event(s->store, r->st, end_event("removed", wall, settled), true);
             remove_target(r);
         }
         if (r->removed) {
@@ -714,6 +826,7 @@ static void stop_timeout(uv_timer_t *t)
 void sp_sched_stop(sp_sched *s, unsigned wait_ms, void (*done)(void *arg), void *arg)
 {
     s->stopping = true;
+    s->stop_wall_ms = wall_ms(); /* what is settled ends here, not when the last probe came */
     for (rt *r = s->targets; r; r = r->next) {
         uv_timer_stop(&r->timer);
         uv_timer_stop(&r->tls_timer);
@@ -732,7 +845,7 @@ void sp_sched_stop(sp_sched *s, unsigned wait_ms, void (*done)(void *arg), void 
     uv_timer_start(&s->stop_timer, stop_timeout, wait_ms, 0);
 }
 
-/* Both of the scheduler's own timers must have closed before it is freed
+/* The scheduler's own timers must all have closed before it is freed
  * (libuv runs close callbacks in no order we should rely on). */
 static void own_timer_closed(uv_handle_t *h)
 {
@@ -745,23 +858,23 @@ void sp_sched_destroy(sp_sched *s)
 {
     if (!s)
         return;
-    int64_t now = now_ms();
+    int64_t now = wall_ms();
+    int64_t stop = s->stop_wall_ms ? s->stop_wall_ms : now;
     for (rt *r = s->targets, *next; r; r = next) {
         next = r->next;
-        /* What is known up to the last probe is settled; an unconfirmed
-         * failure stays unwritten (it reads as unknown), never as downtime. */
-        int64_t horizon =
-            sp_sched_fsm_wants_retry(&r->fsm) ? r->fsm.first_fail_ms : r->steps.last_probe_ms;
-        sp_store_row rows[32];
-        size_t n;
-        while ((n = sp_store_steps_take(&r->steps, horizon, rows, 32)) > 0)
-            sp_store_put_rows(s->store, r->st, rows, n);
-        sp_store_put_event(s->store, r->st, event("stop", now), true);
+        /* SPEC 9: between two probes a target is in the state of the last
+         * one, and so up to the stop (or one interval after the last probe,
+         * if that is earlier). An unconfirmed failure is not settled: from
+         * its first failed probe on, the time reads as unknown, never as
+         * downtime or uptime. */
+        int64_t settled = settle(r, stop);
+        sp_store_put_event(s->store, r->st, end_event("stop", now, settled), true);
         remove_target(r);
     }
     s->targets = NULL;
     holder_unref(s->cur);
-    s->closing = 2;
+    s->closing = 3;
+    uv_close((uv_handle_t *)&s->clock_timer, own_timer_closed);
     uv_close((uv_handle_t *)&s->arm_timer, own_timer_closed);
     uv_close((uv_handle_t *)&s->stop_timer, own_timer_closed);
 }

@@ -2,7 +2,9 @@
  * sp_sched: runs every target of a configuration on the loop.
  *
  * Each target is probed on a fixed grid of its interval, anchored to the
- * wall clock (so RRD steps line up and nothing drifts), with a phase taken
+ * wall clock at start (so RRD steps line up) and kept by the monotonic
+ * clock (so nothing drifts, and a step of the wall clock is journaled as
+ * a "clock_jump" instead of stopping or bunching probes), with a phase taken
  * from a stable hash of its id so that a thousand targets never fire
  * together. While a failure is unconfirmed the target is retried after
  * retry_interval. At most max_inflight probes run at once; the others wait
@@ -32,6 +34,7 @@ typedef struct sp_sched_stats {
     uint64_t probes;   /* probes completed */
     uint64_t retries;  /* of which retries */
     uint64_t skipped;  /* grid points missed (previous probe still running, or late) */
+    uint64_t clock_jumps; /* wall-clock steps of more than a second seen */
     uint64_t late_n;   /* lateness samples below */
     double late_ms[8192]; /* a ring of the latest start delays */
 } sp_sched_stats;
@@ -54,7 +57,9 @@ void sp_sched_set_alerter(sp_sched *s, struct sp_alerter *a);
  * is left, or after wait_ms, whichever comes first (the rest are canceled). */
 void sp_sched_stop(sp_sched *s, unsigned wait_ms, void (*done)(void *arg), void *arg);
 
-/* Write what is settled, journal "stop" markers, and free. After stop's
+/* Settle each target (its last state holds up to min(stop, last probe +
+ * interval); the step of the stop is written for its known part), journal
+ * "stop" markers with "settled_ms", and free. After stop's
  * callback, before the store is destroyed. */
 void sp_sched_destroy(sp_sched *s);
 

@@ -30,20 +30,47 @@ static void set_from(sp_steps *s, int64_t t, sp_state st, bool degraded)
     s->seg[s->nseg++] = (sp_steps_seg){t, st, degraded};
 }
 
+void sp_store_steps_floor(sp_steps *s, int64_t floor_ms)
+{
+    s->floor_ms = floor_ms;
+    if (s->started && s->written_ms < floor_ms)
+        s->written_ms = floor_ms - floor_ms % s->step_ms;
+}
+
+void sp_store_steps_clock_gap(sp_steps *s, int64_t at_ms)
+{
+    if (!s->started || at_ms < s->written_ms)
+        return;
+    set_from(s, at_ms, SP_STATE_UNKNOWN, false);
+    s->barrier_ms = at_ms;
+}
+
 void sp_store_steps_probe(sp_steps *s, int64_t t_ms, const sp_fsm_step *st, const double ms[5],
                           double cert_days)
 {
     if (!s->started) { /* the first row ends on the first step boundary after this */
         s->started = true;
         s->written_ms = t_ms - t_ms % s->step_ms;
+        int64_t floor = s->floor_ms - s->floor_ms % s->step_ms;
+        if (s->written_ms < floor)
+            s->written_ms = floor;
     }
-    if (t_ms < s->written_ms)
-        return; /* older than what is written: cannot change the past */
+    /* A probe older than what is written (the clock went back) cannot
+     * change the past, but its state is the latest: it holds from the end
+     * of what is written. */
     int64_t from = st->changed ? st->at_ms : t_ms;
     if (from < s->written_ms)
         from = s->written_ms;
     set_from(s, from, st->state, st->degraded);
-    s->last_probe_ms = t_ms;
+    if (s->barrier_ms > s->written_ms && s->barrier_ms > from) {
+        /* a clock jump after this state began: unknown from the jump to
+         * this probe (or to the next one, for a probe from before it) */
+        set_from(s, s->barrier_ms, SP_STATE_UNKNOWN, false);
+        if (t_ms >= s->barrier_ms)
+            set_from(s, t_ms, st->state, st->degraded);
+    }
+    if (t_ms > s->last_probe_ms || t_ms >= s->written_ms)
+        s->last_probe_ms = t_ms;
     if (st->state == SP_STATE_UP) {
         if (s->nsample == SP_STEPS_MAX_SEG) {
             memmove(&s->sample[0], &s->sample[1], (SP_STEPS_MAX_SEG - 1) * sizeof s->sample[0]);
@@ -57,13 +84,14 @@ void sp_store_steps_probe(sp_steps *s, int64_t t_ms, const sp_fsm_step *st, cons
         s->cert_days = cert_days;
 }
 
-size_t sp_store_steps_take(sp_steps *s, int64_t horizon_ms, sp_store_row *out, size_t max)
+/* Rows up to horizon_ms; a row with less known time than min_known_ms
+ * is unknown. */
+static size_t take(sp_steps *s, int64_t horizon_ms, int64_t min_known_ms, sp_store_row *out,
+                   size_t max)
 {
     size_t n = 0;
     if (!s->started || s->nseg == 0)
         return 0;
-    if (horizon_ms > s->last_probe_ms)
-        horizon_ms = s->last_probe_ms;
     while (n < max && s->written_ms + s->step_ms <= horizon_ms) {
         int64_t a = s->written_ms, b = a + s->step_ms;
         double up = 0, down = 0, deg = 0;
@@ -87,7 +115,7 @@ size_t sp_store_steps_take(sp_steps *s, int64_t horizon_ms, sp_store_row *out, s
         sp_store_row *r = &out[n++];
         r->t = b / 1000;
         double known = up + down;
-        if (known * 2 < (double)s->step_ms) {
+        if (known < (double)min_known_ms || known <= 0) {
             r->up = r->degraded = NAN;
         } else {
             r->up = up / known;
@@ -122,4 +150,22 @@ size_t sp_store_steps_take(sp_steps *s, int64_t horizon_ms, sp_store_row *out, s
         }
     }
     return n;
+}
+
+size_t sp_store_steps_take(sp_steps *s, int64_t horizon_ms, sp_store_row *out, size_t max)
+{
+    if (horizon_ms > s->last_probe_ms)
+        horizon_ms = s->last_probe_ms;
+    /* a step that is mostly unknown is written as unknown */
+    return take(s, horizon_ms, (s->step_ms + 1) / 2, out, max);
+}
+
+size_t sp_store_steps_settle(sp_steps *s, int64_t until_ms, sp_store_row *out, size_t max)
+{
+    if (!s->started || s->nseg == 0 || until_ms <= s->written_ms)
+        return 0;
+    set_from(s, until_ms, SP_STATE_UNKNOWN, false);
+    int64_t end = until_ms + (s->step_ms - until_ms % s->step_ms) % s->step_ms;
+    /* any known time makes the row: the stop marker says where it ends */
+    return take(s, end, 1, out, max);
 }

@@ -54,9 +54,15 @@ typedef struct sp_steps {
     } sample[SP_STEPS_MAX_SEG];
     size_t nsample;
     double cert_days; /* last known, NaN when none */
+    int64_t floor_ms;  /* the RRD's last update: no row at or before it */
+    int64_t barrier_ms; /* a clock jump: nothing before it holds past it */
 } sp_steps;
 
 void sp_store_steps_init(sp_steps *s, int64_t step_ms);
+
+/* Rows end after floor_ms (the RRD file's last update, ms): a restart
+ * within a step written before never rewrites it (rrdtool would refuse). */
+void sp_store_steps_floor(sp_steps *s, int64_t floor_ms);
 
 /*
  * Record one probe at t_ms: the state machine's step for it and its
@@ -73,5 +79,24 @@ void sp_store_steps_probe(sp_steps *s, int64_t t_ms, const sp_fsm_step *st, cons
  * returns how many.
  */
 size_t sp_store_steps_take(sp_steps *s, int64_t horizon_ms, sp_store_row *out, size_t max);
+
+/*
+ * At a stop (or a target's removal): the state of the last probe holds
+ * until until_ms (the caller passes min(stop, last probe + interval)), and
+ * nothing is known after it. Produces every row up to and including the
+ * step that contains until_ms; that last row describes only its known part
+ * (its `up` is the fraction of [step start, until_ms)), however short. The
+ * journal's stop marker records until_ms, so a reader can tell. After this
+ * the timeline is finished.
+ */
+size_t sp_store_steps_settle(sp_steps *s, int64_t until_ms, sp_store_row *out, size_t max);
+
+/*
+ * The wall clock jumped forward at at_ms (the time it showed before the
+ * jump): the last state holds until at_ms and the time from there to the
+ * next probe is unknown, even for a result of a probe started before the
+ * jump that arrives after it.
+ */
+void sp_store_steps_clock_gap(sp_steps *s, int64_t at_ms);
 
 #endif
