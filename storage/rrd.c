@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <rrd.h>
@@ -172,6 +173,19 @@ sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_rete
     const char *argv[SP_STORE_N_DS + SP_STORE_N_RRA];
     sp_store_layout_for(step_s, ret, &l);
     int argc = sp_store_layout_args(&l, bufs, argv);
+    /* librrd reports a full disk during creation with no message (and errno
+     * is its clean-up's by then): look first, so the cause is named. */
+    unsigned long long need = 65536;
+    for (int i = 0; i < SP_STORE_N_RRA; i++)
+        need += (unsigned long long)l.rra[i].rows * SP_STORE_N_DS * sizeof(double);
+    struct statvfs vfs;
+    if (statvfs(dir, &vfs) == 0 &&
+        (unsigned long long)vfs.f_bavail * vfs.f_frsize < need) {
+        snprintf(err, errlen, "cannot create %s: No space left on device (%llu MB needed, %llu MB "
+                 "free)", path, need >> 20,
+                 ((unsigned long long)vfs.f_bavail * vfs.f_frsize) >> 20);
+        return SP_EIO;
+    }
     unlink(tmp);
     rrd_clear_error();
     errno = 0;

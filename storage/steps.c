@@ -167,5 +167,8 @@ size_t sp_store_steps_settle(sp_steps *s, int64_t until_ms, sp_store_row *out, s
     set_from(s, until_ms, SP_STATE_UNKNOWN, false);
     int64_t end = until_ms + (s->step_ms - until_ms % s->step_ms) % s->step_ms;
     /* any known time makes the row: the stop marker says where it ends */
-    return take(s, end, 1, out, max);
+    size_t n = take(s, end, 1, out, max);
+    if (s->written_ms >= end)
+        s->nseg = 0; /* finished: nothing is known after until_ms */
+    return n;
 }

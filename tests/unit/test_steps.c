@@ -130,6 +130,119 @@ static void test_first_step_partial(void **state)
     assert_true(isnan(r.rows[0].up)); /* 10 s known of 60: unknown */
 }
 
+
+/* settle() at a stop: the state of the last probe holds up to the stop,
+ * and the step of the stop is written for its known part. The issue: a
+ * target DOWN at SIGTERM lost every step after its last probe. */
+static void settle_at(rig *r, int64_t until_s)
+{
+    r->n += sp_store_steps_settle(&r->s, until_s * 1000, r->rows + r->n, 64 - r->n);
+}
+
+static void test_settle_down_to_stop(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r, 2);
+    probe(&r, 10, true, 20, false);
+    probe(&r, 70, false, -1, false);
+    probe(&r, 80, false, -1, false); /* DOWN since 70 */
+    assert_int_equal(r.n, 1);        /* (0,60] */
+    settle_at(&r, 105);              /* stop 25 s after the last probe */
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.rows[1].t, 120); /* the step (60,120] holds 60..105 */
+    /* 10 s UP (60..70) of 45 s known */
+    assert_true(fabs(r.rows[1].up - 10.0 / 45.0) < 1e-9);
+    /* nothing more: the timeline is finished */
+    settle_at(&r, 200);
+    assert_int_equal(r.n, 2);
+}
+
+static void test_settle_bounded_by_caller(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r, 1);
+    probe(&r, 10, true, 20, false);
+    probe(&r, 70, false, -1, false); /* DOWN at once (confirm 1) */
+    /* the caller passes min(stop, last probe + interval) = 130: rows
+     * (60,120] down from 70 and (120,180] only 120..130 known, down */
+    settle_at(&r, 130);
+    assert_int_equal(r.n, 3);
+    assert_true(fabs(r.rows[1].up - 10.0 / 60.0) < 1e-9);
+    assert_int_equal(r.rows[2].t, 180);
+    assert_true(r.rows[2].up == 0.0);
+}
+
+static void test_settle_on_step_boundary(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r, 2);
+    probe(&r, 10, true, 20, false);
+    probe(&r, 70, true, 20, false);
+    settle_at(&r, 120);
+    assert_int_equal(r.n, 2); /* (60,120] whole, nothing partial after it */
+    assert_int_equal(r.rows[1].t, 120);
+    assert_true(r.rows[1].up == 1.0);
+}
+
+/* A restart inside a step the RRD already holds: the first row goes after
+ * the file's last update, never onto it (rrdtool would refuse it). */
+static void test_floor_from_rrd(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r, 2);
+    sp_store_steps_floor(&r.s, 120 * 1000);
+    probe(&r, 100, true, 20, false); /* inside (60,120], already written */
+    probe(&r, 130, true, 20, false);
+    probe(&r, 190, true, 20, false);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.rows[0].t, 180);
+}
+
+/* The clock went back: a probe older than what is written cannot change
+ * the past, but its state holds from there on. */
+static void test_old_probe_sets_state_from_written(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r, 1);
+    probe(&r, 10, true, 20, false);
+    probe(&r, 130, true, 20, false);
+    assert_int_equal(r.n, 2); /* written to 120 */
+    probe(&r, 50, false, -1, false); /* clock back: DOWN, stamped 50 */
+    assert_int_equal(r.n, 2);
+    probe(&r, 190, false, -1, false);
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.rows[2].t, 180);
+    assert_true(r.rows[2].up == 0.0); /* (120,180] down: the latest state */
+}
+
+/* The clock jumped forward: the state before the jump holds up to the
+ * jump, then the time is unknown until the next probe, also when a probe
+ * started before the jump reports after it. */
+static void test_clock_gap_is_unknown(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r, 2);
+    probe(&r, 10, true, 20, false);
+    probe(&r, 70, true, 20, false);
+    sp_store_steps_clock_gap(&r.s, 90 * 1000); /* 90 -> 3690 */
+    probe(&r, 80, true, 20, false);            /* started before the jump */
+    probe(&r, 3700, true, 20, false);
+    /* (60,120]: 30 s up of 30 known = 1 (half known: written) */
+    assert_true(r.rows[1].t == 120 && r.rows[1].up == 1.0);
+    /* every step between is unknown */
+    for (size_t i = 2; i < r.n; i++) {
+        if (r.rows[i].t <= 3660)
+            assert_true(isnan(r.rows[i].up));
+    }
+    assert_int_equal(r.rows[r.n - 1].t, 3660);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +251,12 @@ int main(void)
         cmocka_unit_test(test_unknown_is_left_out),
         cmocka_unit_test(test_degraded_fraction),
         cmocka_unit_test(test_first_step_partial),
+        cmocka_unit_test(test_settle_down_to_stop),
+        cmocka_unit_test(test_settle_bounded_by_caller),
+        cmocka_unit_test(test_settle_on_step_boundary),
+        cmocka_unit_test(test_floor_from_rrd),
+        cmocka_unit_test(test_old_probe_sets_state_from_written),
+        cmocka_unit_test(test_clock_gap_is_unknown),
     };
     return cmocka_run_group_tests_name("steps", tests, NULL, NULL);
 }
