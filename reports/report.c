@@ -201,6 +201,19 @@ static sp_status read_rrd(const sp_report *r, sp_report_target *t, gathered *g, 
 
 /* --- Journal ------------------------------------------------------------ */
 
+/* Unix ms beyond the year 9999 is no time a journal line can mean: such a
+ * field is ignored rather than let near the arithmetic (overflow). */
+#define MAX_MS INT64_C(253402300800000)
+
+static bool ms_field(json_t *ev, const char *key, int64_t min, int64_t *out)
+{
+    json_t *v = json_object_get(ev, key);
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > MAX_MS)
+        return false;
+    *out = json_integer_value(v);
+    return true;
+}
+
 static int64_t ts_field(json_t *ev, const char *ms_key, const char *iso_key)
 {
     json_t *v = json_object_get(ev, ms_key);
@@ -276,13 +289,13 @@ static sp_status on_import(const sp_report *r, json_t *ev, sp_report_target *t, 
  * journals). */
 static sp_status on_stop(json_t *ev, gathered *g)
 {
-    json_t *v = json_object_get(ev, "settled_ms");
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
+    int64_t v;
+    if (!ms_field(ev, "settled_ms", 0, &v))
         return SP_OK;
     if (!GROW(g->stops, g->n_stops, g->cap_stops))
         return SP_ENOMEM;
     /* whole seconds, rounded down: never more measured time than there was */
-    g->stops[g->n_stops++] = json_integer_value(v) / 1000;
+    g->stops[g->n_stops++] = v / 1000;
     return SP_OK;
 }
 
@@ -291,11 +304,10 @@ static sp_status on_stop(json_t *ev, gathered *g)
 static sp_status on_store_error(const sp_report *r, int64_t from, json_t *ev, sp_report_target *t,
                                 size_t *cap, gathered *g, sp_sla_spans *listed)
 {
-    json_t *a = json_object_get(ev, "from_ms"), *b = json_object_get(ev, "to_ms");
-    if (!json_is_integer(a) || !json_is_integer(b) || json_integer_value(a) < 0 ||
-        json_integer_value(b) <= json_integer_value(a))
+    int64_t a, b;
+    if (!ms_field(ev, "from_ms", 0, &a) || !ms_field(ev, "to_ms", 0, &b) || b <= a)
         return SP_OK;
-    int64_t s = json_integer_value(a) / 1000, e = (json_integer_value(b) + 999) / 1000;
+    int64_t s = a / 1000, e = (b + 999) / 1000; /* every second it touches */
     sp_status st = sp_sla_spans_push(&g->cut, s > from ? s : from, e < r->until ? e : r->until);
     int64_t ps = s > r->start ? s : r->start, pe = e < r->until ? e : r->until;
     if (st != SP_OK || ps >= pe)
@@ -318,17 +330,15 @@ static sp_status on_store_error(const sp_report *r, int64_t from, json_t *ev, sp
 /* A wall-clock jump seen in the period, dated by the clock after it. */
 static sp_status on_clock_jump(const sp_report *r, json_t *ev, sp_report_target *t, size_t *cap)
 {
-    json_t *d = json_object_get(ev, "jump_ms"), *y = json_object_get(ev, "after_ms");
-    if (!json_is_integer(y))
-        y = json_object_get(ev, "t_ms");
-    if (!json_is_integer(d) || !json_is_integer(y))
+    int64_t d, at;
+    if (!ms_field(ev, "jump_ms", -MAX_MS, &d) ||
+        (!ms_field(ev, "after_ms", 0, &at) && !ms_field(ev, "t_ms", 0, &at)))
         return SP_OK;
-    int64_t at = json_integer_value(y);
     if (at / 1000 < r->start || at / 1000 >= r->until)
         return SP_OK;
     if (!GROW(t->clock_jumps, t->n_clock_jumps, *cap))
         return SP_ENOMEM;
-    t->clock_jumps[t->n_clock_jumps++] = (sp_report_clock_jump){at, json_integer_value(d)};
+    t->clock_jumps[t->n_clock_jumps++] = (sp_report_clock_jump){at, d};
     return SP_OK;
 }
 
