@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe/result_json.h"
@@ -63,6 +64,13 @@ static const sp_report_labels en = {
     .not_synced = "NOT synchronised at some point",
     .clock_unknown = "no record",
     .imported = "imported history records",
+    .storage = "Storage",
+    .all_stored = "every measured step stored",
+    .range_not_stored = "range not stored",
+    .ranges_not_stored = "ranges not stored",
+    .not_stored = "Not stored",
+    .clock_jumps = "Clock jumps",
+    .jumped = "clock jumped",
     .maint_windows = "Maintenance windows",
     .graphs_rt = "Response time",
     .graphs_av = "Availability",
@@ -127,6 +135,13 @@ static const sp_report_labels ja = {
     .not_synced = "未同期の期間あり",
     .clock_unknown = "記録なし",
     .imported = "インポート履歴",
+    .storage = "保存",
+    .all_stored = "計測した全ステップを保存済み",
+    .range_not_stored = "区間が未保存",
+    .ranges_not_stored = "区間が未保存",
+    .not_stored = "未保存",
+    .clock_jumps = "時刻の跳躍",
+    .jumped = "時刻の跳躍",
     .maint_windows = "計画停止の予定",
     .graphs_rt = "応答時間",
     .graphs_av = "稼働状況",
@@ -184,6 +199,46 @@ void sp_report_fmt_local(const sp_report *r, int64_t t, char *buf, size_t n)
 {
     if (sp_cal_local_time(r->cfg->timezone, t, buf, n) != SP_OK)
         snprintf(buf, n, "@%lld", (long long)t);
+}
+
+void sp_report_fmt_storage(const sp_report_target *t, sp_report_lang lang, char *buf, size_t n)
+{
+    const sp_report_labels *L = sp_report_labels_for(lang);
+    char d[64];
+    if (!t->n_not_stored) {
+        snprintf(buf, n, "%s", L->all_stored);
+        return;
+    }
+    sp_report_fmt_duration((double)t->not_stored_s, lang, d, sizeof d);
+    snprintf(buf, n, "%zu %s (%s)", t->n_not_stored,
+             t->n_not_stored == 1 ? L->range_not_stored : L->ranges_not_stored, d);
+}
+
+void sp_report_fmt_not_stored(const sp_report *r, const sp_report_not_stored *ns,
+                              sp_report_lang lang, char *buf, size_t n)
+{
+    char a[64], b[64], d[64];
+    sp_report_fmt_local(r, ns->start, a, sizeof a);
+    sp_report_fmt_local(r, ns->end, b, sizeof b);
+    sp_report_fmt_duration((double)(ns->end - ns->start), lang, d, sizeof d);
+    if (ns->detail)
+        snprintf(buf, n, "%s .. %s  %s  %s (%s)", a, b, d, ns->cause, ns->detail);
+    else
+        snprintf(buf, n, "%s .. %s  %s  %s", a, b, d, ns->cause);
+}
+
+void sp_report_fmt_jump(const sp_report *r, const sp_report_clock_jump *j, sp_report_lang lang,
+                        char *buf, size_t n)
+{
+    char a[64], d[64];
+    double s = (double)j->jump_ms / 1000.0;
+    sp_report_fmt_local(r, j->at_ms / 1000, a, sizeof a);
+    sp_report_fmt_duration(s, lang, d, sizeof d);
+    if (llabs((long long)j->jump_ms) < 500) /* to the second it would read "0m 00s" */
+        snprintf(buf, n, "%s  %s %+lld ms", a, sp_report_labels_for(lang)->jumped,
+                 (long long)j->jump_ms);
+    else
+        snprintf(buf, n, "%s  %s %s%s", a, sp_report_labels_for(lang)->jumped, s > 0 ? "+" : "", d);
 }
 
 void sp_report_html_esc(FILE *fp, const char *s)

@@ -22,6 +22,8 @@ typedef struct sp_report_labels {
     const char *mttr, *mtbf, *response, *avg, *p95, *by_class, *credit, *no_credit;
     const char *evidence, *journal, *intact, *broken_at, *no_journal;
     const char *clock, *synced, *not_synced, *clock_unknown, *imported;
+    const char *storage, *all_stored, *range_not_stored, *ranges_not_stored, *not_stored;
+    const char *clock_jumps, *jumped;
     const char *maint_windows, *graphs_rt, *graphs_av, *summary, *seconds, *hours_unit;
     const char *slow_line, *outage, *unknown_area, *no_rrd;
 } sp_report_labels;
@@ -39,6 +41,17 @@ void sp_report_fmt_duration(double s, sp_report_lang lang, char *buf, size_t n);
 
 /* Local time "2026-11-07 01:00" of Unix time t in the report's timezone. */
 void sp_report_fmt_local(const sp_report *r, int64_t t, char *buf, size_t n);
+
+/* The evidence on storage, for people (text and HTML say the same):
+ * "every measured step stored" or "2 ranges not stored (5m 00s)"; one
+ * range not stored: "2026-11-03 10:00:00 .. 2026-11-03 10:05:00  5m 00s
+ * ENOSPC (No space left on device: ...)"; one clock jump:
+ * "2026-11-03 11:00:00  clock jumped +1h 00m 00s". Truncated to n. */
+void sp_report_fmt_storage(const sp_report_target *t, sp_report_lang lang, char *buf, size_t n);
+void sp_report_fmt_not_stored(const sp_report *r, const sp_report_not_stored *ns,
+                              sp_report_lang lang, char *buf, size_t n);
+void sp_report_fmt_jump(const sp_report *r, const sp_report_clock_jump *j, sp_report_lang lang,
+                        char *buf, size_t n);
 
 /* Write s to fp with & < > " ' escaped for HTML text and attributes
  * (NULL writes nothing). The one escaper of every HTML slaprobe writes. */

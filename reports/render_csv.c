@@ -1,7 +1,8 @@
 /*
  * The report as CSV: one row per target with the figures of SPEC section 4
- * under their JSON names, for spreadsheets. Incidents are lists and live
- * in the JSON, text and HTML reports. RFC 4180 quoting.
+ * under their JSON names, for spreadsheets. Incidents, ranges not stored
+ * and clock jumps are lists and live in the JSON, text and HTML reports
+ * (here their total seconds and count). RFC 4180 quoting.
  */
 #include <math.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
     fputs("month,id,name,target_pct,resolution_s,no_data,availability_pct,"
           "strict_availability_pct,coverage_pct,eligible_s,downtime_s,unknown_s,"
           "maintenance_s,budget_s,budget_left_s,met,incidents,mttr_s,mtbf_s,credit_pct,"
-          "response_avg_ms,response_p95_ms\n",
+          "response_avg_ms,response_p95_ms,not_stored_s,clock_jumps\n",
           fp);
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
@@ -60,7 +61,7 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
         f(fp, s->credit_tier >= 0 ? s->credit_pct : 0);
         f(fp, s->rt_avg_ms);
         f(fp, s->rt_p95_ms);
-        fputc('\n', fp);
+        fprintf(fp, ",%lld,%zu\n", (long long)t->not_stored_s, t->n_clock_jumps);
     }
     return ferror(fp) ? SP_EIO : SP_OK;
 }

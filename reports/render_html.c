@@ -356,6 +356,31 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
             fprintf(fp, ": %zu", t->n_imports);
         }
         END();
+        if (t->journal_present) { /* the journal is where storage problems are told */
+            char line[1024];
+            ROW(L->storage);
+            sp_report_fmt_storage(t, lang, line, sizeof line);
+            sp_report_html_esc(fp, line);
+            for (size_t k = 0; k < t->n_not_stored; k++) {
+                sp_report_fmt_not_stored(r, &t->not_stored[k], lang, line, sizeof line);
+                fputs("<br/>", fp);
+                sp_report_html_esc(fp, L->not_stored);
+                fputs(": ", fp);
+                sp_report_html_esc(fp, line);
+            }
+            END();
+            ROW(L->clock_jumps);
+            if (t->n_clock_jumps)
+                fprintf(fp, "%zu", t->n_clock_jumps);
+            else
+                sp_report_html_esc(fp, L->none);
+            for (size_t k = 0; k < t->n_clock_jumps; k++) {
+                sp_report_fmt_jump(r, &t->clock_jumps[k], lang, line, sizeof line);
+                fputs("<br/>", fp);
+                sp_report_html_esc(fp, line);
+            }
+            END();
+        }
         fputs("</table>\n", fp);
 #undef ROW
 #undef END

@@ -116,6 +116,26 @@ static json_t *target_json(const sp_report_target *t)
     json_object_set_new(ev, "clock_synchronised",
                         t->clock_synced < 0 ? json_null() : json_boolean(t->clock_synced));
     json_object_set_new(ev, "imports", json_integer((json_int_t)t->n_imports));
+    /* SPEC section 9: what was measured but not stored is listed, with its
+     * cause; those seconds are in unknown_s */
+    json_t *ns = json_array();
+    for (size_t k = 0; k < t->n_not_stored; k++) {
+        const sp_report_not_stored *x = &t->not_stored[k];
+        json_array_append_new(
+            ns, json_pack("{s:o, s:o, s:I, s:I, s:I, s:s, s:o}", "start",
+                          sp_report_json_time(x->start), "end", sp_report_json_time(x->end),
+                          "start_unix", (json_int_t)x->start, "end_unix", (json_int_t)x->end,
+                          "seconds", (json_int_t)(x->end - x->start), "cause", x->cause, "detail",
+                          x->detail ? json_string(x->detail) : json_null()));
+    }
+    json_object_set_new(ev, "not_stored", ns);
+    json_object_set_new(ev, "not_stored_s", json_integer(t->not_stored_s));
+    json_t *jumps = json_array();
+    for (size_t k = 0; k < t->n_clock_jumps; k++)
+        json_array_append_new(jumps,
+                              json_pack("{s:o, s:f}", "time", iso_ms(t->clock_jumps[k].at_ms),
+                                        "jump_s", (double)t->clock_jumps[k].jump_ms / 1000.0));
+    json_object_set_new(ev, "clock_jumps", jumps);
     json_object_set_new(o, "evidence", ev);
     return o;
 }

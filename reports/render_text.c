@@ -206,6 +206,23 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
         if (t->n_imports)
             fprintf(fp, "; %s: %zu", L->imported, t->n_imports);
         fputc('\n', fp);
+        if (t->journal_present) { /* the journal is where storage problems are told */
+            char line[1024];
+            sp_report_fmt_storage(t, lang, line, sizeof line);
+            fprintf(fp, "  %s: %s\n", L->storage, line);
+            for (size_t k = 0; k < t->n_not_stored; k++) {
+                sp_report_fmt_not_stored(r, &t->not_stored[k], lang, line, sizeof line);
+                fprintf(fp, "    %s: %s\n", L->not_stored, line);
+            }
+            if (!t->n_clock_jumps)
+                fprintf(fp, "  %s: %s\n", L->clock_jumps, L->none);
+            else
+                fprintf(fp, "  %s: %zu\n", L->clock_jumps, t->n_clock_jumps);
+            for (size_t k = 0; k < t->n_clock_jumps; k++) {
+                sp_report_fmt_jump(r, &t->clock_jumps[k], lang, line, sizeof line);
+                fprintf(fp, "    %s\n", line);
+            }
+        }
     }
     return ferror(fp) ? SP_EIO : SP_OK;
 }

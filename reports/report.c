@@ -15,6 +15,7 @@
 
 #include "config/values.h"
 #include "reports/calendar.h"
+#include "reports/spans.h"
 #include "reports/timeline.h"
 #include "storage/journal.h"
 #include "storage/rrd.h"
@@ -31,13 +32,25 @@ typedef struct notices {
     size_t n, cap;
 } notices;
 
+typedef struct changes {
+    sp_report_change *v;
+    size_t n, cap;
+} changes;
+
 /* What one target's files say about the period, before the arithmetic. */
 typedef struct gathered {
     sp_sla_seg *segs;
     size_t n_segs;
-    double *rt;     /* total_ms of each step with one */
-    int64_t *rt_t;  /* ... and the start of that step */
+    double *rt;    /* total_ms of each step with one */
+    int64_t *rt_t; /* ... and the start of that step */
     size_t n_rt;
+    /* From the journal, which is read first: its stops shape how rows are
+     * read, its store_error ranges cut the timeline. */
+    changes ch;     /* state changes and imported incidents, for reasons */
+    notices nt;     /* DOWN alerts delivered */
+    int64_t *stops; /* settled_ms of stop markers, in Unix seconds */
+    size_t n_stops, cap_stops;
+    sp_sla_spans cut; /* store_error ranges over the gathered time */
 } gathered;
 
 static void gathered_free(gathered *g)
@@ -45,15 +58,39 @@ static void gathered_free(gathered *g)
     free(g->segs);
     free(g->rt);
     free(g->rt_t);
+    free(g->ch.v);
+    free(g->nt.v);
+    free(g->stops);
+    sp_sla_spans_free(&g->cut);
     memset(g, 0, sizeof *g);
 }
+
+/* Room for one more element in the growable array *pv (of *cap elements
+ * of size bytes each, n used): false when memory ran out. */
+static bool grow(void *pv, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *old, *nv;
+    memcpy(&old, pv, sizeof old);
+    if (!(nv = realloc(old, nc * size)))
+        return false;
+    memcpy(pv, &nv, sizeof nv);
+    *cap = nc;
+    return true;
+}
+#define GROW(v, n, cap) grow(&(v), (n), &(cap), sizeof *(v))
 
 /* --- RRD ---------------------------------------------------------------- */
 
 /* Rows of (from, to] at the finest archive librrd finds for the range,
- * appended to g as segments clipped to [from, to). *res gets the step. */
+ * appended to g as segments clipped to [from, to). *res gets the step.
+ * fine: the part read from the full-resolution archive, where a stop's
+ * settled row is cut short at the stop (a coarser row mixes the partial
+ * step with others, so there it is left as it is). */
 static sp_status fetch_part(const sp_report *r, sp_report_target *t, gathered *g, int64_t from,
-                            int64_t to, long *res, char *err, size_t errlen)
+                            int64_t to, bool fine, long *res, char *err, size_t errlen)
 {
     long step = (long)(t->cfg->interval_ms / 1000);
     sp_store_series s;
@@ -95,8 +132,10 @@ static sp_status fetch_part(const sp_report *r, sp_report_target *t, gathered *g
         }
     }
     *res = (long)s.step;
-    if ((st = sp_report_timeline(up, deg, s.rows, (int64_t)s.start, (long)s.step, &segs, &n)) !=
-        SP_OK)
+    bool settle = fine && (long)s.step == step;
+    if ((st = sp_report_timeline_settled(up, deg, s.rows, (int64_t)s.start, (long)s.step,
+                                         settle ? g->stops : NULL, settle ? g->n_stops : 0, &segs,
+                                         &n)) != SP_OK)
         goto out;
     if (!(all = realloc(g->segs, (g->n_segs + n + 1) * sizeof *all))) {
         st = SP_ENOMEM;
@@ -147,10 +186,10 @@ static sp_status read_rrd(const sp_report *r, sp_report_target *t, gathered *g, 
     if (fine_from > r->until)
         fine_from = r->until;
     if (fine_from > r->start &&
-        (st = fetch_part(r, t, g, r->start, fine_from, &res_old, err, errlen)) != SP_OK)
+        (st = fetch_part(r, t, g, r->start, fine_from, false, &res_old, err, errlen)) != SP_OK)
         return st;
     if (fine_from < r->until &&
-        (st = fetch_part(r, t, g, fine_from, r->until, &res, err, errlen)) != SP_OK)
+        (st = fetch_part(r, t, g, fine_from, r->until, true, &res, err, errlen)) != SP_OK)
         return st;
     /* The coarsest step used is what the figures can be trusted to. */
     t->resolution_s = res > res_old ? res : res_old;
@@ -162,10 +201,18 @@ static sp_status read_rrd(const sp_report *r, sp_report_target *t, gathered *g, 
 
 /* --- Journal ------------------------------------------------------------ */
 
-typedef struct changes {
-    sp_report_change *v;
-    size_t n, cap;
-} changes;
+/* Unix ms beyond the year 9999 is no time a journal line can mean: such a
+ * field is ignored rather than let near the arithmetic (overflow). */
+#define MAX_MS INT64_C(253402300800000)
+
+static bool ms_field(json_t *ev, const char *key, int64_t min, int64_t *out)
+{
+    json_t *v = json_object_get(ev, key);
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > MAX_MS)
+        return false;
+    *out = json_integer_value(v);
+    return true;
+}
 
 static int64_t ts_field(json_t *ev, const char *ms_key, const char *iso_key)
 {
@@ -177,10 +224,130 @@ static int64_t ts_field(json_t *ev, const char *ms_key, const char *iso_key)
     return s && sp_cfg_parse_timestamp_ms(s, &ms) ? ms / 1000 : INT64_MIN;
 }
 
-/* Reasons, clock records and imports from the journal; a missing journal
- * is not an error (imported history may have none). */
-static sp_status read_journal(const sp_report *r, sp_report_target *t, changes *ch,
-                              notices *nt)
+static sp_status add_change(const sp_report *r, gathered *g, int64_t since, sp_sla_state to,
+                            sp_reason why)
+{
+    if (since == INT64_MIN || since >= r->until)
+        return SP_OK;
+    if (!GROW(g->ch.v, g->ch.n, g->ch.cap))
+        return SP_ENOMEM;
+    g->ch.v[g->ch.n++] = (sp_report_change){since, to, why};
+    return SP_OK;
+}
+
+static sp_status on_state(const sp_report *r, json_t *ev, gathered *g)
+{
+    const char *to = json_string_value(json_object_get(ev, "to"));
+    const char *why = json_string_value(json_object_get(ev, "reason"));
+    sp_sla_state s = SP_SLA_UNKNOWN;
+    sp_reason reason = SP_REASON_OK;
+    if (to && strcmp(to, "DOWN") == 0)
+        s = SP_SLA_DOWN;
+    else if (to && strcmp(to, "UP") == 0)
+        s = SP_SLA_UP;
+    if (why)
+        sp_reason_from_name(why, &reason);
+    return add_change(r, g, ts_field(ev, "since_ms", "since"), s, reason);
+}
+
+/* An import of history: counted for the evidence, and its incidents (runs
+ * of imported steps with up < 1, [from, to) in Unix seconds, with the
+ * reason of the CSV's cause column) become changes, so imported outages
+ * carry their reasons like the daemon's. A run that starts where the one
+ * before ended continues the same outage (only its cause changed), which
+ * keeps the reason it began with, as the daemon's incidents do. */
+static sp_status on_import(const sp_report *r, json_t *ev, sp_report_target *t, gathered *g)
+{
+    int64_t from = ts_field(ev, "", "from"), to = ts_field(ev, "", "to");
+    if (from != INT64_MIN && to != INT64_MIN && from < r->until && to > r->start)
+        t->n_imports++;
+    json_t *inc = json_object_get(ev, "incidents"), *x;
+    size_t k;
+    int64_t up_at = INT64_MIN; /* the end of the run before, not yet added */
+    sp_status st = SP_OK;
+    json_array_foreach(inc, k, x)
+    {
+        json_t *f = json_object_get(x, "from"), *e = json_object_get(x, "to");
+        const char *why = json_string_value(json_object_get(x, "reason"));
+        if (!json_is_integer(f) || !json_is_integer(e) ||
+            json_integer_value(e) <= json_integer_value(f))
+            continue;
+        sp_reason reason = SP_REASON_OK;
+        if (why)
+            sp_reason_from_name(why, &reason);
+        if (json_integer_value(f) != up_at &&
+            ((st = add_change(r, g, up_at, SP_SLA_UP, SP_REASON_OK)) != SP_OK ||
+             (st = add_change(r, g, json_integer_value(f), SP_SLA_DOWN, reason)) != SP_OK))
+            return st;
+        up_at = json_integer_value(e);
+    }
+    return add_change(r, g, up_at, SP_SLA_UP, SP_REASON_OK);
+}
+
+/* A stop marker: the daemon settled its rows up to settled_ms, the row of
+ * that step describing the time before it only (absent in older
+ * journals). */
+static sp_status on_stop(json_t *ev, gathered *g)
+{
+    int64_t v;
+    if (!ms_field(ev, "settled_ms", 0, &v))
+        return SP_OK;
+    if (!GROW(g->stops, g->n_stops, g->cap_stops))
+        return SP_ENOMEM;
+    /* whole seconds, rounded down: never more measured time than there was */
+    g->stops[g->n_stops++] = v / 1000;
+    return SP_OK;
+}
+
+/* Rows the daemon could not store, [from_ms, to_ms): forced to unknown
+ * over the gathered time [from, r->until), listed over the period. */
+static sp_status on_store_error(const sp_report *r, int64_t from, json_t *ev, sp_report_target *t,
+                                size_t *cap, gathered *g, sp_sla_spans *listed)
+{
+    int64_t a, b;
+    if (!ms_field(ev, "from_ms", 0, &a) || !ms_field(ev, "to_ms", 0, &b) || b <= a)
+        return SP_OK;
+    int64_t s = a / 1000, e = (b + 999) / 1000; /* every second it touches */
+    sp_status st = sp_sla_spans_push(&g->cut, s > from ? s : from, e < r->until ? e : r->until);
+    int64_t ps = s > r->start ? s : r->start, pe = e < r->until ? e : r->until;
+    if (st != SP_OK || ps >= pe)
+        return st;
+    if (!GROW(t->not_stored, t->n_not_stored, *cap))
+        return SP_ENOMEM;
+    const char *cause = json_string_value(json_object_get(ev, "cause"));
+    const char *detail = json_string_value(json_object_get(ev, "detail"));
+    sp_report_not_stored *ns = &t->not_stored[t->n_not_stored];
+    memset(ns, 0, sizeof *ns);
+    ns->start = ps;
+    ns->end = pe;
+    snprintf(ns->cause, sizeof ns->cause, "%s", cause && *cause ? cause : "other");
+    if (detail && *detail && !(ns->detail = strdup(detail)))
+        return SP_ENOMEM;
+    t->n_not_stored++;
+    return sp_sla_spans_push(listed, ps, pe);
+}
+
+/* A wall-clock jump seen in the period, dated by the clock after it. */
+static sp_status on_clock_jump(const sp_report *r, json_t *ev, sp_report_target *t, size_t *cap)
+{
+    int64_t d, at;
+    if (!ms_field(ev, "jump_ms", -MAX_MS, &d) ||
+        (!ms_field(ev, "after_ms", 0, &at) && !ms_field(ev, "t_ms", 0, &at)))
+        return SP_OK;
+    if (at / 1000 < r->start || at / 1000 >= r->until)
+        return SP_OK;
+    if (!GROW(t->clock_jumps, t->n_clock_jumps, *cap))
+        return SP_ENOMEM;
+    t->clock_jumps[t->n_clock_jumps++] = (sp_report_clock_jump){at, d};
+    return SP_OK;
+}
+
+/* Everything the journal says for the report: reasons, alerts delivered,
+ * settled stops and store_error ranges over the gathered time [from,
+ * r->until); for the evidence, the chain's state, clock records, imports,
+ * ranges not stored and clock jumps in the period. A missing journal is
+ * not an error (imported history may have none). */
+static sp_status read_journal(const sp_report *r, int64_t from, sp_report_target *t, gathered *g)
 {
     char err[512];
     sp_journal_report rep;
@@ -199,73 +366,53 @@ static sp_status read_journal(const sp_report *r, sp_report_target *t, changes *
         snprintf(t->journal_problem, sizeof t->journal_problem, "%s", err);
     }
     int clock_before = -1, clock_in = -1; /* last state before; worst state inside */
+    sp_sla_spans listed = {0};
+    size_t cap_ns = 0, cap_cj = 0;
     char *line = NULL;
     size_t cap = 0;
     sp_status st = SP_OK;
-    while (getline(&line, &cap, fp) != -1) {
+    while (st == SP_OK && getline(&line, &cap, fp) != -1) {
         json_t *ev = json_loads(line, 0, NULL);
         if (!ev)
             continue; /* a torn tail; verify has said so */
         const char *type = json_string_value(json_object_get(ev, "type"));
         int64_t when = ts_field(ev, "t_ms", "time");
-        if (type && strcmp(type, "state") == 0) {
-            const char *to = json_string_value(json_object_get(ev, "to"));
-            const char *why = json_string_value(json_object_get(ev, "reason"));
-            int64_t since = ts_field(ev, "since_ms", "since");
-            sp_report_change c = {since, SP_SLA_UNKNOWN, SP_REASON_OK};
-            if (to && strcmp(to, "DOWN") == 0)
-                c.to = SP_SLA_DOWN;
-            else if (to && strcmp(to, "UP") == 0)
-                c.to = SP_SLA_UP;
-            if (why)
-                sp_reason_from_name(why, &c.reason);
-            if (since != INT64_MIN && since < r->until) {
-                if (ch->n == ch->cap) {
-                    size_t nc = ch->cap ? ch->cap * 2 : 64;
-                    sp_report_change *nv = realloc(ch->v, nc * sizeof *nv);
-                    if (!nv) {
-                        json_decref(ev);
-                        st = SP_ENOMEM;
-                        break;
-                    }
-                    ch->v = nv;
-                    ch->cap = nc;
-                }
-                ch->v[ch->n++] = c;
-            }
-        } else if (type && strcmp(type, "clock") == 0 && when != INT64_MIN) {
+        if (!type) {
+            /* not one of ours; verify has judged the chain */
+        } else if (strcmp(type, "state") == 0) {
+            st = on_state(r, ev, g);
+        } else if (strcmp(type, "clock") == 0 && when != INT64_MIN) {
             int synced = json_is_true(json_object_get(ev, "synchronised"));
             if (when < r->start)
                 clock_before = synced;
             else if (when < r->until)
                 clock_in = clock_in == -1 ? synced : (clock_in && synced);
-        } else if (type && strcmp(type, "alert") == 0 &&
-                   json_is_true(json_object_get(ev, "sent")) &&
+        } else if (strcmp(type, "alert") == 0 && json_is_true(json_object_get(ev, "sent")) &&
                    strcmp(json_string_value(json_object_get(ev, "event")) ?: "", "down") == 0) {
             json_t *s = json_object_get(ev, "since_ms"), *w = json_object_get(ev, "t_ms");
             if (json_is_integer(s) && json_is_integer(w)) {
-                if (nt->n == nt->cap) {
-                    size_t nc = nt->cap ? nt->cap * 2 : 16;
-                    notice *nv = realloc(nt->v, nc * sizeof *nv);
-                    if (!nv) {
-                        json_decref(ev);
-                        st = SP_ENOMEM;
-                        break;
-                    }
-                    nt->v = nv;
-                    nt->cap = nc;
-                }
-                nt->v[nt->n++] = (notice){json_integer_value(s), json_integer_value(w)};
+                if (GROW(g->nt.v, g->nt.n, g->nt.cap))
+                    g->nt.v[g->nt.n++] = (notice){json_integer_value(s), json_integer_value(w)};
+                else
+                    st = SP_ENOMEM;
             }
-        } else if (type && strcmp(type, "import") == 0) {
-            int64_t from = ts_field(ev, "", "from"), to = ts_field(ev, "", "to");
-            if (from < r->until && to > r->start)
-                t->n_imports++;
+        } else if (strcmp(type, "import") == 0) {
+            st = on_import(r, ev, t, g);
+        } else if (strcmp(type, "stop") == 0) {
+            st = on_stop(ev, g);
+        } else if (strcmp(type, "store_error") == 0) {
+            st = on_store_error(r, from, ev, t, &cap_ns, g, &listed);
+        } else if (strcmp(type, "clock_jump") == 0) {
+            st = on_clock_jump(r, ev, t, &cap_cj);
         }
         json_decref(ev);
     }
     free(line);
     fclose(fp);
+    sp_sla_spans_normalize(&listed);
+    t->not_stored_s = sp_sla_spans_total(&listed);
+    sp_sla_spans_free(&listed);
+    sp_sla_spans_normalize(&g->cut);
     if (clock_before == -1)
         t->clock_synced = clock_in;
     else if (clock_in == -1)
@@ -317,35 +464,73 @@ static void target_free(sp_report_target *t)
     free(t->journal_path);
     free(t->notified_ms);
     free(t->notify_delay_s);
+    for (size_t k = 0; k < t->n_not_stored; k++)
+        free(t->not_stored[k].detail);
+    free(t->not_stored);
+    free(t->clock_jumps);
     memset(t, 0, sizeof *t);
 }
 
+/* Response times of steps inside spans (normal) are dropped with them:
+ * what was not stored is not a measurement. rt_t is ascending. */
+static void drop_rt(gathered *g, const sp_sla_spans *spans)
+{
+    size_t w = 0, k = 0;
+    for (size_t i = 0; i < g->n_rt; i++) {
+        while (k < spans->n && spans->v[k].end <= g->rt_t[i])
+            k++;
+        if (k < spans->n && spans->v[k].start <= g->rt_t[i])
+            continue;
+        g->rt[w] = g->rt[i];
+        g->rt_t[w++] = g->rt_t[i];
+    }
+    g->n_rt = w;
+}
+
+/* Recovery before a new outage at the same second: reasons then see the
+ * outage as the last change. */
 static int cmp_change(const void *a, const void *b)
 {
     const sp_report_change *x = a, *y = b;
-    return (x->since > y->since) - (x->since < y->since);
+    if (x->since != y->since)
+        return (x->since > y->since) - (x->since < y->since);
+    return (x->to == SP_SLA_DOWN) - (y->to == SP_SLA_DOWN);
 }
 
-/* The journal's reasons onto the target's DOWN segments; once per target,
- * before any period is computed. */
-static sp_status prepare(const sp_report *r, sp_report_target *t, gathered *g, notices *nt)
+/* Everything one target's files say over [rg->start, rg->until), r being
+ * the report period: the journal first (its stops decide how rows are
+ * read), then the RRD, then the journal's corrections to the timeline:
+ * ranges not stored forced to unknown, reasons on DOWN segments. */
+static sp_status gather(const sp_report *r, const sp_report *rg, sp_report_target *t, gathered *g,
+                        char *err, size_t errlen)
 {
-    changes ch = {0};
-    sp_status st = read_journal(r, t, &ch, nt);
-    if (st == SP_OK) {
-        if (ch.n)
-            qsort(ch.v, ch.n, sizeof *ch.v, cmp_change);
-        sp_report_timeline_reasons(g->segs, g->n_segs, ch.v, ch.n);
+    sp_status st = read_journal(r, rg->start, t, g);
+    if (st == SP_OK)
+        st = read_rrd(rg, t, g, err, errlen);
+    if (st != SP_OK)
+        return st;
+    if (g->cut.n) {
+        sp_sla_seg *segs;
+        size_t n;
+        if ((st = sp_report_timeline_cut(g->segs, g->n_segs, g->cut.v, g->cut.n, &segs, &n)) !=
+            SP_OK)
+            return st;
+        free(g->segs);
+        g->segs = segs;
+        g->n_segs = n;
+        drop_rt(g, &g->cut);
     }
-    free(ch.v);
-    return st;
+    if (g->ch.n)
+        qsort(g->ch.v, g->ch.n, sizeof *g->ch.v, cmp_change);
+    sp_report_timeline_reasons(g->segs, g->n_segs, g->ch.v, g->ch.n);
+    return SP_OK;
 }
 
 /* The SLA arithmetic of target c over [from, until) on its gathered
  * timeline: a month for the report, a day for the status page. */
 static sp_status compute(const sp_cfg *cfg, const sp_cfg_target *c, int64_t from, int64_t until,
-                         const gathered *g, const sp_sla_span *control_down,
-                         size_t n_control_down, sp_sla_result *out, char *err, size_t errlen)
+                         const gathered *g, const sp_sla_span *control_down, size_t n_control_down,
+                         sp_sla_result *out, char *err, size_t errlen)
 {
     sp_cal_hours *hours = NULL;
     sp_sla_span *service = NULL;
@@ -506,7 +691,7 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
             goto fail;
         }
         sp_store_paths(cfg->storage_dir, c->id, t->rrd_path, t->journal_path, 4096);
-        if (c->is_control && (st = read_rrd(&rg, t, &g[i], err, errlen)) != SP_OK)
+        if (c->is_control && (st = gather(r, &rg, t, &g[i], err, errlen)) != SP_OK)
             goto fail;
     }
     {
@@ -525,19 +710,13 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
         if (!r->targets[i].cfg)
             continue;
         sp_report_target *t = &r->targets[i];
-        if (!t->cfg->is_control && (st = read_rrd(&rg, t, &g[i], err, errlen)) != SP_OK)
+        if (!t->cfg->is_control && (st = gather(r, &rg, t, &g[i], err, errlen)) != SP_OK)
             goto fail;
-        notices nt = {0};
-        st = prepare(r, t, &g[i], &nt);
+        st = compute(cfg, t->cfg, r->start, r->until, &g[i], cdown, n_cdown, &t->sla, err, errlen);
         if (st == SP_OK)
-            st = compute(cfg, t->cfg, r->start, r->until, &g[i], cdown, n_cdown, &t->sla, err,
-                         errlen);
-        if (st == SP_OK)
-            st = match_notices(t, &nt); /* needs the month's incidents */
-        free(nt.v);
-        if (st != SP_OK ||
-            (n_days > 0 &&
-             (st = live_days(r, t, &g[i], cdown, n_cdown, n_days, err, errlen)) != SP_OK))
+            st = match_notices(t, &g[i].nt); /* needs the month's incidents */
+        if (st != SP_OK || (n_days > 0 && (st = live_days(r, t, &g[i], cdown, n_cdown, n_days, err,
+                                                          errlen)) != SP_OK))
             goto fail;
         gathered_free(&g[i]);
     }
@@ -637,8 +816,7 @@ sp_status sp_report_build_live(const sp_cfg *cfg, int64_t now, int n_days, sp_re
     if ((st = sp_cal_local_date(cfg->timezone, now, date, sizeof date)) == SP_OK)
         snprintf(ym, sizeof ym, "%.7s", date); /* "YYYY-MM" of today */
     if (st != SP_OK || !sp_cal_parse_month(ym, &r->year, &r->month) ||
-        (st = sp_cal_month_bounds(cfg->timezone, r->year, r->month, &r->start, &r->end)) !=
-            SP_OK ||
+        (st = sp_cal_month_bounds(cfg->timezone, r->year, r->month, &r->start, &r->end)) != SP_OK ||
         (st = sp_cal_day_bounds(cfg->timezone, now, n_days - 1, &first, &dummy)) != SP_OK) {
         snprintf(err, errlen, "cannot place now in %s", cfg->timezone);
         st = SP_EINVAL;

@@ -6,7 +6,10 @@
  * configured: flushed first, so nothing it holds is missed) at the finest
  * archive that covers the month, turns the rows back into a timeline
  * (timeline.c), takes reasons and evidence from the journal, and hands it
- * all to the pure arithmetic (sla.c). The renderers (render_*.c) only
+ * all to the pure arithmetic (sla.c). The journal also corrects the rows:
+ * a stop's settled_ms ends the row it falls in, store_error ranges are
+ * forced to unknown, and an import's incidents give imported outages their
+ * reasons. The renderers (render_*.c) only
  * format a built report.
  *
  * Single-threaded (calendar.c sets TZ while it works; rrd_graph uses
@@ -32,6 +35,21 @@ typedef struct sp_report_day {
     long checks;        /* grid steps measured that day */
 } sp_report_day;
 
+/* A range the daemon measured but could not store (a journal store_error
+ * line, SPEC section 9), clipped to the report period. Its seconds are
+ * unknown in the figures, whatever the RRD holds there. */
+typedef struct sp_report_not_stored {
+    int64_t start, end; /* Unix seconds, [start, end) */
+    char cause[32];     /* ENOSPC, EACCES, EIO, locked, rrdcached, clock_back, other */
+    char *detail;       /* the daemon's sentence (owned); NULL when it gave none */
+} sp_report_not_stored;
+
+/* A wall-clock jump the daemon saw between two ticks (journal clock_jump). */
+typedef struct sp_report_clock_jump {
+    int64_t at_ms;   /* the wall time it read after the jump (Unix ms) */
+    int64_t jump_ms; /* positive forward, negative backward */
+} sp_report_clock_jump;
+
 typedef struct sp_report_target {
     const sp_cfg_target *cfg; /* borrowed */
     sp_sla_result sla;
@@ -50,6 +68,14 @@ typedef struct sp_report_target {
     char journal_problem[512];
     int clock_synced; /* 1 synchronised in every record, 0 not in some, -1 no record */
     size_t n_imports; /* journal records of imported history in the period */
+    /* Storage: the ranges not stored in the period, in journal order, and
+     * the seconds of the period they cover (overlaps counted once). */
+    sp_report_not_stored *not_stored;
+    size_t n_not_stored;
+    int64_t not_stored_s;
+    /* Wall-clock jumps seen in the period, in journal order. */
+    sp_report_clock_jump *clock_jumps;
+    size_t n_clock_jumps;
     /* Per incident (same index as sla.incidents): when the first DOWN alert
      * was delivered (Unix ms; 0: none was) and how long that was after the
      * incident's first failed probe, in seconds (NaN: none). Against the
@@ -103,7 +129,7 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp);
 sp_status sp_report_render_json(const sp_report *r, FILE *fp);
 /* A self-contained directory: dir/index.html and one PNG per graph. dir
  * is created if needed; files in it are replaced. */
-sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const char *dir,
-                                char *err, size_t errlen);
+sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const char *dir, char *err,
+                                size_t errlen);
 
 #endif

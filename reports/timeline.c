@@ -1,12 +1,14 @@
 /*
  * RRD rows back to a state timeline (see timeline.h for why the DOWN part
- * of a partial step sits against its DOWN neighbour).
+ * of a partial step sits against its DOWN neighbour), and what the journal
+ * corrects in it: rows cut short by a stop, ranges not stored, reasons.
  */
 #include "timeline.h"
 
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "reports/spans.h"
 
@@ -50,30 +52,50 @@ static long down_secs(double up, long step)
     return lround((1.0 - up) * (double)step);
 }
 
-sp_status sp_report_timeline(const double *up, const double *degraded, size_t n,
-                             int64_t first_start, long step, sp_sla_seg **out, size_t *nout)
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+sp_status sp_report_timeline_settled(const double *up, const double *degraded, size_t n,
+                                     int64_t first_start, long step, const int64_t *stops,
+                                     size_t n_stops, sp_sla_seg **out, size_t *nout)
 {
     segbuf b = {0};
+    int64_t *stop = NULL;
     sp_status st = SP_OK;
     *out = NULL;
     *nout = 0;
-    if (step < 1)
+    if (step < 1 || (n_stops && !stops))
         return SP_EINVAL;
+    if (n_stops) {
+        if (!(stop = malloc(n_stops * sizeof *stop)))
+            return SP_ENOMEM;
+        memcpy(stop, stops, n_stops * sizeof *stop);
+        qsort(stop, n_stops, sizeof *stop, cmp_i64);
+    }
+    size_t k = 0;
     bool prev_ends_down = false;
     for (size_t i = 0; i < n; i++) {
         int64_t s = first_start + (int64_t)i * step, e = s + step;
-        long down = down_secs(up[i], step);
-        if (down < 0) {
+        /* the part of the step the row describes: up to a stop inside it */
+        while (k < n_stops && stop[k] < s)
+            k++;
+        long len = k < n_stops && stop[k] < e ? (long)(stop[k] - s) : step;
+        long down = down_secs(up[i], len);
+        if (down < 0 || len == 0) {
             prev_ends_down = false;
             continue;
         }
-        long upsec = step - down;
+        long upsec = len - down;
         double dg = degraded ? degraded[i] : NAN;
-        long deg = isnan(dg) || dg <= 0 ? 0 : lround(dg * (double)step);
+        long deg = isnan(dg) || dg <= 0 ? 0 : lround(dg * (double)len);
         if (deg > upsec)
             deg = upsec;
         /* DOWN first when it continues the step before; else last, which
-         * is where it meets a DOWN step after (or, alone, anywhere). */
+         * is where it meets a DOWN step after (or, alone, anywhere; in a
+         * settled row, the stop). */
         bool down_first = down > 0 && prev_ends_down;
         int64_t us = down_first ? s + down : s; /* where the UP part starts */
         if (down_first && (st = push(&b, s, s + down, SP_SLA_DOWN, false)) != SP_OK)
@@ -81,20 +103,110 @@ sp_status sp_report_timeline(const double *up, const double *degraded, size_t n,
         if ((st = push(&b, us, us + deg, SP_SLA_UP, true)) != SP_OK ||
             (st = push(&b, us + deg, us + upsec, SP_SLA_UP, false)) != SP_OK)
             goto fail;
-        if (!down_first && (st = push(&b, e - down, e, SP_SLA_DOWN, false)) != SP_OK)
+        if (!down_first && (st = push(&b, s + len - down, s + len, SP_SLA_DOWN, false)) != SP_OK)
             goto fail;
-        prev_ends_down = down > 0 && (!down_first || down == step);
+        /* a settled row is followed by unknown time: nothing continues it */
+        prev_ends_down = len == step && down > 0 && (!down_first || down == step);
     }
+    free(stop);
     *out = b.v;
     *nout = b.n;
     return SP_OK;
 fail:
+    free(stop);
     free(b.v);
     return st;
 }
 
-void sp_report_timeline_reasons(sp_sla_seg *segs, size_t n, const sp_report_change *ch,
-                                size_t n_ch)
+sp_status sp_report_timeline(const double *up, const double *degraded, size_t n,
+                             int64_t first_start, long step, sp_sla_seg **out, size_t *nout)
+{
+    return sp_report_timeline_settled(up, degraded, n, first_start, step, NULL, 0, out, nout);
+}
+
+/* Append a piece to the cut's output: only UNKNOWN pieces that touch are
+ * merged, so segments keep their reasons and edges. */
+static sp_status put(segbuf *b, sp_sla_seg g)
+{
+    if (g.end <= g.start)
+        return SP_OK;
+    if (b->n && g.state == SP_SLA_UNKNOWN) {
+        sp_sla_seg *last = &b->v[b->n - 1];
+        if (last->state == SP_SLA_UNKNOWN && last->end == g.start) {
+            last->end = g.end;
+            return SP_OK;
+        }
+    }
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 64;
+        sp_sla_seg *nv = realloc(b->v, nc * sizeof *nv);
+        if (!nv)
+            return SP_ENOMEM;
+        b->v = nv;
+        b->cap = nc;
+    }
+    b->v[b->n++] = g;
+    return SP_OK;
+}
+
+static sp_sla_seg unknown_seg(sp_sla_span sp)
+{
+    return (sp_sla_seg){sp.start, sp.end, SP_SLA_UNKNOWN, SP_REASON_OK, false};
+}
+
+sp_status sp_report_timeline_cut(const sp_sla_seg *segs, size_t n, const sp_sla_span *spans,
+                                 size_t n_spans, sp_sla_seg **out, size_t *nout)
+{
+    sp_sla_spans cut = {0};
+    segbuf b = {0};
+    sp_status st = SP_OK;
+    *out = NULL;
+    *nout = 0;
+    for (size_t j = 0; j < n_spans && st == SP_OK; j++)
+        st = sp_sla_spans_push(&cut, spans[j].start, spans[j].end);
+    if (st != SP_OK)
+        goto fail;
+    sp_sla_spans_normalize(&cut);
+    /* One pass over both sorted lists. j: the next span not yet written;
+     * done: where the output ends, so a span written while cutting one
+     * segment is not cut again from the next. */
+    size_t j = 0;
+    int64_t done = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        int64_t pos = segs[i].start > done ? segs[i].start : done;
+        while (pos < segs[i].end) {
+            if (j < cut.n && cut.v[j].start <= pos) {
+                if ((st = put(&b, unknown_seg(cut.v[j]))) != SP_OK)
+                    goto fail;
+                if (cut.v[j].end > pos)
+                    pos = cut.v[j].end;
+                done = pos;
+                j++;
+                continue;
+            }
+            sp_sla_seg piece = segs[i];
+            piece.start = pos;
+            if (j < cut.n && cut.v[j].start < piece.end)
+                piece.end = cut.v[j].start;
+            if ((st = put(&b, piece)) != SP_OK)
+                goto fail;
+            pos = done = piece.end;
+        }
+    }
+    for (; j < cut.n; j++)
+        if ((st = put(&b, unknown_seg(cut.v[j]))) != SP_OK)
+            goto fail;
+    sp_sla_spans_free(&cut);
+    *out = b.v;
+    *nout = b.n;
+    return SP_OK;
+fail:
+    sp_sla_spans_free(&cut);
+    free(b.v);
+    return st;
+}
+
+void sp_report_timeline_reasons(sp_sla_seg *segs, size_t n, const sp_report_change *ch, size_t n_ch)
 {
     for (size_t i = 0; i < n; i++) {
         if (segs[i].state != SP_SLA_DOWN)

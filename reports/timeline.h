@@ -28,6 +28,28 @@
 sp_status sp_report_timeline(const double *up, const double *degraded, size_t n,
                              int64_t first_start, long step, sp_sla_seg **out, size_t *nout);
 
+/* As sp_report_timeline, for rows some of which describe only the first
+ * part of their step: the daemon stopped at a time in stops (Unix
+ * seconds, any order) and wrote the row of the step containing it for
+ * [step start, stop) alone, its up and degraded being fractions of that
+ * part (SPEC section 9). Such a row gives segments over [start, stop)
+ * only; the rest of its step is a gap (unknown), and a DOWN step after it
+ * does not continue it. A stop at the very start of a step leaves that
+ * step unknown whatever the row says. Of several stops in one step the
+ * first counts: a restart never rewrites a step. */
+sp_status sp_report_timeline_settled(const double *up, const double *degraded, size_t n,
+                                     int64_t first_start, long step, const int64_t *stops,
+                                     size_t n_stops, sp_sla_seg **out, size_t *nout);
+
+/* Force every second of spans (any order, may overlap) to UNKNOWN: the
+ * parts of segs inside them are replaced by UNKNOWN segments covering each
+ * span whole (gaps included), the rest of segs is kept as it is. segs:
+ * sorted, not overlapping; so is *out (malloc'ed, caller frees), touching
+ * UNKNOWN pieces merged. For ranges whose rows cannot be trusted as stored
+ * (journal store_error lines). */
+sp_status sp_report_timeline_cut(const sp_sla_seg *segs, size_t n, const sp_sla_span *spans,
+                                 size_t n_spans, sp_sla_seg **out, size_t *nout);
+
 /* A state change from the journal: at `since`, the target went DOWN with
  * reason (or came back UP). */
 typedef struct sp_report_change {

@@ -4,8 +4,10 @@
 # must account for every second of it (figures worked out by hand below);
 # the same through a real rrdcached; HTML is well-formed with real PNG
 # graphs; the Japanese text has the Japanese labels; import refuses
-# history older than the RRD's and bad rows; and a real daemon outage comes
-# out of the report with its reason from the journal.
+# history older than the RRD's and bad rows; what the journal says about
+# storage (ranges not stored, clock jumps, a stop mid-step, imported
+# reasons) is counted and listed; and a real daemon outage comes out of
+# the report with its reason from the journal.
 set -euo pipefail
 source "$SP_SRC/tests/lib/fixtures.sh"
 source "$SP_SRC/tests/lib/assert.sh"
@@ -221,6 +223,136 @@ rrdtool update --daemon "unix:$sock" "$store2/erp.rrd" "${upd[@]}"
 "$SLAPROBE" report -c "$FX_DIR/b.yaml" --month 2026-11 --target erp --format json >"$FX_DIR/r3.json" || true
 t_eq "rrdcached: report flushes first (2 h down in November)" \
     "$(jq -r '.targets[0].downtime_s' "$FX_DIR/r3.json")" 7200
+
+# --- what the journal says about storage (SPEC section 9) ----------------------
+# A store built by import, then given the journal lines the daemon and
+# import write (hash chain kept, tests/fixtures/journal_append.py): the
+# report must count what was not stored as unknown, list it with its
+# cause, list the clock jumps, cut the row of a stop at settled_ms, and
+# give imported incidents their reasons. Target web, 5 s steps, one hour
+# from B = 2026-10-06 10:00 JST:
+#   B+600..B+900    DOWN, imported incident tcp_refused           300 s
+#   B+1200..B+1400  DOWN, imported dns_timeout then tcp_timeout    200 s
+#                   (one outage: it keeps the reason it began with)
+#   B+1800..B+2100  no rows: store_error ENOSPC                   300 s unknown
+#   B+2400..B+2460  rows up=0, but store_error clock_back (after a
+#                   backward jump of 60 s): unknown, not downtime   60 s unknown
+#   B+3000          clock_jump +1 h
+#   B+3302          first failure (row B+3300 up 0.4: 3 s of 5 down),
+#                   state DOWN http_status; rows up=0 to the stop at
+#                   B+3333.4 (settled_ms), whose row B+3330 is up=0
+#                   for [B+3330, B+3333) only: downtime 3333 - 3302 = 31 s,
+#                   where the whole step would give 33 s
+#   B+3335..B+3400  no rows (the daemon stopped), up again from B+3400
+#   and a store_error (locked) from 60 s before the month to 60 s into it;
+#   lines with impossible times are ignored, never a crash.
+# Known 3600 - 300 - 60 - 67 = 3173 s, of which 531 s down.
+B=1791248400
+awk -v b=$B 'BEGIN {
+    print "timestamp,up,total_ms"
+    for (t = b; t < b + 3600; t += 5) {
+        d = t - b; up = 1
+        if ((d >= 1800 && d < 2100) || (d >= 3335 && d < 3400)) continue
+        if ((d >= 600 && d < 900) || (d >= 1200 && d < 1400) || (d >= 2400 && d < 2460)) up = 0
+        if (d == 3300) up = 0.4
+        if (d > 3300 && d < 3335) up = 0
+        printf "%d,%s,%s\n", t, up, (up > 0 ? "100" : "")
+    }
+}' >"$FX_DIR/web.csv"
+store3=$FX_DIR/store3
+cat >"$FX_DIR/c.yaml" <<YAML
+timezone: Asia/Tokyo
+storage:
+  dir: $store3
+  retention: {full_days: 1, five_min_days: 2, hourly_days: 3}
+defaults: {interval: 5s, timeout: 2s}
+targets:
+  - id: web
+    url: http://127.0.0.1:9/
+    sla_target: 80
+YAML
+"$SLAPROBE" import -c "$FX_DIR/c.yaml" --target web --csv "$FX_DIR/web.csv" >/dev/null
+# The import's line as the import branch writes it, with its incidents
+# (today's import writes none): the journal is rebuilt around it.
+jq -c --argjson b $B 'del(.seq, .prev) | .incidents = [
+    {from: ($b + 600), to: ($b + 900), reason: "tcp_refused"},
+    {from: ($b + 1200), to: ($b + 1300), reason: "dns_timeout"},
+    {from: ($b + 1300), to: ($b + 1400), reason: "tcp_timeout"}]' "$store3/web.journal" \
+    >"$FX_DIR/import-line.json"
+rm "$store3/web.journal"
+jappend() { python3 "$SP_SRC/tests/fixtures/journal_append.py" "$store3/web.journal"; }
+jappend <"$FX_DIR/import-line.json"
+ms() { echo $(((B + $1) * 1000)); }
+jappend <<JOURNAL
+{"type":"store_error","t_ms":$(((M0 + 65) * 1000)),"from_ms":$(((M0 - 60) * 1000)),"to_ms":$(((M0 + 60) * 1000)),"step_s":5,"rows":24,"cause":"locked","detail":"RRD file locked by another process"}
+{"type":"store_error","t_ms":$(ms 2101),"from_ms":$(ms 1800),"to_ms":$(ms 2100),"step_s":5,"rows":60,"cause":"ENOSPC","detail":"No space left on device: $store3/web.rrd <&>"}
+{"type":"clock_jump","t_ms":$(ms 2400),"jump_ms":-60000,"before_ms":$(ms 2460),"after_ms":$(ms 2400)}
+{"type":"store_error","t_ms":$(ms 2461),"from_ms":$(ms 2400),"to_ms":$(ms 2460),"step_s":5,"rows":12,"cause":"clock_back","detail":"the wall clock went back 60 s: these steps are already stored"}
+{"type":"clock_jump","t_ms":$(ms 3000),"jump_ms":3600000,"before_ms":$(($(ms 3000) - 3600000)),"after_ms":$(ms 3000)}
+{"type":"state","t_ms":$(ms 3312),"from":"UP","to":"DOWN","since_ms":$(ms 3302),"reason":"http_status","detail":"HTTP 503"}
+{"type":"stop","t_ms":$(($(ms 3333) + 500)),"settled_ms":$(($(ms 3333) + 400))}
+{"type":"state","t_ms":$(ms 3400),"from":"UNKNOWN","to":"UP","since_ms":$(ms 3400),"reason":"ok"}
+{"type":"store_error","t_ms":$(ms 3500),"from_ms":9223372036854774807,"to_ms":9223372036854775807,"cause":"other"}
+{"type":"store_error","t_ms":$(ms 3500),"from_ms":$(ms 3500),"to_ms":"soon","cause":"other"}
+{"type":"clock_jump","t_ms":$(ms 3500),"jump_ms":-9223372036854775808,"after_ms":$(ms 3500)}
+{"type":"stop","t_ms":$(ms 3500),"settled_ms":-5}
+JOURNAL
+"$SLAPROBE" report -c "$FX_DIR/c.yaml" --month 2026-10 --format json >"$FX_DIR/s.json" && rc=0 || rc=$?
+t_eq "storage: a range not stored does not fail the report by itself" "$rc" 0
+w='.targets[0]'
+t_eq "storage: journal still intact" "$(jq -r "$w.evidence.journal_intact" "$FX_DIR/s.json")" true
+t_eq "storage: downtime_s (300 + 200 + stop - first failure 31)" \
+    "$(jq -r "$w.downtime_s" "$FX_DIR/s.json")" 531
+t_eq "storage: uptime_s" "$(jq -r "$w.uptime_s" "$FX_DIR/s.json")" $((3173 - 531))
+t_eq "storage: unknown_s (everything not known)" "$(jq -r "$w.unknown_s" "$FX_DIR/s.json")" \
+    $((31 * 86400 - 3173))
+t_eq "storage: incidents with their reasons, the stop's to the second" \
+    "$(jq -r --argjson b $B "[$w.incidents[] | \"\(.start_unix - \$b)+\(.duration_s) \(.reason)\"] | join(\", \")" "$FX_DIR/s.json")" \
+    "600+300 tcp_refused, 1200+200 dns_timeout, 3302+31 http_status"
+t_eq "storage: ranges not stored, clipped to the month" \
+    "$(jq -r "[$w.evidence.not_stored[] | \"\(.start_unix)+\(.seconds) \(.cause)\"] | join(\", \")" "$FX_DIR/s.json")" \
+    "$M0+60 locked, $((B + 1800))+300 ENOSPC, $((B + 2400))+60 clock_back"
+t_eq "storage: not stored, start and end" \
+    "$(jq -r "$w.evidence.not_stored[1] | \"\(.start) \(.end)\"" "$FX_DIR/s.json")" \
+    "2026-10-06T01:30:00.000Z 2026-10-06T01:35:00.000Z"
+t_eq "storage: detail kept" "$(jq -r "$w.evidence.not_stored[1].detail" "$FX_DIR/s.json")" \
+    "No space left on device: $store3/web.rrd <&>"
+t_eq "storage: not_stored_s" "$(jq -r "$w.evidence.not_stored_s" "$FX_DIR/s.json")" 420
+t_eq "storage: clock jumps" \
+    "$(jq -c "[$w.evidence.clock_jumps[] | [.time, .jump_s]]" "$FX_DIR/s.json")" \
+    '[["2026-10-06T01:40:00.000Z",-60],["2026-10-06T01:50:00.000Z",3600]]'
+txt=$("$SLAPROBE" report -c "$FX_DIR/c.yaml" --month 2026-10)
+t_eq "storage text: the evidence lines" \
+    "$(grep -A7 '^Evidence:' <<<"$txt" | tail -n +2 | sed "s|$store3|STORE|")" \
+    "  Storage: 3 ranges not stored (7m 00s)
+    Not stored: 2026-10-01 00:00:00 .. 2026-10-01 00:01:00  1m 00s  locked (RRD file locked by another process)
+    Not stored: 2026-10-06 10:30:00 .. 2026-10-06 10:35:00  5m 00s  ENOSPC (No space left on device: STORE/web.rrd <&>)
+    Not stored: 2026-10-06 10:40:00 .. 2026-10-06 10:41:00  1m 00s  clock_back (the wall clock went back 60 s: these steps are already stored)
+  Clock jumps: 2
+    2026-10-06 10:40:00  clock jumped -1m 00s
+    2026-10-06 10:50:00  clock jumped +1h 00m 00s"
+t_eq "storage text: a journal without store errors" \
+    "$("$SLAPROBE" report -c "$FX_DIR/a.yaml" --month 2026-10 --target erp | grep -A2 '^Evidence:' | tail -n +2)" \
+    "  Storage: every measured step stored
+  Clock jumps: none"
+ja=$("$SLAPROBE" report -c "$FX_DIR/c.yaml" --month 2026-10 --lang ja)
+t_eq "storage text ja" "$(grep -a -A7 '^証跡:' <<<"$ja" | tail -n +2 | sed 's/ \.\. .*//')" \
+    "  保存: 3 区間が未保存 (7分00秒)
+    未保存: 2026-10-01 00:00:00
+    未保存: 2026-10-06 10:30:00
+    未保存: 2026-10-06 10:40:00
+  時刻の跳躍: 2
+    2026-10-06 10:40:00  時刻の跳躍 -1分00秒
+    2026-10-06 10:50:00  時刻の跳躍 +1時間00分00秒"
+t_match "storage csv: not_stored_s and clock_jumps columns" \
+    "$("$SLAPROBE" report -c "$FX_DIR/c.yaml" --month 2026-10 --format csv)" \
+    "not_stored_s,clock_jumps"$'\n'"2026-10,web,.*,420,2$"
+[ -n "${ASAN_OPTIONS:-}" ] && export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+"$SLAPROBE" report -c "$FX_DIR/c.yaml" --month 2026-10 --format html -o "$FX_DIR/html-s" >/dev/null
+if [ -n "${ASAN_OPTIONS:-}" ]; then ASAN_OPTIONS=${ASAN_OPTIONS%:fast_unwind_on_malloc=0}; fi
+t_eq "storage html: well-formed" "$(xmllint --noout "$FX_DIR/html-s/index.html" 2>&1 && echo ok)" ok
+t_match "storage html: evidence rows" "$(cat "$FX_DIR/html-s/index.html")" \
+    "Storage</th><td>3 ranges not stored \(7m 00s\)<br/>Not stored: 2026-10-01 00:00:00 .*<br/>Not stored: 2026-10-06 10:30:00 .*web\.rrd &lt;&amp;&gt;\).*Clock jumps</th><td>2<br/>"
 
 # --- a real daemon's outage, with its reason from the journal -----------------
 # A target on a port nobody listens on: DOWN (tcp_refused) from the first

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "reports/sla.h"
 #include "reports/timeline.h"
 #include "storage/steps.h"
 
@@ -119,6 +120,217 @@ static void test_all_down_intersects(void **state)
     assert_int_equal(n, 0);
 }
 
+static void seg_why(const sp_sla_seg *s, int64_t a, int64_t b, sp_sla_state st, sp_reason why)
+{
+    seg_is(s, a, b, st, false);
+    assert_int_equal(s->reason, why);
+}
+
+/* The SLA arithmetic of a timeline over [from, to), 24x7, no controls. */
+static sp_sla_result sla_of(const sp_sla_seg *s, size_t n, int64_t from, int64_t to)
+{
+    sp_sla_input in = {
+        .month_start = from, .month_end = to, .timeline = s, .n_timeline = n, .target_pct = 99.5};
+    sp_sla_result r;
+    assert_int_equal(sp_sla_compute(&in, &r), SP_OK);
+    return r;
+}
+
+/* A daemon stopped 3 s into a 5 s step during an outage that began at 7 s:
+ * rows [0,5) up, [5,10) 3 s down (up 0.4), [10,15) down, and the settled
+ * row [15,20) describing [15,18) only, down. Downtime is stop - first
+ * failure = 18 - 7 = 11 s, and the 2 s after the stop are unknown; read
+ * as a whole step the row would have given 13 s. */
+static void test_settled_stop_during_outage(void **state)
+{
+    (void)state;
+    double up[] = {1, 0.4, 0, 0};
+    int64_t stops[] = {18};
+    sp_sla_seg *s;
+    size_t n;
+    assert_int_equal(sp_report_timeline_settled(up, NULL, 4, 0, 5, stops, 1, &s, &n), SP_OK);
+    assert_int_equal(n, 2);
+    seg_is(&s[0], 0, 7, SP_SLA_UP, false);
+    seg_is(&s[1], 7, 18, SP_SLA_DOWN, false);
+    sp_sla_result r = sla_of(s, n, 0, 20);
+    assert_int_equal(r.downtime_s, 11);
+    assert_int_equal(r.unknown_s, 2);
+    assert_int_equal(r.uptime_s, 7);
+    assert_int_equal(r.n_incidents, 1);
+    assert_int_equal(r.incidents[0].start, 7);
+    assert_int_equal(r.incidents[0].end, 18);
+    sp_sla_result_free(&r);
+    free(s);
+
+    /* the same rows without the stop: the whole step is stretched */
+    assert_int_equal(sp_report_timeline(up, NULL, 4, 0, 5, &s, &n), SP_OK);
+    r = sla_of(s, n, 0, 20);
+    assert_int_equal(r.downtime_s, 13);
+    sp_sla_result_free(&r);
+    free(s);
+}
+
+/* A settled row's up is the fraction of its known part: up 0.5 over the
+ * 6 s [10,16) is 3 s DOWN, against the stop, not 5 s of a 10 s step. */
+static void test_settled_fraction_of_known_part(void **state)
+{
+    (void)state;
+    double up[] = {1, 0.5, 1};
+    double dg[] = {0, 0.25, 0};
+    int64_t stops[] = {16};
+    sp_sla_seg *s;
+    size_t n;
+    assert_int_equal(sp_report_timeline_settled(up, dg, 3, 0, 10, stops, 1, &s, &n), SP_OK);
+    /* [0,10) up; [10,13) up, of which 0.25 x 6 = 1.5 s (rounded to 2)
+     * slow: [10,12) degraded, [12,13) up; [13,16) down; [16,20) gap;
+     * [20,30) up */
+    assert_int_equal(n, 5);
+    seg_is(&s[0], 0, 10, SP_SLA_UP, false);
+    seg_is(&s[1], 10, 12, SP_SLA_UP, true);
+    seg_is(&s[2], 12, 13, SP_SLA_UP, false);
+    seg_is(&s[3], 13, 16, SP_SLA_DOWN, false);
+    seg_is(&s[4], 20, 30, SP_SLA_UP, false);
+    free(s);
+}
+
+/* A stop on a step boundary leaves that step unknown; several stops in
+ * one step: the first counts (stops in any order); a DOWN step after a
+ * settled row does not continue it; a stop in an unknown row changes
+ * nothing. */
+static void test_settled_edges(void **state)
+{
+    (void)state;
+    sp_sla_seg *s;
+    size_t n;
+    double a[] = {0, 0, 0, 0};
+    int64_t at_boundary[] = {10};
+    assert_int_equal(sp_report_timeline_settled(a, NULL, 4, 0, 5, at_boundary, 1, &s, &n), SP_OK);
+    assert_int_equal(n, 2);
+    seg_is(&s[0], 0, 10, SP_SLA_DOWN, false);
+    seg_is(&s[1], 15, 20, SP_SLA_DOWN, false);
+    free(s);
+
+    double b[] = {1, 1, 1};
+    int64_t two[] = {17, 12, 100};
+    assert_int_equal(sp_report_timeline_settled(b, NULL, 3, 0, 10, two, 3, &s, &n), SP_OK);
+    assert_int_equal(n, 2);
+    seg_is(&s[0], 0, 12, SP_SLA_UP, false);
+    seg_is(&s[1], 20, 30, SP_SLA_UP, false);
+    free(s);
+
+    /* [0,3) down then stopped; [5,10) 2 s down: alone, so at its end */
+    double c[] = {0, 0.6};
+    int64_t three[] = {3};
+    assert_int_equal(sp_report_timeline_settled(c, NULL, 2, 0, 5, three, 1, &s, &n), SP_OK);
+    assert_int_equal(n, 3);
+    seg_is(&s[0], 0, 3, SP_SLA_DOWN, false);
+    seg_is(&s[1], 5, 8, SP_SLA_UP, false);
+    seg_is(&s[2], 8, 10, SP_SLA_DOWN, false);
+    free(s);
+
+    double d[] = {1, NAN, 1};
+    int64_t in_gap[] = {7};
+    assert_int_equal(sp_report_timeline_settled(d, NULL, 3, 0, 5, in_gap, 1, &s, &n), SP_OK);
+    assert_int_equal(n, 2);
+    seg_is(&s[0], 0, 5, SP_SLA_UP, false);
+    seg_is(&s[1], 10, 15, SP_SLA_UP, false);
+    free(s);
+
+    assert_int_equal(sp_report_timeline_settled(d, NULL, 3, 0, 5, NULL, 1, &s, &n), SP_EINVAL);
+}
+
+/* Spans forced to UNKNOWN: unordered and overlapping spans, a span across
+ * a segment edge keeps the reason of what is left, one reaching past the
+ * end is covered whole. */
+static void test_cut_forces_unknown(void **state)
+{
+    (void)state;
+    sp_sla_seg t[] = {{0, 100, SP_SLA_UP, SP_REASON_OK, false},
+                      {100, 200, SP_SLA_DOWN, SP_REASON_TCP_REFUSED, false},
+                      {200, 300, SP_SLA_UP, SP_REASON_OK, false}};
+    sp_sla_span cut[] = {{150, 250}, {50, 60}, {280, 400}, {55, 70}};
+    sp_sla_seg *s;
+    size_t n;
+    assert_int_equal(sp_report_timeline_cut(t, 3, cut, 4, &s, &n), SP_OK);
+    assert_int_equal(n, 7);
+    seg_why(&s[0], 0, 50, SP_SLA_UP, SP_REASON_OK);
+    seg_why(&s[1], 50, 70, SP_SLA_UNKNOWN, SP_REASON_OK);
+    seg_why(&s[2], 70, 100, SP_SLA_UP, SP_REASON_OK);
+    seg_why(&s[3], 100, 150, SP_SLA_DOWN, SP_REASON_TCP_REFUSED);
+    seg_why(&s[4], 150, 250, SP_SLA_UNKNOWN, SP_REASON_OK);
+    seg_why(&s[5], 250, 280, SP_SLA_UP, SP_REASON_OK);
+    seg_why(&s[6], 280, 400, SP_SLA_UNKNOWN, SP_REASON_OK);
+    /* never downtime nor uptime: 300 s period, 50 down, 100 + 30 unknown */
+    sp_sla_result r = sla_of(s, n, 0, 300);
+    assert_int_equal(r.downtime_s, 50);
+    assert_int_equal(r.uptime_s, 50 + 30 + 30);
+    assert_int_equal(r.unknown_s, 20 + 100 + 20);
+    sp_sla_result_free(&r);
+    free(s);
+}
+
+/* Spans in gaps, across a gap, touching an UNKNOWN segment, covering
+ * everything, none at all. */
+static void test_cut_gaps_and_edges(void **state)
+{
+    (void)state;
+    sp_sla_seg t[] = {{0, 10, SP_SLA_UP, SP_REASON_OK, false},
+                      {20, 30, SP_SLA_DOWN, SP_REASON_DNS_TIMEOUT, false}};
+    sp_sla_seg *s;
+    size_t n;
+
+    sp_sla_span across[] = {{5, 25}};
+    assert_int_equal(sp_report_timeline_cut(t, 2, across, 1, &s, &n), SP_OK);
+    assert_int_equal(n, 3);
+    seg_why(&s[0], 0, 5, SP_SLA_UP, SP_REASON_OK);
+    seg_why(&s[1], 5, 25, SP_SLA_UNKNOWN, SP_REASON_OK);
+    seg_why(&s[2], 25, 30, SP_SLA_DOWN, SP_REASON_DNS_TIMEOUT);
+    free(s);
+
+    sp_sla_span in_gap[] = {{12, 15}, {-10, -5}, {40, 50}};
+    assert_int_equal(sp_report_timeline_cut(t, 2, in_gap, 3, &s, &n), SP_OK);
+    assert_int_equal(n, 5);
+    seg_is(&s[0], -10, -5, SP_SLA_UNKNOWN, false);
+    seg_is(&s[1], 0, 10, SP_SLA_UP, false);
+    seg_is(&s[2], 12, 15, SP_SLA_UNKNOWN, false);
+    seg_is(&s[3], 20, 30, SP_SLA_DOWN, false);
+    seg_is(&s[4], 40, 50, SP_SLA_UNKNOWN, false);
+    free(s);
+
+    sp_sla_seg u[] = {{0, 10, SP_SLA_UNKNOWN, SP_REASON_OK, false},
+                      {10, 20, SP_SLA_UP, SP_REASON_OK, true}};
+    sp_sla_span touch[] = {{10, 15}};
+    assert_int_equal(sp_report_timeline_cut(u, 2, touch, 1, &s, &n), SP_OK);
+    assert_int_equal(n, 2);
+    seg_is(&s[0], 0, 15, SP_SLA_UNKNOWN, false);
+    seg_is(&s[1], 15, 20, SP_SLA_UP, true);
+    free(s);
+
+    sp_sla_span all[] = {{-1, 31}};
+    assert_int_equal(sp_report_timeline_cut(t, 2, all, 1, &s, &n), SP_OK);
+    assert_int_equal(n, 1);
+    seg_is(&s[0], -1, 31, SP_SLA_UNKNOWN, false);
+    free(s);
+
+    assert_int_equal(sp_report_timeline_cut(t, 2, NULL, 0, &s, &n), SP_OK);
+    assert_int_equal(n, 2);
+    seg_why(&s[0], 0, 10, SP_SLA_UP, SP_REASON_OK);
+    seg_why(&s[1], 20, 30, SP_SLA_DOWN, SP_REASON_DNS_TIMEOUT);
+    free(s);
+
+    /* a DOWN run with a not-stored hole in it: two incidents, the hole
+     * counted as unknown */
+    sp_sla_seg d[] = {{0, 100, SP_SLA_DOWN, SP_REASON_TCP_REFUSED, false}};
+    sp_sla_span hole[] = {{40, 60}};
+    assert_int_equal(sp_report_timeline_cut(d, 1, hole, 1, &s, &n), SP_OK);
+    sp_sla_result r = sla_of(s, n, 0, 100);
+    assert_int_equal(r.downtime_s, 80);
+    assert_int_equal(r.unknown_s, 20);
+    assert_int_equal(r.n_incidents, 2);
+    sp_sla_result_free(&r);
+    free(s);
+}
+
 /* The daemon's writer and the report's reader agree: probes every 10 s at
  * a 60 s step, failing from 130 s to 250 s, confirm 2. */
 static void test_round_trip_through_daemon_rows(void **state)
@@ -171,6 +383,11 @@ int main(void)
         cmocka_unit_test(test_reasons_from_journal_changes),
         cmocka_unit_test(test_all_down_intersects),
         cmocka_unit_test(test_round_trip_through_daemon_rows),
+        cmocka_unit_test(test_settled_stop_during_outage),
+        cmocka_unit_test(test_settled_fraction_of_known_part),
+        cmocka_unit_test(test_settled_edges),
+        cmocka_unit_test(test_cut_forces_unknown),
+        cmocka_unit_test(test_cut_gaps_and_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
