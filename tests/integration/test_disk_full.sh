@@ -85,7 +85,7 @@ t_match "rows of 'late' stored once space was back" "$(rrdtool last "$store/late
 month=$(date -u +%Y-%m)
 "$SLAPROBE" report -c "$FX_DIR/two.yaml" --month "$month" --format json >"$FX_DIR/r.json" || true
 t_match "the report lists the range not stored, with its cause" \
-    "$(jq -r '.targets[] | select(.id == "late") | .not_stored[0].cause' "$FX_DIR/r.json")" '^ENOSPC$'
+    "$(jq -r '.targets[] | select(.id == "late") | .evidence.not_stored[0].cause' "$FX_DIR/r.json")" '^ENOSPC$'
 echo "# probes seen while full: $probes_full state lines"
 
 t_done
