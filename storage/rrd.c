@@ -84,6 +84,12 @@ out:
     return st;
 }
 
+sp_status sp_store_rrd_check(const char *path, long step_s, const sp_store_retention *ret,
+                             char *err, size_t errlen)
+{
+    return check_layout(path, step_s, ret, err, errlen);
+}
+
 sp_status sp_store_rrd_ensure(const char *path, long step_s, const sp_store_retention *ret,
                               time_t start, char *err, size_t errlen)
 {
@@ -154,6 +160,25 @@ sp_status sp_store_rrd_flush(const char *daemon, const char *path, char *err, si
     rrd_clear_error();
     if (rrdc_connect(daemon) != 0 || rrdc_flush(path) != 0)
         return rrd_fail(err, errlen, "rrdcached flush of", path);
+    return SP_OK;
+}
+
+sp_status sp_store_rrd_forget(const char *daemon, const char *path, char *err, size_t errlen)
+{
+    if (!daemon)
+        return SP_OK;
+    rrd_clear_error();
+    if (rrdc_connect(daemon) != 0)
+        return rrd_fail(err, errlen, "rrdcached forget of", path);
+    if (rrdc_forget(path) != 0) {
+        /* rrdcached answers ENOENT for a file it does not cache */
+        const char *e = rrd_get_error();
+        if (e && strstr(e, strerror(ENOENT))) {
+            rrd_clear_error();
+            return SP_OK;
+        }
+        return rrd_fail(err, errlen, "rrdcached forget of", path);
+    }
     return SP_OK;
 }
 

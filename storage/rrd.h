@@ -22,6 +22,12 @@
 sp_status sp_store_rrd_ensure(const char *path, long step_s, const sp_store_retention *ret,
                               time_t start, char *err, size_t errlen);
 
+/* Check that the existing file path has the layout for step_s (the
+ * check sp_store_rrd_ensure makes; never creates anything). SP_EEXIST on a
+ * mismatch, SP_EIO when it cannot be read. */
+sp_status sp_store_rrd_check(const char *path, long step_s, const sp_store_retention *ret,
+                             char *err, size_t errlen);
+
 /* Apply rows ("T:v1:v2:...", ascending T) in one call. When rrdcached is
  * unusable the rows are written to the file directly and SP_EBUSY says so
  * (err holds why); any other error means the rows were not written. */
@@ -62,6 +68,12 @@ sp_status sp_store_rrd_graph(int argc, const char **argv, char *err, size_t errl
 
 /* Make rrdcached write what it holds for path (no-op without a daemon). */
 sp_status sp_store_rrd_flush(const char *daemon, const char *path, char *err, size_t errlen);
+
+/* Make rrdcached drop what it caches about path (its last update time
+ * among it), after the file was replaced behind its back. Values it holds
+ * unwritten are lost: flush first. No-op without a daemon; a file it does
+ * not cache is not an error. */
+sp_status sp_store_rrd_forget(const char *daemon, const char *path, char *err, size_t errlen);
 
 /* Time of the last update, or 0 on error. */
 time_t sp_store_rrd_last(const char *path);
