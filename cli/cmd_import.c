@@ -332,7 +332,12 @@ int sp_cmd_import(int argc, char **argv)
     }
     if (err[0])
         fprintf(stderr, "slaprobe import: warning: %s\n", err);
-    if (sp_store_rrd_forget(cfg->rrdcached, rrd, err, sizeof err) != SP_OK)
+    /* rrdcached's idea of the file (its last update) is the old file's:
+     * make it write what it may have taken meanwhile (a daemon left
+     * running; rows not newer than ours are refused then, as they would
+     * be by the file), then forget, so that it reads the new file. */
+    if (sp_store_rrd_flush(cfg->rrdcached, rrd, err, sizeof err) != SP_OK ||
+        sp_store_rrd_forget(cfg->rrdcached, rrd, err, sizeof err) != SP_OK)
         fprintf(stderr, "slaprobe import: warning: %s\n", err);
     rc = SP_EXIT_OK;
     json_t *ev = import_event(&steps, &inc, csv);
