@@ -8,7 +8,9 @@
 # memory bound of storage/import.h. An import killed with SIGKILL halfway
 # leaves the RRD whole (its copy is removed by the next import, which then
 # succeeds); SIGTERM removes the copy itself; an RRD written to while an
-# import runs is not replaced. Local files only.
+# import runs is not replaced. With rrdcached, the rows it holds are kept,
+# and an rrdcached that does not answer stops the import. Local files and
+# a local rrdcached only.
 set -euo pipefail
 source "$SP_SRC/tests/lib/fixtures.sh"
 source "$SP_SRC/tests/lib/assert.sh"
@@ -194,5 +196,48 @@ t_eq "RRD changed meanwhile: the other write is kept" \
 t_eq "RRD changed meanwhile: journal byte-identical" \
     "$(cmp "$D/journal.before" "$jnl" && echo same)" same
 t_eq "RRD changed meanwhile: no temporary file left" "$(leftovers)" 0
+
+# --- rrdcached -------------------------------------------------------------------
+# Rows rrdcached holds (-w 3600: it writes nothing unless asked) must be in
+# the copy: import flushes the file first, and makes rrdcached forget it
+# after the rename, so rows given to rrdcached later go into the new file.
+# An rrdcached that does not answer may hold such rows: refused, exit 1.
+sock=$D/rrdcached.sock
+mkdir -p "$D/rrdj"
+rrdcached -g -l "unix:$sock" -p "$D/rrdcached.pid" -j "$D/rrdj" -w 3600 -z 1 \
+    >"$D/rrdcached.log" 2>&1 &
+fx_track_pid $!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+rcfg() { # FILE ADDRESS
+    sed "s#^  dir: .*#  dir: $D/rstore\n  rrdcached: $2#" "$D/c.yaml" >"$1"
+}
+rcfg "$D/r.yaml" "unix:$sock"
+rrrd=$D/rstore/erp.rrd
+"$SLAPROBE" import -c "$D/r.yaml" --target erp --csv "$D/day.csv" >/dev/null && rc=0 || rc=$?
+t_eq "rrdcached: import into a new file" "$rc" 0
+E=$((T0 + 86400))
+rrdtool update --daemon "unix:$sock" "$rrrd" "$((E + 60)):0:0:U:U:U:U:U:U" "$((E + 120)):0:0:U:U:U:U:U:U"
+t_eq "rrdcached: holds two rows the file lacks" "$(rrdtool last "$rrrd")" "$E"
+printf '%d,1,100\n%d,1,100\n' $((E + 3600)) $((E + 3660)) >"$D/after.csv"
+"$SLAPROBE" import -c "$D/r.yaml" --target erp --csv "$D/after.csv" >/dev/null && rc=0 || rc=$?
+t_eq "rrdcached: import over a file it holds rows for" "$rc" 0
+t_eq "rrdcached: its rows were flushed into the copy" \
+    "$(rrdtool fetch "$rrrd" AVERAGE -r 60 -s "$E" -e $((E + 180)) | awk -v t=$((E + 120)): '$1 == t { print $2 }')" \
+    0.0000000000e+00
+t_eq "rrdcached: and the imported rows follow" "$(rrdtool last "$rrrd")" $((E + 3720))
+rrdtool update --daemon "unix:$sock" "$rrrd" "$((E + 3780)):1:0:U:U:U:U:U:U"
+rrdtool flushcached --daemon "unix:$sock" "$rrrd"
+t_eq "rrdcached: takes rows for the new file" "$(rrdtool last "$rrrd")" $((E + 3780))
+cp "$rrrd" "$D/rrrd.before"
+cp "$D/rstore/erp.journal" "$D/rjournal.before"
+rcfg "$D/gone.yaml" "unix:$D/nobody.sock"
+printf '%d,1\n' $((E + 7200)) >"$D/after2.csv"
+err=$("$SLAPROBE" import -c "$D/gone.yaml" --target erp --csv "$D/after2.csv" 2>&1) && rc=0 || rc=$?
+t_eq "rrdcached away: exit 1" "$rc" 1
+t_match "rrdcached away: says why" "$err" "rrdcached flush of .*erp.rrd: .*cannot know what rrdcached holds"
+t_eq "rrdcached away: RRD byte-identical" "$(cmp "$D/rrrd.before" "$rrrd" && echo same)" same
+t_eq "rrdcached away: journal byte-identical" \
+    "$(cmp "$D/rjournal.before" "$D/rstore/erp.journal" && echo same)" same
+t_eq "rrdcached away: no temporary file left" "$(find "$D/rstore" -name '.sp-import.*' | wc -l)" 0
 
 t_done
