@@ -25,7 +25,7 @@
  * none without a reason column, 24 bytes each while reading and about
  * 0.5 kB each while the line is built: at most SP_IMPORT_MAX_INCIDENTS,
  * about 55 MB at that cap. Measured: a year of one-minute rows (525,600)
- * into a default-layout RRD, 0.9 s and 42 MB peak RSS, of which 16 MB is
+ * into a default-layout RRD, 0.8 s and 42 MB peak RSS, of which 16 MB is
  * the program before it reads anything; a month of rows, the same 42 MB.
  *
  * Four parts, used in this order by cli/cmd_import.c:
