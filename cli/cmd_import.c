@@ -232,12 +232,6 @@ int sp_cmd_import(int argc, char **argv)
     char rrd[4096], jpath[4096], tmp[4200];
     sp_store_paths(cfg->storage_dir, id, rrd, jpath, sizeof rrd);
     sp_store_import_tmp_path(cfg->storage_dir, id, (long)getpid(), tmp, sizeof tmp);
-    if (mkdir(cfg->storage_dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "slaprobe import: cannot create %s: %s\n", cfg->storage_dir,
-                strerror(errno));
-        rc = SP_EXIT_FAIL;
-        goto out;
-    }
     sp_store_import_clean_stale(cfg->storage_dir, id);
     struct stat sb;
     bool exists = stat(rrd, &sb) == 0;
@@ -291,6 +285,13 @@ int sp_cmd_import(int argc, char **argv)
     if (st != SP_OK)
         goto refused;
     int64_t start = row.t - (row.t % step + step) % step;
+    /* the directory only now: a refused first row creates nothing */
+    if (mkdir(cfg->storage_dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "slaprobe import: cannot create %s: %s; nothing imported\n",
+                cfg->storage_dir, strerror(errno));
+        rc = SP_EXIT_FAIL;
+        goto out;
+    }
     arm_cleanup(tmp);
     if (sp_store_import_file_begin(rrd, tmp, step, &cfg->retention, (time_t)start, &f, err,
                                    sizeof err) != SP_OK) {
