@@ -1,10 +1,13 @@
 /*
  * `slaprobe import -c FILE --target ID --csv FILE`: history from another
- * monitor into a target's RRD (storage/import.c does the reading and the
- * step arithmetic). All or nothing: the CSV is read and checked whole
- * before anything is written, and rows older than what the RRD already
- * holds are refused (RRD cannot rewrite the past), so an import never
- * loses or mixes data. The import itself is recorded in the journal.
+ * monitor into a target's RRD (storage/import.c does the reading, the step
+ * arithmetic and the file). All or nothing, also when killed: the rows go
+ * into a copy of the RRD beside it, streamed in bounded memory, and the
+ * copy replaces the RRD only when every row was read, checked and written;
+ * rows older than what the RRD already holds, in the future or beyond its
+ * retention are refused (RRD cannot rewrite the past, and would drop or
+ * be poisoned by the rest), so an import never loses, poisons or mixes
+ * data. The import is recorded in the journal once it is in place.
  */
 #include "cli.h"
 
@@ -12,32 +15,151 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "common/sp_reason.h"
 #include "config/config.h"
 #include "probe/result_json.h"
 #include "storage/import.h"
 #include "storage/journal.h"
+#include "storage/layout.h"
 #include "storage/rrd.h"
 #include "storage/sp_store.h"
 
-/* rrd_update takes many rows per call; this many keeps argv small. */
-#define BATCH 2000
+/* --- The temporary file at a signal ----------------------------------------- */
+
+/* SIGINT, SIGTERM and SIGHUP remove the temporary file before the process
+ * dies of them (SIGKILL leaves it: the next import of the target, or the
+ * daemon's start, removes it). */
+static char g_tmp[4200];
+static volatile sig_atomic_t g_armed;
+
+static void on_fatal_signal(int sig)
+{
+    if (g_armed)
+        unlink(g_tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void arm_cleanup(const char *tmp)
+{
+    snprintf(g_tmp, sizeof g_tmp, "%s", tmp);
+    struct sigaction sa = {.sa_handler = on_fatal_signal};
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+        sigaction(fatal_signals[i], &sa, NULL);
+    g_armed = 1;
+}
+
+static void disarm_cleanup(void)
+{
+    g_armed = 0;
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+        signal(fatal_signals[i], SIG_DFL);
+}
+
+/* Block those signals (block true) or let them through again: from the
+ * rename to the journal line an import must not stop halfway. */
+static void hold_signals(bool block)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+        sigaddset(&set, fatal_signals[i]);
+    sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/* --- The journal line ------------------------------------------------------ */
+
+/* {"type":"import", ..., "incidents":[{"from":S,"to":E,"reason":"..."}]} */
+static json_t *import_event(const sp_import_steps *s, const sp_import_incidents *inc,
+                            const char *csv)
+{
+    char from[40], to[40], now[40];
+    sp_probe_format_time(s->first * 1000, from, sizeof from);
+    sp_probe_format_time(s->last * 1000, to, sizeof to);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    sp_probe_format_time(now_ms, now, sizeof now);
+    char *base = strdup(csv);
+    json_t *list = json_array();
+    json_t *ev = json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s}", "type", "import",
+                           "time", now, "t_ms", (json_int_t)now_ms, "from", from, "to", to, "rows",
+                           (json_int_t)s->rows, "steps", (json_int_t)s->steps, "unknown_steps",
+                           (json_int_t)s->unknown, "source", base ? basename(base) : csv);
+    free(base);
+    if (!ev || !list)
+        goto fail;
+    for (size_t i = 0; i < inc->n; i++) {
+        const sp_import_incident *x = &inc->v[i];
+        json_t *o = json_pack("{s:I, s:I, s:s}", "from", (json_int_t)x->from, "to",
+                              (json_int_t)x->to, "reason", sp_reason_name((sp_reason)x->reason));
+        if (!o || json_array_append_new(list, o) != 0)
+            goto fail;
+    }
+    if (json_object_set_new(ev, "incidents", list) != 0) {
+        list = NULL;
+        goto fail;
+    }
+    return ev;
+fail:
+    json_decref(list);
+    json_decref(ev);
+    return NULL;
+}
+
+/* --- The command ------------------------------------------------------------ */
+
+typedef struct batch {
+    sp_store_row rows[SP_IMPORT_BATCH];
+    size_t n;
+} batch;
+
+static sp_status flush_batch(sp_import_file *f, batch *b, char *err, size_t errlen)
+{
+    sp_status st = sp_store_import_file_write(f, b->rows, b->n, err, errlen);
+    b->n = 0;
+    return st;
+}
+
+/* Rows and incidents of one step into the batch and the list. */
+static sp_status take(sp_import_file *f, batch *b, sp_import_incidents *inc, const sp_import_out *o,
+                      const char *csv, char *err, size_t errlen)
+{
+    sp_status st;
+    for (size_t i = 0; i < o->ninc; i++)
+        if ((st = sp_store_import_incidents_add(inc, &o->inc[i], csv, err, errlen)) != SP_OK)
+            return st;
+    for (size_t i = 0; i < o->nrows; i++) {
+        if (b->n == SP_IMPORT_BATCH && (st = flush_batch(f, b, err, errlen)) != SP_OK)
+            return st;
+        b->rows[b->n++] = o->rows[i];
+    }
+    return SP_OK;
+}
 
 int sp_cmd_import(int argc, char **argv)
 {
     static const char usage[] =
         "usage: slaprobe import -c FILE --target ID --csv CSVFILE\n"
-        "Import history (rows 'timestamp,up[,total_ms]', timestamp in Unix seconds or\n"
-        "ISO-8601 with offset, up 0..1) into the target's RRD at its step. A row at t\n"
-        "(rounded down to the step) is the observation for [t, t + step); a step with\n"
-        "no row stays unknown. Rows may come in any order; rows not newer than what the\n"
-        "RRD holds are refused and nothing is written. Stop the daemon for this target\n"
-        "first: both would append to its journal.\n"
-        "Exit 0 imported, 2 bad usage, configuration or CSV.\n";
+        "Import history (rows 'timestamp,up[,total_ms[,reason]]', timestamp in Unix seconds\n"
+        "or ISO-8601 with offset, up 0..1, reason a code like tcp_refused) into the target's\n"
+        "RRD at its step. A row at t (rounded down to the step) is the observation for\n"
+        "[t, t + step); a step with no row stays unknown. Rows must be in ascending time\n"
+        "order; rows in one step are averaged. Refused, with nothing written: a bad line,\n"
+        "a row in the future, a timestamp in milliseconds, a row older than the RRD can\n"
+        "hold, rows not newer than what it holds. Memory does not grow with the file.\n"
+        "Stop the daemon for this target first: both would write its RRD and journal.\n"
+        "Exit 0 imported, 1 cannot write, 2 bad usage, configuration or CSV.\n";
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"target", required_argument, NULL, 't'},
@@ -47,13 +169,15 @@ int sp_cmd_import(int argc, char **argv)
     };
     const char *path = NULL, *id = NULL, *csv = NULL;
     int c, rc = SP_EXIT_USAGE;
-    char err[1024];
+    char err[1024] = "";
     sp_cfg *cfg = NULL;
-    sp_import_row *rows = NULL;
-    sp_store_row *steps = NULL;
+    sp_import_reader *rd = NULL;
+    sp_import_file *f = NULL;
+    sp_import_incidents inc = {0};
     sp_journal *j = NULL;
-    size_t n = 0, nsteps = 0;
+    batch *b = NULL;
     FILE *fp = NULL;
+    sp_status st;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
@@ -85,105 +209,179 @@ int sp_cmd_import(int argc, char **argv)
         fprintf(stderr, "slaprobe import: no target '%s' in %s\n", id, path);
         goto out;
     }
+    long step = (long)(t->interval_ms / 1000);
+    if (step < 1 || step > SP_IMPORT_MAX_STEP_S) {
+        fprintf(stderr, "slaprobe import: target '%s' has a step of %ld s; import takes 1 to %ld\n",
+                id, step, SP_IMPORT_MAX_STEP_S);
+        goto out;
+    }
     fp = strcmp(csv, "-") == 0 ? stdin : fopen(csv, "r");
     if (!fp) {
         fprintf(stderr, "slaprobe import: cannot open %s: %s\n", csv, strerror(errno));
         goto out;
     }
-    if (sp_store_import_parse(fp, csv, &rows, &n, err, sizeof err) != SP_OK) {
-        fprintf(stderr, "slaprobe import: %s\n", err);
-        goto out;
-    }
-    if (n == 0) {
-        fprintf(stderr, "slaprobe import: %s has no rows\n", csv);
-        goto out;
-    }
-    long step = (long)(t->interval_ms / 1000);
-    if (sp_store_import_steps(rows, n, step, t->slow_ms, &steps, &nsteps) != SP_OK) {
+    b = malloc(sizeof *b);
+    if (!b) {
         fprintf(stderr, "slaprobe import: out of memory\n");
+        rc = SP_EXIT_FAIL;
         goto out;
     }
+    b->n = 0;
 
-    char rrd[4096], jpath[4096];
+    /* What the RRD holds now, and how far back it can hold anything. */
+    char rrd[4096], jpath[4096], tmp[4200];
     sp_store_paths(cfg->storage_dir, id, rrd, jpath, sizeof rrd);
-    if (mkdir(cfg->storage_dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "slaprobe import: cannot create %s: %s\n", cfg->storage_dir,
-                strerror(errno));
-        goto out;
-    }
-    /* The first row is written at the end of its step; the file must start
-     * before that. An existing file must hold nothing at or after it. */
-    time_t first_end = (time_t)steps[0].t;
-    if (sp_store_rrd_ensure(rrd, step, &cfg->retention, first_end - step, err, sizeof err) !=
-        SP_OK) {
-        fprintf(stderr, "slaprobe import: %s\n", err);
-        goto out;
-    }
-    sp_store_rrd_flush(cfg->rrdcached, rrd, err, sizeof err); /* best effort: we only read */
-    time_t last = sp_store_rrd_last(rrd);
-    if (first_end <= last) {
-        char a[40], b[40];
-        sp_probe_format_time((int64_t)(first_end - step) * 1000, a, sizeof a);
-        sp_probe_format_time((int64_t)last * 1000, b, sizeof b);
-        /* find the CSV row that starts the refused range, to name it */
-        long line = 0;
-        for (size_t i = 0; i < n; i++)
-            if (rows[i].t < (int64_t)last && (!line || rows[i].line < line))
-                line = rows[i].line;
-        fprintf(stderr,
-                "slaprobe import: %s:%ld: rows from %s on are not newer than what %s already "
-                "holds (last update %s); nothing imported\n",
-                csv, line, a, rrd, b);
-        goto out;
-    }
-    if (sp_store_journal_open(jpath, &j, err, sizeof err) != SP_OK) {
-        fprintf(stderr, "slaprobe import: %s\n", err);
-        goto out;
-    }
-    size_t unknown = 0;
-    for (size_t i = 0; i < nsteps; i++)
-        unknown += isnan(steps[i].up);
-    for (size_t i = 0; i < nsteps; i += BATCH) {
-        size_t k = nsteps - i < BATCH ? nsteps - i : BATCH;
-        sp_status st = sp_store_rrd_update_rows(cfg->rrdcached, rrd, steps + i, k, err,
-                                                sizeof err);
-        if (st == SP_EBUSY) {
-            fprintf(stderr, "slaprobe import: %s\n", err);
-        } else if (st != SP_OK) {
-            fprintf(stderr, "slaprobe import: %s (%zu of %zu steps written)\n", err, i, nsteps);
+    sp_store_import_tmp_path(cfg->storage_dir, id, (long)getpid(), tmp, sizeof tmp);
+    sp_store_import_clean_stale(cfg->storage_dir, id);
+    struct stat sb;
+    bool exists = stat(rrd, &sb) == 0;
+    sp_import_limits lim = sp_store_import_limits_none();
+    lim.step_s = step;
+    lim.rrd = rrd;
+    if (exists) {
+        /* rrdcached may hold rows the file lacks: they must be in the copy
+         * (and cannot be, if it does not answer). */
+        if (sp_store_rrd_flush(cfg->rrdcached, rrd, err, sizeof err) != SP_OK) {
+            fprintf(stderr,
+                    "slaprobe import: %s: cannot know what rrdcached holds for the file; "
+                    "nothing imported\n",
+                    err);
             rc = SP_EXIT_FAIL;
             goto out;
         }
+        if (sp_store_rrd_check(rrd, step, &cfg->retention, NULL, err, sizeof err) != SP_OK) {
+            fprintf(stderr, "slaprobe import: %s\n", err);
+            goto out;
+        }
+        time_t last = sp_store_rrd_last(rrd);
+        if (last <= 0) {
+            fprintf(stderr, "slaprobe import: cannot read the last update of %s\n", rrd);
+            rc = SP_EXIT_FAIL;
+            goto out;
+        }
+        lim.after = (int64_t)last;
     }
-    sp_store_rrd_flush(cfg->rrdcached, rrd, err, sizeof err);
+    sp_store_layout layout;
+    sp_store_layout_for(step, &cfg->retention, &layout);
+    int64_t span = sp_store_layout_span_s(&layout);
+    lim.now = (int64_t)time(NULL);
+    if (__builtin_sub_overflow(lim.now, span, &lim.oldest))
+        lim.oldest = INT64_MIN;
+    lim.keep_days = (long)(span / 86400);
 
-    char from[40], to[40], now[40];
-    sp_probe_format_time((int64_t)(first_end - step) * 1000, from, sizeof from);
-    sp_probe_format_time((int64_t)steps[nsteps - 1].t * 1000, to, sizeof to);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    sp_probe_format_time(now_ms, now, sizeof now);
-    char *base = strdup(csv);
-    json_t *ev = json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s}", "type", "import",
-                           "time", now, "t_ms", (json_int_t)now_ms, "from", from, "to", to,
-                           "rows", (json_int_t)n, "steps", (json_int_t)nsteps, "unknown_steps",
-                           (json_int_t)unknown, "source", base ? basename(base) : csv);
-    free(base);
-    if (!ev || sp_store_journal_append(j, ev, true, err, sizeof err) != SP_OK)
-        fprintf(stderr, "slaprobe import: journal %s: %s\n", jpath, ev ? err : "out of memory");
-    json_decref(ev);
-    printf("imported %zu rows into %s: %zu steps of %ld s from %s to %s, %zu of them unknown "
-           "(no row)\n",
-           n, rrd, nsteps, step, from, to, unknown);
+    /* Stream: check each row, turn steps into RRD rows, write them in
+     * batches into the copy. */
+    if (sp_store_import_reader_create(fp, csv, &lim, &rd) != SP_OK) {
+        fprintf(stderr, "slaprobe import: out of memory\n");
+        rc = SP_EXIT_FAIL;
+        goto out;
+    }
+    sp_import_row row;
+    st = sp_store_import_next(rd, &row, err, sizeof err);
+    if (st == SP_ENOTFOUND) {
+        fprintf(stderr, "slaprobe import: %s has no rows\n", csv);
+        goto out;
+    }
+    if (st != SP_OK)
+        goto refused;
+    int64_t start = row.t - (row.t % step + step) % step;
+    /* the directory only now: a refused first row creates nothing */
+    if (mkdir(cfg->storage_dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "slaprobe import: cannot create %s: %s; nothing imported\n",
+                cfg->storage_dir, strerror(errno));
+        rc = SP_EXIT_FAIL;
+        goto out;
+    }
+    /* One writer per store: not while the daemon (or another import) runs;
+     * held until exit, so the daemon cannot start in the middle either. */
+    int lock_fd;
+    if (sp_store_lock_dir(cfg->storage_dir, &lock_fd, err, sizeof err) != SP_OK) {
+        fprintf(stderr, "slaprobe import: %s; nothing imported\n", err);
+        rc = SP_EXIT_FAIL;
+        goto out;
+    }
+    arm_cleanup(tmp);
+    if (sp_store_import_file_begin(rrd, tmp, step, &cfg->retention, (time_t)start, &f, err,
+                                   sizeof err) != SP_OK) {
+        fprintf(stderr, "slaprobe import: %s; nothing imported\n", err);
+        rc = SP_EXIT_FAIL;
+        goto out;
+    }
+    sp_import_steps steps;
+    sp_store_import_steps_init(&steps, step, t->slow_ms, exists ? lim.after : start);
+    sp_import_out o;
+    do {
+        sp_store_import_steps_add(&steps, &row, &o);
+        if ((st = take(f, b, &inc, &o, csv, err, sizeof err)) != SP_OK)
+            goto refused;
+    } while ((st = sp_store_import_next(rd, &row, err, sizeof err)) == SP_OK);
+    if (st != SP_ENOTFOUND)
+        goto refused;
+    sp_store_import_steps_end(&steps, &o);
+    if ((st = take(f, b, &inc, &o, csv, err, sizeof err)) != SP_OK ||
+        (b->n && (st = flush_batch(f, b, err, sizeof err)) != SP_OK))
+        goto refused;
+
+    /* In place, then journaled; no signal stops it between the two. The
+     * journal is opened first (it may cut a torn last line) so that a
+     * journal that cannot be written stops the import before the rename. */
+    if (sp_store_journal_open(jpath, &j, err, sizeof err) != SP_OK) {
+        fprintf(stderr, "slaprobe import: %s; nothing imported\n", err);
+        rc = SP_EXIT_FAIL;
+        goto out;
+    }
+    hold_signals(true);
+    err[0] = '\0';
+    st = sp_store_import_file_commit(f, err, sizeof err);
+    if (st != SP_OK) {
+        hold_signals(false);
+        fprintf(stderr, "slaprobe import: %s; nothing imported\n", err);
+        rc = SP_EXIT_FAIL;
+        goto out;
+    }
+    if (err[0])
+        fprintf(stderr, "slaprobe import: warning: %s\n", err);
+    /* rrdcached's idea of the file (its last update) is the old file's:
+     * make it write what it may have taken meanwhile (a daemon left
+     * running; rows not newer than ours are refused then, as they would
+     * be by the file), then forget, so that it reads the new file. */
+    if (sp_store_rrd_flush(cfg->rrdcached, rrd, err, sizeof err) != SP_OK ||
+        sp_store_rrd_forget(cfg->rrdcached, rrd, err, sizeof err) != SP_OK)
+        fprintf(stderr, "slaprobe import: warning: %s\n", err);
     rc = SP_EXIT_OK;
+    json_t *ev = import_event(&steps, &inc, csv);
+    if (!ev || sp_store_journal_append(j, ev, true, err, sizeof err) != SP_OK) {
+        fprintf(stderr, "slaprobe import: imported into %s, but the journal line is missing: %s\n",
+                rrd, ev ? err : "out of memory");
+        rc = SP_EXIT_FAIL;
+    }
+    json_decref(ev);
+    disarm_cleanup();
+    hold_signals(false);
+
+    char from[40], to[40];
+    sp_probe_format_time(steps.first * 1000, from, sizeof from);
+    sp_probe_format_time(steps.last * 1000, to, sizeof to);
+    printf("imported %llu rows into %s: %llu steps of %ld s from %s to %s, %llu of them "
+           "unknown (no row)\n",
+           (unsigned long long)steps.rows, rrd, (unsigned long long)steps.steps, step, from, to,
+           (unsigned long long)steps.unknown);
+    goto out;
+
+refused:
+    /* a bad row (EPARSE) or too many incidents (EBUSY) is the CSV's fault */
+    fprintf(stderr, "slaprobe import: %s; nothing imported\n", err);
+    rc = st == SP_EPARSE || st == SP_EBUSY ? SP_EXIT_USAGE : SP_EXIT_FAIL;
 out:
+    sp_store_import_file_destroy(f); /* removes the copy unless it is in place */
+    disarm_cleanup();
     if (j)
         sp_store_journal_close(j);
     if (fp && fp != stdin)
         fclose(fp);
-    free(rows);
-    free(steps);
+    sp_store_import_reader_destroy(rd);
+    sp_store_import_incidents_free(&inc);
+    free(b);
     sp_cfg_destroy(cfg);
     return rc;
 }

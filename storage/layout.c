@@ -38,6 +38,21 @@ void sp_store_layout_for(long step_s, const sp_store_retention *ret, sp_store_la
     out->rra[4] = (sp_store_rra){"MAX", p60, r60};
 }
 
+int64_t sp_store_layout_span_s(const sp_store_layout *l)
+{
+    int64_t best = 0;
+    for (int i = 0; i < SP_STORE_N_RRA; i++) {
+        int64_t ppr = l->rra[i].pdp_per_row, rows = l->rra[i].rows, span;
+        if (ppr < 1 || rows < 1 || l->step_s < 1)
+            continue;
+        if (__builtin_mul_overflow(ppr, rows, &span) ||
+            __builtin_mul_overflow(span, (int64_t)l->step_s, &span))
+            return INT64_MAX;
+        best = span > best ? span : best;
+    }
+    return best;
+}
+
 int sp_store_layout_args(const sp_store_layout *l, char bufs[][64], const char **argv)
 {
     int n = 0;

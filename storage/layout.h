@@ -44,6 +44,11 @@ typedef struct sp_store_layout {
 /* The layout for a step (seconds, >= 1) and retention. */
 void sp_store_layout_for(long step_s, const sp_store_retention *ret, sp_store_layout *out);
 
+/* How far back the layout's longest archive reaches, in seconds (rows x
+ * steps per row x step; INT64_MAX if that does not fit). An RRD whose
+ * last update is now holds nothing older than now minus this. */
+int64_t sp_store_layout_span_s(const sp_store_layout *l);
+
 /* rrdcreate argument strings ("DS:up:GAUGE:120:0:1", "RRA:AVERAGE:0.5:1:100800",
  * ...) into argv (SP_STORE_N_DS + SP_STORE_N_RRA entries, each buf-backed).
  * Returns the count. */

@@ -298,6 +298,25 @@ sp_status sp_store_rrd_flush(const char *daemon, const char *path, char *err, si
     return SP_OK;
 }
 
+sp_status sp_store_rrd_forget(const char *daemon, const char *path, char *err, size_t errlen)
+{
+    if (!daemon)
+        return SP_OK;
+    rrd_clear_error();
+    if (rrdc_connect(daemon) != 0)
+        return rrd_fail(err, errlen, "rrdcached forget of", path);
+    if (rrdc_forget(path) != 0) {
+        /* rrdcached answers ENOENT for a file it does not cache */
+        const char *e = rrd_get_error();
+        if (e && strstr(e, strerror(ENOENT))) {
+            rrd_clear_error();
+            return SP_OK;
+        }
+        return rrd_fail(err, errlen, "rrdcached forget of", path);
+    }
+    return SP_OK;
+}
+
 time_t sp_store_rrd_last(const char *path)
 {
     rrd_info_t *info = rrd_info_r(path);

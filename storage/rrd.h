@@ -88,6 +88,12 @@ sp_status sp_store_rrd_graph(int argc, const char **argv, char *err, size_t errl
 /* Make rrdcached write what it holds for path (no-op without a daemon). */
 sp_status sp_store_rrd_flush(const char *daemon, const char *path, char *err, size_t errlen);
 
+/* Make rrdcached drop what it caches about path (its last update time
+ * among it), after the file was replaced behind its back. Values it holds
+ * unwritten are lost: flush first. No-op without a daemon; a file it does
+ * not cache is not an error. */
+sp_status sp_store_rrd_forget(const char *daemon, const char *path, char *err, size_t errlen);
+
 /* Time of the last update, or 0 on error. */
 time_t sp_store_rrd_last(const char *path);
 

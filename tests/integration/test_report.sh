@@ -47,12 +47,14 @@ make_csv() { # ID FILE
 make_csv erp "$FX_DIR/erp.csv"
 make_csv crm "$FX_DIR/crm.csv"
 
+# hourly_days: import refuses rows older than the longest archive reaches
+# back from now, and October 2026 must stay importable for years.
 write_cfg() { # FILE STORE [STORAGE_EXTRA]
     cat >"$1" <<YAML
 timezone: Asia/Tokyo
 storage:
   dir: $2
-  retention: {full_days: 70, five_min_days: 2, hourly_days: 3}
+  retention: {full_days: 70, five_min_days: 2, hourly_days: 1830}
 $3
 defaults: {interval: 60s, timeout: 5s}
 targets:
@@ -211,7 +213,9 @@ rrdc_stat() { # NAME: a counter of rrdcached's STATS
         print $s "STATS\n"; while (<$s>) { print "$1\n" if /^$ARGV[1]: (\d+)/; last if /^TreeNodesNumber/ }' \
         "$sock" "$1"
 }
-t_eq "rrdcached: wrote every imported step (2 x 44760)" "$(rrdc_stat DataSetsWritten)" 89520
+# import builds a copy of the file with librrd and renames it into place:
+# nothing goes through rrdcached, which is only flushed and told to forget
+t_eq "rrdcached: import wrote around it" "$(rrdc_stat DataSetsWritten)" 0
 "$SLAPROBE" report -c "$FX_DIR/b.yaml" --month 2026-10 --format json >"$FX_DIR/r2.json"
 check_json rrdcached "$FX_DIR/r2.json"
 # Rows rrdcached holds and has not written (-w 3600) count only if the
