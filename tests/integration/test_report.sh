@@ -268,7 +268,7 @@ cat >"$FX_DIR/c.yaml" <<YAML
 timezone: Asia/Tokyo
 storage:
   dir: $store3
-  retention: {full_days: 1, five_min_days: 2, hourly_days: 3}
+  retention: {full_days: 1, five_min_days: 2, hourly_days: 1830}
 defaults: {interval: 5s, timeout: 2s}
 targets:
   - id: web
