@@ -46,8 +46,8 @@ check_outage() {
     # outage runs from the first failed probe (at most 1 s after the stop) to
     # the first good one (at most 1 s after the restart), so rows are fully
     # down for ceil(stop)+2 <= t <= floor(start), and up again from
-    # ceil(start)+2. The daemon's last step, unfinished at SIGTERM, stays
-    # unwritten, so rows are read only up to ceil(start)+3.
+    # ceil(start)+2. Rows are read only up to ceil(start)+3, well before
+    # the step of the SIGTERM (written for its part before the stop).
     local up_to z_from z_to up_from
     up_to=$(awk -v t="$t_stop" 'BEGIN { printf "%d", t }')
     z_from=$(awk -v t="$t_stop" 'BEGIN { printf "%d", int(t) + 3 }')
