@@ -53,6 +53,11 @@ for _ in $(seq 50); do grep -q '"type":"removed"' "$store/gone.journal" && break
 t_match "reload journaled the removal" "$(jq -r 'select(.type == "removed") | .type' "$store/gone.journal")" '^removed$'
 
 sleep 7.7
+# A peer resetting a socket OpenSSL writes to raises SIGPIPE: it must not
+# end the daemon without its stop markers (one way they went missing).
+kill -PIPE $pid
+sleep 0.3
+t_eq "SIGPIPE does not end the daemon" "$(kill -0 $pid 2>/dev/null && echo alive)" alive
 t_stop=$(date +%s.%N)
 kill -TERM $pid
 rc=0
