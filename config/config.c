@@ -992,6 +992,17 @@ sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
         sp_cfg_lines_destroy(ld.lines);
         return SP_EPARSE;
     }
+    /* A stream with no document at all (an empty file, blank lines,
+     * comments) is not an error to libcyaml: it returns CYAML_OK and no
+     * data. */
+    if (!raw) {
+        snprintf(err, errlen,
+                 "%s: the file is empty (nothing but blank lines or comments); "
+                 "targets: at least one target is required",
+                 path);
+        sp_cfg_lines_destroy(ld.lines);
+        return SP_EPARSE;
+    }
     sp_cfg *c = calloc(1, sizeof *c);
     if (!c) {
         st = SP_ENOMEM;

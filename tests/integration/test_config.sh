@@ -8,16 +8,18 @@ D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
 FX_DIR=$D
 
-# bad NAME EXPECTED_REGEX  (file content on stdin)
+# bad NAME EXPECTED_REGEX  (file content on stdin): config-check and run
+# both exit exactly 2 (a crash is 139, a hang 124) with the same one line.
 bad() {
     local name=$1 want=$2 f="$D/$1.yaml" rc
     cat >"$f"
-    "$SLAPROBE" config-check -c "$f" >/dev/null 2>"$D/err" && rc=0 || rc=$?
+    timeout 10 "$SLAPROBE" config-check -c "$f" >/dev/null 2>"$D/err" && rc=0 || rc=$?
     t_eq "$name: exit" "$rc" 2
     t_eq "$name: one line" "$(wc -l <"$D/err")" 1
     t_match "$name: message" "$(cat "$D/err")" "$want"
-    "$SLAPROBE" run -c "$f" >/dev/null 2>&1 && rc=0 || rc=$?
+    timeout 10 "$SLAPROBE" run -c "$f" >/dev/null 2>"$D/runerr" && rc=0 || rc=$?
     t_eq "$name: run exits 2" "$rc" 2
+    t_eq "$name: run says the same" "$(cat "$D/runerr")" "$(cat "$D/err")"
 }
 S="storage: {dir: $D/never}"
 
@@ -195,6 +197,13 @@ YAML
 bad no_targets 'no_targets\.yaml' <<YAML
 $S
 YAML
+
+echo "# no configuration at all: an error naming the file, never a crash"
+bad empty '^slaprobe: [^ ]*/empty\.yaml: the file is empty .*targets: at least one target is required$' </dev/null
+# (< <(printf), not a pipe: bad must run in this shell to count)
+bad blank_lines '^slaprobe: [^ ]*/blank_lines\.yaml: the file is empty' < <(printf '\n   \n\n')
+bad comments_only '^slaprobe: [^ ]*/comments_only\.yaml: the file is empty' \
+    < <(printf '# slaprobe configuration\n\n  # nothing yet\n')
 
 "$SLAPROBE" config-check -c "$D/does-not-exist.yaml" >/dev/null 2>"$D/err" && rc=0 || rc=$?
 t_eq "missing file: exit" "$rc" 2
