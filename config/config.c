@@ -968,29 +968,88 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
 
 /* --- Public ------------------------------------------------------------- */
 
-sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
+/* The whole file, read once so that both passes see the same text (also
+ * from a pipe), and at most SP_CFG_MAX_BYTES of it, so that a wrong file
+ * (a log, a disk image, /dev/zero) is refused instead of parsed. */
+static sp_status read_text(const char *path, unsigned char **out, size_t *outlen, char *err,
+                           size_t errlen)
 {
-    loader ld = {.path = path, .err = err, .errlen = errlen};
-    raw_cfg *raw = NULL;
-    sp_status st;
-    FILE *fp = fopen(path, "r");
+    sp_status st = SP_OK;
+    unsigned char *buf = NULL;
+    size_t len = 0, cap = 0;
+    FILE *fp = fopen(path, "rb");
     if (!fp) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return SP_EIO;
     }
+    while (!feof(fp) && !ferror(fp)) {
+        if (len == cap) {
+            if (cap > SP_CFG_MAX_BYTES)
+                break; /* one byte over is enough to know */
+            size_t ncap = cap ? 2 * cap : 64 * 1024;
+            if (ncap > SP_CFG_MAX_BYTES + 1)
+                ncap = SP_CFG_MAX_BYTES + 1;
+            unsigned char *nb = realloc(buf, ncap);
+            if (!nb) {
+                snprintf(err, errlen, "%s: out of memory", path);
+                st = SP_ENOMEM;
+                goto out;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        len += fread(buf + len, 1, cap - len, fp);
+    }
+    if (ferror(fp)) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        st = SP_EIO;
+    } else if (len > SP_CFG_MAX_BYTES) {
+        snprintf(err, errlen, "%s: larger than %d MiB, too large for a configuration file", path,
+                 SP_CFG_MAX_BYTES >> 20);
+        st = SP_EPARSE;
+    }
+out:
     fclose(fp);
+    if (st != SP_OK) {
+        free(buf);
+        return st;
+    }
+    *out = buf;
+    *outlen = len;
+    return SP_OK;
+}
+
+sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
+{
+    loader ld = {.path = path, .err = err, .errlen = errlen};
+    raw_cfg *raw = NULL;
+    sp_cfg *c = NULL;
+    unsigned char *text = NULL;
+    size_t len = 0;
     cyaml_config_t cc = {
         .log_fn = log_to_buffer,
         .log_ctx = &ld,
         .mem_fn = cyaml_mem,
         .log_level = CYAML_LOG_WARNING,
     };
-    ld.lines = sp_cfg_lines_create(path);
-    cyaml_err_t e = cyaml_load_file(path, &cc, &top_value, (cyaml_data_t **)&raw, NULL);
+    *out = NULL;
+    sp_status st = read_text(path, &text, &len, err, errlen);
+    if (st != SP_OK)
+        return st;
+    ld.lines = sp_cfg_lines_create(text, len);
+    /* Not YAML at all: libcyaml would say why but not where. */
+    int line;
+    const char *why = sp_cfg_lines_error(ld.lines, &line);
+    if (why) {
+        snprintf(err, errlen, "%s:%d: %s", path, line, why);
+        st = SP_EPARSE;
+        goto out;
+    }
+    cyaml_err_t e = cyaml_load_data(text, len, &cc, &top_value, (cyaml_data_t **)&raw, NULL);
     if (e != CYAML_OK) {
         describe_cyaml_error(&ld, e);
-        sp_cfg_lines_destroy(ld.lines);
-        return SP_EPARSE;
+        st = SP_EPARSE;
+        goto out;
     }
     /* A stream with no document at all (an empty file, blank lines,
      * comments) is not an error to libcyaml: it returns CYAML_OK and no
@@ -1000,16 +1059,13 @@ sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
                  "%s: the file is empty (nothing but blank lines or comments); "
                  "targets: at least one target is required",
                  path);
-        sp_cfg_lines_destroy(ld.lines);
-        return SP_EPARSE;
-    }
-    sp_cfg *c = calloc(1, sizeof *c);
-    if (!c) {
-        st = SP_ENOMEM;
+        st = SP_EPARSE;
         goto out;
     }
-    c->path = strdup(path);
-    st = resolve(&ld, raw, c);
+    if (!(c = calloc(1, sizeof *c)) || !(c->path = strdup(path)))
+        st = SP_ENOMEM;
+    else
+        st = resolve(&ld, raw, c);
     if (st == SP_ENOMEM)
         snprintf(err, errlen, "%s: out of memory", path);
     if (st != SP_OK) {
@@ -1020,6 +1076,7 @@ sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
 out:
     cyaml_free(&cc, &top_value, raw, 0);
     sp_cfg_lines_destroy(ld.lines);
+    free(text);
     return st;
 }
 

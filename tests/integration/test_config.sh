@@ -205,9 +205,30 @@ bad blank_lines '^slaprobe: [^ ]*/blank_lines\.yaml: the file is empty' < <(prin
 bad comments_only '^slaprobe: [^ ]*/comments_only\.yaml: the file is empty' \
     < <(printf '# slaprobe configuration\n\n  # nothing yet\n')
 
+echo "# not a configuration file at all"
+bad binary '^slaprobe: [^ ]*/binary\.yaml:1: not a text file: control characters are not allowed \(0x7f at byte offset 0\)$' \
+    < <(head -c 65536 "$SLAPROBE")
+bad latin1 '^slaprobe: [^ ]*/latin1\.yaml:4: not a text file: invalid trailing UTF-8 octet' \
+    < <(printf '%s\ntargets:\n  - id: a\n    name: caf\xe9\n    url: http://127.0.0.1/\n' "$S")
+bad nul_byte '^slaprobe: [^ ]*/nul_byte\.yaml:2: not a text file: control characters' \
+    < <(printf '%s\ntargets: \0\n' "$S")
+# 10 MB of well-formed targets: refused at once, not parsed for a minute
+bad huge '^slaprobe: [^ ]*/huge\.yaml: larger than 8 MiB, too large for a configuration file$' \
+    < <(echo "$S"; echo "targets:"
+        awk 'BEGIN { for (i = 0; i < 180000; i++)
+            printf "  - {id: t%06d, url: \"tcp://127.0.0.1:%d\", pattern: 2}\n", i, 1024 + i % 60000 }')
+bad yaml_syntax_line '^slaprobe: [^ ]*/yaml_syntax_line\.yaml:2: not valid YAML: did not find expected key \(while parsing a block mapping on line 1\)$' <<YAML
+targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
+ storage:
+   dir: $D/never
+YAML
+
 "$SLAPROBE" config-check -c "$D/does-not-exist.yaml" >/dev/null 2>"$D/err" && rc=0 || rc=$?
 t_eq "missing file: exit" "$rc" 2
 t_match "missing file: message" "$(cat "$D/err")" 'does-not-exist\.yaml: cannot open'
+"$SLAPROBE" config-check -c "$D" >/dev/null 2>"$D/err" && rc=0 || rc=$?
+t_eq "a directory: exit" "$rc" 2
+t_match "a directory: message" "$(cat "$D/err")" "^slaprobe: $D: cannot read: Is a directory$"
 t_eq "nothing was written by any failed run" "$(ls "$D/never" 2>/dev/null | wc -l)" 0
 
 bad tls_interval_not_https 'tls_interval_not_https\.yaml:5: targets\[0\]\.tls_interval: only for https:// targets' <<YAML
