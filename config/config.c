@@ -309,13 +309,40 @@ static sp_status fail(loader *ld, const char *keypath, const char *fmt, ...)
     return SP_EPARSE;
 }
 
+/* One step of libcyaml's backtrace. */
+typedef struct trace_seg {
+    char text[132]; /* ".key" or "[index]" */
+    int line;
+    bool field; /* a mapping field; else a sequence entry */
+} trace_seg;
+
+/* What a libcyaml "Expecting X, got event: Y" was about, in words. */
+static const char *node_words(sp_cfg_node n, const char *event)
+{
+    switch (n) {
+    case SP_CFG_NODE_NULL:
+        return "nothing";
+    case SP_CFG_NODE_SCALAR:
+        return "a single value";
+    case SP_CFG_NODE_SEQUENCE:
+        return "a list";
+    case SP_CFG_NODE_MAPPING:
+        return "a mapping";
+    default:
+        return strncmp(event, "SEQ", 3) == 0   ? "a list"
+               : strncmp(event, "MAP", 3) == 0 ? "a mapping"
+                                               : "a single value";
+    }
+}
+
 /* Turn libcyaml's log ("Load: <message>" then "Backtrace:" lines, innermost
- * first) into one line naming file, line and key path. */
+ * first) into one line naming file, line and key path, in our words where
+ * libcyaml's would puzzle a reader. */
 static void describe_cyaml_error(loader *ld, cyaml_err_t e)
 {
-    char msg[256] = "", path[512] = "";
-    int nseg = 0, line = 0;
-    char segs[16][132];
+    char msg[256] = "", path[512] = "", words[320] = "";
+    trace_seg segs[16];
+    int nseg = 0, map_line = 0;
     char *save = NULL;
     for (char *l = strtok_r(ld->log, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
         char name[128];
@@ -324,29 +351,51 @@ static void describe_cyaml_error(loader *ld, cyaml_err_t e)
             snprintf(msg, sizeof msg, "%s", l + 6);
         } else if (sscanf(l, " in mapping field '%127[^']' (line: %d, column: %d)", name, &ln,
                           &col) == 3) {
-            if (!line)
-                line = ln;
-            if (nseg < 16)
-                snprintf(segs[nseg++], sizeof segs[0], ".%s", name);
+            if (nseg < 16) {
+                segs[nseg] = (trace_seg){.line = ln, .field = true};
+                snprintf(segs[nseg++].text, sizeof segs[0].text, ".%s", name);
+            }
         } else if (sscanf(l, " in sequence entry '%127[^']' (line: %d, column: %d)", name, &ln,
                           &col) == 3) {
-            if (!line)
-                line = ln;
-            if (nseg < 16) /* libcyaml counts from 1; our paths from 0 */
-                snprintf(segs[nseg++], sizeof segs[0], "[%d]", atoi(name) - 1);
+            if (nseg < 16) { /* libcyaml counts from 1; our paths from 0 */
+                segs[nseg] = (trace_seg){.line = ln, .field = false};
+                snprintf(segs[nseg++].text, sizeof segs[0].text, "[%d]", atoi(name) - 1);
+            }
         } else if (sscanf(l, " in mapping (line: %d, column: %d)", &ln, &col) == 2) {
-            if (!line)
-                line = ln;
+            if (!map_line)
+                map_line = ln;
         }
     }
+    /* Errors found at the end of a container carry a stale innermost step:
+     * a missing field is reported "in" the field read last (or the first
+     * of the schema), a short or long list "in" the entry after its last. */
+    char missing[128] = "";
+    unsigned have = 0, min = 0, max = 0;
+    bool too_few = sscanf(msg, "Insufficient entries (%u of %u min)", &have, &min) == 2;
+    bool too_many = sscanf(msg, "Excessive entries (%u max)", &max) == 1;
+    int first = 0;
+    if (sscanf(msg, "Missing required mapping field: %127s", missing) == 1 && nseg &&
+        segs[0].field)
+        first = 1;
+    if ((too_few || too_many) && nseg && !segs[0].field)
+        first = 1;
+    int line = first < nseg ? segs[first].line : map_line;
     size_t used = 0;
-    for (int i = nseg - 1; i >= 0; i--) {
-        const char *s = segs[i];
+    for (int i = nseg - 1; i >= first && used < sizeof path; i--) {
+        const char *s = segs[i].text;
         if (used == 0 && s[0] == '.')
             s++;
         used += (size_t)snprintf(path + used, sizeof path - used, "%s", s);
-        if (used >= sizeof path)
-            break;
+    }
+    /* libcyaml places a step at the line of its value, which for a block
+     * is the line after the key: the index knows the key's own. */
+    int key_line = sp_cfg_lines_find(ld->lines, path);
+    if (key_line && path[0])
+        line = key_line;
+    if (missing[0]) {
+        size_t n = strlen(path);
+        snprintf(path + n, sizeof path - n, "%s%s", n ? "." : "", missing);
+        line = first < nseg ? line : 0; /* the key is nowhere in the file */
     }
     /* An unknown key is reported at its mapping; find the key's own line. */
     const char *unk = strstr(msg, "Unexpected key: ");
@@ -357,13 +406,41 @@ static void describe_cyaml_error(loader *ld, cyaml_err_t e)
         snprintf(ld->err, ld->errlen, "%s:%d: %s: unknown key", ld->path, kl ? kl : line, full);
         return;
     }
-    if (!msg[0])
-        snprintf(msg, sizeof msg, "%s", cyaml_strerror(e));
+    sp_cfg_node node = sp_cfg_lines_node(ld->lines, path);
+    char want[16], got[32];
+    bool expecting = sscanf(msg, "Expecting %15[A-Z], got event: %31s", want, got) == 2;
+    const char *want_words = strcmp(want, "SEQUENCE") == 0 ? "a list (- entry lines, or [a, b])"
+                                                            : "a mapping (key: value lines)";
+    if (strcmp(path, "targets") == 0 &&
+        (missing[0] || too_few || (expecting && node == SP_CFG_NODE_NULL))) {
+        snprintf(words, sizeof words, "at least one target is required");
+    } else if (expecting && !path[0]) {
+        /* The document itself: a lone value, a list, or nothing (`---`, ~). */
+        line = sp_cfg_lines_find(ld->lines, "");
+        snprintf(words, sizeof words,
+                 "the file must be a mapping of keys (targets:, storage:, ...), not %s",
+                 node == SP_CFG_NODE_NULL ? "an empty document" : node_words(node, got));
+    } else if (expecting && node == SP_CFG_NODE_NULL) {
+        snprintf(words, sizeof words, "no value; expected %s", want_words);
+    } else if (expecting) {
+        snprintf(words, sizeof words, "expected %s, not %s", want_words, node_words(node, got));
+    } else if (missing[0]) {
+        snprintf(words, sizeof words, "required, but missing");
+    } else if (too_few) {
+        snprintf(words, sizeof words, "needs at least %u entr%s (has %u)", min,
+                 min == 1 ? "y" : "ies", have);
+    } else if (too_many) {
+        snprintf(words, sizeof words, "has more than the %u entries allowed", max);
+    } else if (node == SP_CFG_NODE_NULL) {
+        snprintf(words, sizeof words, "no value");
+    } else {
+        snprintf(words, sizeof words, "%s", msg[0] ? msg : cyaml_strerror(e));
+    }
     if (line)
         snprintf(ld->err, ld->errlen, "%s:%d: %s%s%s", ld->path, line, path, path[0] ? ": " : "",
-                 msg);
+                 words);
     else
-        snprintf(ld->err, ld->errlen, "%s: %s", ld->path, msg);
+        snprintf(ld->err, ld->errlen, "%s: %s%s%s", ld->path, path, path[0] ? ": " : "", words);
 }
 
 /* --- Resolving ---------------------------------------------------------- */

@@ -194,8 +194,24 @@ patterns:
   - {pattern: 1, alive_interval: often}
 targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
 YAML
-bad no_targets 'no_targets\.yaml' <<YAML
+bad no_targets '^slaprobe: [^ ]*/no_targets\.yaml: targets: at least one target is required$' <<YAML
 $S
+YAML
+bad targets_empty '^slaprobe: [^ ]*/targets_empty\.yaml:3: targets: at least one target is required$' <<YAML
+$S
+# none yet
+targets: []
+YAML
+bad targets_null '^slaprobe: [^ ]*/targets_null\.yaml:2: targets: at least one target is required$' <<YAML
+$S
+targets:
+YAML
+bad target_no_url 'target_no_url\.yaml:4: targets\[1\]\.url: required, but missing$' <<YAML
+$S
+targets:
+  - {id: a, url: "http://127.0.0.1/", pattern: 1}
+  - id: b
+    pattern: 1
 YAML
 
 echo "# no configuration at all: an error naming the file, never a crash"
@@ -204,6 +220,76 @@ bad empty '^slaprobe: [^ ]*/empty\.yaml: the file is empty .*targets: at least o
 bad blank_lines '^slaprobe: [^ ]*/blank_lines\.yaml: the file is empty' < <(printf '\n   \n\n')
 bad comments_only '^slaprobe: [^ ]*/comments_only\.yaml: the file is empty' \
     < <(printf '# slaprobe configuration\n\n  # nothing yet\n')
+
+echo "# a document that is not a mapping"
+bad null_document '^slaprobe: [^ ]*/null_document\.yaml:1: the file must be a mapping of keys \(targets:, storage:, \.\.\.\), not an empty document$' <<<'null'
+bad tilde_document 'tilde_document\.yaml:2: the file must be a mapping of keys .*, not an empty document$' <<<$'---\n~'
+bad scalar_document 'scalar_document\.yaml:1: the file must be a mapping of keys .*, not a single value$' <<<'slaprobe.yaml'
+bad list_document 'list_document\.yaml:2: the file must be a mapping of keys .*, not a list$' <<YAML
+# the targets without the targets: key
+- {id: a, url: "http://127.0.0.1/", pattern: 1}
+YAML
+
+echo "# keys with nothing after them"
+T="targets: [{id: a, url: \"http://127.0.0.1/\", pattern: 1}]"
+bad null_defaults 'null_defaults\.yaml:3: defaults: no value; expected a mapping \(key: value lines\)$' <<YAML
+$S
+$T
+defaults:
+YAML
+bad null_storage 'null_storage\.yaml:2: storage: no value; expected a mapping' <<YAML
+$T
+storage:
+YAML
+bad null_retention 'null_retention\.yaml:3: storage\.retention: no value; expected a mapping' <<YAML
+storage:
+  dir: $D/never
+  retention: ~
+$T
+YAML
+bad null_alerts 'null_alerts\.yaml:3: alerts: no value; expected a list' <<YAML
+$S
+$T
+alerts:
+YAML
+bad null_alert_entry 'null_alert_entry\.yaml:4: alerts\[0\]: no value; expected a mapping' <<YAML
+$S
+$T
+alerts:
+  -
+YAML
+bad null_status_page 'null_status_page\.yaml:2: status_page: no value; expected a mapping' <<YAML
+$S
+status_page:
+$T
+YAML
+bad null_maintenance 'null_maintenance\.yaml:6: targets\[0\]\.maintenance: no value; expected a list' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    maintenance:
+YAML
+bad null_patterns 'null_patterns\.yaml:3: patterns: no value; expected a list' <<YAML
+$S
+$T
+patterns: null
+YAML
+bad null_pattern 'null_pattern\.yaml:5: targets\[0\]\.pattern: no value$' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern:
+YAML
+bad mapping_for_list 'mapping_for_list\.yaml:2: targets: expected a list \(- entry lines, or \[a, b\]\), not a mapping$' <<YAML
+$S
+targets:
+  id: a
+  url: http://127.0.0.1/
+  pattern: 1
+YAML
 
 echo "# not a configuration file at all"
 bad binary '^slaprobe: [^ ]*/binary\.yaml:1: not a text file: control characters are not allowed \(0x7f at byte offset 0\)$' \
