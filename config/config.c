@@ -51,7 +51,7 @@ typedef struct raw_target {
     char *expect_body, *expect_regex, *expect_header;
     char *max_body;
     int *max_redirects;
-    bool *insecure;
+    char *insecure; /* true/false, read by flag(): see there */
     raw_auth *auth;
     char *ip, *dns_type, *dns_expect;
     int *pattern;
@@ -80,11 +80,11 @@ typedef struct raw_alert {
     char *type, *name, *url;
     raw_auth *auth;
     char *ca_file;
-    bool *insecure;
+    char *insecure;
     char *timeout;
     int *retries;
     char *retry_backoff, *retry_backoff_max;
-    bool *starttls;
+    char *starttls;
     char *from;
     char **to;
     unsigned to_count;
@@ -178,7 +178,7 @@ static const cyaml_schema_field_t target_fields[] = {
     STR("expect_header", raw_target, expect_header),
     STR("max_body", raw_target, max_body),
     CYAML_FIELD_INT_PTR("max_redirects", OPT, raw_target, max_redirects),
-    CYAML_FIELD_BOOL_PTR("insecure", OPT, raw_target, insecure),
+    STR("insecure", raw_target, insecure),
     CYAML_FIELD_MAPPING_PTR("auth", OPT, raw_target, auth, auth_fields),
     STR("ip", raw_target, ip),
     STR("dns_type", raw_target, dns_type),
@@ -217,12 +217,12 @@ static const cyaml_schema_field_t alert_fields[] = {
     STR("url", raw_alert, url),
     CYAML_FIELD_MAPPING_PTR("auth", OPT, raw_alert, auth, auth_fields),
     STR("ca_file", raw_alert, ca_file),
-    CYAML_FIELD_BOOL_PTR("insecure", OPT, raw_alert, insecure),
+    STR("insecure", raw_alert, insecure),
     STR("timeout", raw_alert, timeout),
     CYAML_FIELD_INT_PTR("retries", OPT, raw_alert, retries),
     STR("retry_backoff", raw_alert, retry_backoff),
     STR("retry_backoff_max", raw_alert, retry_backoff_max),
-    CYAML_FIELD_BOOL_PTR("starttls", OPT, raw_alert, starttls),
+    STR("starttls", raw_alert, starttls),
     STR("from", raw_alert, from),
     CYAML_FIELD_SEQUENCE("to", OPT, raw_alert, to, &str_value, 1, 100),
     STR("username", raw_alert, username),
@@ -459,6 +459,18 @@ static sp_status duration(loader *ld, const char *key, const char *raw, int64_t 
     return SP_OK;
 }
 
+/* true/false. Not a libcyaml bool: that reads every word but false, no,
+ * disable and 0 as true, and so `insecure:` with no value, or `insecure:
+ * off`, turned certificate checks off. */
+static sp_status flag(loader *ld, const char *key, const char *raw, bool *out)
+{
+    if (sp_cfg_parse_bool(raw, out))
+        return SP_OK;
+    if (!raw[0] || sp_cfg_lines_node(ld->lines, key) == SP_CFG_NODE_NULL)
+        return fail(ld, key, "no value; expected true or false");
+    return fail(ld, key, "'%s' is not true or false", raw);
+}
+
 static bool valid_id(const char *id)
 {
     if (!*id)
@@ -599,8 +611,8 @@ static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, cons
     }
     if (rt->max_redirects)
         s->max_redirects = *rt->max_redirects;
-    if (rt->insecure)
-        s->insecure = *rt->insecure;
+    if (rt->insecure && (st = flag(ld, KEY("insecure"), rt->insecure, &s->insecure)) != SP_OK)
+        return st;
     if (rt->ip) {
         static const char *const names[] = {"prefer_ipv4", "prefer_ipv6", "ipv4", "ipv6"};
         size_t k;
@@ -787,7 +799,8 @@ static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, cons
     a->retries = ra->retries ? *ra->retries : SP_CFG_DEFAULT_ALERT_RETRIES;
     if (a->retries < 0 || a->retries > 20)
         return fail(ld, KEY("retries"), "%d is not 0-20", a->retries);
-    a->insecure = ra->insecure && *ra->insecure;
+    if (ra->insecure && (st = flag(ld, KEY("insecure"), ra->insecure, &a->insecure)) != SP_OK)
+        return st;
     if (ra->ca_file)
         a->ca_file = strdup(ra->ca_file);
     if (a->type != SP_CFG_ALERT_EXEC) {
@@ -832,7 +845,9 @@ static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, cons
         }
         a->to = dup_list(ra->to, ra->to_count);
         a->n_to = ra->to_count;
-        a->starttls = ra->starttls ? *ra->starttls : true;
+        a->starttls = true;
+        if (ra->starttls && (st = flag(ld, KEY("starttls"), ra->starttls, &a->starttls)) != SP_OK)
+            return st;
         if (a->starttls && strncmp(a->url, "smtps://", 8) == 0)
             return fail(ld, KEY("starttls"), "smtps:// is TLS from the start; starttls is for smtp://");
         if (ra->password && !ra->username)
@@ -1289,6 +1304,8 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
             fprintf(fp, "    sla_target: %g\n", t->sla_target);
         if (s->auth_header)
             fprintf(fp, "    auth: {value: \"%s\"}   # ******** (masked)\n", t->auth_ref);
+        if (s->insecure)
+            fprintf(fp, "    insecure: true\n");
         if (t->is_control)
             fprintf(fp, "    control: true\n");
         if (s->kind == SP_PROBE_HTTPS || s->kind == SP_PROBE_TLS)

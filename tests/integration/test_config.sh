@@ -283,6 +283,35 @@ targets:
     url: http://127.0.0.1/
     pattern:
 YAML
+bad insecure_null 'insecure_null\.yaml:5: targets\[0\]\.insecure: no value; expected true or false$' <<YAML
+$S
+targets:
+  - id: a
+    url: https://127.0.0.1/
+    insecure:
+    pattern: 1
+YAML
+bad starttls_word 'starttls_word\.yaml:8: alerts\[0\]\.starttls: .maybe. is not true or false$' <<YAML
+$S
+$T
+alerts:
+  - type: smtp
+    url: smtp://127.0.0.1:25
+    from: probe@example.com
+    to: [ops@example.com]
+    starttls: maybe
+YAML
+cat >"$D/flags.yaml" <<YAML
+$S
+targets:
+  - {id: off, url: "https://127.0.0.1/", pattern: 1, insecure: off}
+  - {id: on, url: "https://127.0.0.1/", pattern: 1, insecure: yes}
+YAML
+"$SLAPROBE" config-check -c "$D/flags.yaml" >"$D/out" && rc=0 || rc=$?
+t_eq "insecure: off/yes: exit" "$rc" 0
+t_eq "insecure: off is false (libcyaml read it as true)" \
+    "$(sed -n '/id: off/,/id: on/p' "$D/out" | grep -c 'insecure: true' || true)" 0
+t_eq "insecure: yes is true, and shown" "$(sed -n '/id: on/,$p' "$D/out" | grep -c 'insecure: true' || true)" 1
 bad mapping_for_list 'mapping_for_list\.yaml:2: targets: expected a list \(- entry lines, or \[a, b\]\), not a mapping$' <<YAML
 $S
 targets:
