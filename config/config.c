@@ -459,6 +459,16 @@ static sp_status duration(loader *ld, const char *key, const char *raw, int64_t 
     return SP_OK;
 }
 
+/* A path written as "" is no path: config-check used to accept it, and
+ * the command that needed it failed later ("cannot create storage
+ * directory : No such file or directory"). */
+static sp_status nonempty(loader *ld, const char *key, const char *raw)
+{
+    if (raw && !*raw)
+        return fail(ld, key, "empty (give a path, or leave the key out)");
+    return SP_OK;
+}
+
 /* true/false. Not a libcyaml bool: that reads every word but false, no,
  * disable and 0 as true, and so `insecure:` with no value, or `insecure:
  * off`, turned certificate checks off. */
@@ -594,6 +604,8 @@ static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, cons
 
     for (unsigned k = 0; k < rt->expect_status_count; k++)
         s->expect_status[s->n_expect_status++] = rt->expect_status[k];
+    if ((st = nonempty(ld, KEY("ca_file"), rt->ca_file)) != SP_OK)
+        return st;
     if (rt->ca_file)
         s->ca_file = strdup(rt->ca_file);
     if (rt->expect_body)
@@ -801,6 +813,8 @@ static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, cons
         return fail(ld, KEY("retries"), "%d is not 0-20", a->retries);
     if (ra->insecure && (st = flag(ld, KEY("insecure"), ra->insecure, &a->insecure)) != SP_OK)
         return st;
+    if ((st = nonempty(ld, KEY("ca_file"), ra->ca_file)) != SP_OK)
+        return st;
     if (ra->ca_file)
         a->ca_file = strdup(ra->ca_file);
     if (a->type != SP_CFG_ALERT_EXEC) {
@@ -967,6 +981,8 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
     if (c->timezone && !sp_cal_tz_valid(c->timezone))
         return fail(ld, "timezone", "'%s' is not a time zone this system knows (e.g. Asia/Tokyo, UTC)",
                     c->timezone);
+    if (r->storage && (st = nonempty(ld, "storage.dir", r->storage->dir)) != SP_OK)
+        return st;
     c->storage_dir = strdup(r->storage && r->storage->dir ? r->storage->dir : SP_CFG_DEFAULT_STORAGE);
     c->retention = SP_STORE_RETENTION_DEFAULT;
     if (r->storage && r->storage->retention) {
@@ -992,6 +1008,13 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
         if (strncmp(a, "unix:", 5) != 0 && !strchr(a, ':'))
             return fail(ld, "storage.rrdcached", "'%s' is not unix:/path or host:port", a);
         c->rrdcached = strdup(a);
+    }
+    for (unsigned i = 0; i < r->dns_servers_count; i++) {
+        if (!r->dns_servers[i][0]) {
+            char key[64];
+            snprintf(key, sizeof key, "dns_servers[%u]", i);
+            return fail(ld, key, "empty (give host or host:port)");
+        }
     }
     if (r->dns_servers_count) {
         size_t n = 1;
@@ -1036,6 +1059,8 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
             return st;
         if (s->lang && strcmp(s->lang, "en") && strcmp(s->lang, "ja") && strcmp(s->lang, "both"))
             return fail(ld, "status_page.lang", "'%s' is not en, ja or both", s->lang);
+        if ((st = nonempty(ld, "status_page.dir", s->dir)) != SP_OK)
+            return st;
         c->status_dir = s->dir ? strdup(s->dir) : NULL;
         c->status_lang = strdup(s->lang ? s->lang : "en");
     }
@@ -1151,6 +1176,17 @@ sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
                  "%s: the file is empty (nothing but blank lines or comments); "
                  "targets: at least one target is required",
                  path);
+        st = SP_EPARSE;
+        goto out;
+    }
+    /* libcyaml has refused a null where a mapping, list or number belongs;
+     * a string key with no value it reads as "", and so `name:`, `dir:` or
+     * `ca_file:` left unfinished passed as an empty name or path. Nothing
+     * in the schema takes null for a value. */
+    const char *nul = sp_cfg_lines_first_null(ld.lines, &line);
+    if (nul) {
+        snprintf(err, errlen, "%s:%d: %s: no value (give one, or leave the key out)", path, line,
+                 nul);
         st = SP_EPARSE;
         goto out;
     }

@@ -256,6 +256,17 @@ sp_cfg_node sp_cfg_lines_node(const sp_cfg_lines *l, const char *keypath)
     return e ? e->node : SP_CFG_NODE_NONE;
 }
 
+const char *sp_cfg_lines_first_null(const sp_cfg_lines *l, int *line)
+{
+    for (size_t i = 0; l && i < l->n; i++) {
+        if (l->v[i].node == SP_CFG_NODE_NULL) {
+            *line = l->v[i].line;
+            return l->v[i].path;
+        }
+    }
+    return NULL;
+}
+
 const char *sp_cfg_lines_path_at(const sp_cfg_lines *l, int line)
 {
     if (!l)

@@ -42,6 +42,10 @@ int sp_cfg_lines_find(const sp_cfg_lines *l, const char *keypath);
 /* Kind of the value at the key path. */
 sp_cfg_node sp_cfg_lines_node(const sp_cfg_lines *l, const char *keypath);
 
+/* The first key path (in file order) with no value, *line its line; NULL
+ * when every key has one. */
+const char *sp_cfg_lines_first_null(const sp_cfg_lines *l, int *line);
+
 /* The key path whose key is on `line` at `col` or later, or NULL. Used to
  * name the key of an error that libcyaml only places by line. */
 const char *sp_cfg_lines_path_at(const sp_cfg_lines *l, int line);

@@ -283,13 +283,44 @@ targets:
     url: http://127.0.0.1/
     pattern:
 YAML
-bad insecure_null 'insecure_null\.yaml:5: targets\[0\]\.insecure: no value; expected true or false$' <<YAML
+bad insecure_null 'insecure_null\.yaml:5: targets\[0\]\.insecure: no value \(give one, or leave the key out\)$' <<YAML
 $S
 targets:
   - id: a
     url: https://127.0.0.1/
     insecure:
     pattern: 1
+YAML
+bad null_storage_dir 'null_storage_dir\.yaml:2: storage\.dir: no value \(give one, or leave the key out\)$' <<YAML
+storage:
+  dir:
+$T
+YAML
+bad empty_storage_dir 'empty_storage_dir\.yaml:1: storage\.dir: empty \(give a path, or leave the key out\)$' <<YAML
+storage: {dir: ""}
+$T
+YAML
+bad empty_status_dir 'empty_status_dir\.yaml:3: status_page\.dir: empty' <<YAML
+$S
+$T
+status_page: {dir: '', every: 5m}
+YAML
+bad null_name 'null_name\.yaml:4: targets\[0\]\.name: no value' <<YAML
+$S
+targets:
+  - id: a
+    name: ~
+    url: http://127.0.0.1/
+    pattern: 1
+YAML
+bad null_reason 'null_reason\.yaml:7: targets\[0\]\.maintenance\[0\]\.reason: no value' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    maintenance:
+      - {start: "2026-11-07T01:00:00+09:00", end: "2026-11-07T03:00:00+09:00", reason: }
 YAML
 bad starttls_word 'starttls_word\.yaml:8: alerts\[0\]\.starttls: .maybe. is not true or false$' <<YAML
 $S
