@@ -1162,6 +1162,14 @@ sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
         st = SP_EPARSE;
         goto out;
     }
+    if ((line = sp_cfg_lines_second_document(ld.lines)) > 0) {
+        snprintf(err, errlen,
+                 "%s:%d: a second YAML document (---); a configuration is one, and the rest "
+                 "would be ignored",
+                 path, line);
+        st = SP_EPARSE;
+        goto out;
+    }
     cyaml_err_t e = cyaml_load_data(text, len, &cc, &top_value, (cyaml_data_t **)&raw, NULL);
     if (e != CYAML_OK) {
         describe_cyaml_error(&ld, e);

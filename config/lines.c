@@ -25,6 +25,8 @@ struct sp_cfg_lines {
     size_t n, cap;
     char error[256]; /* "" while the text is well-formed */
     int error_line;
+    int documents, second_start;
+    int second_document; /* its line when it has content, or 0 */
 };
 
 typedef struct frame {
@@ -68,6 +70,9 @@ static sp_cfg_node scalar_node(const yaml_event_t *ev)
  * entry of its own. */
 static void note_value(sp_cfg_lines *l, frame *f, const char *p, int line, sp_cfg_node node)
 {
+    /* A trailing "---" with nothing after it starts an empty document. */
+    if (!f && l->documents >= 2 && node != SP_CFG_NODE_NULL && !l->second_document)
+        l->second_document = l->second_start;
     if (f && f->is_map) {
         if (f->key_entry != SIZE_MAX)
             l->v[f->key_entry].node = node;
@@ -199,6 +204,10 @@ sp_cfg_lines *sp_cfg_lines_create(const unsigned char *buf, size_t len)
         case YAML_ALIAS_EVENT:
             value_done(top);
             break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++l->documents == 2)
+                l->second_start = line;
+            break;
         case YAML_STREAM_END_EVENT:
             done = true;
             break;
@@ -256,10 +265,15 @@ sp_cfg_node sp_cfg_lines_node(const sp_cfg_lines *l, const char *keypath)
     return e ? e->node : SP_CFG_NODE_NONE;
 }
 
+int sp_cfg_lines_second_document(const sp_cfg_lines *l)
+{
+    return l ? l->second_document : 0;
+}
+
 const char *sp_cfg_lines_first_null(const sp_cfg_lines *l, int *line)
 {
     for (size_t i = 0; l && i < l->n; i++) {
-        if (l->v[i].node == SP_CFG_NODE_NULL) {
+        if (l->v[i].node == SP_CFG_NODE_NULL && l->v[i].path[0]) {
             *line = l->v[i].line;
             return l->v[i].path;
         }

@@ -42,8 +42,12 @@ int sp_cfg_lines_find(const sp_cfg_lines *l, const char *keypath);
 /* Kind of the value at the key path. */
 sp_cfg_node sp_cfg_lines_node(const sp_cfg_lines *l, const char *keypath);
 
+/* Line of the start of a second document that has content ("---" and more
+ * keys), or 0: libcyaml reads the first document only. */
+int sp_cfg_lines_second_document(const sp_cfg_lines *l);
+
 /* The first key path (in file order) with no value, *line its line; NULL
- * when every key has one. */
+ * when every key has one. A document's root is no key. */
 const char *sp_cfg_lines_first_null(const sp_cfg_lines *l, int *line);
 
 /* The key path whose key is on `line` at `col` or later, or NULL. Used to

@@ -230,6 +230,14 @@ bad list_document 'list_document\.yaml:2: the file must be a mapping of keys .*,
 - {id: a, url: "http://127.0.0.1/", pattern: 1}
 YAML
 
+bad two_documents 'two_documents\.yaml:4: a second YAML document \(---\); a configuration is one' <<YAML
+---
+$S
+targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
+---
+targets: [{id: b, url: "http://127.0.0.1/", pattern: 1}]
+YAML
+
 echo "# keys with nothing after them"
 T="targets: [{id: a, url: \"http://127.0.0.1/\", pattern: 1}]"
 bad null_defaults 'null_defaults\.yaml:3: defaults: no value; expected a mapping \(key: value lines\)$' <<YAML
