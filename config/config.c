@@ -407,7 +407,7 @@ static void describe_cyaml_error(loader *ld, cyaml_err_t e)
         return;
     }
     sp_cfg_node node = sp_cfg_lines_node(ld->lines, path);
-    char want[16], got[32];
+    char want[16] = "", got[32] = "";
     bool expecting = sscanf(msg, "Expecting %15[A-Z], got event: %31s", want, got) == 2;
     const char *want_words = strcmp(want, "SEQUENCE") == 0 ? "a list (- entry lines, or [a, b])"
                                                             : "a mapping (key: value lines)";
