@@ -374,8 +374,7 @@ static void describe_cyaml_error(loader *ld, cyaml_err_t e)
     bool too_few = sscanf(msg, "Insufficient entries (%u of %u min)", &have, &min) == 2;
     bool too_many = sscanf(msg, "Excessive entries (%u max)", &max) == 1;
     int first = 0;
-    if (sscanf(msg, "Missing required mapping field: %127s", missing) == 1 && nseg &&
-        segs[0].field)
+    if (sscanf(msg, "Missing required mapping field: %127s", missing) == 1 && nseg && segs[0].field)
         first = 1;
     if ((too_few || too_many) && nseg && !segs[0].field)
         first = 1;
@@ -410,7 +409,7 @@ static void describe_cyaml_error(loader *ld, cyaml_err_t e)
     char want[16] = "", got[32] = "";
     bool expecting = sscanf(msg, "Expecting %15[A-Z], got event: %31s", want, got) == 2;
     const char *want_words = strcmp(want, "SEQUENCE") == 0 ? "a list (- entry lines, or [a, b])"
-                                                            : "a mapping (key: value lines)";
+                                                           : "a mapping (key: value lines)";
     if (strcmp(path, "targets") == 0 &&
         (missing[0] || too_few || (expecting && node == SP_CFG_NODE_NULL))) {
         snprintf(words, sizeof words, "at least one target is required");

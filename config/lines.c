@@ -59,8 +59,7 @@ static sp_cfg_node scalar_node(const yaml_event_t *ev)
 {
     const char *v = (const char *)ev->data.scalar.value;
     if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-        (!*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
-         !strcmp(v, "NULL")))
+        (!*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL")))
         return SP_CFG_NODE_NULL;
     return SP_CFG_NODE_SCALAR;
 }

@@ -16,8 +16,8 @@ typedef struct sp_cfg_lines sp_cfg_lines;
 
 /* The kind of value at a key path. */
 typedef enum sp_cfg_node {
-    SP_CFG_NODE_NONE,     /* not in the file (or an alias) */
-    SP_CFG_NODE_NULL,     /* no value: nothing, ~ or null, unquoted */
+    SP_CFG_NODE_NONE, /* not in the file (or an alias) */
+    SP_CFG_NODE_NULL, /* no value: nothing, ~ or null, unquoted */
     SP_CFG_NODE_SCALAR,
     SP_CFG_NODE_SEQUENCE,
     SP_CFG_NODE_MAPPING,

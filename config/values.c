@@ -92,8 +92,8 @@ bool sp_cfg_parse_timestamp_ms(const char *s, int64_t *out_ms)
 
 bool sp_cfg_parse_bool(const char *s, bool *out)
 {
-    static const char *const words[][2] = {{"false", "true"}, {"no", "yes"}, {"off", "on"},
-                                           {"0", "1"}};
+    static const char *const words[][2] = {
+        {"false", "true"}, {"no", "yes"}, {"off", "on"}, {"0", "1"}};
     for (size_t i = 0; s && i < sizeof words / sizeof words[0]; i++) {
         for (int v = 0; v < 2; v++) {
             if (strcasecmp(s, words[i][v]) == 0) {
