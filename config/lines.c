@@ -183,6 +183,15 @@ sp_cfg_lines *sp_cfg_lines_create(const unsigned char *buf, size_t len)
                 break;
             }
             bool is_map = ev.type == YAML_MAPPING_START_EVENT;
+            if (top && top->is_map && top->want_key) {
+                /* "? [a, b]": valid YAML, but libcyaml gives up on it with
+                 * "Internal error" at the enclosing key. */
+                l->error_line = line;
+                snprintf(l->error, sizeof l->error, "a key must be a word, not a %s",
+                         is_map ? "mapping" : "list");
+                done = true;
+                break;
+            }
             char *p = child_path(top);
             note_value(l, top, p, line, is_map ? SP_CFG_NODE_MAPPING : SP_CFG_NODE_SEQUENCE);
             stack[depth++] = (frame){.is_map = is_map,

@@ -31,8 +31,8 @@ sp_cfg_lines *sp_cfg_lines_create(const unsigned char *buf, size_t len);
 void sp_cfg_lines_destroy(sp_cfg_lines *l);
 
 /* Why the text is not well-formed YAML ("did not find expected key (while
- * parsing a block mapping on line 2)"), *line its 1-based line; NULL when it
- * is well-formed. */
+ * parsing a block mapping on line 2)"), or has a list or mapping for a key,
+ * *line its 1-based line; NULL when it is well-formed. */
 const char *sp_cfg_lines_error(const sp_cfg_lines *l, int *line);
 
 /* Line of the key path (0 when unknown). Sequence indexes are 0-based; ""

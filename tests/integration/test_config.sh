@@ -238,6 +238,13 @@ targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
 targets: [{id: b, url: "http://127.0.0.1/", pattern: 1}]
 YAML
 
+bad complex_key 'complex_key\.yaml:3: a key must be a word, not a list$' <<YAML
+$S
+targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
+? [a, b]
+: 1
+YAML
+
 echo "# keys with nothing after them"
 T="targets: [{id: a, url: \"http://127.0.0.1/\", pattern: 1}]"
 bad null_defaults 'null_defaults\.yaml:3: defaults: no value; expected a mapping \(key: value lines\)$' <<YAML
