@@ -390,7 +390,6 @@ t_match "missing file: message" "$(cat "$D/err")" 'does-not-exist\.yaml: cannot 
 "$SLAPROBE" config-check -c "$D" >/dev/null 2>"$D/err" && rc=0 || rc=$?
 t_eq "a directory: exit" "$rc" 2
 t_match "a directory: message" "$(cat "$D/err")" "^slaprobe: $D: cannot read: Is a directory$"
-t_eq "nothing was written by any failed run" "$(ls "$D/never" 2>/dev/null | wc -l)" 0
 
 bad tls_interval_not_https 'tls_interval_not_https\.yaml:5: targets\[0\]\.tls_interval: only for https:// targets' <<YAML
 $S
@@ -585,5 +584,9 @@ t_match "patterns --lang ja" "$("$SLAPROBE" patterns --lang ja)" "パターン.*
 4 +低 +高 +高 +99\.5 %.*ネットワーク監視"
 "$SLAPROBE" patterns --lang fr >/dev/null 2>&1 && rc=0 || rc=$?
 t_eq "patterns --lang fr: exit 2" "$rc" 2
+
+# Last, after every bad file above was also given to `run`.
+t_eq "nothing was written by any failed run" "$(ls -A "$D/never" 2>/dev/null | wc -l)" 0
+t_eq "not even the storage directory" "$([ -e "$D/never" ] && echo exists || echo absent)" absent
 
 t_done
