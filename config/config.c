@@ -51,7 +51,7 @@ typedef struct raw_target {
     char *expect_body, *expect_regex, *expect_header;
     char *max_body;
     int *max_redirects;
-    bool *insecure;
+    char *insecure; /* true/false, read by flag(): see there */
     raw_auth *auth;
     char *ip, *dns_type, *dns_expect;
     int *pattern;
@@ -80,11 +80,11 @@ typedef struct raw_alert {
     char *type, *name, *url;
     raw_auth *auth;
     char *ca_file;
-    bool *insecure;
+    char *insecure;
     char *timeout;
     int *retries;
     char *retry_backoff, *retry_backoff_max;
-    bool *starttls;
+    char *starttls;
     char *from;
     char **to;
     unsigned to_count;
@@ -178,7 +178,7 @@ static const cyaml_schema_field_t target_fields[] = {
     STR("expect_header", raw_target, expect_header),
     STR("max_body", raw_target, max_body),
     CYAML_FIELD_INT_PTR("max_redirects", OPT, raw_target, max_redirects),
-    CYAML_FIELD_BOOL_PTR("insecure", OPT, raw_target, insecure),
+    STR("insecure", raw_target, insecure),
     CYAML_FIELD_MAPPING_PTR("auth", OPT, raw_target, auth, auth_fields),
     STR("ip", raw_target, ip),
     STR("dns_type", raw_target, dns_type),
@@ -217,12 +217,12 @@ static const cyaml_schema_field_t alert_fields[] = {
     STR("url", raw_alert, url),
     CYAML_FIELD_MAPPING_PTR("auth", OPT, raw_alert, auth, auth_fields),
     STR("ca_file", raw_alert, ca_file),
-    CYAML_FIELD_BOOL_PTR("insecure", OPT, raw_alert, insecure),
+    STR("insecure", raw_alert, insecure),
     STR("timeout", raw_alert, timeout),
     CYAML_FIELD_INT_PTR("retries", OPT, raw_alert, retries),
     STR("retry_backoff", raw_alert, retry_backoff),
     STR("retry_backoff_max", raw_alert, retry_backoff_max),
-    CYAML_FIELD_BOOL_PTR("starttls", OPT, raw_alert, starttls),
+    STR("starttls", raw_alert, starttls),
     STR("from", raw_alert, from),
     CYAML_FIELD_SEQUENCE("to", OPT, raw_alert, to, &str_value, 1, 100),
     STR("username", raw_alert, username),
@@ -309,13 +309,40 @@ static sp_status fail(loader *ld, const char *keypath, const char *fmt, ...)
     return SP_EPARSE;
 }
 
+/* One step of libcyaml's backtrace. */
+typedef struct trace_seg {
+    char text[132]; /* ".key" or "[index]" */
+    int line;
+    bool field; /* a mapping field; else a sequence entry */
+} trace_seg;
+
+/* What a libcyaml "Expecting X, got event: Y" was about, in words. */
+static const char *node_words(sp_cfg_node n, const char *event)
+{
+    switch (n) {
+    case SP_CFG_NODE_NULL:
+        return "nothing";
+    case SP_CFG_NODE_SCALAR:
+        return "a single value";
+    case SP_CFG_NODE_SEQUENCE:
+        return "a list";
+    case SP_CFG_NODE_MAPPING:
+        return "a mapping";
+    default:
+        return strncmp(event, "SEQ", 3) == 0   ? "a list"
+               : strncmp(event, "MAP", 3) == 0 ? "a mapping"
+                                               : "a single value";
+    }
+}
+
 /* Turn libcyaml's log ("Load: <message>" then "Backtrace:" lines, innermost
- * first) into one line naming file, line and key path. */
+ * first) into one line naming file, line and key path, in our words where
+ * libcyaml's would puzzle a reader. */
 static void describe_cyaml_error(loader *ld, cyaml_err_t e)
 {
-    char msg[256] = "", path[512] = "";
-    int nseg = 0, line = 0;
-    char segs[16][132];
+    char msg[256] = "", path[512] = "", words[320] = "";
+    trace_seg segs[16];
+    int nseg = 0, map_line = 0;
     char *save = NULL;
     for (char *l = strtok_r(ld->log, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
         char name[128];
@@ -324,29 +351,50 @@ static void describe_cyaml_error(loader *ld, cyaml_err_t e)
             snprintf(msg, sizeof msg, "%s", l + 6);
         } else if (sscanf(l, " in mapping field '%127[^']' (line: %d, column: %d)", name, &ln,
                           &col) == 3) {
-            if (!line)
-                line = ln;
-            if (nseg < 16)
-                snprintf(segs[nseg++], sizeof segs[0], ".%s", name);
+            if (nseg < 16) {
+                segs[nseg] = (trace_seg){.line = ln, .field = true};
+                snprintf(segs[nseg++].text, sizeof segs[0].text, ".%s", name);
+            }
         } else if (sscanf(l, " in sequence entry '%127[^']' (line: %d, column: %d)", name, &ln,
                           &col) == 3) {
-            if (!line)
-                line = ln;
-            if (nseg < 16) /* libcyaml counts from 1; our paths from 0 */
-                snprintf(segs[nseg++], sizeof segs[0], "[%d]", atoi(name) - 1);
+            if (nseg < 16) { /* libcyaml counts from 1; our paths from 0 */
+                segs[nseg] = (trace_seg){.line = ln, .field = false};
+                snprintf(segs[nseg++].text, sizeof segs[0].text, "[%d]", atoi(name) - 1);
+            }
         } else if (sscanf(l, " in mapping (line: %d, column: %d)", &ln, &col) == 2) {
-            if (!line)
-                line = ln;
+            if (!map_line)
+                map_line = ln;
         }
     }
+    /* Errors found at the end of a container carry a stale innermost step:
+     * a missing field is reported "in" the field read last (or the first
+     * of the schema), a short or long list "in" the entry after its last. */
+    char missing[128] = "";
+    unsigned have = 0, min = 0, max = 0;
+    bool too_few = sscanf(msg, "Insufficient entries (%u of %u min)", &have, &min) == 2;
+    bool too_many = sscanf(msg, "Excessive entries (%u max)", &max) == 1;
+    int first = 0;
+    if (sscanf(msg, "Missing required mapping field: %127s", missing) == 1 && nseg && segs[0].field)
+        first = 1;
+    if ((too_few || too_many) && nseg && !segs[0].field)
+        first = 1;
+    int line = first < nseg ? segs[first].line : map_line;
     size_t used = 0;
-    for (int i = nseg - 1; i >= 0; i--) {
-        const char *s = segs[i];
+    for (int i = nseg - 1; i >= first && used < sizeof path; i--) {
+        const char *s = segs[i].text;
         if (used == 0 && s[0] == '.')
             s++;
         used += (size_t)snprintf(path + used, sizeof path - used, "%s", s);
-        if (used >= sizeof path)
-            break;
+    }
+    /* libcyaml places a step at the line of its value, which for a block
+     * is the line after the key: the index knows the key's own. */
+    int key_line = sp_cfg_lines_find(ld->lines, path);
+    if (key_line && path[0])
+        line = key_line;
+    if (missing[0]) {
+        size_t n = strlen(path);
+        snprintf(path + n, sizeof path - n, "%s%s", n ? "." : "", missing);
+        line = first < nseg ? line : 0; /* the key is nowhere in the file */
     }
     /* An unknown key is reported at its mapping; find the key's own line. */
     const char *unk = strstr(msg, "Unexpected key: ");
@@ -357,13 +405,41 @@ static void describe_cyaml_error(loader *ld, cyaml_err_t e)
         snprintf(ld->err, ld->errlen, "%s:%d: %s: unknown key", ld->path, kl ? kl : line, full);
         return;
     }
-    if (!msg[0])
-        snprintf(msg, sizeof msg, "%s", cyaml_strerror(e));
+    sp_cfg_node node = sp_cfg_lines_node(ld->lines, path);
+    char want[16] = "", got[32] = "";
+    bool expecting = sscanf(msg, "Expecting %15[A-Z], got event: %31s", want, got) == 2;
+    const char *want_words = strcmp(want, "SEQUENCE") == 0 ? "a list (- entry lines, or [a, b])"
+                                                           : "a mapping (key: value lines)";
+    if (strcmp(path, "targets") == 0 &&
+        (missing[0] || too_few || (expecting && node == SP_CFG_NODE_NULL))) {
+        snprintf(words, sizeof words, "at least one target is required");
+    } else if (expecting && !path[0]) {
+        /* The document itself: a lone value, a list, or nothing (`---`, ~). */
+        line = sp_cfg_lines_find(ld->lines, "");
+        snprintf(words, sizeof words,
+                 "the file must be a mapping of keys (targets:, storage:, ...), not %s",
+                 node == SP_CFG_NODE_NULL ? "an empty document" : node_words(node, got));
+    } else if (expecting && node == SP_CFG_NODE_NULL) {
+        snprintf(words, sizeof words, "no value; expected %s", want_words);
+    } else if (expecting) {
+        snprintf(words, sizeof words, "expected %s, not %s", want_words, node_words(node, got));
+    } else if (missing[0]) {
+        snprintf(words, sizeof words, "required, but missing");
+    } else if (too_few) {
+        snprintf(words, sizeof words, "needs at least %u entr%s (has %u)", min,
+                 min == 1 ? "y" : "ies", have);
+    } else if (too_many) {
+        snprintf(words, sizeof words, "has more than the %u entries allowed", max);
+    } else if (node == SP_CFG_NODE_NULL) {
+        snprintf(words, sizeof words, "no value");
+    } else {
+        snprintf(words, sizeof words, "%s", msg[0] ? msg : cyaml_strerror(e));
+    }
     if (line)
         snprintf(ld->err, ld->errlen, "%s:%d: %s%s%s", ld->path, line, path, path[0] ? ": " : "",
-                 msg);
+                 words);
     else
-        snprintf(ld->err, ld->errlen, "%s: %s", ld->path, msg);
+        snprintf(ld->err, ld->errlen, "%s: %s%s%s", ld->path, path, path[0] ? ": " : "", words);
 }
 
 /* --- Resolving ---------------------------------------------------------- */
@@ -380,6 +456,28 @@ static sp_status duration(loader *ld, const char *key, const char *raw, int64_t 
     if (*out < min_ms)
         return fail(ld, key, "'%s' is too short (at least %lld ms)", raw, (long long)min_ms);
     return SP_OK;
+}
+
+/* A path written as "" is no path: config-check used to accept it, and
+ * the command that needed it failed later ("cannot create storage
+ * directory : No such file or directory"). */
+static sp_status nonempty(loader *ld, const char *key, const char *raw)
+{
+    if (raw && !*raw)
+        return fail(ld, key, "empty (give a path, or leave the key out)");
+    return SP_OK;
+}
+
+/* true/false. Not a libcyaml bool: that reads every word but false, no,
+ * disable and 0 as true, and so `insecure:` with no value, or `insecure:
+ * off`, turned certificate checks off. */
+static sp_status flag(loader *ld, const char *key, const char *raw, bool *out)
+{
+    if (sp_cfg_parse_bool(raw, out))
+        return SP_OK;
+    if (!raw[0] || sp_cfg_lines_node(ld->lines, key) == SP_CFG_NODE_NULL)
+        return fail(ld, key, "no value; expected true or false");
+    return fail(ld, key, "'%s' is not true or false", raw);
 }
 
 static bool valid_id(const char *id)
@@ -505,6 +603,8 @@ static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, cons
 
     for (unsigned k = 0; k < rt->expect_status_count; k++)
         s->expect_status[s->n_expect_status++] = rt->expect_status[k];
+    if ((st = nonempty(ld, KEY("ca_file"), rt->ca_file)) != SP_OK)
+        return st;
     if (rt->ca_file)
         s->ca_file = strdup(rt->ca_file);
     if (rt->expect_body)
@@ -522,8 +622,8 @@ static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, cons
     }
     if (rt->max_redirects)
         s->max_redirects = *rt->max_redirects;
-    if (rt->insecure)
-        s->insecure = *rt->insecure;
+    if (rt->insecure && (st = flag(ld, KEY("insecure"), rt->insecure, &s->insecure)) != SP_OK)
+        return st;
     if (rt->ip) {
         static const char *const names[] = {"prefer_ipv4", "prefer_ipv6", "ipv4", "ipv6"};
         size_t k;
@@ -710,7 +810,10 @@ static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, cons
     a->retries = ra->retries ? *ra->retries : SP_CFG_DEFAULT_ALERT_RETRIES;
     if (a->retries < 0 || a->retries > 20)
         return fail(ld, KEY("retries"), "%d is not 0-20", a->retries);
-    a->insecure = ra->insecure && *ra->insecure;
+    if (ra->insecure && (st = flag(ld, KEY("insecure"), ra->insecure, &a->insecure)) != SP_OK)
+        return st;
+    if ((st = nonempty(ld, KEY("ca_file"), ra->ca_file)) != SP_OK)
+        return st;
     if (ra->ca_file)
         a->ca_file = strdup(ra->ca_file);
     if (a->type != SP_CFG_ALERT_EXEC) {
@@ -755,7 +858,9 @@ static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, cons
         }
         a->to = dup_list(ra->to, ra->to_count);
         a->n_to = ra->to_count;
-        a->starttls = ra->starttls ? *ra->starttls : true;
+        a->starttls = true;
+        if (ra->starttls && (st = flag(ld, KEY("starttls"), ra->starttls, &a->starttls)) != SP_OK)
+            return st;
         if (a->starttls && strncmp(a->url, "smtps://", 8) == 0)
             return fail(ld, KEY("starttls"), "smtps:// is TLS from the start; starttls is for smtp://");
         if (ra->password && !ra->username)
@@ -807,6 +912,46 @@ static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, cons
         (ra->targets_count && !a->targets) || (a->type != SP_CFG_ALERT_EXEC && !a->url))
         return SP_ENOMEM;
     return SP_OK;
+}
+
+typedef struct id_at {
+    const char *id;
+    size_t i;
+} id_at;
+
+static int by_id_then_index(const void *a, const void *b)
+{
+    const id_at *x = a, *y = b;
+    int d = strcmp(x->id, y->id);
+    return d ? d : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The first target (in file order) whose id an earlier one has. Sorted,
+ * not pairwise: 10,000 targets were 50 million comparisons, and a reload
+ * runs this on the daemon's loop. */
+static sp_status check_unique_ids(loader *ld, const sp_cfg *c)
+{
+    if (c->n_targets < 2)
+        return SP_OK;
+    id_at *v = malloc(c->n_targets * sizeof *v);
+    if (!v)
+        return SP_ENOMEM;
+    for (size_t i = 0; i < c->n_targets; i++)
+        v[i] = (id_at){c->targets[i].id, i};
+    qsort(v, c->n_targets, sizeof *v, by_id_then_index);
+    size_t dup = SIZE_MAX, first = 0, group = 0;
+    for (size_t k = 1; k < c->n_targets; k++) {
+        if (strcmp(v[k].id, v[group].id) != 0)
+            group = k;
+        else if (v[k].i < dup)
+            dup = v[k].i, first = v[group].i;
+    }
+    free(v);
+    if (dup == SIZE_MAX)
+        return SP_OK;
+    char key[64];
+    snprintf(key, sizeof key, "targets[%zu].id", dup);
+    return fail(ld, key, "duplicate id '%s' (also targets[%zu])", c->targets[dup].id, first);
 }
 
 static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
@@ -875,6 +1020,8 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
     if (c->timezone && !sp_cal_tz_valid(c->timezone))
         return fail(ld, "timezone", "'%s' is not a time zone this system knows (e.g. Asia/Tokyo, UTC)",
                     c->timezone);
+    if (r->storage && (st = nonempty(ld, "storage.dir", r->storage->dir)) != SP_OK)
+        return st;
     c->storage_dir = strdup(r->storage && r->storage->dir ? r->storage->dir : SP_CFG_DEFAULT_STORAGE);
     c->retention = SP_STORE_RETENTION_DEFAULT;
     if (r->storage && r->storage->retention) {
@@ -901,6 +1048,13 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
             return fail(ld, "storage.rrdcached", "'%s' is not unix:/path or host:port", a);
         c->rrdcached = strdup(a);
     }
+    for (unsigned i = 0; i < r->dns_servers_count; i++) {
+        if (!r->dns_servers[i][0]) {
+            char key[64];
+            snprintf(key, sizeof key, "dns_servers[%u]", i);
+            return fail(ld, key, "empty (give host or host:port)");
+        }
+    }
     if (r->dns_servers_count) {
         size_t n = 1;
         for (unsigned i = 0; i < r->dns_servers_count; i++)
@@ -919,14 +1073,9 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
         c->n_targets++;
         if ((st = resolve_target(ld, &r->targets[i], i, &d, &c->targets[i])) != SP_OK)
             return st;
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(c->targets[j].id, c->targets[i].id) == 0) {
-                char key[64];
-                snprintf(key, sizeof key, "targets[%zu].id", i);
-                return fail(ld, key, "duplicate id '%s' (also targets[%zu])", c->targets[i].id, j);
-            }
-        }
     }
+    if ((st = check_unique_ids(ld, c)) != SP_OK)
+        return st;
     for (unsigned i = 0; i < r->control_targets_count; i++) {
         sp_cfg_target *t = (sp_cfg_target *)sp_cfg_find_target(c, r->control_targets[i]);
         if (!t) {
@@ -944,6 +1093,8 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
             return st;
         if (s->lang && strcmp(s->lang, "en") && strcmp(s->lang, "ja") && strcmp(s->lang, "both"))
             return fail(ld, "status_page.lang", "'%s' is not en, ja or both", s->lang);
+        if ((st = nonempty(ld, "status_page.dir", s->dir)) != SP_OK)
+            return st;
         c->status_dir = s->dir ? strdup(s->dir) : NULL;
         c->status_lang = strdup(s->lang ? s->lang : "en");
     }
@@ -968,37 +1119,123 @@ static sp_status resolve(loader *ld, const raw_cfg *r, sp_cfg *c)
 
 /* --- Public ------------------------------------------------------------- */
 
-sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
+/* The whole file, read once so that both passes see the same text (also
+ * from a pipe), and at most SP_CFG_MAX_BYTES of it, so that a wrong file
+ * (a log, a disk image, /dev/zero) is refused instead of parsed. */
+static sp_status read_text(const char *path, unsigned char **out, size_t *outlen, char *err,
+                           size_t errlen)
 {
-    loader ld = {.path = path, .err = err, .errlen = errlen};
-    raw_cfg *raw = NULL;
-    sp_status st;
-    FILE *fp = fopen(path, "r");
+    sp_status st = SP_OK;
+    unsigned char *buf = NULL;
+    size_t len = 0, cap = 0;
+    FILE *fp = fopen(path, "rb");
     if (!fp) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return SP_EIO;
     }
+    while (!feof(fp) && !ferror(fp)) {
+        if (len == cap) {
+            if (cap > SP_CFG_MAX_BYTES)
+                break; /* one byte over is enough to know */
+            size_t ncap = cap ? 2 * cap : 64 * 1024;
+            if (ncap > SP_CFG_MAX_BYTES + 1)
+                ncap = SP_CFG_MAX_BYTES + 1;
+            unsigned char *nb = realloc(buf, ncap);
+            if (!nb) {
+                snprintf(err, errlen, "%s: out of memory", path);
+                st = SP_ENOMEM;
+                goto out;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        len += fread(buf + len, 1, cap - len, fp);
+    }
+    if (ferror(fp)) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        st = SP_EIO;
+    } else if (len > SP_CFG_MAX_BYTES) {
+        snprintf(err, errlen, "%s: larger than %d MiB, too large for a configuration file", path,
+                 SP_CFG_MAX_BYTES >> 20);
+        st = SP_EPARSE;
+    }
+out:
     fclose(fp);
+    if (st != SP_OK) {
+        free(buf);
+        return st;
+    }
+    *out = buf;
+    *outlen = len;
+    return SP_OK;
+}
+
+sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
+{
+    loader ld = {.path = path, .err = err, .errlen = errlen};
+    raw_cfg *raw = NULL;
+    sp_cfg *c = NULL;
+    unsigned char *text = NULL;
+    size_t len = 0;
     cyaml_config_t cc = {
         .log_fn = log_to_buffer,
         .log_ctx = &ld,
         .mem_fn = cyaml_mem,
         .log_level = CYAML_LOG_WARNING,
     };
-    ld.lines = sp_cfg_lines_create(path);
-    cyaml_err_t e = cyaml_load_file(path, &cc, &top_value, (cyaml_data_t **)&raw, NULL);
-    if (e != CYAML_OK) {
-        describe_cyaml_error(&ld, e);
-        sp_cfg_lines_destroy(ld.lines);
-        return SP_EPARSE;
-    }
-    sp_cfg *c = calloc(1, sizeof *c);
-    if (!c) {
-        st = SP_ENOMEM;
+    *out = NULL;
+    sp_status st = read_text(path, &text, &len, err, errlen);
+    if (st != SP_OK)
+        return st;
+    ld.lines = sp_cfg_lines_create(text, len);
+    /* Not YAML at all: libcyaml would say why but not where. */
+    int line;
+    const char *why = sp_cfg_lines_error(ld.lines, &line);
+    if (why) {
+        snprintf(err, errlen, "%s:%d: %s", path, line, why);
+        st = SP_EPARSE;
         goto out;
     }
-    c->path = strdup(path);
-    st = resolve(&ld, raw, c);
+    if ((line = sp_cfg_lines_second_document(ld.lines)) > 0) {
+        snprintf(err, errlen,
+                 "%s:%d: a second YAML document (---); a configuration is one, and the rest "
+                 "would be ignored",
+                 path, line);
+        st = SP_EPARSE;
+        goto out;
+    }
+    cyaml_err_t e = cyaml_load_data(text, len, &cc, &top_value, (cyaml_data_t **)&raw, NULL);
+    if (e != CYAML_OK) {
+        describe_cyaml_error(&ld, e);
+        st = SP_EPARSE;
+        goto out;
+    }
+    /* A stream with no document at all (an empty file, blank lines,
+     * comments) is not an error to libcyaml: it returns CYAML_OK and no
+     * data. */
+    if (!raw) {
+        snprintf(err, errlen,
+                 "%s: the file is empty (nothing but blank lines or comments); "
+                 "targets: at least one target is required",
+                 path);
+        st = SP_EPARSE;
+        goto out;
+    }
+    /* libcyaml has refused a null where a mapping, list or number belongs;
+     * a string key with no value it reads as "", and so `name:`, `dir:` or
+     * `ca_file:` left unfinished passed as an empty name or path. Nothing
+     * in the schema takes null for a value. */
+    const char *nul = sp_cfg_lines_first_null(ld.lines, &line);
+    if (nul) {
+        snprintf(err, errlen, "%s:%d: %s: no value (give one, or leave the key out)", path, line,
+                 nul);
+        st = SP_EPARSE;
+        goto out;
+    }
+    if (!(c = calloc(1, sizeof *c)) || !(c->path = strdup(path)))
+        st = SP_ENOMEM;
+    else
+        st = resolve(&ld, raw, c);
     if (st == SP_ENOMEM)
         snprintf(err, errlen, "%s: out of memory", path);
     if (st != SP_OK) {
@@ -1009,6 +1246,7 @@ sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
 out:
     cyaml_free(&cc, &top_value, raw, 0);
     sp_cfg_lines_destroy(ld.lines);
+    free(text);
     return st;
 }
 
@@ -1144,6 +1382,8 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
             fprintf(fp, "    sla_target: %g\n", t->sla_target);
         if (s->auth_header)
             fprintf(fp, "    auth: {value: \"%s\"}   # ******** (masked)\n", t->auth_ref);
+        if (s->insecure)
+            fprintf(fp, "    insecure: true\n");
         if (t->is_control)
             fprintf(fp, "    control: true\n");
         if (s->kind == SP_PROBE_HTTPS || s->kind == SP_PROBE_TLS)

@@ -137,8 +137,15 @@ typedef struct sp_cfg {
 #define SP_CFG_DEFAULT_TIMEZONE "Asia/Tokyo"
 #define SP_CFG_DEFAULT_STORAGE "/var/lib/slaprobe"
 
-/* Load and check path. On error: SP_EIO (unreadable) or SP_EPARSE, and err
- * holds "FILE:LINE: KEY: message". */
+/* A configuration file is read whole, and refused when larger than this:
+ * 10,000 targets of one line each take under 1 MiB. */
+#define SP_CFG_MAX_BYTES (8 * 1024 * 1024)
+
+/* Load and check path. On error: SP_EIO (unreadable), SP_EPARSE (not a
+ * valid configuration: empty, not YAML, too large, a bad key or value) or
+ * SP_ENOMEM, *out is NULL, and err holds one line "FILE:LINE: KEY: message"
+ * (LINE and KEY left out where there is none). Never starts or writes
+ * anything, so a daemon can call it on SIGHUP and keep running on error. */
 sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen);
 
 void sp_cfg_destroy(sp_cfg *cfg);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 bool sp_cfg_parse_duration_ms(const char *s, int64_t *out_ms)
 {
@@ -87,4 +88,19 @@ bool sp_cfg_parse_timestamp_ms(const char *s, int64_t *out_ms)
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + (se == 60 ? 59 : se) - off_min * 60;
     *out_ms = secs * 1000 + ms;
     return true;
+}
+
+bool sp_cfg_parse_bool(const char *s, bool *out)
+{
+    static const char *const words[][2] = {
+        {"false", "true"}, {"no", "yes"}, {"off", "on"}, {"0", "1"}};
+    for (size_t i = 0; s && i < sizeof words / sizeof words[0]; i++) {
+        for (int v = 0; v < 2; v++) {
+            if (strcasecmp(s, words[i][v]) == 0) {
+                *out = v;
+                return true;
+            }
+        }
+    }
+    return false;
 }

@@ -1,6 +1,7 @@
 /*
- * Parsing of configuration scalars: durations ("30s", "5m", "1h", "90")
- * and ISO-8601 timestamps with an offset. Pure: strings in, numbers out.
+ * Parsing of configuration scalars: durations ("30s", "5m", "1h", "90"),
+ * ISO-8601 timestamps with an offset, and true/false. Pure: strings in,
+ * numbers out.
  */
 #ifndef SP_CFG_VALUES_H
 #define SP_CFG_VALUES_H
@@ -16,5 +17,9 @@ bool sp_cfg_parse_duration_ms(const char *s, int64_t *out_ms);
  * fraction -> Unix milliseconds. An offset (or Z) is required: a
  * timestamp without one would depend on the machine's zone. */
 bool sp_cfg_parse_timestamp_ms(const char *s, int64_t *out_ms);
+
+/* "true"/"false", "yes"/"no", "on"/"off", "1"/"0", any case -> *out. False
+ * on anything else, the empty string included. */
+bool sp_cfg_parse_bool(const char *s, bool *out);
 
 #endif

@@ -8,16 +8,18 @@ D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
 FX_DIR=$D
 
-# bad NAME EXPECTED_REGEX  (file content on stdin)
+# bad NAME EXPECTED_REGEX  (file content on stdin): config-check and run
+# both exit exactly 2 (a crash is 139, a hang 124) with the same one line.
 bad() {
     local name=$1 want=$2 f="$D/$1.yaml" rc
     cat >"$f"
-    "$SLAPROBE" config-check -c "$f" >/dev/null 2>"$D/err" && rc=0 || rc=$?
+    timeout 10 "$SLAPROBE" config-check -c "$f" >/dev/null 2>"$D/err" && rc=0 || rc=$?
     t_eq "$name: exit" "$rc" 2
     t_eq "$name: one line" "$(wc -l <"$D/err")" 1
     t_match "$name: message" "$(cat "$D/err")" "$want"
-    "$SLAPROBE" run -c "$f" >/dev/null 2>&1 && rc=0 || rc=$?
+    timeout 10 "$SLAPROBE" run -c "$f" >/dev/null 2>"$D/runerr" && rc=0 || rc=$?
     t_eq "$name: run exits 2" "$rc" 2
+    t_eq "$name: run says the same" "$(cat "$D/runerr")" "$(cat "$D/err")"
 }
 S="storage: {dir: $D/never}"
 
@@ -192,14 +194,202 @@ patterns:
   - {pattern: 1, alive_interval: often}
 targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
 YAML
-bad no_targets 'no_targets\.yaml' <<YAML
+bad no_targets '^slaprobe: [^ ]*/no_targets\.yaml: targets: at least one target is required$' <<YAML
 $S
+YAML
+bad targets_empty '^slaprobe: [^ ]*/targets_empty\.yaml:3: targets: at least one target is required$' <<YAML
+$S
+# none yet
+targets: []
+YAML
+bad targets_null '^slaprobe: [^ ]*/targets_null\.yaml:2: targets: at least one target is required$' <<YAML
+$S
+targets:
+YAML
+bad target_no_url 'target_no_url\.yaml:4: targets\[1\]\.url: required, but missing$' <<YAML
+$S
+targets:
+  - {id: a, url: "http://127.0.0.1/", pattern: 1}
+  - id: b
+    pattern: 1
+YAML
+
+echo "# no configuration at all: an error naming the file, never a crash"
+bad empty '^slaprobe: [^ ]*/empty\.yaml: the file is empty .*targets: at least one target is required$' </dev/null
+# (< <(printf), not a pipe: bad must run in this shell to count)
+bad blank_lines '^slaprobe: [^ ]*/blank_lines\.yaml: the file is empty' < <(printf '\n   \n\n')
+bad comments_only '^slaprobe: [^ ]*/comments_only\.yaml: the file is empty' \
+    < <(printf '# slaprobe configuration\n\n  # nothing yet\n')
+
+echo "# a document that is not a mapping"
+bad null_document '^slaprobe: [^ ]*/null_document\.yaml:1: the file must be a mapping of keys \(targets:, storage:, \.\.\.\), not an empty document$' <<<'null'
+bad tilde_document 'tilde_document\.yaml:2: the file must be a mapping of keys .*, not an empty document$' <<<$'---\n~'
+bad scalar_document 'scalar_document\.yaml:1: the file must be a mapping of keys .*, not a single value$' <<<'slaprobe.yaml'
+bad list_document 'list_document\.yaml:2: the file must be a mapping of keys .*, not a list$' <<YAML
+# the targets without the targets: key
+- {id: a, url: "http://127.0.0.1/", pattern: 1}
+YAML
+
+bad two_documents 'two_documents\.yaml:4: a second YAML document \(---\); a configuration is one' <<YAML
+---
+$S
+targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
+---
+targets: [{id: b, url: "http://127.0.0.1/", pattern: 1}]
+YAML
+
+bad complex_key 'complex_key\.yaml:3: a key must be a word, not a list$' <<YAML
+$S
+targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
+? [a, b]
+: 1
+YAML
+
+echo "# keys with nothing after them"
+T="targets: [{id: a, url: \"http://127.0.0.1/\", pattern: 1}]"
+bad null_defaults 'null_defaults\.yaml:3: defaults: no value; expected a mapping \(key: value lines\)$' <<YAML
+$S
+$T
+defaults:
+YAML
+bad null_storage 'null_storage\.yaml:2: storage: no value; expected a mapping' <<YAML
+$T
+storage:
+YAML
+bad null_retention 'null_retention\.yaml:3: storage\.retention: no value; expected a mapping' <<YAML
+storage:
+  dir: $D/never
+  retention: ~
+$T
+YAML
+bad null_alerts 'null_alerts\.yaml:3: alerts: no value; expected a list' <<YAML
+$S
+$T
+alerts:
+YAML
+bad null_alert_entry 'null_alert_entry\.yaml:4: alerts\[0\]: no value; expected a mapping' <<YAML
+$S
+$T
+alerts:
+  -
+YAML
+bad null_status_page 'null_status_page\.yaml:2: status_page: no value; expected a mapping' <<YAML
+$S
+status_page:
+$T
+YAML
+bad null_maintenance 'null_maintenance\.yaml:6: targets\[0\]\.maintenance: no value; expected a list' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    maintenance:
+YAML
+bad null_patterns 'null_patterns\.yaml:3: patterns: no value; expected a list' <<YAML
+$S
+$T
+patterns: null
+YAML
+bad null_pattern 'null_pattern\.yaml:5: targets\[0\]\.pattern: no value$' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern:
+YAML
+bad insecure_null 'insecure_null\.yaml:5: targets\[0\]\.insecure: no value \(give one, or leave the key out\)$' <<YAML
+$S
+targets:
+  - id: a
+    url: https://127.0.0.1/
+    insecure:
+    pattern: 1
+YAML
+bad null_storage_dir 'null_storage_dir\.yaml:2: storage\.dir: no value \(give one, or leave the key out\)$' <<YAML
+storage:
+  dir:
+$T
+YAML
+bad empty_storage_dir 'empty_storage_dir\.yaml:1: storage\.dir: empty \(give a path, or leave the key out\)$' <<YAML
+storage: {dir: ""}
+$T
+YAML
+bad empty_status_dir 'empty_status_dir\.yaml:3: status_page\.dir: empty' <<YAML
+$S
+$T
+status_page: {dir: '', every: 5m}
+YAML
+bad null_name 'null_name\.yaml:4: targets\[0\]\.name: no value' <<YAML
+$S
+targets:
+  - id: a
+    name: ~
+    url: http://127.0.0.1/
+    pattern: 1
+YAML
+bad null_reason 'null_reason\.yaml:7: targets\[0\]\.maintenance\[0\]\.reason: no value' <<YAML
+$S
+targets:
+  - id: a
+    url: http://127.0.0.1/
+    pattern: 1
+    maintenance:
+      - {start: "2026-11-07T01:00:00+09:00", end: "2026-11-07T03:00:00+09:00", reason: }
+YAML
+bad starttls_word 'starttls_word\.yaml:8: alerts\[0\]\.starttls: .maybe. is not true or false$' <<YAML
+$S
+$T
+alerts:
+  - type: smtp
+    url: smtp://127.0.0.1:25
+    from: probe@example.com
+    to: [ops@example.com]
+    starttls: maybe
+YAML
+cat >"$D/flags.yaml" <<YAML
+$S
+targets:
+  - {id: off, url: "https://127.0.0.1/", pattern: 1, insecure: off}
+  - {id: on, url: "https://127.0.0.1/", pattern: 1, insecure: yes}
+YAML
+"$SLAPROBE" config-check -c "$D/flags.yaml" >"$D/out" && rc=0 || rc=$?
+t_eq "insecure: off/yes: exit" "$rc" 0
+t_eq "insecure: off is false (libcyaml read it as true)" \
+    "$(sed -n '/id: off/,/id: on/p' "$D/out" | grep -c 'insecure: true' || true)" 0
+t_eq "insecure: yes is true, and shown" "$(sed -n '/id: on/,$p' "$D/out" | grep -c 'insecure: true' || true)" 1
+bad mapping_for_list 'mapping_for_list\.yaml:2: targets: expected a list \(- entry lines, or \[a, b\]\), not a mapping$' <<YAML
+$S
+targets:
+  id: a
+  url: http://127.0.0.1/
+  pattern: 1
+YAML
+
+echo "# not a configuration file at all"
+bad binary '^slaprobe: [^ ]*/binary\.yaml:1: not a text file: control characters are not allowed \(0x7f at byte offset 0\)$' \
+    < <(head -c 65536 "$SLAPROBE")
+bad latin1 '^slaprobe: [^ ]*/latin1\.yaml:4: not a text file: invalid trailing UTF-8 octet' \
+    < <(printf '%s\ntargets:\n  - id: a\n    name: caf\xe9\n    url: http://127.0.0.1/\n' "$S")
+bad nul_byte '^slaprobe: [^ ]*/nul_byte\.yaml:2: not a text file: control characters' \
+    < <(printf '%s\ntargets: \0\n' "$S")
+# 10 MB of well-formed targets: refused at once, not parsed for a minute
+bad huge '^slaprobe: [^ ]*/huge\.yaml: larger than 8 MiB, too large for a configuration file$' \
+    < <(echo "$S"; echo "targets:"
+        awk 'BEGIN { for (i = 0; i < 180000; i++)
+            printf "  - {id: t%06d, url: \"tcp://127.0.0.1:%d\", pattern: 2}\n", i, 1024 + i % 60000 }')
+bad yaml_syntax_line '^slaprobe: [^ ]*/yaml_syntax_line\.yaml:2: not valid YAML: did not find expected key \(while parsing a block mapping on line 1\)$' <<YAML
+targets: [{id: a, url: "http://127.0.0.1/", pattern: 1}]
+ storage:
+   dir: $D/never
 YAML
 
 "$SLAPROBE" config-check -c "$D/does-not-exist.yaml" >/dev/null 2>"$D/err" && rc=0 || rc=$?
 t_eq "missing file: exit" "$rc" 2
 t_match "missing file: message" "$(cat "$D/err")" 'does-not-exist\.yaml: cannot open'
-t_eq "nothing was written by any failed run" "$(ls "$D/never" 2>/dev/null | wc -l)" 0
+"$SLAPROBE" config-check -c "$D" >/dev/null 2>"$D/err" && rc=0 || rc=$?
+t_eq "a directory: exit" "$rc" 2
+t_match "a directory: message" "$(cat "$D/err")" "^slaprobe: $D: cannot read: Is a directory$"
 
 bad tls_interval_not_https 'tls_interval_not_https\.yaml:5: targets\[0\]\.tls_interval: only for https:// targets' <<YAML
 $S
@@ -394,5 +584,9 @@ t_match "patterns --lang ja" "$("$SLAPROBE" patterns --lang ja)" "パターン.*
 4 +低 +高 +高 +99\.5 %.*ネットワーク監視"
 "$SLAPROBE" patterns --lang fr >/dev/null 2>&1 && rc=0 || rc=$?
 t_eq "patterns --lang fr: exit 2" "$rc" 2
+
+# Last, after every bad file above was also given to `run`.
+t_eq "nothing was written by any failed run" "$(ls -A "$D/never" 2>/dev/null | wc -l)" 0
+t_eq "not even the storage directory" "$([ -e "$D/never" ] && echo exists || echo absent)" absent
 
 t_done

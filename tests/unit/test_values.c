@@ -1,6 +1,6 @@
 /*
- * Configuration scalars (config/values.c): durations and ISO-8601
- * timestamps, with results worked out by hand (or with `date -d`).
+ * Configuration scalars (config/values.c): durations, ISO-8601
+ * timestamps and true/false, with results worked out by hand (or with `date -d`).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,6 +47,36 @@ static void test_durations(void **state)
     assert_int_equal(dur("9999999999999999d"), -1); /* overflows int64 ms */
 }
 
+/* 1 true, 0 false, -1 refused */
+static int flag(const char *s)
+{
+    bool v = false;
+    if (!sp_cfg_parse_bool(s, &v))
+        return -1;
+    return v;
+}
+
+static void test_bools(void **state)
+{
+    (void)state;
+    assert_int_equal(flag("true"), 1);
+    assert_int_equal(flag("True"), 1);
+    assert_int_equal(flag("yes"), 1);
+    assert_int_equal(flag("ON"), 1);
+    assert_int_equal(flag("1"), 1);
+    assert_int_equal(flag("false"), 0);
+    assert_int_equal(flag("No"), 0);
+    assert_int_equal(flag("off"), 0);
+    assert_int_equal(flag("0"), 0);
+    /* libcyaml reads all of these as true */
+    assert_int_equal(flag(""), -1);
+    assert_int_equal(flag("~"), -1);
+    assert_int_equal(flag("maybe"), -1);
+    assert_int_equal(flag("enable"), -1);
+    assert_int_equal(flag("truee"), -1);
+    assert_int_equal(flag(NULL), -1);
+}
+
 static void test_timestamps(void **state)
 {
     (void)state;
@@ -72,6 +102,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_durations),
+        cmocka_unit_test(test_bools),
         cmocka_unit_test(test_timestamps),
     };
     return cmocka_run_group_tests_name("values", tests, NULL, NULL);
