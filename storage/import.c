@@ -292,19 +292,6 @@ sp_status sp_store_import_next(sp_import_reader *r, sp_import_row *row, char *er
 
 /* --- Steps ----------------------------------------------------------------- */
 
-static sp_store_row unknown_row(int64_t t)
-{
-    return (sp_store_row){.t = t,
-                          .up = NAN,
-                          .degraded = NAN,
-                          .total_ms = NAN,
-                          .dns_ms = NAN,
-                          .connect_ms = NAN,
-                          .tls_ms = NAN,
-                          .ttfb_ms = NAN,
-                          .cert_days = NAN};
-}
-
 void sp_store_import_steps_init(sp_import_steps *s, long step_s, double slow_ms, int64_t after)
 {
     *s = (sp_import_steps){.step_s = clamp_step(step_s),
@@ -335,8 +322,8 @@ static void finish_step(sp_import_steps *s, sp_import_out *out)
      * gives an update's value to all of (last update, t]. The heartbeat
      * (two steps) would otherwise stretch the next value over the hole. */
     if (s->written < start)
-        out->rows[out->nrows++] = unknown_row(start);
-    sp_store_row r = unknown_row(end);
+        out->rows[out->nrows++] = sp_store_row_unknown(start);
+    sp_store_row r = sp_store_row_unknown(end);
     r.up = s->up / (double)s->n;
     r.degraded = s->degraded / (double)s->n;
     r.total_ms = s->n_ms ? s->total_ms / (double)s->n_ms : NAN;

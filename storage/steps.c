@@ -9,6 +9,12 @@
 #include <math.h>
 #include <string.h>
 
+sp_store_row sp_store_row_unknown(int64_t t)
+{
+    return (sp_store_row){.t = t, .up = NAN, .degraded = NAN, .total_ms = NAN, .dns_ms = NAN,
+                          .connect_ms = NAN, .tls_ms = NAN, .ttfb_ms = NAN, .cert_days = NAN};
+}
+
 void sp_store_steps_init(sp_steps *s, int64_t step_ms)
 {
     memset(s, 0, sizeof *s);

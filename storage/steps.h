@@ -33,6 +33,9 @@ typedef struct sp_store_row {
     double up, degraded, total_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, cert_days; /* NaN: unknown */
 } sp_store_row;
 
+/* A row with every value unknown, ending at t. */
+sp_store_row sp_store_row_unknown(int64_t t);
+
 typedef struct sp_steps_seg {
     int64_t from_ms;
     sp_state state;

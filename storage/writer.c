@@ -79,8 +79,8 @@ struct sp_store_target {
     /* journal, guarded by jmu (both jobs append: lines and store_error) */
     uv_mutex_t jmu;
     sp_journal *journal;
-    json_t *held;       /* array of lines waiting for a retry */
-    long held_dropped;  /* dropped because held was full */
+    json_t *held;      /* array of lines waiting for a retry */
+    long held_dropped; /* dropped because held was full */
     bool journal_failing;
     struct sp_store_target *next;
 };
@@ -94,7 +94,7 @@ struct sp_store {
     uv_mutex_t mu;
     queue rows, lines;
     uv_timer_t *retry_timer; /* wakes the lines job while lines are held; own memory */
-    int lock_fd; /* sp_store_lock_dir */
+    int lock_fd;             /* sp_store_lock_dir */
     bool destroying;
     bool warned_rrdcached; /* rows job only */
     int held_targets;      /* targets with held lines; guarded by mu */
@@ -157,8 +157,7 @@ sp_status sp_store_lock_dir(const char *dir, int *fd_out, char *err, size_t errl
 static void retry_timer_cb(uv_timer_t *h);
 
 sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcached,
-                          const sp_store_retention *ret, sp_store **out, char *err,
-                          size_t errlen)
+                          const sp_store_retention *ret, sp_store **out, char *err, size_t errlen)
 {
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create storage directory %s: %s", dir, strerror(errno));
@@ -231,8 +230,10 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_stor
             return SP_OK;
         sp_status st = sp_store_rrd_check(t->rrd, step_s, &s->ret, NULL, err, errlen);
         if (st == SP_ENOTFOUND) {
-            snprintf(err, errlen, "%s: the target's step changed while its RRD file is still "
-                     "being created; reload again in a moment", t->rrd);
+            snprintf(err, errlen,
+                     "%s: the target's step changed while its RRD file is still "
+                     "being created; reload again in a moment",
+                     t->rrd);
             st = SP_EBUSY;
         }
         if (st == SP_OK)
@@ -300,7 +301,6 @@ static json_t *stamp(json_t *ev)
     return ev;
 }
 
-
 static void count(sp_store *s, uint64_t *field, uint64_t n)
 {
     uv_mutex_lock(&s->mu);
@@ -332,8 +332,7 @@ static void append_locked(sp_store *s, store_target *t, json_t *ev, bool sync)
                                 (json_int_t)t->held_dropped, "cause",
                                 "lines held in memory while the journal could not be "
                                 "written were dropped (too many)");
-        if (gap && sp_store_journal_append(t->journal, stamp(gap), true, err, sizeof err) ==
-                       SP_OK)
+        if (gap && sp_store_journal_append(t->journal, stamp(gap), true, err, sizeof err) == SP_OK)
             t->held_dropped = 0;
         json_decref(gap);
         if (t->held_dropped > 0)
@@ -342,8 +341,7 @@ static void append_locked(sp_store *s, store_target *t, json_t *ev, bool sync)
     for (; done < json_array_size(t->held); done++) {
         json_t *e = json_array_get(t->held, done);
         sp_status st = sp_store_journal_append(t->journal, json_array_get(e, 0),
-                                               json_is_true(json_array_get(e, 1)), err,
-                                               sizeof err);
+                                               json_is_true(json_array_get(e, 1)), err, sizeof err);
         if (st == SP_EBUSY) /* written; the disk did not confirm it */
             fprintf(stderr, "slaprobe: %s: %s\n", t->journal_path, err);
         else if (st != SP_OK)
@@ -364,8 +362,10 @@ failed:
         json_array_remove(t->held, 0);
     count(s, &s->stats.journal_failures, 1);
     if (!t->journal_failing) {
-        fprintf(stderr, "slaprobe: %s: cannot append (%s); keeping the lines in memory and "
-                "retrying\n", t->journal_path, err);
+        fprintf(stderr,
+                "slaprobe: %s: cannot append (%s); keeping the lines in memory and "
+                "retrying\n",
+                t->journal_path, err);
         t->journal_failing = true;
         uv_mutex_lock(&s->mu);
         s->held_targets++;
@@ -387,11 +387,10 @@ static void journal_lost(sp_store *s, store_target *t)
 {
     if (!t->lost_rows)
         return;
-    json_t *ev = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:s}", "type", "store_error",
-                           "from_ms", (json_int_t)t->lost_from * 1000, "to_ms",
-                           (json_int_t)t->lost_to * 1000, "step_s", (json_int_t)t->step_s,
-                           "rows", (json_int_t)t->lost_rows, "cause", t->lost_cause, "detail",
-                           t->lost_detail);
+    json_t *ev = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:s}", "type", "store_error", "from_ms",
+                           (json_int_t)t->lost_from * 1000, "to_ms", (json_int_t)t->lost_to * 1000,
+                           "step_s", (json_int_t)t->step_s, "rows", (json_int_t)t->lost_rows,
+                           "cause", t->lost_cause, "detail", t->lost_detail);
     if (ev)
         append(s, t, stamp(ev), true);
     t->lost_rows = 0;
@@ -399,8 +398,7 @@ static void journal_lost(sp_store *s, store_target *t)
 
 /* Rows [rows, rows + n) could not be stored: remember the range (one
  * store_error line per contiguous range and cause), log once. */
-static void lose(sp_store *s, store_target *t, const sp_store_row *rows, size_t n,
-                 const char *why)
+static void lose(sp_store *s, store_target *t, const sp_store_row *rows, size_t n, const char *why)
 {
     if (!n)
         return;
@@ -419,8 +417,10 @@ static void lose(sp_store *s, store_target *t, const sp_store_row *rows, size_t 
         t->gap_t = to;
     count(s, &s->stats.rows_lost, n);
     if (!t->rows_failing) {
-        fprintf(stderr, "slaprobe: %s: rows not stored (%s): %s; the range goes to the "
-                "journal as store_error\n", t->id, cause, why);
+        fprintf(stderr,
+                "slaprobe: %s: rows not stored (%s): %s; the range goes to the "
+                "journal as store_error\n",
+                t->id, cause, why);
         t->rows_failing = true;
     }
 }
@@ -442,9 +442,11 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
     while (skip < n && rows[skip].t <= t->last_update)
         skip++;
     if (skip) {
-        snprintf(err, sizeof err, "%s: %zu row%s at or before the file's last update "
-                 "(illegal attempt to update at %lld, last update %lld)", t->rrd, skip,
-                 skip == 1 ? "" : "s", (long long)rows[0].t, (long long)t->last_update);
+        snprintf(err, sizeof err,
+                 "%s: %zu row%s at or before the file's last update "
+                 "(illegal attempt to update at %lld, last update %lld)",
+                 t->rrd, skip, skip == 1 ? "" : "s", (long long)rows[0].t,
+                 (long long)t->last_update);
         lose(s, t, rows, skip, err);
     }
     rows += skip;
@@ -470,9 +472,7 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
     if (t->gap_t > t->last_update && t->gap_t < rows[0].t) {
         with_gap = malloc((n + 1) * sizeof *rows);
         if (with_gap) {
-            with_gap[0] = (sp_store_row){.t = t->gap_t, .up = NAN, .degraded = NAN,
-                                         .total_ms = NAN, .dns_ms = NAN, .connect_ms = NAN,
-                                         .tls_ms = NAN, .ttfb_ms = NAN, .cert_days = NAN};
+            with_gap[0] = sp_store_row_unknown(t->gap_t);
             memcpy(with_gap + 1, rows, n * sizeof *rows);
             batch = with_gap;
             nb = n + 1;
@@ -675,8 +675,7 @@ void sp_store_put_rows(sp_store *s, sp_store_target *t, const sp_store_row *rows
         o = NULL;
     }
     if (!o) { /* out of memory: still never silent */
-        fprintf(stderr, "slaprobe: %s: out of memory queueing %zu rows; they are lost\n",
-                t->id, n);
+        fprintf(stderr, "slaprobe: %s: out of memory queueing %zu rows; they are lost\n", t->id, n);
         count(s, &s->stats.rows_lost, n);
         return;
     }
@@ -766,10 +765,12 @@ void sp_store_destroy(sp_store *s)
             sp_store_rrd_flush(s->rrdcached, t->rrd, err, sizeof err);
         size_t held = json_array_size(t->held);
         if (held) /* nothing else can be done: say it where it is seen */
-            fprintf(stderr, "slaprobe: %s: %zu journal line%s could not be written and are "
-                    "lost (the last: %s)\n", t->journal_path, held, held == 1 ? "" : "s",
-                    json_string_value(json_object_get(json_array_get(t->held, held - 1),
-                                                      "type")) ?: "?");
+            fprintf(stderr,
+                    "slaprobe: %s: %zu journal line%s could not be written and are "
+                    "lost (the last: %s)\n",
+                    t->journal_path, held, held == 1 ? "" : "s",
+                    json_string_value(json_object_get(json_array_get(t->held, held - 1), "type"))
+                        ?: "?");
         target_free(t);
     }
     uv_mutex_destroy(&s->mu);
