@@ -116,6 +116,12 @@ void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code);
  * NUL-terminated); fills every field of h. Pure (kind_tls.c). */
 void sp_probe__parse_hsts(const char *head, sp_tls_hsts *h);
 
+/* True when one response header line as libcurl hands it (buf[0..len),
+ * "Name: value\r\n", not NUL-terminated) is the header of c's expect_header
+ * rule and its value matches the rule's regex; false when c has no such
+ * rule. Values past 1023 bytes are cut. Pure (kind_http.c). */
+bool sp_probe__header_matches(const struct sp_probe_compiled *c, const char *buf, size_t len);
+
 /* Count a libuv handle the kind opened; release it with handle_closed from
  * its close callback. The probe is freed when the count reaches zero. */
 void sp_probe__handle_opened(sp_probe *p);

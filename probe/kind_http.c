@@ -140,6 +140,25 @@ static void capture_session(sp_probe *p, http_state *hs)
 
 /* --- libcurl callbacks -------------------------------------------------- */
 
+/* Pure; declared in engine_int.h so that the fuzzer can reach it. */
+bool sp_probe__header_matches(const struct sp_probe_compiled *c, const char *buf, size_t len)
+{
+    if (!c->has_header_re)
+        return false;
+    size_t nl = strlen(c->header_name);
+    if (len > nl && buf[nl] == ':' && strncasecmp(buf, c->header_name, nl) == 0) {
+        char val[1024];
+        size_t i = nl + 1, vl = 0;
+        while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+            i++;
+        while (i < len && buf[i] != '\r' && buf[i] != '\n' && vl < sizeof val - 1)
+            val[vl++] = buf[i++];
+        val[vl] = '\0';
+        return regexec(&c->header_re, val, 0, NULL, 0) == 0;
+    }
+    return false;
+}
+
 static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
 {
     sp_probe *p = ud;
@@ -147,21 +166,8 @@ static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
     size_t len = size * n;
     if (hs->is_tls && !hs->tls_captured)
         capture_session(p, hs);
-    const struct sp_probe_compiled *c = p->spec->compiled;
-    if (c->has_header_re && !hs->header_matched) {
-        size_t nl = strlen(c->header_name);
-        if (len > nl && buf[nl] == ':' && strncasecmp(buf, c->header_name, nl) == 0) {
-            char val[1024];
-            size_t i = nl + 1, vl = 0;
-            while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
-                i++;
-            while (i < len && buf[i] != '\r' && buf[i] != '\n' && vl < sizeof val - 1)
-                val[vl++] = buf[i++];
-            val[vl] = '\0';
-            if (regexec(&c->header_re, val, 0, NULL, 0) == 0)
-                hs->header_matched = true;
-        }
-    }
+    if (!hs->header_matched && sp_probe__header_matches(p->spec->compiled, buf, len))
+        hs->header_matched = true;
     return len;
 }
 
