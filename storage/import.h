@@ -66,7 +66,8 @@
 /* --- Reading ------------------------------------------------------------ */
 
 typedef struct sp_import_row {
-    int64_t t;       /* Unix seconds, |t| < SP_IMPORT_MS_LIMIT */
+    int64_t t;       /* Unix seconds: |t| < SP_IMPORT_MS_LIMIT when written
+                      * as a number, years 0000-9999 (|t| < 3e11) in ISO-8601 */
     double up;       /* 0..1 */
     double total_ms; /* NaN when not given; 0..SP_IMPORT_MAX_TOTAL_MS */
     int reason;      /* an sp_reason, -1 when not given */
