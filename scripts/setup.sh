@@ -6,6 +6,7 @@
 #   scripts/setup.sh           build + runtime dependencies
 #   scripts/setup.sh --test    ... plus the servers the tests start
 #   scripts/setup.sh --bench   ... plus the tools the benchmarks compare with
+#   scripts/setup.sh --fuzz    ... plus clang and libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config
@@ -15,13 +16,17 @@ build_pkgs=(build-essential cmake pkg-config
 test_pkgs=(nginx-light dnsmasq-base jq curl procps libxml2-utils sslscan testssl.sh
            chromium python3 python3-aiosmtpd fonts-ipafont-gothic libfaketime time)
 bench_pkgs=(prometheus-blackbox-exporter wrk time)
+# Debian 12's clang is clang-14; libFuzzer and the sanitizer runtimes are in
+# libclang-rt-14-dev, only a Recommends of clang (not installed here).
+fuzz_pkgs=(clang libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
 for arg in "$@"; do
     case "$arg" in
     --test) want+=("${test_pkgs[@]}") ;;
     --bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-    *) echo "setup.sh: unknown option '$arg' (use --test or --bench)" >&2; exit 2 ;;
+    --fuzz) want+=("${fuzz_pkgs[@]}") ;;
+    *) echo "setup.sh: unknown option '$arg' (use --test, --bench or --fuzz)" >&2; exit 2 ;;
     esac
 done
 

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Set up, build and run the whole test suite twice: a normal build, then an
 # AddressSanitizer + UndefinedBehaviorSanitizer build, where any report
-# (leak included) fails the run. This is what CI runs (.ci/run).
+# (leak included) fails the run; then every fuzz harness for a short while
+# (scripts/fuzz.sh --smoke, 2 minutes in all), where a crash, leak, timeout
+# or OOM fails the run. This is what CI runs (.ci/run).
 #
-#   scripts/test.sh            both builds
+#   scripts/test.sh            both builds and the fuzz smoke
 #   scripts/test.sh --quick    the normal build only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
-scripts/setup.sh --test
+if [ $quick -eq 0 ]; then
+    scripts/setup.sh --test --fuzz
+else
+    scripts/setup.sh --test
+fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
 run_suite() {
@@ -32,4 +38,12 @@ if [ $quick -eq 0 ]; then
     # leaks inside librrd's graph code and fontconfig (see the file)
     export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
     run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSP_SANITIZE=ON
+fi
+
+# After the suites (a failing test has stopped the run already). Its last
+# line is a plain "fuzz: N harnesses, ... 0 crashes", not a test runner's
+# summary.
+if [ $quick -eq 0 ]; then
+    echo "=== fuzz smoke (build-fuzz, clang)"
+    scripts/fuzz.sh --jobs "$jobs" --smoke 120
 fi
