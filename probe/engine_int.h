@@ -122,6 +122,12 @@ void sp_probe__parse_hsts(const char *head, sp_tls_hsts *h);
  * rule. Values past 1023 bytes are cut. Pure (kind_http.c). */
 bool sp_probe__header_matches(const struct sp_probe_compiled *c, const char *buf, size_t len);
 
+/* The dns kind: parse a resolver's answer (abuf[0..alen), the raw
+ * message) for p->spec's record type into p->res.answer; returns an ARES
+ * status and sets *match when spec->dns_expect (if any) is among the
+ * answers. Uses only p->spec and p->res (kind_dns.c). */
+int sp_probe__dns_parse_answer(sp_probe *p, const unsigned char *abuf, int alen, bool *match);
+
 /* Count a libuv handle the kind opened; release it with handle_closed from
  * its close callback. The probe is freed when the count reaches zero. */
 void sp_probe__handle_opened(sp_probe *p);

@@ -40,9 +40,8 @@ static bool same_name(const char *a, const char *b)
     return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-/* Parse the answer into res.answer; returns an ARES status and sets *match
- * when dns_expect (if any) is among the answers. */
-static int parse_answer(sp_probe *p, const unsigned char *abuf, int alen, bool *match)
+/* Declared in engine_int.h so that the fuzzer can reach it. */
+int sp_probe__dns_parse_answer(sp_probe *p, const unsigned char *abuf, int alen, bool *match)
 {
     const sp_probe_spec *s = p->spec;
     const char *want = s->dns_expect;
@@ -136,7 +135,7 @@ static void on_answer(sp_probe *p, int status, const unsigned char *abuf, int al
     const char *type = sp_dns_type_name(s->dns_type);
     bool match = false;
     if (status == ARES_SUCCESS)
-        status = parse_answer(p, abuf, alen, &match);
+        status = sp_probe__dns_parse_answer(p, abuf, alen, &match);
     if (status != ARES_SUCCESS) {
         sp_probe__finish(p, sp_probe_reason_from_ares(status), "%s %s: %s", s->host, type,
                          ares_strerror(status));
