@@ -34,8 +34,14 @@ usage() {
     exit 2
 }
 
+# every tests/fuzz/fuzz_NAME.c is a harness (tests/fuzz/CMakeLists.txt)
 harnesses() {
-    sed -n 's/^set(SP_FUZZ_HARNESSES \(.*\))$/\1/p' tests/fuzz/CMakeLists.txt
+    local f names=()
+    for f in tests/fuzz/fuzz_*.c; do
+        f=${f##*/fuzz_}
+        names+=("${f%.c}")
+    done
+    echo "${names[@]}"
 }
 
 build=build-fuzz
