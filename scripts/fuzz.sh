@@ -50,10 +50,9 @@ configure_and_build() {
         echo "fuzz: clang is missing: scripts/setup.sh --fuzz" >&2
         exit 2
     fi
-    if [ ! -f "$build/CMakeCache.txt" ]; then
-        cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
-            -DSP_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
-    fi
+    # configured every time (a second): a new harness file is a new target
+    cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+        -DSP_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
     cmake --build "$build" -j"$jobs" --target "$@" >/dev/null
 }
 
