@@ -113,7 +113,14 @@ sp_status sp_probe_spec_set_target(sp_probe_spec *s, const char *target, char *e
  * SP_EINVAL with a message for http://, dns:// targets. */
 sp_status sp_probe_spec_set_tls(sp_probe_spec *s, char *err, size_t errlen);
 
-/* Validate and compile (regexes, header rule). Call once after filling. */
+/* A regex whose repetitions expand to more atoms than this is refused:
+ * glibc compiles "a{0,32767}" or "a++++++++++++++++++++++" by copying the
+ * atom, which takes gigabytes; real rules ("^ok( [0-9]{1,5})?$") need
+ * tens. */
+#define SP_PROBE_REGEX_MAX_ATOMS 1000
+
+/* Validate and compile (regexes, header rule). Call once after filling.
+ * SP_EINVAL with a message for a bad or too large regex. */
 sp_status sp_probe_spec_finish(sp_probe_spec *s, char *err, size_t errlen);
 
 /* Free everything the spec owns; the struct itself is the caller's. */

@@ -306,6 +306,133 @@ sp_status sp_probe_spec_set_tls(sp_probe_spec *s, char *err, size_t errlen)
     }
 }
 
+/*
+ * An upper bound of the atoms glibc's regcomp builds for an ERE: it copies
+ * the atom of "+" once and of "{m,n}" up to n (or m + 1) times, so nested
+ * and chained repetitions multiply. Brackets, escapes and characters are
+ * one atom each, a group is the sum of what is in it (alternatives
+ * included). Saturates at limit + 1, so nothing overflows; an ill-formed
+ * pattern gets some estimate and is then refused by regcomp.
+ */
+static size_t regex_atoms(const char *re, size_t limit)
+{
+    enum { DEPTH = 64 };
+    size_t seq[DEPTH + 1] = {0};  /* atoms of each open group so far */
+    size_t last[DEPTH + 1] = {0}; /* its last atom, which a repetition copies */
+    int d = 0;
+    const size_t cap = limit + 1;
+#define SAT(x) ((x) > cap ? cap : (x))
+    for (const char *p = re; *p; p++) {
+        size_t atom = 1, times = 1;
+        bool repeat = false;
+        switch (*p) {
+        case '\\':
+            if (p[1])
+                p++;
+            break;
+        case '[': /* to the closing ']': "[]a]", "[^]a]", "[[:alpha:]]" */
+            p++;
+            if (*p == '^')
+                p++;
+            if (*p == ']')
+                p++;
+            while (*p && *p != ']') {
+                if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+                    const char *e = strchr(p + 2, p[1]);
+                    if (e && e[1] == ']')
+                        p = e + 1;
+                }
+                p++;
+            }
+            if (!*p)
+                p--; /* unterminated: regcomp refuses it */
+            break;
+        case '(':
+            if (d == DEPTH)
+                return cap;
+            d++;
+            seq[d] = last[d] = 0;
+            continue;
+        case ')':
+            if (d == 0)
+                break; /* a literal ')' in ERE */
+            atom = seq[d] ? seq[d] : 1;
+            d--;
+            break;
+        case '|':
+        case '^':
+        case '$':
+            continue;
+        case '*':
+        case '?':
+            repeat = true;
+            times = 1;
+            break;
+        case '+':
+            repeat = true;
+            times = 2;
+            break;
+        case '{': { /* "{m}", "{m,}", "{m,n}", and glibc's "{,n}" */
+            const char *q = p + 1;
+            char *e = (char *)q;
+            unsigned long m = 0, n;
+            bool has_m = isdigit((unsigned char)*q);
+            if (has_m)
+                m = strtoul(q, &e, 10);
+            if (*e == '}' && has_m) {
+                n = m;
+            } else if (*e == ',') {
+                q = e + 1;
+                e = (char *)q;
+                if (isdigit((unsigned char)*q))
+                    n = strtoul(q, &e, 10);
+                else
+                    n = m + 1; /* unbounded: m copies and a star */
+            } else {
+                break; /* not an interval: a literal '{' */
+            }
+            if (*e != '}')
+                break;
+            repeat = true;
+            times = n > m ? n : m;
+            if (times < 1)
+                times = 1;
+            if (times > cap)
+                times = cap;
+            p = e;
+            break;
+        }
+        default:
+            break;
+        }
+        if (repeat) {
+            /* the last atom now stands for `times` copies of itself */
+            size_t before = last[d], after = SAT(before * times);
+            seq[d] = SAT(seq[d] - before + after);
+            last[d] = after;
+        } else {
+            seq[d] = SAT(seq[d] + atom);
+            last[d] = atom;
+        }
+    }
+#undef SAT
+    while (d > 0) { /* unbalanced: regcomp refuses it; count it anyway */
+        size_t g = seq[d--];
+        seq[d] = seq[d] + g > cap ? cap : seq[d] + g;
+    }
+    return seq[0];
+}
+
+static bool regex_too_large(const char *re, const char *what, char *err, size_t errlen)
+{
+    if (regex_atoms(re, SP_PROBE_REGEX_MAX_ATOMS) <= SP_PROBE_REGEX_MAX_ATOMS)
+        return false;
+    seterr(err, errlen,
+           "%s '%.100s' is too large once its repetitions are expanded (more than %d atoms)", what,
+           re, SP_PROBE_REGEX_MAX_ATOMS);
+    return true;
+}
+
 sp_status sp_probe_spec_finish(sp_probe_spec *s, char *err, size_t errlen)
 {
     sp_status st = SP_EINVAL;
@@ -333,6 +460,8 @@ sp_status sp_probe_spec_finish(sp_probe_spec *s, char *err, size_t errlen)
         return SP_ENOMEM;
     s->compiled = c;
     if (s->expect_regex) {
+        if (regex_too_large(s->expect_regex, "regex", err, errlen))
+            goto fail;
         /* REG_NEWLINE: ^ and $ match at line ends, as people expect in a body */
         int rc = regcomp(&c->body_re, s->expect_regex, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
         if (rc != 0) {
@@ -357,6 +486,8 @@ sp_status sp_probe_spec_finish(sp_probe_spec *s, char *err, size_t errlen)
         const char *re = colon + 1;
         while (*re == ' ' || *re == '\t')
             re++;
+        if (regex_too_large(re, "header regex", err, errlen))
+            goto fail;
         int rc = regcomp(&c->header_re, re, REG_EXTENDED | REG_NOSUB | REG_ICASE);
         if (rc != 0) {
             char msg[128];

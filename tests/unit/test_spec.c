@@ -147,6 +147,56 @@ static void test_finish_validates(void **state)
     assert_int_equal(sp_probe_spec_finish(&s, err, sizeof err), SP_EINVAL); /* no target */
 }
 
+static void finish_regex(const char *regex, const char *header, sp_status want, const char *needle)
+{
+    char err[256] = "";
+    sp_probe_spec s = parse_ok("http://localhost/");
+    s.expect_regex = regex ? strdup(regex) : NULL;
+    s.expect_header = header ? strdup(header) : NULL;
+    sp_status st = sp_probe_spec_finish(&s, err, sizeof err);
+    if (st != want || (needle && !strstr(err, needle)))
+        fail_msg("regex '%s' header '%s': status %d '%s', expected %d '%s'", regex ? regex : "",
+                 header ? header : "", st, err, want, needle ? needle : "");
+    sp_probe_spec_free(&s);
+}
+
+/* glibc's regcomp copies a repeated atom ("a{0,32767}": 3 GB, 22 chained
+ * '+': 2.6 GB); found by fuzz_config. Such regexes are refused before
+ * regcomp sees them; real ones are not. */
+static void test_regex_size(void **state)
+{
+    (void)state;
+    static const char *const big[] = {
+        "a{0,32767}",
+        "a{,32767}",
+        "a{1001}",
+        "x{3,}{400}",
+        "a++++++++++++++++++++++",
+        "(a{1,1000}){1,100}",
+        "((a{1,100}){1,100}){1,10}",
+        "(ab){600}",
+        "[a-z]{2000}",
+        "([[:alpha:]]|x){501}",
+        "^ok( S0-WWWWWWWWYYYYYYYY++++++++++++++++++++++++++++++++++++++++++++9+++++2+YYYY",
+    };
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+        finish_regex(big[i], NULL, SP_EINVAL, "too large");
+    finish_regex(NULL, "X-Health: a{0,32767}", SP_EINVAL, "header regex");
+    static const char *const fine[] = {
+        "^ok( [0-9]{1,5})?$",
+        "[[:alpha:]]{1,100}",
+        "(a|b)+c*",
+        "\\{5000\\}",
+        "a{1000}",
+        "[]{}]{2}x{,3}",
+        "\"status\":\"ok\"",
+        "^(GET|POST) /[^ ]{0,200}$",
+    };
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
+        finish_regex(fine[i], NULL, SP_OK, NULL);
+    finish_regex(NULL, "Content-Type: ^text/(html|plain)", SP_OK, NULL);
+}
+
 static void test_tls_forms(void **state)
 {
     (void)state;
@@ -196,10 +246,11 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_https_url),    cmocka_unit_test(test_http_url_port_and_ipv6),
-        cmocka_unit_test(test_tcp_forms),    cmocka_unit_test(test_dns_forms),
-        cmocka_unit_test(test_bad_targets),  cmocka_unit_test(test_finish_validates),
-        cmocka_unit_test(test_names),        cmocka_unit_test(test_tls_forms),
+        cmocka_unit_test(test_https_url),   cmocka_unit_test(test_http_url_port_and_ipv6),
+        cmocka_unit_test(test_tcp_forms),   cmocka_unit_test(test_dns_forms),
+        cmocka_unit_test(test_bad_targets), cmocka_unit_test(test_finish_validates),
+        cmocka_unit_test(test_names),       cmocka_unit_test(test_tls_forms),
+        cmocka_unit_test(test_regex_size),
     };
     int rc = cmocka_run_group_tests_name("spec", tests, NULL, NULL);
     curl_global_cleanup();
