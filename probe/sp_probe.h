@@ -115,8 +115,9 @@ sp_status sp_probe_spec_set_tls(sp_probe_spec *s, char *err, size_t errlen);
 
 /* A regex whose repetitions expand to more atoms than this is refused:
  * glibc compiles "a{0,32767}" or "a++++++++++++++++++++++" by copying the
- * atom, which takes gigabytes; real rules ("^ok( [0-9]{1,5})?$") need
- * tens. */
+ * atom, which takes gigabytes, and "a+?????++++++++" takes it minutes.
+ * "+", "?" and "*" count double, "{m,n}" n times, nested or chained ones
+ * multiply (spec.c); real rules ("^ok( [0-9]{1,5})?$": 13) need tens. */
 #define SP_PROBE_REGEX_MAX_ATOMS 1000
 
 /* Validate and compile (regexes, header rule). Call once after filling.

@@ -307,12 +307,14 @@ sp_status sp_probe_spec_set_tls(sp_probe_spec *s, char *err, size_t errlen)
 }
 
 /*
- * An upper bound of the atoms glibc's regcomp builds for an ERE: it copies
- * the atom of "+" once and of "{m,n}" up to n (or m + 1) times, so nested
- * and chained repetitions multiply. Brackets, escapes and characters are
- * one atom each, a group is the sum of what is in it (alternatives
- * included). Saturates at limit + 1, so nothing overflows; an ill-formed
- * pattern gets some estimate and is then refused by regcomp.
+ * An upper bound of the work glibc's regcomp does for an ERE, in atoms: it
+ * copies the atom of "+" once and of "{m,n}" up to n (or m + 1) times, so
+ * nested and chained repetitions multiply; and chained or nested "?" and
+ * "*" cost it time that grows as fast ("a+?????++++++++" takes minutes).
+ * So "+", "?" and "*" count double, "{m,n}" n times. Brackets, escapes and
+ * characters are one atom each, a group is the sum of what is in it
+ * (alternatives included). Saturates at limit + 1, so nothing overflows;
+ * an ill-formed pattern gets some estimate and is then refused by regcomp.
  */
 static size_t regex_atoms(const char *re, size_t limit)
 {
@@ -365,9 +367,6 @@ static size_t regex_atoms(const char *re, size_t limit)
             continue;
         case '*':
         case '?':
-            repeat = true;
-            times = 1;
-            break;
         case '+':
             repeat = true;
             times = 2;
