@@ -115,10 +115,14 @@ sp_status sp_probe_spec_set_tls(sp_probe_spec *s, char *err, size_t errlen);
 
 /* A regex whose repetitions expand to more atoms than this is refused:
  * glibc compiles "a{0,32767}" or "a++++++++++++++++++++++" by copying the
- * atom, which takes gigabytes, and "a+?????++++++++" takes it minutes.
- * "+", "?" and "*" count double, "{m,n}" n times, nested or chained ones
- * multiply (spec.c); real rules ("^ok( [0-9]{1,5})?$": 13) need tens. */
+ * atom, which takes gigabytes. "+", "?" and "*" count double, "{m,n}" n
+ * times, nested or chained ones multiply (spec.c); real rules
+ * ("^ok( [0-9]{1,5})?$": 13) need tens. */
 #define SP_PROBE_REGEX_MAX_ATOMS 1000
+/* So is one with more repetition operators than this over one atom,
+ * directly or through groups ("(a+)?" is 2): mixed "+" and "?" seven deep
+ * ("b+^a+??++++") take glibc seconds to minutes. */
+#define SP_PROBE_REGEX_MAX_NESTING 4
 
 /* Validate and compile (regexes, header rule). Call once after filling.
  * SP_EINVAL with a message for a bad or too large regex. */

@@ -307,25 +307,33 @@ sp_status sp_probe_spec_set_tls(sp_probe_spec *s, char *err, size_t errlen)
 }
 
 /*
- * An upper bound of the work glibc's regcomp does for an ERE, in atoms: it
- * copies the atom of "+" once and of "{m,n}" up to n (or m + 1) times, so
- * nested and chained repetitions multiply; and chained or nested "?" and
- * "*" cost it time that grows as fast ("a+?????++++++++" takes minutes).
- * So "+", "?" and "*" count double, "{m,n}" n times. Brackets, escapes and
- * characters are one atom each, a group is the sum of what is in it
- * (alternatives included). Saturates at limit + 1, so nothing overflows;
- * an ill-formed pattern gets some estimate and is then refused by regcomp.
+ * What glibc's regcomp makes of an ERE, estimated before it runs, since
+ * some short patterns take it gigabytes or minutes:
+ *  - atoms: it copies the atom of "+" once and of "{m,n}" up to n (or
+ *    m + 1) times, so nested and chained repetitions multiply. Here "+",
+ *    "?" and "*" count double, "{m,n}" n times; brackets, escapes and
+ *    characters are one atom each, a group the sum of what is in it
+ *    (alternatives included). Saturates at limit + 1.
+ *  - nesting: the most repetition operators applying to one atom, directly
+ *    or through groups ("(a+)?" is 2). Mixed "+" and "?" seven deep after
+ *    an anchor ("b+^((((((a+)?)?)+)+)+)+", "b+^a+??++++") take it seconds
+ *    to minutes in its epsilon closures; six, milliseconds.
+ * An ill-formed pattern gets some estimate and is then refused by regcomp.
  */
-static size_t regex_atoms(const char *re, size_t limit)
+static size_t regex_atoms(const char *re, size_t limit, int *nesting)
 {
     enum { DEPTH = 64 };
     size_t seq[DEPTH + 1] = {0};  /* atoms of each open group so far */
     size_t last[DEPTH + 1] = {0}; /* its last atom, which a repetition copies */
+    int rep[DEPTH + 1] = {0};     /* repetitions over its last atom */
+    int rep_max[DEPTH + 1] = {0}; /* the most over any atom in it */
     int d = 0;
     const size_t cap = limit + 1;
+    *nesting = 0;
 #define SAT(x) ((x) > cap ? cap : (x))
     for (const char *p = re; *p; p++) {
         size_t atom = 1, times = 1;
+        int atom_rep = 0;
         bool repeat = false;
         switch (*p) {
         case '\\':
@@ -350,15 +358,19 @@ static size_t regex_atoms(const char *re, size_t limit)
                 p--; /* unterminated: regcomp refuses it */
             break;
         case '(':
-            if (d == DEPTH)
+            if (d == DEPTH) {
+                *nesting = DEPTH;
                 return cap;
+            }
             d++;
             seq[d] = last[d] = 0;
+            rep[d] = rep_max[d] = 0;
             continue;
         case ')':
             if (d == 0)
                 break; /* a literal ')' in ERE */
             atom = seq[d] ? seq[d] : 1;
+            atom_rep = rep_max[d];
             d--;
             break;
         case '|':
@@ -409,10 +421,16 @@ static size_t regex_atoms(const char *re, size_t limit)
             size_t before = last[d], after = SAT(before * times);
             seq[d] = SAT(seq[d] - before + after);
             last[d] = after;
+            rep[d]++;
         } else {
             seq[d] = SAT(seq[d] + atom);
             last[d] = atom;
+            rep[d] = atom_rep;
         }
+        if (rep[d] > rep_max[d])
+            rep_max[d] = rep[d];
+        if (rep[d] > *nesting)
+            *nesting = rep[d];
     }
 #undef SAT
     while (d > 0) { /* unbalanced: regcomp refuses it; count it anyway */
@@ -424,7 +442,16 @@ static size_t regex_atoms(const char *re, size_t limit)
 
 static bool regex_too_large(const char *re, const char *what, char *err, size_t errlen)
 {
-    if (regex_atoms(re, SP_PROBE_REGEX_MAX_ATOMS) <= SP_PROBE_REGEX_MAX_ATOMS)
+    int nesting;
+    size_t atoms = regex_atoms(re, SP_PROBE_REGEX_MAX_ATOMS, &nesting);
+    if (nesting > SP_PROBE_REGEX_MAX_NESTING) {
+        seterr(err, errlen,
+               "%s '%.100s' repeats one part more than %d times over ('(a+)?' is twice): too "
+               "slow to compile",
+               what, re, SP_PROBE_REGEX_MAX_NESTING);
+        return true;
+    }
+    if (atoms <= SP_PROBE_REGEX_MAX_ATOMS)
         return false;
     seterr(err, errlen,
            "%s '%.100s' is too large once its repetitions are expanded (more than %d atoms)", what,
