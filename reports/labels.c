@@ -224,10 +224,15 @@ void sp_report_fmt_not_stored(const sp_report *r, const sp_report_not_stored *ns
     sp_report_fmt_local(r, ns->start, a, sizeof a);
     sp_report_fmt_local(r, ns->end, b, sizeof b);
     sp_report_fmt_duration((double)(ns->end - ns->start), lang, d, sizeof d);
+    /* Both come from the journal, a file: the daemon's sentence may quote a
+     * path or a server, and the file may have been edited. Shown safely. */
+    char cause[64], detail[512];
+    sp_text_safe(ns->cause, cause, sizeof cause);
     if (ns->detail)
-        snprintf(buf, n, "%s .. %s  %s  %s (%s)", a, b, d, ns->cause, ns->detail);
+        snprintf(buf, n, "%s .. %s  %s  %s (%s)", a, b, d, cause,
+                 sp_text_safe(ns->detail, detail, sizeof detail));
     else
-        snprintf(buf, n, "%s .. %s  %s  %s", a, b, d, ns->cause);
+        snprintf(buf, n, "%s .. %s  %s  %s", a, b, d, cause);
 }
 
 void sp_report_fmt_jump(const sp_report *r, const sp_report_clock_jump *j, sp_report_lang lang,

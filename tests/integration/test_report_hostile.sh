@@ -5,7 +5,8 @@
 # needed. The status page and the HTML report, read by a real headless
 # Chromium: the name sits in an isolating element (unicode-bidi: isolate),
 # and the text after it on the same line is still laid out after it, not
-# reversed; the report stays well-formed XML.
+# reversed; the report stays well-formed XML. The text report and `check`
+# show the controls as <U+202E>, never write them raw to a terminal.
 set -euo pipefail
 source "$SP_SRC/tests/lib/fixtures.sh"
 source "$SP_SRC/tests/lib/assert.sh"
@@ -156,5 +157,15 @@ echo "# html report, browser: $p"
 t_eq "html, browser: every 'evil' isolated" "$(jq -r '"\(.n > 0) \(.n == .isolated)"' <<<"$p")" "true true"
 t_eq "html, browser: '(rlo)' after the name is laid out after it, not reversed into it" \
     "$(jq -r 'if .id_left != null and .id_left >= .evil_right then "after" else "reversed \(.)" end' <<<"$p")" after
+
+# --- text report and check -------------------------------------------------------
+txt=$("$SLAPROBE" report -c "$FX_DIR/h.yaml" --month "$MONTH") || true
+t_match "text: the override shown" "$txt" "== rlo \\(abc<U\\+202E>evil\\)"
+t_match "text: the reason's controls shown" "$txt" "up<U\\+202E>grade <U\\+001B>\\[31mred"
+t_match "text: the tab shown" "$txt" "== tab \\(<U\\+0009>cmd\\)"
+t_eq "text: no raw override or ESC" "$(grep -c -e "$RLO" -e "$ESC" <<<"$txt" || true)" 0
+out=$("$SLAPROBE" check "http://127.0.0.1:9/a${RLO}b${ESC}[2J" 2>&1) || true
+echo "# check: $out"
+t_eq "check: no raw override or ESC" "$(grep -c -e "$RLO" -e "$ESC" <<<"$out" || true)" 0
 
 t_done
