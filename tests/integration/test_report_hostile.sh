@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Hostile strings in what people read. Target names and a maintenance
-# reason from the configuration carry a U+202E (RIGHT-TO-LEFT OVERRIDE)
-# and an ESC; a few imported rows give them history, so no server is
-# needed. The status page and the HTML report, read by a real headless
-# Chromium: the name sits in an isolating element (unicode-bidi: isolate),
-# and the text after it on the same line is still laid out after it, not
-# reversed; the report stays well-formed XML. The text report and `check`
-# show the controls as <U+202E>, never write them raw to a terminal.
+# reason from the configuration carry a U+202E (RIGHT-TO-LEFT OVERRIDE),
+# an ESC and spreadsheet formulas; a few imported rows give them history,
+# so no server is needed. Then:
+#  - status page and HTML report, read by a real headless Chromium: the
+#    name sits in an isolating element (unicode-bidi: isolate), and the
+#    text after it on the same line is still laid out after it, not
+#    reversed; the report stays well-formed XML;
+#  - text report and `check`: the controls are shown as <U+202E>, never
+#    written raw to a terminal;
+#  - CSV report: a cell starting with = + - @ (or tab, CR) is neutralised
+#    as OWASP advises ('=...), numeric cells stay numbers, and python's csv
+#    module reads the right number of columns.
 set -euo pipefail
 source "$SP_SRC/tests/lib/fixtures.sh"
 source "$SP_SRC/tests/lib/assert.sh"
@@ -167,5 +172,32 @@ t_eq "text: no raw override or ESC" "$(grep -c -e "$RLO" -e "$ESC" <<<"$txt" || 
 out=$("$SLAPROBE" check "http://127.0.0.1:9/a${RLO}b${ESC}[2J" 2>&1) || true
 echo "# check: $out"
 t_eq "check: no raw override or ESC" "$(grep -c -e "$RLO" -e "$ESC" <<<"$out" || true)" 0
+
+# --- CSV -----------------------------------------------------------------------
+"$SLAPROBE" report -c "$FX_DIR/h.yaml" --month "$MONTH" --format csv >"$FX_DIR/r.csv" || true
+cat "$FX_DIR/r.csv"
+py=$(python3 - "$FX_DIR/r.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+head, body = rows[0], rows[1:]
+col = {h: i for i, h in enumerate(head)}
+print("columns", len(body), all(len(r) == len(head) for r in body))
+for r in body:
+    print("name", r[col["id"]], r[col["name"]])
+f = [r for r in body if r[col["id"]] == "formula"][0]
+print("budget_left_s", f[col["budget_left_s"]])
+PY
+)
+echo "$py"
+t_eq "csv: 7 rows, each with every column" "$(grep '^columns' <<<"$py")" "columns 7 True"
+t_eq "csv: formula neutralised" "$(grep '^name formula ' <<<"$py")" "name formula '=HYPERLINK(\"http://x\",\"y\")"
+t_eq "csv: + neutralised" "$(grep '^name plus ' <<<"$py")" "name plus '+1"
+t_eq "csv: - neutralised" "$(grep '^name minus ' <<<"$py")" "name minus '-2+3"
+t_eq "csv: @ neutralised" "$(grep '^name at ' <<<"$py")" "name at '@SUM(A1:A2)"
+t_eq "csv: tab neutralised" "$(grep -P '^name tab ' <<<"$py")" "name tab '$(printf '\t')cmd"
+t_eq "csv: a plain name as it is" "$(grep '^name plain ' <<<"$py")" "name plain Web shop, 2nd"
+t_match "csv: a negative number stays a number" "$(grep '^budget_left_s' <<<"$py")" '^budget_left_s -[0-9]+\.[0-9]+$'
+t_match "csv: the raw row quotes the neutralised cell" "$(grep '^[0-9-]*,formula,' "$FX_DIR/r.csv")" \
+    "^$MONTH,formula,\"'=HYPERLINK\(\"\"http://x\"\",\"\"y\"\"\)\",99.999,60,false,[0-9.]+,.*,-[0-9]+\.[0-9]+,false,"
 
 t_done
