@@ -189,9 +189,9 @@ static void journal_change(rt *r, const sp_fsm_step *st, const sp_probe_result *
     json_object_set_new(ev, "since", json_string(since));
     json_object_set_new(ev, "since_ms", json_integer(st->at_ms));
     json_object_set_new(ev, "reason", json_string(sp_reason_name(st->reason)));
-    json_object_set_new(ev, "detail", json_string(res->detail));
+    json_object_set_new(ev, "detail", sp_probe_json_text(res->detail));
     if (res->address[0])
-        json_object_set_new(ev, "address", json_string(res->address));
+        json_object_set_new(ev, "address", sp_probe_json_text(res->address));
     if (res->http_status)
         json_object_set_new(ev, "http_status", json_integer(res->http_status));
     if (st->from == SP_STATE_DOWN && st->state == SP_STATE_UP)
@@ -412,7 +412,7 @@ static void posture_seen(rt *r, const sp_probe_result *res)
     for (size_t i = 0; i < p->n_findings; i++)
         json_array_append_new(fs, json_string(sp_probe_tls_finding_name(p->findings[i].code)));
     json_object_set_new(ev, "findings", fs);
-    json_object_set_new(ev, "detail", json_string(res->detail));
+    json_object_set_new(ev, "detail", sp_probe_json_text(res->detail));
     char safe[512];
     fprintf(stderr, "slaprobe: %s TLS posture %s%s%s (%s)\n", r->id,
             r->tls_known ? r->tls_grade : "", r->tls_known ? " -> " : "", grade,
