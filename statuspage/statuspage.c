@@ -190,7 +190,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
             "<title>",
             w->lang);
-    sp_report_html_esc(fp, w->title);
+    sp_report_html_attr(fp, w->title);
     fputs("</title>\n<style>\n"
           "body{font-family:sans-serif;margin:1.5em auto;max-width:70em;padding:0 1em;color:#222}"
           "table{border-collapse:collapse;margin:.5em 0 1.5em}"
@@ -228,7 +228,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         const sp_report_target *t = &r->targets[i];
         sp_page_state s = current(r, t);
         fputs("<tr data-service=\"", fp);
-        sp_report_html_esc(fp, t->cfg->id);
+        sp_report_html_attr(fp, t->cfg->id);
         fprintf(fp, "\" data-state=\"%s\"><td>", sp_statuspage_state_code(s));
         sp_report_html_esc(fp, t->cfg->name);
         fputs("</td><td>", fp);
@@ -283,7 +283,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
             const sp_report_target *t = &r->targets[i];
             sp_page_state s = sp_statuspage_day_state(&t->days[k].sla);
             fputs("<td data-service=\"", fp);
-            sp_report_html_esc(fp, t->cfg->id);
+            sp_report_html_attr(fp, t->cfg->id);
             fprintf(fp, "\" data-day=\"%s\" data-state=\"%s\">", date, sp_statuspage_state_code(s));
             badge(fp, w, s);
             fputs("</td>", fp);
@@ -321,7 +321,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
                 char dur[64];
                 sp_report_fmt_duration((double)in->duration_s, lg, dur, sizeof dur);
                 fputs("<tr data-service=\"", fp);
-                sp_report_html_esc(fp, t->cfg->id);
+                sp_report_html_attr(fp, t->cfg->id);
                 fputs("\"><td>", fp);
                 sp_report_html_esc(fp, t->cfg->name);
                 fputs("</td><td>", fp);
