@@ -213,6 +213,14 @@ static void release_easy(sp_probe *p, http_state *hs)
     hs->headers = NULL;
 }
 
+/* Whether the current hop goes to the configured target's origin
+ * (RFC 6454: scheme, host, port). */
+static bool same_origin(const http_state *hs, const sp_probe_spec *s)
+{
+    return hs->is_tls == (s->kind == SP_PROBE_HTTPS) && hs->port == s->port &&
+           strcasecmp(hs->host, s->host) == 0;
+}
+
 static void start_transfer(sp_probe *p)
 {
     http_state *hs = p->kstate;
@@ -238,8 +246,10 @@ static void start_transfer(sp_probe *p)
         hs->connect_to = curl_slist_append(NULL, line);
         curl_easy_setopt(easy, CURLOPT_CONNECT_TO, hs->connect_to);
     }
-    /* Credentials go only to the host they were configured for. */
-    if (s->auth_header && strcasecmp(hs->host, s->host) == 0) {
+    /* Credentials go only to the origin they were configured for: the
+     * same scheme, host and port. A host-only check would hand the secret
+     * to a cleartext http:// port, or to another service, on that host. */
+    if (s->auth_header && same_origin(hs, s)) {
         hs->headers = curl_slist_append(NULL, s->auth_header);
         curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hs->headers);
     }

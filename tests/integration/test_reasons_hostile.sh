@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Hostile servers: what a server that means harm (or is badly broken) can
+# provoke, and what slaprobe must then report and do.  A secret header must
+# not follow a redirect off its origin; the server's faults must never be
+# reported as probe_error (our own fault); the process must end in time
+# whatever a DNS server answers.  Servers: faultd, tests/fixtures/
+# redirect_origins.py and tests/fixtures/hostile_dns.py, all on 127.0.0.1.
+set -euo pipefail
+source "$SP_SRC/tests/lib/fixtures.sh"
+source "$SP_SRC/tests/lib/assert.sh"
+fx_init
+fx_certs
+fx_start_faultd
+
+F=http://127.0.0.1:$FX_FAULT_PORT
+
+# fx_start_py NAME SCRIPT ARGS...: a python fixture that writes its pid
+# file ($FX_DIR/NAME.pid) once it is listening.
+fx_start_py() {
+    local name=$1 script=$2 i
+    shift 2
+    fx__spawn "$FX_DIR/$name.log" python3 "$SP_SRC/tests/fixtures/$script" "$@" "$FX_DIR/$name.pid"
+    for ((i = 0; i < 100; i++)); do
+        [ -s "$FX_DIR/$name.pid" ] && return 0
+        fx__alive "g:$FX__PID" || break
+        sleep 0.05
+    done
+    fx__tail "$FX_DIR/$name.log"
+    return 1
+}
+
+# ms_now: a monotonic-enough clock in milliseconds
+ms_now() { date +%s%3N; }
+
+echo "# auth header only to its own origin (scheme, host, port)"
+fx__ports 3
+PA=${FX__PORTS[0]} PB=${FX__PORTS[1]} PC=${FX__PORTS[2]}
+LOG=$FX_DIR/heads.log
+: >"$LOG"
+fx_start_py redirect redirect_origins.py "$PA" "$PB" "$PC" "$FX_CERTS/valid.pem" \
+    "$FX_CERTS/valid.key" "$LOG"
+SECRET="Authorization: Bearer s3cret-token"
+for case in same to-http to-port to-host; do
+    : >"$LOG"
+    PROBE_AUTH=$SECRET "$PROBE_MANY" "https://127.0.0.1:$PA/$case" 1 ok "$FX_CERTS/ca.pem" \
+        >"$FX_DIR/probe.out" 2>&1 && rc=0 || rc=$?
+    t_eq "auth $case: probe ok" "$rc" 0
+    [ "$rc" = 0 ] || cat "$FX_DIR/probe.out"
+    t_eq "auth $case: first hop carries the header" "$(sed -n 1p "$LOG")" \
+        "A /$case Bearer s3cret-token"
+    case $case in
+    same) want="A /final Bearer s3cret-token" ;;
+    to-http) want="B /final -" ;;
+    to-port) want="C /final -" ;;
+    to-host) want="A /final -" ;;
+    esac
+    t_eq "auth $case: second hop" "$(sed -n 2p "$LOG")" "$want"
+done
+
+t_done
