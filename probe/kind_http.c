@@ -140,6 +140,15 @@ static void capture_session(sp_probe *p, http_state *hs)
 
 /* --- libcurl callbacks -------------------------------------------------- */
 
+/* Whether re matches somewhere in the n bytes at buf. A body is bytes, not
+ * a C string: REG_STARTEND (glibc, the BSDs, musl) bounds the match by
+ * length, so a NUL byte does not hide what follows it. */
+static bool regex_in(const regex_t *re, const char *buf, size_t n)
+{
+    regmatch_t m[1] = {{.rm_so = 0, .rm_eo = (regoff_t)n}};
+    return regexec(re, buf, 1, m, REG_STARTEND) == 0;
+}
+
 static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
 {
     sp_probe *p = ud;
@@ -158,7 +167,7 @@ static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
             while (i < len && buf[i] != '\r' && buf[i] != '\n' && vl < sizeof val - 1)
                 val[vl++] = buf[i++];
             val[vl] = '\0';
-            if (regexec(&c->header_re, val, 0, NULL, 0) == 0)
+            if (regex_in(&c->header_re, val, vl))
                 hs->header_matched = true;
         }
     }
@@ -419,7 +428,7 @@ static void evaluate_final(sp_probe *p, http_state *hs)
                          s->expect_body);
         return;
     }
-    if (c->has_body_re && (!hs->body || regexec(&c->body_re, hs->body, 0, NULL, 0) != 0)) {
+    if (c->has_body_re && !regex_in(&c->body_re, hs->body ? hs->body : "", hs->body_len)) {
         sp_probe__finish(p, SP_REASON_HTTP_BODY_MISMATCH, "body does not match /%.100s/",
                          s->expect_regex);
         return;

@@ -57,4 +57,10 @@ for case in same to-http to-port to-host; do
     t_eq "auth $case: second hop" "$(sed -n 2p "$LOG")" "$want"
 done
 
+echo "# the body is bytes: a NUL does not end it"
+expect_reason "expect_body past a NUL" ok --expect-body "marker" "$F/nul"
+expect_reason "expect_regex past a NUL" ok --expect-regex 'after-nul marker$' "$F/nul"
+expect_reason "expect_regex before a NUL" ok --expect-regex '^before' "$F/nul"
+expect_reason "expect_regex absent" http_body_mismatch --expect-regex 'not there' "$F/nul"
+
 t_done
