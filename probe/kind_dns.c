@@ -135,8 +135,15 @@ static void on_answer(sp_probe *p, int status, const unsigned char *abuf, int al
     const sp_probe_spec *s = p->spec;
     const char *type = sp_dns_type_name(s->dns_type);
     bool match = false;
-    if (status == ARES_SUCCESS)
+    if (status == ARES_SUCCESS) {
+        /* the server did answer: what fails now is its answer */
         status = parse_answer(p, abuf, alen, &match);
+        if (status != ARES_SUCCESS) {
+            sp_probe__finish(p, sp_probe_reason_from_ares_answer(status), "%s %s: %s", s->host,
+                             type, ares_strerror(status));
+            return;
+        }
+    }
     if (status != ARES_SUCCESS) {
         sp_probe__finish(p, sp_probe_reason_from_ares(status), "%s %s: %s", s->host, type,
                          ares_strerror(status));

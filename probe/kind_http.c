@@ -297,6 +297,12 @@ static void on_dns(sp_probe *p, int status, const struct ares_addrinfo *ai)
 {
     http_state *hs = p->kstate;
     struct sockaddr_storage sa;
+    if (status == ARES_EBADNAME && hs->hops > 0) {
+        /* the name came from the server's Location, not from us */
+        sp_probe__finish(p, SP_REASON_HTTP_PROTOCOL, "redirect to a name that is no DNS name: %.100s",
+                         hs->host);
+        return;
+    }
     if (status != ARES_SUCCESS) {
         sp_probe__finish(p, sp_probe_reason_from_ares(status), "cannot resolve %s: %s", hs->host,
                          ares_strerror(status));
@@ -445,7 +451,7 @@ void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code)
 {
     http_state *hs = p->kstate;
     long status = 0, oserr = 0;
-    curl_off_t conn = 0, app = 0;
+    curl_off_t conn = 0, app = 0, st = 0;
     char *redirect = NULL;
 
     add_timings(p, easy);
@@ -453,6 +459,7 @@ void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code)
     curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
     curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &conn);
     curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &app);
+    curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME_T, &st);
     if (status > 0)
         p->res.http_status = (int)status;
     finish_tls_facts(p, hs);
@@ -468,11 +475,15 @@ void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code)
             .cert_seen = hs->cert_seen,
             .hostname_match = hs->hostname_match,
             .body_capped = hs->body_capped,
+            .answering = st > 0,
         };
         sp_reason r = hs->ca_failed ? SP_REASON_PROBE_ERROR : sp_probe_reason_from_curl(&f);
         const char *why = hs->errbuf[0] ? hs->errbuf : curl_easy_strerror(code);
         if (r == SP_REASON_HTTP_TOO_LARGE)
             sp_probe__finish(p, r, "body larger than %zu bytes", p->spec->max_body);
+        else if (r == SP_REASON_HTTP_PROTOCOL && code == CURLE_OUT_OF_MEMORY)
+            sp_probe__finish(p, r, "response header line longer than libcurl accepts (%d bytes)",
+                             CURL_MAX_HTTP_HEADER);
         else if (hs->verify_error != X509_V_OK)
             sp_probe__finish(p, r, "%s", X509_verify_cert_error_string(hs->verify_error));
         else

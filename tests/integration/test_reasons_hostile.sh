@@ -63,4 +63,9 @@ expect_reason "expect_regex past a NUL" ok --expect-regex 'after-nul marker$' "$
 expect_reason "expect_regex before a NUL" ok --expect-regex '^before' "$F/nul"
 expect_reason "expect_regex absent" http_body_mismatch --expect-regex 'not there' "$F/nul"
 
+echo "# a server's fault is never probe_error"
+expect_reason "1 MiB header line" http_protocol "$F/bighead"
+t_match "1 MiB header line: detail" "$(jf .detail)" 'header line longer than libcurl accepts'
+expect_reason "redirect to a name with a 64-byte label" http_protocol "$F/badname"
+
 t_done
