@@ -166,11 +166,48 @@ static void on_ares_sock_state(void *data, ares_socket_t fd, int readable, int w
 }
 
 struct sp_dns_req {
+    sp_probe_engine *eng;
     sp_probe *p; /* NULL once the probe no longer waits for it */
     sp_dns_cb cb;
     sp_query_cb qcb;
     uint64_t t0_ns;
 };
+
+/*
+ * A probe that finishes while its lookup is under way (its deadline, a
+ * cancel) can only detach from it: c-ares 1.18 cannot cancel one query.
+ * Left alone, the orphan lives through c-ares' retries (2 s, 4 s, 8 s with
+ * our options) and keeps its socket polled and the loop alive: `check -t
+ * 1000` against a DNS server answering garbage printed after 1 s and exited
+ * after 14 s. So once no probe waits for any lookup, ares_cancel() ends
+ * them all. Not from here directly: this runs inside c-ares callbacks, and
+ * ares_cancel() there would call back the query being ended a second time;
+ * a zero timer runs it from the loop instead.
+ */
+static void dns_reap_cb(uv_timer_t *t)
+{
+    sp_probe_engine *e = t->data;
+    if (e->destroying || e->dns_waiting > 0 || e->dns_pending == 0)
+        return;
+    ares_cancel(e->ares); /* calls back each one with ARES_ECANCELLED */
+    ares_reschedule(e);
+}
+
+static void dns_maybe_reap(sp_probe_engine *e)
+{
+    if (e->dns_waiting == 0 && e->dns_pending > 0 && !e->destroying)
+        uv_timer_start(&e->dns_reap, dns_reap_cb, 0, 0);
+}
+
+static void dns_detach(sp_probe *p)
+{
+    if (!p->dns)
+        return;
+    p->dns->p = NULL;
+    p->dns = NULL;
+    p->eng->dns_waiting--;
+    dns_maybe_reap(p->eng);
+}
 
 /* Detach the request from its probe and add the DNS phase time; returns
  * the probe still waiting, or NULL. */
@@ -178,6 +215,7 @@ static sp_probe *dns_req_complete(sp_dns_req *req)
 {
     sp_probe *p = req->p;
     if (p) {
+        p->eng->dns_waiting--;
         p->dns = NULL;
         double ms = (double)(uv_hrtime() - req->t0_ns) / 1e6;
         p->res.dns_ms = (p->res.dns_ms < 0 ? 0 : p->res.dns_ms) + ms;
@@ -194,6 +232,8 @@ static void dns_done(void *arg, int status, int timeouts, struct ares_addrinfo *
         req->cb(p, status, ai);
     if (ai)
         ares_freeaddrinfo(ai);
+    req->eng->dns_pending--;
+    dns_maybe_reap(req->eng);
     free(req);
 }
 
@@ -204,6 +244,8 @@ static void query_done(void *arg, int status, int timeouts, unsigned char *abuf,
     sp_probe *p = dns_req_complete(req);
     if (p)
         req->qcb(p, status, abuf, alen);
+    req->eng->dns_pending--;
+    dns_maybe_reap(req->eng);
     free(req);
 }
 
@@ -212,9 +254,12 @@ static sp_dns_req *dns_req_new(sp_probe *p)
     sp_dns_req *req = calloc(1, sizeof *req);
     if (!req)
         return NULL;
+    req->eng = p->eng;
     req->p = p;
     req->t0_ns = uv_hrtime();
     p->dns = req;
+    p->eng->dns_pending++;
+    p->eng->dns_waiting++;
     return req;
 }
 
@@ -390,7 +435,9 @@ sp_status sp_probe_engine_create(uv_loop_t *loop, const sp_probe_engine_opts *op
 
     uv_timer_init(loop, &e->ares_timer);
     e->ares_timer.data = e;
-    e->handles_open = 1;
+    uv_timer_init(loop, &e->dns_reap);
+    e->dns_reap.data = e;
+    e->handles_open = 2;
     *out = e;
     return SP_OK;
 fail:
@@ -413,6 +460,7 @@ void sp_probe_engine_destroy(sp_probe_engine *e)
     sp_curluv_destroy(e->curl);
     free_cas(e);
     uv_close((uv_handle_t *)&e->ares_timer, engine_handle_closed);
+    uv_close((uv_handle_t *)&e->dns_reap, engine_handle_closed);
 }
 
 size_t sp_probe_engine_inflight(const sp_probe_engine *e)
@@ -474,10 +522,7 @@ void sp_probe__finish(sp_probe *p, sp_reason reason, const char *fmt, ...)
         p->ops->cancel(p);
         p->res.total_ms = sp_probe__elapsed_ms(p);
     }
-    if (p->dns) { /* the lookup may still call back: detach it */
-        p->dns->p = NULL;
-        p->dns = NULL;
-    }
+    dns_detach(p); /* the lookup may still call back */
     p->res.ok = reason == SP_REASON_OK;
     p->res.reason = reason;
     sp_probe_engine *e = p->eng;

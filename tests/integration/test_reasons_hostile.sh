@@ -68,4 +68,20 @@ expect_reason "1 MiB header line" http_protocol "$F/bighead"
 t_match "1 MiB header line: detail" "$(jf .detail)" 'header line longer than libcurl accepts'
 expect_reason "redirect to a name with a 64-byte label" http_protocol "$F/badname"
 
+echo "# a process ends within its timeout, whatever the DNS server answers"
+# timed_check NAME WANT_REASON ARGS...: check -t 1000 must answer and exit
+# within 1.5 s; c-ares' own retries (2 s, 4 s, 8 s) must not keep it alive.
+timed_check() {
+    local name=$1 want=$2 t0 t1
+    shift 2
+    t0=$(ms_now)
+    expect_reason "$name" "$want" -t 1000 "$@"
+    t1=$(ms_now)
+    t_match "$name: exited within 1.5 s ($((t1 - t0)) ms)" "$((t1 - t0))" '^([0-9]{1,3}|1[0-4][0-9]{2})$'
+}
+timed_check "garbage DNS (dns probe)" dns_timeout --dns-server "127.0.0.1:$FX_DNS_GARBAGE_PORT" "dns://ok.test"
+timed_check "garbage DNS (http probe)" dns_timeout --dns-server "127.0.0.1:$FX_DNS_GARBAGE_PORT" "http://ok.test:$FX_FAULT_PORT/ok"
+timed_check "silent DNS (dns probe)" dns_timeout --dns-server "127.0.0.1:$FX_DNS_SILENT_PORT" "dns://ok.test"
+timed_check "silent DNS (tcp probe)" dns_timeout --dns-server "127.0.0.1:$FX_DNS_SILENT_PORT" "tcp://ok.test:$FX_FAULT_PORT"
+
 t_done
