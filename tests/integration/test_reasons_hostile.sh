@@ -84,4 +84,17 @@ timed_check "garbage DNS (http probe)" dns_timeout --dns-server "127.0.0.1:$FX_D
 timed_check "silent DNS (dns probe)" dns_timeout --dns-server "127.0.0.1:$FX_DNS_SILENT_PORT" "dns://ok.test"
 timed_check "silent DNS (tcp probe)" dns_timeout --dns-server "127.0.0.1:$FX_DNS_SILENT_PORT" "tcp://ok.test:$FX_FAULT_PORT"
 
+echo "# DNS answers that are no answer"
+fx__ports 1
+HD=(--dns-server "127.0.0.1:${FX__PORTS[0]}")
+fx_start_py hostile_dns hostile_dns.py "${FX__PORTS[0]}"
+expect_reason "truncated over UDP and TCP" dns_servfail "${HD[@]}" "dns://tc.test"
+t_eq "truncated: detail" "$(jf .detail)" "tc.test A: answer truncated over UDP and TCP"
+expect_reason "truncated over UDP, cut off over TCP" dns_servfail "${HD[@]}" "dns://tcbad.test"
+t_eq "cut off: detail" "$(jf .detail)" "tcbad.test A: answer truncated over UDP and TCP"
+expect_reason "CNAME loop (A)" dns_servfail "${HD[@]}" "dns://loop.test"
+t_eq "CNAME loop (A): detail" "$(jf .detail)" "loop.test A: CNAME loop: loop.test -> loop2.test -> loop.test"
+expect_reason "CNAME loop (AAAA)" dns_servfail "${HD[@]}" "dns://loop.test?type=AAAA"
+expect_reason "CNAME loop (CNAME)" dns_servfail "${HD[@]}" "dns://loop.test?type=CNAME"
+
 t_done
