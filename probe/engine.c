@@ -12,6 +12,7 @@
  * The engine also owns the life of every probe (see engine_int.h).
  */
 #include "engine_int.h"
+#include "dns_answer.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -170,8 +171,11 @@ struct sp_dns_req {
     sp_probe *p; /* NULL once the probe no longer waits for it */
     sp_dns_cb cb;
     sp_query_cb qcb;
+    char *host; /* sp_probe__resolve's name, for explain_nodata */
+    bool explaining; /* explain_nodata's query is under way */
     uint64_t t0_ns;
 };
+
 
 /*
  * A probe that finishes while its lookup is under way (its deadline, a
@@ -209,6 +213,14 @@ static void dns_detach(sp_probe *p)
     dns_maybe_reap(p->eng);
 }
 
+static void dns_req_free(sp_dns_req *req)
+{
+    req->eng->dns_pending--;
+    dns_maybe_reap(req->eng);
+    free(req->host);
+    free(req);
+}
+
 /* Detach the request from its probe and add the DNS phase time; returns
  * the probe still waiting, or NULL. */
 static sp_probe *dns_req_complete(sp_dns_req *req)
@@ -223,18 +235,56 @@ static sp_probe *dns_req_complete(sp_dns_req *req)
     return p;
 }
 
+/* The raw answer asked for by explain_nodata: a truncated answer or a CNAME
+ * loop is said as such (dns_servfail); anything else stays "no data". */
+static void nodata_explained(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+    (void)status, (void)timeouts;
+    sp_dns_req *req = arg;
+    sp_probe *p = dns_req_complete(req);
+    char chain[256];
+    if (p && sp_probe__dns_truncated(abuf, alen))
+        sp_probe__finish(p, SP_REASON_DNS_SERVFAIL,
+                         "cannot resolve %s: answer truncated over UDP and TCP", req->host);
+    else if (p && sp_probe__dns_cname_loop(abuf, alen, chain, sizeof chain))
+        sp_probe__finish(p, SP_REASON_DNS_SERVFAIL, "cannot resolve %s: CNAME loop: %s",
+                         req->host, chain);
+    else if (p)
+        req->cb(p, ARES_ENODATA, NULL);
+    dns_req_free(req);
+}
+
+/* ares_getaddrinfo says ARES_ENODATA, and hides the answer, both for a name
+ * without addresses and for an answer truncated over UDP and TCP or caught
+ * in a CNAME loop. Ask once more with a raw query to tell them apart; it
+ * costs one round trip, on failure only. True when the query is under way
+ * (req stays pending, its probe still waiting). */
+static bool explain_nodata(sp_dns_req *req)
+{
+    sp_probe *p = req->p;
+    if (!p || !req->host || req->explaining)
+        return false;
+    req->explaining = true;
+    ares_query(req->eng->ares, req->host, 1 /* C_IN */,
+               p->spec->ip == SP_IP_V6_ONLY ? 28 /* AAAA */ : 1 /* A */, nodata_explained, req);
+    return true;
+}
+
 static void dns_done(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
 {
     (void)timeouts;
     sp_dns_req *req = arg;
+    if (status == ARES_ENODATA && explain_nodata(req)) {
+        if (ai)
+            ares_freeaddrinfo(ai);
+        return;
+    }
     sp_probe *p = dns_req_complete(req);
     if (p)
         req->cb(p, status, ai);
     if (ai)
         ares_freeaddrinfo(ai);
-    req->eng->dns_pending--;
-    dns_maybe_reap(req->eng);
-    free(req);
+    dns_req_free(req);
 }
 
 static void query_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
@@ -244,9 +294,7 @@ static void query_done(void *arg, int status, int timeouts, unsigned char *abuf,
     sp_probe *p = dns_req_complete(req);
     if (p)
         req->qcb(p, status, abuf, alen);
-    req->eng->dns_pending--;
-    dns_maybe_reap(req->eng);
-    free(req);
+    dns_req_free(req);
 }
 
 static sp_dns_req *dns_req_new(sp_probe *p)
@@ -280,6 +328,7 @@ sp_status sp_probe__resolve(sp_probe *p, const char *host, sp_dns_cb cb)
     if (!req)
         return SP_ENOMEM;
     req->cb = cb;
+    req->host = strdup(host); /* only to explain a "no data"; optional */
     struct ares_addrinfo_hints hints = {0};
     switch (p->spec->ip) {
     case SP_IP_V4_ONLY:

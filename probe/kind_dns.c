@@ -4,6 +4,7 @@
  * of the type (and, when an expected value is set, that value among them).
  * The hosts file is not consulted: this probes the DNS service itself.
  */
+#include "dns_answer.h"
 #include "engine_int.h"
 #include "reason_map.h"
 
@@ -130,94 +131,6 @@ static int parse_answer(sp_probe *p, const unsigned char *abuf, int alen, bool *
     return st;
 }
 
-/* --- Answers that are no answer ----------------------------------------- */
-
-/* c-ares retries a truncated (TC) UDP answer over TCP and hands back what
- * TCP gave; TC still set there means no complete answer could be had. */
-static bool truncated(const unsigned char *abuf, int alen)
-{
-    return abuf && alen >= 12 && (abuf[2] & 0x02);
-}
-
-#define MAX_CNAMES 16
-
-/* Follow the CNAME chain from the question's name through the answer
- * section. c-ares' parsers walk it once and report a loop as "no data";
- * here a name seen twice is named: "a -> b -> a" in buf. False when there
- * is no loop (or the message cannot be walked; the parsers will say so). */
-static bool cname_loop(const unsigned char *abuf, int alen, char *buf, size_t n)
-{
-    char *owner[MAX_CNAMES] = {0}, *target[MAX_CNAMES] = {0}, *qname = NULL;
-    const char *chain[MAX_CNAMES + 1];
-    int npairs = 0, nchain = 0;
-    bool loop = false;
-    long len;
-    if (!abuf || alen < 12 || (abuf[4] << 8 | abuf[5]) < 1)
-        return false;
-    int ancount = abuf[6] << 8 | abuf[7];
-    const unsigned char *q = abuf + 12, *end = abuf + alen;
-    if (ares_expand_name(q, abuf, alen, &qname, &len) != ARES_SUCCESS)
-        return false;
-    q += len + 4;
-    /* only the first question counts; a query has one */
-    for (int qd = abuf[4] << 8 | abuf[5]; qd > 1 && q < end; qd--) {
-        char *skip = NULL;
-        if (ares_expand_name(q, abuf, alen, &skip, &len) != ARES_SUCCESS)
-            goto out;
-        ares_free_string(skip);
-        q += len + 4;
-    }
-    for (int i = 0; i < ancount && q < end && npairs < MAX_CNAMES; i++) {
-        char *name = NULL;
-        if (ares_expand_name(q, abuf, alen, &name, &len) != ARES_SUCCESS)
-            goto out;
-        q += len;
-        if (end - q < 10) {
-            ares_free_string(name);
-            goto out;
-        }
-        int rtype = q[0] << 8 | q[1], rdlen = q[8] << 8 | q[9];
-        q += 10;
-        if (end - q < rdlen) {
-            ares_free_string(name);
-            goto out;
-        }
-        char *to = NULL;
-        if (rtype == T_CNAME && ares_expand_name(q, abuf, alen, &to, &len) == ARES_SUCCESS) {
-            owner[npairs] = name;
-            target[npairs++] = to;
-        } else {
-            ares_free_string(name);
-        }
-        q += rdlen;
-    }
-    chain[nchain++] = qname;
-    while (!loop && nchain <= MAX_CNAMES) {
-        const char *cur = chain[nchain - 1], *next = NULL;
-        for (int i = 0; i < npairs && !next; i++)
-            if (same_name(owner[i], cur))
-                next = target[i];
-        if (!next)
-            break;
-        for (int i = 0; i < nchain && !loop; i++)
-            loop = same_name(chain[i], next);
-        chain[nchain++] = next;
-    }
-    if (loop) {
-        size_t used = 0;
-        buf[0] = '\0';
-        for (int i = 0; i < nchain && used < n; i++)
-            used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? " -> " : "", chain[i]);
-    }
-out:
-    for (int i = 0; i < npairs; i++) {
-        ares_free_string(owner[i]);
-        ares_free_string(target[i]);
-    }
-    ares_free_string(qname);
-    return loop;
-}
-
 /* --- The probe ----------------------------------------------------------- */
 
 static void on_answer(sp_probe *p, int status, const unsigned char *abuf, int alen)
@@ -228,12 +141,12 @@ static void on_answer(sp_probe *p, int status, const unsigned char *abuf, int al
     char chain[256];
     /* Before the status: c-ares calls a truncated answer without records
      * "no data", and a CNAME loop too; neither is what the server meant. */
-    if (truncated(abuf, alen)) {
+    if (sp_probe__dns_truncated(abuf, alen)) {
         sp_probe__finish(p, SP_REASON_DNS_SERVFAIL, "%s %s: answer truncated over UDP and TCP",
                          s->host, type);
         return;
     }
-    if (cname_loop(abuf, alen, chain, sizeof chain)) {
+    if (sp_probe__dns_cname_loop(abuf, alen, chain, sizeof chain)) {
         sp_probe__finish(p, SP_REASON_DNS_SERVFAIL, "%s %s: CNAME loop: %s", s->host, type, chain);
         return;
     }

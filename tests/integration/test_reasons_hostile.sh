@@ -96,5 +96,12 @@ expect_reason "CNAME loop (A)" dns_servfail "${HD[@]}" "dns://loop.test"
 t_eq "CNAME loop (A): detail" "$(jf .detail)" "loop.test A: CNAME loop: loop.test -> loop2.test -> loop.test"
 expect_reason "CNAME loop (AAAA)" dns_servfail "${HD[@]}" "dns://loop.test?type=AAAA"
 expect_reason "CNAME loop (CNAME)" dns_servfail "${HD[@]}" "dns://loop.test?type=CNAME"
+# the other kinds resolve with ares_getaddrinfo, which hides the answer
+expect_reason "truncated (http)" dns_servfail "${HD[@]}" "http://tc.test:$FX_FAULT_PORT/ok"
+t_eq "truncated (http): detail" "$(jf .detail)" "cannot resolve tc.test: answer truncated over UDP and TCP"
+expect_reason "CNAME loop (http)" dns_servfail "${HD[@]}" "http://loop.test:$FX_FAULT_PORT/ok"
+t_eq "CNAME loop (http): detail" "$(jf .detail)" "cannot resolve loop.test: CNAME loop: loop.test -> loop2.test -> loop.test"
+expect_reason "CNAME loop (tcp, IPv6 only)" dns_servfail "${HD[@]}" -6 "tcp://loop.test:$FX_FAULT_PORT"
+expect_reason "cut off over TCP (tcp)" dns_servfail "${HD[@]}" "tcp://tcbad.test:$FX_FAULT_PORT"
 
 t_done
