@@ -171,11 +171,10 @@ struct sp_dns_req {
     sp_probe *p; /* NULL once the probe no longer waits for it */
     sp_dns_cb cb;
     sp_query_cb qcb;
-    char *host; /* sp_probe__resolve's name, for explain_nodata */
+    char *host;      /* sp_probe__resolve's name, for explain_nodata */
     bool explaining; /* explain_nodata's query is under way */
     uint64_t t0_ns;
 };
-
 
 /*
  * A probe that finishes while its lookup is under way (its deadline, a
@@ -247,8 +246,8 @@ static void nodata_explained(void *arg, int status, int timeouts, unsigned char 
         sp_probe__finish(p, SP_REASON_DNS_SERVFAIL,
                          "cannot resolve %s: answer truncated over UDP and TCP", req->host);
     else if (p && sp_probe__dns_cname_loop(abuf, alen, chain, sizeof chain))
-        sp_probe__finish(p, SP_REASON_DNS_SERVFAIL, "cannot resolve %s: CNAME loop: %s",
-                         req->host, chain);
+        sp_probe__finish(p, SP_REASON_DNS_SERVFAIL, "cannot resolve %s: CNAME loop: %s", req->host,
+                         chain);
     else if (p)
         req->cb(p, ARES_ENODATA, NULL);
     dns_req_free(req);

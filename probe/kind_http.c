@@ -299,8 +299,8 @@ static void on_dns(sp_probe *p, int status, const struct ares_addrinfo *ai)
     struct sockaddr_storage sa;
     if (status == ARES_EBADNAME && hs->hops > 0) {
         /* the name came from the server's Location, not from us */
-        sp_probe__finish(p, SP_REASON_HTTP_PROTOCOL, "redirect to a name that is no DNS name: %.100s",
-                         hs->host);
+        sp_probe__finish(p, SP_REASON_HTTP_PROTOCOL,
+                         "redirect to a name that is no DNS name: %.100s", hs->host);
         return;
     }
     if (status != ARES_SUCCESS) {

@@ -141,10 +141,9 @@ static void test_curl_hostile(void **state)
     EXPECT("http_protocol", sp_probe_reason_from_curl(&f));
     f.is_tls = true;
     EXPECT("http_protocol", sp_probe_reason_from_curl(&f));
-    static const int protocol[] = {CURLE_BAD_CONTENT_ENCODING, CURLE_RECV_ERROR,
-                                   CURLE_WEIRD_SERVER_REPLY,   CURLE_HTTP2,
-                                   CURLE_HTTP2_STREAM,         CURLE_SEND_ERROR,
-                                   CURLE_GOT_NOTHING,          CURLE_PARTIAL_FILE};
+    static const int protocol[] = {
+        CURLE_BAD_CONTENT_ENCODING, CURLE_RECV_ERROR, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2,
+        CURLE_HTTP2_STREAM,         CURLE_SEND_ERROR, CURLE_GOT_NOTHING,        CURLE_PARTIAL_FILE};
     for (size_t i = 0; i < sizeof protocol / sizeof protocol[0]; i++) {
         f = facts(protocol[i]);
         f.answering = true;
@@ -152,8 +151,8 @@ static void test_curl_hostile(void **state)
     }
     f = facts(CURLE_FILESIZE_EXCEEDED); /* a Content-Length over the cap */
     EXPECT("http_too_large", sp_probe_reason_from_curl(&f));
-    static const int handshake[] = {CURLE_SSL_CLIENTCERT, CURLE_SSL_CIPHER,
-                                    CURLE_SSL_CONNECT_ERROR, CURLE_SSL_SHUTDOWN_FAILED};
+    static const int handshake[] = {CURLE_SSL_CLIENTCERT, CURLE_SSL_CIPHER, CURLE_SSL_CONNECT_ERROR,
+                                    CURLE_SSL_SHUTDOWN_FAILED};
     for (size_t i = 0; i < sizeof handshake / sizeof handshake[0]; i++) {
         f = facts(handshake[i]);
         f.is_tls = true;
