@@ -10,7 +10,8 @@
  * threaded resolver), off the loop; alerts are not measurements, so the
  * probes' c-ares path is not needed. exec uses uv_spawn: argv as written,
  * no shell, the event in SLAPROBE_* environment variables; exit status 0
- * means delivered.
+ * means delivered. The program gets an environment of its own (PATH, LANG,
+ * TZ, the channel's pass_env, the event): never the secrets env: names.
  *
  * A job owns one uv_timer_t (back-off, then exec's deadline) and, during an
  * exec attempt, a uv_process_t; its memory goes when both have closed.
@@ -440,7 +441,7 @@ static bool prepare(job *j, const sp_cfg_alert *ch, const sp_cfg *cfg, const sp_
         for (size_t k = 0; j->argv && k < ch->n_argv; k++)
             if (!(j->argv[k] = strdup(ch->argv[k])))
                 goto out;
-        if (!j->argv || !(j->env = sp_alert_env(ev, link, environ)))
+        if (!j->argv || !(j->env = sp_alert_env(ev, link, environ, ch->pass_env)))
             goto out;
         break;
     }
