@@ -179,7 +179,7 @@ static void day_totals(const sp_report *r, size_t k, long *checks, double *avg)
 static sp_status write_html(const sp_report *r, const words *w, bool both, const char *path,
                             char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "w");
+    FILE *fp = fopen(path, "we");
     if (!fp) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         return SP_EIO;

@@ -37,7 +37,7 @@ void sp_store_sha256_hex(const void *data, size_t len, char out[65])
 /* Read the whole file (journals are small: a line per state change). */
 static char *slurp(const char *path, size_t *len, int *oserr)
 {
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = fopen(path, "rbe");
     if (!fp) {
         *oserr = errno;
         return NULL;
