@@ -151,7 +151,7 @@ mkdir -p "$n/tmp"
     echo "events { worker_connections 256; }"
     echo "http { access_log off; client_body_temp_path $n/tmp/b; proxy_temp_path $n/tmp/p;"
     echo "fastcgi_temp_path $n/tmp/f; uwsgi_temp_path $n/tmp/u; scgi_temp_path $n/tmp/s;"
-    sed -e "s#listen 80;#listen 127.0.0.1:$port;#" -e "s#/var/www/status#$www/status#" \
+    sed -e "s#listen 80;#listen 127.0.0.1:$port;#" -e "s#^\( *root \).*;#\1$www/status;#" \
         "$SP_SRC/contrib/nginx-status.conf"
     echo "}"
 } >"$n/nginx.conf"
