@@ -793,7 +793,8 @@ static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, cons
         {ra->starttls != NULL, "starttls", 2}, {ra->from != NULL, "from", 2},
         {ra->to != NULL, "to", 2},            {ra->username != NULL, "username", 2},
         {ra->password != NULL, "password", 2}, {ra->lang != NULL, "lang", 2},
-        {ra->argv != NULL, "argv", 4},        {ra->pass_env != NULL, "pass_env", 4},
+        {ra->argv != NULL, "argv", 4},
+        {ra->pass_env != NULL, "pass_env", 4},
     };
     for (size_t k = 0; k < sizeof only / sizeof only[0]; k++)
         if (only[k].given && !(only[k].types & (1u << ty)))
@@ -929,8 +930,8 @@ static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, cons
     }
 #undef KEY
     if (!a->name || (ra->to_count && !a->to) || (ra->argv_count && !a->argv) ||
-        (a->type == SP_CFG_ALERT_EXEC && !a->pass_env) ||
-        (ra->targets_count && !a->targets) || (a->type != SP_CFG_ALERT_EXEC && !a->url))
+        (a->type == SP_CFG_ALERT_EXEC && !a->pass_env) || (ra->targets_count && !a->targets) ||
+        (a->type != SP_CFG_ALERT_EXEC && !a->url))
         return SP_ENOMEM;
     return SP_OK;
 }

@@ -129,10 +129,11 @@ static void test_mail_ja(void **state)
 static void test_env(void **state)
 {
     (void)state;
-    char *base[] = {"PATH=/usr/bin",      "SLAPROBE_TARGET=spoofed", "HOME=/root",
-                    "API_TOKEN=s3cret",   "LANG=ja_JP.UTF-8",        "TZ=Asia/Tokyo",
-                    "PAGER_ID=42",        "PAGER_IDX=no",            "LANGUAGE=no",
-                    NULL};
+    char *base[] = {"PATH=/usr/bin",    "SLAPROBE_TARGET=spoofed",
+                    "HOME=/root",       "API_TOKEN=s3cret",
+                    "LANG=ja_JP.UTF-8", "TZ=Asia/Tokyo",
+                    "PAGER_ID=42",      "PAGER_IDX=no",
+                    "LANGUAGE=no",      NULL};
     char *pass[] = {"PAGER_ID", "SLAPROBE_TARGET", NULL};
     sp_alert_event ev = down_event();
     ev.detail = "a;b $(x) 'q'";
