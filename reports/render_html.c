@@ -154,7 +154,7 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/index.html", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *fp = fopen(tmp, "w");
+    FILE *fp = fopen(tmp, "we");
     if (!fp) {
         snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         return SP_EIO;

@@ -20,6 +20,11 @@
 #include "probe/result_json.h"
 #include "reports/labels.h"
 
+/* The page is public (a web server serves it): readable by all whatever
+ * the umask (the unit sets 0027 for the daemon's own files). */
+#define PAGE_DIR_MODE 0755
+#define PAGE_FILE_MODE 0644
+
 /* --- Words ---------------------------------------------------------------- */
 
 typedef struct words {
@@ -179,11 +184,12 @@ static void day_totals(const sp_report *r, size_t k, long *checks, double *avg)
 static sp_status write_html(const sp_report *r, const words *w, bool both, const char *path,
                             char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "w");
+    FILE *fp = fopen(path, "we");
     if (!fp) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         return SP_EIO;
     }
+    fchmod(fileno(fp), PAGE_FILE_MODE);
     sp_report_lang lg = w == &ja ? SP_LANG_JA : SP_LANG_EN;
     fprintf(fp,
             "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\"/>\n"
@@ -413,6 +419,8 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
     json_object_set_new(root, "services", services);
     int rc = json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);
+    if (rc == 0)
+        rc = chmod(path, PAGE_FILE_MODE);
     if (rc != 0) {
         snprintf(err, errlen, "cannot write %s", path);
         return SP_EIO;
@@ -511,7 +519,7 @@ sp_status sp_statuspage_publish(const sp_cfg *cfg, const char *dir, const char *
         goto out;
     snprintf(gen_name, sizeof gen_name, "%s%lld.%ld", prefix, (long long)now, (long)getpid());
     snprintf(gen, sizeof gen, "%s/%s", parent, gen_name);
-    if (mkdir(gen, 0755) != 0) {
+    if (mkdir(gen, PAGE_DIR_MODE) != 0 || chmod(gen, PAGE_DIR_MODE) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", gen, strerror(errno));
         st = SP_EIO;
         goto out;
