@@ -10,7 +10,9 @@
  * threaded resolver), off the loop; alerts are not measurements, so the
  * probes' c-ares path is not needed. exec uses uv_spawn: argv as written,
  * no shell, the event in SLAPROBE_* environment variables; exit status 0
- * means delivered.
+ * means delivered. The program gets an environment of its own (PATH, LANG,
+ * TZ, the channel's pass_env, the event: never the secrets env: names) and
+ * no descriptor of the daemon but stdin (/dev/null), stdout and stderr.
  *
  * A job owns one uv_timer_t (back-off, then exec's deadline) and, during an
  * exec attempt, a uv_process_t; its memory goes when both have closed.
@@ -28,6 +30,7 @@
 #include <curl/curl.h>
 
 #include "common/sp_curluv.h"
+#include "common/sp_fd.h"
 #include "probe/result_json.h"
 
 extern char **environ;
@@ -354,6 +357,10 @@ static void start_exec(job *j)
     j->term_signal = 0;
     j->proc.data = j;
     j->handles++;
+    /* libuv closes nothing in the child: what a library opened without
+     * FD_CLOEXEC (libcurl's wakeup pair, librrd's rrdcached socket and
+     * files) would be the program's. Loop thread, just before the fork. */
+    sp_fd_cloexec_from(3);
     int rc = uv_spawn(j->a->loop, &j->proc, &o);
     if (rc != 0) {
         /* libuv: the handle is initialised even when the spawn fails and
@@ -440,7 +447,7 @@ static bool prepare(job *j, const sp_cfg_alert *ch, const sp_cfg *cfg, const sp_
         for (size_t k = 0; j->argv && k < ch->n_argv; k++)
             if (!(j->argv[k] = strdup(ch->argv[k])))
                 goto out;
-        if (!j->argv || !(j->env = sp_alert_env(ev, link, environ)))
+        if (!j->argv || !(j->env = sp_alert_env(ev, link, environ, ch->pass_env)))
             goto out;
         break;
     }

@@ -277,7 +277,33 @@ void sp_alert_free_strv(char **v)
     free(v);
 }
 
-char **sp_alert_env(const sp_alert_event *ev, const char *link, char *const *base)
+/* Taken from the daemon's environment for every exec channel: what a
+ * program needs to find other programs and to speak and tell time like the
+ * daemon. Nothing else: the daemon's environment holds the secrets that
+ * env: references name. */
+static const char *const always_passed[] = {"PATH", "LANG", "TZ"};
+
+static bool named(const char *entry, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(entry, name, n) == 0 && entry[n] == '=';
+}
+
+static bool passed(const char *entry, char *const *pass)
+{
+    if (strncmp(entry, "SLAPROBE_", 9) == 0) /* ours, set below; never spoofed */
+        return false;
+    for (size_t k = 0; k < sizeof always_passed / sizeof always_passed[0]; k++)
+        if (named(entry, always_passed[k]))
+            return true;
+    for (char *const *p = pass; p && *p; p++)
+        if (named(entry, *p))
+            return true;
+    return false;
+}
+
+char **sp_alert_env(const sp_alert_event *ev, const char *link, char *const *base,
+                    char *const *pass)
 {
     size_t nb = 0;
     for (char *const *p = base; p && *p; p++)
@@ -288,7 +314,7 @@ char **sp_alert_env(const sp_alert_event *ev, const char *link, char *const *bas
     size_t n = 0;
     bool oom = false;
     for (char *const *p = base; p && *p; p++)
-        if (strncmp(*p, "SLAPROBE_", 9) != 0) {
+        if (passed(*p, pass)) {
             if ((v[n] = strdup(*p)))
                 n++;
             else

@@ -97,12 +97,16 @@ json_t *sp_alert_payload(const sp_alert_event *ev, const char *report_link);
 char *sp_alert_mail(const sp_alert_event *ev, const sp_cfg_alert *ch, const char *report_link,
                     int64_t now_ms);
 
-/* The environment of an exec channel: base (may be NULL) without any
- * SLAPROBE_* variable, then SLAPROBE_EVENT, _TARGET, _NAME, _URL, _STATE,
- * _REASON, _DETAIL, _SINCE, _SINCE_MS, _DETECTED_MS, _DURATION_S,
- * _DAYS_LEFT, _GRADE, _PREVIOUS_GRADE, _REPORT_URL and _JSON (the webhook
- * body). NULL-terminated; free with sp_alert_free_strv. */
-char **sp_alert_env(const sp_alert_event *ev, const char *report_link, char *const *base);
+/* The environment of an exec channel: from base (the daemon's environment;
+ * may be NULL) only PATH, LANG, TZ and the names listed in pass (the
+ * channel's pass_env, NULL-terminated; may be NULL), never a SLAPROBE_*
+ * one; then SLAPROBE_EVENT, _TARGET, _NAME, _URL, _STATE, _REASON,
+ * _DETAIL, _SINCE, _SINCE_MS, _DETECTED_MS, _DURATION_S, _DAYS_LEFT,
+ * _GRADE, _PREVIOUS_GRADE, _REPORT_URL and _JSON (the webhook body).
+ * Nothing else of base: it holds the secrets env: references name.
+ * NULL-terminated; free with sp_alert_free_strv. */
+char **sp_alert_env(const sp_alert_event *ev, const char *report_link, char *const *base,
+                    char *const *pass);
 
 void sp_alert_free_strv(char **v);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../common/sp_stats.h"
+#include "../common/sp_text.h"
 #include "../probe/result_json.h"
 #include "../probe/sp_probe.h"
 
@@ -81,10 +82,15 @@ struct check_run {
 
 static const char *const phase_names[5] = {"dns", "connect", "tls", "ttfb", "total"};
 
+/* A string from the command line or a server, for the terminal: an escape
+ * sequence or a U+202E in it is shown ("<U+001B>"), never obeyed. Each use
+ * has its own buffer (a compound literal lives to the end of the block). */
+#define SAFE(s) sp_text_safe((s), (char[512]){0}, 512)
+
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "slaprobe check: ");
-    fprintf(stderr, fmt, arg);
+    fprintf(stderr, fmt, SAFE(arg));
     fprintf(stderr, " (try 'slaprobe check --help')\n");
     return SP_EXIT_USAGE;
 }
@@ -121,7 +127,7 @@ static void print_posture(const sp_tls_posture *ps)
                !ps->weak_tested ? "untested" : ps->weak_accepted ? ps->weak_cipher : "none");
     const sp_tls_cert_facts *c = &ps->cert;
     if (c->present) {
-        printf("      cert %s, issuer %s\n", c->subject, c->issuer);
+        printf("      cert %s, issuer %s\n", SAFE(c->subject), SAFE(c->issuer));
         printf("           %s %d bits, %s, valid %s .. %s (%d days left)\n", c->key_type,
                c->key_bits, c->sig_alg, c->not_before, c->not_after, c->days_left);
         printf("           chain %s, host %s, OCSP stapled: %s, sha256 %s\n",
@@ -141,17 +147,17 @@ static void print_posture(const sp_tls_posture *ps)
     for (size_t i = 0; i < ps->n_findings; i++)
         printf("        %-8s %-20s %s\n",
                sp_probe_tls_severity_name(sp_probe_tls_finding_severity(ps->findings[i].code)),
-               sp_probe_tls_finding_name(ps->findings[i].code), ps->findings[i].detail);
+               sp_probe_tls_finding_name(ps->findings[i].code), SAFE(ps->findings[i].detail));
 }
 
 static void print_human(const check_target *ct, const sp_probe_result *r, int seq, bool verbose)
 {
-    printf("%-4s %s", r->ok ? "UP" : "DOWN", ct->spec.target);
+    printf("%-4s %s", r->ok ? "UP" : "DOWN", SAFE(ct->spec.target));
     if (seq > 0)
         printf(" #%d", seq);
-    printf("  %s: %s\n     ", sp_reason_name(r->reason), r->detail);
+    printf("  %s: %s\n     ", sp_reason_name(r->reason), SAFE(r->detail));
     if (r->address[0])
-        printf(" address %s ", r->address);
+        printf(" address %s ", SAFE(r->address));
     print_ms("dns", r->dns_ms);
     print_ms("connect", r->connect_ms);
     print_ms("tls", r->tls_ms);
@@ -249,8 +255,8 @@ static void print_summary(check_target *ct)
 {
     if (ct->done == 0)
         return;
-    printf("--- %s: %d probes, %d up, %d down (%.1f%% up)\n", ct->spec.target, ct->done, ct->up,
-           ct->done - ct->up, 100.0 * ct->up / ct->done);
+    printf("--- %s: %d probes, %d up, %d down (%.1f%% up)\n", SAFE(ct->spec.target), ct->done,
+           ct->up, ct->done - ct->up, 100.0 * ct->up / ct->done);
     printf("%-8s %10s %10s %10s %10s %6s\n", "phase", "min", "median", "p95", "max", "n");
     for (int i = 0; i < 5; i++) {
         sp_summary s;

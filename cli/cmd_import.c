@@ -215,7 +215,7 @@ int sp_cmd_import(int argc, char **argv)
                 id, step, SP_IMPORT_MAX_STEP_S);
         goto out;
     }
-    fp = strcmp(csv, "-") == 0 ? stdin : fopen(csv, "r");
+    fp = strcmp(csv, "-") == 0 ? stdin : fopen(csv, "re");
     if (!fp) {
         fprintf(stderr, "slaprobe import: cannot open %s: %s\n", csv, strerror(errno));
         goto out;

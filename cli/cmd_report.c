@@ -100,7 +100,7 @@ int sp_cmd_report(int argc, char **argv)
     if (html) {
         st = sp_report_render_html(rep, lg, outpath, err, sizeof err);
     } else {
-        fp = outpath ? fopen(outpath, "w") : stdout;
+        fp = outpath ? fopen(outpath, "we") : stdout;
         if (!fp) {
             fprintf(stderr, "slaprobe report: cannot write %s\n", outpath);
             rc = SP_EXIT_FAIL;

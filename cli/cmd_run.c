@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "alerts/sp_alert.h"
+#include "common/sp_fd.h"
 #include "common/sp_stats.h"
 #include "config/config.h"
 #include "scheduler/sp_sched.h"
@@ -153,6 +154,7 @@ static void on_page_timer(uv_timer_t *t)
     uv_process_options_t o = {.exit_cb = on_page_exit, .file = exe, .args = args,
                               .stdio_count = 3, .stdio = stdio};
     d->page_proc.data = d;
+    sp_fd_cloexec_from(3); /* see alerts/alert.c's start_exec */
     int rc = uv_spawn(&d->loop, &d->page_proc, &o);
     if (rc != 0) {
         logmsg("status page: cannot start %s: %s", exe, uv_strerror(rc));
@@ -303,6 +305,9 @@ int sp_cmd_run(int argc, char **argv)
         return SP_EXIT_USAGE;
     }
     sp_cli_raise_nofile();
+    /* What we were started with beyond stdin, stdout and stderr (a shell's
+     * or a supervisor's descriptors) is not for the programs we run. */
+    sp_fd_cloexec_from(3);
     if (sp_probe_global_init() != SP_OK) {
         fprintf(stderr, "slaprobe: cannot initialise libcurl/c-ares\n");
         sp_cfg_destroy(cfg);

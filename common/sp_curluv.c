@@ -8,6 +8,9 @@
 #include "sp_curluv.h"
 
 #include <stdlib.h>
+#include <sys/socket.h>
+
+#include "common/sp_fd.h"
 
 struct sp_curluv {
     uv_loop_t *loop;
@@ -140,6 +143,10 @@ sp_status sp_curluv_create(uv_loop_t *loop, sp_curluv_done_cb done, void *arg, s
         free(c);
         return SP_ECURL;
     }
+    /* libcurl 7.88 makes the multi handle's wakeup socketpair without
+     * FD_CLOEXEC, and the API does not give its descriptors: mark what is
+     * open now (on the loop thread, right after the pair was made). */
+    sp_fd_cloexec_from(3);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -156,8 +163,19 @@ CURLM *sp_curluv_multi(sp_curluv *c)
     return c->multi;
 }
 
+/* libcurl 7.88 opens its connections with socket() and no SOCK_CLOEXEC:
+ * open them ourselves, so that a program the daemon runs at that moment
+ * does not get a probe's or an alert's connection. */
+static curl_socket_t open_cloexec(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    (void)arg;
+    (void)purpose;
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 sp_status sp_curluv_add(sp_curluv *c, CURL *easy)
 {
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_cloexec);
     return curl_multi_add_handle(c->multi, easy) == CURLM_OK ? SP_OK : SP_ECURL;
 }
 

@@ -37,7 +37,9 @@ sp_status sp_curluv_create(uv_loop_t *loop, sp_curluv_done_cb done, void *arg, s
  * options, which are ours). */
 CURLM *sp_curluv_multi(sp_curluv *c);
 
-/* Start a transfer; SP_ECURL if curl refuses it. */
+/* Start a transfer; SP_ECURL if curl refuses it. Sets the handle's
+ * CURLOPT_OPENSOCKETFUNCTION (its sockets are made close-on-exec): the
+ * caller must not set its own. */
 sp_status sp_curluv_add(sp_curluv *c, CURL *easy);
 
 /* Stop a transfer (its done callback will not run). */

@@ -91,6 +91,8 @@ typedef struct raw_alert {
     char *username, *password, *lang;
     char **argv;
     unsigned argv_count;
+    char **pass_env;
+    unsigned pass_env_count;
     char **targets;
     unsigned targets_count;
     char **events;
@@ -229,6 +231,7 @@ static const cyaml_schema_field_t alert_fields[] = {
     STR("password", raw_alert, password),
     STR("lang", raw_alert, lang),
     CYAML_FIELD_SEQUENCE("argv", OPT, raw_alert, argv, &str_value, 1, 256),
+    CYAML_FIELD_SEQUENCE("pass_env", OPT, raw_alert, pass_env, &str_value, 0, 256),
     CYAML_FIELD_SEQUENCE("targets", OPT, raw_alert, targets, &str_value, 0, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("events", OPT, raw_alert, events, &str_value, 1, 4),
     CYAML_FIELD_END};
@@ -499,7 +502,7 @@ static sp_status read_secret(loader *ld, const char *key, const char *ref, char 
             return fail(ld, key, "environment variable %s is not set", ref + 4);
         *out = strdup(v);
     } else if (strncmp(ref, "file:", 5) == 0) {
-        FILE *fp = fopen(ref + 5, "r");
+        FILE *fp = fopen(ref + 5, "re");
         if (!fp)
             return fail(ld, key, "cannot read %s: %s", ref + 5, strerror(errno));
         char buf[4096];
@@ -791,6 +794,7 @@ static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, cons
         {ra->to != NULL, "to", 2},            {ra->username != NULL, "username", 2},
         {ra->password != NULL, "password", 2}, {ra->lang != NULL, "lang", 2},
         {ra->argv != NULL, "argv", 4},
+        {ra->pass_env != NULL, "pass_env", 4},
     };
     for (size_t k = 0; k < sizeof only / sizeof only[0]; k++)
         if (only[k].given && !(only[k].types & (1u << ty)))
@@ -883,6 +887,23 @@ static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, cons
             return fail(ld, KEY("argv[0]"), "the program is empty");
         a->argv = dup_list(ra->argv, ra->argv_count);
         a->n_argv = ra->argv_count;
+        /* Names of the daemon's environment the program also gets (it
+         * gets PATH, LANG, TZ and the event's SLAPROBE_* anyway; nothing
+         * else, so a secret reaches it only when named here). */
+        for (unsigned k = 0; k < ra->pass_env_count; k++) {
+            char pk[48];
+            const char *nm = ra->pass_env[k];
+            snprintf(pk, sizeof pk, "pass_env[%u]", k);
+            bool ok = *nm && !isdigit((unsigned char)*nm);
+            for (const char *q = nm; ok && *q; q++)
+                ok = isalnum((unsigned char)*q) || *q == '_';
+            if (!ok)
+                return fail(ld, KEY(pk), "'%s' is not an environment variable name", nm);
+            if (strncmp(nm, "SLAPROBE_", 9) == 0)
+                return fail(ld, KEY(pk), "SLAPROBE_* variables are the event's, set by slaprobe");
+        }
+        a->pass_env = dup_list(ra->pass_env, ra->pass_env_count);
+        a->n_pass_env = ra->pass_env_count;
     }
     for (unsigned k = 0; k < ra->targets_count; k++) {
         char tk[48];
@@ -909,7 +930,8 @@ static sp_status resolve_alert(loader *ld, const raw_alert *ra, unsigned i, cons
     }
 #undef KEY
     if (!a->name || (ra->to_count && !a->to) || (ra->argv_count && !a->argv) ||
-        (ra->targets_count && !a->targets) || (a->type != SP_CFG_ALERT_EXEC && !a->url))
+        (a->type == SP_CFG_ALERT_EXEC && !a->pass_env) || (ra->targets_count && !a->targets) ||
+        (a->type != SP_CFG_ALERT_EXEC && !a->url))
         return SP_ENOMEM;
     return SP_OK;
 }
@@ -1128,7 +1150,7 @@ static sp_status read_text(const char *path, unsigned char **out, size_t *outlen
     sp_status st = SP_OK;
     unsigned char *buf = NULL;
     size_t len = 0, cap = 0;
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = fopen(path, "rbe");
     if (!fp) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return SP_EIO;
@@ -1280,8 +1302,8 @@ void sp_cfg_destroy(sp_cfg *c)
     free(c->status_lang);
     for (size_t i = 0; i < c->n_alerts; i++) {
         sp_cfg_alert *a = &c->alerts[i];
-        char **lists[] = {a->to, a->argv, a->targets};
-        for (size_t l = 0; l < 3; l++) {
+        char **lists[] = {a->to, a->argv, a->targets, a->pass_env};
+        for (size_t l = 0; l < 4; l++) {
             for (char **v = lists[l]; v && *v; v++)
                 free(*v);
             free(lists[l]);
@@ -1453,6 +1475,9 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
             yq(fp, a->argv[k]);
             fprintf(fp, "%s", k + 1 == a->n_argv ? "]\n" : "");
         }
+        for (size_t k = 0; k < a->n_pass_env; k++)
+            fprintf(fp, "%s%s%s", k ? ", " : "    pass_env: [", a->pass_env[k],
+                    k + 1 == a->n_pass_env ? "]\n" : "");
         if (a->ca_file) {
             fprintf(fp, "    ca_file: ");
             yq(fp, a->ca_file);

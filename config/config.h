@@ -95,6 +95,9 @@ typedef struct sp_cfg_alert {
     char *lang;          /* "en" or "ja": the mail's words */
     char **argv;         /* exec: NULL-terminated */
     size_t n_argv;
+    char **pass_env;     /* exec: names of the daemon's environment the program
+                            gets besides PATH, LANG, TZ; NULL-terminated */
+    size_t n_pass_env;
     char **targets;      /* ids; none: every target */
     size_t n_targets;
     unsigned events;     /* SP_CFG_ALERT_ON_* */

@@ -12,6 +12,7 @@
  * The engine also owns the life of every probe (see engine_int.h).
  */
 #include "engine_int.h"
+#include "dns_answer.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -166,11 +167,58 @@ static void on_ares_sock_state(void *data, ares_socket_t fd, int readable, int w
 }
 
 struct sp_dns_req {
+    sp_probe_engine *eng;
     sp_probe *p; /* NULL once the probe no longer waits for it */
     sp_dns_cb cb;
     sp_query_cb qcb;
+    char *host;      /* sp_probe__resolve's name, for explain_nodata */
+    bool explaining; /* explain_nodata's query is under way */
     uint64_t t0_ns;
 };
+
+/*
+ * A probe that finishes while its lookup is under way (its deadline, a
+ * cancel) can only detach from it: c-ares 1.18 cannot cancel one query.
+ * Left alone, the orphan lives through c-ares' retries (2 s, 4 s, 8 s with
+ * our options) and keeps its socket polled and the loop alive: `check -t
+ * 1000` against a DNS server answering garbage printed after 1 s and exited
+ * after 14 s. So once no probe waits for any lookup, ares_cancel() ends
+ * them all. Not from here directly: this runs inside c-ares callbacks, and
+ * ares_cancel() there would call back the query being ended a second time;
+ * a zero timer runs it from the loop instead.
+ */
+static void dns_reap_cb(uv_timer_t *t)
+{
+    sp_probe_engine *e = t->data;
+    if (e->destroying || e->dns_waiting > 0 || e->dns_pending == 0)
+        return;
+    ares_cancel(e->ares); /* calls back each one with ARES_ECANCELLED */
+    ares_reschedule(e);
+}
+
+static void dns_maybe_reap(sp_probe_engine *e)
+{
+    if (e->dns_waiting == 0 && e->dns_pending > 0 && !e->destroying)
+        uv_timer_start(&e->dns_reap, dns_reap_cb, 0, 0);
+}
+
+static void dns_detach(sp_probe *p)
+{
+    if (!p->dns)
+        return;
+    p->dns->p = NULL;
+    p->dns = NULL;
+    p->eng->dns_waiting--;
+    dns_maybe_reap(p->eng);
+}
+
+static void dns_req_free(sp_dns_req *req)
+{
+    req->eng->dns_pending--;
+    dns_maybe_reap(req->eng);
+    free(req->host);
+    free(req);
+}
 
 /* Detach the request from its probe and add the DNS phase time; returns
  * the probe still waiting, or NULL. */
@@ -178,6 +226,7 @@ static sp_probe *dns_req_complete(sp_dns_req *req)
 {
     sp_probe *p = req->p;
     if (p) {
+        p->eng->dns_waiting--;
         p->dns = NULL;
         double ms = (double)(uv_hrtime() - req->t0_ns) / 1e6;
         p->res.dns_ms = (p->res.dns_ms < 0 ? 0 : p->res.dns_ms) + ms;
@@ -185,16 +234,56 @@ static sp_probe *dns_req_complete(sp_dns_req *req)
     return p;
 }
 
+/* The raw answer asked for by explain_nodata: a truncated answer or a CNAME
+ * loop is said as such (dns_servfail); anything else stays "no data". */
+static void nodata_explained(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+    (void)status, (void)timeouts;
+    sp_dns_req *req = arg;
+    sp_probe *p = dns_req_complete(req);
+    char chain[256];
+    if (p && sp_probe__dns_truncated(abuf, alen))
+        sp_probe__finish(p, SP_REASON_DNS_SERVFAIL,
+                         "cannot resolve %s: answer truncated over UDP and TCP", req->host);
+    else if (p && sp_probe__dns_cname_loop(abuf, alen, chain, sizeof chain))
+        sp_probe__finish(p, SP_REASON_DNS_SERVFAIL, "cannot resolve %s: CNAME loop: %s", req->host,
+                         chain);
+    else if (p)
+        req->cb(p, ARES_ENODATA, NULL);
+    dns_req_free(req);
+}
+
+/* ares_getaddrinfo says ARES_ENODATA, and hides the answer, both for a name
+ * without addresses and for an answer truncated over UDP and TCP or caught
+ * in a CNAME loop. Ask once more with a raw query to tell them apart; it
+ * costs one round trip, on failure only. True when the query is under way
+ * (req stays pending, its probe still waiting). */
+static bool explain_nodata(sp_dns_req *req)
+{
+    sp_probe *p = req->p;
+    if (!p || !req->host || req->explaining)
+        return false;
+    req->explaining = true;
+    ares_query(req->eng->ares, req->host, 1 /* C_IN */,
+               p->spec->ip == SP_IP_V6_ONLY ? 28 /* AAAA */ : 1 /* A */, nodata_explained, req);
+    return true;
+}
+
 static void dns_done(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
 {
     (void)timeouts;
     sp_dns_req *req = arg;
+    if (status == ARES_ENODATA && explain_nodata(req)) {
+        if (ai)
+            ares_freeaddrinfo(ai);
+        return;
+    }
     sp_probe *p = dns_req_complete(req);
     if (p)
         req->cb(p, status, ai);
     if (ai)
         ares_freeaddrinfo(ai);
-    free(req);
+    dns_req_free(req);
 }
 
 static void query_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
@@ -204,7 +293,7 @@ static void query_done(void *arg, int status, int timeouts, unsigned char *abuf,
     sp_probe *p = dns_req_complete(req);
     if (p)
         req->qcb(p, status, abuf, alen);
-    free(req);
+    dns_req_free(req);
 }
 
 static sp_dns_req *dns_req_new(sp_probe *p)
@@ -212,9 +301,12 @@ static sp_dns_req *dns_req_new(sp_probe *p)
     sp_dns_req *req = calloc(1, sizeof *req);
     if (!req)
         return NULL;
+    req->eng = p->eng;
     req->p = p;
     req->t0_ns = uv_hrtime();
     p->dns = req;
+    p->eng->dns_pending++;
+    p->eng->dns_waiting++;
     return req;
 }
 
@@ -235,6 +327,7 @@ sp_status sp_probe__resolve(sp_probe *p, const char *host, sp_dns_cb cb)
     if (!req)
         return SP_ENOMEM;
     req->cb = cb;
+    req->host = strdup(host); /* only to explain a "no data"; optional */
     struct ares_addrinfo_hints hints = {0};
     switch (p->spec->ip) {
     case SP_IP_V4_ONLY:
@@ -390,7 +483,9 @@ sp_status sp_probe_engine_create(uv_loop_t *loop, const sp_probe_engine_opts *op
 
     uv_timer_init(loop, &e->ares_timer);
     e->ares_timer.data = e;
-    e->handles_open = 1;
+    uv_timer_init(loop, &e->dns_reap);
+    e->dns_reap.data = e;
+    e->handles_open = 2;
     *out = e;
     return SP_OK;
 fail:
@@ -413,6 +508,7 @@ void sp_probe_engine_destroy(sp_probe_engine *e)
     sp_curluv_destroy(e->curl);
     free_cas(e);
     uv_close((uv_handle_t *)&e->ares_timer, engine_handle_closed);
+    uv_close((uv_handle_t *)&e->dns_reap, engine_handle_closed);
 }
 
 size_t sp_probe_engine_inflight(const sp_probe_engine *e)
@@ -474,10 +570,7 @@ void sp_probe__finish(sp_probe *p, sp_reason reason, const char *fmt, ...)
         p->ops->cancel(p);
         p->res.total_ms = sp_probe__elapsed_ms(p);
     }
-    if (p->dns) { /* the lookup may still call back: detach it */
-        p->dns->p = NULL;
-        p->dns = NULL;
-    }
+    dns_detach(p); /* the lookup may still call back */
     p->res.ok = reason == SP_REASON_OK;
     p->res.reason = reason;
     sp_probe_engine *e = p->eng;

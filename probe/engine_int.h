@@ -65,6 +65,11 @@ struct sp_probe_engine {
     ares_channel ares;
     uv_timer_t ares_timer;
     struct ares_sock *ares_socks; /* c-ares sockets being polled */
+    /* Lookups c-ares has not called back yet, and those of them a probe
+     * still waits for. When none is waited for, the rest are cancelled
+     * (dns_reap): c-ares' own retries must not outlive the probes. */
+    size_t dns_pending, dns_waiting;
+    uv_timer_t dns_reap;
     sp_probe *inflight;
     size_t n_inflight;
     int handles_open; /* engine handles still to close before free */

@@ -4,6 +4,7 @@
  * of the type (and, when an expected value is set, that value among them).
  * The hosts file is not consulted: this probes the DNS service itself.
  */
+#include "dns_answer.h"
 #include "engine_int.h"
 #include "reason_map.h"
 
@@ -129,13 +130,34 @@ int sp_probe__dns_parse_answer(sp_probe *p, const unsigned char *abuf, int alen,
     return st;
 }
 
+/* --- The probe ----------------------------------------------------------- */
+
 static void on_answer(sp_probe *p, int status, const unsigned char *abuf, int alen)
 {
     const sp_probe_spec *s = p->spec;
     const char *type = sp_dns_type_name(s->dns_type);
     bool match = false;
-    if (status == ARES_SUCCESS)
+    char chain[256];
+    /* Before the status: c-ares calls a truncated answer without records
+     * "no data", and a CNAME loop too; neither is what the server meant. */
+    if (sp_probe__dns_truncated(abuf, alen)) {
+        sp_probe__finish(p, SP_REASON_DNS_SERVFAIL, "%s %s: answer truncated over UDP and TCP",
+                         s->host, type);
+        return;
+    }
+    if (sp_probe__dns_cname_loop(abuf, alen, chain, sizeof chain)) {
+        sp_probe__finish(p, SP_REASON_DNS_SERVFAIL, "%s %s: CNAME loop: %s", s->host, type, chain);
+        return;
+    }
+    if (status == ARES_SUCCESS) {
+        /* the server did answer: what fails now is its answer */
         status = sp_probe__dns_parse_answer(p, abuf, alen, &match);
+        if (status != ARES_SUCCESS) {
+            sp_probe__finish(p, sp_probe_reason_from_ares_answer(status), "%s %s: %s", s->host,
+                             type, ares_strerror(status));
+            return;
+        }
+    }
     if (status != ARES_SUCCESS) {
         sp_probe__finish(p, sp_probe_reason_from_ares(status), "%s %s: %s", s->host, type,
                          ares_strerror(status));

@@ -140,6 +140,15 @@ static void capture_session(sp_probe *p, http_state *hs)
 
 /* --- libcurl callbacks -------------------------------------------------- */
 
+/* Whether re matches somewhere in the n bytes at buf. A body is bytes, not
+ * a C string: REG_STARTEND (glibc, the BSDs, musl) bounds the match by
+ * length, so a NUL byte does not hide what follows it. */
+static bool regex_in(const regex_t *re, const char *buf, size_t n)
+{
+    regmatch_t m[1] = {{.rm_so = 0, .rm_eo = (regoff_t)n}};
+    return regexec(re, buf, 1, m, REG_STARTEND) == 0;
+}
+
 /* Pure; declared in engine_int.h so that the fuzzer can reach it. */
 bool sp_probe__header_matches(const struct sp_probe_compiled *c, const char *buf, size_t len)
 {
@@ -154,7 +163,7 @@ bool sp_probe__header_matches(const struct sp_probe_compiled *c, const char *buf
         while (i < len && buf[i] != '\r' && buf[i] != '\n' && vl < sizeof val - 1)
             val[vl++] = buf[i++];
         val[vl] = '\0';
-        return regexec(&c->header_re, val, 0, NULL, 0) == 0;
+        return regex_in(&c->header_re, val, vl);
     }
     return false;
 }
@@ -219,6 +228,14 @@ static void release_easy(sp_probe *p, http_state *hs)
     hs->headers = NULL;
 }
 
+/* Whether the current hop goes to the configured target's origin
+ * (RFC 6454: scheme, host, port). */
+static bool same_origin(const http_state *hs, const sp_probe_spec *s)
+{
+    return hs->is_tls == (s->kind == SP_PROBE_HTTPS) && hs->port == s->port &&
+           strcasecmp(hs->host, s->host) == 0;
+}
+
 static void start_transfer(sp_probe *p)
 {
     http_state *hs = p->kstate;
@@ -244,8 +261,10 @@ static void start_transfer(sp_probe *p)
         hs->connect_to = curl_slist_append(NULL, line);
         curl_easy_setopt(easy, CURLOPT_CONNECT_TO, hs->connect_to);
     }
-    /* Credentials go only to the host they were configured for. */
-    if (s->auth_header && strcasecmp(hs->host, s->host) == 0) {
+    /* Credentials go only to the origin they were configured for: the
+     * same scheme, host and port. A host-only check would hand the secret
+     * to a cleartext http:// port, or to another service, on that host. */
+    if (s->auth_header && same_origin(hs, s)) {
         hs->headers = curl_slist_append(NULL, s->auth_header);
         curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hs->headers);
     }
@@ -284,6 +303,12 @@ static void on_dns(sp_probe *p, int status, const struct ares_addrinfo *ai)
 {
     http_state *hs = p->kstate;
     struct sockaddr_storage sa;
+    if (status == ARES_EBADNAME && hs->hops > 0) {
+        /* the name came from the server's Location, not from us */
+        sp_probe__finish(p, SP_REASON_HTTP_PROTOCOL,
+                         "redirect to a name that is no DNS name: %.100s", hs->host);
+        return;
+    }
     if (status != ARES_SUCCESS) {
         sp_probe__finish(p, sp_probe_reason_from_ares(status), "cannot resolve %s: %s", hs->host,
                          ares_strerror(status));
@@ -415,7 +440,7 @@ static void evaluate_final(sp_probe *p, http_state *hs)
                          s->expect_body);
         return;
     }
-    if (c->has_body_re && (!hs->body || regexec(&c->body_re, hs->body, 0, NULL, 0) != 0)) {
+    if (c->has_body_re && !regex_in(&c->body_re, hs->body ? hs->body : "", hs->body_len)) {
         sp_probe__finish(p, SP_REASON_HTTP_BODY_MISMATCH, "body does not match /%.100s/",
                          s->expect_regex);
         return;
@@ -432,7 +457,7 @@ void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code)
 {
     http_state *hs = p->kstate;
     long status = 0, oserr = 0;
-    curl_off_t conn = 0, app = 0;
+    curl_off_t conn = 0, app = 0, st = 0;
     char *redirect = NULL;
 
     add_timings(p, easy);
@@ -440,6 +465,7 @@ void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code)
     curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
     curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &conn);
     curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &app);
+    curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME_T, &st);
     if (status > 0)
         p->res.http_status = (int)status;
     finish_tls_facts(p, hs);
@@ -455,11 +481,15 @@ void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code)
             .cert_seen = hs->cert_seen,
             .hostname_match = hs->hostname_match,
             .body_capped = hs->body_capped,
+            .answering = st > 0,
         };
         sp_reason r = hs->ca_failed ? SP_REASON_PROBE_ERROR : sp_probe_reason_from_curl(&f);
         const char *why = hs->errbuf[0] ? hs->errbuf : curl_easy_strerror(code);
         if (r == SP_REASON_HTTP_TOO_LARGE)
             sp_probe__finish(p, r, "body larger than %zu bytes", p->spec->max_body);
+        else if (r == SP_REASON_HTTP_PROTOCOL && code == CURLE_OUT_OF_MEMORY)
+            sp_probe__finish(p, r, "response header line longer than libcurl accepts (%d bytes)",
+                             CURL_MAX_HTTP_HEADER);
         else if (hs->verify_error != X509_V_OK)
             sp_probe__finish(p, r, "%s", X509_verify_cert_error_string(hs->verify_error));
         else

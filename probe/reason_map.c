@@ -94,6 +94,7 @@ sp_reason sp_probe_reason_from_curl(const sp_curl_facts *f)
             return sp_probe_reason_from_x509(f->verify_error);
         return SP_REASON_TLS_HANDSHAKE;
     case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CLIENTCERT: /* the server demands a client certificate */
     case CURLE_SSL_SHUTDOWN_FAILED:
     case CURLE_SSL_INVALIDCERTSTATUS:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
@@ -119,11 +120,33 @@ sp_reason sp_probe_reason_from_curl(const sp_curl_facts *f)
         if (!f->connected)
             return from_errno(f->os_errno);
         return SP_REASON_HTTP_PROTOCOL;
+    case CURLE_OUT_OF_MEMORY:
+        /* libcurl 7.88 keeps a header line in a buffer capped at 100 KiB
+         * (CURL_MAX_HTTP_HEADER) and reports a longer one as out of
+         * memory. Once the answer has begun, that is what it is: the
+         * server's doing, and it is deterministic, where a real allocation
+         * failure just then is not. */
+        if (f->connected && f->answering)
+            return SP_REASON_HTTP_PROTOCOL;
+        return SP_REASON_PROBE_ERROR;
     case CURLE_COULDNT_RESOLVE_HOST:
         /* libcurl must never resolve: an address was handed to it. */
     default:
         /* out of memory, bad option, CA file unreadable, ...: our fault */
         return SP_REASON_PROBE_ERROR;
+    }
+}
+
+sp_reason sp_probe_reason_from_ares_answer(int st)
+{
+    switch (st) {
+    case ARES_EBADNAME: /* a name in the answer is malformed (e.g. a bad pointer) */
+    case ARES_EBADSTR:
+    case ARES_EBADRESP:
+    case ARES_EFORMERR:
+        return SP_REASON_DNS_SERVFAIL;
+    default:
+        return sp_probe_reason_from_ares(st);
     }
 }
 

@@ -23,6 +23,8 @@ typedef struct sp_curl_facts {
     bool cert_seen;      /* our verify callback saw the leaf */
     bool hostname_match; /* leaf matches the host (valid only when cert_seen) */
     bool body_capped;    /* we aborted the write because of the body cap */
+    bool answering;      /* the server's response had begun to arrive
+                          * (CURLINFO_STARTTRANSFER_TIME_T > 0) */
 } sp_curl_facts;
 
 /* Reason for a curl transfer that did not end with CURLE_OK. */
@@ -33,6 +35,11 @@ sp_reason sp_probe_reason_timeout(bool is_tls, bool connected, bool tls_done);
 
 /* Reason for a failed c-ares lookup (ARES_* status). */
 sp_reason sp_probe_reason_from_ares(int ares_status);
+
+/* Reason for a failure to parse an answer the DNS server did send (the
+ * status of an ares_parse_*_reply): a malformed name or string in it is
+ * the server's fault, not ours. */
+sp_reason sp_probe_reason_from_ares_answer(int ares_status);
 
 /* Reason for a certificate verification error (X509_V_ERR_*). */
 sp_reason sp_probe_reason_from_x509(long verify_error);

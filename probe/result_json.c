@@ -8,7 +8,24 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include "common/sp_text.h"
+
+json_t *sp_probe_json_text(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (j || !s)
+        return j;
+    char *copy = strdup(s); /* s that is not UTF-8 (or out of memory) */
+    if (!copy)
+        return NULL;
+    sp_text_utf8_repair(copy);
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
 
 static void put_ms(json_t *obj, const char *key, double ms)
 {
@@ -45,8 +62,8 @@ static void put_posture(json_t *tls, json_t *cert, const sp_tls_posture *ps)
 
     const sp_tls_cert_facts *c = &ps->cert;
     if (c->present) {
-        json_object_set_new(cert, "subject", json_string(c->subject));
-        json_object_set_new(cert, "issuer", json_string(c->issuer));
+        json_object_set_new(cert, "subject", sp_probe_json_text(c->subject));
+        json_object_set_new(cert, "issuer", sp_probe_json_text(c->issuer));
         json_object_set_new(cert, "not_before", json_string(c->not_before));
         json_object_set_new(cert, "key_type", json_string(c->key_type));
         json_object_set_new(cert, "key_bits", json_integer(c->key_bits));
@@ -85,7 +102,7 @@ static void put_posture(json_t *tls, json_t *cert, const sp_tls_posture *ps)
         json_object_set_new(
             o, "severity",
             json_string(sp_probe_tls_severity_name(sp_probe_tls_finding_severity(f->code))));
-        json_object_set_new(o, "detail", json_string(f->detail));
+        json_object_set_new(o, "detail", sp_probe_json_text(f->detail));
         json_array_append_new(fs, o);
     }
     json_object_set_new(tls, "findings", fs);
@@ -97,15 +114,15 @@ json_t *sp_probe_result_to_json(const sp_probe_spec *spec, const sp_probe_result
     char when[40];
     if (!o)
         return NULL;
-    json_object_set_new(o, "target", json_string(spec->target ? spec->target : ""));
+    json_object_set_new(o, "target", sp_probe_json_text(spec->target ? spec->target : ""));
     json_object_set_new(o, "kind", json_string(sp_probe_kind_name(spec->kind)));
     sp_probe_format_time(r->started_ms, when, sizeof when);
     json_object_set_new(o, "time", json_string(when));
     json_object_set_new(o, "ok", json_boolean(r->ok));
     json_object_set_new(o, "reason", json_string(sp_reason_name(r->reason)));
-    json_object_set_new(o, "detail", json_string(r->detail));
+    json_object_set_new(o, "detail", sp_probe_json_text(r->detail));
     if (r->address[0])
-        json_object_set_new(o, "address", json_string(r->address));
+        json_object_set_new(o, "address", sp_probe_json_text(r->address));
     if (r->http_status > 0)
         json_object_set_new(o, "http_status", json_integer(r->http_status));
     if (spec->kind == SP_PROBE_HTTP || spec->kind == SP_PROBE_HTTPS) {
@@ -113,7 +130,7 @@ json_t *sp_probe_result_to_json(const sp_probe_spec *spec, const sp_probe_result
         json_object_set_new(o, "redirects", json_integer(r->redirects));
     }
     if (spec->kind == SP_PROBE_DNS && r->answer[0])
-        json_object_set_new(o, "answer", json_string(r->answer));
+        json_object_set_new(o, "answer", sp_probe_json_text(r->answer));
 
     json_t *t = json_object();
     put_ms(t, "dns", r->dns_ms);

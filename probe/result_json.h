@@ -15,6 +15,13 @@ json_t *sp_probe_result_to_json(const sp_probe_spec *spec, const sp_probe_result
 /* One compact JSON line without newline; free() it. NULL on out of memory. */
 char *sp_probe_result_json_line(const sp_probe_spec *spec, const sp_probe_result *r);
 
+/* A JSON string of text that may come from a server (a detail quoting a
+ * redirect's Location, a DNS answer, a certificate's subject): jansson
+ * refuses bytes that are not UTF-8, and the field would silently vanish,
+ * so each such byte becomes '?' (sp_text_utf8_repair). NULL s: "".
+ * New reference, NULL on out of memory. */
+json_t *sp_probe_json_text(const char *s);
+
 /* "2026-11-22T10:00:00.123Z" */
 void sp_probe_format_time(int64_t unix_ms, char *buf, size_t n);
 

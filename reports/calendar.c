@@ -69,7 +69,7 @@ bool sp_cal_tz_valid(const char *tz)
         goto out;
     /* Opening a directory ("Asia") succeeds on Linux; the read fails. The
      * magic also rules out the database's text files (zone.tab). */
-    f = fopen(path, "rb");
+    f = fopen(path, "rbe");
     if (f == NULL)
         goto out;
     ok = fread(magic, 1, sizeof magic, f) == sizeof magic && memcmp(magic, "TZif", 4) == 0;

@@ -5,10 +5,13 @@
 #include "labels.h"
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sp_text.h"
 #include "probe/result_json.h"
 #include "reports/calendar.h"
 
@@ -221,10 +224,15 @@ void sp_report_fmt_not_stored(const sp_report *r, const sp_report_not_stored *ns
     sp_report_fmt_local(r, ns->start, a, sizeof a);
     sp_report_fmt_local(r, ns->end, b, sizeof b);
     sp_report_fmt_duration((double)(ns->end - ns->start), lang, d, sizeof d);
+    /* Both come from the journal, a file: the daemon's sentence may quote a
+     * path or a server, and the file may have been edited. Shown safely. */
+    char cause[64], detail[512];
+    sp_text_safe(ns->cause, cause, sizeof cause);
     if (ns->detail)
-        snprintf(buf, n, "%s .. %s  %s  %s (%s)", a, b, d, ns->cause, ns->detail);
+        snprintf(buf, n, "%s .. %s  %s  %s (%s)", a, b, d, cause,
+                 sp_text_safe(ns->detail, detail, sizeof detail));
     else
-        snprintf(buf, n, "%s .. %s  %s  %s", a, b, d, ns->cause);
+        snprintf(buf, n, "%s .. %s  %s  %s", a, b, d, cause);
 }
 
 void sp_report_fmt_jump(const sp_report *r, const sp_report_clock_jump *j, sp_report_lang lang,
@@ -241,18 +249,55 @@ void sp_report_fmt_jump(const sp_report *r, const sp_report_clock_jump *j, sp_re
         snprintf(buf, n, "%s  %s %s%s", a, sp_report_labels_for(lang)->jumped, s > 0 ? "+" : "", d);
 }
 
+/* One character of s (or one byte that is not UTF-8) as HTML; returns the
+ * bytes of s it took. Controls cannot be shown and C0 ones are not even
+ * allowed in XML, so they are written as a visible "<U+0001>"; a byte that
+ * is not UTF-8 as U+FFFD. Bidi controls are kept where the caller isolates
+ * them (keep_bidi), shown like controls where it cannot (attributes). */
+static size_t html_char(FILE *fp, const char *s, bool keep_bidi)
+{
+    uint32_t cp;
+    size_t len = sp_text_utf8_next(s, &cp);
+    if (cp == SP_TEXT_INVALID)
+        fputs("&#xFFFD;", fp);
+    else if (sp_text_is_control(cp) || (!keep_bidi && sp_text_is_bidi_control(cp)))
+        fprintf(fp, "&lt;U+%04X&gt;", (unsigned)cp);
+    else if (cp == '&')
+        fputs("&amp;", fp);
+    else if (cp == '<')
+        fputs("&lt;", fp);
+    else if (cp == '>')
+        fputs("&gt;", fp);
+    else if (cp == '"')
+        fputs("&quot;", fp);
+    else if (cp == '\'')
+        fputs("&#39;", fp);
+    else
+        fwrite(s, 1, len, fp);
+    return len;
+}
+
 void sp_report_html_esc(FILE *fp, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", fp); break;
-        case '<': fputs("&lt;", fp); break;
-        case '>': fputs("&gt;", fp); break;
-        case '"': fputs("&quot;", fp); break;
-        case '\'': fputs("&#39;", fp); break;
-        default: fputc(*s, fp);
-        }
-    }
+    if (!s)
+        return;
+    /* Printable ASCII has no right-to-left letter and no bidi control, so
+     * it cannot turn the text around it; anything else is isolated. */
+    bool isolate = false;
+    for (const unsigned char *p = (const unsigned char *)s; *p && !isolate; p++)
+        isolate = *p >= 0x80;
+    if (isolate)
+        fputs("<bdi>", fp);
+    while (*s)
+        s += html_char(fp, s, isolate);
+    if (isolate)
+        fputs("</bdi>", fp);
+}
+
+void sp_report_html_attr(FILE *fp, const char *s)
+{
+    while (s && *s)
+        s += html_char(fp, s, false);
 }
 
 void sp_report_html_elem(FILE *fp, const char *tag, const char *text)

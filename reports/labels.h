@@ -53,9 +53,19 @@ void sp_report_fmt_not_stored(const sp_report *r, const sp_report_not_stored *ns
 void sp_report_fmt_jump(const sp_report *r, const sp_report_clock_jump *j, sp_report_lang lang,
                         char *buf, size_t n);
 
-/* Write s to fp with & < > " ' escaped for HTML text and attributes
- * (NULL writes nothing). The one escaper of every HTML slaprobe writes. */
+/* The one HTML writer of every text slaprobe puts in a page (reports and
+ * the status page), so no call site can forget a rule:
+ *
+ * sp_report_html_esc: element content. & < > " ' are escaped; controls
+ * are shown as "<U+0001>" and bytes that are not UTF-8 as U+FFFD; and a
+ * string that is not plain ASCII is wrapped in <bdi>, so a right-to-left
+ * name or a U+202E (RIGHT-TO-LEFT OVERRIDE) in it cannot reorder the text
+ * after it. NULL writes nothing.
+ *
+ * sp_report_html_attr: attribute values and <title>, where no element can
+ * go: the same escaping, and bidi controls shown as "<U+202E>" too. */
 void sp_report_html_esc(FILE *fp, const char *s);
+void sp_report_html_attr(FILE *fp, const char *s);
 
 /* <tag>text</tag> with text escaped; tag may carry attributes ("th class=\"l\""):
  * the closing tag is its first word. */

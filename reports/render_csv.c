@@ -2,21 +2,32 @@
  * The report as CSV: one row per target with the figures of SPEC section 4
  * under their JSON names, for spreadsheets. Incidents, ranges not stored
  * and clock jumps are lists and live in the JSON, text and HTML reports
- * (here their total seconds and count). RFC 4180 quoting.
+ * (here their total seconds and count). RFC 4180 quoting; text cells that
+ * a spreadsheet would run as a formula start with a ' (see text()).
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "reports/report.h"
 
-static void q(FILE *fp, const char *s)
+/* A text cell (RFC 4180 quoting). A spreadsheet runs a cell that starts
+ * with = + - @ (or tab or CR, which some strip first) as a formula, so a
+ * target called =HYPERLINK(...) would run in the reader's spreadsheet:
+ * such a cell is written as '=HYPERLINK(...), quoted, as OWASP's "CSV
+ * Injection" advises. The quote shows; the text stays readable. Numbers
+ * never come here: a negative figure stays a number. */
+static void text(FILE *fp, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
+    bool formula = *s && strchr("=+-@\t\r", *s);
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
         fputs(s, fp);
         return;
     }
     fputc('"', fp);
+    if (formula)
+        fputc('\'', fp);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', fp);
@@ -44,9 +55,9 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
         const sp_report_target *t = &r->targets[i];
         const sp_sla_result *s = &t->sla;
         fprintf(fp, "%04d-%02d,", r->year, r->month);
-        q(fp, t->cfg->id);
+        text(fp, t->cfg->id);
         fputc(',', fp);
-        q(fp, t->cfg->name);
+        text(fp, t->cfg->name);
         fprintf(fp, ",%g,%ld,%s", s->target_pct, t->resolution_s, s->no_data ? "true" : "false");
         f(fp, s->availability_pct);
         f(fp, s->strict_availability_pct);

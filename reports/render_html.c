@@ -154,7 +154,7 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/index.html", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *fp = fopen(tmp, "w");
+    FILE *fp = fopen(tmp, "we");
     if (!fp) {
         snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         return SP_EIO;
@@ -163,7 +163,7 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
     fprintf(fp, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\"/>\n",
             lang == SP_LANG_JA ? "ja" : "en");
     fprintf(fp, "<title>");
-    sp_report_html_esc(fp, L->title);
+    sp_report_html_attr(fp, L->title);
     fprintf(fp, " %04d-%02d</title>\n", r->year, r->month);
     fputs("<style>\nbody{font-family:sans-serif;margin:2em;max-width:60em}"
           "table{border-collapse:collapse;margin:1em 0}"
@@ -213,7 +213,7 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
         const sp_report_target *t = &r->targets[i];
         const sp_sla_result *s = &t->sla;
         fputs("<tr><td class=\"l\"><a href=\"#t-", fp);
-        sp_report_html_esc(fp, t->cfg->id);
+        sp_report_html_attr(fp, t->cfg->id);
         fputs("\">", fp);
         sp_report_html_esc(fp, t->cfg->name);
         fprintf(fp, "</a></td><td>%g %%</td><td>", s->target_pct);
@@ -238,7 +238,7 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
         const sp_report_target *t = &r->targets[i];
         const sp_sla_result *s = &t->sla;
         fputs("<h2 id=\"t-", fp);
-        sp_report_html_esc(fp, t->cfg->id);
+        sp_report_html_attr(fp, t->cfg->id);
         fputs("\">", fp);
         sp_report_html_esc(fp, t->cfg->name);
         fputs(" (", fp);
@@ -391,9 +391,9 @@ sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const c
                 if ((st = graph(r, t, dir, g == 0, name, sizeof name, err, errlen)) != SP_OK)
                     goto out;
                 fputs("<p><img src=\"", fp);
-                sp_report_html_esc(fp, name);
+                sp_report_html_attr(fp, name);
                 fputs("\" alt=\"", fp);
-                sp_report_html_esc(fp, g == 0 ? L->graphs_rt : L->graphs_av);
+                sp_report_html_attr(fp, g == 0 ? L->graphs_rt : L->graphs_av);
                 fputs("\"/></p>\n", fp);
             }
         }

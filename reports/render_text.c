@@ -1,13 +1,17 @@
 /*
  * The text report: an aligned table a person can paste into an e-mail,
  * then one block per target with its incidents and evidence. English or
- * Japanese (labels.c). Rounding happens here and only here.
+ * Japanese (labels.c). Rounding happens here and only here. Text from
+ * configuration and files (names, maintenance reasons, journal problems)
+ * goes through sp_text_fputs: a control or a U+202E in it is shown as
+ * "<U+202E>", never sent to the terminal.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/sp_reason.h"
+#include "common/sp_text.h"
 #include "reports/labels.h"
 #include "reports/report.h"
 
@@ -105,7 +109,9 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
         const sp_sla_result *s = &t->sla;
-        fprintf(fp, "\n== %s (%s)\n", t->cfg->id, t->cfg->name);
+        fprintf(fp, "\n== %s (", t->cfg->id);
+        sp_text_fputs(fp, t->cfg->name);
+        fputs(")\n", fp);
         if (t->cfg->pattern)
             fprintf(fp, "%s: %d, %s %g %%\n", L->pattern, t->cfg->pattern, L->sla_target,
                     s->target_pct);
@@ -189,16 +195,21 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
                     continue;
                 sp_report_fmt_local(r, mw->start_ms / 1000, a, sizeof a);
                 sp_report_fmt_local(r, mw->end_ms / 1000, b, sizeof b);
-                fprintf(fp, "  %s .. %s  %s\n", a, b, mw->reason ? mw->reason : "");
+                fprintf(fp, "  %s .. %s  ", a, b);
+                sp_text_fputs(fp, mw->reason);
+                fputc('\n', fp);
             }
         }
         fprintf(fp, "%s: %s: ", L->evidence, L->journal);
-        if (!t->journal_present)
+        if (!t->journal_present) {
             fprintf(fp, "%s", L->no_journal);
-        else if (t->journal_bad_line)
-            fprintf(fp, "%s %ld (%s)", L->broken_at, t->journal_bad_line, t->journal_problem);
-        else
+        } else if (t->journal_bad_line) {
+            fprintf(fp, "%s %ld (", L->broken_at, t->journal_bad_line);
+            sp_text_fputs(fp, t->journal_problem);
+            fputc(')', fp);
+        } else {
             fprintf(fp, "%s (%ld)", L->intact, t->journal_lines);
+        }
         fprintf(fp, "; %s: %s", L->clock,
                 t->clock_synced == 1   ? L->synced
                 : t->clock_synced == 0 ? L->not_synced

@@ -351,7 +351,7 @@ static sp_status read_journal(const sp_report *r, int64_t from, sp_report_target
 {
     char err[512];
     sp_journal_report rep;
-    FILE *fp = fopen(t->journal_path, "r");
+    FILE *fp = fopen(t->journal_path, "re");
     if (!fp) {
         t->journal_present = false;
         return SP_OK;

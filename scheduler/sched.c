@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "alerts/sp_alert.h"
+#include "common/sp_text.h"
 #include "probe/result_json.h"
 #include "scheduler/fsm.h"
 #include "storage/steps.h"
@@ -188,16 +189,17 @@ static void journal_change(rt *r, const sp_fsm_step *st, const sp_probe_result *
     json_object_set_new(ev, "since", json_string(since));
     json_object_set_new(ev, "since_ms", json_integer(st->at_ms));
     json_object_set_new(ev, "reason", json_string(sp_reason_name(st->reason)));
-    json_object_set_new(ev, "detail", json_string(res->detail));
+    json_object_set_new(ev, "detail", sp_probe_json_text(res->detail));
     if (res->address[0])
-        json_object_set_new(ev, "address", json_string(res->address));
+        json_object_set_new(ev, "address", sp_probe_json_text(res->address));
     if (res->http_status)
         json_object_set_new(ev, "http_status", json_integer(res->http_status));
     if (st->from == SP_STATE_DOWN && st->state == SP_STATE_UP)
         json_object_set_new(ev, "downtime_s", json_real((double)st->downtime_ms / 1000.0));
+    char safe[512]; /* the detail may quote a server: shown, never obeyed by a terminal */
     fprintf(stderr, "%s slaprobe: %s %s -> %s since %s (%s: %s)\n", since, r->id,
             sp_state_name(st->from), sp_state_name(st->state), since, sp_reason_name(st->reason),
-            res->detail);
+            sp_text_safe(res->detail, safe, sizeof safe));
     sp_store_put_event(r->s->store, r->st, ev, true);
 }
 
@@ -410,9 +412,11 @@ static void posture_seen(rt *r, const sp_probe_result *res)
     for (size_t i = 0; i < p->n_findings; i++)
         json_array_append_new(fs, json_string(sp_probe_tls_finding_name(p->findings[i].code)));
     json_object_set_new(ev, "findings", fs);
-    json_object_set_new(ev, "detail", json_string(res->detail));
+    json_object_set_new(ev, "detail", sp_probe_json_text(res->detail));
+    char safe[512];
     fprintf(stderr, "slaprobe: %s TLS posture %s%s%s (%s)\n", r->id,
-            r->tls_known ? r->tls_grade : "", r->tls_known ? " -> " : "", grade, res->detail);
+            r->tls_known ? r->tls_grade : "", r->tls_known ? " -> " : "", grade,
+            sp_text_safe(res->detail, safe, sizeof safe));
     sp_store_put_event(r->s->store, r->st, ev, true);
     if (r->tls_known && r->tls_grade_v != SP_GRADE_NONE && p->grade < r->tls_grade_v) {
         sp_alert_event drop = {.kind = SP_ALERT_TLS_GRADE_DROP, .grade = grade,

@@ -14,7 +14,10 @@ build_pkgs=(build-essential cmake pkg-config
             librrd-dev rrdtool rrdcached libcyaml-dev libyaml-dev libjansson-dev
             libcmocka-dev ca-certificates openssl tzdata)
 test_pkgs=(nginx-light dnsmasq-base jq curl procps libxml2-utils sslscan testssl.sh
-           chromium python3 python3-aiosmtpd fonts-ipafont-gothic libfaketime time)
+           chromium python3 python3-aiosmtpd fonts-ipafont-gothic libfaketime time
+           systemd strace)
+# systemd: only for `systemd-analyze security --offline` (test_unit_security);
+# in a container without systemd as PID 1 its installation starts nothing.
 bench_pkgs=(prometheus-blackbox-exporter wrk time)
 # Debian 12's clang is clang-14; libFuzzer and the sanitizer runtimes are in
 # libclang-rt-14-dev, only a Recommends of clang (not installed here).

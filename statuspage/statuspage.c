@@ -20,6 +20,11 @@
 #include "probe/result_json.h"
 #include "reports/labels.h"
 
+/* The page is public (a web server serves it): readable by all whatever
+ * the umask (the unit sets 0027 for the daemon's own files). */
+#define PAGE_DIR_MODE 0755
+#define PAGE_FILE_MODE 0644
+
 /* --- Words ---------------------------------------------------------------- */
 
 typedef struct words {
@@ -179,18 +184,19 @@ static void day_totals(const sp_report *r, size_t k, long *checks, double *avg)
 static sp_status write_html(const sp_report *r, const words *w, bool both, const char *path,
                             char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "w");
+    FILE *fp = fopen(path, "we");
     if (!fp) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         return SP_EIO;
     }
+    fchmod(fileno(fp), PAGE_FILE_MODE);
     sp_report_lang lg = w == &ja ? SP_LANG_JA : SP_LANG_EN;
     fprintf(fp,
             "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\"/>\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
             "<title>",
             w->lang);
-    sp_report_html_esc(fp, w->title);
+    sp_report_html_attr(fp, w->title);
     fputs("</title>\n<style>\n"
           "body{font-family:sans-serif;margin:1.5em auto;max-width:70em;padding:0 1em;color:#222}"
           "table{border-collapse:collapse;margin:.5em 0 1.5em}"
@@ -228,7 +234,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         const sp_report_target *t = &r->targets[i];
         sp_page_state s = current(r, t);
         fputs("<tr data-service=\"", fp);
-        sp_report_html_esc(fp, t->cfg->id);
+        sp_report_html_attr(fp, t->cfg->id);
         fprintf(fp, "\" data-state=\"%s\"><td>", sp_statuspage_state_code(s));
         sp_report_html_esc(fp, t->cfg->name);
         fputs("</td><td>", fp);
@@ -283,7 +289,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
             const sp_report_target *t = &r->targets[i];
             sp_page_state s = sp_statuspage_day_state(&t->days[k].sla);
             fputs("<td data-service=\"", fp);
-            sp_report_html_esc(fp, t->cfg->id);
+            sp_report_html_attr(fp, t->cfg->id);
             fprintf(fp, "\" data-day=\"%s\" data-state=\"%s\">", date, sp_statuspage_state_code(s));
             badge(fp, w, s);
             fputs("</td>", fp);
@@ -321,7 +327,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
                 char dur[64];
                 sp_report_fmt_duration((double)in->duration_s, lg, dur, sizeof dur);
                 fputs("<tr data-service=\"", fp);
-                sp_report_html_esc(fp, t->cfg->id);
+                sp_report_html_attr(fp, t->cfg->id);
                 fputs("\"><td>", fp);
                 sp_report_html_esc(fp, t->cfg->name);
                 fputs("</td><td>", fp);
@@ -413,6 +419,8 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
     json_object_set_new(root, "services", services);
     int rc = json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);
+    if (rc == 0)
+        rc = chmod(path, PAGE_FILE_MODE);
     if (rc != 0) {
         snprintf(err, errlen, "cannot write %s", path);
         return SP_EIO;
@@ -511,7 +519,7 @@ sp_status sp_statuspage_publish(const sp_cfg *cfg, const char *dir, const char *
         goto out;
     snprintf(gen_name, sizeof gen_name, "%s%lld.%ld", prefix, (long long)now, (long)getpid());
     snprintf(gen, sizeof gen, "%s/%s", parent, gen_name);
-    if (mkdir(gen, 0755) != 0) {
+    if (mkdir(gen, PAGE_DIR_MODE) != 0 || chmod(gen, PAGE_DIR_MODE) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", gen, strerror(errno));
         st = SP_EIO;
         goto out;

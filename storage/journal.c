@@ -37,7 +37,7 @@ void sp_store_sha256_hex(const void *data, size_t len, char out[65])
 /* Read the whole file (journals are small: a line per state change). */
 static char *slurp(const char *path, size_t *len, int *oserr)
 {
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = fopen(path, "rbe");
     if (!fp) {
         *oserr = errno;
         return NULL;
@@ -123,7 +123,9 @@ sp_status sp_store_journal_open(const char *path, sp_journal **out, char *err, s
     if (!j)
         return SP_ENOMEM;
     snprintf(j->last_hash, sizeof j->last_hash, "%s", ZERO_HASH);
-    j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    /* 0640: a journal names targets, errors and alert receivers; the
+     * group (an operator's) may read it, others may not. */
+    j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (j->fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         free(j);

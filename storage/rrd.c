@@ -195,7 +195,13 @@ sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_rete
         return st;
     }
     sp_status st = SP_OK;
-    if (sync_path(tmp, O_RDONLY) != 0) {
+    /* librrd 1.7 makes the file 0644 whatever the umask; ours are 0640 like the
+     * journals (the group may read, others not), set before the name
+     * exists so that no one can open it in between. */
+    if (chmod(tmp, 0640) != 0) {
+        snprintf(err, errlen, "cannot create %s: chmod: %s", path, strerror(errno));
+        st = SP_EIO;
+    } else if (sync_path(tmp, O_RDONLY) != 0) {
         snprintf(err, errlen, "cannot create %s: fsync: %s", path, strerror(errno));
         st = SP_EIO;
     } else if (link(tmp, path) != 0) {

@@ -124,7 +124,7 @@ sp_status sp_store_lock_dir(const char *dir, int *fd_out, char *err, size_t errl
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/.slaprobe.lock", dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640); /* like the store's files */
     if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return SP_EIO;

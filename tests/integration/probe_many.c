@@ -5,6 +5,9 @@
  *
  *   probe_many URL N EXPECTED_REASON [CA_FILE]
  *
+ * PROBE_AUTH in the environment, when set, is the probe's secret header
+ * ("Name: value"), as a configuration's `auth:` would give it.
+ *
  * Exit 0 when all is well; prints what went wrong otherwise. Driven by
  * tests/integration/test_concurrency.sh against a local nginx.
  */
@@ -87,6 +90,8 @@ int main(int argc, char **argv)
     }
     if (argc > 4)
         spec.ca_file = strdup(argv[4]);
+    if (getenv("PROBE_AUTH"))
+        spec.auth_header = strdup(getenv("PROBE_AUTH"));
     spec.timeout_ms = 30000;
     if (sp_probe_spec_finish(&spec, err, sizeof err) != SP_OK) {
         fprintf(stderr, "probe_many: %s\n", err);

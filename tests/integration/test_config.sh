@@ -492,6 +492,30 @@ alerts:
     argv: [/bin/true]
     retry_backoff: soon
 YAML
+bad alert_pass_env_name 'alert_pass_env_name\.yaml:6: alerts\[0\]\.pass_env\[1\]: .API TOKEN. is not an environment variable name' <<YAML
+$S
+$T
+alerts:
+  - type: exec
+    argv: [/bin/true]
+    pass_env: [PAGER_ID, "API TOKEN"]
+YAML
+bad alert_pass_env_ours 'alert_pass_env_ours\.yaml:6: alerts\[0\]\.pass_env\[0\]: SLAPROBE_\* variables are the event.s' <<YAML
+$S
+$T
+alerts:
+  - type: exec
+    argv: [/bin/true]
+    pass_env: [SLAPROBE_TARGET]
+YAML
+bad alert_pass_env_webhook 'alert_pass_env_webhook\.yaml:6: alerts\[0\]\.pass_env: not a key of webhook alerts' <<YAML
+$S
+$T
+alerts:
+  - type: webhook
+    url: http://127.0.0.1/hook
+    pass_env: [PAGER_ID]
+YAML
 bad cert_warn_days 'cert_warn_days\.yaml:2: defaults\.cert_warn_days: -1 is not 0-3650 days' <<YAML
 $S
 defaults: {cert_warn_days: -1}

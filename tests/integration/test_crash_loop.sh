@@ -31,7 +31,8 @@ YAML
 # files in the store that are neither an RRD, a journal nor the lock: what
 # an interrupted creation left (librrd's own temporary names included)
 strays() {
-    ls -A "$store" 2>/dev/null | grep -v -E '^[a-z0-9_-]+\.(rrd|journal)$|^\.slaprobe\.lock$' | wc -l
+    { ls -A "$store" 2>/dev/null || true; } |
+        { grep -c -v -E '^[a-z0-9_-]+\.(rrd|journal)$|^\.slaprobe\.lock$' || true; }
 }
 tmp_seen=0
 t_first=$(date +%s)

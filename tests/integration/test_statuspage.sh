@@ -69,9 +69,12 @@ YAML
 for id in web api xss; do
     "$SLAPROBE" import -c "$FX_DIR/s.yaml" --target $id --csv "$FX_DIR/$id.csv" >/dev/null
 done
-"$SLAPROBE" status-page -c "$FX_DIR/s.yaml" && rc=0 || rc=$?
+# umask 0077: the page is public whatever the umask (the unit's is 0027)
+(umask 0077 && exec "$SLAPROBE" status-page -c "$FX_DIR/s.yaml") && rc=0 || rc=$?
 t_eq "status-page: exit 0" "$rc" 0
 t_eq "status-page: DIR is a link to the page" "$([ -L "$www/status" ] && [ -f "$www/status/index.html" ] && echo yes)" yes
+t_eq "status-page: readable by the web server under umask 0077" \
+    "$(stat -L -c %a "$www/status") $(stat -c %a "$www/status/index.html" "$www/status/status.json" | sort -u)" "755 644"
 
 # --- what a browser shows --------------------------------------------------
 chrome() { # ARGS... : headless Chromium as the machine's notes advise
@@ -148,7 +151,7 @@ mkdir -p "$n/tmp"
     echo "events { worker_connections 256; }"
     echo "http { access_log off; client_body_temp_path $n/tmp/b; proxy_temp_path $n/tmp/p;"
     echo "fastcgi_temp_path $n/tmp/f; uwsgi_temp_path $n/tmp/u; scgi_temp_path $n/tmp/s;"
-    sed -e "s#listen 80;#listen 127.0.0.1:$port;#" -e "s#/var/www/status#$www/status#" \
+    sed -e "s#listen 80;#listen 127.0.0.1:$port;#" -e "s#^\( *root \).*;#\1$www/status;#" \
         "$SP_SRC/contrib/nginx-status.conf"
     echo "}"
 } >"$n/nginx.conf"

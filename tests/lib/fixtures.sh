@@ -9,7 +9,7 @@
 # to keep $FX_DIR (logs, configs, certificates) after the test.
 # Exported: FX_DIR, FX_CERTS, FX_HTTP_PORT, FX_HTTPS_PORT, FX_EXPIRED_PORT,
 # FX_SELFSIGNED_PORT, FX_WRONGHOST_PORT, FX_FAULT_PORT, FX_BLACKHOLE_PORT,
-# FX_DNS_SERVFAIL_PORT, FX_DNS_SILENT_PORT, FX_DNS_PORT.
+# FX_DNS_SERVFAIL_PORT, FX_DNS_SILENT_PORT, FX_DNS_GARBAGE_PORT, FX_DNS_PORT.
 #
 # Each daemon is started in a process group of its own, so that
 # stopping it also stops what it forked (nginx's worker, dnsmasq's TCP
@@ -295,14 +295,17 @@ fx_start_faultd() {
     [ -z "${FX_FAULTD_PID:-}" ] || return 0
     fx__need_faultd || return 1
     for try in 1 2 3; do
-        fx__ports 4 || return 1
+        fx__ports 5 || return 1
         FX_FAULT_PORT=${FX__PORTS[0]} FX_BLACKHOLE_PORT=${FX__PORTS[1]}
         FX_DNS_SERVFAIL_PORT=${FX__PORTS[2]} FX_DNS_SILENT_PORT=${FX__PORTS[3]}
+        FX_DNS_GARBAGE_PORT=${FX__PORTS[4]}
         export FX_FAULT_PORT FX_BLACKHOLE_PORT FX_DNS_SERVFAIL_PORT FX_DNS_SILENT_PORT
+        export FX_DNS_GARBAGE_PORT
         rm -f "$pidf"
         fx__spawn "$FX_DIR/faultd.log" "$FAULTD" --http "$FX_FAULT_PORT" \
             --blackhole "$FX_BLACKHOLE_PORT" --dns-servfail "$FX_DNS_SERVFAIL_PORT" \
-            --dns-silent "$FX_DNS_SILENT_PORT" --pidfile "$pidf"
+            --dns-silent "$FX_DNS_SILENT_PORT" --dns-garbage "$FX_DNS_GARBAGE_PORT" \
+            --pidfile "$pidf"
         FX_FAULTD_PID=$FX__PID
         # faultd writes its pid file once every listener is bound.
         for ((i = 0; i < 100; i++)); do

@@ -129,13 +129,24 @@ static void test_mail_ja(void **state)
 static void test_env(void **state)
 {
     (void)state;
-    char *base[] = {"PATH=/usr/bin", "SLAPROBE_TARGET=spoofed", "HOME=/root", NULL};
+    char *base[] = {"PATH=/usr/bin",    "SLAPROBE_TARGET=spoofed",
+                    "HOME=/root",       "API_TOKEN=s3cret",
+                    "LANG=ja_JP.UTF-8", "TZ=Asia/Tokyo",
+                    "PAGER_ID=42",      "PAGER_IDX=no",
+                    "LANGUAGE=no",      NULL};
+    char *pass[] = {"PAGER_ID", "SLAPROBE_TARGET", NULL};
     sp_alert_event ev = down_event();
     ev.detail = "a;b $(x) 'q'";
-    char **env = sp_alert_env(&ev, NULL, base);
-    int targets = 0;
+    char **env = sp_alert_env(&ev, NULL, base, pass);
+    int targets = 0, from_base = 0;
     bool path = false, detail = false, json = false, report = false;
     for (char **e = env; *e; e++) {
+        /* only PATH, LANG, TZ and pass_env's names of the daemon's own */
+        if (strncmp(*e, "SLAPROBE_", 9) != 0) {
+            from_base++;
+            assert_true(strcmp(*e, "PATH=/usr/bin") == 0 || strcmp(*e, "LANG=ja_JP.UTF-8") == 0 ||
+                        strcmp(*e, "TZ=Asia/Tokyo") == 0 || strcmp(*e, "PAGER_ID=42") == 0);
+        }
         if (strncmp(*e, "SLAPROBE_TARGET=", 16) == 0) {
             targets++;
             assert_string_equal(*e, "SLAPROBE_TARGET=erp");
@@ -146,7 +157,13 @@ static void test_env(void **state)
         report |= strncmp(*e, "SLAPROBE_REPORT_URL=", 20) == 0;
     }
     assert_int_equal(targets, 1);
+    assert_int_equal(from_base, 4);
     assert_true(path && detail && json && !report);
+    sp_alert_free_strv(env);
+    /* no list, no base: the event only */
+    env = sp_alert_env(&ev, NULL, NULL, NULL);
+    for (char **e = env; *e; e++)
+        assert_true(strncmp(*e, "SLAPROBE_", 9) == 0);
     sp_alert_free_strv(env);
 }
 

@@ -122,10 +122,54 @@ static void test_curl_http(void **state)
     EXPECT("tls_handshake", sp_probe_reason_from_curl(&f));
     f = facts(CURLE_COULDNT_RESOLVE_HOST); /* libcurl must never resolve */
     EXPECT("probe_error", sp_probe_reason_from_curl(&f));
-    f = facts(CURLE_OUT_OF_MEMORY);
+    f = facts(CURLE_OUT_OF_MEMORY); /* before any answer: our own */
+    f.answering = false;
+    EXPECT("probe_error", sp_probe_reason_from_curl(&f));
+    f.connected = false;
     EXPECT("probe_error", sp_probe_reason_from_curl(&f));
     f = facts(CURLE_SSL_CACERT_BADFILE);
     EXPECT("probe_error", sp_probe_reason_from_curl(&f));
+}
+
+/* What a hostile or broken server can provoke is never probe_error. */
+static void test_curl_hostile(void **state)
+{
+    (void)state;
+    /* libcurl 7.88 reports a header line over 100 KiB as out of memory */
+    sp_curl_facts f = facts(CURLE_OUT_OF_MEMORY);
+    f.answering = true;
+    EXPECT("http_protocol", sp_probe_reason_from_curl(&f));
+    f.is_tls = true;
+    EXPECT("http_protocol", sp_probe_reason_from_curl(&f));
+    static const int protocol[] = {
+        CURLE_BAD_CONTENT_ENCODING, CURLE_RECV_ERROR, CURLE_WEIRD_SERVER_REPLY, CURLE_HTTP2,
+        CURLE_HTTP2_STREAM,         CURLE_SEND_ERROR, CURLE_GOT_NOTHING,        CURLE_PARTIAL_FILE};
+    for (size_t i = 0; i < sizeof protocol / sizeof protocol[0]; i++) {
+        f = facts(protocol[i]);
+        f.answering = true;
+        EXPECT("http_protocol", sp_probe_reason_from_curl(&f));
+    }
+    f = facts(CURLE_FILESIZE_EXCEEDED); /* a Content-Length over the cap */
+    EXPECT("http_too_large", sp_probe_reason_from_curl(&f));
+    static const int handshake[] = {CURLE_SSL_CLIENTCERT, CURLE_SSL_CIPHER, CURLE_SSL_CONNECT_ERROR,
+                                    CURLE_SSL_SHUTDOWN_FAILED};
+    for (size_t i = 0; i < sizeof handshake / sizeof handshake[0]; i++) {
+        f = facts(handshake[i]);
+        f.is_tls = true;
+        f.tls_done = false;
+        EXPECT("tls_handshake", sp_probe_reason_from_curl(&f));
+    }
+    /* an answer the DNS server sent that cannot be parsed */
+    EXPECT("dns_servfail", sp_probe_reason_from_ares_answer(ARES_EBADNAME));
+    EXPECT("dns_servfail", sp_probe_reason_from_ares_answer(ARES_EBADSTR));
+    EXPECT("dns_servfail", sp_probe_reason_from_ares_answer(ARES_EBADRESP));
+    EXPECT("dns_servfail", sp_probe_reason_from_ares_answer(ARES_EFORMERR));
+    EXPECT("dns_nodata", sp_probe_reason_from_ares_answer(ARES_ENODATA));
+    EXPECT("probe_error", sp_probe_reason_from_ares_answer(ARES_ENOMEM));
+    EXPECT("dns_servfail", sp_probe_reason_from_ares(ARES_EFORMERR));
+    EXPECT("dns_servfail", sp_probe_reason_from_ares(ARES_ENOTIMP));
+    /* a name we could not even ask about is ours */
+    EXPECT("probe_error", sp_probe_reason_from_ares(ARES_EBADNAME));
 }
 
 static void test_ares(void **state)
@@ -188,7 +232,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_curl_connect),      cmocka_unit_test(test_curl_timeouts),
         cmocka_unit_test(test_curl_certificates), cmocka_unit_test(test_curl_http),
-        cmocka_unit_test(test_ares),              cmocka_unit_test(test_uv),
+        cmocka_unit_test(test_curl_hostile),      cmocka_unit_test(test_ares),
+        cmocka_unit_test(test_uv),
         cmocka_unit_test(test_reason_table),
     };
     return cmocka_run_group_tests_name("reason_map", tests, NULL, NULL);

@@ -224,6 +224,30 @@ static void test_tls_posture(void **state)
     sp_probe_spec_free(&s);
 }
 
+/* A server's bytes that are not UTF-8 (a redirect's Location quoted in the
+ * detail, cut at its end in the middle of a character): the field is kept,
+ * each such byte as '?', and the line parses. jansson refused the string
+ * and the field vanished before. */
+static void test_not_utf8_kept_repaired(void **state)
+{
+    (void)state;
+    sp_probe_spec s = spec_for("http://127.0.0.1:9/");
+    sp_probe_result r = base_result();
+    r.reason = SP_REASON_HTTP_PROTOCOL;
+    snprintf(r.detail, sizeof r.detail, "unusable redirect to '/\xff\xfe\xc3\xa9\u202e\xe2\x80");
+    snprintf(r.address, sizeof r.address, "127.0.0.1");
+    char *line = sp_probe_result_json_line(&s, &r);
+    assert_non_null(line);
+    json_error_t e;
+    json_t *o = json_loads(line, 0, &e);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "detail")),
+                        "unusable redirect to '/??\xc3\xa9\u202e??");
+    json_decref(o);
+    free(line);
+    sp_probe_spec_free(&s);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -232,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_absent_phases_left_out),
         cmocka_unit_test(test_failed_handshake_keeps_cert_facts),
         cmocka_unit_test(test_tls_posture),
+        cmocka_unit_test(test_not_utf8_kept_repaired),
     };
     int rc = cmocka_run_group_tests_name("result_json", tests, NULL, NULL);
     curl_global_cleanup();
