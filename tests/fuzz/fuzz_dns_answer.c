@@ -1,8 +1,9 @@
 /*
- * Fuzz the dns probe's reading of a resolver's answer (probe/kind_dns.c,
- * sp_probe__dns_parse_answer): c-ares parses the message, ours is what is
- * done with its records (the answer list, MX and TXT formatting, the
- * expected value's comparison). The first input byte picks the record
+ * Fuzz the dns probe's reading of a resolver's answer: our own walk of the
+ * raw message (probe/dns_answer.c: the TC bit, CNAME loops, at every size
+ * of the chain buffer), and what kind_dns.c does with the records c-ares
+ * parses (sp_probe__dns_parse_answer: the answer list, MX and TXT
+ * formatting, the expected value's comparison). The first input byte picks the record
  * type and whether an expected value is set; the rest is the DNS message
  * as it came off the wire.
  */
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
+#include "probe/dns_answer.h"
 #include "probe/engine_int.h"
 
 static const struct {
@@ -55,6 +57,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!abuf)
         abort();
     memcpy(abuf, data + 1, alen);
+    sp_probe__dns_truncated(abuf, (int)alen);
+    /* the chain buffer at a size the first byte picks, exactly that big */
+    size_t cn = (size_t)data[0] % 64;
+    char *chain = malloc(cn ? cn : 1);
+    if (!chain)
+        abort();
+    if (sp_probe__dns_cname_loop(abuf, (int)alen, chain, cn) && cn && !memchr(chain, '\0', cn))
+        abort(); /* the chain is cut to fit, NUL included */
+    free(chain);
     sp_probe p;
     memset(&p, 0, sizeof p);
     p.spec = &specs[data[0] % N_SPECS];
