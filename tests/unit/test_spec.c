@@ -174,7 +174,7 @@ static void test_regex_size(void **state)
         "(((a?)?)?){200}",
     };
     for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
-        finish_regex(big[i], NULL, SP_EINVAL, "too large");
+        finish_regex(big[i], NULL, SP_EINVAL, "too "); /* large, or slow when nested */
     finish_regex(NULL, "X-Health: a{0,32767}", SP_EINVAL, "header regex");
     static const char *const deep[] = {
         "a++++++++++++++++++++++",
@@ -184,6 +184,11 @@ static void test_regex_size(void **state)
         "b+^((((((a+)?)?)+)+)+)+",
         "((((a*?)*?)*?)*?)*",
         "a+++++",
+        "((a?){1,14}){5,}",
+        "111{,}1{,1}{1,61}{13,}",
+        "((a?){1,10}){5,}",
+        "((a*?)*?)",
+        "b+^((a+)?)+",
     };
     for (size_t i = 0; i < sizeof deep / sizeof deep[0]; i++)
         finish_regex(deep[i], NULL, SP_EINVAL, "times over");
@@ -195,9 +200,9 @@ static void test_regex_size(void **state)
         "a{1000}",
         "[]{}]{2}x{,3}",
         ".*?x.*?y.*?z",
-        "((a*?)*?)",
-        "b+^((a+)?)+",
         "(a?){499}",
+        "(\\d+)?",
+        "((ab)+c)?",
         "\"status\":\"ok\"",
         "^(GET|POST) /[^ ]{0,200}$",
     };
