@@ -99,6 +99,12 @@ static int read_clock(long *maxerror)
     memset(&tx, 0, sizeof tx);
     int st = ntp_adjtime(&tx);
     *maxerror = tx.maxerror;
+    /* a call that fails (a sandbox that blocks adjtimex) says nothing of
+     * the clock: never claim it synchronised */
+    if (st < 0) {
+        *maxerror = -1;
+        return 0;
+    }
     return (st != TIME_ERROR && !(tx.status & STA_UNSYNC)) ? 1 : 0;
 }
 
