@@ -15,7 +15,7 @@ build_pkgs=(build-essential cmake pkg-config
             libcmocka-dev ca-certificates openssl tzdata)
 test_pkgs=(nginx-light dnsmasq-base jq curl procps libxml2-utils sslscan testssl.sh
            chromium python3 python3-aiosmtpd fonts-ipafont-gothic libfaketime time
-           systemd strace)
+           systemd strace python3-seccomp)
 # systemd: only for `systemd-analyze security --offline` (test_unit_security);
 # in a container without systemd as PID 1 its installation starts nothing.
 bench_pkgs=(prometheus-blackbox-exporter wrk time)
