@@ -104,15 +104,7 @@ case "$1" in
 --smoke)
     [ $# -eq 2 ] || usage
     total=$2
-    # regex finds glibc regcomp pathologies the size check does not model
-    # yet ("((a?){1,14}){5,}": 168 atoms by its estimate, over 10 s to
-    # compile); until it does, that harness runs by name only, so CI stays
-    # deterministic.
-    read -r -a all <<<"$(harnesses)"
-    names=()
-    for name in "${all[@]}"; do
-        [ "$name" = regex ] || names+=("$name")
-    done
+    read -r -a names <<<"$(harnesses)"
     n=${#names[@]}
     share=$((total / n))
     [ $share -ge 1 ] || share=1
