@@ -384,33 +384,38 @@ static size_t regex_atoms(const char *re, size_t limit, int *nesting)
             times = 2;
             break;
         case '{': { /* "{m}", "{m,}", "{m,n}", and glibc's "{,n}" */
-            const char *q = p + 1;
-            char *e = (char *)q;
-            unsigned long m = 0, n;
-            bool has_m = isdigit((unsigned char)*q);
-            if (has_m)
-                m = strtoul(q, &e, 10);
-            if (*e == '}' && has_m) {
-                n = m;
-            } else if (*e == ',') {
-                q = e + 1;
-                e = (char *)q;
-                if (isdigit((unsigned char)*q))
-                    n = strtoul(q, &e, 10);
-                else
-                    n = m + 1; /* unbounded: m copies and a star */
-            } else {
+            /* glibc reads more into an interval than POSIX does ("{1,3000\\0}"
+             * is 3000 copies to it: 7 GB, fuzz_regex), so take the largest
+             * number before the closing brace, whatever stands between. */
+            const char *close = strchr(p + 1, '}');
+            if (!close || !(isdigit((unsigned char)p[1]) || p[1] == ','))
                 break; /* not an interval: a literal '{' */
+            unsigned long most = 0, first = 0;
+            bool any = false, open_end = false;
+            for (const char *q = p + 1; q < close; q++) {
+                if (isdigit((unsigned char)*q)) {
+                    unsigned long v = 0;
+                    while (q < close && isdigit((unsigned char)*q)) {
+                        v = v > cap ? cap + 1 : v * 10 + (unsigned long)(*q - '0');
+                        q++;
+                    }
+                    if (!any)
+                        first = v;
+                    any = true;
+                    if (v > most)
+                        most = v;
+                    q--;
+                } else if (*q == ',') {
+                    open_end = q + 1 == close; /* "{m,}": m copies and a star */
+                }
             }
-            if (*e != '}')
-                break;
             repeat = true;
-            times = n > m ? n : m;
+            times = open_end && most == first ? first + 1 : most;
             if (times < 1)
                 times = 1;
             if (times > cap)
                 times = cap;
-            p = e;
+            p = close;
             break;
         }
         default:
