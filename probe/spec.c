@@ -384,31 +384,29 @@ static size_t regex_atoms(const char *re, size_t limit, int *nesting)
             times = 2;
             break;
         case '{': { /* "{m}", "{m,}", "{m,n}", and glibc's "{,n}" */
-            /* glibc reads more into an interval than POSIX does ("{1,3000\\0}"
-             * is 3000 copies to it: 7 GB, fuzz_regex), so take the largest
-             * number before the closing brace, whatever stands between. */
+            /* glibc reads more into an interval than POSIX does: it skips a
+             * backslash there and joins the digits around it ("{1,300\\00}"
+             * is 30000 copies to it, "{1,3000\\0}" 3000: gigabytes;
+             * fuzz_regex). So every digit before the comma is the minimum,
+             * every one after it the maximum, whatever stands between. */
             const char *close = strchr(p + 1, '}');
             if (!close || !(isdigit((unsigned char)p[1]) || p[1] == ','))
                 break; /* not an interval: a literal '{' */
-            unsigned long most = 0, first = 0;
-            bool any = false, open_end = false;
+            unsigned long num[2] = {0, 0};
+            bool digits[2] = {false, false};
+            int part = 0;
             for (const char *q = p + 1; q < close; q++) {
-                if (isdigit((unsigned char)*q)) {
-                    unsigned long v = 0;
-                    while (q < close && isdigit((unsigned char)*q)) {
-                        v = v > cap ? cap + 1 : v * 10 + (unsigned long)(*q - '0');
-                        q++;
-                    }
-                    if (!any)
-                        first = v;
-                    any = true;
-                    if (v > most)
-                        most = v;
-                    q--;
-                } else if (*q == ',') {
-                    open_end = q + 1 == close; /* "{m,}": m copies and a star */
+                if (*q == ',' && part == 0) {
+                    part = 1;
+                } else if (isdigit((unsigned char)*q)) {
+                    num[part] = num[part] > cap ? cap + 1
+                                                : num[part] * 10 + (unsigned long)(*q - '0');
+                    digits[part] = true;
                 }
             }
+            bool open_end = part == 1 && !digits[1]; /* "{m,}": m copies and a star */
+            unsigned long first = num[0];
+            unsigned long most = num[0] > num[1] ? num[0] : num[1];
             repeat = true;
             times = open_end && most == first ? first + 1 : most;
             if (times < 1)
