@@ -390,7 +390,10 @@ static size_t regex_atoms(const char *re, size_t limit, int *nesting)
              * fuzz_regex). So every digit before the comma is the minimum,
              * every one after it the maximum, whatever stands between. */
             const char *close = strchr(p + 1, '}');
-            if (!close || !(isdigit((unsigned char)p[1]) || p[1] == ','))
+            bool numeric = false; /* "{\\0,31000}" too */
+            for (const char *q = p + 1; close && q < close; q++)
+                numeric = numeric || isdigit((unsigned char)*q) || *q == ',';
+            if (!numeric)
                 break; /* not an interval: a literal '{' */
             unsigned long num[2] = {0, 0};
             bool digits[2] = {false, false};

@@ -174,6 +174,7 @@ static void test_regex_size(void **state)
         "(((a?)?)?){200}",
         "a{1,3000\\0}", /* glibc reads this as {1,3000}: 7 GB (fuzz_regex) */
         "a{1,300\\00}", /* and this as {1,30000} */
+        "a{\\0,31000}",
     };
     for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
         finish_regex(big[i], NULL, SP_EINVAL, "too "); /* large, or slow when nested */
