@@ -232,7 +232,6 @@ int sp_cmd_import(int argc, char **argv)
     char rrd[4096], jpath[4096], tmp[4200];
     sp_store_paths(cfg->storage_dir, id, rrd, jpath, sizeof rrd);
     sp_store_import_tmp_path(cfg->storage_dir, id, (long)getpid(), tmp, sizeof tmp);
-    sp_store_import_clean_stale(cfg->storage_dir, id);
     struct stat sb;
     bool exists = stat(rrd, &sb) == 0;
     sp_import_limits lim = sp_store_import_limits_none();
@@ -300,6 +299,10 @@ int sp_cmd_import(int argc, char **argv)
         rc = SP_EXIT_FAIL;
         goto out;
     }
+    /* with the lock held, every .sp- file is a leftover (a killed import
+     * or creation): the same cleanup as the daemon's at start */
+    if (sp_store_clean_stale(cfg->storage_dir, err, sizeof err) != SP_OK)
+        fprintf(stderr, "slaprobe import: %s\n", err);
     arm_cleanup(tmp);
     if (sp_store_import_file_begin(rrd, tmp, step, &cfg->retention, (time_t)start, &f, err,
                                    sizeof err) != SP_OK) {

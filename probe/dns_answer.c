@@ -13,8 +13,7 @@
 
 #include <ares.h>
 
-/* Names equal but for case and a final dot. */
-static bool same_name(const char *a, const char *b)
+bool sp_probe__dns_same_name(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la && a[la - 1] == '.')
@@ -85,12 +84,12 @@ bool sp_probe__dns_cname_loop(const unsigned char *abuf, int alen, char *buf, si
     while (!loop && nchain <= SP_DNS_MAX_CNAMES) {
         const char *cur = chain[nchain - 1], *next = NULL;
         for (int i = 0; i < npairs && !next; i++)
-            if (same_name(owner[i], cur))
+            if (sp_probe__dns_same_name(owner[i], cur))
                 next = target[i];
         if (!next)
             break;
         for (int i = 0; i < nchain && !loop; i++)
-            loop = same_name(chain[i], next);
+            loop = sp_probe__dns_same_name(chain[i], next);
         chain[nchain++] = next;
     }
     if (loop) {

@@ -12,6 +12,9 @@
  * answer over TCP itself, so this means no complete answer could be had. */
 bool sp_probe__dns_truncated(const unsigned char *abuf, int alen);
 
+/* DNS names equal but for case and a final dot. */
+bool sp_probe__dns_same_name(const char *a, const char *b);
+
 #define SP_DNS_MAX_CNAMES 16
 
 /* Whether the CNAME chain from the question's name through the answer

@@ -31,16 +31,6 @@ static void add_answer(sp_probe *p, const char *a)
     snprintf(buf + used, room, "%s%s", used ? ", " : "", a);
 }
 
-static bool same_name(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la && a[la - 1] == '.')
-        la--;
-    if (lb && b[lb - 1] == '.')
-        lb--;
-    return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /* Declared in engine_int.h so that the fuzzer can reach it. */
 int sp_probe__dns_parse_answer(sp_probe *p, const unsigned char *abuf, int alen, bool *match)
 {
@@ -82,10 +72,10 @@ int sp_probe__dns_parse_answer(sp_probe *p, const unsigned char *abuf, int alen,
         if (st != ARES_SUCCESS && st != ARES_ENODATA)
             break;
         st = ARES_SUCCESS;
-        if (he && he->h_name && !same_name(he->h_name, s->host)) {
+        if (he && he->h_name && !sp_probe__dns_same_name(he->h_name, s->host)) {
             add_answer(p, he->h_name);
             n++;
-            if (want && same_name(he->h_name, want))
+            if (want && sp_probe__dns_same_name(he->h_name, want))
                 *match = true;
         }
         if (he)
@@ -101,7 +91,7 @@ int sp_probe__dns_parse_answer(sp_probe *p, const unsigned char *abuf, int alen,
             char line[300];
             snprintf(line, sizeof line, "%u %s", m->priority, m->host);
             add_answer(p, line);
-            if (want && (same_name(m->host, want) || strcasecmp(line, want) == 0))
+            if (want && (sp_probe__dns_same_name(m->host, want) || strcasecmp(line, want) == 0))
                 *match = true;
         }
         ares_free_data(mx);

@@ -17,6 +17,21 @@ typedef struct segbuf {
     size_t n, cap;
 } segbuf;
 
+/* One segment more at the end, growing the buffer. */
+static sp_status append(segbuf *b, sp_sla_seg g)
+{
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 64;
+        sp_sla_seg *nv = realloc(b->v, nc * sizeof *nv);
+        if (!nv)
+            return SP_ENOMEM;
+        b->v = nv;
+        b->cap = nc;
+    }
+    b->v[b->n++] = g;
+    return SP_OK;
+}
+
 static sp_status push(segbuf *b, int64_t start, int64_t end, sp_sla_state state, bool degraded)
 {
     if (end <= start)
@@ -28,16 +43,7 @@ static sp_status push(segbuf *b, int64_t start, int64_t end, sp_sla_state state,
             return SP_OK;
         }
     }
-    if (b->n == b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 64;
-        sp_sla_seg *nv = realloc(b->v, nc * sizeof *nv);
-        if (!nv)
-            return SP_ENOMEM;
-        b->v = nv;
-        b->cap = nc;
-    }
-    b->v[b->n++] = (sp_sla_seg){start, end, state, SP_REASON_OK, degraded};
-    return SP_OK;
+    return append(b, (sp_sla_seg){start, end, state, SP_REASON_OK, degraded});
 }
 
 /* Whole seconds of a step that were DOWN; -1 when the row is unknown. */
@@ -137,16 +143,7 @@ static sp_status put(segbuf *b, sp_sla_seg g)
             return SP_OK;
         }
     }
-    if (b->n == b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 64;
-        sp_sla_seg *nv = realloc(b->v, nc * sizeof *nv);
-        if (!nv)
-            return SP_ENOMEM;
-        b->v = nv;
-        b->cap = nc;
-    }
-    b->v[b->n++] = g;
-    return SP_OK;
+    return append(b, g);
 }
 
 static sp_sla_seg unknown_seg(sp_sla_span sp)

@@ -434,29 +434,6 @@ void sp_store_import_tmp_path(const char *dir, const char *id, long pid, char *b
     snprintf(buf, n, "%s/" TMP_PREFIX "%s.rrd.%ld", dir, id, pid);
 }
 
-void sp_store_import_clean_stale(const char *dir, const char *id)
-{
-    char prefix[300];
-    snprintf(prefix, sizeof prefix, TMP_PREFIX "%s.rrd.", id);
-    size_t pl = strlen(prefix);
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (strncmp(e->d_name, prefix, pl) != 0)
-            continue;
-        char *end;
-        errno = 0;
-        long pid = strtol(e->d_name + pl, &end, 10);
-        if (end == e->d_name + pl || *end || errno || pid < 1)
-            continue;
-        /* ours (a pid used again) or one whose process is gone */
-        if (pid == (long)getpid() || (kill((pid_t)pid, 0) != 0 && errno == ESRCH))
-            unlinkat(dirfd(d), e->d_name, 0);
-    }
-    closedir(d);
-}
-
 static sp_status copy_file(const char *from, const char *to, struct stat *was, char *err,
                            size_t errlen)
 {

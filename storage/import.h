@@ -187,9 +187,6 @@ typedef struct sp_import_file sp_import_file;
  * (`.sp-` is slaprobe's prefix for temporary files). */
 void sp_store_import_tmp_path(const char *dir, const char *id, long pid, char *buf, size_t n);
 
-/* Remove <dir>/.sp-import.<id>.rrd.<pid> files left by imports that were
- * killed (their process is gone, or it is us). */
-void sp_store_import_clean_stale(const char *dir, const char *id);
 
 /*
  * Start building a new version of rrd at tmp: a copy of rrd when it
