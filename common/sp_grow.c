@@ -1,0 +1,27 @@
+/* sp_grow: see sp_grow.h. */
+#include "common/sp_grow.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+sp_status sp_grow(void **v, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return SP_OK;
+    if (elem == 0)
+        return SP_EINVAL;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2)
+            return SP_ENOMEM;
+        nc *= 2;
+    }
+    if (nc > SIZE_MAX / elem)
+        return SP_ENOMEM;
+    void *nv = realloc(*v, nc * elem);
+    if (!nv)
+        return SP_ENOMEM;
+    *v = nv;
+    *cap = nc;
+    return SP_OK;
+}

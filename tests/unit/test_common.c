@@ -1,0 +1,94 @@
+/*
+ * The small shared helpers of common/: sp_grow (the growable array) and
+ * sp_time (every ISO stamp), against values worked out by hand.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/sp_grow.h"
+#include "common/sp_time.h"
+
+static void test_grow_appends(void **state)
+{
+    (void)state;
+    int *v = NULL;
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < 1000; i++) {
+        assert_int_equal(sp_grow((void **)&v, &cap, n + 1, sizeof *v), SP_OK);
+        assert_true(cap >= n + 1);
+        v[n++] = i;
+    }
+    assert_int_equal(cap, 1024); /* 16 doubled six times */
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(v[i], i);
+    free(v);
+}
+
+static void test_grow_no_change_when_room(void **state)
+{
+    (void)state;
+    char *v = malloc(20);
+    size_t cap = 20;
+    char *before = v;
+    assert_int_equal(sp_grow((void **)&v, &cap, 20, 1), SP_OK);
+    assert_ptr_equal(v, before);
+    assert_int_equal(cap, 20);
+    free(v);
+}
+
+static void test_grow_overflow_keeps_array(void **state)
+{
+    (void)state;
+    long *v = NULL;
+    size_t cap = 0;
+    assert_int_equal(sp_grow((void **)&v, &cap, 3, sizeof *v), SP_OK);
+    long *before = v;
+    assert_int_equal(sp_grow((void **)&v, &cap, SIZE_MAX / 4, sizeof *v), SP_ENOMEM);
+    assert_int_equal(sp_grow((void **)&v, &cap, SIZE_MAX, 1), SP_ENOMEM);
+    assert_ptr_equal(v, before);
+    assert_int_equal(cap, 16);
+    free(v);
+}
+
+static void test_time_ms(void **state)
+{
+    (void)state;
+    char b[SP_TIME_ISO_LEN];
+    sp_time_iso_ms(0, b, sizeof b);
+    assert_string_equal(b, "1970-01-01T00:00:00.000Z");
+    /* 2026-11-30T12:14:17.123Z: 20,787 days after the epoch */
+    sp_time_iso_ms(1796040857123LL, b, sizeof b);
+    assert_string_equal(b, "2026-11-30T12:14:17.123Z");
+    sp_time_iso_ms(-1, b, sizeof b); /* floor, not a negative millisecond */
+    assert_string_equal(b, "1969-12-31T23:59:59.999Z");
+    sp_time_iso_ms(951782400000LL, b, sizeof b); /* a leap day */
+    assert_string_equal(b, "2000-02-29T00:00:00.000Z");
+}
+
+static void test_time_tm(void **state)
+{
+    (void)state;
+    struct tm tm = {.tm_year = 127, .tm_mon = 0, .tm_mday = 2, .tm_hour = 3, .tm_min = 4,
+                    .tm_sec = 5};
+    char b[SP_TIME_ISO_LEN];
+    sp_time_iso_tm(&tm, b, sizeof b);
+    assert_string_equal(b, "2027-01-02T03:04:05Z");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grow_appends),
+        cmocka_unit_test(test_grow_no_change_when_room),
+        cmocka_unit_test(test_grow_overflow_keeps_array),
+        cmocka_unit_test(test_time_ms),
+        cmocka_unit_test(test_time_tm),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
