@@ -7,18 +7,6 @@
  */
 #include "fsm.h"
 
-const char *sp_state_name(sp_state s)
-{
-    switch (s) {
-    case SP_STATE_UP:
-        return "UP";
-    case SP_STATE_DOWN:
-        return "DOWN";
-    default:
-        return "UNKNOWN";
-    }
-}
-
 void sp_sched_fsm_init(sp_fsm *f, const sp_fsm_config *cfg)
 {
     *f = (sp_fsm){0};

@@ -17,10 +17,7 @@
 #include <stdint.h>
 
 #include "common/sp_reason.h"
-
-typedef enum sp_state { SP_STATE_UNKNOWN, SP_STATE_UP, SP_STATE_DOWN } sp_state;
-
-const char *sp_state_name(sp_state s);
+#include "common/sp_state.h"
 
 typedef struct sp_fsm_config {
     int confirm;        /* consecutive failures before DOWN, >= 1 */

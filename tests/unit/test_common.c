@@ -1,6 +1,6 @@
 /*
  * The small shared helpers of common/: sp_grow (the growable array) and
- * sp_time (every ISO stamp), against values worked out by hand.
+ * sp_time (every ISO stamp) and sp_state, against values worked out by hand.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "common/sp_grow.h"
+#include "common/sp_state.h"
 #include "common/sp_time.h"
 
 static void test_grow_appends(void **state)
@@ -81,6 +82,23 @@ static void test_time_tm(void **state)
     assert_string_equal(b, "2027-01-02T03:04:05Z");
 }
 
+static void test_state_names(void **state)
+{
+    (void)state;
+    for (int i = 0; i < SP_STATE_COUNT; i++) {
+        sp_state back = SP_STATE_COUNT;
+        assert_true(sp_state_parse(sp_state_name((sp_state)i), &back));
+        assert_int_equal(back, i);
+    }
+    assert_string_equal(sp_state_name(SP_STATE_DOWN), "DOWN");
+    assert_string_equal(sp_state_name((sp_state)7), "UNKNOWN");
+    sp_state s = SP_STATE_UP;
+    assert_false(sp_state_parse("down", &s)); /* the journal writes upper case */
+    assert_false(sp_state_parse(NULL, &s));
+    assert_false(sp_state_parse("", &s));
+    assert_int_equal(s, SP_STATE_UP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -89,6 +107,7 @@ int main(void)
         cmocka_unit_test(test_grow_overflow_keeps_array),
         cmocka_unit_test(test_time_ms),
         cmocka_unit_test(test_time_tm),
+        cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
