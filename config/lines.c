@@ -14,6 +14,8 @@
 
 #include <yaml.h>
 
+#include "common/sp_grow.h"
+
 typedef struct entry {
     char *path;
     int line;
@@ -40,14 +42,8 @@ typedef struct frame {
 
 static bool add(sp_cfg_lines *l, const char *path, int line, sp_cfg_node node)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        entry *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return false;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (sp_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) != SP_OK)
+        return false;
     l->v[l->n].path = strdup(path);
     l->v[l->n].line = line;
     l->v[l->n].node = node;
@@ -286,15 +282,5 @@ const char *sp_cfg_lines_first_null(const sp_cfg_lines *l, int *line)
             return l->v[i].path;
         }
     }
-    return NULL;
-}
-
-const char *sp_cfg_lines_path_at(const sp_cfg_lines *l, int line)
-{
-    if (!l)
-        return NULL;
-    for (size_t i = 0; i < l->n; i++)
-        if (l->v[i].line == line)
-            return l->v[i].path;
     return NULL;
 }

@@ -50,8 +50,4 @@ int sp_cfg_lines_second_document(const sp_cfg_lines *l);
  * when every key has one. A document's root is no key. */
 const char *sp_cfg_lines_first_null(const sp_cfg_lines *l, int *line);
 
-/* The key path whose key is on `line` at `col` or later, or NULL. Used to
- * name the key of an error that libcyaml only places by line. */
-const char *sp_cfg_lines_path_at(const sp_cfg_lines *l, int line);
-
 #endif
