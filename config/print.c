@@ -1,0 +1,158 @@
+/*
+ * `slaprobe config-check`'s dump: the effective configuration as YAML,
+ * every default applied and every secret masked (its env:/file: reference
+ * is shown instead).
+ */
+#include "config_int.h"
+
+#include <stdio.h>
+
+#include "probe/result_json.h"
+
+/* Quote for YAML output: JSON string syntax is valid YAML. */
+static void yq(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(fp, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(fp, "\\u%04x", ch);
+        else
+            fputc(ch, fp);
+    }
+    fputc('"', fp);
+}
+
+/* "<head>" then the quoted value and a newline: head carries the indent
+ * and the key ("    url: "). */
+static void print_str(FILE *fp, const char *head, const char *s)
+{
+    fputs(head, fp);
+    yq(fp, s);
+    fputc('\n', fp);
+}
+
+/* How a list's items are written: as they are (ids, names), in quotes as
+ * they are (dates), or quoted and escaped (any text). */
+typedef enum { AS_IS, IN_QUOTES, QUOTED } item_style;
+
+/* "<head>[a, b, c]" and a newline, or nothing for an empty list. */
+static void print_list(FILE *fp, const char *head, char *const *v, size_t n, item_style style)
+{
+    for (size_t k = 0; k < n; k++) {
+        fputs(k ? ", " : head, fp);
+        if (style == QUOTED)
+            yq(fp, v[k]);
+        else
+            fprintf(fp, style == IN_QUOTES ? "\"%s\"" : "%s", v[k]);
+        if (k + 1 == n)
+            fputs("]\n", fp);
+    }
+}
+
+void sp_cfg_print(const sp_cfg *c, FILE *fp)
+{
+    fprintf(fp, "# effective configuration of %s (defaults applied, secrets masked)\n", c->path);
+    print_str(fp, "timezone: ", c->timezone);
+    fprintf(fp, "storage:\n");
+    print_str(fp, "  dir: ", c->storage_dir);
+    if (c->rrdcached)
+        print_str(fp, "  rrdcached: ", c->rrdcached);
+    fprintf(fp, "  retention: {full_days: %ld, five_min_days: %ld, hourly_days: %ld}\n",
+            c->retention.full_days, c->retention.five_min_days, c->retention.hourly_days);
+    fprintf(fp, "dns_servers: ");
+    if (c->dns_servers)
+        yq(fp, c->dns_servers);
+    else
+        fprintf(fp, "system");
+    fprintf(fp, "\ntargets:\n");
+    for (size_t i = 0; i < c->n_targets; i++) {
+        const sp_cfg_target *t = &c->targets[i];
+        const sp_probe_spec *s = &t->spec;
+        fprintf(fp, "  - id: %s\n", t->id);
+        print_str(fp, "    name: ", t->name);
+        print_str(fp, "    url: ", s->target);
+        fprintf(fp, "    kind: %s\n", sp_probe_kind_name(s->kind));
+        fprintf(fp, "    interval: %llds\n    timeout: %ums\n    retry_interval: %llds\n",
+                (long long)(t->interval_ms / 1000), s->timeout_ms,
+                (long long)(t->retry_ms / 1000));
+        fprintf(fp, "    confirm: %d\n    slow_ms: %.0f\n", t->confirm, t->slow_ms);
+        if (s->kind == SP_PROBE_HTTPS) {
+            if (t->tls_interval_ms)
+                fprintf(fp, "    tls_interval: %llds\n", (long long)(t->tls_interval_ms / 1000));
+            else
+                fprintf(fp, "    tls_interval: off\n");
+        }
+        if (t->pattern)
+            fprintf(fp, "    pattern: %d   # availability target %.1f %%\n", t->pattern,
+                    t->sla_target);
+        else
+            fprintf(fp, "    sla_target: %g\n", t->sla_target);
+        if (s->auth_header)
+            fprintf(fp, "    auth: {value: \"%s\"}   # ******** (masked)\n", t->auth_ref);
+        if (s->insecure)
+            fprintf(fp, "    insecure: true\n");
+        if (t->is_control)
+            fprintf(fp, "    control: true\n");
+        if (s->kind == SP_PROBE_HTTPS || s->kind == SP_PROBE_TLS)
+            fprintf(fp, "    cert_warn_days: %d\n", t->cert_warn_days);
+        if (t->service_hours)
+            print_str(fp, "    service_hours: ", t->service_hours);
+        print_list(fp, "    holidays: [", t->holidays, t->n_holidays, IN_QUOTES);
+        for (size_t k = 0; k < t->n_credits; k++)
+            fprintf(fp, "%s{below: %g, credit: %g}%s", k ? ", " : "    credits: [",
+                    t->credits[k].below_pct, t->credits[k].credit_pct,
+                    k + 1 == t->n_credits ? "]\n" : "");
+        if (t->n_maintenance)
+            fprintf(fp, "    maintenance:\n");
+        for (size_t k = 0; k < t->n_maintenance; k++) {
+            char a[40], b[40];
+            sp_probe_format_time(t->maintenance[k].start_ms, a, sizeof a);
+            sp_probe_format_time(t->maintenance[k].end_ms, b, sizeof b);
+            fprintf(fp, "      - {start: \"%s\", end: \"%s\", reason: ", a, b);
+            yq(fp, t->maintenance[k].reason);
+            fprintf(fp, "}\n");
+        }
+    }
+    if (c->report_url)
+        print_str(fp, "report_url: ", c->report_url);
+    if (c->n_alerts)
+        fprintf(fp, "alerts:\n");
+    for (size_t i = 0; i < c->n_alerts; i++) {
+        const sp_cfg_alert *a = &c->alerts[i];
+        fprintf(fp, "  - type: %s\n", sp_cfg_alert_type_names[a->type]);
+        print_str(fp, "    name: ", a->name);
+        if (a->url)
+            print_str(fp, "    url: ", a->url);
+        if (a->auth_header)
+            fprintf(fp, "    auth: {value: \"%s\"}   # ******** (masked)\n", a->auth_ref);
+        if (a->type == SP_CFG_ALERT_SMTP) {
+            fprintf(fp, "    starttls: %s\n", a->starttls ? "true" : "false");
+            print_str(fp, "    from: ", a->from);
+            print_list(fp, "    to: [", a->to, a->n_to, QUOTED); /* never empty: resolve.c */
+            fprintf(fp, "    lang: %s\n", a->lang);
+            if (a->username)
+                print_str(fp, "    username: ", a->username);
+            if (a->password)
+                fprintf(fp, "    password: \"%s\"   # ******** (masked)\n", a->password_ref);
+        }
+        print_list(fp, "    argv: [", a->argv, a->n_argv, QUOTED);
+        print_list(fp, "    pass_env: [", a->pass_env, a->n_pass_env, AS_IS);
+        if (a->ca_file)
+            print_str(fp, "    ca_file: ", a->ca_file);
+        if (a->insecure)
+            fprintf(fp, "    insecure: true\n");
+        fprintf(fp, "    timeout: %lldms\n    retries: %d\n", (long long)a->timeout_ms,
+                a->retries);
+        fprintf(fp, "    retry_backoff: %lldms\n    retry_backoff_max: %lldms\n",
+                (long long)a->backoff_ms, (long long)a->backoff_max_ms);
+        print_list(fp, "    targets: [", a->targets, a->n_targets, AS_IS);
+        fprintf(fp, "    events: [");
+        for (unsigned e = 0, n = 0; e < SP_CFG_ALERT_EVENTS; e++)
+            if (a->events & (1u << e))
+                fprintf(fp, "%s%s", n++ ? ", " : "", sp_cfg_alert_event_names[e]);
+        fprintf(fp, "]\n");
+    }
+}
