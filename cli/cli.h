@@ -15,7 +15,7 @@ enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2 };
 int sp_cmd_check(int argc, char **argv);        /* cmd_check.c */
 int sp_cmd_run(int argc, char **argv);          /* cmd_run.c */
 int sp_cmd_config_check(int argc, char **argv); /* cmd_config.c */
-int sp_cmd_journal(int argc, char **argv);      /* cmd_config.c */
+int sp_cmd_journal(int argc, char **argv);      /* cmd_journal.c */
 int sp_cmd_patterns(int argc, char **argv);     /* cmd_patterns.c */
 int sp_cmd_import(int argc, char **argv);       /* cmd_import.c */
 int sp_cmd_report(int argc, char **argv);       /* cmd_report.c */
@@ -25,6 +25,14 @@ struct sp_cfg;
 /* config-check's section on the guideline's monitoring values; returns
  * the number of targets that miss one (cmd_patterns.c). */
 int sp_cli_print_conformance(const struct sp_cfg *cfg, FILE *fp);
+
+/* Parse "-c FILE [--target ID]" (args.c): *cfg gets FILE, *target ID (pass
+ * target NULL where --target is not an option); both point into argv.
+ * Returns 0 to go on, -1 when the caller should exit with *rc: --help
+ * printed `usage` (0), or a bad or missing option was named on stderr
+ * with `cmd` (2). */
+int sp_cli_parse_config_args(const char *cmd, const char *usage, int argc, char **argv,
+                             const char **cfg, const char **target, int *rc);
 
 /* Raise the soft open-files limit to the hard one: a probe holds a socket
  * or two, and thousands may be in flight (rlimit.c). */
