@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/sp_grow.h"
 #include "probe/result_json.h"
 
 static const char *const kind_names[] = {"down", "up", "cert_expiring", "tls_grade_drop"};
@@ -90,30 +91,27 @@ typedef struct buf {
     bool oom;
 } buf;
 
+/* Append printf-style; the first attempt measures when the piece does not
+ * fit, the second writes it after sp_grow has made room. Once out of
+ * memory, every later put is a no-op and the mail is dropped. */
 static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(buf *b, const char *fmt, ...)
 {
     va_list ap;
     for (int pass = 0; pass < 2 && !b->oom; pass++) {
         va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->cap - b->len, fmt, ap);
         va_end(ap);
         if (n < 0) {
             b->oom = true;
             return;
         }
-        if (b->p && b->len + (size_t)n < b->cap) {
+        if (b->len + (size_t)n < b->cap) {
             b->len += (size_t)n;
             return;
         }
-        size_t cap = (b->cap + (size_t)n + 1) * 2;
-        char *np = realloc(b->p, cap);
-        if (!np) {
+        if (sp_grow((void **)&b->p, &b->cap, b->len + (size_t)n + 1, 1) != SP_OK)
             b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
     }
 }
 
