@@ -117,10 +117,6 @@ void sp_probe__curl_remove(sp_probe *p, CURL *easy);
 /* Called by the engine when curl finishes a transfer of probe p. */
 void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code);
 
-/* The HSTS facts of an HTTP response head (status line and headers,
- * NUL-terminated); fills every field of h. Pure (kind_tls.c). */
-void sp_probe__parse_hsts(const char *head, sp_tls_hsts *h);
-
 /* True when one response header line as libcurl hands it (buf[0..len),
  * "Name: value\r\n", not NUL-terminated) is the header of c's expect_header
  * rule and its value matches the rule's regex; false when c has no such

@@ -31,13 +31,13 @@
  * for the name (or --insecure); the grade is information, not up/down.
  */
 #include "engine_int.h"
+#include "hsts.h"
 #include "reason_map.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,52 +328,6 @@ static void default_handshake_facts(sp_probe *p, tls_state *ts, SSL *ssl)
     t->chain_valid = ps->cert.chain_valid;
     t->hostname_match = ps->cert.hostname_match;
     t->verify_error = ps->cert.verify_error;
-}
-
-/* --- HSTS --------------------------------------------------------------- */
-
-/* Pure; declared in engine_int.h so the unit tests can reach it. A header
- * without a usable max-age is ignored, as RFC 6797 says; the first usable
- * one counts. */
-void sp_probe__parse_hsts(const char *head, sp_tls_hsts *h)
-{
-    int major = 0, minor = 0, status = 0;
-    memset(h, 0, sizeof *h);
-    h->checked = sscanf(head, "HTTP/%d.%d %d", &major, &minor, &status) == 3;
-    h->http_status = h->checked ? status : 0;
-    static const char name[] = "strict-transport-security:";
-    for (const char *line = strchr(head, '\n'); line && !h->present; line = strchr(line, '\n')) {
-        line++;
-        if (strncasecmp(line, name, sizeof name - 1) != 0)
-            continue;
-        const char *v = line + sizeof name - 1, *end = strpbrk(v, "\r\n");
-        size_t vl = end ? (size_t)(end - v) : strlen(v);
-        char val[512];
-        snprintf(val, sizeof val, "%.*s", (int)(vl < sizeof val ? vl : sizeof val - 1), v);
-        char *save = NULL;
-        for (char *d = strtok_r(val, ";", &save); d; d = strtok_r(NULL, ";", &save)) {
-            while (*d == ' ' || *d == '\t')
-                d++;
-            size_t dl = strlen(d);
-            while (dl && (d[dl - 1] == ' ' || d[dl - 1] == '\t'))
-                d[--dl] = '\0';
-            if (strncasecmp(d, "max-age=", 8) == 0) {
-                const char *num = d + 8 + (d[8] == '"');
-                char *e;
-                long long ma = strtoll(num, &e, 10);
-                if (e != num && ma >= 0) {
-                    h->present = true;
-                    h->max_age = ma;
-                }
-            } else if (strcasecmp(d, "includesubdomains") == 0) {
-                h->include_subdomains = true;
-            } else if (strcasecmp(d, "preload") == 0) {
-                h->preload = true;
-            }
-        }
-        if (!h->present)
-            h->include_subdomains = h->preload = false;
-    }
 }
 
 /* --- Attempts ------------------------------------------------------------- */
