@@ -67,7 +67,7 @@ static void curl_done(CURL *easy, CURLcode code, void *arg)
     (void)arg;
     sp_probe *p = NULL;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&p);
-    sp_probe__http_done(p, easy, code);
+    p->ops->done(p, easy, code); /* only a kind with a done slot adds transfers */
 }
 
 sp_status sp_probe__curl_add(sp_probe *p, CURL *easy)

@@ -441,7 +441,8 @@ static void evaluate_final(sp_probe *p, http_state *hs)
     sp_probe__finish(p, SP_REASON_OK, "HTTP %d, %lld bytes", code, (long long)p->res.bytes);
 }
 
-void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code)
+/* The kind's done slot: the engine calls it when curl has finished a hop. */
+static void http_done(sp_probe *p, CURL *easy, CURLcode code)
 {
     http_state *hs = p->kstate;
     long status = 0, oserr = 0;
@@ -574,4 +575,5 @@ const sp_probe_kind_ops sp_probe__http_ops = {
     .start = http_start,
     .cancel = http_cancel,
     .on_deadline = http_on_deadline,
+    .done = http_done,
 };

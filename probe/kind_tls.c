@@ -634,4 +634,5 @@ const sp_probe_kind_ops sp_probe__tls_ops = {
     .start = tls_start,
     .cancel = tls_cancel,
     .on_deadline = tls_on_deadline,
+    .done = NULL, /* no curl transfers */
 };
