@@ -638,5 +638,8 @@ sp_status sp_probe_start(sp_probe_engine *e, const sp_probe_spec *spec, sp_probe
 
 void sp_probe_cancel(sp_probe *p)
 {
+    /* the flag, not the detail's words, is what callers test */
+    if (!p->finished)
+        p->res.canceled = true;
     sp_probe__finish(p, SP_REASON_PROBE_ERROR, "canceled");
 }
