@@ -25,6 +25,8 @@
 
 #include <openssl/ssl.h>
 
+#include "common/sp_grow.h"
+
 typedef struct http_state {
     CURL *easy;
     struct curl_slist *connect_to;
@@ -184,16 +186,9 @@ static size_t write_cb(char *data, size_t size, size_t n, void *ud)
     }
     p->res.bytes += (int64_t)len;
     if (wants_body(p->spec)) {
-        if (hs->body_len + len + 1 > hs->body_cap) {
-            size_t cap = hs->body_cap ? hs->body_cap : 4096;
-            while (cap < hs->body_len + len + 1)
-                cap *= 2;
-            char *nb = realloc(hs->body, cap);
-            if (!nb)
-                return 0;
-            hs->body = nb;
-            hs->body_cap = cap;
-        }
+        /* + 1: a NUL after the bytes, so the body is a C string too */
+        if (sp_grow((void **)&hs->body, &hs->body_cap, hs->body_len + len + 1, 1) != SP_OK)
+            return 0;
         memcpy(hs->body + hs->body_len, data, len);
         hs->body_len += len;
         hs->body[hs->body_len] = '\0';
