@@ -67,7 +67,7 @@ static void curl_done(CURL *easy, CURLcode code, void *arg)
     (void)arg;
     sp_probe *p = NULL;
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&p);
-    sp_probe__http_done(p, easy, code);
+    p->ops->done(p, easy, code); /* only a kind with a done slot adds transfers */
 }
 
 sp_status sp_probe__curl_add(sp_probe *p, CURL *easy)
@@ -638,5 +638,8 @@ sp_status sp_probe_start(sp_probe_engine *e, const sp_probe_spec *spec, sp_probe
 
 void sp_probe_cancel(sp_probe *p)
 {
+    /* the flag, not the detail's words, is what callers test */
+    if (!p->finished)
+        p->res.canceled = true;
     sp_probe__finish(p, SP_REASON_PROBE_ERROR, "canceled");
 }

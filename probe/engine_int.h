@@ -30,6 +30,10 @@ typedef struct sp_probe_kind_ops {
     void (*cancel)(sp_probe *p);
     /* The reason to report when the deadline passes in the kind's phase. */
     sp_reason (*on_deadline)(sp_probe *p);
+    /* curl has finished a transfer of p (sp_probe__curl_add): code is its
+     * result, easy is still in the multi handle. Required of a kind that
+     * adds transfers, NULL for the others. */
+    void (*done)(sp_probe *p, CURL *easy, CURLcode code);
 } sp_probe_kind_ops;
 
 extern const sp_probe_kind_ops sp_probe__http_ops;
@@ -110,16 +114,10 @@ bool sp_probe__ip_literal(const char *h, struct sockaddr_storage *sa);
 bool sp_probe__pick_address(const sp_probe *p, const struct ares_addrinfo *ai, char *buf,
                             size_t n, struct sockaddr_storage *sa);
 
-/* curl easy handles of this engine run through these two. */
+/* curl easy handles of this engine run through these two; when a transfer
+ * ends, the engine calls the probe's kind's done(). */
 sp_status sp_probe__curl_add(sp_probe *p, CURL *easy);
 void sp_probe__curl_remove(sp_probe *p, CURL *easy);
-
-/* Called by the engine when curl finishes a transfer of probe p. */
-void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code);
-
-/* The HSTS facts of an HTTP response head (status line and headers,
- * NUL-terminated); fills every field of h. Pure (kind_tls.c). */
-void sp_probe__parse_hsts(const char *head, sp_tls_hsts *h);
 
 /* True when one response header line as libcurl hands it (buf[0..len),
  * "Name: value\r\n", not NUL-terminated) is the header of c's expect_header

@@ -189,4 +189,5 @@ const sp_probe_kind_ops sp_probe__dns_ops = {
     .start = dns_start,
     .cancel = dns_cancel,
     .on_deadline = dns_on_deadline,
+    .done = NULL, /* no curl transfers */
 };

@@ -10,8 +10,10 @@
  *
  * Certificate facts (expiry, chain, host match) are taken in OpenSSL's
  * verify callback, which runs even when verification is off or fails, so a
- * failed handshake still says why.
+ * failed handshake still says why; what a certificate says is read by
+ * cert.c, as for the tls kind.
  */
+#include "cert.h"
 #include "engine_int.h"
 #include "reason_map.h"
 #include "spec_int.h"
@@ -20,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+
+#include "common/sp_grow.h"
 
 typedef struct http_state {
     CURL *easy;
@@ -63,20 +65,8 @@ static void record_leaf(sp_probe *p, http_state *hs, X509 *leaf)
     sp_tls_info *t = &p->res.tls;
     hs->cert_seen = true;
     t->present = t->has_cert = true;
-    const ASN1_TIME *na = X509_get0_notAfter(leaf);
-    int days = 0, secs = 0;
-    if (na && ASN1_TIME_diff(&days, &secs, NULL, na)) {
-        /* days and secs share a sign; floor, so that an hour past expiry
-         * is -1 and an hour before it is 0 */
-        t->days_left = secs < 0 ? days - 1 : days;
-    }
-    struct tm tm;
-    if (na && ASN1_TIME_to_tm(na, &tm))
-        strftime(t->not_after, sizeof t->not_after, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (is_ip_literal(hs->host))
-        hs->hostname_match = X509_check_ip_asc(leaf, hs->host, 0) == 1;
-    else
-        hs->hostname_match = X509_check_host(leaf, hs->host, 0, 0, NULL) == 1;
+    sp_probe__cert_validity(leaf, &t->days_left, t->not_after, sizeof t->not_after);
+    hs->hostname_match = sp_probe__cert_host_match(leaf, hs->host);
 }
 
 static int verify_cb(int ok, X509_STORE_CTX *x)
@@ -196,16 +186,9 @@ static size_t write_cb(char *data, size_t size, size_t n, void *ud)
     }
     p->res.bytes += (int64_t)len;
     if (wants_body(p->spec)) {
-        if (hs->body_len + len + 1 > hs->body_cap) {
-            size_t cap = hs->body_cap ? hs->body_cap : 4096;
-            while (cap < hs->body_len + len + 1)
-                cap *= 2;
-            char *nb = realloc(hs->body, cap);
-            if (!nb)
-                return 0;
-            hs->body = nb;
-            hs->body_cap = cap;
-        }
+        /* + 1: a NUL after the bytes, so the body is a C string too */
+        if (sp_grow((void **)&hs->body, &hs->body_cap, hs->body_len + len + 1, 1) != SP_OK)
+            return 0;
         memcpy(hs->body + hs->body_len, data, len);
         hs->body_len += len;
         hs->body[hs->body_len] = '\0';
@@ -453,7 +436,8 @@ static void evaluate_final(sp_probe *p, http_state *hs)
     sp_probe__finish(p, SP_REASON_OK, "HTTP %d, %lld bytes", code, (long long)p->res.bytes);
 }
 
-void sp_probe__http_done(sp_probe *p, CURL *easy, CURLcode code)
+/* The kind's done slot: the engine calls it when curl has finished a hop. */
+static void http_done(sp_probe *p, CURL *easy, CURLcode code)
 {
     http_state *hs = p->kstate;
     long status = 0, oserr = 0;
@@ -586,4 +570,5 @@ const sp_probe_kind_ops sp_probe__http_ops = {
     .start = http_start,
     .cancel = http_cancel,
     .on_deadline = http_on_deadline,
+    .done = http_done,
 };

@@ -116,4 +116,5 @@ const sp_probe_kind_ops sp_probe__tcp_ops = {
     .start = tcp_start,
     .cancel = tcp_cancel,
     .on_deadline = tcp_on_deadline,
+    .done = NULL, /* no curl transfers */
 };

@@ -14,12 +14,16 @@
  *   6. weak     - TLS 1.0-1.2 offering only NULL, anonymous, export, RC4,
  *                 DES and 3DES suites (those this OpenSSL still has).
  *
+ * This file drives the handshakes and records what each proved; what the
+ * certificates say is cert.c's (shared with the https kind), what the
+ * HSTS header says is hsts.c's.
+ *
  * Every handshake runs at @SECLEVEL=0: we measure what the server accepts,
  * and a client at the system's default level would refuse to even try TLS
  * 1.0 or an RSA-1024 certificate. Judging is done apart: the chain is
- * verified after the handshake against the engine's cached trust store at
- * security level 1 (RSA-1024 passes and is graded; SHA-1 fails, as in
- * browsers), and the grade comes from tls_grade.c.
+ * verified after the handshake (cert.c) against the engine's cached trust
+ * store at security level 1 (RSA-1024 passes and is graded; SHA-1 fails, as
+ * in browsers), and the grade comes from tls_grade.c.
  *
  * Sequential, not parallel: one connection at a time is what a polite
  * scanner does, and the six handshakes take milliseconds each. Each
@@ -30,25 +34,23 @@
  * ok means the default handshake completed and the certificate is valid
  * for the name (or --insecure); the grade is information, not up/down.
  */
+#include "cert.h"
 #include "engine_int.h"
+#include "hsts.h"
 #include "reason_map.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <openssl/err.h>
-#include <openssl/ocsp.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 typedef enum attempt_kind {
     ATT_DEFAULT,
@@ -91,201 +93,7 @@ struct tls_state {
     attempt_kind next;
 };
 
-/* --- Small helpers -------------------------------------------------------- */
-
-static void iso_time(const ASN1_TIME *t, char *buf, size_t n)
-{
-    struct tm tm;
-    buf[0] = '\0';
-    if (t && ASN1_TIME_to_tm(t, &tm))
-        strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void name_str(const X509_NAME *nm, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    BIO *b = BIO_new(BIO_s_mem());
-    if (!b)
-        return;
-    if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-        int len = BIO_read(b, buf, (int)n - 1);
-        buf[len > 0 ? len : 0] = '\0';
-    }
-    BIO_free(b);
-}
-
-static bool signed_with_sha1(const X509 *x)
-{
-    int mdnid = NID_undef;
-    return X509_get_signature_info((X509 *)x, &mdnid, NULL, NULL, NULL) && mdnid == NID_sha1;
-}
-
 /* --- Facts of the default handshake --------------------------------------- */
-
-/* Watches the verification, never changes its course (returns 1), so every
- * error of the chain is seen, not only the first. */
-static int verify_collect(int ok, X509_STORE_CTX *x)
-{
-    sp_tls_cert_facts *c = X509_STORE_CTX_get_app_data(x);
-    if (ok || !c)
-        return 1;
-    int err = X509_STORE_CTX_get_error(x);
-    if (c->verify_error == 0)
-        c->verify_error = err;
-    switch (err) {
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-        c->expired = true;
-        break;
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-        c->not_yet_valid = true;
-        break;
-    case X509_V_ERR_CA_MD_TOO_WEAK:     /* SHA-1: its own finding */
-    case X509_V_ERR_EE_KEY_TOO_SMALL:   /* key size: its own finding */
-    case X509_V_ERR_CA_KEY_TOO_SMALL:
-        break;
-    default:
-        c->untrusted = true;
-    }
-    return 1;
-}
-
-static void leaf_facts(sp_tls_cert_facts *c, X509 *leaf, const char *host)
-{
-    c->present = true;
-    name_str(X509_get_subject_name(leaf), c->subject, sizeof c->subject);
-    name_str(X509_get_issuer_name(leaf), c->issuer, sizeof c->issuer);
-    iso_time(X509_get0_notBefore(leaf), c->not_before, sizeof c->not_before);
-    iso_time(X509_get0_notAfter(leaf), c->not_after, sizeof c->not_after);
-    int days = 0, secs = 0;
-    if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(leaf)))
-        c->days_left = secs < 0 ? days - 1 : days; /* floor, as kind_http does */
-    EVP_PKEY *pk = X509_get0_pubkey(leaf);
-    if (pk) {
-        const char *t;
-        switch (EVP_PKEY_get_base_id(pk)) {
-        case EVP_PKEY_RSA:
-            t = "RSA";
-            break;
-        case EVP_PKEY_RSA_PSS:
-            t = "RSA-PSS";
-            break;
-        case EVP_PKEY_EC:
-            t = "EC";
-            break;
-        case EVP_PKEY_ED25519:
-            t = "Ed25519";
-            break;
-        case EVP_PKEY_ED448:
-            t = "Ed448";
-            break;
-        case EVP_PKEY_DSA:
-            t = "DSA";
-            break;
-        default:
-            t = "other";
-        }
-        snprintf(c->key_type, sizeof c->key_type, "%s", t);
-        c->key_bits = EVP_PKEY_get_bits(pk);
-    }
-    snprintf(c->sig_alg, sizeof c->sig_alg, "%s", OBJ_nid2ln(X509_get_signature_nid(leaf)));
-    c->sha1_leaf = signed_with_sha1(leaf);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (X509_digest(leaf, EVP_sha256(), md, &mdlen))
-        for (unsigned int i = 0; i < mdlen && 2 * i + 2 < sizeof c->fingerprint_sha256; i++)
-            snprintf(c->fingerprint_sha256 + 2 * i, 3, "%02x", md[i]);
-    if (sp_probe__ip_literal(host, NULL))
-        c->hostname_match = X509_check_ip_asc(leaf, host, 0) == 1;
-    else
-        c->hostname_match = X509_check_host(leaf, host, 0, 0, NULL) == 1;
-}
-
-/* Verify the chain the server sent; returns the issuer of the leaf (new
- * reference) for OCSP, or NULL. */
-static X509 *verify_chain(sp_tls_cert_facts *c, X509_STORE *store, X509 *leaf,
-                          STACK_OF(X509) *peer)
-{
-    X509 *issuer = NULL;
-    X509_STORE_CTX *vx = X509_STORE_CTX_new();
-    if (!vx || !X509_STORE_CTX_init(vx, store, leaf, peer)) {
-        c->untrusted = true;
-        c->verify_error = X509_V_ERR_UNSPECIFIED;
-        goto out;
-    }
-    X509_STORE_CTX_set_default(vx, "ssl_server");
-    /* Level 1 (80 bits): what still verifies in a browser; see the top. */
-    X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(vx), 1);
-    X509_STORE_CTX_set_app_data(vx, c);
-    X509_STORE_CTX_set_verify_cb(vx, verify_collect);
-    int rc = X509_verify_cert(vx);
-    c->chain_valid = rc == 1 && c->verify_error == 0;
-    STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(vx);
-    if (built && sk_X509_num(built) > 1) {
-        issuer = sk_X509_value(built, 1);
-        X509_up_ref(issuer);
-    }
-out:
-    X509_STORE_CTX_free(vx);
-    ERR_clear_error();
-    return issuer;
-}
-
-static void intermediates(sp_tls_cert_facts *c, STACK_OF(X509) *peer)
-{
-    /* peer[0] is the leaf on the client side; a self-signed root the server
-     * sends along is never checked by its signature, so it does not count */
-    for (int i = 1; i < sk_X509_num(peer); i++) {
-        X509 *x = sk_X509_value(peer, i);
-        if (!(X509_get_extension_flags(x) & EXFLAG_SS) && signed_with_sha1(x))
-            c->sha1_intermediate = true;
-        if (c->n_intermediates < SP_TLS_MAX_INTERMEDIATES) {
-            char subj[256];
-            name_str(X509_get_subject_name(x), subj, sizeof subj);
-            snprintf(c->intermediates[c->n_intermediates].subject,
-                     sizeof c->intermediates[0].subject, "%.127s", subj);
-            snprintf(c->intermediates[c->n_intermediates].sig_alg,
-                     sizeof c->intermediates[0].sig_alg, "%s",
-                     OBJ_nid2ln(X509_get_signature_nid(x)));
-            c->n_intermediates++;
-        }
-    }
-}
-
-static sp_ocsp_state ocsp_state(SSL *ssl, X509_STORE *store, X509 *leaf, X509 *issuer,
-                                STACK_OF(X509) *peer)
-{
-    const unsigned char *der = NULL;
-    long len = SSL_get_tlsext_status_ocsp_resp(ssl, &der);
-    sp_ocsp_state st = SP_OCSP_INVALID;
-    OCSP_RESPONSE *resp = NULL;
-    OCSP_BASICRESP *bs = NULL;
-    OCSP_CERTID *id = NULL;
-    if (len <= 0 || !der)
-        return SP_OCSP_NONE;
-    resp = d2i_OCSP_RESPONSE(NULL, &der, len);
-    if (!resp || OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL)
-        goto out;
-    if (!(bs = OCSP_response_get1_basic(resp)) || OCSP_basic_verify(bs, peer, store, 0) <= 0)
-        goto out;
-    if (!issuer || !(id = OCSP_cert_to_id(NULL, leaf, issuer)))
-        goto out;
-    int status = -1, reason = 0;
-    ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
-    if (!OCSP_resp_find_status(bs, id, &status, &reason, &rev, &thisupd, &nextupd))
-        goto out;
-    /* 5 minutes of clock skew either way, no age limit beyond nextUpdate */
-    if (!OCSP_check_validity(thisupd, nextupd, 300, -1))
-        goto out;
-    st = status == V_OCSP_CERTSTATUS_GOOD      ? SP_OCSP_GOOD
-         : status == V_OCSP_CERTSTATUS_REVOKED ? SP_OCSP_REVOKED
-                                               : SP_OCSP_UNKNOWN;
-out:
-    OCSP_CERTID_free(id);
-    OCSP_BASICRESP_free(bs);
-    OCSP_RESPONSE_free(resp);
-    ERR_clear_error();
-    return st;
-}
 
 static bool cipher_has_fs(const SSL *ssl)
 {
@@ -309,11 +117,10 @@ static void default_handshake_facts(sp_probe *p, tls_state *ts, SSL *ssl)
     X509 *leaf = SSL_get0_peer_certificate(ssl);
     STACK_OF(X509) *peer = SSL_get_peer_cert_chain(ssl);
     if (leaf) {
-        leaf_facts(&ps->cert, leaf, p->spec->host);
-        X509 *issuer = verify_chain(&ps->cert, ts->store, leaf, peer);
-        if (peer)
-            intermediates(&ps->cert, peer);
-        ps->ocsp = ocsp_state(ssl, ts->store, leaf, issuer, peer);
+        X509 *issuer = sp_probe__cert_facts(&ps->cert, leaf, peer, ts->store, p->spec->host);
+        const unsigned char *der = NULL;
+        long len = SSL_get_tlsext_status_ocsp_resp(ssl, &der);
+        ps->ocsp = sp_probe__cert_ocsp(der, len, ts->store, leaf, issuer, peer);
         X509_free(issuer);
     }
 
@@ -328,52 +135,6 @@ static void default_handshake_facts(sp_probe *p, tls_state *ts, SSL *ssl)
     t->chain_valid = ps->cert.chain_valid;
     t->hostname_match = ps->cert.hostname_match;
     t->verify_error = ps->cert.verify_error;
-}
-
-/* --- HSTS --------------------------------------------------------------- */
-
-/* Pure; declared in engine_int.h so the unit tests can reach it. A header
- * without a usable max-age is ignored, as RFC 6797 says; the first usable
- * one counts. */
-void sp_probe__parse_hsts(const char *head, sp_tls_hsts *h)
-{
-    int major = 0, minor = 0, status = 0;
-    memset(h, 0, sizeof *h);
-    h->checked = sscanf(head, "HTTP/%d.%d %d", &major, &minor, &status) == 3;
-    h->http_status = h->checked ? status : 0;
-    static const char name[] = "strict-transport-security:";
-    for (const char *line = strchr(head, '\n'); line && !h->present; line = strchr(line, '\n')) {
-        line++;
-        if (strncasecmp(line, name, sizeof name - 1) != 0)
-            continue;
-        const char *v = line + sizeof name - 1, *end = strpbrk(v, "\r\n");
-        size_t vl = end ? (size_t)(end - v) : strlen(v);
-        char val[512];
-        snprintf(val, sizeof val, "%.*s", (int)(vl < sizeof val ? vl : sizeof val - 1), v);
-        char *save = NULL;
-        for (char *d = strtok_r(val, ";", &save); d; d = strtok_r(NULL, ";", &save)) {
-            while (*d == ' ' || *d == '\t')
-                d++;
-            size_t dl = strlen(d);
-            while (dl && (d[dl - 1] == ' ' || d[dl - 1] == '\t'))
-                d[--dl] = '\0';
-            if (strncasecmp(d, "max-age=", 8) == 0) {
-                const char *num = d + 8 + (d[8] == '"');
-                char *e;
-                long long ma = strtoll(num, &e, 10);
-                if (e != num && ma >= 0) {
-                    h->present = true;
-                    h->max_age = ma;
-                }
-            } else if (strcasecmp(d, "includesubdomains") == 0) {
-                h->include_subdomains = true;
-            } else if (strcasecmp(d, "preload") == 0) {
-                h->preload = true;
-            }
-        }
-        if (!h->present)
-            h->include_subdomains = h->preload = false;
-    }
 }
 
 /* --- Attempts ------------------------------------------------------------- */
@@ -873,4 +634,5 @@ const sp_probe_kind_ops sp_probe__tls_ops = {
     .start = tls_start,
     .cancel = tls_cancel,
     .on_deadline = tls_on_deadline,
+    .done = NULL, /* no curl transfers */
 };

@@ -157,6 +157,10 @@ typedef struct sp_tls_info {
 typedef struct sp_probe_result {
     bool ok;
     sp_reason reason;
+    /* sp_probe_cancel() (or the engine's destroy) ended it, not the probe:
+     * reason probe_error, detail "canceled"; the result says nothing about
+     * the target */
+    bool canceled;
     char detail[256];
     char address[64];   /* the IP probed; empty when none was reached */
     int http_status;    /* last HTTP status seen; 0 when none */
@@ -194,9 +198,10 @@ sp_status sp_probe_engine_create(uv_loop_t *loop, const sp_probe_engine_opts *op
 
 /*
  * Cancel every in-flight probe (each gets its callback, reason probe_error,
- * detail "canceled") and start closing the engine's handles. The memory is
- * released from the loop's close callbacks: keep running the loop until it
- * has nothing left to do. Calling any other function afterwards is a bug.
+ * detail "canceled", canceled set) and start closing the engine's handles.
+ * The memory is released from the loop's close callbacks: keep running the
+ * loop until it has nothing left to do. Calling any other function
+ * afterwards is a bug.
  */
 void sp_probe_engine_destroy(sp_probe_engine *e);
 
@@ -212,7 +217,8 @@ size_t sp_probe_engine_inflight(const sp_probe_engine *e);
 sp_status sp_probe_start(sp_probe_engine *e, const sp_probe_spec *spec, sp_probe_cb cb, void *arg,
                          sp_probe **out);
 
-/* End a probe now: its callback runs at once with probe_error "canceled". */
+/* End a probe now: its callback runs at once with probe_error "canceled"
+ * and res->canceled set. */
 void sp_probe_cancel(sp_probe *p);
 
 /* Process-wide init of libcurl, c-ares and OpenSSL; once, before any engine. */

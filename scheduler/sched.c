@@ -298,7 +298,7 @@ static void on_result(const sp_probe_result *res, void *arg)
     s->inflight--;
     s->stats.probes++;
     if (!r->removed && !(s->stopping && res->reason == SP_REASON_PROBE_ERROR &&
-                         strcmp(res->detail, "canceled") == 0)) {
+                         res->canceled)) {
         bool controls_down = !r->t->is_control && controls_all_down(s);
         if (r->t->is_control) {
             bool was_down = r->has_result && !r->last_ok;

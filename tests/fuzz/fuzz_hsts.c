@@ -1,12 +1,12 @@
 /*
- * Fuzz the HSTS reading of an HTTP response head (probe/kind_tls.c,
+ * Fuzz the HSTS reading of an HTTP response head (probe/hsts.c,
  * sp_probe__parse_hsts): the bytes come from the server probed.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "fuzz_util.h"
-#include "probe/engine_int.h"
+#include "probe/hsts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

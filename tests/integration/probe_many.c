@@ -8,6 +8,10 @@
  * PROBE_AUTH in the environment, when set, is the probe's secret header
  * ("Name: value"), as a configuration's `auth:` would give it.
  *
+ * One more probe is started just before the engine is destroyed: the
+ * destroy cancels it, and its result must say so (canceled set, probe_error
+ * "canceled"), as the scheduler relies on at a stop.
+ *
  * Exit 0 when all is well; prints what went wrong otherwise. Driven by
  * tests/integration/test_concurrency.sh against a local nginx.
  */
@@ -62,10 +66,26 @@ static void on_result(const sp_probe_result *r, void *arg)
     t->done++;
     t->by_reason[r->reason]++;
     /* an HTTP probe that is up must have seen 200; others have no status */
-    if (r->reason == t->want && (r->http_status == 0 || r->http_status == 200))
+    if (r->reason == t->want && !r->canceled && (r->http_status == 0 || r->http_status == 200))
         t->matched++;
     else if (t->done - t->matched <= 3)
         fprintf(stderr, "unexpected: %s %s\n", sp_reason_name(r->reason), r->detail);
+}
+
+/* The probe the engine's destroy cancels. */
+typedef struct cancel_check {
+    int calls;
+    bool ok;
+} cancel_check;
+
+static void on_canceled(const sp_probe_result *r, void *arg)
+{
+    cancel_check *c = arg;
+    c->calls++;
+    c->ok = r->canceled && r->reason == SP_REASON_PROBE_ERROR && strcmp(r->detail, "canceled") == 0;
+    if (!c->ok)
+        fprintf(stderr, "canceled probe: canceled %d, %s %s\n", (int)r->canceled,
+                sp_reason_name(r->reason), r->detail);
 }
 
 int main(int argc, char **argv)
@@ -121,6 +141,11 @@ int main(int argc, char **argv)
     }
     size_t inflight = sp_probe_engine_inflight(t.eng);
     uv_run(&loop, UV_RUN_DEFAULT);
+    cancel_check cc = {0};
+    if (sp_probe_start(t.eng, &spec, on_canceled, &cc, NULL) != SP_OK) {
+        fprintf(stderr, "probe_many: start of the probe to cancel failed\n");
+        return 1;
+    }
     sp_probe_engine_destroy(t.eng);
     uv_run(&loop, UV_RUN_DEFAULT);
     int fds_after = count_fds();
@@ -137,7 +162,9 @@ int main(int argc, char **argv)
             printf("  %s: %d\n", sp_reason_name((sp_reason)i), t.by_reason[i]);
     printf("fds before %d, after %d; uv_loop_close %s\n", fds_before, fds_after,
            close_rc == 0 ? "ok" : "BUSY (handles left open)");
+    printf("canceled by the engine's destroy: %s\n",
+           cc.calls == 1 && cc.ok ? "reported as canceled" : "NOT reported as canceled");
     int bad = (t.done != n) + (t.matched != n) + (fds_after != fds_before) + (close_rc != 0) +
-              (inflight != (size_t)n);
+              (inflight != (size_t)n) + !(cc.calls == 1 && cc.ok);
     return bad ? 1 : 0;
 }

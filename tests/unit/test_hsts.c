@@ -1,6 +1,6 @@
 /*
- * Reading the HSTS facts from an HTTP response head (kind_tls.c's pure
- * part): RFC 6797 directive syntax, case, quoting, and the headers that
+ * Reading the HSTS facts from an HTTP response head (probe/hsts.c, pure):
+ * RFC 6797 directive syntax, case, quoting, and the headers that
  * must be ignored.
  */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "probe/engine_int.h"
+#include "probe/hsts.h"
 
 static sp_tls_hsts parse(const char *head)
 {

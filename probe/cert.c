@@ -1,0 +1,237 @@
+/*
+ * Certificate facts: what slaprobe reports about a server's certificate,
+ * computed in one place for both kinds that see one (cert.h). The https
+ * kind takes expiry and host match in OpenSSL's verify callback, during
+ * curl's handshake; the tls kind takes everything after its default
+ * handshake, and verifies the chain itself (at security level 1, every
+ * error collected: kind_tls.c says why).
+ */
+#include "cert.h"
+#include "engine_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
+
+#include "common/sp_time.h"
+
+/* --- The leaf ------------------------------------------------------------- */
+
+/* An ASN1 time as ISO text; buf untouched when OpenSSL cannot read it. */
+static void iso_time(const ASN1_TIME *t, char *buf, size_t n)
+{
+    struct tm tm;
+    if (t && ASN1_TIME_to_tm(t, &tm))
+        sp_time_iso_tm(&tm, buf, n);
+}
+
+void sp_probe__cert_validity(const X509 *leaf, int *days_left, char *not_after, size_t n)
+{
+    const ASN1_TIME *na = X509_get0_notAfter(leaf);
+    int days = 0, secs = 0;
+    if (na && ASN1_TIME_diff(&days, &secs, NULL, na)) {
+        /* days and secs share a sign; floor, so that an hour past expiry
+         * is -1 and an hour before it is 0 */
+        *days_left = secs < 0 ? days - 1 : days;
+    }
+    iso_time(na, not_after, n);
+}
+
+bool sp_probe__cert_host_match(X509 *leaf, const char *host)
+{
+    if (sp_probe__ip_literal(host, NULL))
+        return X509_check_ip_asc(leaf, host, 0) == 1;
+    return X509_check_host(leaf, host, 0, 0, NULL) == 1;
+}
+
+static void name_str(const X509_NAME *nm, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    BIO *b = BIO_new(BIO_s_mem());
+    if (!b)
+        return;
+    if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+        int len = BIO_read(b, buf, (int)n - 1);
+        buf[len > 0 ? len : 0] = '\0';
+    }
+    BIO_free(b);
+}
+
+static bool signed_with_sha1(const X509 *x)
+{
+    int mdnid = NID_undef;
+    return X509_get_signature_info((X509 *)x, &mdnid, NULL, NULL, NULL) && mdnid == NID_sha1;
+}
+
+static const char *key_type(const EVP_PKEY *pk)
+{
+    switch (EVP_PKEY_get_base_id(pk)) {
+    case EVP_PKEY_RSA:
+        return "RSA";
+    case EVP_PKEY_RSA_PSS:
+        return "RSA-PSS";
+    case EVP_PKEY_EC:
+        return "EC";
+    case EVP_PKEY_ED25519:
+        return "Ed25519";
+    case EVP_PKEY_ED448:
+        return "Ed448";
+    case EVP_PKEY_DSA:
+        return "DSA";
+    default:
+        return "other";
+    }
+}
+
+static void leaf_facts(sp_tls_cert_facts *c, X509 *leaf, const char *host)
+{
+    c->present = true;
+    name_str(X509_get_subject_name(leaf), c->subject, sizeof c->subject);
+    name_str(X509_get_issuer_name(leaf), c->issuer, sizeof c->issuer);
+    iso_time(X509_get0_notBefore(leaf), c->not_before, sizeof c->not_before);
+    sp_probe__cert_validity(leaf, &c->days_left, c->not_after, sizeof c->not_after);
+    EVP_PKEY *pk = X509_get0_pubkey(leaf);
+    if (pk) {
+        snprintf(c->key_type, sizeof c->key_type, "%s", key_type(pk));
+        c->key_bits = EVP_PKEY_get_bits(pk);
+    }
+    snprintf(c->sig_alg, sizeof c->sig_alg, "%s", OBJ_nid2ln(X509_get_signature_nid(leaf)));
+    c->sha1_leaf = signed_with_sha1(leaf);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (X509_digest(leaf, EVP_sha256(), md, &mdlen))
+        for (unsigned int i = 0; i < mdlen && 2 * i + 2 < sizeof c->fingerprint_sha256; i++)
+            snprintf(c->fingerprint_sha256 + 2 * i, 3, "%02x", md[i]);
+    c->hostname_match = sp_probe__cert_host_match(leaf, host);
+}
+
+/* --- The chain ------------------------------------------------------------ */
+
+/* Watches the verification, never changes its course (returns 1), so every
+ * error of the chain is seen, not only the first. */
+static int verify_collect(int ok, X509_STORE_CTX *x)
+{
+    sp_tls_cert_facts *c = X509_STORE_CTX_get_app_data(x);
+    if (ok || !c)
+        return 1;
+    int err = X509_STORE_CTX_get_error(x);
+    if (c->verify_error == 0)
+        c->verify_error = err;
+    switch (err) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        c->expired = true;
+        break;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        c->not_yet_valid = true;
+        break;
+    case X509_V_ERR_CA_MD_TOO_WEAK:     /* SHA-1: its own finding */
+    case X509_V_ERR_EE_KEY_TOO_SMALL:   /* key size: its own finding */
+    case X509_V_ERR_CA_KEY_TOO_SMALL:
+        break;
+    default:
+        c->untrusted = true;
+    }
+    return 1;
+}
+
+/* Verify the chain the server sent; returns the issuer of the leaf (new
+ * reference) for OCSP, or NULL. */
+static X509 *verify_chain(sp_tls_cert_facts *c, X509_STORE *store, X509 *leaf,
+                          STACK_OF(X509) *peer)
+{
+    X509 *issuer = NULL;
+    X509_STORE_CTX *vx = X509_STORE_CTX_new();
+    if (!vx || !X509_STORE_CTX_init(vx, store, leaf, peer)) {
+        c->untrusted = true;
+        c->verify_error = X509_V_ERR_UNSPECIFIED;
+        goto out;
+    }
+    X509_STORE_CTX_set_default(vx, "ssl_server");
+    /* Level 1 (80 bits): what still verifies in a browser (kind_tls.c). */
+    X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(vx), 1);
+    X509_STORE_CTX_set_app_data(vx, c);
+    X509_STORE_CTX_set_verify_cb(vx, verify_collect);
+    int rc = X509_verify_cert(vx);
+    c->chain_valid = rc == 1 && c->verify_error == 0;
+    STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(vx);
+    if (built && sk_X509_num(built) > 1) {
+        issuer = sk_X509_value(built, 1);
+        X509_up_ref(issuer);
+    }
+out:
+    X509_STORE_CTX_free(vx);
+    ERR_clear_error();
+    return issuer;
+}
+
+static void intermediates(sp_tls_cert_facts *c, STACK_OF(X509) *peer)
+{
+    /* peer[0] is the leaf on the client side; a self-signed root the server
+     * sends along is never checked by its signature, so it does not count */
+    for (int i = 1; i < sk_X509_num(peer); i++) {
+        X509 *x = sk_X509_value(peer, i);
+        if (!(X509_get_extension_flags(x) & EXFLAG_SS) && signed_with_sha1(x))
+            c->sha1_intermediate = true;
+        if (c->n_intermediates < SP_TLS_MAX_INTERMEDIATES) {
+            char subj[256];
+            name_str(X509_get_subject_name(x), subj, sizeof subj);
+            snprintf(c->intermediates[c->n_intermediates].subject,
+                     sizeof c->intermediates[0].subject, "%.127s", subj);
+            snprintf(c->intermediates[c->n_intermediates].sig_alg,
+                     sizeof c->intermediates[0].sig_alg, "%s",
+                     OBJ_nid2ln(X509_get_signature_nid(x)));
+            c->n_intermediates++;
+        }
+    }
+}
+
+X509 *sp_probe__cert_facts(sp_tls_cert_facts *c, X509 *leaf, STACK_OF(X509) *peer,
+                           X509_STORE *store, const char *host)
+{
+    leaf_facts(c, leaf, host);
+    X509 *issuer = verify_chain(c, store, leaf, peer);
+    if (peer)
+        intermediates(c, peer);
+    return issuer;
+}
+
+/* --- Stapled OCSP ----------------------------------------------------------- */
+
+sp_ocsp_state sp_probe__cert_ocsp(const unsigned char *der, long len, X509_STORE *store,
+                                  X509 *leaf, X509 *issuer, STACK_OF(X509) *peer)
+{
+    sp_ocsp_state st = SP_OCSP_INVALID;
+    OCSP_RESPONSE *resp = NULL;
+    OCSP_BASICRESP *bs = NULL;
+    OCSP_CERTID *id = NULL;
+    if (len <= 0 || !der)
+        return SP_OCSP_NONE;
+    resp = d2i_OCSP_RESPONSE(NULL, &der, len);
+    if (!resp || OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL)
+        goto out;
+    if (!(bs = OCSP_response_get1_basic(resp)) || OCSP_basic_verify(bs, peer, store, 0) <= 0)
+        goto out;
+    if (!issuer || !(id = OCSP_cert_to_id(NULL, leaf, issuer)))
+        goto out;
+    int status = -1, reason = 0;
+    ASN1_GENERALIZEDTIME *rev = NULL, *thisupd = NULL, *nextupd = NULL;
+    if (!OCSP_resp_find_status(bs, id, &status, &reason, &rev, &thisupd, &nextupd))
+        goto out;
+    /* 5 minutes of clock skew either way, no age limit beyond nextUpdate */
+    if (!OCSP_check_validity(thisupd, nextupd, 300, -1))
+        goto out;
+    st = status == V_OCSP_CERTSTATUS_GOOD      ? SP_OCSP_GOOD
+         : status == V_OCSP_CERTSTATUS_REVOKED ? SP_OCSP_REVOKED
+                                               : SP_OCSP_UNKNOWN;
+out:
+    OCSP_CERTID_free(id);
+    OCSP_BASICRESP_free(bs);
+    OCSP_RESPONSE_free(resp);
+    ERR_clear_error();
+    return st;
+}
