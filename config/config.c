@@ -20,9 +20,9 @@
 
 #include "common/sp_civil.h"
 #include "lines.h"
-#include "reports/calendar.h"
+#include "calendar/calendar.h"
 #include "probe/result_json.h"
-#include "values.h"
+#include "common/sp_value.h"
 
 /* --- Raw schema (what the file says) ------------------------------------ */
 
@@ -454,7 +454,7 @@ static sp_status duration(loader *ld, const char *key, const char *raw, int64_t 
         *out = def;
         return SP_OK;
     }
-    if (!sp_cfg_parse_duration_ms(raw, out))
+    if (!sp_value_duration_ms(raw, out))
         return fail(ld, key, "'%s' is not a duration (e.g. 30, 30s, 5m, 1h)", raw);
     if (*out < min_ms)
         return fail(ld, key, "'%s' is too short (at least %lld ms)", raw, (long long)min_ms);
@@ -476,7 +476,7 @@ static sp_status nonempty(loader *ld, const char *key, const char *raw)
  * off`, turned certificate checks off. */
 static sp_status flag(loader *ld, const char *key, const char *raw, bool *out)
 {
-    if (sp_cfg_parse_bool(raw, out))
+    if (sp_value_bool(raw, out))
         return SP_OK;
     if (!raw[0] || sp_cfg_lines_node(ld->lines, key) == SP_CFG_NODE_NULL)
         return fail(ld, key, "no value; expected true or false");
@@ -739,10 +739,10 @@ static sp_status resolve_target(loader *ld, const raw_target *rt, size_t i, cons
         sp_cfg_window *o = &t->maintenance[t->n_maintenance++];
         char mk[160];
         snprintf(mk, sizeof mk, "targets[%zu].maintenance[%u].start", i, k);
-        if (!sp_cfg_parse_timestamp_ms(w->start, &o->start_ms))
+        if (!sp_value_timestamp_ms(w->start, &o->start_ms))
             return fail(ld, mk, "'%s' is not an ISO-8601 time with offset", w->start);
         snprintf(mk, sizeof mk, "targets[%zu].maintenance[%u].end", i, k);
-        if (!sp_cfg_parse_timestamp_ms(w->end, &o->end_ms))
+        if (!sp_value_timestamp_ms(w->end, &o->end_ms))
             return fail(ld, mk, "'%s' is not an ISO-8601 time with offset", w->end);
         if (o->end_ms <= o->start_ms)
             return fail(ld, mk, "the window ends before it starts");

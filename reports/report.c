@@ -13,9 +13,9 @@
 
 #include <jansson.h>
 
-#include "config/values.h"
-#include "reports/calendar.h"
-#include "reports/spans.h"
+#include "common/sp_value.h"
+#include "calendar/calendar.h"
+#include "sla/spans.h"
 #include "reports/timeline.h"
 #include "storage/journal.h"
 #include "storage/rrd.h"
@@ -221,7 +221,7 @@ static int64_t ts_field(json_t *ev, const char *ms_key, const char *iso_key)
         return json_integer_value(v) / 1000;
     int64_t ms;
     const char *s = json_string_value(json_object_get(ev, iso_key));
-    return s && sp_cfg_parse_timestamp_ms(s, &ms) ? ms / 1000 : INT64_MIN;
+    return s && sp_value_timestamp_ms(s, &ms) ? ms / 1000 : INT64_MIN;
 }
 
 static sp_status add_change(const sp_report *r, gathered *g, int64_t since, sp_sla_state to,

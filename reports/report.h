@@ -25,7 +25,7 @@
 
 #include "common/sp_status.h"
 #include "config/config.h"
-#include "reports/sla.h"
+#include "sla/sla.h"
 
 /* One local calendar day of the live view (status page). */
 typedef struct sp_report_day {

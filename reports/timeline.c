@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reports/spans.h"
+#include "sla/spans.h"
 
 typedef struct segbuf {
     sp_sla_seg *v;

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "common/sp_status.h"
-#include "reports/sla.h"
+#include "sla/sla.h"
 
 /* rows: n values of up and degraded (degraded may be NULL), row i covering
  * [first_start + i * step, first_start + (i + 1) * step). Adjacent pieces

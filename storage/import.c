@@ -27,7 +27,7 @@
 
 #include "common/sp_civil.h"
 #include "common/sp_reason.h"
-#include "config/values.h"
+#include "common/sp_value.h"
 #include "storage/rrd.h"
 
 /* --- Arithmetic ------------------------------------------------------------ */
@@ -149,7 +149,7 @@ static bool parse_time(const char *s, int64_t *t, bool *numeric)
     if (*numeric) /* ERANGE: more digits than any plausible time */
         return false;
     int64_t ms;
-    if (sp_cfg_parse_timestamp_ms(s, &ms)) { /* years 0000-9999: |ms| < 3e14 */
+    if (sp_value_timestamp_ms(s, &ms)) { /* years 0000-9999: |ms| < 3e14 */
         *t = floor_div(ms, 1000);
         return true;
     }

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "reports/calendar.h"
+#include "calendar/calendar.h"
 
 #define MAX_HOLIDAYS 64
 

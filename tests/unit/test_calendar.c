@@ -23,8 +23,8 @@
 
 #include <cmocka.h>
 
-#include "reports/calendar.h"
-#include "reports/sla.h"
+#include "calendar/calendar.h"
+#include "sla/sla.h"
 
 #define H 3600
 #define DAY 86400

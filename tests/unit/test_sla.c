@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "reports/sla.h"
+#include "sla/sla.h"
 
 #define H 3600
 #define DAY 86400

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "reports/sla.h"
+#include "sla/sla.h"
 #include "reports/timeline.h"
 #include "storage/steps.h"
 

@@ -21,8 +21,8 @@
  * A month with E - U == 0 has no data: no_data is set, the percentages are
  * NaN, met is false, and no credit tier applies (never "100 %").
  */
-#ifndef SP_REPORT_SLA_H
-#define SP_REPORT_SLA_H
+#ifndef SP_SLA_H
+#define SP_SLA_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -2,7 +2,7 @@
  * Span-list set operations (see spans.h), shared by the calendar and the
  * SLA arithmetic so both cut time the same way.
  */
-#include "reports/spans.h"
+#include "sla/spans.h"
 
 #include <stdlib.h>
 

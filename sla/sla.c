@@ -8,14 +8,14 @@
  * percentages; the decisions a customer can claim money on (met, credit
  * tier) are taken by exact comparisons, never on a rounded percentage.
  */
-#include "reports/sla.h"
+#include "sla/sla.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/sp_stats.h"
-#include "reports/spans.h"
+#include "sla/spans.h"
 
 /* |[s, e) ∩ l| for a normal l. *cur is a cursor into l that callers keep
  * between calls with ascending, disjoint [s, e): it only moves past spans
