@@ -15,6 +15,7 @@
 
 #include "sla/sla.h"
 #include "reports/timeline.h"
+#include "scheduler/fsm.h"
 #include "storage/steps.h"
 
 static void seg_is(const sp_sla_seg *s, int64_t a, int64_t b, sp_sla_state st, bool degraded)
@@ -348,7 +349,8 @@ static void test_round_trip_through_daemon_rows(void **state)
         sp_fsm_step s = sp_sched_fsm_feed(&f, t * 1000, ok,
                                           ok ? SP_REASON_OK : SP_REASON_TCP_REFUSED, 5, false);
         double ms[5] = {1, 1, 1, 1, 5};
-        sp_store_steps_probe(&st, t * 1000, &s, ms, NAN);
+        sp_store_steps_probe(&st, t * 1000, s.state, s.degraded, s.changed ? s.at_ms : t * 1000, ms,
+                             NAN);
         int64_t horizon = sp_sched_fsm_wants_retry(&f) ? f.first_fail_ms : t * 1000;
         nr += sp_store_steps_take(&st, horizon, rows + nr, 32 - nr);
     }
