@@ -88,7 +88,7 @@ typedef struct sp_report_target {
     sp_report_day *days;
     size_t n_days;
     sp_sla_result window; /* the arithmetic over all those days: their incidents */
-    sp_sla_state state;
+    sp_state state;
     int64_t state_since;
 } sp_report_target;
 

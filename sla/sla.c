@@ -60,7 +60,7 @@ static sp_status validate(const sp_sla_input *in)
             return SP_EINVAL;
     for (size_t i = 0; i < in->n_timeline; i++) {
         const sp_sla_seg *g = &in->timeline[i];
-        if (g->end <= g->start || (unsigned)g->state > SP_SLA_UNKNOWN ||
+        if (g->end <= g->start || (unsigned)g->state >= SP_STATE_COUNT ||
             (unsigned)g->reason >= SP_REASON_COUNT)
             return SP_EINVAL;
         if (i > 0 && g->start < in->timeline[i - 1].end)
@@ -154,7 +154,7 @@ static sp_status find_incidents(const sp_sla_input *in, const sp_sla_spans *cont
     size_t ccur = 0, ecur = 0;
     for (size_t i = 0; i < in->n_timeline; i++) {
         const sp_sla_seg *g = &in->timeline[i];
-        if (g->state != SP_SLA_DOWN)
+        if (g->state != SP_STATE_DOWN)
             continue;
         /* The pieces of g outside control outages, in ascending order. */
         int64_t pos = g->start;
@@ -253,12 +253,12 @@ sp_status sp_sla_compute(const sp_sla_input *in, sp_sla_result *out)
     size_t ecur = 0, mcur = 0;
     for (size_t i = 0; i < in->n_timeline; i++) {
         const sp_sla_seg *g = &in->timeline[i];
-        if (g->state == SP_SLA_UP) {
+        if (g->state == SP_STATE_UP) {
             int64_t t = measure_in(&eligible, &ecur, g->start, g->end);
             out->uptime_s += t;
             if (g->degraded)
                 out->degraded_s += t;
-        } else if (g->state == SP_SLA_DOWN) {
+        } else if (g->state == SP_STATE_DOWN) {
             int64_t t = measure_in(&measurable, &mcur, g->start, g->end);
             out->downtime_s += t;
             out->downtime_by_class[sp_reason_class_of(g->reason)] += t;
