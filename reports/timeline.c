@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sp_grow.h"
 #include "sla/spans.h"
 
 typedef struct segbuf {
@@ -20,14 +21,8 @@ typedef struct segbuf {
 /* One segment more at the end, growing the buffer. */
 static sp_status append(segbuf *b, sp_sla_seg g)
 {
-    if (b->n == b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 64;
-        sp_sla_seg *nv = realloc(b->v, nc * sizeof *nv);
-        if (!nv)
-            return SP_ENOMEM;
-        b->v = nv;
-        b->cap = nc;
-    }
+    if (sp_grow((void **)&b->v, &b->cap, b->n + 1, sizeof *b->v) != SP_OK)
+        return SP_ENOMEM;
     b->v[b->n++] = g;
     return SP_OK;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sp_grow.h"
 #include "common/sp_stats.h"
 #include "sla/spans.h"
 
@@ -118,14 +119,8 @@ static sp_status emit_run(const sp_sla_input *in, const run *r, const sp_sla_spa
     int64_t e = r->end < in->month_end ? r->end : in->month_end;
     if (s >= e)
         return SP_OK;
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 8;
-        sp_sla_incident *v = realloc(out->v, cap * sizeof *v);
-        if (v == NULL)
-            return SP_ENOMEM;
-        out->v = v;
-        out->cap = cap;
-    }
+    if (sp_grow((void **)&out->v, &out->cap, out->n + 1, sizeof *out->v) != SP_OK)
+        return SP_ENOMEM;
     sp_sla_incident *inc = &out->v[out->n++];
     inc->start = s;
     inc->end = e;
