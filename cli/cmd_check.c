@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/sp_stats.h"
-#include "../common/sp_text.h"
-#include "../probe/result_json.h"
-#include "../probe/sp_probe.h"
+#include "common/sp_stats.h"
+#include "common/sp_text.h"
+#include "probe/result_json.h"
+#include "probe/sp_probe.h"
 
 static const char check_usage[] =
     "usage: slaprobe check [OPTIONS] TARGET...\n"
