@@ -3,7 +3,7 @@
  * in the configured timezone (DST included, so a month can have 743 or 745
  * hours), and service hours ("Mon-Fri 09:00-18:00") are local wall-clock
  * ranges. This module turns both into plain spans of Unix seconds, which is
- * all the pure SLA arithmetic (sla.h) ever sees.
+ * all the pure SLA arithmetic (sla/sla.h) ever sees.
  *
  * Timezones come from the system's tzdata (/usr/share/zoneinfo) through the
  * C library: the functions that take a tz set TZ for the duration of the

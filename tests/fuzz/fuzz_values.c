@@ -1,5 +1,5 @@
 /*
- * Fuzz the configuration's scalars (config/values.c): durations,
+ * Fuzz the configuration's scalars (common/sp_value.c): durations,
  * ISO-8601 timestamps with an offset and booleans. These also read
  * journal lines ("since") and CSV imports, so they see outside bytes.
  * Besides memory safety, checks what the header promises: a duration is
