@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "config/config.h"
-#include "reports/calendar.h"
+#include "calendar/calendar.h"
 #include "reports/report.h"
 
 int sp_cmd_report(int argc, char **argv)

@@ -1,7 +1,7 @@
 /*
  * Proleptic Gregorian dates as day numbers, and the strict digit parsing
  * the date formats of the configuration and the calendar share. Pure: no
- * time zone, no clock (reports/calendar.c adds zones on top).
+ * time zone, no clock (calendar/calendar.c adds zones on top).
  */
 #ifndef SP_CIVIL_H
 #define SP_CIVIL_H

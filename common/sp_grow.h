@@ -23,4 +23,10 @@
  * cost O(n). SP_ENOMEM when realloc fails or need * elem would overflow. */
 sp_status sp_grow(void **v, size_t *cap, size_t need, size_t elem);
 
+/* As sp_grow, for a list with a fixed limit: the capacity never passes
+ * max elements (the last doubling stops at max), so a list capped at a
+ * count is capped in memory too. SP_EINVAL when need > max: the caller
+ * refuses the element before asking. */
+sp_status sp_grow_max(void **v, size_t *cap, size_t need, size_t elem, size_t max);
+
 #endif

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "common/sp_civil.h"
-#include "values.h"
+#include "common/sp_value.h"
 
 /* --- The error line ----------------------------------------------------- */
 
@@ -46,7 +46,7 @@ sp_status sp_cfg_duration(sp_cfg_loader *ld, const char *key, const char *raw, i
         *out = def;
         return SP_OK;
     }
-    if (!sp_cfg_parse_duration_ms(raw, out))
+    if (!sp_value_duration_ms(raw, out))
         return sp_cfg_fail(ld, key, "'%s' is not a duration (e.g. 30, 30s, 5m, 1h)", raw);
     if (*out < min_ms)
         return sp_cfg_fail(ld, key, "'%s' is too short (at least %lld ms)", raw,
@@ -79,7 +79,7 @@ sp_status sp_cfg_nonempty(sp_cfg_loader *ld, const char *key, const char *raw)
  * off`, turned certificate checks off. */
 sp_status sp_cfg_flag(sp_cfg_loader *ld, const char *key, const char *raw, bool *out)
 {
-    if (sp_cfg_parse_bool(raw, out))
+    if (sp_value_bool(raw, out))
         return SP_OK;
     if (!raw[0] || sp_cfg_lines_node(ld->lines, key) == SP_CFG_NODE_NULL)
         return sp_cfg_fail(ld, key, "no value; expected true or false");

@@ -24,7 +24,7 @@
 #include "common/sp_pattern.h"
 #include "common/sp_status.h"
 #include "probe/sp_probe.h"
-#include "reports/sla.h"
+#include "sla/sla.h"
 #include "storage/layout.h"
 
 typedef struct sp_cfg_window {

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reports/calendar.h"
-#include "values.h"
+#include "calendar/calendar.h"
+#include "common/sp_value.h"
 
 /* --- Timing: the keys a target and `defaults:` share -------------------- */
 
@@ -290,10 +290,10 @@ static sp_status resolve_target(sp_cfg_loader *ld, const raw_target *rt, size_t 
         sp_cfg_window *o = &t->maintenance[t->n_maintenance++];
         char mk[160];
         snprintf(mk, sizeof mk, "targets[%zu].maintenance[%u].start", i, k);
-        if (!sp_cfg_parse_timestamp_ms(w->start, &o->start_ms))
+        if (!sp_value_timestamp_ms(w->start, &o->start_ms))
             return sp_cfg_fail(ld, mk, "'%s' is not an ISO-8601 time with offset", w->start);
         snprintf(mk, sizeof mk, "targets[%zu].maintenance[%u].end", i, k);
-        if (!sp_cfg_parse_timestamp_ms(w->end, &o->end_ms))
+        if (!sp_value_timestamp_ms(w->end, &o->end_ms))
             return sp_cfg_fail(ld, mk, "'%s' is not an ISO-8601 time with offset", w->end);
         if (o->end_ms <= o->start_ms)
             return sp_cfg_fail(ld, mk, "the window ends before it starts");

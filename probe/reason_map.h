@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "../common/sp_reason.h"
+#include "common/sp_reason.h"
 
 /* Facts about a failed or timed-out curl transfer. */
 typedef struct sp_curl_facts {

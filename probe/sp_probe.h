@@ -23,8 +23,8 @@
 
 #include <uv.h>
 
-#include "../common/sp_reason.h"
-#include "../common/sp_status.h"
+#include "common/sp_reason.h"
+#include "common/sp_status.h"
 #include "sp_tls.h"
 
 /* --- What to probe ------------------------------------------------------ */

@@ -13,7 +13,7 @@
 
 #include "common/sp_text.h"
 #include "probe/result_json.h"
-#include "reports/calendar.h"
+#include "calendar/calendar.h"
 
 static const sp_report_labels en = {
     .title = "Monthly SLA report",

@@ -13,9 +13,9 @@
 
 #include <jansson.h>
 
-#include "config/values.h"
-#include "reports/calendar.h"
-#include "reports/spans.h"
+#include "common/sp_value.h"
+#include "calendar/calendar.h"
+#include "sla/spans.h"
 #include "reports/timeline.h"
 #include "storage/journal.h"
 #include "storage/rrd.h"
@@ -221,10 +221,10 @@ static int64_t ts_field(json_t *ev, const char *ms_key, const char *iso_key)
         return json_integer_value(v) / 1000;
     int64_t ms;
     const char *s = json_string_value(json_object_get(ev, iso_key));
-    return s && sp_cfg_parse_timestamp_ms(s, &ms) ? ms / 1000 : INT64_MIN;
+    return s && sp_value_timestamp_ms(s, &ms) ? ms / 1000 : INT64_MIN;
 }
 
-static sp_status add_change(const sp_report *r, gathered *g, int64_t since, sp_sla_state to,
+static sp_status add_change(const sp_report *r, gathered *g, int64_t since, sp_state to,
                             sp_reason why)
 {
     if (since == INT64_MIN || since >= r->until)
@@ -239,12 +239,9 @@ static sp_status on_state(const sp_report *r, json_t *ev, gathered *g)
 {
     const char *to = json_string_value(json_object_get(ev, "to"));
     const char *why = json_string_value(json_object_get(ev, "reason"));
-    sp_sla_state s = SP_SLA_UNKNOWN;
+    sp_state s = SP_STATE_UNKNOWN; /* stays so for any other word */
     sp_reason reason = SP_REASON_OK;
-    if (to && strcmp(to, "DOWN") == 0)
-        s = SP_SLA_DOWN;
-    else if (to && strcmp(to, "UP") == 0)
-        s = SP_SLA_UP;
+    sp_state_parse(to, &s);
     if (why)
         sp_reason_from_name(why, &reason);
     return add_change(r, g, ts_field(ev, "since_ms", "since"), s, reason);
@@ -276,12 +273,12 @@ static sp_status on_import(const sp_report *r, json_t *ev, sp_report_target *t, 
         if (why)
             sp_reason_from_name(why, &reason);
         if (json_integer_value(f) != up_at &&
-            ((st = add_change(r, g, up_at, SP_SLA_UP, SP_REASON_OK)) != SP_OK ||
-             (st = add_change(r, g, json_integer_value(f), SP_SLA_DOWN, reason)) != SP_OK))
+            ((st = add_change(r, g, up_at, SP_STATE_UP, SP_REASON_OK)) != SP_OK ||
+             (st = add_change(r, g, json_integer_value(f), SP_STATE_DOWN, reason)) != SP_OK))
             return st;
         up_at = json_integer_value(e);
     }
-    return add_change(r, g, up_at, SP_SLA_UP, SP_REASON_OK);
+    return add_change(r, g, up_at, SP_STATE_UP, SP_REASON_OK);
 }
 
 /* A stop marker: the daemon settled its rows up to settled_ms, the row of
@@ -494,7 +491,7 @@ static int cmp_change(const void *a, const void *b)
     const sp_report_change *x = a, *y = b;
     if (x->since != y->since)
         return (x->since > y->since) - (x->since < y->since);
-    return (x->to == SP_SLA_DOWN) - (y->to == SP_SLA_DOWN);
+    return (x->to == SP_STATE_DOWN) - (y->to == SP_STATE_DOWN);
 }
 
 /* Everything one target's files say over [rg->start, rg->until), r being
@@ -596,12 +593,12 @@ out:
  * when the last measurement is older than two steps. */
 static void current_state(const gathered *g, int64_t until, long step, sp_report_target *t)
 {
-    t->state = SP_SLA_UNKNOWN;
+    t->state = SP_STATE_UNKNOWN;
     t->state_since = until;
     if (!g->n_segs || g->segs[g->n_segs - 1].end < until - 2 * step)
         return;
     size_t i = g->n_segs - 1;
-    sp_sla_state s = g->segs[i].state;
+    sp_state s = g->segs[i].state;
     while (i > 0 && g->segs[i - 1].state == s && g->segs[i - 1].end == g->segs[i].start)
         i--;
     t->state = s;
@@ -615,7 +612,7 @@ static long checks_in(const gathered *g, int64_t from, int64_t to, long step)
     for (size_t i = 0; i < g->n_segs; i++) {
         int64_t s = g->segs[i].start > from ? g->segs[i].start : from;
         int64_t e = g->segs[i].end < to ? g->segs[i].end : to;
-        if (s < e && g->segs[i].state != SP_SLA_UNKNOWN)
+        if (s < e && g->segs[i].state != SP_STATE_UNKNOWN)
             sec += e - s;
     }
     return step > 0 ? (long)((sec + step / 2) / step) : 0;

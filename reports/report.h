@@ -25,7 +25,7 @@
 
 #include "common/sp_status.h"
 #include "config/config.h"
-#include "reports/sla.h"
+#include "sla/sla.h"
 
 /* One local calendar day of the live view (status page). */
 typedef struct sp_report_day {
@@ -88,7 +88,7 @@ typedef struct sp_report_target {
     sp_report_day *days;
     size_t n_days;
     sp_sla_result window; /* the arithmetic over all those days: their incidents */
-    sp_sla_state state;
+    sp_state state;
     int64_t state_since;
 } sp_report_target;
 

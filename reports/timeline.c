@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reports/spans.h"
+#include "common/sp_grow.h"
+#include "sla/spans.h"
 
 typedef struct segbuf {
     sp_sla_seg *v;
@@ -20,19 +21,13 @@ typedef struct segbuf {
 /* One segment more at the end, growing the buffer. */
 static sp_status append(segbuf *b, sp_sla_seg g)
 {
-    if (b->n == b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 64;
-        sp_sla_seg *nv = realloc(b->v, nc * sizeof *nv);
-        if (!nv)
-            return SP_ENOMEM;
-        b->v = nv;
-        b->cap = nc;
-    }
+    if (sp_grow((void **)&b->v, &b->cap, b->n + 1, sizeof *b->v) != SP_OK)
+        return SP_ENOMEM;
     b->v[b->n++] = g;
     return SP_OK;
 }
 
-static sp_status push(segbuf *b, int64_t start, int64_t end, sp_sla_state state, bool degraded)
+static sp_status push(segbuf *b, int64_t start, int64_t end, sp_state state, bool degraded)
 {
     if (end <= start)
         return SP_OK;
@@ -104,12 +99,12 @@ sp_status sp_report_timeline_settled(const double *up, const double *degraded, s
          * settled row, the stop). */
         bool down_first = down > 0 && prev_ends_down;
         int64_t us = down_first ? s + down : s; /* where the UP part starts */
-        if (down_first && (st = push(&b, s, s + down, SP_SLA_DOWN, false)) != SP_OK)
+        if (down_first && (st = push(&b, s, s + down, SP_STATE_DOWN, false)) != SP_OK)
             goto fail;
-        if ((st = push(&b, us, us + deg, SP_SLA_UP, true)) != SP_OK ||
-            (st = push(&b, us + deg, us + upsec, SP_SLA_UP, false)) != SP_OK)
+        if ((st = push(&b, us, us + deg, SP_STATE_UP, true)) != SP_OK ||
+            (st = push(&b, us + deg, us + upsec, SP_STATE_UP, false)) != SP_OK)
             goto fail;
-        if (!down_first && (st = push(&b, s + len - down, s + len, SP_SLA_DOWN, false)) != SP_OK)
+        if (!down_first && (st = push(&b, s + len - down, s + len, SP_STATE_DOWN, false)) != SP_OK)
             goto fail;
         /* a settled row is followed by unknown time: nothing continues it */
         prev_ends_down = len == step && down > 0 && (!down_first || down == step);
@@ -136,9 +131,9 @@ static sp_status put(segbuf *b, sp_sla_seg g)
 {
     if (g.end <= g.start)
         return SP_OK;
-    if (b->n && g.state == SP_SLA_UNKNOWN) {
+    if (b->n && g.state == SP_STATE_UNKNOWN) {
         sp_sla_seg *last = &b->v[b->n - 1];
-        if (last->state == SP_SLA_UNKNOWN && last->end == g.start) {
+        if (last->state == SP_STATE_UNKNOWN && last->end == g.start) {
             last->end = g.end;
             return SP_OK;
         }
@@ -148,7 +143,7 @@ static sp_status put(segbuf *b, sp_sla_seg g)
 
 static sp_sla_seg unknown_seg(sp_sla_span sp)
 {
-    return (sp_sla_seg){sp.start, sp.end, SP_SLA_UNKNOWN, SP_REASON_OK, false};
+    return (sp_sla_seg){sp.start, sp.end, SP_STATE_UNKNOWN, SP_REASON_OK, false};
 }
 
 sp_status sp_report_timeline_cut(const sp_sla_seg *segs, size_t n, const sp_sla_span *spans,
@@ -206,13 +201,13 @@ fail:
 void sp_report_timeline_reasons(sp_sla_seg *segs, size_t n, const sp_report_change *ch, size_t n_ch)
 {
     for (size_t i = 0; i < n; i++) {
-        if (segs[i].state != SP_SLA_DOWN)
+        if (segs[i].state != SP_STATE_DOWN)
             continue;
         /* the last change to DOWN at or before the segment's end, with no
          * recovery between it and the segment's start */
         const sp_report_change *best = NULL;
         for (size_t k = 0; k < n_ch && ch[k].since <= segs[i].end; k++) {
-            if (ch[k].to == SP_SLA_DOWN)
+            if (ch[k].to == SP_STATE_DOWN)
                 best = &ch[k];
             else if (ch[k].since <= segs[i].start)
                 best = NULL;
@@ -227,7 +222,7 @@ static sp_status down_spans(const sp_sla_seg *t, size_t n, sp_sla_spans *out)
 {
     sp_status st = SP_OK;
     for (size_t i = 0; i < n && st == SP_OK; i++)
-        if (t[i].state == SP_SLA_DOWN)
+        if (t[i].state == SP_STATE_DOWN)
             st = sp_sla_spans_push(out, t[i].start, t[i].end);
     return st;
 }

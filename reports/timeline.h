@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "common/sp_status.h"
-#include "reports/sla.h"
+#include "sla/sla.h"
 
 /* rows: n values of up and degraded (degraded may be NULL), row i covering
  * [first_start + i * step, first_start + (i + 1) * step). Adjacent pieces
@@ -54,7 +54,7 @@ sp_status sp_report_timeline_cut(const sp_sla_seg *segs, size_t n, const sp_sla_
  * reason (or came back UP). */
 typedef struct sp_report_change {
     int64_t since;
-    sp_sla_state to;
+    sp_state to;
     sp_reason reason;
 } sp_report_change;
 

@@ -311,7 +311,8 @@ static void on_result(const sp_probe_result *res, void *arg)
         const double ms[5] = {res->dns_ms, res->connect_ms, res->tls_ms, res->ttfb_ms,
                               res->total_ms};
         double cert = res->tls.has_cert ? (double)res->tls.days_left : NAN;
-        sp_store_steps_probe(&r->steps, res->started_ms, &st, ms, cert);
+        sp_store_steps_probe(&r->steps, res->started_ms, st.state, st.degraded,
+                             st.changed ? st.at_ms : res->started_ms, ms, cert);
         bool retry = sp_sched_fsm_wants_retry(&r->fsm);
         int64_t horizon = retry ? r->fsm.first_fail_ms : res->started_ms;
         sp_store_row rows[32];

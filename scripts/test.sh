@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Set up, build and run the whole test suite twice: a normal build, then an
-# AddressSanitizer + UndefinedBehaviorSanitizer build, where any report
-# (leak included) fails the run; then every fuzz harness for a short while
-# (scripts/fuzz.sh --smoke, 2 minutes in all), where a crash, leak, timeout
-# or OOM fails the run. This is what CI runs (.ci/run).
+# Check the layer order on the sources (scripts/check_layers.sh: no folder
+# includes one above it), then set up, build and run the whole test suite
+# twice: a normal build, then an AddressSanitizer + UndefinedBehaviorSanitizer
+# build, where any report (leak included) fails the run; then every fuzz
+# harness for a short while (scripts/fuzz.sh --smoke, 2 minutes in all),
+# where a crash, leak, timeout or OOM fails the run. This is what CI runs
+# (.ci/run).
 #
 #   scripts/test.sh            both builds and the fuzz smoke
 #   scripts/test.sh --quick    the normal build only
@@ -11,6 +13,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
+
+# First: needs nothing installed, and a wrong include is one line here
+# rather than a compiler error in the middle of a build.
+echo "=== layers"
+scripts/check_layers.sh
 
 if [ $quick -eq 0 ]; then
     scripts/setup.sh --test --fuzz

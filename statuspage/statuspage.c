@@ -129,9 +129,9 @@ static sp_page_state current(const sp_report *r, const sp_report_target *t)
         if (t->cfg->maintenance[k].start_ms / 1000 <= r->until &&
             r->until < t->cfg->maintenance[k].end_ms / 1000)
             return SP_PAGE_MAINTENANCE;
-    if (t->state == SP_SLA_DOWN)
+    if (t->state == SP_STATE_DOWN)
         return SP_PAGE_DISRUPTION;
-    if (t->state == SP_SLA_UNKNOWN)
+    if (t->state == SP_STATE_UNKNOWN)
         return SP_PAGE_NO_DATA;
     return SP_PAGE_AVAILABLE;
 }
@@ -333,7 +333,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
                 fputs("</td><td>", fp);
                 local(fp, r, in->start);
                 fputs("</td><td>", fp);
-                if (in->open_end && t->state == SP_SLA_DOWN)
+                if (in->open_end && t->state == SP_STATE_DOWN)
                     sp_report_html_esc(fp, w->ongoing);
                 else
                     local(fp, r, in->end);
@@ -409,7 +409,7 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
                                                  sp_report_json_time(in->end), "duration_s",
                                                  (json_int_t)in->duration_s, "reason",
                                                  why ? json_string(why) : json_null(), "ongoing",
-                                                 in->open_end && t->state == SP_SLA_DOWN));
+                                                 in->open_end && t->state == SP_STATE_DOWN));
         }
         json_object_set_new(o, "days", sd);
         json_object_set_new(o, "incidents", inc);

@@ -26,8 +26,9 @@
 #include <unistd.h>
 
 #include "common/sp_civil.h"
+#include "common/sp_grow.h"
 #include "common/sp_reason.h"
-#include "config/values.h"
+#include "common/sp_value.h"
 #include "storage/rrd.h"
 
 /* --- Arithmetic ------------------------------------------------------------ */
@@ -149,7 +150,7 @@ static bool parse_time(const char *s, int64_t *t, bool *numeric)
     if (*numeric) /* ERANGE: more digits than any plausible time */
         return false;
     int64_t ms;
-    if (sp_cfg_parse_timestamp_ms(s, &ms)) { /* years 0000-9999: |ms| < 3e14 */
+    if (sp_value_timestamp_ms(s, &ms)) { /* years 0000-9999: |ms| < 3e14 */
         *t = floor_div(ms, 1000);
         return true;
     }
@@ -397,16 +398,10 @@ sp_status sp_store_import_incidents_add(sp_import_incidents *l, const sp_import_
                  name, inc->line, SP_IMPORT_MAX_INCIDENTS);
         return SP_EBUSY;
     }
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 64;
-        nc = nc > SP_IMPORT_MAX_INCIDENTS ? SP_IMPORT_MAX_INCIDENTS : nc;
-        sp_import_incident *nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv) {
-            snprintf(err, errlen, "out of memory");
-            return SP_ENOMEM;
-        }
-        l->v = nv;
-        l->cap = nc;
+    if (sp_grow_max((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v, SP_IMPORT_MAX_INCIDENTS) !=
+        SP_OK) {
+        snprintf(err, errlen, "out of memory");
+        return SP_ENOMEM;
     }
     l->v[l->n++] = *inc;
     return SP_OK;

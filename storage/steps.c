@@ -51,8 +51,8 @@ void sp_store_steps_clock_gap(sp_steps *s, int64_t at_ms)
     s->barrier_ms = at_ms;
 }
 
-void sp_store_steps_probe(sp_steps *s, int64_t t_ms, const sp_fsm_step *st, const double ms[5],
-                          double cert_days)
+void sp_store_steps_probe(sp_steps *s, int64_t t_ms, sp_state state, bool degraded,
+                          int64_t from_ms, const double ms[5], double cert_days)
 {
     if (!s->started) { /* the first row ends on the first step boundary after this */
         s->started = true;
@@ -64,20 +64,20 @@ void sp_store_steps_probe(sp_steps *s, int64_t t_ms, const sp_fsm_step *st, cons
     /* A probe older than what is written (the clock went back) cannot
      * change the past, but its state is the latest: it holds from the end
      * of what is written. */
-    int64_t from = st->changed ? st->at_ms : t_ms;
+    int64_t from = from_ms;
     if (from < s->written_ms)
         from = s->written_ms;
-    set_from(s, from, st->state, st->degraded);
+    set_from(s, from, state, degraded);
     if (s->barrier_ms > s->written_ms && s->barrier_ms > from) {
         /* a clock jump after this state began: unknown from the jump to
          * this probe (or to the next one, for a probe from before it) */
         set_from(s, s->barrier_ms, SP_STATE_UNKNOWN, false);
         if (t_ms >= s->barrier_ms)
-            set_from(s, t_ms, st->state, st->degraded);
+            set_from(s, t_ms, state, degraded);
     }
     if (t_ms > s->last_probe_ms || t_ms >= s->written_ms)
         s->last_probe_ms = t_ms;
-    if (st->state == SP_STATE_UP) {
+    if (state == SP_STATE_UP) {
         if (s->nsample == SP_STEPS_MAX_SEG) {
             memmove(&s->sample[0], &s->sample[1], (SP_STEPS_MAX_SEG - 1) * sizeof s->sample[0]);
             s->nsample--;

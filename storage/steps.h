@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "scheduler/fsm.h"
+#include "common/sp_state.h"
 
 /* State changes and probes kept between two written rows. A row is taken
  * at least every probe, so a handful suffice; 16 leaves room for retries
@@ -68,12 +68,16 @@ void sp_store_steps_init(sp_steps *s, int64_t step_ms);
 void sp_store_steps_floor(sp_steps *s, int64_t floor_ms);
 
 /*
- * Record one probe at t_ms: the state machine's step for it and its
- * timings (dns, connect, tls, ttfb, total; negative = absent). cert_days:
- * days left of the certificate, NaN when the probe saw none.
+ * Record one probe at t_ms: the state that holds after it, as the state
+ * machine's step for it says (state, degraded), since from_ms (the step's
+ * at_ms when the state changed, else t_ms: a confirmed DOWN begins at the
+ * first failure), and its timings (dns, connect, tls, ttfb, total;
+ * negative = absent). cert_days: days left of the certificate, NaN when the
+ * probe saw none. Plain values, not the scheduler's sp_fsm_step: storage
+ * sits below the scheduler in the layers.
  */
-void sp_store_steps_probe(sp_steps *s, int64_t t_ms, const sp_fsm_step *st, const double ms[5],
-                          double cert_days);
+void sp_store_steps_probe(sp_steps *s, int64_t t_ms, sp_state state, bool degraded,
+                          int64_t from_ms, const double ms[5], double cert_days);
 
 /*
  * Produce the rows that are settled. horizon_ms: nothing before it can

@@ -1,5 +1,5 @@
 /*
- * Fuzz the service-hours grammar (reports/calendar.c): the first line is
+ * Fuzz the service-hours grammar (calendar/calendar.c): the first line is
  * the service_hours text, each following line a holiday date. A text that
  * parses is also laid over a month in a zone with DST, which is where the
  * wall-clock arithmetic (ranges past midnight, 24:00, DST gaps) can go
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "reports/calendar.h"
+#include "calendar/calendar.h"
 
 #define MAX_HOLIDAYS 64
 

@@ -1,5 +1,5 @@
 /*
- * Fuzz the configuration's scalars (config/values.c): durations,
+ * Fuzz the configuration's scalars (common/sp_value.c): durations,
  * ISO-8601 timestamps with an offset and booleans. These also read
  * journal lines ("since") and CSV imports, so they see outside bytes.
  * Besides memory safety, checks what the header promises: a duration is
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "config/values.h"
+#include "common/sp_value.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -17,14 +17,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *s = fuzz_strndup(data, size);
     int64_t ms;
     bool b;
-    if (sp_cfg_parse_duration_ms(s, &ms) && ms < 0)
+    if (sp_value_duration_ms(s, &ms) && ms < 0)
         abort(); /* "negative" is refused */
     /* years 0000..9999, offsets within a day, a leap second: the result
      * stays inside this range, far from overflow */
-    if (sp_cfg_parse_timestamp_ms(s, &ms) &&
+    if (sp_value_timestamp_ms(s, &ms) &&
         (ms < INT64_C(-62167219200000) - 86400000 || ms > INT64_C(253402300800000) + 86400000))
         abort();
-    sp_cfg_parse_bool(s, &b);
+    sp_value_bool(s, &b);
     free(s);
     return 0;
 }

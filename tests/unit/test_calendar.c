@@ -1,5 +1,5 @@
 /*
- * Calendar time for SLA reports (reports/calendar.c): month bounds, local
+ * Calendar time for SLA reports (calendar/calendar.c): month bounds, local
  * dates and service hours in real zones from the system's tzdata, and the
  * SLA figures they lead to. Every expected number is worked out by hand in
  * the comment beside it (days since 1970-01-01, weekday counts from the
@@ -23,8 +23,8 @@
 
 #include <cmocka.h>
 
-#include "reports/calendar.h"
-#include "reports/sla.h"
+#include "calendar/calendar.h"
+#include "sla/sla.h"
 
 #define H 3600
 #define DAY 86400
@@ -518,11 +518,11 @@ static void test_sla_with_office_hours(void **state)
      * DOWN Sat 11-07 10:00..11:00: none of it. */
     int64_t f = NOV + 5 * DAY, sa = NOV + 6 * DAY;
     sp_sla_seg tl[] = {
-        {s, f + 17 * H, SP_SLA_UP, SP_REASON_OK, false},
-        {f + 17 * H, f + 20 * H, SP_SLA_DOWN, SP_REASON_HTTP_STATUS, false},
-        {f + 20 * H, sa + 10 * H, SP_SLA_UP, SP_REASON_OK, false},
-        {sa + 10 * H, sa + 11 * H, SP_SLA_DOWN, SP_REASON_TCP_REFUSED, false},
-        {sa + 11 * H, e, SP_SLA_UP, SP_REASON_OK, false},
+        {s, f + 17 * H, SP_STATE_UP, SP_REASON_OK, false},
+        {f + 17 * H, f + 20 * H, SP_STATE_DOWN, SP_REASON_HTTP_STATUS, false},
+        {f + 20 * H, sa + 10 * H, SP_STATE_UP, SP_REASON_OK, false},
+        {sa + 10 * H, sa + 11 * H, SP_STATE_DOWN, SP_REASON_TCP_REFUSED, false},
+        {sa + 11 * H, e, SP_STATE_UP, SP_REASON_OK, false},
     };
     static const sp_sla_tier tiers[] = {{99.5, 10.0}, {99.0, 25.0}, {95.0, 100.0}};
     sp_sla_input in = {.month_start = s,

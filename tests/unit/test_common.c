@@ -57,6 +57,27 @@ static void test_grow_overflow_keeps_array(void **state)
     free(v);
 }
 
+/* A capped list: doubling stops at the cap, and asking past it is refused
+ * with the array kept. */
+static void test_grow_max_stops_at_the_cap(void **state)
+{
+    (void)state;
+    int *v = NULL;
+    size_t cap = 0;
+    for (size_t n = 0; n < 100; n++) {
+        assert_int_equal(sp_grow_max((void **)&v, &cap, n + 1, sizeof *v, 100), SP_OK);
+        assert_true(cap >= n + 1 && cap <= 100);
+        v[n] = (int)n;
+    }
+    assert_int_equal(cap, 100); /* 16, 32, 64, then 100, not 128 */
+    int *before = v;
+    assert_int_equal(sp_grow_max((void **)&v, &cap, 101, sizeof *v, 100), SP_EINVAL);
+    assert_ptr_equal(v, before);
+    assert_int_equal(cap, 100);
+    assert_int_equal(v[99], 99);
+    free(v);
+}
+
 static void test_time_ms(void **state)
 {
     (void)state;
@@ -105,6 +126,7 @@ int main(void)
         cmocka_unit_test(test_grow_appends),
         cmocka_unit_test(test_grow_no_change_when_room),
         cmocka_unit_test(test_grow_overflow_keeps_array),
+        cmocka_unit_test(test_grow_max_stops_at_the_cap),
         cmocka_unit_test(test_time_ms),
         cmocka_unit_test(test_time_tm),
         cmocka_unit_test(test_state_names),

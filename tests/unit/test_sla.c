@@ -1,6 +1,6 @@
 /*
- * The SLA arithmetic (reports/sla.c) against figures worked out by hand
- * from the definitions in SPEC section 4 and reports/sla.h. Every expected
+ * The SLA arithmetic (sla/sla.c) against figures worked out by hand
+ * from the definitions in SPEC section 4 and sla/sla.h. Every expected
  * number carries its arithmetic in a comment; none was produced by running
  * the code. Months are given as the Unix bounds of Asia/Tokyo months
  * (checked with `TZ=Asia/Tokyo date -d 2026-11-01 +%s`); the calendar side
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "reports/sla.h"
+#include "sla/sla.h"
 
 #define H 3600
 #define DAY 86400
@@ -32,17 +32,17 @@
 
 static sp_sla_seg up(int64_t s, int64_t e)
 {
-    return (sp_sla_seg){.start = s, .end = e, .state = SP_SLA_UP, .reason = SP_REASON_OK};
+    return (sp_sla_seg){.start = s, .end = e, .state = SP_STATE_UP, .reason = SP_REASON_OK};
 }
 
 static sp_sla_seg down(int64_t s, int64_t e, sp_reason r)
 {
-    return (sp_sla_seg){.start = s, .end = e, .state = SP_SLA_DOWN, .reason = r};
+    return (sp_sla_seg){.start = s, .end = e, .state = SP_STATE_DOWN, .reason = r};
 }
 
 static sp_sla_seg unknown(int64_t s, int64_t e)
 {
-    return (sp_sla_seg){.start = s, .end = e, .state = SP_SLA_UNKNOWN, .reason = SP_REASON_OK};
+    return (sp_sla_seg){.start = s, .end = e, .state = SP_STATE_UNKNOWN, .reason = SP_REASON_OK};
 }
 
 /* The month of November 2026, 24x7, target 99.5, no tiers. */
@@ -876,7 +876,7 @@ static void test_invalid_input(void **state)
     in = nov(unsorted, 2);
     expect_einval(&in);
 
-    sp_sla_seg bad_state[] = {{NOV, DEC, (sp_sla_state)7, SP_REASON_OK, false}};
+    sp_sla_seg bad_state[] = {{NOV, DEC, (sp_state)7, SP_REASON_OK, false}};
     in = nov(bad_state, 1);
     expect_einval(&in);
 

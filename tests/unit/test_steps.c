@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "scheduler/fsm.h"
 #include "storage/steps.h"
 
 typedef struct rig {
@@ -34,7 +35,8 @@ static void probe(rig *r, int64_t t, bool ok, double total, bool controls_down)
     sp_fsm_step st = sp_sched_fsm_feed(&r->f, t * 1000, ok, ok ? SP_REASON_OK : SP_REASON_TCP_REFUSED,
                                        total, controls_down);
     double ms[5] = {1, 2, 3, 4, total};
-    sp_store_steps_probe(&r->s, t * 1000, &st, ms, 30);
+    sp_store_steps_probe(&r->s, t * 1000, st.state, st.degraded, st.changed ? st.at_ms : t * 1000,
+                         ms, 30);
     int64_t horizon = sp_sched_fsm_wants_retry(&r->f) ? r->f.first_fail_ms : t * 1000;
     r->n += sp_store_steps_take(&r->s, horizon, r->rows + r->n, 64 - r->n);
 }

@@ -1,5 +1,5 @@
 /*
- * Configuration scalars (config/values.c): durations, ISO-8601
+ * Configuration scalars (common/sp_value.c): durations, ISO-8601
  * timestamps and true/false, with results worked out by hand (or with `date -d`).
  */
 #include <setjmp.h>
@@ -9,12 +9,12 @@
 
 #include <cmocka.h>
 
-#include "config/values.h"
+#include "common/sp_value.h"
 
 static int64_t dur(const char *s)
 {
     int64_t v = -1;
-    if (!sp_cfg_parse_duration_ms(s, &v))
+    if (!sp_value_duration_ms(s, &v))
         return -1;
     return v;
 }
@@ -22,7 +22,7 @@ static int64_t dur(const char *s)
 static int64_t ts(const char *s)
 {
     int64_t v = -1;
-    if (!sp_cfg_parse_timestamp_ms(s, &v))
+    if (!sp_value_timestamp_ms(s, &v))
         return -1;
     return v;
 }
@@ -51,7 +51,7 @@ static void test_durations(void **state)
 static int flag(const char *s)
 {
     bool v = false;
-    if (!sp_cfg_parse_bool(s, &v))
+    if (!sp_value_bool(s, &v))
         return -1;
     return v;
 }

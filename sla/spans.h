@@ -7,14 +7,14 @@
  * normal output. The struct is plain (the caller embeds it, zeroed); the
  * array is owned by it and released with sp_sla_spans_free().
  */
-#ifndef SP_REPORT_SPANS_H
-#define SP_REPORT_SPANS_H
+#ifndef SP_SLA_SPANS_H
+#define SP_SLA_SPANS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/sp_status.h"
-#include "reports/sla.h"
+#include "sla/sla.h"
 
 typedef struct sp_sla_spans {
     sp_sla_span *v;

@@ -1,9 +1,9 @@
 /*
  * sp_sla: the SLA arithmetic of SPEC section 4, pure. Values in, values out:
- * no clock, no files, no timezone (calendar.h turns months and service
- * hours into spans first). This is the part customers rely on to claim SLA
- * credits, so every second is accounted for, and it is tested exhaustively
- * on its own (tests/unit/test_sla.c).
+ * no clock, no files, no timezone (calendar/calendar.h turns months and
+ * service hours into spans first). This is the part customers rely on to
+ * claim SLA credits, so every second is accounted for, and it is tested
+ * exhaustively on its own (tests/unit/test_sla.c).
  *
  * All times are Unix seconds; every span is half-open [start, end).
  *
@@ -21,26 +21,25 @@
  * A month with E - U == 0 has no data: no_data is set, the percentages are
  * NaN, met is false, and no credit tier applies (never "100 %").
  */
-#ifndef SP_REPORT_SLA_H
-#define SP_REPORT_SLA_H
+#ifndef SP_SLA_H
+#define SP_SLA_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/sp_reason.h"
+#include "common/sp_state.h"
 #include "common/sp_status.h"
 
 typedef struct sp_sla_span {
     int64_t start, end; /* [start, end), start < end */
 } sp_sla_span;
 
-typedef enum sp_sla_state { SP_SLA_UP, SP_SLA_DOWN, SP_SLA_UNKNOWN } sp_sla_state;
-
 /* One piece of the measured timeline. */
 typedef struct sp_sla_seg {
     int64_t start, end;
-    sp_sla_state state;
+    sp_state state;   /* the state machine's enum (common/sp_state.h) */
     sp_reason reason; /* DOWN: why (SP_REASON_OK when not known) */
     bool degraded;    /* UP but slower than slow_ms (performance issue) */
 } sp_sla_seg;

@@ -10,9 +10,9 @@
  * zone. glibc silently treats an unknown TZ as UTC, so zones are checked
  * against the zone files before they are ever set.
  */
-#include "reports/calendar.h"
+#include "calendar/calendar.h"
 #include "common/sp_civil.h"
-#include "reports/spans.h"
+#include "sla/spans.h"
 
 #include <ctype.h>
 #include <errno.h>

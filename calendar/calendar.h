@@ -3,7 +3,7 @@
  * in the configured timezone (DST included, so a month can have 743 or 745
  * hours), and service hours ("Mon-Fri 09:00-18:00") are local wall-clock
  * ranges. This module turns both into plain spans of Unix seconds, which is
- * all the pure SLA arithmetic (sla.h) ever sees.
+ * all the pure SLA arithmetic (sla/sla.h) ever sees.
  *
  * Timezones come from the system's tzdata (/usr/share/zoneinfo) through the
  * C library: the functions that take a tz set TZ for the duration of the
@@ -18,15 +18,15 @@
  *              midnight into the next day ("Mon-Fri 22:00-06:00")
  * Holidays are local dates ("2026-11-03") on which no service hours apply.
  */
-#ifndef SP_REPORT_CALENDAR_H
-#define SP_REPORT_CALENDAR_H
+#ifndef SP_CAL_CALENDAR_H
+#define SP_CAL_CALENDAR_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/sp_status.h"
-#include "reports/sla.h"
+#include "sla/sla.h"
 
 /* True when tz names a zone the system knows ("Asia/Tokyo", "UTC"). */
 bool sp_cal_tz_valid(const char *tz);

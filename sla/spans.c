@@ -2,11 +2,13 @@
  * Span-list set operations (see spans.h), shared by the calendar and the
  * SLA arithmetic so both cut time the same way.
  */
-#include "reports/spans.h"
+#include "sla/spans.h"
 
 #include <stdlib.h>
 
-/* A growable list of spans. "Normal" means sorted by start, disjoint and
+#include "common/sp_grow.h"
+
+/* A growable list of spans (sp_grow). "Normal" means sorted by start, disjoint and
  * merged where spans touch, which every operation below expects. */
 
 void sp_sla_spans_free(sp_sla_spans *l)
@@ -28,14 +30,8 @@ sp_status sp_sla_spans_push(sp_sla_spans *l, int64_t s, int64_t e)
             l->v[l->n - 1].end = e;
         return SP_OK;
     }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        sp_sla_span *v = realloc(l->v, cap * sizeof *v);
-        if (v == NULL)
-            return SP_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (sp_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) != SP_OK)
+        return SP_ENOMEM;
     l->v[l->n].start = s;
     l->v[l->n].end = e;
     l->n++;

@@ -8,14 +8,15 @@
  * percentages; the decisions a customer can claim money on (met, credit
  * tier) are taken by exact comparisons, never on a rounded percentage.
  */
-#include "reports/sla.h"
+#include "sla/sla.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sp_grow.h"
 #include "common/sp_stats.h"
-#include "reports/spans.h"
+#include "sla/spans.h"
 
 /* |[s, e) ∩ l| for a normal l. *cur is a cursor into l that callers keep
  * between calls with ascending, disjoint [s, e): it only moves past spans
@@ -60,7 +61,7 @@ static sp_status validate(const sp_sla_input *in)
             return SP_EINVAL;
     for (size_t i = 0; i < in->n_timeline; i++) {
         const sp_sla_seg *g = &in->timeline[i];
-        if (g->end <= g->start || (unsigned)g->state > SP_SLA_UNKNOWN ||
+        if (g->end <= g->start || (unsigned)g->state >= SP_STATE_COUNT ||
             (unsigned)g->reason >= SP_REASON_COUNT)
             return SP_EINVAL;
         if (i > 0 && g->start < in->timeline[i - 1].end)
@@ -118,14 +119,8 @@ static sp_status emit_run(const sp_sla_input *in, const run *r, const sp_sla_spa
     int64_t e = r->end < in->month_end ? r->end : in->month_end;
     if (s >= e)
         return SP_OK;
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 8;
-        sp_sla_incident *v = realloc(out->v, cap * sizeof *v);
-        if (v == NULL)
-            return SP_ENOMEM;
-        out->v = v;
-        out->cap = cap;
-    }
+    if (sp_grow((void **)&out->v, &out->cap, out->n + 1, sizeof *out->v) != SP_OK)
+        return SP_ENOMEM;
     sp_sla_incident *inc = &out->v[out->n++];
     inc->start = s;
     inc->end = e;
@@ -154,7 +149,7 @@ static sp_status find_incidents(const sp_sla_input *in, const sp_sla_spans *cont
     size_t ccur = 0, ecur = 0;
     for (size_t i = 0; i < in->n_timeline; i++) {
         const sp_sla_seg *g = &in->timeline[i];
-        if (g->state != SP_SLA_DOWN)
+        if (g->state != SP_STATE_DOWN)
             continue;
         /* The pieces of g outside control outages, in ascending order. */
         int64_t pos = g->start;
@@ -253,12 +248,12 @@ sp_status sp_sla_compute(const sp_sla_input *in, sp_sla_result *out)
     size_t ecur = 0, mcur = 0;
     for (size_t i = 0; i < in->n_timeline; i++) {
         const sp_sla_seg *g = &in->timeline[i];
-        if (g->state == SP_SLA_UP) {
+        if (g->state == SP_STATE_UP) {
             int64_t t = measure_in(&eligible, &ecur, g->start, g->end);
             out->uptime_s += t;
             if (g->degraded)
                 out->degraded_s += t;
-        } else if (g->state == SP_SLA_DOWN) {
+        } else if (g->state == SP_STATE_DOWN) {
             int64_t t = measure_in(&measurable, &mcur, g->start, g->end);
             out->downtime_s += t;
             out->downtime_by_class[sp_reason_class_of(g->reason)] += t;

@@ -1,10 +1,10 @@
 /*
- * Durations and timestamps of the configuration file. Written by hand
- * because strptime() cannot take an offset like "+09:00" portably and
+ * Durations, timestamps and true/false (contract in sp_value.h). Written by
+ * hand because strptime() cannot take an offset like "+09:00" portably and
  * mktime() would apply the machine's zone; timegm-style arithmetic here
  * keeps the result independent of TZ.
  */
-#include "values.h"
+#include "common/sp_value.h"
 
 #include "common/sp_civil.h"
 
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-bool sp_cfg_parse_duration_ms(const char *s, int64_t *out_ms)
+bool sp_value_duration_ms(const char *s, int64_t *out_ms)
 {
     if (!s || !isdigit((unsigned char)*s))
         return false;
@@ -43,7 +43,7 @@ bool sp_cfg_parse_duration_ms(const char *s, int64_t *out_ms)
 }
 
 
-bool sp_cfg_parse_timestamp_ms(const char *s, int64_t *out_ms)
+bool sp_value_timestamp_ms(const char *s, int64_t *out_ms)
 {
     int y, mo, d, h, mi, se, ms = 0;
     if (!s || strlen(s) < 20)
@@ -90,7 +90,7 @@ bool sp_cfg_parse_timestamp_ms(const char *s, int64_t *out_ms)
     return true;
 }
 
-bool sp_cfg_parse_bool(const char *s, bool *out)
+bool sp_value_bool(const char *s, bool *out)
 {
     static const char *const words[][2] = {
         {"false", "true"}, {"no", "yes"}, {"off", "on"}, {"0", "1"}};
