@@ -26,7 +26,7 @@
 #include "config/config.h"
 #include "probe/result_json.h"
 #include "storage/import.h"
-#include "storage/journal.h"
+#include "journal/journal.h"
 #include "storage/layout.h"
 #include "storage/rrd.h"
 #include "storage/sp_store.h"
@@ -328,7 +328,7 @@ int sp_cmd_import(int argc, char **argv)
     /* In place, then journaled; no signal stops it between the two. The
      * journal is opened first (it may cut a torn last line) so that a
      * journal that cannot be written stops the import before the rename. */
-    if (sp_store_journal_open(jpath, &j, err, sizeof err) != SP_OK) {
+    if (sp_journal_open(jpath, &j, err, sizeof err) != SP_OK) {
         fprintf(stderr, "slaprobe import: %s; nothing imported\n", err);
         rc = SP_EXIT_FAIL;
         goto out;
@@ -353,7 +353,7 @@ int sp_cmd_import(int argc, char **argv)
         fprintf(stderr, "slaprobe import: warning: %s\n", err);
     rc = SP_EXIT_OK;
     json_t *ev = import_event(&steps, &inc, csv);
-    if (!ev || sp_store_journal_append(j, ev, true, err, sizeof err) != SP_OK) {
+    if (!ev || sp_journal_append(j, ev, true, err, sizeof err) != SP_OK) {
         fprintf(stderr, "slaprobe import: imported into %s, but the journal line is missing: %s\n",
                 rrd, ev ? err : "out of memory");
         rc = SP_EXIT_FAIL;
@@ -379,7 +379,7 @@ out:
     sp_store_import_file_destroy(f); /* removes the copy unless it is in place */
     disarm_cleanup();
     if (j)
-        sp_store_journal_close(j);
+        sp_journal_close(j);
     if (fp && fp != stdin)
         fclose(fp);
     sp_store_import_reader_destroy(rd);

@@ -17,7 +17,7 @@
 #include "reports/calendar.h"
 #include "reports/spans.h"
 #include "reports/timeline.h"
-#include "storage/journal.h"
+#include "journal/journal.h"
 #include "storage/rrd.h"
 #include "storage/sp_store.h"
 
@@ -357,7 +357,7 @@ static sp_status read_journal(const sp_report *r, int64_t from, sp_report_target
         return SP_OK;
     }
     t->journal_present = true;
-    if (sp_store_journal_verify(t->journal_path, &rep, err, sizeof err) == SP_OK) {
+    if (sp_journal_verify(t->journal_path, &rep, err, sizeof err) == SP_OK) {
         t->journal_lines = rep.lines;
         t->journal_bad_line = rep.first_bad;
         snprintf(t->journal_problem, sizeof t->journal_problem, "%s", rep.problem);

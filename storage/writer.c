@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "storage/journal.h"
+#include "journal/journal.h"
 #include "storage/rrd.h"
 
 /* Journal lines kept for a retry per target, at most; past it the oldest
@@ -209,7 +209,7 @@ static void target_free(store_target *t)
     if (!t)
         return;
     uv_mutex_destroy(&t->jmu);
-    sp_store_journal_close(t->journal);
+    sp_journal_close(t->journal);
     json_decref(t->held);
     free(t->id);
     free(t->rrd);
@@ -270,7 +270,7 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_stor
     }
     t->last_update = (int64_t)last;
     if (st == SP_OK)
-        st = sp_store_journal_open(t->journal_path, &t->journal, err, errlen);
+        st = sp_journal_open(t->journal_path, &t->journal, err, errlen);
     if (st != SP_OK) {
         target_free(t);
         return st;
@@ -332,7 +332,7 @@ static void append_locked(sp_store *s, store_target *t, json_t *ev, bool sync)
                                 (json_int_t)t->held_dropped, "cause",
                                 "lines held in memory while the journal could not be "
                                 "written were dropped (too many)");
-        if (gap && sp_store_journal_append(t->journal, stamp(gap), true, err, sizeof err) == SP_OK)
+        if (gap && sp_journal_append(t->journal, stamp(gap), true, err, sizeof err) == SP_OK)
             t->held_dropped = 0;
         json_decref(gap);
         if (t->held_dropped > 0)
@@ -340,8 +340,8 @@ static void append_locked(sp_store *s, store_target *t, json_t *ev, bool sync)
     }
     for (; done < json_array_size(t->held); done++) {
         json_t *e = json_array_get(t->held, done);
-        sp_status st = sp_store_journal_append(t->journal, json_array_get(e, 0),
-                                               json_is_true(json_array_get(e, 1)), err, sizeof err);
+        sp_status st = sp_journal_append(t->journal, json_array_get(e, 0),
+                                         json_is_true(json_array_get(e, 1)), err, sizeof err);
         if (st == SP_EBUSY) /* written; the disk did not confirm it */
             fprintf(stderr, "slaprobe: %s: %s\n", t->journal_path, err);
         else if (st != SP_OK)

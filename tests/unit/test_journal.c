@@ -1,5 +1,5 @@
 /*
- * The hash-chained journal (storage/journal.c): an intact chain verifies;
+ * The hash-chained journal (journal/journal.c): an intact chain verifies;
  * editing, deleting or reordering one line is reported at the right line;
  * a torn last line is tolerated, reported, and cut on reopen so the chain
  * continues.
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "storage/journal.h"
+#include "journal/journal.h"
 
 static char path[64];
 
@@ -23,13 +23,13 @@ static void write_events(int n)
 {
     sp_journal *j;
     char err[256];
-    assert_int_equal(sp_store_journal_open(path, &j, err, sizeof err), SP_OK);
+    assert_int_equal(sp_journal_open(path, &j, err, sizeof err), SP_OK);
     for (int i = 0; i < n; i++) {
         json_t *ev = json_pack("{s:s, s:i}", "type", "state", "n", i);
-        assert_int_equal(sp_store_journal_append(j, ev, i % 2 == 0, err, sizeof err), SP_OK);
+        assert_int_equal(sp_journal_append(j, ev, i % 2 == 0, err, sizeof err), SP_OK);
         json_decref(ev);
     }
-    sp_store_journal_close(j);
+    sp_journal_close(j);
 }
 
 static int setup(void **state)
@@ -76,7 +76,7 @@ static sp_journal_report verify(void)
 {
     sp_journal_report r;
     char err[256];
-    assert_int_equal(sp_store_journal_verify(path, &r, err, sizeof err), SP_OK);
+    assert_int_equal(sp_journal_verify(path, &r, err, sizeof err), SP_OK);
     return r;
 }
 
@@ -170,7 +170,7 @@ static void test_sha256(void **state)
 {
     (void)state;
     char h[65];
-    sp_store_sha256_hex("abc", 3, h); /* FIPS 180-2 test vector */
+    sp_journal_sha256_hex("abc", 3, h); /* FIPS 180-2 test vector */
     assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
