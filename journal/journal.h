@@ -7,6 +7,7 @@
  * Editing, deleting or reordering a line breaks the chain at the next line.
  * (The last line has no successor to seal it: verify reports the hash of
  * the last line so it can be kept elsewhere as an anchor.)
+ * What a line says is journal/lines.h's: this file only chains them.
  *
  * Blocking file I/O: call from the writer thread or before the loop runs.
  */
