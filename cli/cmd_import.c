@@ -25,8 +25,9 @@
 #include "common/sp_reason.h"
 #include "config/config.h"
 #include "probe/result_json.h"
-#include "storage/import.h"
 #include "journal/journal.h"
+#include "journal/lines.h"
+#include "storage/import.h"
 #include "storage/layout.h"
 #include "storage/rrd.h"
 #include "storage/sp_store.h"
@@ -79,42 +80,31 @@ static void hold_signals(bool block)
 
 /* --- The journal line ------------------------------------------------------ */
 
-/* {"type":"import", ..., "incidents":[{"from":S,"to":E,"reason":"..."}]} */
+/* The import line: what was imported, and its incidents (down runs with
+ * their reasons, for the report). */
 static json_t *import_event(const sp_import_steps *s, const sp_import_incidents *inc,
                             const char *csv)
 {
-    char from[40], to[40], now[40];
-    sp_probe_format_time(s->first * 1000, from, sizeof from);
-    sp_probe_format_time(s->last * 1000, to, sizeof to);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    sp_probe_format_time(now_ms, now, sizeof now);
     char *base = strdup(csv);
-    json_t *list = json_array();
-    json_t *ev = json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s}", "type", "import",
-                           "time", now, "t_ms", (json_int_t)now_ms, "from", from, "to", to, "rows",
-                           (json_int_t)s->rows, "steps", (json_int_t)s->steps, "unknown_steps",
-                           (json_int_t)s->unknown, "source", base ? basename(base) : csv);
+    sp_journal_incident *v = calloc(inc->n ? inc->n : 1, sizeof *v);
+    json_t *ev = NULL;
+    if (v) {
+        for (size_t i = 0; i < inc->n; i++)
+            v[i] = (sp_journal_incident){inc->v[i].from, inc->v[i].to, (sp_reason)inc->v[i].reason};
+        sp_journal_line l = {.type = SP_JOURNAL_IMPORT,
+                             .import = {.from_ms = s->first * 1000,
+                                        .to_ms = s->last * 1000,
+                                        .rows = (int64_t)s->rows,
+                                        .steps = (int64_t)s->steps,
+                                        .unknown_steps = (int64_t)s->unknown,
+                                        .source = base ? basename(base) : csv,
+                                        .incidents = v,
+                                        .n_incidents = inc->n}};
+        ev = sp_journal_line_to_json(&l);
+    }
+    free(v);
     free(base);
-    if (!ev || !list)
-        goto fail;
-    for (size_t i = 0; i < inc->n; i++) {
-        const sp_import_incident *x = &inc->v[i];
-        json_t *o = json_pack("{s:I, s:I, s:s}", "from", (json_int_t)x->from, "to",
-                              (json_int_t)x->to, "reason", sp_reason_name((sp_reason)x->reason));
-        if (!o || json_array_append_new(list, o) != 0)
-            goto fail;
-    }
-    if (json_object_set_new(ev, "incidents", list) != 0) {
-        list = NULL;
-        goto fail;
-    }
     return ev;
-fail:
-    json_decref(list);
-    json_decref(ev);
-    return NULL;
 }
 
 /* --- The command ------------------------------------------------------------ */
