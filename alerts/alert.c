@@ -31,7 +31,7 @@
 
 #include "common/sp_curluv.h"
 #include "common/sp_fd.h"
-#include "probe/result_json.h"
+#include "journal/lines.h"
 
 extern char **environ;
 
@@ -147,15 +147,18 @@ static void stop_done_maybe(sp_alerter *a)
 static void journal(sp_alerter *a, const job *j, bool sent)
 {
     int64_t t = now_ms();
-    char when[40];
-    sp_probe_format_time(t, when, sizeof when);
-    json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:i}", "type",
-                           "alert", "event", sp_alert_kind_name(j->kind), "target", j->target,
-                           "channel", type_names[j->type], "name", j->channel, "sent", sent, "time",
-                           when, "t_ms", (json_int_t)t, "since_ms", (json_int_t)j->since_ms,
-                           "detected_ms", (json_int_t)j->detected_ms, "attempts", j->attempts);
-    if (ev)
-        json_object_set_new(ev, "error", j->error[0] ? json_string(j->error) : json_null());
+    sp_journal_line l = {.type = SP_JOURNAL_ALERT,
+                         .t_ms = t,
+                         .alert = {.event = sp_alert_kind_name(j->kind),
+                                   .target = j->target,
+                                   .channel = type_names[j->type],
+                                   .name = j->channel,
+                                   .sent = sent,
+                                   .since_ms = j->since_ms,
+                                   .detected_ms = j->detected_ms,
+                                   .attempts = j->attempts,
+                                   .error = j->error}};
+    json_t *ev = sp_journal_line_to_json(&l);
     fprintf(stderr,
             "slaprobe: %s: %s alert %s via %s %s after %d attempt%s, %.1f s after "
             "detection%s%s\n",

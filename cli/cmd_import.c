@@ -25,8 +25,9 @@
 #include "common/sp_reason.h"
 #include "config/config.h"
 #include "probe/result_json.h"
+#include "journal/journal.h"
+#include "journal/lines.h"
 #include "storage/import.h"
-#include "storage/journal.h"
 #include "storage/layout.h"
 #include "storage/rrd.h"
 #include "storage/sp_store.h"
@@ -79,42 +80,31 @@ static void hold_signals(bool block)
 
 /* --- The journal line ------------------------------------------------------ */
 
-/* {"type":"import", ..., "incidents":[{"from":S,"to":E,"reason":"..."}]} */
+/* The import line: what was imported, and its incidents (down runs with
+ * their reasons, for the report). */
 static json_t *import_event(const sp_import_steps *s, const sp_import_incidents *inc,
                             const char *csv)
 {
-    char from[40], to[40], now[40];
-    sp_probe_format_time(s->first * 1000, from, sizeof from);
-    sp_probe_format_time(s->last * 1000, to, sizeof to);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    sp_probe_format_time(now_ms, now, sizeof now);
     char *base = strdup(csv);
-    json_t *list = json_array();
-    json_t *ev = json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:s}", "type", "import",
-                           "time", now, "t_ms", (json_int_t)now_ms, "from", from, "to", to, "rows",
-                           (json_int_t)s->rows, "steps", (json_int_t)s->steps, "unknown_steps",
-                           (json_int_t)s->unknown, "source", base ? basename(base) : csv);
+    sp_journal_incident *v = calloc(inc->n ? inc->n : 1, sizeof *v);
+    json_t *ev = NULL;
+    if (v) {
+        for (size_t i = 0; i < inc->n; i++)
+            v[i] = (sp_journal_incident){inc->v[i].from, inc->v[i].to, (sp_reason)inc->v[i].reason};
+        sp_journal_line l = {.type = SP_JOURNAL_IMPORT,
+                             .import = {.from_ms = s->first * 1000,
+                                        .to_ms = s->last * 1000,
+                                        .rows = (int64_t)s->rows,
+                                        .steps = (int64_t)s->steps,
+                                        .unknown_steps = (int64_t)s->unknown,
+                                        .source = base ? basename(base) : csv,
+                                        .incidents = v,
+                                        .n_incidents = inc->n}};
+        ev = sp_journal_line_to_json(&l);
+    }
+    free(v);
     free(base);
-    if (!ev || !list)
-        goto fail;
-    for (size_t i = 0; i < inc->n; i++) {
-        const sp_import_incident *x = &inc->v[i];
-        json_t *o = json_pack("{s:I, s:I, s:s}", "from", (json_int_t)x->from, "to",
-                              (json_int_t)x->to, "reason", sp_reason_name((sp_reason)x->reason));
-        if (!o || json_array_append_new(list, o) != 0)
-            goto fail;
-    }
-    if (json_object_set_new(ev, "incidents", list) != 0) {
-        list = NULL;
-        goto fail;
-    }
     return ev;
-fail:
-    json_decref(list);
-    json_decref(ev);
-    return NULL;
 }
 
 /* --- The command ------------------------------------------------------------ */
@@ -328,7 +318,7 @@ int sp_cmd_import(int argc, char **argv)
     /* In place, then journaled; no signal stops it between the two. The
      * journal is opened first (it may cut a torn last line) so that a
      * journal that cannot be written stops the import before the rename. */
-    if (sp_store_journal_open(jpath, &j, err, sizeof err) != SP_OK) {
+    if (sp_journal_open(jpath, &j, err, sizeof err) != SP_OK) {
         fprintf(stderr, "slaprobe import: %s; nothing imported\n", err);
         rc = SP_EXIT_FAIL;
         goto out;
@@ -353,7 +343,7 @@ int sp_cmd_import(int argc, char **argv)
         fprintf(stderr, "slaprobe import: warning: %s\n", err);
     rc = SP_EXIT_OK;
     json_t *ev = import_event(&steps, &inc, csv);
-    if (!ev || sp_store_journal_append(j, ev, true, err, sizeof err) != SP_OK) {
+    if (!ev || sp_journal_append(j, ev, true, err, sizeof err) != SP_OK) {
         fprintf(stderr, "slaprobe import: imported into %s, but the journal line is missing: %s\n",
                 rrd, ev ? err : "out of memory");
         rc = SP_EXIT_FAIL;
@@ -379,7 +369,7 @@ out:
     sp_store_import_file_destroy(f); /* removes the copy unless it is in place */
     disarm_cleanup();
     if (j)
-        sp_store_journal_close(j);
+        sp_journal_close(j);
     if (fp && fp != stdin)
         fclose(fp);
     sp_store_import_reader_destroy(rd);

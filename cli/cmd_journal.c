@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "storage/journal.h"
+#include "journal/journal.h"
 #include "storage/sp_store.h"
 
 int sp_cmd_journal(int argc, char **argv)
@@ -48,7 +48,7 @@ int sp_cmd_journal(int argc, char **argv)
         char rrd[4096], jpath[4096];
         sp_store_paths(cfg->storage_dir, id, rrd, jpath, sizeof rrd);
         sp_journal_report rep;
-        if (sp_store_journal_verify(jpath, &rep, err, sizeof err) != SP_OK) {
+        if (sp_journal_verify(jpath, &rep, err, sizeof err) != SP_OK) {
             printf("%s: %s\n", id, err);
             rc = SP_EXIT_FAIL;
             continue;

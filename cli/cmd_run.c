@@ -31,6 +31,7 @@
 #include "common/sp_fd.h"
 #include "common/sp_stats.h"
 #include "config/config.h"
+#include "journal/lines.h"
 #include "scheduler/sp_sched.h"
 #include "storage/sp_store.h"
 
@@ -88,9 +89,9 @@ static sp_status open_targets(sp_store *store, const sp_cfg *cfg, char *err, siz
 
 static json_t *clock_event(int synced, long maxerror_us)
 {
-    json_t *ev = json_pack("{s:s, s:b, s:I}", "type", "clock", "synchronised", synced,
-                           "maxerror_us", (json_int_t)maxerror_us);
-    return ev;
+    sp_journal_line l = {.type = SP_JOURNAL_CLOCK,
+                         .clock = {.synchronised = synced, .maxerror_us = maxerror_us}};
+    return sp_journal_line_to_json(&l);
 }
 
 static int read_clock(long *maxerror)
@@ -204,7 +205,8 @@ static void on_sighup(uv_signal_t *h, int signum)
     }
     page_schedule(d, cfg); /* cfg now belongs to the scheduler, alive until the next apply */
     fprintf(stderr, "slaprobe: reloaded %s: %zu targets\n", d->cfg_path, n);
-    sp_sched_journal_all(d->sched, json_pack("{s:s}", "type", "reload"), false);
+    sp_journal_line reload = {.type = SP_JOURNAL_RELOAD};
+    sp_sched_journal_all(d->sched, sp_journal_line_to_json(&reload), false);
 }
 
 static void print_stats(const sp_sched_stats *st)
@@ -337,9 +339,10 @@ int sp_cmd_run(int argc, char **argv)
     sp_sched_set_alerter(d.sched, d.alerter);
     size_t n = cfg->n_targets;
     sp_sched_apply(d.sched, cfg);
-    json_t *start = json_pack("{s:s, s:s, s:i, s:s}", "type", "start", "version", SP_VERSION,
-                              "pid", (int)getpid(), "config", d.cfg_path);
-    sp_sched_journal_all(d.sched, start, true);
+    sp_journal_line start = {
+        .type = SP_JOURNAL_START,
+        .start = {.version = SP_VERSION, .pid = (int)getpid(), .config = d.cfg_path}};
+    sp_sched_journal_all(d.sched, sp_journal_line_to_json(&start), true);
     fprintf(stderr, "slaprobe %s: running %zu targets from %s, storage %s%s%s\n", SP_VERSION, n,
             d.cfg_path, cfg->storage_dir, cfg->rrdcached ? " via rrdcached " : "",
             cfg->rrdcached ? cfg->rrdcached : "");

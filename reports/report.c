@@ -13,11 +13,13 @@
 
 #include <jansson.h>
 
+#include "common/sp_grow.h"
 #include "common/sp_value.h"
 #include "calendar/calendar.h"
 #include "sla/spans.h"
 #include "reports/timeline.h"
-#include "storage/journal.h"
+#include "journal/journal.h"
+#include "journal/lines.h"
 #include "storage/rrd.h"
 #include "storage/sp_store.h"
 
@@ -41,9 +43,10 @@ typedef struct changes {
 typedef struct gathered {
     sp_sla_seg *segs;
     size_t n_segs;
+    size_t cap_segs;
     double *rt;    /* total_ms of each step with one */
     int64_t *rt_t; /* ... and the start of that step */
-    size_t n_rt;
+    size_t n_rt, cap_rt, cap_rt_t;
     /* From the journal, which is read first: its stops shape how rows are
      * read, its store_error ranges cut the timeline. */
     changes ch;     /* state changes and imported incidents, for reasons */
@@ -65,22 +68,9 @@ static void gathered_free(gathered *g)
     memset(g, 0, sizeof *g);
 }
 
-/* Room for one more element in the growable array *pv (of *cap elements
- * of size bytes each, n used): false when memory ran out. */
-static bool grow(void *pv, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap)
-        return true;
-    size_t nc = *cap ? *cap * 2 : 16;
-    void *old, *nv;
-    memcpy(&old, pv, sizeof old);
-    if (!(nv = realloc(old, nc * size)))
-        return false;
-    memcpy(pv, &nv, sizeof nv);
-    *cap = nc;
-    return true;
-}
-#define GROW(v, n, cap) grow(&(v), (n), &(cap), sizeof *(v))
+/* Room for one more element in the growable array v (n used, cap
+ * allocated): false when memory ran out. */
+#define GROW(v, n, cap) (sp_grow((void **)&(v), &(cap), (n) + 1, sizeof *(v)) == SP_OK)
 
 /* --- RRD ---------------------------------------------------------------- */
 
@@ -102,7 +92,7 @@ static sp_status fetch_part(const sp_report *r, sp_report_target *t, gathered *g
         it = sp_store_series_ds(&s, "total_ms");
     double *up = NULL, *deg = NULL, *rt = NULL;
     int64_t *rt_t = NULL;
-    sp_sla_seg *segs = NULL, *all = NULL;
+    sp_sla_seg *segs = NULL;
     size_t n = 0;
     if (iu < 0 || id < 0 || it < 0) {
         snprintf(err, errlen, "%s: not a slaprobe RRD (no up/degraded/total_ms)", t->rrd_path);
@@ -111,12 +101,10 @@ static sp_status fetch_part(const sp_report *r, sp_report_target *t, gathered *g
     }
     up = malloc((s.rows + 1) * sizeof *up);
     deg = malloc((s.rows + 1) * sizeof *deg);
-    rt = realloc(g->rt, (g->n_rt + s.rows + 1) * sizeof *rt);
-    if (rt)
-        g->rt = rt;
-    rt_t = realloc(g->rt_t, (g->n_rt + s.rows + 1) * sizeof *rt_t);
-    if (rt_t)
-        g->rt_t = rt_t;
+    if (sp_grow((void **)&g->rt, &g->cap_rt, g->n_rt + s.rows + 1, sizeof *g->rt) == SP_OK)
+        rt = g->rt;
+    if (sp_grow((void **)&g->rt_t, &g->cap_rt_t, g->n_rt + s.rows + 1, sizeof *g->rt_t) == SP_OK)
+        rt_t = g->rt_t;
     if (!up || !deg || !rt || !rt_t) {
         st = SP_ENOMEM;
         goto out;
@@ -137,11 +125,10 @@ static sp_status fetch_part(const sp_report *r, sp_report_target *t, gathered *g
                                          settle ? g->stops : NULL, settle ? g->n_stops : 0, &segs,
                                          &n)) != SP_OK)
         goto out;
-    if (!(all = realloc(g->segs, (g->n_segs + n + 1) * sizeof *all))) {
+    if (sp_grow((void **)&g->segs, &g->cap_segs, g->n_segs + n + 1, sizeof *g->segs) != SP_OK) {
         st = SP_ENOMEM;
         goto out;
     }
-    g->segs = all;
     for (size_t i = 0; i < n; i++) { /* clip: the parts must not overlap */
         sp_sla_seg x = segs[i];
         if (x.start < from)
@@ -202,26 +189,22 @@ static sp_status read_rrd(const sp_report *r, sp_report_target *t, gathered *g, 
 /* --- Journal ------------------------------------------------------------ */
 
 /* Unix ms beyond the year 9999 is no time a journal line can mean: such a
- * field is ignored rather than let near the arithmetic (overflow). */
+ * field is ignored rather than let near the arithmetic (overflow). An
+ * absent field (SP_JOURNAL_NO_MS) is below any min. */
 #define MAX_MS INT64_C(253402300800000)
 
-static bool ms_field(json_t *ev, const char *key, int64_t min, int64_t *out)
+static bool in_range(int64_t v, int64_t min)
 {
-    json_t *v = json_object_get(ev, key);
-    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > MAX_MS)
-        return false;
-    *out = json_integer_value(v);
-    return true;
+    return v >= min && v <= MAX_MS;
 }
 
-static int64_t ts_field(json_t *ev, const char *ms_key, const char *iso_key)
+/* Unix seconds of a time the journal gives as ms, or else as ISO text
+ * (older lines); INT64_MIN when it gives neither. */
+static int64_t secs(int64_t ms, const char *iso)
 {
-    json_t *v = json_object_get(ev, ms_key);
-    if (json_is_integer(v))
-        return json_integer_value(v) / 1000;
-    int64_t ms;
-    const char *s = json_string_value(json_object_get(ev, iso_key));
-    return s && sp_value_timestamp_ms(s, &ms) ? ms / 1000 : INT64_MIN;
+    if (ms != SP_JOURNAL_NO_MS)
+        return ms / 1000;
+    return iso && sp_value_timestamp_ms(iso, &ms) ? ms / 1000 : INT64_MIN;
 }
 
 static sp_status add_change(const sp_report *r, gathered *g, int64_t since, sp_state to,
@@ -235,16 +218,9 @@ static sp_status add_change(const sp_report *r, gathered *g, int64_t since, sp_s
     return SP_OK;
 }
 
-static sp_status on_state(const sp_report *r, json_t *ev, gathered *g)
+static sp_status on_state(const sp_report *r, const sp_journal_state *ev, gathered *g)
 {
-    const char *to = json_string_value(json_object_get(ev, "to"));
-    const char *why = json_string_value(json_object_get(ev, "reason"));
-    sp_state s = SP_STATE_UNKNOWN; /* stays so for any other word */
-    sp_reason reason = SP_REASON_OK;
-    sp_state_parse(to, &s);
-    if (why)
-        sp_reason_from_name(why, &reason);
-    return add_change(r, g, ts_field(ev, "since_ms", "since"), s, reason);
+    return add_change(r, g, secs(ev->since_ms, ev->since), ev->to, ev->reason);
 }
 
 /* An import of history: counted for the evidence, and its incidents (runs
@@ -253,30 +229,25 @@ static sp_status on_state(const sp_report *r, json_t *ev, gathered *g)
  * carry their reasons like the daemon's. A run that starts where the one
  * before ended continues the same outage (only its cause changed), which
  * keeps the reason it began with, as the daemon's incidents do. */
-static sp_status on_import(const sp_report *r, json_t *ev, sp_report_target *t, gathered *g)
+static sp_status on_import(const sp_report *r, const sp_journal_line *ev, sp_report_target *t,
+                           gathered *g)
 {
-    int64_t from = ts_field(ev, "", "from"), to = ts_field(ev, "", "to");
+    int64_t from = secs(SP_JOURNAL_NO_MS, ev->import.from);
+    int64_t to = secs(SP_JOURNAL_NO_MS, ev->import.to);
     if (from != INT64_MIN && to != INT64_MIN && from < r->until && to > r->start)
         t->n_imports++;
-    json_t *inc = json_object_get(ev, "incidents"), *x;
-    size_t k;
     int64_t up_at = INT64_MIN; /* the end of the run before, not yet added */
     sp_status st = SP_OK;
-    json_array_foreach(inc, k, x)
-    {
-        json_t *f = json_object_get(x, "from"), *e = json_object_get(x, "to");
-        const char *why = json_string_value(json_object_get(x, "reason"));
-        if (!json_is_integer(f) || !json_is_integer(e) ||
-            json_integer_value(e) <= json_integer_value(f))
+    for (size_t k = 0; k < ev->import.n_incidents; k++) {
+        sp_journal_incident x;
+        sp_journal_import_incident(ev, k, &x);
+        if (x.from == SP_JOURNAL_NO_MS || x.to == SP_JOURNAL_NO_MS || x.to <= x.from)
             continue;
-        sp_reason reason = SP_REASON_OK;
-        if (why)
-            sp_reason_from_name(why, &reason);
-        if (json_integer_value(f) != up_at &&
+        if (x.from != up_at &&
             ((st = add_change(r, g, up_at, SP_STATE_UP, SP_REASON_OK)) != SP_OK ||
-             (st = add_change(r, g, json_integer_value(f), SP_STATE_DOWN, reason)) != SP_OK))
+             (st = add_change(r, g, x.from, SP_STATE_DOWN, x.reason)) != SP_OK))
             return st;
-        up_at = json_integer_value(e);
+        up_at = x.to;
     }
     return add_change(r, g, up_at, SP_STATE_UP, SP_REASON_OK);
 }
@@ -284,25 +255,25 @@ static sp_status on_import(const sp_report *r, json_t *ev, sp_report_target *t, 
 /* A stop marker: the daemon settled its rows up to settled_ms, the row of
  * that step describing the time before it only (absent in older
  * journals). */
-static sp_status on_stop(json_t *ev, gathered *g)
+static sp_status on_stop(const sp_journal_stop *ev, gathered *g)
 {
-    int64_t v;
-    if (!ms_field(ev, "settled_ms", 0, &v))
+    if (!in_range(ev->settled_ms, 0))
         return SP_OK;
     if (!GROW(g->stops, g->n_stops, g->cap_stops))
         return SP_ENOMEM;
     /* whole seconds, rounded down: never more measured time than there was */
-    g->stops[g->n_stops++] = v / 1000;
+    g->stops[g->n_stops++] = ev->settled_ms / 1000;
     return SP_OK;
 }
 
 /* Rows the daemon could not store, [from_ms, to_ms): forced to unknown
  * over the gathered time [from, r->until), listed over the period. */
-static sp_status on_store_error(const sp_report *r, int64_t from, json_t *ev, sp_report_target *t,
-                                size_t *cap, gathered *g, sp_sla_spans *listed)
+static sp_status on_store_error(const sp_report *r, int64_t from, const sp_journal_store_error *ev,
+                                sp_report_target *t, size_t *cap, gathered *g,
+                                sp_sla_spans *listed)
 {
-    int64_t a, b;
-    if (!ms_field(ev, "from_ms", 0, &a) || !ms_field(ev, "to_ms", 0, &b) || b <= a)
+    int64_t a = ev->from_ms, b = ev->to_ms;
+    if (!in_range(a, 0) || !in_range(b, 0) || b <= a)
         return SP_OK;
     int64_t s = a / 1000, e = (b + 999) / 1000; /* every second it touches */
     sp_status st = sp_sla_spans_push(&g->cut, s > from ? s : from, e < r->until ? e : r->until);
@@ -311,25 +282,25 @@ static sp_status on_store_error(const sp_report *r, int64_t from, json_t *ev, sp
         return st;
     if (!GROW(t->not_stored, t->n_not_stored, *cap))
         return SP_ENOMEM;
-    const char *cause = json_string_value(json_object_get(ev, "cause"));
-    const char *detail = json_string_value(json_object_get(ev, "detail"));
     sp_report_not_stored *ns = &t->not_stored[t->n_not_stored];
     memset(ns, 0, sizeof *ns);
     ns->start = ps;
     ns->end = pe;
-    snprintf(ns->cause, sizeof ns->cause, "%s", cause && *cause ? cause : "other");
-    if (detail && *detail && !(ns->detail = strdup(detail)))
+    snprintf(ns->cause, sizeof ns->cause, "%s", ev->cause && *ev->cause ? ev->cause : "other");
+    if (ev->detail && *ev->detail && !(ns->detail = strdup(ev->detail)))
         return SP_ENOMEM;
     t->n_not_stored++;
     return sp_sla_spans_push(listed, ps, pe);
 }
 
 /* A wall-clock jump seen in the period, dated by the clock after it. */
-static sp_status on_clock_jump(const sp_report *r, json_t *ev, sp_report_target *t, size_t *cap)
+static sp_status on_clock_jump(const sp_report *r, const sp_journal_line *ev, sp_report_target *t,
+                               size_t *cap)
 {
-    int64_t d, at;
-    if (!ms_field(ev, "jump_ms", -MAX_MS, &d) ||
-        (!ms_field(ev, "after_ms", 0, &at) && !ms_field(ev, "t_ms", 0, &at)))
+    int64_t d = ev->clock_jump.jump_ms, at = ev->clock_jump.after_ms;
+    if (!in_range(at, 0))
+        at = ev->t_ms;
+    if (!in_range(d, -MAX_MS) || !in_range(at, 0))
         return SP_OK;
     if (at / 1000 < r->start || at / 1000 >= r->until)
         return SP_OK;
@@ -354,7 +325,7 @@ static sp_status read_journal(const sp_report *r, int64_t from, sp_report_target
         return SP_OK;
     }
     t->journal_present = true;
-    if (sp_store_journal_verify(t->journal_path, &rep, err, sizeof err) == SP_OK) {
+    if (sp_journal_verify(t->journal_path, &rep, err, sizeof err) == SP_OK) {
         t->journal_lines = rep.lines;
         t->journal_bad_line = rep.first_bad;
         snprintf(t->journal_problem, sizeof t->journal_problem, "%s", rep.problem);
@@ -372,35 +343,47 @@ static sp_status read_journal(const sp_report *r, int64_t from, sp_report_target
         json_t *ev = json_loads(line, 0, NULL);
         if (!ev)
             continue; /* a torn tail; verify has said so */
-        const char *type = json_string_value(json_object_get(ev, "type"));
-        int64_t when = ts_field(ev, "t_ms", "time");
-        if (!type) {
-            /* not one of ours; verify has judged the chain */
-        } else if (strcmp(type, "state") == 0) {
-            st = on_state(r, ev, g);
-        } else if (strcmp(type, "clock") == 0 && when != INT64_MIN) {
-            int synced = json_is_true(json_object_get(ev, "synchronised"));
+        sp_journal_line l;
+        int64_t when;
+        /* a line of no type we know is not one of ours; verify has judged
+         * the chain */
+        switch (sp_journal_read_line(ev, &l)) {
+        case SP_JOURNAL_STATE:
+            st = on_state(r, &l.state, g);
+            break;
+        case SP_JOURNAL_CLOCK:
+            if ((when = secs(l.t_ms, l.time)) == INT64_MIN)
+                break;
             if (when < r->start)
-                clock_before = synced;
+                clock_before = l.clock.synchronised;
             else if (when < r->until)
-                clock_in = clock_in == -1 ? synced : (clock_in && synced);
-        } else if (strcmp(type, "alert") == 0 && json_is_true(json_object_get(ev, "sent")) &&
-                   strcmp(json_string_value(json_object_get(ev, "event")) ?: "", "down") == 0) {
-            json_t *s = json_object_get(ev, "since_ms"), *w = json_object_get(ev, "t_ms");
-            if (json_is_integer(s) && json_is_integer(w)) {
-                if (GROW(g->nt.v, g->nt.n, g->nt.cap))
-                    g->nt.v[g->nt.n++] = (notice){json_integer_value(s), json_integer_value(w)};
-                else
-                    st = SP_ENOMEM;
-            }
-        } else if (strcmp(type, "import") == 0) {
-            st = on_import(r, ev, t, g);
-        } else if (strcmp(type, "stop") == 0 || strcmp(type, "removed") == 0) {
-            st = on_stop(ev, g);
-        } else if (strcmp(type, "store_error") == 0) {
-            st = on_store_error(r, from, ev, t, &cap_ns, g, &listed);
-        } else if (strcmp(type, "clock_jump") == 0) {
-            st = on_clock_jump(r, ev, t, &cap_cj);
+                clock_in = clock_in == -1 ? l.clock.synchronised
+                                          : (clock_in && l.clock.synchronised);
+            break;
+        case SP_JOURNAL_ALERT:
+            if (!l.alert.sent || strcmp(l.alert.event ?: "", "down") != 0 ||
+                l.alert.since_ms == SP_JOURNAL_NO_MS || l.t_ms == SP_JOURNAL_NO_MS)
+                break;
+            if (GROW(g->nt.v, g->nt.n, g->nt.cap))
+                g->nt.v[g->nt.n++] = (notice){l.alert.since_ms, l.t_ms};
+            else
+                st = SP_ENOMEM;
+            break;
+        case SP_JOURNAL_IMPORT:
+            st = on_import(r, &l, t, g);
+            break;
+        case SP_JOURNAL_STOP:
+        case SP_JOURNAL_REMOVED:
+            st = on_stop(&l.stop, g);
+            break;
+        case SP_JOURNAL_STORE_ERROR:
+            st = on_store_error(r, from, &l.store_error, t, &cap_ns, g, &listed);
+            break;
+        case SP_JOURNAL_CLOCK_JUMP:
+            st = on_clock_jump(r, &l, t, &cap_cj);
+            break;
+        default:
+            break;
         }
         json_decref(ev);
     }
@@ -514,7 +497,7 @@ static sp_status gather(const sp_report *r, const sp_report *rg, sp_report_targe
             return st;
         free(g->segs);
         g->segs = segs;
-        g->n_segs = n;
+        g->n_segs = g->cap_segs = n; /* the capacity is the new array's */
         drop_rt(g, &g->cut);
     }
     if (g->ch.n)

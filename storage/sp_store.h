@@ -75,13 +75,9 @@ typedef struct sp_store_stats {
 } sp_store_stats;
 void sp_store_get_stats(const sp_store *s, sp_store_stats *out);
 
-/* Rows and events queued and not yet written. */
-size_t sp_store_pending(const sp_store *s);
-
 /* Write everything queued, now, on the calling thread (shutdown), then
- * free. The loop must not be running a job of ours: call after uv_run
- * returned or from a state where the writer is idle (sp_store_pending == 0
- * and no job in flight); sp_store_destroy waits for the job itself. */
+ * free. A job of ours still in flight is waited for (the loop is run until
+ * its after-work callback has come). */
 void sp_store_destroy(sp_store *s);
 
 /* Paths of a target's files (static buffer of the caller). */

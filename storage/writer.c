@@ -37,7 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "storage/journal.h"
+#include "journal/journal.h"
+#include "journal/lines.h"
 #include "storage/rrd.h"
 
 /* Journal lines kept for a retry per target, at most; past it the oldest
@@ -57,7 +58,6 @@ typedef struct op {
 
 typedef struct queue {
     op *head, **tail; /* guarded by the store's mu */
-    size_t pending;   /* guarded by mu */
     uv_work_t work;
     bool busy; /* a job is queued or running (loop thread only) */
 } queue;
@@ -209,7 +209,7 @@ static void target_free(store_target *t)
     if (!t)
         return;
     uv_mutex_destroy(&t->jmu);
-    sp_store_journal_close(t->journal);
+    sp_journal_close(t->journal);
     json_decref(t->held);
     free(t->id);
     free(t->rrd);
@@ -270,7 +270,7 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_stor
     }
     t->last_update = (int64_t)last;
     if (st == SP_OK)
-        st = sp_store_journal_open(t->journal_path, &t->journal, err, errlen);
+        st = sp_journal_open(t->journal_path, &t->journal, err, errlen);
     if (st != SP_OK) {
         target_free(t);
         return st;
@@ -283,23 +283,6 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_stor
 }
 
 /* --- Journal lines (both jobs) ------------------------------------------- */
-
-/* Every line says when it was written. */
-static json_t *stamp(json_t *ev)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    time_t sec = (time_t)(ms / 1000);
-    struct tm tm;
-    char when[80];
-    gmtime_r(&sec, &tm);
-    snprintf(when, sizeof when, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-    json_object_set_new(ev, "time", json_string(when));
-    json_object_set_new(ev, "t_ms", json_integer(ms));
-    return ev;
-}
 
 static void count(sp_store *s, uint64_t *field, uint64_t n)
 {
@@ -328,11 +311,13 @@ static void append_locked(sp_store *s, store_target *t, json_t *ev, bool sync)
         goto failed;
     }
     if (t->held_dropped > 0) { /* say what could not be kept, first */
-        json_t *gap = json_pack("{s:s, s:I, s:s}", "type", "journal_lost", "lines",
-                                (json_int_t)t->held_dropped, "cause",
-                                "lines held in memory while the journal could not be "
-                                "written were dropped (too many)");
-        if (gap && sp_store_journal_append(t->journal, stamp(gap), true, err, sizeof err) == SP_OK)
+        sp_journal_line l = {.type = SP_JOURNAL_JOURNAL_LOST,
+                             .journal_lost = {.lines = t->held_dropped,
+                                              .cause = "lines held in memory while the journal "
+                                                       "could not be written were dropped (too "
+                                                       "many)"}};
+        json_t *gap = sp_journal_line_to_json(&l); /* stamped now: when it is written */
+        if (gap && sp_journal_append(t->journal, gap, true, err, sizeof err) == SP_OK)
             t->held_dropped = 0;
         json_decref(gap);
         if (t->held_dropped > 0)
@@ -340,8 +325,8 @@ static void append_locked(sp_store *s, store_target *t, json_t *ev, bool sync)
     }
     for (; done < json_array_size(t->held); done++) {
         json_t *e = json_array_get(t->held, done);
-        sp_status st = sp_store_journal_append(t->journal, json_array_get(e, 0),
-                                               json_is_true(json_array_get(e, 1)), err, sizeof err);
+        sp_status st = sp_journal_append(t->journal, json_array_get(e, 0),
+                                         json_is_true(json_array_get(e, 1)), err, sizeof err);
         if (st == SP_EBUSY) /* written; the disk did not confirm it */
             fprintf(stderr, "slaprobe: %s: %s\n", t->journal_path, err);
         else if (st != SP_OK)
@@ -387,12 +372,17 @@ static void journal_lost(sp_store *s, store_target *t)
 {
     if (!t->lost_rows)
         return;
-    json_t *ev = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:s}", "type", "store_error", "from_ms",
-                           (json_int_t)t->lost_from * 1000, "to_ms", (json_int_t)t->lost_to * 1000,
-                           "step_s", (json_int_t)t->step_s, "rows", (json_int_t)t->lost_rows,
-                           "cause", t->lost_cause, "detail", t->lost_detail);
+    sp_journal_line l = {.type = SP_JOURNAL_STORE_ERROR,
+                         .stamp_last = true, /* stamped when written, as it always was */
+                         .store_error = {.from_ms = t->lost_from * 1000,
+                                         .to_ms = t->lost_to * 1000,
+                                         .step_s = t->step_s,
+                                         .rows = t->lost_rows,
+                                         .cause = t->lost_cause,
+                                         .detail = t->lost_detail}};
+    json_t *ev = sp_journal_line_to_json(&l);
     if (ev)
-        append(s, t, stamp(ev), true);
+        append(s, t, ev, true);
     t->lost_rows = 0;
 }
 
@@ -549,23 +539,14 @@ static op *take_all(sp_store *s, queue *q)
     return list;
 }
 
-static void done_ops(sp_store *s, queue *q, size_t n)
-{
-    uv_mutex_lock(&s->mu);
-    q->pending -= n;
-    uv_mutex_unlock(&s->mu);
-}
-
 static void drain_rows(sp_store *s)
 {
-    size_t n = 0;
-    for (op *o = take_all(s, &s->rows), *next; o; o = next, n++) {
+    for (op *o = take_all(s, &s->rows), *next; o; o = next) {
         next = o->next;
         write_rows(s, o->t, o->rows, o->n);
         free(o->rows);
         free(o);
     }
-    done_ops(s, &s->rows, n);
 }
 
 static void retry_held(sp_store *s)
@@ -580,20 +561,18 @@ static void retry_held(sp_store *s)
 
 static void drain_lines(sp_store *s)
 {
-    size_t n = 0;
     bool held;
     uv_mutex_lock(&s->mu);
     held = s->held_targets > 0;
     uv_mutex_unlock(&s->mu);
     if (held) /* lines that failed before go first, before newer ones */
         retry_held(s);
-    for (op *o = take_all(s, &s->lines), *next; o; o = next, n++) {
+    for (op *o = take_all(s, &s->lines), *next; o; o = next) {
         next = o->next;
         if (o->ev)
             append(s, o->t, o->ev, o->sync);
         free(o);
     }
-    done_ops(s, &s->lines, n);
 }
 
 static void rows_work(uv_work_t *w)
@@ -645,7 +624,6 @@ static void enqueue(sp_store *s, queue *q, op *o)
     uv_mutex_lock(&s->mu);
     *q->tail = o;
     q->tail = &o->next;
-    q->pending++;
     uv_mutex_unlock(&s->mu);
     kick(s, q);
 }
@@ -698,14 +676,6 @@ void sp_store_put_event(sp_store *s, sp_store_target *t, json_t *ev, bool sync)
     o->sync = sync;
     o->t = t;
     enqueue(s, &s->lines, o);
-}
-
-size_t sp_store_pending(const sp_store *s)
-{
-    uv_mutex_lock((uv_mutex_t *)&s->mu);
-    size_t n = s->rows.pending + s->lines.pending;
-    uv_mutex_unlock((uv_mutex_t *)&s->mu);
-    return n;
 }
 
 void sp_store_get_stats(const sp_store *s, sp_store_stats *out)

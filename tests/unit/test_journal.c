@@ -1,8 +1,9 @@
 /*
- * The hash-chained journal (storage/journal.c): an intact chain verifies;
+ * The hash-chained journal (journal/journal.c): an intact chain verifies;
  * editing, deleting or reordering one line is reported at the right line;
  * a torn last line is tolerated, reported, and cut on reopen so the chain
- * continues.
+ * continues. The typed lines (journal/lines.c): each type's keys in the
+ * order journals have always had them, and read back as written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +16,8 @@
 
 #include <cmocka.h>
 
-#include "storage/journal.h"
+#include "journal/journal.h"
+#include "journal/lines.h"
 
 static char path[64];
 
@@ -23,13 +25,13 @@ static void write_events(int n)
 {
     sp_journal *j;
     char err[256];
-    assert_int_equal(sp_store_journal_open(path, &j, err, sizeof err), SP_OK);
+    assert_int_equal(sp_journal_open(path, &j, err, sizeof err), SP_OK);
     for (int i = 0; i < n; i++) {
         json_t *ev = json_pack("{s:s, s:i}", "type", "state", "n", i);
-        assert_int_equal(sp_store_journal_append(j, ev, i % 2 == 0, err, sizeof err), SP_OK);
+        assert_int_equal(sp_journal_append(j, ev, i % 2 == 0, err, sizeof err), SP_OK);
         json_decref(ev);
     }
-    sp_store_journal_close(j);
+    sp_journal_close(j);
 }
 
 static int setup(void **state)
@@ -76,7 +78,7 @@ static sp_journal_report verify(void)
 {
     sp_journal_report r;
     char err[256];
-    assert_int_equal(sp_store_journal_verify(path, &r, err, sizeof err), SP_OK);
+    assert_int_equal(sp_journal_verify(path, &r, err, sizeof err), SP_OK);
     return r;
 }
 
@@ -170,8 +172,206 @@ static void test_sha256(void **state)
 {
     (void)state;
     char h[65];
-    sp_store_sha256_hex("abc", 3, h); /* FIPS 180-2 test vector */
+    sp_journal_sha256_hex("abc", 3, h); /* FIPS 180-2 test vector */
     assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+/* --- Typed lines ---------------------------------------------------------- */
+
+#define T0 INT64_C(1700000000123) /* 2023-11-14T22:13:20.123Z */
+
+/* The line as the journal writes it (journal.c's dump flags). */
+static void assert_line(const sp_journal_line *l, const char *want)
+{
+    json_t *o = sp_journal_line_to_json(l);
+    assert_non_null(o);
+    char *got = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    assert_non_null(got);
+    assert_string_equal(got, want);
+    free(got);
+    json_decref(o);
+}
+
+static void test_lines_daemon(void **state)
+{
+    (void)state;
+    sp_journal_line start = {.type = SP_JOURNAL_START,
+                             .t_ms = T0,
+                             .start = {.version = "0.1.0", .pid = 42, .config = "/etc/s.yaml"}};
+    assert_line(&start, "{\"type\":\"start\",\"version\":\"0.1.0\",\"pid\":42,\"config\":"
+                        "\"/etc/s.yaml\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
+                        "1700000000123}");
+    sp_journal_line reload = {.type = SP_JOURNAL_RELOAD, .t_ms = T0};
+    assert_line(&reload, "{\"type\":\"reload\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
+                         "1700000000123}");
+    sp_journal_line clock = {.type = SP_JOURNAL_CLOCK, .t_ms = T0,
+                             .clock = {.synchronised = true, .maxerror_us = 1500}};
+    assert_line(&clock, "{\"type\":\"clock\",\"synchronised\":true,\"maxerror_us\":1500,\"time\":"
+                        "\"2023-11-14T22:13:20.123Z\",\"t_ms\":1700000000123}");
+    sp_journal_line stop = {.type = SP_JOURNAL_STOP, .t_ms = T0, .stop = {.settled_ms = T0 - 23}};
+    assert_line(&stop, "{\"type\":\"stop\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
+                       "1700000000123,\"settled_ms\":1700000000100}");
+    sp_journal_line removed = {.type = SP_JOURNAL_REMOVED, .t_ms = T0};
+    assert_line(&removed, "{\"type\":\"removed\",\"time\":\"2023-11-14T22:13:20.123Z\","
+                          "\"t_ms\":1700000000123}");
+    sp_journal_line jump = {.type = SP_JOURNAL_CLOCK_JUMP, .t_ms = T0,
+                            .clock_jump = {.jump_ms = -5000, .before_ms = T0 + 5000,
+                                           .after_ms = T0}};
+    assert_line(&jump, "{\"type\":\"clock_jump\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
+                       "1700000000123,\"jump_ms\":-5000,\"before_ms\":1700000005123,\"after_ms\":"
+                       "1700000000123}");
+}
+
+static void test_lines_state(void **state)
+{
+    (void)state;
+    sp_journal_line down = {.type = SP_JOURNAL_STATE, .t_ms = T0,
+                            .state = {.from = SP_STATE_UP, .to = SP_STATE_DOWN,
+                                      .since_ms = T0 - 1000, .reason = SP_REASON_HTTP_STATUS,
+                                      .detail = "HTTP 503", .address = "127.0.0.1",
+                                      .http_status = 503, .downtime_s = 99}};
+    assert_line(&down, "{\"type\":\"state\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
+                       "1700000000123,\"from\":\"UP\",\"to\":\"DOWN\",\"since\":"
+                       "\"2023-11-14T22:13:19.123Z\",\"since_ms\":1699999999123,\"reason\":"
+                       "\"http_status\",\"detail\":\"HTTP 503\",\"address\":\"127.0.0.1\","
+                       "\"http_status\":503}");
+    /* a recovery says how long the outage was; no address, no status */
+    sp_journal_line up = {.type = SP_JOURNAL_STATE, .t_ms = T0,
+                          .state = {.from = SP_STATE_DOWN, .to = SP_STATE_UP, .since_ms = T0,
+                                    .reason = SP_REASON_OK, .detail = "", .address = "",
+                                    .downtime_s = 12.5}};
+    assert_line(&up, "{\"type\":\"state\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
+                     "1700000000123,\"from\":\"DOWN\",\"to\":\"UP\",\"since\":"
+                     "\"2023-11-14T22:13:20.123Z\",\"since_ms\":1700000000123,\"reason\":\"ok\","
+                     "\"detail\":\"\",\"downtime_s\":12.5}");
+    /* and back */
+    json_t *o = sp_journal_line_to_json(&down);
+    sp_journal_line r;
+    assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_STATE);
+    assert_int_equal(r.t_ms, T0);
+    assert_string_equal(r.time, "2023-11-14T22:13:20.123Z");
+    assert_int_equal(r.state.from, SP_STATE_UP);
+    assert_int_equal(r.state.to, SP_STATE_DOWN);
+    assert_int_equal(r.state.since_ms, T0 - 1000);
+    assert_string_equal(r.state.since, "2023-11-14T22:13:19.123Z");
+    assert_int_equal(r.state.reason, SP_REASON_HTTP_STATUS);
+    assert_string_equal(r.state.detail, "HTTP 503");
+    assert_string_equal(r.state.address, "127.0.0.1");
+    assert_int_equal(r.state.http_status, 503);
+    json_decref(o);
+}
+
+static void test_lines_store(void **state)
+{
+    (void)state;
+    /* the writer's lines are stamped after their fields, the scheduler's
+     * (clock_back) after "type" */
+    sp_journal_line lost = {.type = SP_JOURNAL_STORE_ERROR, .t_ms = T0, .stamp_last = true,
+                            .store_error = {.from_ms = 1000, .to_ms = 3000, .step_s = 1,
+                                            .rows = 2, .cause = "ENOSPC", .detail = "full"}};
+    assert_line(&lost, "{\"type\":\"store_error\",\"from_ms\":1000,\"to_ms\":3000,\"step_s\":1,"
+                       "\"rows\":2,\"cause\":\"ENOSPC\",\"detail\":\"full\",\"time\":"
+                       "\"2023-11-14T22:13:20.123Z\",\"t_ms\":1700000000123}");
+    lost.stamp_last = false;
+    lost.store_error.cause = "clock_back";
+    assert_line(&lost, "{\"type\":\"store_error\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
+                       "1700000000123,\"from_ms\":1000,\"to_ms\":3000,\"step_s\":1,\"rows\":2,"
+                       "\"cause\":\"clock_back\",\"detail\":\"full\"}");
+    sp_journal_line held = {.type = SP_JOURNAL_JOURNAL_LOST, .t_ms = T0,
+                            .journal_lost = {.lines = 7, .cause = "too many"}};
+    assert_line(&held, "{\"type\":\"journal_lost\",\"lines\":7,\"cause\":\"too many\",\"time\":"
+                       "\"2023-11-14T22:13:20.123Z\",\"t_ms\":1700000000123}");
+    json_t *o = sp_journal_line_to_json(&lost);
+    sp_journal_line r;
+    assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_STORE_ERROR);
+    assert_int_equal(r.store_error.from_ms, 1000);
+    assert_int_equal(r.store_error.to_ms, 3000);
+    assert_string_equal(r.store_error.cause, "clock_back");
+    assert_string_equal(r.store_error.detail, "full");
+    json_decref(o);
+}
+
+static void test_lines_alert(void **state)
+{
+    (void)state;
+    sp_journal_line a = {.type = SP_JOURNAL_ALERT, .t_ms = T0,
+                         .alert = {.event = "down", .target = "web", .channel = "webhook",
+                                   .name = "ops", .sent = true, .since_ms = 1000,
+                                   .detected_ms = 2000, .attempts = 1, .error = ""}};
+    assert_line(&a, "{\"type\":\"alert\",\"event\":\"down\",\"target\":\"web\",\"channel\":"
+                    "\"webhook\",\"name\":\"ops\",\"sent\":true,\"time\":"
+                    "\"2023-11-14T22:13:20.123Z\",\"t_ms\":1700000000123,\"since_ms\":1000,"
+                    "\"detected_ms\":2000,\"attempts\":1,\"error\":null}");
+    a.alert.error = "HTTP 500";
+    a.alert.sent = false;
+    json_t *o = sp_journal_line_to_json(&a);
+    assert_string_equal(json_string_value(json_object_get(o, "error")), "HTTP 500");
+    sp_journal_line r;
+    assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_ALERT);
+    assert_false(r.alert.sent);
+    assert_string_equal(r.alert.event, "down");
+    assert_int_equal(r.alert.since_ms, 1000);
+    assert_int_equal(r.t_ms, T0);
+    json_decref(o);
+}
+
+static void test_lines_import(void **state)
+{
+    (void)state;
+    const sp_journal_incident inc[] = {{100, 200, SP_REASON_TCP_REFUSED},
+                                       {200, 260, SP_REASON_OK}};
+    sp_journal_line im = {.type = SP_JOURNAL_IMPORT, .t_ms = T0,
+                          .import = {.from_ms = 0, .to_ms = 3600000, .rows = 10, .steps = 12,
+                                     .unknown_steps = 2, .source = "h.csv", .incidents = inc,
+                                     .n_incidents = 2}};
+    assert_line(&im, "{\"type\":\"import\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
+                     "1700000000123,\"from\":\"1970-01-01T00:00:00.000Z\",\"to\":"
+                     "\"1970-01-01T01:00:00.000Z\",\"rows\":10,\"steps\":12,\"unknown_steps\":2,"
+                     "\"source\":\"h.csv\",\"incidents\":[{\"from\":100,\"to\":200,\"reason\":"
+                     "\"tcp_refused\"},{\"from\":200,\"to\":260,\"reason\":\"ok\"}]}");
+    json_t *o = sp_journal_line_to_json(&im);
+    sp_journal_line r;
+    sp_journal_incident x;
+    assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_IMPORT);
+    assert_string_equal(r.import.from, "1970-01-01T00:00:00.000Z");
+    assert_int_equal(r.import.n_incidents, 2);
+    sp_journal_import_incident(&r, 0, &x);
+    assert_int_equal(x.from, 100);
+    assert_int_equal(x.to, 200);
+    assert_int_equal(x.reason, SP_REASON_TCP_REFUSED);
+    json_decref(o);
+}
+
+/* Outside input: what is missing or of the wrong kind reads as absent. */
+static void test_lines_read_hostile(void **state)
+{
+    (void)state;
+    sp_journal_line r;
+    json_t *o = json_loads("{\"type\":\"state\",\"to\":\"down\",\"since_ms\":\"1\",\"reason\":7,"
+                           "\"t_ms\":1.5}", 0, NULL);
+    assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_STATE);
+    assert_int_equal(r.state.to, SP_STATE_UNKNOWN); /* upper case only */
+    assert_int_equal(r.state.since_ms, SP_JOURNAL_NO_MS);
+    assert_null(r.state.since);
+    assert_int_equal(r.state.reason, SP_REASON_OK);
+    assert_int_equal(r.t_ms, SP_JOURNAL_NO_MS);
+    json_decref(o);
+    o = json_loads("{\"type\":\"nonsense\"}", 0, NULL);
+    assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_OTHER);
+    json_decref(o);
+    o = json_loads("[1]", 0, NULL);
+    assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_OTHER);
+    json_decref(o);
+    o = json_loads("{\"type\":\"import\",\"incidents\":[5,{\"from\":1}]}", 0, NULL);
+    assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_IMPORT);
+    assert_int_equal(r.import.n_incidents, 2);
+    sp_journal_incident x;
+    sp_journal_import_incident(&r, 0, &x);
+    assert_int_equal(x.from, SP_JOURNAL_NO_MS);
+    sp_journal_import_incident(&r, 1, &x);
+    assert_int_equal(x.from, 1);
+    assert_int_equal(x.to, SP_JOURNAL_NO_MS);
+    json_decref(o);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -182,6 +382,12 @@ int main(void)
         T(test_delete_detected), T(test_reorder_detected),
         T(test_delete_first_line_detected), T(test_torn_tail),
         T(test_sha256),
+        cmocka_unit_test(test_lines_daemon),
+        cmocka_unit_test(test_lines_state),
+        cmocka_unit_test(test_lines_store),
+        cmocka_unit_test(test_lines_alert),
+        cmocka_unit_test(test_lines_import),
+        cmocka_unit_test(test_lines_read_hostile),
     };
     return cmocka_run_group_tests_name("journal", tests, NULL, NULL);
 }

@@ -7,11 +7,12 @@
  * Editing, deleting or reordering a line breaks the chain at the next line.
  * (The last line has no successor to seal it: verify reports the hash of
  * the last line so it can be kept elsewhere as an anchor.)
+ * What a line says is journal/lines.h's: this file only chains them.
  *
  * Blocking file I/O: call from the writer thread or before the loop runs.
  */
-#ifndef SP_STORE_JOURNAL_H
-#define SP_STORE_JOURNAL_H
+#ifndef SP_JOURNAL_JOURNAL_H
+#define SP_JOURNAL_JOURNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,15 +27,14 @@ typedef struct sp_journal sp_journal;
 /* Open (create) path for appending. Reads the existing tail to continue the
  * chain; a torn last line (crash mid-write) is cut off first, so the chain
  * continues from the last complete line. */
-sp_status sp_store_journal_open(const char *path, sp_journal **out, char *err, size_t errlen);
-void sp_store_journal_close(sp_journal *j);
+sp_status sp_journal_open(const char *path, sp_journal **out, char *err, size_t errlen);
+void sp_journal_close(sp_journal *j);
 
 /* Append one event. Takes the fields of ev (not its reference), adds seq,
  * prev, and writes one line; fsync when sync is true (state changes).
  * SP_EIO: the line was not written (nothing of it stays in the file, so a
  * later append continues the chain); SP_EBUSY: written, but fsync failed. */
-sp_status sp_store_journal_append(sp_journal *j, json_t *ev, bool sync, char *err,
-                                  size_t errlen);
+sp_status sp_journal_append(sp_journal *j, json_t *ev, bool sync, char *err, size_t errlen);
 
 typedef struct sp_journal_report {
     long lines;        /* complete lines read */
@@ -45,10 +45,9 @@ typedef struct sp_journal_report {
 } sp_journal_report;
 
 /* Check the chain of path. SP_OK with first_bad == 0: intact. */
-sp_status sp_store_journal_verify(const char *path, sp_journal_report *rep, char *err,
-                                  size_t errlen);
+sp_status sp_journal_verify(const char *path, sp_journal_report *rep, char *err, size_t errlen);
 
 /* SHA-256 of len bytes as 64 hex digits + NUL. */
-void sp_store_sha256_hex(const void *data, size_t len, char out[65]);
+void sp_journal_sha256_hex(const void *data, size_t len, char out[65]);
 
 #endif

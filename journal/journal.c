@@ -15,6 +15,8 @@
 
 #include <openssl/evp.h>
 
+#include "common/sp_grow.h"
+
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
 struct sp_journal {
@@ -24,7 +26,7 @@ struct sp_journal {
     char last_hash[65]; /* hash of the last complete line */
 };
 
-void sp_store_sha256_hex(const void *data, size_t len, char out[65])
+void sp_journal_sha256_hex(const void *data, size_t len, char out[65])
 {
     unsigned char md[32];
     unsigned int n = 0;
@@ -42,21 +44,18 @@ static char *slurp(const char *path, size_t *len, int *oserr)
         *oserr = errno;
         return NULL;
     }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t r = fread(buf + n, 1, cap - n, fp);
-        n += r;
-        if (n < cap)
-            break;
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) {
+    size_t cap = 0, n = 0;
+    char *buf = NULL;
+    for (;;) {
+        if (sp_grow((void **)&buf, &cap, n + 4096, 1) != SP_OK) {
             free(buf);
             buf = NULL;
             break;
         }
-        buf = nb;
-        cap *= 2;
+        size_t r = fread(buf + n, 1, cap - n, fp);
+        n += r;
+        if (n < cap)
+            break;
     }
     fclose(fp);
     *len = n;
@@ -64,8 +63,7 @@ static char *slurp(const char *path, size_t *len, int *oserr)
     return buf;
 }
 
-sp_status sp_store_journal_verify(const char *path, sp_journal_report *rep, char *err,
-                                  size_t errlen)
+sp_status sp_journal_verify(const char *path, sp_journal_report *rep, char *err, size_t errlen)
 {
     memset(rep, 0, sizeof *rep);
     snprintf(rep->last_hash, sizeof rep->last_hash, "%s", ZERO_HASH);
@@ -109,7 +107,7 @@ sp_status sp_store_journal_verify(const char *path, sp_journal_report *rep, char
             }
             json_decref(o);
         }
-        sp_store_sha256_hex(buf + pos, ll, prev);
+        sp_journal_sha256_hex(buf + pos, ll, prev);
         pos += ll + 1;
     }
     snprintf(rep->last_hash, sizeof rep->last_hash, "%s", prev);
@@ -117,7 +115,7 @@ sp_status sp_store_journal_verify(const char *path, sp_journal_report *rep, char
     return SP_OK;
 }
 
-sp_status sp_store_journal_open(const char *path, sp_journal **out, char *err, size_t errlen)
+sp_status sp_journal_open(const char *path, sp_journal **out, char *err, size_t errlen)
 {
     sp_journal *j = calloc(1, sizeof *j);
     if (!j)
@@ -161,7 +159,7 @@ sp_status sp_store_journal_open(const char *path, sp_journal **out, char *err, s
         }
     }
     if (lines > 0)
-        sp_store_sha256_hex(buf + last_start, end - 1 - last_start, j->last_hash);
+        sp_journal_sha256_hex(buf + last_start, end - 1 - last_start, j->last_hash);
     j->seq = lines;
     j->size = (off_t)end;
     free(buf);
@@ -169,7 +167,7 @@ sp_status sp_store_journal_open(const char *path, sp_journal **out, char *err, s
     return SP_OK;
 }
 
-void sp_store_journal_close(sp_journal *j)
+void sp_journal_close(sp_journal *j)
 {
     if (!j)
         return;
@@ -178,8 +176,7 @@ void sp_store_journal_close(sp_journal *j)
     free(j);
 }
 
-sp_status sp_store_journal_append(sp_journal *j, json_t *ev, bool sync, char *err,
-                                  size_t errlen)
+sp_status sp_journal_append(sp_journal *j, json_t *ev, bool sync, char *err, size_t errlen)
 {
     json_t *o = json_object();
     if (!o)
@@ -206,7 +203,7 @@ sp_status sp_store_journal_append(sp_journal *j, json_t *ev, bool sync, char *er
             snprintf(err, errlen, "journal write: %s", strerror(e));
         st = SP_EIO;
     } else {
-        sp_store_sha256_hex(line, ll, j->last_hash);
+        sp_journal_sha256_hex(line, ll, j->last_hash);
         j->seq++;
         j->size += (off_t)(ll + 1);
         if (sync && fsync(j->fd) != 0) {
