@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "common/sp_grow.h"
-#include "probe/result_json.h"
+#include "common/sp_time.h"
 
 static const char *const kind_names[] = {"down", "up", "cert_expiring", "tls_grade_drop"};
 
@@ -51,8 +51,8 @@ char *sp_alert_report_link(const char *report_url, const char *target)
 json_t *sp_alert_payload(const sp_alert_event *ev, const char *link)
 {
     char since[40], detected[40];
-    sp_probe_format_time(ev->since_ms, since, sizeof since);
-    sp_probe_format_time(ev->detected_ms, detected, sizeof detected);
+    sp_time_iso_ms(ev->since_ms, since, sizeof since);
+    sp_time_iso_ms(ev->detected_ms, detected, sizeof detected);
     json_t *j = json_object();
     json_object_set_new(j, "source", json_string("slaprobe"));
     json_object_set_new(j, "event", json_string(sp_alert_kind_name(ev->kind)));
@@ -68,7 +68,7 @@ json_t *sp_alert_payload(const sp_alert_event *ev, const char *link)
     json_object_set_new(j, "detected_ms", json_integer(ev->detected_ms));
     if (ev->kind == SP_ALERT_UP) {
         char down[40];
-        sp_probe_format_time(ev->down_since_ms, down, sizeof down);
+        sp_time_iso_ms(ev->down_since_ms, down, sizeof down);
         json_object_set_new(j, "down_since", json_string(down));
         json_object_set_new(j, "down_since_ms", json_integer(ev->down_since_ms));
         json_object_set_new(j, "duration_s", json_real(ev->duration_s));
@@ -185,8 +185,8 @@ char *sp_alert_mail(const sp_alert_event *ev, const sp_cfg_alert *ch, const char
     bool ja = ch->lang && strcmp(ch->lang, "ja") == 0;
     const char *name = ev->name && *ev->name ? ev->name : nz(ev->target);
     char subject[512], dur[64], since[40], detected[40], date[64], n[32];
-    sp_probe_format_time(ev->since_ms, since, sizeof since);
-    sp_probe_format_time(ev->detected_ms, detected, sizeof detected);
+    sp_time_iso_ms(ev->since_ms, since, sizeof since);
+    sp_time_iso_ms(ev->detected_ms, detected, sizeof detected);
     format_duration(ev->duration_s, dur, sizeof dur);
     switch (ev->kind) {
     case SP_ALERT_DOWN:
@@ -238,7 +238,7 @@ char *sp_alert_mail(const sp_alert_event *ev, const sp_cfg_alert *ch, const char
         put_line(&b, ja ? "詳細:       " : "Detail:     ", ev->detail);
     if (ev->kind == SP_ALERT_UP) {
         char down[40];
-        sp_probe_format_time(ev->down_since_ms, down, sizeof down);
+        sp_time_iso_ms(ev->down_since_ms, down, sizeof down);
         put_line(&b, ja ? "停止開始:   " : "Down since: ", down);
         put_line(&b, ja ? "復旧:       " : "Up since:   ", since);
         put_line(&b, ja ? "停止時間:   " : "Outage:     ", dur);
@@ -319,8 +319,8 @@ char **sp_alert_env(const sp_alert_event *ev, const char *link, char *const *bas
                 oom = true;
         }
     char since[40], detected[40], num[4][32];
-    sp_probe_format_time(ev->since_ms, since, sizeof since);
-    sp_probe_format_time(ev->detected_ms, detected, sizeof detected);
+    sp_time_iso_ms(ev->since_ms, since, sizeof since);
+    sp_time_iso_ms(ev->detected_ms, detected, sizeof detected);
     snprintf(num[0], sizeof num[0], "%lld", (long long)ev->since_ms);
     snprintf(num[1], sizeof num[1], "%lld", (long long)ev->detected_ms);
     snprintf(num[2], sizeof num[2], "%.3f", ev->duration_s);

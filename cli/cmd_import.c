@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include "common/sp_reason.h"
+#include "common/sp_time.h"
 #include "config/config.h"
-#include "probe/result_json.h"
 #include "journal/journal.h"
 #include "journal/lines.h"
 #include "storage/import.h"
@@ -353,8 +353,8 @@ int sp_cmd_import(int argc, char **argv)
     hold_signals(false);
 
     char from[40], to[40];
-    sp_probe_format_time(steps.first * 1000, from, sizeof from);
-    sp_probe_format_time(steps.last * 1000, to, sizeof to);
+    sp_time_iso_ms(steps.first * 1000, from, sizeof from);
+    sp_time_iso_ms(steps.last * 1000, to, sizeof to);
     printf("imported %llu rows into %s: %llu steps of %ld s from %s to %s, %llu of them "
            "unknown (no row)\n",
            (unsigned long long)steps.rows, rrd, (unsigned long long)steps.steps, step, from, to,

@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "probe/result_json.h"
+#include "common/sp_time.h"
 
 /* Quote for YAML output: JSON string syntax is valid YAML. */
 static void yq(FILE *fp, const char *s)
@@ -109,8 +109,8 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
             fprintf(fp, "    maintenance:\n");
         for (size_t k = 0; k < t->n_maintenance; k++) {
             char a[40], b[40];
-            sp_probe_format_time(t->maintenance[k].start_ms, a, sizeof a);
-            sp_probe_format_time(t->maintenance[k].end_ms, b, sizeof b);
+            sp_time_iso_ms(t->maintenance[k].start_ms, a, sizeof a);
+            sp_time_iso_ms(t->maintenance[k].end_ms, b, sizeof b);
             fprintf(fp, "      - {start: \"%s\", end: \"%s\", reason: ", a, b);
             yq(fp, t->maintenance[k].reason);
             fprintf(fp, "}\n");

@@ -9,9 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/sp_text.h"
+#include "common/sp_time.h"
 
 json_t *sp_probe_json_text(const char *s)
 {
@@ -31,16 +31,6 @@ static void put_ms(json_t *obj, const char *key, double ms)
 {
     if (ms >= 0 && isfinite(ms))
         json_object_set_new(obj, key, json_real(round(ms * 1000.0) / 1000.0));
-}
-
-void sp_probe_format_time(int64_t unix_ms, char *buf, size_t n)
-{
-    time_t t = (time_t)(unix_ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, n, "%s.%03dZ", base, (int)(unix_ms % 1000));
 }
 
 /* The posture of a tls probe: added to the tls object beside the fields
@@ -116,7 +106,7 @@ json_t *sp_probe_result_to_json(const sp_probe_spec *spec, const sp_probe_result
         return NULL;
     json_object_set_new(o, "target", sp_probe_json_text(spec->target ? spec->target : ""));
     json_object_set_new(o, "kind", json_string(sp_probe_kind_name(spec->kind)));
-    sp_probe_format_time(r->started_ms, when, sizeof when);
+    sp_time_iso_ms(r->started_ms, when, sizeof when);
     json_object_set_new(o, "time", json_string(when));
     json_object_set_new(o, "ok", json_boolean(r->ok));
     json_object_set_new(o, "reason", json_string(sp_reason_name(r->reason)));

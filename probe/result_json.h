@@ -22,7 +22,4 @@ char *sp_probe_result_json_line(const sp_probe_spec *spec, const sp_probe_result
  * New reference, NULL on out of memory. */
 json_t *sp_probe_json_text(const char *s);
 
-/* "2026-11-22T10:00:00.123Z" */
-void sp_probe_format_time(int64_t unix_ms, char *buf, size_t n);
-
 #endif

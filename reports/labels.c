@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "common/sp_text.h"
-#include "probe/result_json.h"
+#include "common/sp_time.h"
 #include "calendar/calendar.h"
 
 static const sp_report_labels en = {
@@ -310,6 +310,6 @@ void sp_report_html_elem(FILE *fp, const char *tag, const char *text)
 json_t *sp_report_json_time(int64_t t)
 {
     char buf[40];
-    sp_probe_format_time(t * 1000, buf, sizeof buf);
+    sp_time_iso_ms(t * 1000, buf, sizeof buf);
     return json_string(buf);
 }

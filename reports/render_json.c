@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "common/sp_reason.h"
-#include "probe/result_json.h"
+#include "common/sp_time.h"
 #include "reports/labels.h"
 #include "reports/report.h"
 
@@ -22,7 +22,7 @@ static json_t *num(double v)
 static json_t *iso_ms(int64_t ms)
 {
     char buf[40];
-    sp_probe_format_time(ms, buf, sizeof buf);
+    sp_time_iso_ms(ms, buf, sizeof buf);
     return json_string(buf);
 }
 
