@@ -94,18 +94,15 @@ check_outage() {
 run_outage() { # NAME STORE EXTRA
     local name=$1 store=$2 extra=$3
     write_cfg "$FX_DIR/$name.yaml" "$store" "$extra"
-    "$SLAPROBE" run -c "$FX_DIR/$name.yaml" 2>"$FX_DIR/$name.log" &
-    local pid=$!
+    sp_run "$FX_DIR/$name.yaml" "$FX_DIR/$name.log"
     sleep 6
     local t_stop t_start
     t_stop=$(now); fx_stop_nginx
     sleep 6
     t_start=$(now); fx_restart_nginx
     sleep 5
-    kill -TERM $pid
-    local rc=0
-    wait $pid || rc=$?
-    t_eq "$name: daemon exit on SIGTERM" "$rc" 0
+    sp_stop "$name: daemon exit on SIGTERM"
+    local rc
     t_match "$name: stop marker" "$(tail -1 "$store/web.journal" | jq -r .type)" '^stop$'
     "$SLAPROBE" journal verify -c "$FX_DIR/$name.yaml" >"$FX_DIR/verify" && rc=0 || rc=$?
     t_eq "$name: journal chain intact" "$rc" 0
@@ -116,17 +113,12 @@ echo "# outage, RRD written directly"
 run_outage direct "$FX_DIR/store1" ""
 
 echo "# outage, through rrdcached on a unix socket"
-sock=$FX_DIR/rrdcached.sock
-mkdir -p "$FX_DIR/rrdj"
-rrdcached -g -l "unix:$sock" -p "$FX_DIR/rrdcached.pid" -j "$FX_DIR/rrdj" -w 3600 -z 1 \
-    >"$FX_DIR/rrdcached.log" 2>&1 &
-rrdc_pid=$!
-fx_track_pid $rrdc_pid 2>/dev/null || true
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+fx_start_rrdcached
+sock=$FX_RRDCACHED_SOCK
 t_eq "rrdcached is listening" "$([ -S "$sock" ] && echo yes)" yes
 RRDC=unix:$sock run_outage cached "$FX_DIR/store2" "  rrdcached: unix:$sock"
 t_match "rrdcached: it was really used" "$(grep -c 'via rrdcached' "$FX_DIR/cached.log")" '^1$'
-kill $rrdc_pid 2>/dev/null || true
+fx_stop_rrdcached
 
 echo "# kill -9, restart: valid files, an unknown gap, probing resumes"
 write_cfg "$FX_DIR/k.yaml" "$FX_DIR/store3" ""
@@ -193,7 +185,13 @@ targets:
   - {id: new, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 2}
 YAML
 kill -HUP $pid
-sleep 4
+reloaded() {
+    log_has "$FX_DIR/r.log" 'reloaded .*: 2 targets' &&
+        journal_has "$FX_DIR/store4/gone.journal" 'select(.type == "removed")' &&
+        journal_has "$FX_DIR/store4/new.journal" 'select(.type == "state")' &&
+        journal_has "$FX_DIR/store4/keep.journal" 'select(.type == "state" and .to == "DOWN")'
+}
+wait_until 10 reloaded
 t_match "reload: logged" "$(cat "$FX_DIR/r.log")" "reloaded .*: 2 targets"
 t_eq "reload: removed target journaled" "$(jq -r 'select(.type == "removed") | .type' "$FX_DIR/store4/gone.journal")" removed
 t_match "reload: new target probed" "$(jq -r 'select(.type == "state") | .to' "$FX_DIR/store4/new.journal" | head -1)" '^UP$'
