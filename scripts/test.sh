@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up, build and run the whole test suite twice: a normal build, then an
+# Check the C sources' formatting (scripts/format.sh --check); set up, build
+# and run the whole test suite twice: a normal build, then an
 # AddressSanitizer + UndefinedBehaviorSanitizer build, where any report
 # (leak included) fails the run; then every fuzz harness for a short while
 # (scripts/fuzz.sh --smoke, 2 minutes in all), where a crash, leak, timeout
@@ -16,6 +17,20 @@ if [ $quick -eq 0 ]; then
     scripts/setup.sh --test --fuzz
 else
     scripts/setup.sh --test
+fi
+
+# The format is checked first, since that takes a second, but a tree that
+# is not formatted fails the run only at the end: the tests of a change
+# still run (and tell) before its author formats it.
+echo "=== format (scripts/format.sh --check)"
+format_ok=1
+mkdir -p build
+scripts/format.sh --check >build/format.diff || format_ok=0
+if [ $format_ok -eq 0 ]; then
+    head -n 20 build/format.diff
+    echo "=== format: the lines above (all $(wc -l <build/format.diff) in build/format.diff) differ; the tests go on"
+else
+    rm -f build/format.diff
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -46,4 +61,10 @@ fi
 if [ $quick -eq 0 ]; then
     echo "=== fuzz smoke (build-fuzz, clang)"
     scripts/fuzz.sh --jobs "$jobs" --smoke 120
+fi
+
+if [ $format_ok -eq 0 ]; then
+    echo "=== FAIL: the sources are not formatted as .clang-format says (build/format.diff);"
+    echo "    scripts/format.sh formats them"
+    exit 1
 fi
