@@ -122,16 +122,16 @@ fx_stop_rrdcached
 
 echo "# kill -9, restart: valid files, an unknown gap, probing resumes"
 write_cfg "$FX_DIR/k.yaml" "$FX_DIR/store3" ""
-"$SLAPROBE" run -c "$FX_DIR/k.yaml" 2>"$FX_DIR/k1.log" &
-pid=$!
+sp_run "$FX_DIR/k.yaml" "$FX_DIR/k1.log"
 sleep 4
-kill -9 $pid; wait $pid 2>/dev/null || true
+kill -9 $SP_PID; wait $SP_PID 2>/dev/null || true
+fx_untrack "p:$SP_PID"
 t_killed=$(date +%s)
 sleep 4
-"$SLAPROBE" run -c "$FX_DIR/k.yaml" 2>"$FX_DIR/k2.log" &
-pid=$!
+sp_run "$FX_DIR/k.yaml" "$FX_DIR/k2.log"
 sleep 4
-kill -TERM $pid; wait $pid || true
+kill -TERM $SP_PID; wait $SP_PID || true
+fx_untrack "p:$SP_PID"
 rrdtool info "$FX_DIR/store3/web.rrd" >/dev/null && rc=0 || rc=$?
 t_eq "kill -9: rrdtool info passes" "$rc" 0
 rows "$FX_DIR/store3/web.rrd" $((t_killed - 4)) $((t_killed + 8)) >"$FX_DIR/krows"
@@ -174,8 +174,8 @@ targets:
   - {id: keep, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 2}
   - {id: gone, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 2}
 YAML
-"$SLAPROBE" run -c "$FX_DIR/r.yaml" 2>"$FX_DIR/r.log" &
-pid=$!
+sp_run "$FX_DIR/r.yaml" "$FX_DIR/r.log"
+pid=$SP_PID
 sleep 3
 cat >"$FX_DIR/r.yaml" <<YAML
 storage: {dir: $FX_DIR/store4, retention: {full_days: 1, five_min_days: 2, hourly_days: 3}}
@@ -189,9 +189,10 @@ reloaded() {
     log_has "$FX_DIR/r.log" 'reloaded .*: 2 targets' &&
         journal_has "$FX_DIR/store4/gone.journal" 'select(.type == "removed")' &&
         journal_has "$FX_DIR/store4/new.journal" 'select(.type == "state")' &&
+        [ -e "$FX_DIR/store4/new.rrd" ] &&
         journal_has "$FX_DIR/store4/keep.journal" 'select(.type == "state" and .to == "DOWN")'
 }
-wait_until 10 reloaded
+wait_until 20 reloaded
 t_match "reload: logged" "$(cat "$FX_DIR/r.log")" "reloaded .*: 2 targets"
 t_eq "reload: removed target journaled" "$(jq -r 'select(.type == "removed") | .type' "$FX_DIR/store4/gone.journal")" removed
 t_match "reload: new target probed" "$(jq -r 'select(.type == "state") | .to' "$FX_DIR/store4/new.journal" | head -1)" '^UP$'
