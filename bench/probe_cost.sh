@@ -46,61 +46,23 @@ if [ -z "${SLAPROBE:-}" ]; then
 fi
 [ -x "$SLAPROBE" ] || die "SLAPROBE=$SLAPROBE is not executable"
 
-# ---- cleanup: everything we start is killed, on success and on failure ----
-tmp=$(mktemp -d /tmp/probe_cost.XXXXXX)
-nginx_pid=""
-bb_pid=""
-child=""     # the measured command running now (see run)
-cleanup() {
-    local rc=$?
-    if [ -n "$child" ]; then   # /usr/bin/time's child first, then itself
-        pkill -TERM -P "$child" 2>/dev/null || true
-        kill "$child" 2>/dev/null || true
-    fi
-    for p in $bb_pid $nginx_pid; do
-        kill "$p" 2>/dev/null || true
-    done
-    for p in $bb_pid $nginx_pid; do
-        wait "$p" 2>/dev/null || true
-    done
-    rm -rf "$tmp"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# ---- the tests' fixtures: cleanup, free ports, nginx ------------------------
+# fx_init's EXIT trap stops everything started below (nginx, blackbox, the
+# measured command running now) and removes $tmp, on success and on failure.
+source "$here/tests/lib/fixtures.sh"
+fx_init
+tmp=$FX_DIR
 
-# Run a measured command in the background and wait for it, so that a signal
-# reaches the trap at once (bash defers traps while a foreground child runs)
-# and cleanup can stop it. Returns the command's exit status.
+# Run a measured command in the background, as a process group of its own,
+# and wait for it: a signal then reaches the trap at once (bash defers traps
+# while a foreground child runs), and the cleanup stops /usr/bin/time and
+# what it runs together. Returns the command's exit status.
 run() {
     local rc=0
-    "$@" &
-    child=$!
-    wait "$child" || rc=$?
-    child=""
+    fx__spawn - "$@"
+    wait "$FX__PID" || rc=$?
+    fx_untrack "g:$FX__PID"
     return "$rc"
-}
-
-# A port nobody listens on (connect via bash's /dev/tcp fails).
-free_port() {
-    local p i
-    for i in $(seq 100); do
-        p=$((30000 + RANDOM % 25000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"; return 0
-        fi
-    done
-    die "no free port found"
-}
-
-wait_http() {   # wait_http URL PID WHAT
-    local i
-    for i in $(seq 100); do
-        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-        kill -0 "$2" 2>/dev/null || die "$3 exited at start-up"
-        sleep 0.1
-    done
-    die "$3 did not come up on $1"
 }
 
 # ---- throwaway CA and an ECDSA P-256 server certificate --------------------
@@ -121,25 +83,11 @@ wait_http() {   # wait_http URL PID WHAT
 ) || die "could not make the certificates"
 
 # ---- nginx: one worker, TLS 1.3 only, no keep-alive, no resumption ---------
-port=$(free_port)
-sport=$(free_port)   # plain-HTTP stub_status, to count connections
-[ "$port" != "$sport" ] || sport=$(free_port)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx.conf" <<EOF
-user root;
-daemon off;
-worker_processes 1;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_timeout 0;
-    client_body_temp_path $tmp/nginx/body;
-    proxy_temp_path $tmp/nginx/proxy;
-    fastcgi_temp_path $tmp/nginx/fastcgi;
-    uwsgi_temp_path $tmp/nginx/uwsgi;
-    scgi_temp_path $tmp/nginx/scgi;
+nginx_conf() {
+    port=${FX__PORTS[0]}
+    sport=${FX__PORTS[1]} # plain-HTTP stub_status, to count connections
+    fx_nginx_conf "$tmp/nginx" 1024
+    cat <<EOF
     server {
         listen 127.0.0.1:$port ssl;
         server_name localhost;
@@ -156,11 +104,8 @@ http {
     }
 }
 EOF
-nginx -t -q -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx.conf" ||
-    die "nginx config rejected"
-nginx -p "$tmp/nginx" -e "$tmp/nginx/error.log" -c "$tmp/nginx.conf" &
-nginx_pid=$!
-wait_http "http://127.0.0.1:$sport/status" "$nginx_pid" nginx
+}
+fx_nginx "$tmp/nginx" 2 nginx_conf || die "nginx did not start"
 curl -fsS --cacert "$tmp/ca.pem" -o /dev/null "https://localhost:$port/" ||
     die "nginx does not answer HTTPS with the test CA"
 
@@ -206,7 +151,8 @@ read -r sp_conns sp_reqs <<<"$(nginx_delta "$before" "$after")"
 results+=("slaprobe $N $sp_wall $(awk -v u="$sp_u" -v s="$sp_s" 'BEGIN{printf "%.2f", u+s}') $sp_conns $sp_reqs")
 
 # ---- 2. prometheus blackbox_exporter, driven by wrk ------------------------
-bport=$(free_port)
+fx__ports 1
+bport=${FX__PORTS[0]}
 cat >"$tmp/blackbox.yml" <<EOF
 modules:
   https_fresh:
@@ -218,11 +164,10 @@ modules:
       tls_config:
         ca_file: $tmp/ca.pem
 EOF
-/usr/bin/prometheus-blackbox-exporter --config.file="$tmp/blackbox.yml" \
-    --web.listen-address="127.0.0.1:$bport" --log.level=warn \
-    >"$tmp/bb.log" 2>&1 &
-bb_pid=$!
-wait_http "http://127.0.0.1:$bport/metrics" "$bb_pid" blackbox_exporter
+fx__spawn "$tmp/bb.log" /usr/bin/prometheus-blackbox-exporter --config.file="$tmp/blackbox.yml" \
+    --web.listen-address="127.0.0.1:$bport" --log.level=warn
+bb_pid=$FX__PID
+fx_wait_port "$bport" "g:$bb_pid" || { fx__tail "$tmp/bb.log"; die "blackbox_exporter did not start"; }
 probe_url="http://127.0.0.1:$bport/probe?module=https_fresh&target=https://localhost:$port/"
 # One sample probe, shown and checked: it must say probe_success 1.
 sample=$(curl -fsS "$probe_url")

@@ -15,8 +15,10 @@ cd "$(dirname "$0")/.."
 N=${N:-100}
 SLAPROBE=${SLAPROBE:-build/slaprobe}
 [ -x "$SLAPROBE" ] || { cmake -S . -B build >/dev/null && cmake --build build -j2 >/dev/null; }
-D=$(mktemp -d /dev/shm/slaprobe-bench.XXXXXX)
-trap 'rm -rf "$D"' EXIT
+# the tests' fixtures: FX_DIR on /dev/shm, removed on exit (FX_KEEP=1 keeps it)
+source tests/lib/fixtures.sh
+fx_init /dev/shm
+D=$FX_DIR
 
 export TZ=Asia/Tokyo
 now=$(date +%s)

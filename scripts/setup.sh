@@ -15,9 +15,11 @@ build_pkgs=(build-essential cmake pkg-config
             libcmocka-dev ca-certificates openssl tzdata)
 test_pkgs=(nginx-light dnsmasq-base jq curl procps libxml2-utils sslscan testssl.sh
            chromium python3 python3-aiosmtpd fonts-ipafont-gothic libfaketime time
-           systemd strace python3-seccomp)
+           systemd strace python3-seccomp clang-format)
 # systemd: only for `systemd-analyze security --offline` (test_unit_security);
 # in a container without systemd as PID 1 its installation starts nothing.
+# clang-format: Debian 12's is version 14, the one the style is checked with
+# (scripts/format.sh --check, first thing in scripts/test.sh).
 bench_pkgs=(prometheus-blackbox-exporter wrk time)
 # Debian 12's clang is clang-14; libFuzzer and the sanitizer runtimes are in
 # libclang-rt-14-dev, only a Recommends of clang (not installed here).

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Check the layer order on the sources (scripts/check_layers.sh: no folder
-# includes one above it), then set up, build and run the whole test suite
-# twice: a normal build, then an AddressSanitizer + UndefinedBehaviorSanitizer
-# build, where any report (leak included) fails the run; then every fuzz
-# harness for a short while (scripts/fuzz.sh --smoke, 2 minutes in all),
-# where a crash, leak, timeout or OOM fails the run. This is what CI runs
-# (.ci/run).
+# includes one above it) and their formatting (scripts/format.sh --check;
+# an unformatted tree fails the run at the end, after the suites); set up,
+# build and run the whole test suite twice: a normal build, then an
+# AddressSanitizer + UndefinedBehaviorSanitizer build, where any report
+# (leak included) fails the run; then every fuzz harness for a short while
+# (scripts/fuzz.sh --smoke, 2 minutes in all), where a crash, leak, timeout
+# or OOM fails the run. This is what CI runs (.ci/run).
 #
 #   scripts/test.sh            both builds and the fuzz smoke
 #   scripts/test.sh --quick    the normal build only
@@ -23,6 +24,20 @@ if [ $quick -eq 0 ]; then
     scripts/setup.sh --test --fuzz
 else
     scripts/setup.sh --test
+fi
+
+# The format is checked first, since that takes a second, but a tree that
+# is not formatted fails the run only at the end: the tests of a change
+# still run (and tell) before its author formats it.
+echo "=== format (scripts/format.sh --check)"
+format_ok=1
+mkdir -p build
+scripts/format.sh --check >build/format.diff || format_ok=0
+if [ $format_ok -eq 0 ]; then
+    head -n 20 build/format.diff
+    echo "=== format: the lines above (all $(wc -l <build/format.diff) in build/format.diff) differ; the tests go on"
+else
+    rm -f build/format.diff
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -53,4 +68,10 @@ fi
 if [ $quick -eq 0 ]; then
     echo "=== fuzz smoke (build-fuzz, clang)"
     scripts/fuzz.sh --jobs "$jobs" --smoke 120
+fi
+
+if [ $format_ok -eq 0 ]; then
+    echo "=== FAIL: the sources are not formatted as .clang-format says (build/format.diff);"
+    echo "    scripts/format.sh formats them"
+    exit 1
 fi

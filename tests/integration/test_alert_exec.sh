@@ -18,20 +18,14 @@ source "$SP_SRC/tests/lib/fixtures.sh"
 source "$SP_SRC/tests/lib/assert.sh"
 fx_init
 fx_start_nginx
-PY=/usr/bin/python3
-SINK=$SP_SRC/tests/fixtures/alert_sink.py
+fx_start_sink hook http
+HOOK_PORT=$FX_SINK_PORT
+fx__ports 2
+DEAD_PORT=${FX__PORTS[0]} SMTP_DEAD=${FX__PORTS[1]}
 
-fx__ports 3
-HOOK_PORT=${FX__PORTS[0]} DEAD_PORT=${FX__PORTS[1]} SMTP_DEAD=${FX__PORTS[2]}
-fx__spawn "$FX_DIR/hook.log" "$PY" "$SINK" http "$HOOK_PORT" "$FX_DIR/hook.jsonl"
-fx_wait_port "$HOOK_PORT" "g:$FX__PID"
-
-sock=$FX_DIR/rrdcached.sock
-mkdir -p "$FX_DIR/rrdj" "$FX_DIR/store"
-rrdcached -g -l "unix:$sock" -p "$FX_DIR/rrdcached.pid" -j "$FX_DIR/rrdj" -w 3600 -z 1 \
-    >"$FX_DIR/rrdcached.log" 2>&1 &
-fx_track_pid $!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+mkdir -p "$FX_DIR/store"
+fx_start_rrdcached
+sock=$FX_RRDCACHED_SOCK
 
 # The program: its environment and its descriptors, then exit 0. stdout
 # is replaced for good (exec) before ls looks, or the shell would list the
@@ -94,12 +88,14 @@ YAML
 ) 2>"$FX_DIR/daemon.log" &
 pid=$!
 fx_track_pid $pid
-for _ in $(seq 150); do [ -s "$FX_DIR/out.fd" ] && break; sleep 0.1; done
-sleep 0.5
-kill -TERM $pid
-rc=0
-wait $pid || rc=$?
-t_eq "daemon exit on SIGTERM" "$rc" 0
+wait_until 15 test -s "$FX_DIR/out.fd"
+# and what the checks below read besides: the webhook's delivery, both RRDs
+delivered() {
+    journal_has "$FX_DIR/hook.jsonl" 'select(.status == 200)' &&
+        [ -e "$FX_DIR/store/dead.rrd" ] && [ -e "$FX_DIR/store/web.rrd" ]
+}
+wait_until 5 delivered
+sp_stop "daemon exit on SIGTERM" $pid
 [ "${SP_TEST_VERBOSE:-0}" = 1 ] && { cat "$FX_DIR/daemon.log" "$FX_DIR/out.env" "$FX_DIR/out.fd"; }
 
 echo "# the program's environment"

@@ -26,15 +26,13 @@ SINK=$SP_SRC/tests/fixtures/alert_sink.py
 
 now() { date +%s.%N; }
 
-fx__ports 3
-HOOK_PORT=${FX__PORTS[0]} SMTP_PORT=${FX__PORTS[1]} DEAD_PORT=${FX__PORTS[2]} # nothing listens
-mkdir -p "$FX_DIR/mail" "$FX_DIR/store"
-fx__spawn "$FX_DIR/hook.log" "$PY" "$SINK" http "$HOOK_PORT" "$FX_DIR/hook.jsonl" \
-    --fail-event down --fail 2 --fail-delay 1
-fx_wait_port "$HOOK_PORT" "g:$FX__PID"
-fx__spawn "$FX_DIR/smtp.log" "$PY" "$SINK" smtp "$SMTP_PORT" "$FX_DIR/mail" \
-    "$FX_CERTS/valid.pem" "$FX_CERTS/valid.key"
-fx_wait_port "$SMTP_PORT" "g:$FX__PID"
+fx_start_sink hook http --fail-event down --fail 2 --fail-delay 1
+HOOK_PORT=$FX_SINK_PORT
+fx_start_sink mail smtp "$FX_CERTS/valid.pem" "$FX_CERTS/valid.key"
+SMTP_PORT=$FX_SINK_PORT
+fx__ports 1
+DEAD_PORT=${FX__PORTS[0]} # nothing listens
+mkdir -p "$FX_DIR/store"
 
 export SP_TEST_HOOK_TOKEN=tok-3f9c1e
 cat >"$FX_DIR/alerts.yaml" <<YAML
@@ -100,17 +98,13 @@ alerts:
     events: [up]
 YAML
 
-"$SLAPROBE" run -c "$FX_DIR/alerts.yaml" 2>"$FX_DIR/daemon.log" &
-pid=$!
+sp_run "$FX_DIR/alerts.yaml" "$FX_DIR/daemon.log"
 sleep 5
 t_stop=$(now); fx_stop_nginx
 sleep 7
 t_start=$(now); fx_restart_nginx
 sleep 6
-kill -TERM $pid
-rc=0
-wait $pid || rc=$?
-t_eq "daemon exit on SIGTERM" "$rc" 0
+sp_stop "daemon exit on SIGTERM"
 J=$FX_DIR/store/web.journal
 H=$FX_DIR/hook.jsonl
 [ "${SP_TEST_VERBOSE:-0}" = 1 ] && { cat "$FX_DIR/daemon.log"; cat "$H"; }
@@ -253,27 +247,16 @@ t_match "report (html): notification column" "$(cat "$FX_DIR/html/index.html")" 
 t_eq "report (html): well-formed" "$(xmllint --html --noout "$FX_DIR/html/index.html" 2>&1 | grep -c . || true)" 0
 
 echo "# TLS grade drop: nginx reloaded from TLS 1.2/1.3 (A) to also TLS 1.0/1.1 (B)"
-fx__ports 1
-G_PORT=${FX__PORTS[0]}
 n=$FX_DIR/nginx-grade
-mkdir -p "$n/tmp"
-grade_conf() { # SSL_DIRECTIVES
-    {
-        [ "$(id -u)" = 0 ] && echo "user root root;"
-        echo "worker_processes 1; pid $n/nginx.pid; lock_file $n/nginx.lock;"
-        echo "error_log $n/error.log warn; events { worker_connections 64; }"
-        echo "http { access_log off; keepalive_timeout 0; client_body_temp_path $n/tmp/body;"
-        echo "  proxy_temp_path $n/tmp/proxy; fastcgi_temp_path $n/tmp/fastcgi;"
-        echo "  uwsgi_temp_path $n/tmp/uwsgi; scgi_temp_path $n/tmp/scgi;"
-        echo "  server { listen 127.0.0.1:$G_PORT ssl; ssl_certificate $FX_CERTS/valid.pem;"
-        echo "    ssl_certificate_key $FX_CERTS/valid.key; $1"
-        echo "    location / { default_type text/plain; return 200 \"ok\\n\"; } } }"
-    } >"$n/nginx.conf"
+grade_conf() { # SSL_DIRECTIVES: the configuration, one server on G_PORT
+    fx_nginx_conf "$n" 64
+    echo "  server { listen 127.0.0.1:$G_PORT ssl; ssl_certificate $FX_CERTS/valid.pem;"
+    echo "    ssl_certificate_key $FX_CERTS/valid.key; $1"
+    echo "    location / { default_type text/plain; return 200 \"ok\\n\"; } } }"
 }
-grade_conf "ssl_protocols TLSv1.2 TLSv1.3;"
-fx__spawn "$n/stderr.log" "$(fx__bin nginx)" -e "$n/error.log" -p "$n/" -c "$n/nginx.conf" -g 'daemon off;'
+grade_a() { G_PORT=${FX__PORTS[0]}; grade_conf "ssl_protocols TLSv1.2 TLSv1.3;"; }
+fx_nginx "$n" 1 grade_a
 G_PID=$FX__PID
-fx_wait_port "$G_PORT" "g:$G_PID"
 : >"$H"
 cat >"$FX_DIR/grade.yaml" <<YAML
 storage: {dir: $FX_DIR/store-grade}
@@ -286,25 +269,15 @@ alerts:
 YAML
 # wait_postures N: until the journal has N tls_posture lines (15 s at most)
 wait_postures() {
-    local i
-    for ((i = 0; i < 150; i++)); do
-        [ "$(jq -c 'select(.type == "tls_posture")' "$FX_DIR/store-grade/tlsweb.journal" 2>/dev/null |
-            grep -c .)" -ge "$1" ] && return 0
-        sleep 0.1
-    done
-    echo "  (no $1th posture line after 15 s)"
+    wait_until 15 journal_has "$FX_DIR/store-grade/tlsweb.journal" 'select(.type == "tls_posture")' "$1"
 }
-"$SLAPROBE" run -c "$FX_DIR/grade.yaml" 2>"$FX_DIR/grade.log" &
-pid=$!
+sp_run "$FX_DIR/grade.yaml" "$FX_DIR/grade.log"
 wait_postures 1
-grade_conf "ssl_protocols TLSv1 TLSv1.1 TLSv1.2; ssl_ciphers DEFAULT:@SECLEVEL=0;"
+grade_conf "ssl_protocols TLSv1 TLSv1.1 TLSv1.2; ssl_ciphers DEFAULT:@SECLEVEL=0;" >"$n/nginx.conf"
 kill -HUP "$G_PID"
 wait_postures 2
-sleep 1
-kill -TERM $pid
-rc=0
-wait $pid || rc=$?
-t_eq "grade: daemon exit" "$rc" 0
+sleep 1 # a second drop alert, if one came, would come now
+sp_stop "grade: daemon exit"
 drop=$(jq -c '.body | select(.event == "tls_grade_drop")' "$H")
 t_eq "grade: one drop alert" "$(grep -c . <<<"$drop")" 1
 t_eq "grade: A -> B" "$(jq -r '"\(.previous_grade) -> \(.grade)"' <<<"$drop")" "A -> B"
@@ -317,13 +290,10 @@ echo "# recovery announced through UNKNOWN"
 # DOWN (alerted), then the control target fails too (UNKNOWN: we cannot
 # measure), then the target answers again: whoever heard of the outage must
 # hear that it ended, with its cause and its start.
-fx__ports 2
-HOOK2_PORT=${FX__PORTS[0]} CTL_PORT=${FX__PORTS[1]}
-fx__spawn "$FX_DIR/hook2.log" "$PY" "$SINK" http "$HOOK2_PORT" "$FX_DIR/hook2.jsonl"
-fx_wait_port "$HOOK2_PORT" "g:$FX__PID"
-fx__spawn "$FX_DIR/ctl.log" "$PY" "$SINK" http "$CTL_PORT" "$FX_DIR/ctl.jsonl"
-ctl_pid=$FX__PID
-fx_wait_port "$CTL_PORT" "g:$ctl_pid"
+fx_start_sink hook2 http
+HOOK2_PORT=$FX_SINK_PORT
+fx_start_sink ctl http
+CTL_PORT=$FX_SINK_PORT ctl_pid=$FX__PID
 fx_start_nginx
 cat >"$FX_DIR/unk.yaml" <<YAML
 storage:
@@ -343,16 +313,8 @@ alerts:
   - {type: webhook, url: "http://127.0.0.1:$HOOK2_PORT/", events: [down, up], targets: [web]}
 YAML
 # until FILTER (jq over the web journal) matches, 10 s at most
-until_journal() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [ -n "$(jq -c "$1" "$FX_DIR/store-unk/web.journal" 2>/dev/null)" ] && return 0
-        sleep 0.1
-    done
-    echo "  (no journal line for $1 after 10 s)"
-}
-"$SLAPROBE" run -c "$FX_DIR/unk.yaml" 2>"$FX_DIR/unk.log" &
-pid=$!
+until_journal() { wait_until 10 journal_has "$FX_DIR/store-unk/web.journal" "$1"; }
+sp_run "$FX_DIR/unk.yaml" "$FX_DIR/unk.log"
 until_journal 'select(.type == "state" and .to == "UP")'
 fx_stop_nginx
 until_journal 'select(.type == "alert" and .event == "down")'
@@ -360,8 +322,8 @@ fx__stop "g:$ctl_pid"
 until_journal 'select(.type == "state" and .from == "DOWN" and .to == "UNKNOWN")'
 fx_start_nginx
 until_journal 'select(.type == "alert" and .event == "up")'
-kill -TERM $pid
-wait $pid || true
+kill -TERM $SP_PID
+wait $SP_PID || true
 H2=$FX_DIR/hook2.jsonl
 udown=$(jq -c 'select(.status == 200) | .body | select(.event == "down")' "$H2")
 uup=$(jq -c 'select(.status == 200) | .body | select(.event == "up")' "$H2")

@@ -31,14 +31,8 @@ os.execv(sys.argv[1], sys.argv[1:])
 PY
 pid=$!
 fx_track_pid $pid
-for _ in $(seq 50); do
-    grep -q '"type":"clock"' "$FX_DIR/store/web.journal" 2>/dev/null && break
-    sleep 0.1
-done
-kill -TERM $pid
-rc=0
-wait $pid || rc=$?
-t_eq "daemon exit on SIGTERM" "$rc" 0
+wait_until 5 log_has "$FX_DIR/store/web.journal" '"type":"clock"'
+sp_stop "daemon exit on SIGTERM" $pid
 t_eq "clock record: not claimed synchronised when it cannot be read" \
     "$(jq -r 'select(.type == "clock") | .synchronised' "$FX_DIR/store/web.journal" | head -1)" false
 t_eq "clock record: no error bound claimed" \

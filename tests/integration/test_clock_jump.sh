@@ -17,16 +17,8 @@ lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
 [ -n "$lib" ] || { echo "libfaketime is not installed (scripts/setup.sh --test)"; exit 1; }
 
 store=$FX_DIR/store
-cat >"$FX_DIR/j.yaml" <<YAML
-timezone: UTC
-storage:
-  dir: $store
-  retention: {full_days: 1, five_min_days: 2, hourly_days: 3}
-defaults: {interval: 1s, timeout: 800ms, retry_interval: 1s, confirm: 2}
-targets:
-  - {id: web, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 1}
-  - {id: gone, url: "http://127.0.0.1:$(fx_free_port)/", pattern: 1}
-YAML
+sp_config "$FX_DIR/j.yaml" "$store" "interval: 1s, timeout: 800ms, retry_interval: 1s, confirm: 2" \
+    "web=http://127.0.0.1:$FX_HTTP_PORT/" "gone=http://127.0.0.1:$(fx_free_port)/"
 
 ft=$FX_DIR/faketime
 echo "+0" >"$ft"

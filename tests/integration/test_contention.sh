@@ -13,23 +13,13 @@ fx_start_nginx
 
 secs=${CONTENTION_SECONDS:-60}
 store=$FX_DIR/store
-{
-    cat <<YAML
-timezone: UTC
-storage:
-  dir: $store
-  retention: {full_days: 1, five_min_days: 2, hourly_days: 3}
-defaults: {interval: 1s, timeout: 800ms, retry_interval: 1s, confirm: 2}
-targets:
-YAML
-    for i in $(seq -w 1 20); do
-        echo "  - {id: t$i, url: \"http://127.0.0.1:$FX_HTTP_PORT/\", pattern: 1}"
-    done
-} >"$FX_DIR/c.yaml"
+targets=()
+for i in $(seq -w 1 20); do targets+=("t$i=http://127.0.0.1:$FX_HTTP_PORT/"); done
+sp_config "$FX_DIR/c.yaml" "$store" "interval: 1s, timeout: 800ms, retry_interval: 1s, confirm: 2" \
+    "${targets[@]}"
 
-"$SLAPROBE" run -c "$FX_DIR/c.yaml" 2>"$FX_DIR/daemon.log" &
-pid=$!
-fx_track_pid $pid
+sp_run "$FX_DIR/c.yaml" "$FX_DIR/daemon.log"
+pid=$SP_PID
 sleep 2
 
 # the readers: as fast as they go, for the whole run

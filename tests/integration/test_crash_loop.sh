@@ -16,17 +16,9 @@ kills=${CRASH_KILLS:-12}
 store=$FX_DIR/store
 # 1 s steps kept 20 days at full resolution: 1.7 M rows, ~110 MB a file,
 # a second or more to create each
-cat >"$FX_DIR/k.yaml" <<YAML
-timezone: UTC
-storage:
-  dir: $store
-  retention: {full_days: 20, five_min_days: 2, hourly_days: 3}
-defaults: {interval: 1s, timeout: 800ms}
-targets:
-  - {id: web, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 1}
-  - {id: big1, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 1}
-  - {id: big2, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 1}
-YAML
+SP_RETENTION="20 2 3" sp_config "$FX_DIR/k.yaml" "$store" "interval: 1s, timeout: 800ms" \
+    "web=http://127.0.0.1:$FX_HTTP_PORT/" "big1=http://127.0.0.1:$FX_HTTP_PORT/" \
+    "big2=http://127.0.0.1:$FX_HTTP_PORT/"
 
 # files in the store that are neither an RRD, a journal nor the lock: what
 # an interrupted creation left (librrd's own temporary names included)
@@ -50,18 +42,11 @@ left=$(strays)
 echo "# $kills kills; a temporary file was present at $tmp_seen of them, $left left after the last"
 
 # clean restart: stale files go, the store is whole
-"$SLAPROBE" run -c "$FX_DIR/k.yaml" 2>"$FX_DIR/last.log" &
-pid=$!
-fx_track_pid $pid
-for _ in $(seq 100); do
-    [ -f "$store/big1.rrd" ] && [ -f "$store/big2.rrd" ] && [ -f "$store/web.rrd" ] && break
-    sleep 0.2
-done
+sp_run "$FX_DIR/k.yaml" "$FX_DIR/last.log"
+all_rrds() { [ -f "$store/big1.rrd" ] && [ -f "$store/big2.rrd" ] && [ -f "$store/web.rrd" ]; }
+wait_until 60 all_rrds
 sleep 4
-kill -TERM $pid
-rc=0
-wait $pid || rc=$?
-t_eq "clean restart: exit 0" "$rc" 0
+sp_stop "clean restart: exit 0"
 t_eq "no temporary file left" "$(strays)" 0
 if [ "$left" -gt 0 ]; then
     t_match "the stale files were removed and said so" "$(cat "$FX_DIR/last.log")" 'removed .*\.sp-'

@@ -94,18 +94,15 @@ check_outage() {
 run_outage() { # NAME STORE EXTRA
     local name=$1 store=$2 extra=$3
     write_cfg "$FX_DIR/$name.yaml" "$store" "$extra"
-    "$SLAPROBE" run -c "$FX_DIR/$name.yaml" 2>"$FX_DIR/$name.log" &
-    local pid=$!
+    sp_run "$FX_DIR/$name.yaml" "$FX_DIR/$name.log"
     sleep 6
     local t_stop t_start
     t_stop=$(now); fx_stop_nginx
     sleep 6
     t_start=$(now); fx_restart_nginx
     sleep 5
-    kill -TERM $pid
-    local rc=0
-    wait $pid || rc=$?
-    t_eq "$name: daemon exit on SIGTERM" "$rc" 0
+    sp_stop "$name: daemon exit on SIGTERM"
+    local rc
     t_match "$name: stop marker" "$(tail -1 "$store/web.journal" | jq -r .type)" '^stop$'
     "$SLAPROBE" journal verify -c "$FX_DIR/$name.yaml" >"$FX_DIR/verify" && rc=0 || rc=$?
     t_eq "$name: journal chain intact" "$rc" 0
@@ -116,30 +113,25 @@ echo "# outage, RRD written directly"
 run_outage direct "$FX_DIR/store1" ""
 
 echo "# outage, through rrdcached on a unix socket"
-sock=$FX_DIR/rrdcached.sock
-mkdir -p "$FX_DIR/rrdj"
-rrdcached -g -l "unix:$sock" -p "$FX_DIR/rrdcached.pid" -j "$FX_DIR/rrdj" -w 3600 -z 1 \
-    >"$FX_DIR/rrdcached.log" 2>&1 &
-rrdc_pid=$!
-fx_track_pid $rrdc_pid 2>/dev/null || true
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+fx_start_rrdcached
+sock=$FX_RRDCACHED_SOCK
 t_eq "rrdcached is listening" "$([ -S "$sock" ] && echo yes)" yes
 RRDC=unix:$sock run_outage cached "$FX_DIR/store2" "  rrdcached: unix:$sock"
 t_match "rrdcached: it was really used" "$(grep -c 'via rrdcached' "$FX_DIR/cached.log")" '^1$'
-kill $rrdc_pid 2>/dev/null || true
+fx_stop_rrdcached
 
 echo "# kill -9, restart: valid files, an unknown gap, probing resumes"
 write_cfg "$FX_DIR/k.yaml" "$FX_DIR/store3" ""
-"$SLAPROBE" run -c "$FX_DIR/k.yaml" 2>"$FX_DIR/k1.log" &
-pid=$!
+sp_run "$FX_DIR/k.yaml" "$FX_DIR/k1.log"
 sleep 4
-kill -9 $pid; wait $pid 2>/dev/null || true
+kill -9 $SP_PID; wait $SP_PID 2>/dev/null || true
+fx_untrack "p:$SP_PID"
 t_killed=$(date +%s)
 sleep 4
-"$SLAPROBE" run -c "$FX_DIR/k.yaml" 2>"$FX_DIR/k2.log" &
-pid=$!
+sp_run "$FX_DIR/k.yaml" "$FX_DIR/k2.log"
 sleep 4
-kill -TERM $pid; wait $pid || true
+kill -TERM $SP_PID; wait $SP_PID || true
+fx_untrack "p:$SP_PID"
 rrdtool info "$FX_DIR/store3/web.rrd" >/dev/null && rc=0 || rc=$?
 t_eq "kill -9: rrdtool info passes" "$rc" 0
 rows "$FX_DIR/store3/web.rrd" $((t_killed - 4)) $((t_killed + 8)) >"$FX_DIR/krows"
@@ -182,8 +174,8 @@ targets:
   - {id: keep, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 2}
   - {id: gone, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 2}
 YAML
-"$SLAPROBE" run -c "$FX_DIR/r.yaml" 2>"$FX_DIR/r.log" &
-pid=$!
+sp_run "$FX_DIR/r.yaml" "$FX_DIR/r.log"
+pid=$SP_PID
 sleep 3
 cat >"$FX_DIR/r.yaml" <<YAML
 storage: {dir: $FX_DIR/store4, retention: {full_days: 1, five_min_days: 2, hourly_days: 3}}
@@ -193,7 +185,14 @@ targets:
   - {id: new, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 2}
 YAML
 kill -HUP $pid
-sleep 4
+reloaded() {
+    log_has "$FX_DIR/r.log" 'reloaded .*: 2 targets' &&
+        journal_has "$FX_DIR/store4/gone.journal" 'select(.type == "removed")' &&
+        journal_has "$FX_DIR/store4/new.journal" 'select(.type == "state")' &&
+        [ -e "$FX_DIR/store4/new.rrd" ] &&
+        journal_has "$FX_DIR/store4/keep.journal" 'select(.type == "state" and .to == "DOWN")'
+}
+wait_until 20 reloaded
 t_match "reload: logged" "$(cat "$FX_DIR/r.log")" "reloaded .*: 2 targets"
 t_eq "reload: removed target journaled" "$(jq -r 'select(.type == "removed") | .type' "$FX_DIR/store4/gone.journal")" removed
 t_match "reload: new target probed" "$(jq -r 'select(.type == "state") | .to' "$FX_DIR/store4/new.journal" | head -1)" '^UP$'

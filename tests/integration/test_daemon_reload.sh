@@ -41,14 +41,7 @@ wait_log() {
 }
 
 # wait_journal ID FILTER: until a line of ID's journal matches, 10 s at most
-wait_journal() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [ -n "$(jq -c "$2" "$STORE/$1.journal" 2>/dev/null)" ] && return 0
-        sleep 0.1
-    done
-    echo "  (no line of $1.journal matches $2 after 10 s)"
-}
+wait_journal() { wait_until 10 journal_has "$STORE/$1.journal" "$2"; }
 
 # new_rows ID: seconds by which ID's RRD moves on within 5 s (0: no probe
 # was written in that time)

@@ -16,28 +16,25 @@ mount -t tmpfs -o size=6m tmpfs "$store"
 trap 'umount -l "$store" 2>/dev/null || true; fx_cleanup' EXIT
 fx_start_nginx
 
-cfg() {
-    cat >"$FX_DIR/f.yaml" <<YAML
-timezone: UTC
-storage:
-  dir: $store
-  retention: {full_days: 1, five_min_days: 1, hourly_days: 1}
-defaults: {interval: 2s, timeout: 1s, retry_interval: 1s, confirm: 2}
-targets:
-  - {id: web, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 1}
-$1
-YAML
+cfg() { # FILE ID...: web and the targets ID, all on nginx
+    local file=$1 id
+    local -a t=()
+    shift
+    for id in web "$@"; do t+=("$id=http://127.0.0.1:$FX_HTTP_PORT/"); done
+    SP_RETENTION="1 1 1" sp_config "$file" "$store" \
+        "interval: 2s, timeout: 1s, retry_interval: 1s, confirm: 2" "${t[@]}"
 }
-cfg ""
-cp "$FX_DIR/f.yaml" "$FX_DIR/one.yaml"
-cfg "  - {id: late, url: \"http://127.0.0.1:$FX_HTTP_PORT/\", pattern: 1}"
-cp "$FX_DIR/f.yaml" "$FX_DIR/two.yaml"
+cfg "$FX_DIR/one.yaml"
+cfg "$FX_DIR/two.yaml" late
 cp "$FX_DIR/one.yaml" "$FX_DIR/f.yaml"
 
-"$SLAPROBE" run -c "$FX_DIR/f.yaml" 2>"$FX_DIR/daemon.log" &
-pid=$!
-fx_track_pid $pid
-sleep 5
+sp_run "$FX_DIR/f.yaml" "$FX_DIR/daemon.log"
+pid=$SP_PID
+# web is UP and has its RRD (created whole, by a rename) before the disk fills
+web_settled() {
+    [ -e "$store/web.rrd" ] && journal_has "$store/web.journal" 'select(.type == "state" and .to == "UP")'
+}
+wait_until 30 web_settled
 
 # fill the disk, then add a target (its RRD cannot be created, its journal
 # cannot be written) and make the other one change state
@@ -54,11 +51,16 @@ t_eq "still running while the disk is full" "$(kill -0 $pid && echo yes)" yes
 # space back: held lines and the lost range reach the journals
 rm -f "$store/filler"
 fx_restart_nginx
-sleep 7
-kill -TERM $pid
-rc=0
-wait $pid || rc=$?
-t_eq "daemon exit on SIGTERM" "$rc" 0
+# until what the checks below read is there: the held lines written, the
+# lost range journaled, late's RRD made, web UP again
+recovered() {
+    log_has "$FX_DIR/daemon.log" 'late.journal: journal writable again' &&
+        journal_has "$store/late.journal" 'select(.type == "store_error")' &&
+        [ -e "$store/late.rrd" ] &&
+        journal_has "$store/web.journal" 'select(.type == "state" and .to == "UP")' 2
+}
+wait_until 30 recovered
+sp_stop "daemon exit on SIGTERM"
 
 log=$FX_DIR/daemon.log
 t_match "ENOSPC named for the RRD that could not be created" "$(grep 'late: rows not stored' "$log" || true)" 'ENOSPC.*No space left on device'

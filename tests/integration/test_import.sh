@@ -139,7 +139,7 @@ start_fed_import() { # CSV LINES: an import given the first LINES lines of CSV, 
     exec 3>"$D/fifo"
     head -n "$2" "$1" >&3
     TMP=$store/.sp-import.erp.rrd.$PID
-    for _ in $(seq 100); do [ -e "$TMP" ] && break; sleep 0.1; done
+    wait_until 10 test -e "$TMP"
     sleep 1 # the rows in the FIFO written into the copy
 }
 start_fed_import "$D/year.csv" 300001
@@ -202,12 +202,8 @@ t_eq "RRD changed meanwhile: no temporary file left" "$(leftovers)" 0
 # the copy: import flushes the file first, and makes rrdcached forget it
 # after the rename, so rows given to rrdcached later go into the new file.
 # An rrdcached that does not answer may hold such rows: refused, exit 1.
-sock=$D/rrdcached.sock
-mkdir -p "$D/rrdj"
-rrdcached -g -l "unix:$sock" -p "$D/rrdcached.pid" -j "$D/rrdj" -w 3600 -z 1 \
-    >"$D/rrdcached.log" 2>&1 &
-fx_track_pid $!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+fx_start_rrdcached "$D"
+sock=$FX_RRDCACHED_SOCK
 rcfg() { # FILE ADDRESS
     sed "s#^  dir: .*#  dir: $D/rstore\n  rrdcached: $2#" "$D/c.yaml" >"$1"
 }

@@ -196,14 +196,10 @@ for args in "--month 2026-13" "--month 2026-10 --format pdf" "--month 2026-10 --
 done
 
 # --- the same through rrdcached ---------------------------------------------
-sock=$FX_DIR/rrdcached.sock
-mkdir -p "$FX_DIR/rrdj"
-# -w 3600: rrdcached keeps everything in memory unless asked to flush, so
+# rrdcached keeps everything in memory unless asked to flush (-w 3600), so
 # the report only sees the rows if it flushes first.
-rrdcached -g -l "unix:$sock" -p "$FX_DIR/rrdcached.pid" -j "$FX_DIR/rrdj" -w 3600 -z 1 \
-    >"$FX_DIR/rrdcached.log" 2>&1 &
-fx_track_pid $!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+fx_start_rrdcached
+sock=$FX_RRDCACHED_SOCK
 store2=$FX_DIR/store2
 write_cfg "$FX_DIR/b.yaml" "$store2" "  rrdcached: unix:$sock"
 "$SLAPROBE" import -c "$FX_DIR/b.yaml" --target erp --csv "$FX_DIR/erp.csv" >/dev/null

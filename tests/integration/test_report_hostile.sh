@@ -81,13 +81,6 @@ for id in rlo formula plus minus at tab plain; do
     "$SLAPROBE" import -c "$FX_DIR/h.yaml" --target $id --csv "$FX_DIR/rows.csv" >/dev/null
 done
 
-chrome() { # ARGS... : headless Chromium, as in test_statuspage.sh
-    local ud
-    ud=$(mktemp -d "$FX_DIR/chrome.XXXXXX")
-    timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="$ud" "$@" 2>>"$FX_DIR/chrome.log"
-}
 # What the browser made of PAGE: a copy of it with a script that looks at
 # every text node holding "evil" (the part after the override): how many
 # there are, how many sit directly in an element whose computed
@@ -129,7 +122,7 @@ probe() { # PAGE [HEADING_ID]
 })();
 </script>
 JS
-    chrome --dump-dom "file://$copy" | python3 -c '
+    fx_chrome --dump-dom "file://$copy" | python3 -c '
 import re, sys
 m = re.search(r"<pre id=\"probe\">(.*?)</pre>", sys.stdin.read())
 print(m.group(1) if m else "{}")'

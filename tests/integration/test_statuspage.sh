@@ -77,14 +77,7 @@ t_eq "status-page: readable by the web server under umask 0077" \
     "$(stat -L -c %a "$www/status") $(stat -c %a "$www/status/index.html" "$www/status/status.json" | sort -u)" "755 644"
 
 # --- what a browser shows --------------------------------------------------
-chrome() { # ARGS... : headless Chromium as the machine's notes advise
-    local ud
-    ud=$(mktemp -d "$FX_DIR/chrome.XXXXXX")
-    timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="$ud" "$@" 2>>"$FX_DIR/chrome.log"
-}
-chrome --dump-dom "file://$www/status/index.html" >"$FX_DIR/dom.html"
+fx_chrome --dump-dom "file://$www/status/index.html" >"$FX_DIR/dom.html"
 dom=$(cat "$FX_DIR/dom.html")
 t_match "browser: the page loaded" "$dom" '<h1>Service status</h1>'
 
@@ -120,13 +113,13 @@ t_match "browser: the disruption is listed as an incident" "$dom" \
 t_match "browser: legend with text labels" "$dom" 'id="legend">.*Available.*Performance issues.*Service disruption.*Maintenance.*No data'
 t_match "xss: the name is text" "$dom" '&lt;script&gt;alert\(1\)&lt;/script&gt;'
 t_eq "xss: no script element in the DOM" "$(grep -c '<script' "$FX_DIR/dom.html" || true)" 0
-chrome --dump-dom "file://$www/status/index.ja.html" >"$FX_DIR/dom-ja.html"
+fx_chrome --dump-dom "file://$www/status/index.ja.html" >"$FX_DIR/dom-ja.html"
 t_match "browser ja: Japanese labels" "$(cat "$FX_DIR/dom-ja.html")" 'サービス稼働状況.*正常稼働.*サービス停止'
 t_match "browser: language switch without JavaScript" "$dom" '<a href="index.ja.html" hreflang="ja">'
 
-chrome --window-size=1000,900 --screenshot="$FX_DIR/shot.png" "file://$www/status/index.html" >/dev/null
+fx_chrome --window-size=1000,900 --screenshot="$FX_DIR/shot.png" "file://$www/status/index.html" >/dev/null
 printf '<!DOCTYPE html><html><body></body></html>' >"$FX_DIR/blank.html"
-chrome --window-size=1000,900 --screenshot="$FX_DIR/blank.png" "file://$FX_DIR/blank.html" >/dev/null
+fx_chrome --window-size=1000,900 --screenshot="$FX_DIR/blank.png" "file://$FX_DIR/blank.html" >/dev/null
 colours=$(python3 "$SP_SRC/tests/fixtures/pngcolors.py" "$FX_DIR/shot.png")
 t_eq "screenshot: a blank page has one colour (the check can fail)" \
     "$(python3 "$SP_SRC/tests/fixtures/pngcolors.py" "$FX_DIR/blank.png")" 1
@@ -142,21 +135,14 @@ t_eq "json: checks on day -1 (3 services x 1440)" "$(jq -r --arg d "$(day 1)" '.
 t_eq "json: the xss name as data" "$(jq -r '.services[2].name' "$j")" '<script>alert(1)</script>'
 
 # --- rebuilt while read through nginx ----------------------------------------
-port=$(fx_free_port)
-n=$FX_DIR/nginx-status
-mkdir -p "$n/tmp"
-{
-    [ "$(id -u)" = 0 ] && echo "user root root;"
-    echo "worker_processes 1; pid $n/nginx.pid; error_log $n/error.log warn;"
-    echo "events { worker_connections 256; }"
-    echo "http { access_log off; client_body_temp_path $n/tmp/b; proxy_temp_path $n/tmp/p;"
-    echo "fastcgi_temp_path $n/tmp/f; uwsgi_temp_path $n/tmp/u; scgi_temp_path $n/tmp/s;"
+status_conf() { # contrib's server block, on a port of ours, serving $www/status
+    port=${FX__PORTS[0]}
+    fx_nginx_conf "$FX_DIR/nginx-status" 256
     sed -e "s#listen 80;#listen 127.0.0.1:$port;#" -e "s#^\( *root \).*;#\1$www/status;#" \
         "$SP_SRC/contrib/nginx-status.conf"
     echo "}"
-} >"$n/nginx.conf"
-fx__spawn "$n/stderr.log" "$(fx__bin nginx)" -e "$n/error.log" -p "$n/" -c "$n/nginx.conf" -g 'daemon off;'
-fx_wait_port "$port" "g:$FX__PID"
+}
+fx_nginx "$FX_DIR/nginx-status" 1 status_conf
 (for _ in $(seq 25); do "$SLAPROBE" status-page -c "$FX_DIR/s.yaml" || echo "build failed" >>"$FX_DIR/regen.err"; done) &
 regen=$!
 fetches=0 partial=0
@@ -180,13 +166,14 @@ t_match "nginx: json served as JSON" "$(curl -sI "http://127.0.0.1:$port/status.
 
 # --- the daemon keeps it current -------------------------------------------
 before=$(readlink "$www/status")
-"$SLAPROBE" run -c "$FX_DIR/s.yaml" 2>"$FX_DIR/daemon.log" &
-dpid=$!
-fx_track_pid $dpid
-for _ in $(seq 100); do [ "$(readlink "$www/status")" != "$before" ] && break; sleep 0.1; done
+sp_run "$FX_DIR/s.yaml" "$FX_DIR/daemon.log"
+dpid=$SP_PID
+# moved_on FROM: the page's link no longer points to generation FROM
+moved_on() { [ "$(readlink "$www/status")" != "$1" ]; }
+wait_until 10 moved_on "$before" || true # the check below says so
 first=$(readlink "$www/status")
 t_eq "daemon: published a new page" "$([ "$first" != "$before" ] && echo yes)" yes
-sleep 4.5
+wait_until 4.5 moved_on "$first" || true
 t_eq "daemon: republished every 2 s" "$([ "$(readlink "$www/status")" != "$first" ] && echo yes)" yes
 kill -TERM $dpid
 wait $dpid || true

@@ -13,43 +13,35 @@ fx_init
 fx_start_nginx
 
 store=$FX_DIR/store
-cfg() { # the targets, as YAML list items
-    cat >"$FX_DIR/s.yaml" <<YAML
-timezone: UTC
-storage:
-  dir: $store
-  retention: {full_days: 1, five_min_days: 2, hourly_days: 3}
-defaults: {interval: 5s, timeout: 2s, retry_interval: 2s, confirm: 2}
-targets:
-$1
-YAML
+cfg() { # ID...: the targets, all on nginx
+    local id
+    local -a t=()
+    for id in "$@"; do t+=("$id=http://127.0.0.1:$FX_HTTP_PORT/"); done
+    sp_config "$FX_DIR/s.yaml" "$store" "interval: 5s, timeout: 2s, retry_interval: 2s, confirm: 2" \
+        "${t[@]}"
 }
-both="  - {id: web, url: \"http://127.0.0.1:$FX_HTTP_PORT/\", pattern: 1}
-  - {id: gone, url: \"http://127.0.0.1:$FX_HTTP_PORT/\", pattern: 1}"
-cfg "$both"
+cfg web gone
 cp "$FX_DIR/s.yaml" "$FX_DIR/report.yaml" # the report knows both targets
 
-"$SLAPROBE" run -c "$FX_DIR/s.yaml" 2>"$FX_DIR/daemon.log" &
-pid=$!
-fx_track_pid $pid
+sp_run "$FX_DIR/s.yaml" "$FX_DIR/daemon.log"
+pid=$SP_PID
 sleep 11
 fx_stop_nginx
 
 # wait for the confirmed DOWN of both (first failure + one retry)
-for _ in $(seq 100); do
-    n=$(cat "$store"/web.journal "$store"/gone.journal 2>/dev/null | jq -r 'select(.type == "state" and .to == "DOWN") | .to' | wc -l)
-    [ "$n" -ge 2 ] && break
-    sleep 0.2
-done
+down='select(.type == "state" and .to == "DOWN")'
+wait_until 20 journal_has "$store/web.journal" "$down"
+wait_until 20 journal_has "$store/gone.journal" "$down"
+n=$(cat "$store"/web.journal "$store"/gone.journal 2>/dev/null | jq -r "$down | .to" | wc -l)
 t_eq "both targets confirmed DOWN" "$n" 2
 
 # remove 'gone' by a reload a few seconds into the outage; an odd offset, so
 # the end does not fall on a step boundary
 sleep 3.3
-cfg "  - {id: web, url: \"http://127.0.0.1:$FX_HTTP_PORT/\", pattern: 1}"
+cfg web
 t_removed=$(date +%s.%N)
 kill -HUP $pid
-for _ in $(seq 50); do grep -q '"type":"removed"' "$store/gone.journal" && break; sleep 0.1; done
+wait_until 5 log_has "$store/gone.journal" '"type":"removed"'
 t_match "reload journaled the removal" "$(jq -r 'select(.type == "removed") | .type' "$store/gone.journal")" '^removed$'
 
 sleep 7.7
@@ -59,10 +51,7 @@ kill -PIPE $pid
 sleep 0.3
 t_eq "SIGPIPE does not end the daemon" "$(kill -0 $pid 2>/dev/null && echo alive)" alive
 t_stop=$(date +%s.%N)
-kill -TERM $pid
-rc=0
-wait $pid || rc=$?
-t_eq "daemon exit on SIGTERM" "$rc" 0
+sp_stop "daemon exit on SIGTERM"
 t_match "stop marker, with what was settled" "$(tail -1 "$store/web.journal" | jq -r '[.type, (.settled_ms > 0)] | @tsv')" '^stop	true$'
 t_match "removal marker, with what was settled" "$(jq -r 'select(.type == "removed") | (.settled_ms > 0)' "$store/gone.journal")" '^true$'
 "$SLAPROBE" journal verify -c "$FX_DIR/report.yaml" >/dev/null && rc=0 || rc=$?

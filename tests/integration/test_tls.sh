@@ -234,17 +234,9 @@ targets:
     tls_interval: 1s
 YAML
 postures() { jq -c 'select(.type == "tls_posture")' "$store/web.journal" 2>/dev/null || true; }
-# wait_postures N: up to 8 s for N tls_posture lines
-wait_postures() {
-    local i
-    for ((i = 0; i < 80; i++)); do
-        [ "$(postures | grep -c .)" -ge "$1" ] && return 0
-        sleep 0.1
-    done
-}
-"$SLAPROBE" run -c "$FX_DIR/d.yaml" 2>"$FX_DIR/d.log" &
-dpid=$!
-fx_track_pid $dpid
+# wait_postures N: until the journal has N tls_posture lines
+wait_postures() { wait_until 15 journal_has "$store/web.journal" 'select(.type == "tls_posture")' "$1"; }
+sp_run "$FX_DIR/d.yaml" "$FX_DIR/d.log"
 wait_postures 1
 sleep 2.5 # two or three more checks, all the same: no line for them
 t_eq "daemon: unchanged posture is journaled once" "$(postures | grep -c .)" 1
@@ -259,9 +251,7 @@ t_eq "daemon: stapling" "$(jq -r .ocsp_status <<<"$first")" none
 sed -i 's/add_header Strict-Transport-Security "[^"]*" always;//' "$FX_DIR/nginx-tls/nginx.conf"
 kill -HUP "$FX_NGINX_TLS_PID"
 wait_postures 2
-kill -TERM $dpid
-wait $dpid && rc=0 || rc=$?
-t_eq "daemon: clean exit" "$rc" 0
+sp_stop "daemon: clean exit"
 t_eq "daemon: one line per change" "$(postures | grep -c .)" 2
 second=$(postures | sed -n 2p)
 t_eq "daemon: the change" "$(jq -c '[.first, .changed, .previous_grade, .grade, .findings]' <<<"$second")" \

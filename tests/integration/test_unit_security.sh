@@ -89,18 +89,13 @@ t_match "the filter allows a few hundred calls" "$(wc -l <"$FX_DIR/allowed")" '^
 fx_start_nginx
 fx_start_faultd
 fx_start_dnsmasq
-PY=/usr/bin/python3
-SINK=$SP_SRC/tests/fixtures/alert_sink.py
-fx__ports 3
-HOOK_PORT=${FX__PORTS[0]} DEAD_PORT=${FX__PORTS[1]} SMTP_DEAD=${FX__PORTS[2]}
-fx__spawn "$FX_DIR/hook.log" "$PY" "$SINK" http "$HOOK_PORT" "$FX_DIR/hook.jsonl"
-fx_wait_port "$HOOK_PORT" "g:$FX__PID"
-sock=$FX_DIR/rrdcached.sock
-mkdir -p "$FX_DIR/rrdj" "$FX_DIR/store" "$FX_DIR/www"
-rrdcached -g -l "unix:$sock" -p "$FX_DIR/rrdcached.pid" -j "$FX_DIR/rrdj" -w 3600 -z 1 \
-    >"$FX_DIR/rrdcached.log" 2>&1 &
-fx_track_pid $!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+fx_start_sink hook http
+HOOK_PORT=$FX_SINK_PORT
+fx__ports 2
+DEAD_PORT=${FX__PORTS[0]} SMTP_DEAD=${FX__PORTS[1]}
+mkdir -p "$FX_DIR/store" "$FX_DIR/www"
+fx_start_rrdcached
+sock=$FX_RRDCACHED_SOCK
 printf '#!/bin/sh\necho "$SLAPROBE_EVENT" >"%s/exec.out"\n' "$FX_DIR" >"$FX_DIR/alert.sh"
 chmod +x "$FX_DIR/alert.sh"
 cat >"$FX_DIR/unit.yaml" <<YAML
@@ -128,12 +123,8 @@ SP_T=secret strace -f -qq -o "$FX_DIR/trace" "$SLAPROBE" run -c "$FX_DIR/unit.ya
     2>"$FX_DIR/daemon.log" &
 tpid=$!
 fx_track_pid $tpid
-dpid=
-for _ in $(seq 50); do
-    dpid=$(pgrep -P $tpid -x slaprobe || true)
-    [ -n "$dpid" ] && break
-    sleep 0.1
-done
+daemon_pid() { dpid=$(pgrep -P $tpid -x slaprobe); } # strace's child
+wait_until 5 daemon_pid
 sleep 5
 kill -HUP "$dpid"
 sleep 4

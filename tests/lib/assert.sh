@@ -1,6 +1,7 @@
 # Assertions for the integration tests: each check prints one line, and
-# t_done prints "N passed, M failed" and sets the exit status.
-# Sourced by tests/integration/*.sh after fixtures.sh.
+# t_done prints "N passed, M failed" and sets the exit status; and what the
+# tests do again and again with the daemon and its files (run it, stop it,
+# look into a journal). Sourced by tests/integration/*.sh after fixtures.sh.
 
 T_PASS=0
 T_FAIL=0
@@ -47,4 +48,59 @@ expect_reason() {
     sp_check "$@"
     t_eq "$name: reason" "$(jf .reason)" "$want"
     t_eq "$name: exit code" "$RC" "$want_rc"
+}
+
+# sp_config FILE STORE DEFAULTS ID=URL...: a daemon configuration in FILE:
+# timezone UTC, the store in STORE kept SP_RETENTION days (default "1 2 3":
+# at full, five-minute and hourly resolution), "defaults: {DEFAULTS}", and a
+# pattern-1 target ID probing URL for each ID=URL.
+sp_config() {
+    local file=$1 store=$2 defaults=$3 t full five hourly
+    shift 3
+    read -r full five hourly <<<"${SP_RETENTION:-1 2 3}"
+    {
+        echo "timezone: UTC"
+        echo "storage:"
+        echo "  dir: $store"
+        echo "  retention: {full_days: $full, five_min_days: $five, hourly_days: $hourly}"
+        echo "defaults: {$defaults}"
+        echo "targets:"
+        for t in "$@"; do echo "  - {id: ${t%%=*}, url: \"${t#*=}\", pattern: 1}"; done
+    } >"$file"
+}
+
+# sp_run CONFIG LOG [ARGS...]: `slaprobe run -c CONFIG ARGS` in the
+# background, its stderr to LOG, its pid in SP_PID; fx_cleanup stops it if
+# the test ends first.
+sp_run() {
+    local cfg=$1 log=$2
+    shift 2
+    "$SLAPROBE" run -c "$cfg" "$@" 2>"$log" &
+    SP_PID=$!
+    fx_track_pid "$SP_PID"
+}
+
+# sp_stop NAME [PID]: SIGTERM the daemon (default SP_PID), wait for it, and
+# assert as NAME that it exited 0.
+sp_stop() {
+    local pid=${2:-$SP_PID} rc=0
+    kill -TERM "$pid"
+    wait "$pid" || rc=$?
+    fx_untrack "p:$pid"
+    t_eq "$1" "$rc" 0
+}
+
+# journal_has JOURNAL FILTER [N]: at least N (default 1) lines of JOURNAL
+# pass the jq FILTER (e.g. 'select(.type == "stop")'); a journal not yet
+# created, or a line being written, counts as no line. For wait_until.
+journal_has() {
+    [ "$(jq -c "$2" "$1" 2>/dev/null | grep -c .)" -ge "${3:-1}" ]
+}
+
+# log_has FILE REGEX [N]: at least N (default 1) lines of FILE match the
+# extended REGEX. For wait_until.
+log_has() {
+    local n
+    n=$(grep -cE -- "$2" "$1" 2>/dev/null) || true
+    [ "${n:-0}" -ge "${3:-1}" ]
 }

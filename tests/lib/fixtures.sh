@@ -5,8 +5,11 @@
 # the fx_start_* it needs; fx_init's EXIT trap stops everything, also when
 # the test fails midway.
 #
-# Environment in: FAULTD (the faultd binary; needed to pick ports), FX_KEEP=1
-# to keep $FX_DIR (logs, configs, certificates) after the test.
+# Environment in: FAULTD (the faultd binary; it picks free ports: without it,
+# as in the benchmarks, which build no faultd, a port is probed from bash),
+# FX_KEEP=1 to keep $FX_DIR (logs, configs, certificates) after the test.
+# The benchmarks (bench/*.sh) source this file too, for fx_init, the port
+# picking and nginx.
 # Exported: FX_DIR, FX_CERTS, FX_HTTP_PORT, FX_HTTPS_PORT, FX_EXPIRED_PORT,
 # FX_SELFSIGNED_PORT, FX_WRONGHOST_PORT, FX_FAULT_PORT, FX_BLACKHOLE_PORT,
 # FX_DNS_SERVFAIL_PORT, FX_DNS_SILENT_PORT, FX_DNS_GARBAGE_PORT, FX_DNS_PORT.
@@ -34,8 +37,30 @@ fx__need_faultd() {
 
 fx__bin() { command -v "$1" 2>/dev/null || { [ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"; } || echo "$1"; }
 
+# wait_until TIMEOUT_S CMD...: run CMD every 0.05 s until it succeeds; 0 once
+# it has, 1 (and a line naming CMD) if it has not after TIMEOUT_S seconds (a
+# decimal). For a test waiting for something it can see (a file, a log or
+# journal line, a port) instead of sleeping for as long as it usually takes:
+# done as soon as it is there, and a clear failure when it never comes. Under
+# `set -e` the test ends there; the EXIT trap stops what it started.
+wait_until() {
+    local limit=$1 t0 us
+    shift
+    t0=${EPOCHREALTIME/./}
+    us=$(awk -v t="$limit" 'BEGIN { printf "%d", t * 1000000 }')
+    while ! "$@"; do
+        if ((${EPOCHREALTIME/./} - t0 >= us)); then
+            fx__say "wait_until: still false after $limit s: $*"
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+# fx_init [PARENT]: make FX_DIR (in PARENT, else $TMPDIR or /tmp) and set the
+# traps that stop everything and remove it on exit.
 fx_init() {
-    FX_DIR=$(mktemp -d "${TMPDIR:-/tmp}/slaprobe-fx.XXXXXX")
+    FX_DIR=$(mktemp -d "${1:-${TMPDIR:-/tmp}}/slaprobe-fx.XXXXXX")
     export FX_DIR
     trap fx_cleanup EXIT
     # Without these a signal (ctest's timeout, ^C) would end bash without
@@ -47,6 +72,15 @@ fx_init() {
 
 # fx_track_pid PID: have fx_cleanup stop a process the test started itself.
 fx_track_pid() { FX__JOBS+=("p:$1"); }
+
+# fx_untrack JOB ("p:PID" or "g:PGID"): the test has stopped and reaped it
+# itself; fx_cleanup must not signal the number, which may be reused.
+fx_untrack() {
+    local j
+    local -a keep=()
+    for j in "${FX__JOBS[@]}"; do [ "$j" = "$1" ] || keep+=("$j"); done
+    FX__JOBS=("${keep[@]}")
+}
 
 # True while any process of the job is alive; zombies do not count, since
 # our own children stay zombies until reaped.
@@ -104,9 +138,7 @@ fx__stop() {
     for j in "$@"; do
         # Only our own children can be waited for; the rest are gone anyway.
         wait "${j#*:}" 2>/dev/null && FX_STOP_STATUS=0 || FX_STOP_STATUS=$?
-        local -a keep=()
-        for i in "${FX__JOBS[@]}"; do [ "$i" = "$j" ] || keep+=("$i"); done
-        FX__JOBS=("${keep[@]}")
+        fx_untrack "$j"
     done
     return 0
 }
@@ -122,7 +154,9 @@ fx_cleanup() {
 }
 
 # fx__spawn LOG CMD...: start CMD in the background as the leader of a new
-# process group, output to LOG; its PGID (= PID) in FX__PID.  perl's
+# process group, output to LOG (LOG "-": to this shell's stdout and stderr,
+# for a command whose output the caller redirects); its PGID (= PID) in
+# FX__PID.  perl's
 # setpgrp, not setsid(1): setsid forks when the child already leads a group
 # (bash with job control), and then $! is not the daemon; and bash's job
 # control cannot be relied on to make the group: a shell with "m" in $- was
@@ -130,25 +164,48 @@ fx_cleanup() {
 fx__spawn() {
     local log=$1
     shift
-    perl -e 'setpgrp(0, 0) or die "setpgrp: $!\n"; exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!\n"' \
-        "$@" </dev/null >>"$log" 2>&1 &
+    local leader='setpgrp(0, 0) or die "setpgrp: $!\n"; exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!\n"'
+    if [ "$log" = - ]; then
+        perl -e "$leader" "$@" </dev/null &
+    else
+        perl -e "$leader" "$@" </dev/null >>"$log" 2>&1 &
+    fi
     FX__PID=$!
     FX__JOBS+=("g:$FX__PID")
 }
 
-fx_free_port() {
-    fx__need_faultd || return 1
-    "$FAULTD" --free-port
+# One free port: faultd binds port 0 and says which it got. Without faultd
+# (the benchmarks), a random port below the ephemeral range that nothing
+# accepts on, so that no client connection of this host holds it either.
+fx__free_port() {
+    local lo p i
+    if [ -n "${FAULTD:-}" ]; then
+        fx__need_faultd || return 1
+        "$FAULTD" --free-port
+        return
+    fi
+    read -r lo _ 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range || lo=32768
+    [ "$lo" -gt 12000 ] || lo=55000
+    for ((i = 0; i < 100; i++)); do
+        p=$((10000 + RANDOM % (lo - 10000)))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    fx__say "no free port found"
+    return 1
 }
+
+fx_free_port() { fx__free_port; }
 
 # fx__ports N: N free ports, distinct from each other and from those given
 # out before in this shell, into the array FX__PORTS.
 fx__ports() {
     local p tries=0
     FX__PORTS=()
-    fx__need_faultd || return 1
     while [ ${#FX__PORTS[@]} -lt "$1" ]; do
-        p=$("$FAULTD" --free-port) || return 1
+        p=$(fx__free_port) || return 1
         if [[ $FX__USED_PORTS != *" $p "* ]]; then
             FX__PORTS+=("$p")
             FX__USED_PORTS+="$p "
@@ -187,12 +244,72 @@ fx_certs() {
 
 # ---- nginx ---------------------------------------------------------------
 
-fx__nginx_conf() {
-    local n=$FX_DIR/nginx user=
+# fx_nginx_conf DIR CONNECTIONS [WORKERS]: the start of an nginx.conf for an
+# nginx whose every file (pid, lock, logs, temporary files) is under DIR:
+# the main and events sections, then "http {" with no access log and no
+# keep-alive. The caller adds its server blocks and the closing "}".
+fx_nginx_conf() {
+    local n=$1
+    mkdir -p "$n/tmp"
     # As root nginx would run its worker as "nobody", which cannot even
     # enter FX_DIR (mode 700, from mktemp); as anyone else the directive is
     # ignored with a warning, so leave it out.
-    [ "$(id -u)" = 0 ] && user="user root root;"
+    [ "$(id -u)" != 0 ] || echo "user root root;"
+    cat <<CONF
+worker_processes ${3:-1};
+worker_rlimit_nofile $(($2 * 2));
+pid $n/nginx.pid;
+lock_file $n/nginx.lock;
+error_log $n/error.log warn;
+events { worker_connections $2; }
+http {
+    access_log off;
+    keepalive_timeout 0;
+    client_body_temp_path $n/tmp/body;
+    proxy_temp_path $n/tmp/proxy;
+    fastcgi_temp_path $n/tmp/fastcgi;
+    uwsgi_temp_path $n/tmp/uwsgi;
+    scgi_temp_path $n/tmp/scgi;
+CONF
+}
+
+# fx_nginx_run DIR PORT...: start nginx with DIR/nginx.conf (its process
+# group in FX__PID) and wait until it accepts on every PORT; else show its
+# logs and return 1, leaving the stop to the caller.
+fx_nginx_run() {
+    local n=$1 p
+    shift
+    # -e: nginx opens its compiled-in error log before reading the config.
+    fx__spawn "$n/stderr.log" "$(fx__bin nginx)" -e "$n/error.log" -p "$n/" -c "$n/nginx.conf" \
+        -g 'daemon off;'
+    for p in "$@"; do
+        fx_wait_port "$p" "g:$FX__PID" || { fx__tail "$n/error.log"; fx__tail "$n/stderr.log"; return 1; }
+    done
+}
+
+# fx_nginx DIR NPORTS CONF_FN: an nginx of its own, in DIR: NPORTS free
+# ports in FX__PORTS, CONF_FN (run in this shell, so it may set variables)
+# prints the configuration for them, and nginx is started on them; a port
+# picked free may be taken before nginx binds it, so up to 3 tries, each on
+# new ports. Its process group in FX__PID, stopped by fx_cleanup.
+fx_nginx() {
+    local n=$1 nports=$2 conf=$3 try
+    mkdir -p "$n"
+    for try in 1 2 3; do
+        fx__ports "$nports" || return 1
+        "$conf" >"$n/nginx.conf" || return 1
+        fx_nginx_run "$n" "${FX__PORTS[@]}" && return 0
+        fx__stop "g:$FX__PID"
+        [ $try = 3 ] || fx__say "nginx in $n did not start, new ports (try $try)"
+    done
+    return 1
+}
+
+fx__nginx_conf() {
+    local n=$FX_DIR/nginx
+    FX_HTTP_PORT=${FX__PORTS[0]} FX_HTTPS_PORT=${FX__PORTS[1]} FX_EXPIRED_PORT=${FX__PORTS[2]}
+    FX_SELFSIGNED_PORT=${FX__PORTS[3]} FX_WRONGHOST_PORT=${FX__PORTS[4]}
+    export FX_HTTP_PORT FX_HTTPS_PORT FX_EXPIRED_PORT FX_SELFSIGNED_PORT FX_WRONGHOST_PORT
     local loc='
         add_header X-Fixture nginx always;
         location = / { default_type text/plain; return 200 "slaprobe fixture ok\n"; }
@@ -202,27 +319,13 @@ fx__nginx_conf() {
         location /hello/ { default_type text/plain; return 200 "hello\n"; }
         location / { default_type text/plain; return 404 "not found\n"; }'
     local tls="ssl_protocols TLSv1.2 TLSv1.3; ssl_certificate_key"
+    echo "# Generated by tests/lib/fixtures.sh; everything it writes is under $n."
     # backlog: the concurrency tests open 500 connections at once.
-    cat >"$n/nginx.conf" <<CONF
-# Generated by tests/lib/fixtures.sh; everything it writes is under $n.
-$user
-worker_processes 1;
-worker_rlimit_nofile 8192;
-pid $n/nginx.pid;
-lock_file $n/nginx.lock;
-error_log $n/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_timeout 0;
+    fx_nginx_conf "$n" 4096
+    cat <<CONF
     # Relative Location headers: the redirect then works whatever name or
     # address the client used.
     absolute_redirect off;
-    client_body_temp_path $n/tmp/body;
-    proxy_temp_path $n/tmp/proxy;
-    fastcgi_temp_path $n/tmp/fastcgi;
-    uwsgi_temp_path $n/tmp/uwsgi;
-    scgi_temp_path $n/tmp/scgi;
     server { listen 127.0.0.1:$FX_HTTP_PORT backlog=4096; $loc
     }
     server { listen 127.0.0.1:$FX_HTTPS_PORT ssl backlog=4096; ssl_certificate $FX_CERTS/valid.pem;
@@ -241,38 +344,18 @@ http {
 CONF
 }
 
-fx__nginx_run() {
-    local n=$FX_DIR/nginx p
-    # -e: nginx opens its compiled-in error log before reading the config.
-    fx__spawn "$n/stderr.log" "$(fx__bin nginx)" -e "$n/error.log" -p "$n/" -c "$n/nginx.conf" \
-        -g 'daemon off;'
-    FX_NGINX_PID=$FX__PID
-    for p in $FX_HTTP_PORT $FX_HTTPS_PORT $FX_EXPIRED_PORT $FX_SELFSIGNED_PORT $FX_WRONGHOST_PORT; do
-        fx_wait_port "$p" "g:$FX_NGINX_PID" || { fx__tail "$n/error.log"; fx__tail "$n/stderr.log"; return 1; }
-    done
-}
-
 fx_start_nginx() {
-    local try
     [ -z "${FX_NGINX_PID:-}" ] || return 0
     fx_certs || return 1
     if [ -n "${FX_HTTP_PORT:-}" ] && [ -f "$FX_DIR/nginx/nginx.conf" ]; then
-        fx__nginx_run || { fx_stop_nginx; return 1; }
-        return 0
+        # a restart: the same configuration, the same ports
+        fx_nginx_run "$FX_DIR/nginx" "$FX_HTTP_PORT" "$FX_HTTPS_PORT" "$FX_EXPIRED_PORT" \
+            "$FX_SELFSIGNED_PORT" "$FX_WRONGHOST_PORT" && { FX_NGINX_PID=$FX__PID; return 0; }
+        fx__stop "g:$FX__PID"
+        return 1
     fi
-    mkdir -p "$FX_DIR/nginx/tmp"
-    # A port picked free may be taken before nginx binds it: pick again.
-    for try in 1 2 3; do
-        fx__ports 5 || return 1
-        FX_HTTP_PORT=${FX__PORTS[0]} FX_HTTPS_PORT=${FX__PORTS[1]} FX_EXPIRED_PORT=${FX__PORTS[2]}
-        FX_SELFSIGNED_PORT=${FX__PORTS[3]} FX_WRONGHOST_PORT=${FX__PORTS[4]}
-        export FX_HTTP_PORT FX_HTTPS_PORT FX_EXPIRED_PORT FX_SELFSIGNED_PORT FX_WRONGHOST_PORT
-        fx__nginx_conf
-        fx__nginx_run && return 0
-        fx_stop_nginx
-        [ $try = 3 ] || fx__say "nginx did not start, new ports (try $try)"
-    done
-    return 1
+    fx_nginx "$FX_DIR/nginx" 5 fx__nginx_conf || return 1
+    FX_NGINX_PID=$FX__PID
 }
 
 # Stop nginx (the tests' outage); fx_restart_nginx brings it back on the
@@ -381,6 +464,59 @@ fx_stop_dnsmasq() {
     FX_DNSMASQ_PID=
 }
 
+# ---- rrdcached ------------------------------------------------------------
+
+# fx_start_rrdcached [DIR]: rrdcached on the unix socket FX_RRDCACHED_SOCK
+# (DIR/rrdcached.sock; DIR defaults to FX_DIR), its journal in DIR/rrdj.
+# -w 3600: it writes nothing to the files unless asked to flush, so a reader
+# only sees rows that the writer or the reader itself had flushed.
+fx_start_rrdcached() {
+    local d=${1:-$FX_DIR}
+    [ -z "${FX_RRDCACHED_PID:-}" ] || return 0
+    FX_RRDCACHED_SOCK=$d/rrdcached.sock
+    mkdir -p "$d/rrdj"
+    fx__spawn "$d/rrdcached.log" "$(fx__bin rrdcached)" -g -l "unix:$FX_RRDCACHED_SOCK" \
+        -p "$d/rrdcached.pid" -j "$d/rrdj" -w 3600 -z 1
+    FX_RRDCACHED_PID=$FX__PID
+    wait_until 5 test -S "$FX_RRDCACHED_SOCK" || { fx__tail "$d/rrdcached.log"; return 1; }
+}
+
+fx_stop_rrdcached() {
+    [ -n "${FX_RRDCACHED_PID:-}" ] || return 0
+    fx__stop "g:$FX_RRDCACHED_PID"
+    FX_RRDCACHED_PID=
+}
+
+# ---- alert receivers -------------------------------------------------------
+
+# fx_start_sink NAME KIND [ARGS...]: tests/fixtures/alert_sink.py receiving
+# KIND (http: webhooks into $FX_DIR/NAME.jsonl; smtp: mail into the
+# directory $FX_DIR/NAME) on a port of its own, FX_SINK_PORT; ARGS go to the
+# sink after those (see its usage). Its process group in FX__PID.
+fx_start_sink() {
+    local name=$1 kind=$2 out
+    shift 2
+    fx__ports 1 || return 1
+    FX_SINK_PORT=${FX__PORTS[0]}
+    out=$FX_DIR/$name.jsonl
+    [ "$kind" != smtp ] || { out=$FX_DIR/$name; mkdir -p "$out"; }
+    fx__spawn "$FX_DIR/$name.log" /usr/bin/python3 "$FX__ROOT/tests/fixtures/alert_sink.py" \
+        "$kind" "$FX_SINK_PORT" "$out" "$@"
+    fx_wait_port "$FX_SINK_PORT" "g:$FX__PID" || { fx__tail "$FX_DIR/$name.log"; return 1; }
+}
+
+# ---- chromium --------------------------------------------------------------
+
+# fx_chrome ARGS...: headless Chromium as the machine's notes advise, with a
+# profile of its own each time, for a minute at most.
+fx_chrome() {
+    local ud
+    ud=$(mktemp -d "$FX_DIR/chrome.XXXXXX")
+    timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$ud" "$@" 2>>"$FX_DIR/chrome.log"
+}
+
 # ---- TLS posture servers (tests/integration/test_tls.sh) -----------------
 
 # fx_start_ocsp: a real `openssl ocsp` responder on port $FX_OCSP_PORT (OpenSSL
@@ -460,46 +596,25 @@ FX_TLS_CASES=(
 # case NAME is in FX_TLS_PORT_NAME (e.g. FX_TLS_PORT_tls12).  Starts the
 # OCSP responder first and fetches the staples from it.
 fx_start_nginx_tls() {
-    local n=$FX_DIR/nginx-tls try i c name cert dirs user=
     [ -z "${FX_NGINX_TLS_PID:-}" ] || return 0
     fx_start_ocsp || return 1
     fx_ocsp_staple ocspgood >/dev/null || return 1
     fx_ocsp_staple revoked >/dev/null || return 1
-    mkdir -p "$n/tmp"
-    [ "$(id -u)" = 0 ] && user="user root root;"
-    for try in 1 2 3; do
-        fx__ports ${#FX_TLS_CASES[@]} || return 1
-        {
-            echo "$user"
-            echo "worker_processes 1; pid $n/nginx.pid; lock_file $n/nginx.lock;"
-            echo "error_log $n/error.log warn; events { worker_connections 256; }"
-            echo "http { access_log off; keepalive_timeout 0;"
-            echo "  client_body_temp_path $n/tmp/body; proxy_temp_path $n/tmp/proxy;"
-            echo "  fastcgi_temp_path $n/tmp/fastcgi; uwsgi_temp_path $n/tmp/uwsgi; scgi_temp_path $n/tmp/scgi;"
-            for i in "${!FX_TLS_CASES[@]}"; do
-                IFS='|' read -r name cert dirs <<<"${FX_TLS_CASES[$i]}"
-                printf -v "FX_TLS_PORT_$name" %s "${FX__PORTS[$i]}"
-                export "FX_TLS_PORT_$name"
-                echo "  server { listen 127.0.0.1:${FX__PORTS[$i]} ssl;"
-                echo "    ssl_certificate $FX_CERTS/$cert.pem; ssl_certificate_key $FX_CERTS/$cert.key;"
-                echo "    ${dirs//CERTS/$FX_CERTS}"
-                echo "    location / { default_type text/plain; return 200 \"tls case $name\\n\"; } }"
-            done
-            echo "}"
-        } >"$n/nginx.conf"
-        fx__spawn "$n/stderr.log" "$(fx__bin nginx)" -e "$n/error.log" -p "$n/" -c "$n/nginx.conf" \
-            -g 'daemon off;'
-        FX_NGINX_TLS_PID=$FX__PID
-        local okk=1
-        for i in "${!FX_TLS_CASES[@]}"; do
-            fx_wait_port "${FX__PORTS[$i]}" "g:$FX_NGINX_TLS_PID" || { okk=0; break; }
-        done
-        [ $okk = 1 ] && return 0
-        fx__tail "$n/error.log"
-        fx__tail "$n/stderr.log"
-        fx__stop "g:$FX_NGINX_TLS_PID"
-        FX_NGINX_TLS_PID=
-        [ $try = 3 ] || fx__say "nginx (TLS cases) did not start, new ports (try $try)"
+    fx_nginx "$FX_DIR/nginx-tls" ${#FX_TLS_CASES[@]} fx__nginx_tls_conf || return 1
+    FX_NGINX_TLS_PID=$FX__PID
+}
+
+fx__nginx_tls_conf() {
+    local i name cert dirs
+    fx_nginx_conf "$FX_DIR/nginx-tls" 256
+    for i in "${!FX_TLS_CASES[@]}"; do
+        IFS='|' read -r name cert dirs <<<"${FX_TLS_CASES[$i]}"
+        printf -v "FX_TLS_PORT_$name" %s "${FX__PORTS[$i]}"
+        export "FX_TLS_PORT_$name"
+        echo "  server { listen 127.0.0.1:${FX__PORTS[$i]} ssl;"
+        echo "    ssl_certificate $FX_CERTS/$cert.pem; ssl_certificate_key $FX_CERTS/$cert.key;"
+        echo "    ${dirs//CERTS/$FX_CERTS}"
+        echo "    location / { default_type text/plain; return 200 \"tls case $name\\n\"; } }"
     done
-    return 1
+    echo "}"
 }
