@@ -33,8 +33,7 @@ bool sp_cal_tz_valid(const char *tz);
 
 /* [*start, *end) in Unix seconds of local calendar month year-month in tz
  * (month 1..12). SP_EINVAL for a bad month or an unknown zone. */
-sp_status sp_cal_month_bounds(const char *tz, int year, int month, int64_t *start,
-                              int64_t *end);
+sp_status sp_cal_month_bounds(const char *tz, int year, int month, int64_t *start, int64_t *end);
 
 /* [*start, *end) of the local calendar day that is `back` days before the
  * day containing t (back 0: that day), in tz. 23 or 25 hours on DST days. */

@@ -119,12 +119,16 @@ static void print_posture(const sp_tls_posture *ps)
     printf("      protocols");
     for (int i = 0; i < SP_TLS_PROTO_COUNT; i++)
         printf(" %s %s", sp_probe_tls_proto_name((sp_tls_proto)i),
-               !ps->proto_tested[i] ? "untested" : ps->proto_accepted[i] ? "yes" : "no");
+               !ps->proto_tested[i]    ? "untested"
+               : ps->proto_accepted[i] ? "yes"
+                                       : "no");
     printf("\n");
     if (ps->handshake_ok)
-        printf("      default %s %s, forward secrecy %s, weak cipher %s\n", ps->version,
-               ps->cipher, ps->forward_secrecy ? "yes" : "NO",
-               !ps->weak_tested ? "untested" : ps->weak_accepted ? ps->weak_cipher : "none");
+        printf("      default %s %s, forward secrecy %s, weak cipher %s\n", ps->version, ps->cipher,
+               ps->forward_secrecy ? "yes" : "NO",
+               !ps->weak_tested    ? "untested"
+               : ps->weak_accepted ? ps->weak_cipher
+                                   : "none");
     const sp_tls_cert_facts *c = &ps->cert;
     if (c->present) {
         printf("      cert %s, issuer %s\n", SAFE(c->subject), SAFE(c->issuer));
@@ -139,7 +143,8 @@ static void print_posture(const sp_tls_posture *ps)
         const sp_tls_hsts *h = &ps->hsts;
         if (h->present)
             printf("      hsts max-age=%lld%s%s\n", h->max_age,
-                   h->include_subdomains ? "; includeSubDomains" : "", h->preload ? "; preload" : "");
+                   h->include_subdomains ? "; includeSubDomains" : "",
+                   h->preload ? "; preload" : "");
         else
             printf("      hsts none%s\n", h->checked ? "" : " (no HTTP response)");
     }
@@ -277,8 +282,18 @@ static void print_summary(check_target *ct)
 int sp_cmd_check(int argc, char **argv)
 {
     enum {
-        O_JSON = 256, O_DNS, O_CACERT, O_XSTATUS, O_XBODY, O_XREGEX, O_XHEADER, O_MAXBODY,
-        O_MAXREDIR, O_DNSTYPE, O_DNSEXPECT, O_TLS
+        O_JSON = 256,
+        O_DNS,
+        O_CACERT,
+        O_XSTATUS,
+        O_XBODY,
+        O_XREGEX,
+        O_XHEADER,
+        O_MAXBODY,
+        O_MAXREDIR,
+        O_DNSTYPE,
+        O_DNSEXPECT,
+        O_TLS
     };
     static const struct option opts[] = {
         {"json", no_argument, NULL, O_JSON},
@@ -373,8 +388,7 @@ int sp_cmd_check(int argc, char **argv)
             break;
         case O_MAXBODY:
             if (!parse_long(optarg, 1, LONG_MAX, &v))
-                return usage_error("--max-body must be a positive byte count, not '%s'",
-                                   optarg);
+                return usage_error("--max-body must be a positive byte count, not '%s'", optarg);
             proto.max_body = (size_t)v;
             break;
         case O_MAXREDIR:

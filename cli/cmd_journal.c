@@ -28,8 +28,8 @@ int sp_cmd_journal(int argc, char **argv)
     const char *path = NULL, *only = NULL;
     int rc = SP_EXIT_OK;
     char err[1024];
-    if (sp_cli_parse_config_args("journal verify", usage, argc - 1, argv + 1, &path, &only,
-                                 &rc) < 0)
+    if (sp_cli_parse_config_args("journal verify", usage, argc - 1, argv + 1, &path, &only, &rc) <
+        0)
         return rc;
     sp_cfg *cfg;
     if (sp_cfg_load(path, &cfg, err, sizeof err) != SP_OK) {

@@ -45,13 +45,12 @@ static void print_table(const sp_pattern *rows, bool ja, FILE *fp)
         fmt_dur(p->perf_interval_ms, pf, sizeof pf);
         if (ja)
             fprintf(fp, "%-9d %-6s %-6s %-6s %6.1f %%  %-8s  %-4s  %-8s  %-8s  %s\n", p->id,
-                    sp_level_name(p->c, true), sp_level_name(p->i, true),
-                    sp_level_name(p->a, true), p->availability_pct, a, nt, f, pf, p->examples_ja);
+                    sp_level_name(p->c, true), sp_level_name(p->i, true), sp_level_name(p->a, true),
+                    p->availability_pct, a, nt, f, pf, p->examples_ja);
         else
             fprintf(fp, "%-8d %-7s %-7s %-7s %5.1f %%  %-5s  %-6s  %-5s  %-4s  %s\n", p->id,
                     sp_level_name(p->c, false), sp_level_name(p->i, false),
-                    sp_level_name(p->a, false), p->availability_pct, a, nt, f, pf,
-                    p->examples_en);
+                    sp_level_name(p->a, false), p->availability_pct, a, nt, f, pf, p->examples_en);
     }
     fputs(ja ? "監視の参考値: 死活監視（応答確認）は 10 分に 1 回以上、停止検知から 60 分以内に"
                "利用者へ通知、障害監視・性能監視は 30 分に 1 回（性能監視は推奨）。\n"
@@ -87,8 +86,7 @@ int sp_cmd_patterns(int argc, char **argv)
             fputs(usage, stdout);
             return SP_EXIT_OK;
         } else {
-            fprintf(stderr, "slaprobe patterns: bad option '%s' (try --help)\n",
-                    argv[optind - 1]);
+            fprintf(stderr, "slaprobe patterns: bad option '%s' (try --help)\n", argv[optind - 1]);
             return SP_EXIT_USAGE;
         }
     }
@@ -149,13 +147,14 @@ int sp_cli_print_conformance(const sp_cfg *cfg, FILE *fp)
             fmt_dur(have[k], h, sizeof h);
             fmt_dur(limit[k], l, sizeof l);
             if (k == SP_CONFORM_NOTIFY)
-                fprintf(fp, "#   %-4s %-18s worst-case detection %s (interval + %d retries + "
-                            "timeout), limit %s%s\n",
+                fprintf(fp,
+                        "#   %-4s %-18s worst-case detection %s (interval + %d retries + "
+                        "timeout), limit %s%s\n",
                         r.ok[k] ? "ok" : "MISS", item[k], h, t->confirm - 1, l,
                         cfg->has_alert_path ? "" : "; no alert path is configured");
             else
-                fprintf(fp, "#   %-4s %-18s every %s, at least every %s\n",
-                        r.ok[k] ? "ok" : "MISS", item[k], h, l);
+                fprintf(fp, "#   %-4s %-18s every %s, at least every %s\n", r.ok[k] ? "ok" : "MISS",
+                        item[k], h, l);
         }
         misses += !all;
     }

@@ -30,14 +30,10 @@ int sp_cmd_report(int argc, char **argv)
         "Exit 0 every target met its target, 1 one missed it or has no data, 2 bad\n"
         "usage or configuration.\n";
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"month", required_argument, NULL, 'm'},
-        {"target", required_argument, NULL, 't'},
-        {"format", required_argument, NULL, 'f'},
-        {"lang", required_argument, NULL, 'l'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'}, {"month", required_argument, NULL, 'm'},
+        {"target", required_argument, NULL, 't'}, {"format", required_argument, NULL, 'f'},
+        {"lang", required_argument, NULL, 'l'},   {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *path = NULL, *month = NULL, *only = NULL, *format = "text", *lang = "en",
                *outpath = NULL;
@@ -50,13 +46,27 @@ int sp_cmd_report(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': path = optarg; break;
-        case 'm': month = optarg; break;
-        case 't': only = optarg; break;
-        case 'f': format = optarg; break;
-        case 'l': lang = optarg; break;
-        case 'o': outpath = optarg; break;
-        case 'h': fputs(usage, stdout); return SP_EXIT_OK;
+        case 'c':
+            path = optarg;
+            break;
+        case 'm':
+            month = optarg;
+            break;
+        case 't':
+            only = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'l':
+            lang = optarg;
+            break;
+        case 'o':
+            outpath = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return SP_EXIT_OK;
         default:
             fprintf(stderr, "slaprobe report: bad option '%s' (try --help)\n", argv[optind - 1]);
             return SP_EXIT_USAGE;
@@ -90,8 +100,8 @@ int sp_cmd_report(int argc, char **argv)
         fprintf(stderr, "slaprobe: %s\n", err);
         goto out;
     }
-    sp_status st = sp_report_build(cfg, year, mon, only, (int64_t)time(NULL), &rep, err,
-                                   sizeof err);
+    sp_status st =
+        sp_report_build(cfg, year, mon, only, (int64_t)time(NULL), &rep, err, sizeof err);
     if (st != SP_OK) {
         fprintf(stderr, "slaprobe report: %s\n", err);
         rc = st == SP_EINVAL ? SP_EXIT_USAGE : SP_EXIT_FAIL;

@@ -79,8 +79,8 @@ static sp_status open_targets(sp_store *store, const sp_cfg *cfg, char *err, siz
 {
     for (size_t i = 0; i < cfg->n_targets; i++) {
         const sp_cfg_target *t = &cfg->targets[i];
-        sp_status st = sp_store_open_target(store, t->id, (long)(t->interval_ms / 1000), NULL,
-                                            err, errlen);
+        sp_status st =
+            sp_store_open_target(store, t->id, (long)(t->interval_ms / 1000), NULL, err, errlen);
         if (st != SP_OK)
             return st;
     }
@@ -133,8 +133,8 @@ static void page_closed(uv_handle_t *h)
 static void on_page_exit(uv_process_t *p, int64_t status, int term_signal)
 {
     if (status != 0 || term_signal != 0)
-        logmsg("status page not updated (slaprobe status-page exited %lld%s)",
-               (long long)status, term_signal ? ", killed" : "");
+        logmsg("status page not updated (slaprobe status-page exited %lld%s)", (long long)status,
+               term_signal ? ", killed" : "");
     uv_close((uv_handle_t *)p, page_closed);
 }
 
@@ -158,8 +158,8 @@ static void on_page_timer(uv_timer_t *t)
     uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE},
                                      {.flags = UV_INHERIT_FD, .data.fd = 1},
                                      {.flags = UV_INHERIT_FD, .data.fd = 2}};
-    uv_process_options_t o = {.exit_cb = on_page_exit, .file = exe, .args = args,
-                              .stdio_count = 3, .stdio = stdio};
+    uv_process_options_t o = {
+        .exit_cb = on_page_exit, .file = exe, .args = args, .stdio_count = 3, .stdio = stdio};
     d->page_proc.data = d;
     sp_fd_cloexec_from(3); /* see alerts/alert.c's start_exec */
     int rc = uv_spawn(&d->loop, &d->page_proc, &o);
@@ -324,9 +324,8 @@ int sp_cmd_run(int argc, char **argv)
     uv_loop_init(&d.loop);
     int rc = SP_EXIT_USAGE;
     sp_probe_engine_opts eo = {.dns_servers = cfg->dns_servers};
-    if (sp_store_create(&d.loop, cfg->storage_dir, cfg->rrdcached, &cfg->retention, &d.store,
-                        err, sizeof err) !=
-            SP_OK ||
+    if (sp_store_create(&d.loop, cfg->storage_dir, cfg->rrdcached, &cfg->retention, &d.store, err,
+                        sizeof err) != SP_OK ||
         open_targets(d.store, cfg, err, sizeof err) != SP_OK ||
         sp_probe_engine_create(&d.loop, &eo, &d.eng, err, sizeof err) != SP_OK ||
         (sp_alert_create(&d.loop, d.store, &d.alerter) != SP_OK &&

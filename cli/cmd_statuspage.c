@@ -25,12 +25,9 @@ int sp_cmd_status_page(int argc, char **argv)
         "never sees half a page. --lang defaults to status_page.lang (en); --days to 30.\n"
         "Exit 0 published, 1 it could not be written, 2 bad usage or configuration.\n";
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"output", required_argument, NULL, 'o'},
-        {"lang", required_argument, NULL, 'l'},
-        {"days", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'}, {"output", required_argument, NULL, 'o'},
+        {"lang", required_argument, NULL, 'l'},   {"days", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *path = NULL, *dir = NULL, *lang = NULL;
     int c, days = 30, rc = SP_EXIT_USAGE;
@@ -40,9 +37,15 @@ int sp_cmd_status_page(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': path = optarg; break;
-        case 'o': dir = optarg; break;
-        case 'l': lang = optarg; break;
+        case 'c':
+            path = optarg;
+            break;
+        case 'o':
+            dir = optarg;
+            break;
+        case 'l':
+            lang = optarg;
+            break;
         case 'd':
             days = (int)strtol(optarg, &end, 10);
             if (*end || days < 1 || days > 366) {
@@ -50,7 +53,9 @@ int sp_cmd_status_page(int argc, char **argv)
                 return SP_EXIT_USAGE;
             }
             break;
-        case 'h': fputs(usage, stdout); return SP_EXIT_OK;
+        case 'h':
+            fputs(usage, stdout);
+            return SP_EXIT_OK;
         default:
             fprintf(stderr, "slaprobe status-page: bad option '%s' (try --help)\n",
                     argv[optind - 1]);
@@ -77,8 +82,8 @@ int sp_cmd_status_page(int argc, char **argv)
     }
     if (!lang)
         lang = cfg->status_lang ? cfg->status_lang : "en";
-    sp_status st = sp_statuspage_publish(cfg, dir, lang, days, (int64_t)time(NULL), err,
-                                         sizeof err);
+    sp_status st =
+        sp_statuspage_publish(cfg, dir, lang, days, (int64_t)time(NULL), err, sizeof err);
     if (st != SP_OK) {
         fprintf(stderr, "slaprobe status-page: %s\n", err);
         rc = st == SP_EINVAL || st == SP_EEXIST ? SP_EXIT_USAGE : SP_EXIT_FAIL;

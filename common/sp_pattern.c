@@ -44,14 +44,12 @@ const char *sp_level_name(sp_level l, bool ja)
     return (ja ? jp : en)[l];
 }
 
-void sp_pattern_conformance(const sp_pattern *p, const sp_conform_input *in,
-                            sp_conform_result *out)
+void sp_pattern_conformance(const sp_pattern *p, const sp_conform_input *in, sp_conform_result *out)
 {
     out->detect_worst_ms =
         in->interval_ms + (int64_t)(in->confirm - 1) * in->retry_ms + in->timeout_ms;
     out->ok[SP_CONFORM_ALIVE] = in->interval_ms <= p->alive_interval_ms;
     out->ok[SP_CONFORM_FAULT] = in->interval_ms <= p->fault_interval_ms;
     out->ok[SP_CONFORM_PERF] = in->interval_ms <= p->perf_interval_ms;
-    out->ok[SP_CONFORM_NOTIFY] =
-        in->has_alert_path && out->detect_worst_ms <= p->notify_within_ms;
+    out->ok[SP_CONFORM_NOTIFY] = in->has_alert_path && out->detect_worst_ms <= p->notify_within_ms;
 }

@@ -23,27 +23,27 @@ typedef enum sp_reason_class {
     SP_RCLASS_PROBE
 } sp_reason_class;
 
-#define SP_REASON_MAP(X)                                                                       \
-    X(OK, "ok", NONE, "the endpoint answered as expected")                                     \
-    X(DNS_NXDOMAIN, "dns_nxdomain", DNS, "the name does not exist")                            \
-    X(DNS_SERVFAIL, "dns_servfail", DNS, "the resolver answered SERVFAIL")                     \
-    X(DNS_REFUSED, "dns_refused", DNS, "the resolver refused the query")                       \
-    X(DNS_TIMEOUT, "dns_timeout", DNS, "no DNS answer in time")                                \
-    X(DNS_NODATA, "dns_nodata", DNS, "the name exists but has no record of the asked type")    \
-    X(DNS_MISMATCH, "dns_mismatch", DNS, "the DNS answer is not the expected one")             \
-    X(TCP_REFUSED, "tcp_refused", NETWORK, "the TCP connection was refused")                   \
-    X(TCP_TIMEOUT, "tcp_timeout", NETWORK, "the TCP connection was not established in time")   \
-    X(TCP_UNREACHABLE, "tcp_unreachable", NETWORK, "no route to the address")                  \
-    X(TLS_HANDSHAKE, "tls_handshake", TLS, "the TLS handshake failed")                         \
-    X(TLS_CERT_EXPIRED, "tls_cert_expired", TLS, "the certificate is expired or not yet valid") \
-    X(TLS_CERT_UNTRUSTED, "tls_cert_untrusted", TLS, "the certificate chain is not trusted")   \
-    X(TLS_CERT_HOSTNAME, "tls_cert_hostname", TLS, "the certificate does not match the name")  \
-    X(HTTP_TIMEOUT, "http_timeout", HTTP, "no complete HTTP response in time")                 \
-    X(HTTP_STATUS, "http_status", HTTP, "unexpected HTTP status")                              \
-    X(HTTP_BODY_MISMATCH, "http_body_mismatch", HTTP, "the body or a header did not match")    \
-    X(HTTP_TOO_LARGE, "http_too_large", HTTP, "the body is larger than the cap")               \
-    X(HTTP_PROTOCOL, "http_protocol", HTTP, "broken HTTP: malformed reply or reset")           \
-    X(REDIRECT_LOOP, "redirect_loop", HTTP, "too many or circular redirects")                  \
+#define SP_REASON_MAP(X)                                                                           \
+    X(OK, "ok", NONE, "the endpoint answered as expected")                                         \
+    X(DNS_NXDOMAIN, "dns_nxdomain", DNS, "the name does not exist")                                \
+    X(DNS_SERVFAIL, "dns_servfail", DNS, "the resolver answered SERVFAIL")                         \
+    X(DNS_REFUSED, "dns_refused", DNS, "the resolver refused the query")                           \
+    X(DNS_TIMEOUT, "dns_timeout", DNS, "no DNS answer in time")                                    \
+    X(DNS_NODATA, "dns_nodata", DNS, "the name exists but has no record of the asked type")        \
+    X(DNS_MISMATCH, "dns_mismatch", DNS, "the DNS answer is not the expected one")                 \
+    X(TCP_REFUSED, "tcp_refused", NETWORK, "the TCP connection was refused")                       \
+    X(TCP_TIMEOUT, "tcp_timeout", NETWORK, "the TCP connection was not established in time")       \
+    X(TCP_UNREACHABLE, "tcp_unreachable", NETWORK, "no route to the address")                      \
+    X(TLS_HANDSHAKE, "tls_handshake", TLS, "the TLS handshake failed")                             \
+    X(TLS_CERT_EXPIRED, "tls_cert_expired", TLS, "the certificate is expired or not yet valid")    \
+    X(TLS_CERT_UNTRUSTED, "tls_cert_untrusted", TLS, "the certificate chain is not trusted")       \
+    X(TLS_CERT_HOSTNAME, "tls_cert_hostname", TLS, "the certificate does not match the name")      \
+    X(HTTP_TIMEOUT, "http_timeout", HTTP, "no complete HTTP response in time")                     \
+    X(HTTP_STATUS, "http_status", HTTP, "unexpected HTTP status")                                  \
+    X(HTTP_BODY_MISMATCH, "http_body_mismatch", HTTP, "the body or a header did not match")        \
+    X(HTTP_TOO_LARGE, "http_too_large", HTTP, "the body is larger than the cap")                   \
+    X(HTTP_PROTOCOL, "http_protocol", HTTP, "broken HTTP: malformed reply or reset")               \
+    X(REDIRECT_LOOP, "redirect_loop", HTTP, "too many or circular redirects")                      \
     X(PROBE_ERROR, "probe_error", PROBE, "the probe itself failed (not the endpoint)")
 
 typedef enum sp_reason {

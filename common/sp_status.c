@@ -7,8 +7,8 @@
 const char *sp_strerror(sp_status st)
 {
     switch (st) {
-#define SP_STATUS_MSG(name, msg)                                                               \
-    case SP_##name:                                                                            \
+#define SP_STATUS_MSG(name, msg)                                                                   \
+    case SP_##name:                                                                                \
         return msg;
         SP_STATUS_MAP(SP_STATUS_MSG)
 #undef SP_STATUS_MSG
@@ -20,8 +20,8 @@ const char *sp_strerror(sp_status st)
 const char *sp_status_name(sp_status st)
 {
     switch (st) {
-#define SP_STATUS_NAME(name, msg)                                                              \
-    case SP_##name:                                                                            \
+#define SP_STATUS_NAME(name, msg)                                                                  \
+    case SP_##name:                                                                                \
         return "SP_" #name;
         SP_STATUS_MAP(SP_STATUS_NAME)
 #undef SP_STATUS_NAME

@@ -10,19 +10,19 @@
 #ifndef SP_STATUS_H
 #define SP_STATUS_H
 
-#define SP_STATUS_MAP(X)                                                                       \
-    X(OK, "success")                                                                           \
-    X(ENOMEM, "out of memory")                                                                 \
-    X(EINVAL, "invalid argument")                                                              \
-    X(EPARSE, "cannot parse input")                                                            \
-    X(EIO, "input/output error")                                                               \
-    X(ENOTFOUND, "not found")                                                                  \
-    X(EEXIST, "already exists")                                                                \
-    X(EBUSY, "resource busy")                                                                  \
-    X(ECURL, "libcurl error")                                                                  \
-    X(EDNS, "c-ares error")                                                                    \
-    X(ETLS, "OpenSSL error")                                                                   \
-    X(ELOOP, "event loop error")                                                               \
+#define SP_STATUS_MAP(X)                                                                           \
+    X(OK, "success")                                                                               \
+    X(ENOMEM, "out of memory")                                                                     \
+    X(EINVAL, "invalid argument")                                                                  \
+    X(EPARSE, "cannot parse input")                                                                \
+    X(EIO, "input/output error")                                                                   \
+    X(ENOTFOUND, "not found")                                                                      \
+    X(EEXIST, "already exists")                                                                    \
+    X(EBUSY, "resource busy")                                                                      \
+    X(ECURL, "libcurl error")                                                                      \
+    X(EDNS, "c-ares error")                                                                        \
+    X(ETLS, "OpenSSL error")                                                                       \
+    X(ELOOP, "event loop error")                                                                   \
     X(ECANCELED, "operation canceled")
 
 typedef enum sp_status {

@@ -48,9 +48,10 @@ bool sp_value_timestamp_ms(const char *s, int64_t *out_ms)
     int y, mo, d, h, mi, se, ms = 0;
     if (!s || strlen(s) < 20)
         return false;
-    if (!sp_civil_digits(s, 4, &y) || s[4] != '-' || !sp_civil_digits(s + 5, 2, &mo) || s[7] != '-' ||
-        !sp_civil_digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || !sp_civil_digits(s + 11, 2, &h) ||
-        s[13] != ':' || !sp_civil_digits(s + 14, 2, &mi) || s[16] != ':' || !sp_civil_digits(s + 17, 2, &se))
+    if (!sp_civil_digits(s, 4, &y) || s[4] != '-' || !sp_civil_digits(s + 5, 2, &mo) ||
+        s[7] != '-' || !sp_civil_digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') ||
+        !sp_civil_digits(s + 11, 2, &h) || s[13] != ':' || !sp_civil_digits(s + 14, 2, &mi) ||
+        s[16] != ':' || !sp_civil_digits(s + 17, 2, &se))
         return false;
     const char *p = s + 19;
     if (*p == '.') {

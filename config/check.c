@@ -49,8 +49,7 @@ sp_status sp_cfg_duration(sp_cfg_loader *ld, const char *key, const char *raw, i
     if (!sp_value_duration_ms(raw, out))
         return sp_cfg_fail(ld, key, "'%s' is not a duration (e.g. 30, 30s, 5m, 1h)", raw);
     if (*out < min_ms)
-        return sp_cfg_fail(ld, key, "'%s' is too short (at least %lld ms)", raw,
-                           (long long)min_ms);
+        return sp_cfg_fail(ld, key, "'%s' is too short (at least %lld ms)", raw, (long long)min_ms);
     return SP_OK;
 }
 
@@ -86,8 +85,7 @@ sp_status sp_cfg_flag(sp_cfg_loader *ld, const char *key, const char *raw, bool 
     return sp_cfg_fail(ld, key, "'%s' is not true or false", raw);
 }
 
-sp_status sp_cfg_range(sp_cfg_loader *ld, const char *key, int v, int lo, int hi,
-                       const char *unit)
+sp_status sp_cfg_range(sp_cfg_loader *ld, const char *key, int v, int lo, int hi, const char *unit)
 {
     if (v < lo || v > hi)
         return sp_cfg_fail(ld, key, "%d is not %d-%d%s", v, lo, hi, unit);
@@ -163,8 +161,7 @@ sp_status sp_cfg_check_unique_ids(sp_cfg_loader *ld, const sp_cfg *c)
         return SP_OK;
     char key[64];
     snprintf(key, sizeof key, "targets[%zu].id", dup);
-    return sp_cfg_fail(ld, key, "duplicate id '%s' (also targets[%zu])", c->targets[dup].id,
-                       first);
+    return sp_cfg_fail(ld, key, "duplicate id '%s' (also targets[%zu])", c->targets[dup].id, first);
 }
 
 sp_status sp_cfg_check_target_ids(sp_cfg_loader *ld, const sp_cfg *c, const char *list_key,

@@ -39,8 +39,8 @@ typedef struct sp_cfg_target {
     int64_t interval_ms, retry_ms;
     int confirm;
     double slow_ms;
-    int pattern;       /* 1-6, or 0 when sla_target was given */
-    double sla_target; /* percent */
+    int pattern;         /* 1-6, or 0 when sla_target was given */
+    double sla_target;   /* percent */
     char *service_hours; /* NULL: 24x7; checked against calendar.h's grammar */
     char **holidays;     /* local dates "YYYY-MM-DD" without service hours */
     size_t n_holidays;
@@ -76,31 +76,31 @@ typedef enum sp_cfg_alert_type {
 
 typedef struct sp_cfg_alert {
     sp_cfg_alert_type type;
-    char *name;          /* `name`, or "alerts[i]": names the channel in the journal */
-    char *url;           /* webhook: http(s)://; smtp: smtp(s)://host:port */
-    char *auth_header;   /* webhook: "Header: secret", or NULL */
-    char *auth_ref;      /* its env:/file: reference as written, for printing */
-    char *ca_file;       /* NULL: the system's trust store */
-    bool insecure;       /* do not verify the receiver's certificate */
-    int64_t timeout_ms;  /* one attempt */
-    int retries;         /* attempts after the first */
-    int64_t backoff_ms;  /* wait before the first retry; doubles each time */
+    char *name;         /* `name`, or "alerts[i]": names the channel in the journal */
+    char *url;          /* webhook: http(s)://; smtp: smtp(s)://host:port */
+    char *auth_header;  /* webhook: "Header: secret", or NULL */
+    char *auth_ref;     /* its env:/file: reference as written, for printing */
+    char *ca_file;      /* NULL: the system's trust store */
+    bool insecure;      /* do not verify the receiver's certificate */
+    int64_t timeout_ms; /* one attempt */
+    int retries;        /* attempts after the first */
+    int64_t backoff_ms; /* wait before the first retry; doubles each time */
     int64_t backoff_max_ms;
-    bool starttls;       /* smtp:// must upgrade with STARTTLS */
-    char *from;          /* smtp */
+    bool starttls; /* smtp:// must upgrade with STARTTLS */
+    char *from;    /* smtp */
     char **to;
     size_t n_to;
     char *username, *password; /* smtp; the password is a secret */
     char *password_ref;
-    char *lang;          /* "en" or "ja": the mail's words */
-    char **argv;         /* exec: NULL-terminated */
+    char *lang;  /* "en" or "ja": the mail's words */
+    char **argv; /* exec: NULL-terminated */
     size_t n_argv;
-    char **pass_env;     /* exec: names of the daemon's environment the program
+    char **pass_env; /* exec: names of the daemon's environment the program
                             gets besides PATH, LANG, TZ; NULL-terminated */
     size_t n_pass_env;
-    char **targets;      /* ids; none: every target */
+    char **targets; /* ids; none: every target */
     size_t n_targets;
-    unsigned events;     /* SP_CFG_ALERT_ON_* */
+    unsigned events; /* SP_CFG_ALERT_ON_* */
 } sp_cfg_alert;
 
 #define SP_CFG_DEFAULT_CERT_WARN_DAYS 21
@@ -113,12 +113,12 @@ typedef struct sp_cfg {
     char *path;
     char *timezone;
     char *storage_dir;
-    char *rrdcached;    /* NULL: write RRD files directly */
+    char *rrdcached; /* NULL: write RRD files directly */
     sp_store_retention retention;
-    char *dns_servers;  /* comma-separated, NULL: the system's */
+    char *dns_servers; /* comma-separated, NULL: the system's */
     sp_cfg_target *targets;
     size_t n_targets;
-    char *status_dir;   /* NULL: no status page */
+    char *status_dir; /* NULL: no status page */
     int64_t status_every_ms;
     char *status_lang;
     /* The guideline's pattern table with this file's `patterns:` overrides
@@ -127,7 +127,7 @@ typedef struct sp_cfg {
     bool has_alert_path; /* some alert channel takes `down` events */
     sp_cfg_alert *alerts;
     size_t n_alerts;
-    char *report_url;    /* base link put in alerts, or NULL */
+    char *report_url; /* base link put in alerts, or NULL */
 } sp_cfg;
 
 /* Defaults of SPEC section 5 (and of the ASP/SaaS guideline's monitoring). */

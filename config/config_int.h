@@ -176,8 +176,7 @@ sp_status sp_cfg_nonempty(sp_cfg_loader *ld, const char *key, const char *raw);
 sp_status sp_cfg_flag(sp_cfg_loader *ld, const char *key, const char *raw, bool *out);
 
 /* v in lo..hi, else "V is not LO-HI<unit>". */
-sp_status sp_cfg_range(sp_cfg_loader *ld, const char *key, int v, int lo, int hi,
-                       const char *unit);
+sp_status sp_cfg_range(sp_cfg_loader *ld, const char *key, int v, int lo, int hi, const char *unit);
 
 /* v in (0, 100], else "V is not <what> percentage in (0, 100]" (what: "a",
  * "an availability", ...). */

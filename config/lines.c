@@ -33,10 +33,10 @@ struct sp_cfg_lines {
 
 typedef struct frame {
     bool is_map;
-    bool want_key; /* maps: next scalar is a key */
-    int index;     /* sequences: next entry's index */
-    char *path;    /* path of this container */
-    char *key;     /* maps: the key whose value comes next */
+    bool want_key;    /* maps: next scalar is a key */
+    int index;        /* sequences: next entry's index */
+    char *path;       /* path of this container */
+    char *key;        /* maps: the key whose value comes next */
     size_t key_entry; /* maps: its entry, or SIZE_MAX */
 } frame;
 

@@ -76,8 +76,7 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
         print_str(fp, "    url: ", s->target);
         fprintf(fp, "    kind: %s\n", sp_probe_kind_name(s->kind));
         fprintf(fp, "    interval: %llds\n    timeout: %ums\n    retry_interval: %llds\n",
-                (long long)(t->interval_ms / 1000), s->timeout_ms,
-                (long long)(t->retry_ms / 1000));
+                (long long)(t->interval_ms / 1000), s->timeout_ms, (long long)(t->retry_ms / 1000));
         fprintf(fp, "    confirm: %d\n    slow_ms: %.0f\n", t->confirm, t->slow_ms);
         if (s->kind == SP_PROBE_HTTPS) {
             if (t->tls_interval_ms)
@@ -144,8 +143,7 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
             print_str(fp, "    ca_file: ", a->ca_file);
         if (a->insecure)
             fprintf(fp, "    insecure: true\n");
-        fprintf(fp, "    timeout: %lldms\n    retries: %d\n", (long long)a->timeout_ms,
-                a->retries);
+        fprintf(fp, "    timeout: %lldms\n    retries: %d\n", (long long)a->timeout_ms, a->retries);
         fprintf(fp, "    retry_backoff: %lldms\n    retry_backoff_max: %lldms\n",
                 (long long)a->backoff_ms, (long long)a->backoff_max_ms);
         print_list(fp, "    targets: [", a->targets, a->n_targets, AS_IS);

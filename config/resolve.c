@@ -112,8 +112,7 @@ static sp_status read_secret(sp_cfg_loader *ld, const char *key, const char *ref
 
 /* The posture check of an https target: the same URL (its path is asked
  * for HSTS), trust store, address family and timeout, as a tls probe. */
-static sp_status build_tls_spec(const sp_probe_spec *s, sp_probe_spec *ts, char *err,
-                                size_t errlen)
+static sp_status build_tls_spec(const sp_probe_spec *s, sp_probe_spec *ts, char *err, size_t errlen)
 {
     sp_status st;
     sp_probe_spec_init(ts);
@@ -258,10 +257,9 @@ static sp_status resolve_target(sp_cfg_loader *ld, const raw_target *rt, size_t 
     {
         /* Checked now, so a typo fails config-check instead of the month's report. */
         sp_cal_hours *h = NULL;
-        if (sp_cal_hours_parse(t->service_hours, (const char *const *)t->holidays,
-                               t->n_holidays, &h, err, sizeof err) != SP_OK)
-            return sp_cfg_fail(ld, KEY(t->service_hours ? "service_hours" : "holidays"), "%s",
-                               err);
+        if (sp_cal_hours_parse(t->service_hours, (const char *const *)t->holidays, t->n_holidays,
+                               &h, err, sizeof err) != SP_OK)
+            return sp_cfg_fail(ld, KEY(t->service_hours ? "service_hours" : "holidays"), "%s", err);
         sp_cal_hours_destroy(h);
     }
     if (rt->credits_count) {
@@ -314,8 +312,8 @@ static char **dup_list(char *const *v, unsigned n)
     return out;
 }
 
-static sp_status resolve_alert(sp_cfg_loader *ld, const raw_alert *ra, unsigned i,
-                               const sp_cfg *c, sp_cfg_alert *a)
+static sp_status resolve_alert(sp_cfg_loader *ld, const raw_alert *ra, unsigned i, const sp_cfg *c,
+                               sp_cfg_alert *a)
 {
     char key[128];
     sp_status st;
@@ -339,19 +337,24 @@ static sp_status resolve_alert(sp_cfg_loader *ld, const raw_alert *ra, unsigned 
         const char *key;
         unsigned types; /* bit per type allowed */
     } only[] = {
-        {ra->url != NULL, "url", 3},          {ra->auth != NULL, "auth", 1},
-        {ra->ca_file != NULL, "ca_file", 3},  {ra->insecure != NULL, "insecure", 3},
-        {ra->starttls != NULL, "starttls", 2}, {ra->from != NULL, "from", 2},
-        {ra->to != NULL, "to", 2},            {ra->username != NULL, "username", 2},
-        {ra->password != NULL, "password", 2}, {ra->lang != NULL, "lang", 2},
+        {ra->url != NULL, "url", 3},
+        {ra->auth != NULL, "auth", 1},
+        {ra->ca_file != NULL, "ca_file", 3},
+        {ra->insecure != NULL, "insecure", 3},
+        {ra->starttls != NULL, "starttls", 2},
+        {ra->from != NULL, "from", 2},
+        {ra->to != NULL, "to", 2},
+        {ra->username != NULL, "username", 2},
+        {ra->password != NULL, "password", 2},
+        {ra->lang != NULL, "lang", 2},
         {ra->argv != NULL, "argv", 4},
         {ra->pass_env != NULL, "pass_env", 4},
     };
     for (size_t k = 0; k < sizeof only / sizeof only[0]; k++)
         if (only[k].given && !(only[k].types & (1u << ty)))
             return sp_cfg_fail(ld, KEY(only[k].key), "not a key of %s alerts", types[ty]);
-    if ((st = sp_cfg_duration(ld, KEY("timeout"), ra->timeout, SP_CFG_DEFAULT_ALERT_TIMEOUT_MS,
-                              100, &a->timeout_ms)) ||
+    if ((st = sp_cfg_duration(ld, KEY("timeout"), ra->timeout, SP_CFG_DEFAULT_ALERT_TIMEOUT_MS, 100,
+                              &a->timeout_ms)) ||
         (st = sp_cfg_duration(ld, KEY("retry_backoff"), ra->retry_backoff,
                               SP_CFG_DEFAULT_ALERT_BACKOFF_MS, 100, &a->backoff_ms)) ||
         (st = sp_cfg_duration(ld, KEY("retry_backoff_max"), ra->retry_backoff_max,
@@ -474,8 +477,7 @@ static sp_status resolve_alert(sp_cfg_loader *ld, const raw_alert *ra, unsigned 
         char ek[48];
         snprintf(ek, sizeof ek, "events[%u]", k);
         if (e == SP_CFG_ALERT_EVENTS)
-            return sp_cfg_fail(ld, KEY(ek),
-                               "'%s' is not down, up, cert_expiring or tls_grade_drop",
+            return sp_cfg_fail(ld, KEY(ek), "'%s' is not down, up, cert_expiring or tls_grade_drop",
                                ra->events[k]);
         a->events |= 1u << e;
     }
@@ -552,10 +554,10 @@ static sp_status resolve_storage(sp_cfg_loader *ld, const raw_storage *rs, sp_cf
             int *v;
             long *out;
             const char *key;
-        } days[] = {{rr->full_days, &c->retention.full_days, "storage.retention.full_days"},
-                    {rr->five_min_days, &c->retention.five_min_days,
-                     "storage.retention.five_min_days"},
-                    {rr->hourly_days, &c->retention.hourly_days, "storage.retention.hourly_days"}};
+        } days[] = {
+            {rr->full_days, &c->retention.full_days, "storage.retention.full_days"},
+            {rr->five_min_days, &c->retention.five_min_days, "storage.retention.five_min_days"},
+            {rr->hourly_days, &c->retention.hourly_days, "storage.retention.hourly_days"}};
         for (int i = 0; i < 3; i++) {
             if (!days[i].v)
                 continue;

@@ -13,14 +13,12 @@
 
 /* The keys of a raw_timing, in a target (st raw_target) or in `defaults:`
  * (st raw_defaults): one list, so the two cannot drift apart. */
-#define TIMING_FIELDS(st)                                                \
-    STR("interval", st, timing.interval),                                \
-    STR("timeout", st, timing.timeout),                                  \
-    STR("retry_interval", st, timing.retry_interval),                    \
-    STR("slow_ms", st, timing.slow_ms),                                  \
-    CYAML_FIELD_INT_PTR("confirm", OPT, st, timing.confirm),             \
-    STR("tls_interval", st, timing.tls_interval),                        \
-    CYAML_FIELD_INT_PTR("cert_warn_days", OPT, st, timing.cert_warn_days)
+#define TIMING_FIELDS(st)                                                                          \
+    STR("interval", st, timing.interval), STR("timeout", st, timing.timeout),                      \
+        STR("retry_interval", st, timing.retry_interval), STR("slow_ms", st, timing.slow_ms),      \
+        CYAML_FIELD_INT_PTR("confirm", OPT, st, timing.confirm),                                   \
+        STR("tls_interval", st, timing.tls_interval),                                              \
+        CYAML_FIELD_INT_PTR("cert_warn_days", OPT, st, timing.cert_warn_days)
 
 static const cyaml_schema_value_t int_value = {CYAML_VALUE_INT(CYAML_FLAG_DEFAULT, int)};
 static const cyaml_schema_value_t str_value = {
@@ -29,15 +27,13 @@ static const cyaml_schema_value_t str_value = {
 static const cyaml_schema_field_t window_fields[] = {
     CYAML_FIELD_STRING_PTR("start", CYAML_FLAG_POINTER, raw_window, start, 0, CYAML_UNLIMITED),
     CYAML_FIELD_STRING_PTR("end", CYAML_FLAG_POINTER, raw_window, end, 0, CYAML_UNLIMITED),
-    STR("reason", raw_window, reason),
-    CYAML_FIELD_END};
+    STR("reason", raw_window, reason), CYAML_FIELD_END};
 static const cyaml_schema_value_t window_value = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_window, window_fields)};
 
 static const cyaml_schema_field_t tier_fields[] = {
     CYAML_FIELD_FLOAT("below", CYAML_FLAG_DEFAULT, raw_tier, below),
-    CYAML_FIELD_FLOAT("credit", CYAML_FLAG_DEFAULT, raw_tier, credit),
-    CYAML_FIELD_END};
+    CYAML_FIELD_FLOAT("credit", CYAML_FLAG_DEFAULT, raw_tier, credit), CYAML_FIELD_END};
 static const cyaml_schema_value_t tier_value = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_tier, tier_fields)};
 
@@ -86,9 +82,8 @@ static const cyaml_schema_field_t target_fields[] = {
 static const cyaml_schema_value_t target_value = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_target, target_fields)};
 
-static const cyaml_schema_field_t defaults_fields[] = {
-    TIMING_FIELDS(raw_defaults),
-    CYAML_FIELD_END};
+static const cyaml_schema_field_t defaults_fields[] = {TIMING_FIELDS(raw_defaults),
+                                                       CYAML_FIELD_END};
 
 static const cyaml_schema_field_t alert_fields[] = {
     CYAML_FIELD_STRING_PTR("type", CYAML_FLAG_POINTER, raw_alert, type, 1, CYAML_UNLIMITED),
@@ -118,8 +113,7 @@ static const cyaml_schema_value_t alert_value = {
 static const cyaml_schema_field_t retention_fields[] = {
     CYAML_FIELD_INT_PTR("full_days", OPT, raw_retention, full_days),
     CYAML_FIELD_INT_PTR("five_min_days", OPT, raw_retention, five_min_days),
-    CYAML_FIELD_INT_PTR("hourly_days", OPT, raw_retention, hourly_days),
-    CYAML_FIELD_END};
+    CYAML_FIELD_INT_PTR("hourly_days", OPT, raw_retention, hourly_days), CYAML_FIELD_END};
 
 static const cyaml_schema_field_t storage_fields[] = {
     STR("dir", raw_storage, dir), STR("rrdcached", raw_storage, rrdcached),
@@ -133,16 +127,14 @@ static const cyaml_schema_field_t status_fields[] = {
 static const cyaml_schema_field_t top_fields[] = {
     STR("timezone", raw_cfg, timezone),
     CYAML_FIELD_MAPPING_PTR("storage", OPT, raw_cfg, storage, storage_fields),
-    CYAML_FIELD_SEQUENCE("dns_servers", OPT, raw_cfg, dns_servers, &str_value, 0,
-                         CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("dns_servers", OPT, raw_cfg, dns_servers, &str_value, 0, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("control_targets", OPT, raw_cfg, control_targets, &str_value, 0,
                          CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("defaults", OPT, raw_cfg, defaults, defaults_fields),
     CYAML_FIELD_SEQUENCE("targets", CYAML_FLAG_POINTER, raw_cfg, targets, &target_value, 1,
                          CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("status_page", OPT, raw_cfg, status_page, status_fields),
-    CYAML_FIELD_SEQUENCE("patterns", OPT, raw_cfg, patterns, &pattern_value, 0,
-                         SP_PATTERN_COUNT),
+    CYAML_FIELD_SEQUENCE("patterns", OPT, raw_cfg, patterns, &pattern_value, 0, SP_PATTERN_COUNT),
     CYAML_FIELD_SEQUENCE("alerts", OPT, raw_cfg, alerts, &alert_value, 0, 64),
     STR("report_url", raw_cfg, report_url),
     CYAML_FIELD_END};
@@ -151,5 +143,5 @@ const cyaml_schema_value_t sp_cfg_schema = {
 
 /* Words of values the schema reads as strings (see config_int.h). */
 const char *const sp_cfg_alert_type_names[SP_CFG_ALERT_TYPES] = {"webhook", "smtp", "exec"};
-const char *const sp_cfg_alert_event_names[SP_CFG_ALERT_EVENTS] = {
-    "down", "up", "cert_expiring", "tls_grade_drop"};
+const char *const sp_cfg_alert_event_names[SP_CFG_ALERT_EVENTS] = {"down", "up", "cert_expiring",
+                                                                   "tls_grade_drop"};

@@ -192,11 +192,10 @@ json_t *sp_journal_line_to_json(const sp_journal_line *l)
         if (!l->stamp_last) {
             char when[SP_TIME_ISO_LEN];
             sp_time_iso_ms(t, when, sizeof when);
-            return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "type",
-                             "store_error", "time", when, "t_ms", (json_int_t)t, "from_ms",
-                             (json_int_t)e->from_ms, "to_ms", (json_int_t)e->to_ms, "step_s",
-                             (json_int_t)e->step_s, "rows", (json_int_t)e->rows, "cause", e->cause,
-                             "detail", e->detail);
+            return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s}", "type", "store_error",
+                             "time", when, "t_ms", (json_int_t)t, "from_ms", (json_int_t)e->from_ms,
+                             "to_ms", (json_int_t)e->to_ms, "step_s", (json_int_t)e->step_s, "rows",
+                             (json_int_t)e->rows, "cause", e->cause, "detail", e->detail);
         }
         o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:s}", "type", "store_error", "from_ms",
                       (json_int_t)e->from_ms, "to_ms", (json_int_t)e->to_ms, "step_s",
@@ -213,8 +212,7 @@ json_t *sp_journal_line_to_json(const sp_journal_line *l)
                       a->name, "sent", a->sent, "time", when, "t_ms", (json_int_t)t, "since_ms",
                       (json_int_t)a->since_ms, "detected_ms", (json_int_t)a->detected_ms,
                       "attempts", a->attempts);
-        if (o && !put(o, "error",
-                      a->error && *a->error ? json_string(a->error) : json_null())) {
+        if (o && !put(o, "error", a->error && *a->error ? json_string(a->error) : json_null())) {
             json_decref(o);
             o = NULL;
         }

@@ -68,11 +68,11 @@ typedef struct sp_journal_stop {
 
 /* "state": a change of the target's state machine. */
 typedef struct sp_journal_state {
-    sp_state from, to;  /* reader: UNKNOWN for a word it does not know */
-    int64_t since_ms;   /* the first probe of the new state */
-    const char *since;  /* reader only: its ISO text (the writer formats since_ms) */
-    sp_reason reason;   /* reader: SP_REASON_OK when absent or unknown */
-    const char *detail; /* text from a server: made valid UTF-8 when written */
+    sp_state from, to;   /* reader: UNKNOWN for a word it does not know */
+    int64_t since_ms;    /* the first probe of the new state */
+    const char *since;   /* reader only: its ISO text (the writer formats since_ms) */
+    sp_reason reason;    /* reader: SP_REASON_OK when absent or unknown */
+    const char *detail;  /* text from a server: made valid UTF-8 when written */
     const char *address; /* NULL or "": not written */
     long http_status;    /* 0: not written */
     double downtime_s;   /* written on DOWN -> UP only */
@@ -110,10 +110,10 @@ typedef struct sp_journal_clock_jump {
 /* "tls_posture": the first posture after start, and every change. */
 typedef struct sp_journal_tls_posture {
     bool first;
-    unsigned changed;               /* SP_JOURNAL_TLS_* */
-    const char *previous_grade;     /* NULL: not written (the first) */
-    const char *grade;              /* reader only (the writer takes posture's) */
-    const sp_tls_posture *posture;  /* writer only: grade, protocols, leaf, OCSP, findings */
+    unsigned changed;              /* SP_JOURNAL_TLS_* */
+    const char *previous_grade;    /* NULL: not written (the first) */
+    const char *grade;             /* reader only (the writer takes posture's) */
+    const sp_tls_posture *posture; /* writer only: grade, protocols, leaf, OCSP, findings */
     const char *detail;
 } sp_journal_tls_posture;
 
@@ -142,7 +142,7 @@ typedef struct sp_journal_import {
     int64_t from_ms, to_ms; /* writer: the first and last step */
     const char *from, *to;  /* reader only: their ISO text */
     int64_t rows, steps, unknown_steps;
-    const char *source; /* the CSV's file name */
+    const char *source;                   /* the CSV's file name */
     const sp_journal_incident *incidents; /* writer only */
     size_t n_incidents;                   /* writer and reader */
     const json_t *incidents_json;         /* reader only: see sp_journal_import_incident */
@@ -153,23 +153,23 @@ typedef struct sp_journal_line {
     /* The stamp every line carries ("time" ISO text + "t_ms"): when the
      * event happened (a state change: its probe's start), or, 0 for the
      * writer, now. */
-    int64_t t_ms;      /* reader: SP_JOURNAL_NO_MS when not an integer */
-    const char *time;  /* reader only: the stamp's text, NULL when absent */
+    int64_t t_ms;     /* reader: SP_JOURNAL_NO_MS when not an integer */
+    const char *time; /* reader only: the stamp's text, NULL when absent */
     /* store_error only: the writer thread's lines (rows that failed)
      * carry the stamp after their fields, the scheduler's (clock_back)
      * right after "type", as they always did. */
     bool stamp_last;
     union {
-        sp_journal_start start;   /* START */
-        sp_journal_stop stop;     /* STOP, REMOVED */
-        sp_journal_state state;   /* STATE */
-        sp_journal_alert alert;   /* ALERT */
-        sp_journal_clock clock;   /* CLOCK */
-        sp_journal_clock_jump clock_jump;   /* CLOCK_JUMP */
-        sp_journal_tls_posture tls_posture; /* TLS_POSTURE */
-        sp_journal_store_error store_error; /* STORE_ERROR */
+        sp_journal_start start;               /* START */
+        sp_journal_stop stop;                 /* STOP, REMOVED */
+        sp_journal_state state;               /* STATE */
+        sp_journal_alert alert;               /* ALERT */
+        sp_journal_clock clock;               /* CLOCK */
+        sp_journal_clock_jump clock_jump;     /* CLOCK_JUMP */
+        sp_journal_tls_posture tls_posture;   /* TLS_POSTURE */
+        sp_journal_store_error store_error;   /* STORE_ERROR */
         sp_journal_journal_lost journal_lost; /* JOURNAL_LOST */
-        sp_journal_import import; /* IMPORT */
+        sp_journal_import import;             /* IMPORT */
     };
 } sp_journal_line;
 

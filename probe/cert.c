@@ -129,8 +129,8 @@ static int verify_collect(int ok, X509_STORE_CTX *x)
     case X509_V_ERR_CERT_NOT_YET_VALID:
         c->not_yet_valid = true;
         break;
-    case X509_V_ERR_CA_MD_TOO_WEAK:     /* SHA-1: its own finding */
-    case X509_V_ERR_EE_KEY_TOO_SMALL:   /* key size: its own finding */
+    case X509_V_ERR_CA_MD_TOO_WEAK:   /* SHA-1: its own finding */
+    case X509_V_ERR_EE_KEY_TOO_SMALL: /* key size: its own finding */
     case X509_V_ERR_CA_KEY_TOO_SMALL:
         break;
     default:
@@ -142,7 +142,7 @@ static int verify_collect(int ok, X509_STORE_CTX *x)
 /* Verify the chain the server sent; returns the issuer of the leaf (new
  * reference) for OCSP, or NULL. */
 static X509 *verify_chain(sp_tls_cert_facts *c, X509_STORE *store, X509 *leaf,
-                          STACK_OF(X509) *peer)
+                          STACK_OF(X509) * peer)
 {
     X509 *issuer = NULL;
     X509_STORE_CTX *vx = X509_STORE_CTX_new();
@@ -169,7 +169,7 @@ out:
     return issuer;
 }
 
-static void intermediates(sp_tls_cert_facts *c, STACK_OF(X509) *peer)
+static void intermediates(sp_tls_cert_facts *c, STACK_OF(X509) * peer)
 {
     /* peer[0] is the leaf on the client side; a self-signed root the server
      * sends along is never checked by its signature, so it does not count */
@@ -190,7 +190,7 @@ static void intermediates(sp_tls_cert_facts *c, STACK_OF(X509) *peer)
     }
 }
 
-X509 *sp_probe__cert_facts(sp_tls_cert_facts *c, X509 *leaf, STACK_OF(X509) *peer,
+X509 *sp_probe__cert_facts(sp_tls_cert_facts *c, X509 *leaf, STACK_OF(X509) * peer,
                            X509_STORE *store, const char *host)
 {
     leaf_facts(c, leaf, host);
@@ -202,8 +202,8 @@ X509 *sp_probe__cert_facts(sp_tls_cert_facts *c, X509 *leaf, STACK_OF(X509) *pee
 
 /* --- Stapled OCSP ----------------------------------------------------------- */
 
-sp_ocsp_state sp_probe__cert_ocsp(const unsigned char *der, long len, X509_STORE *store,
-                                  X509 *leaf, X509 *issuer, STACK_OF(X509) *peer)
+sp_ocsp_state sp_probe__cert_ocsp(const unsigned char *der, long len, X509_STORE *store, X509 *leaf,
+                                  X509 *issuer, STACK_OF(X509) * peer)
 {
     sp_ocsp_state st = SP_OCSP_INVALID;
     OCSP_RESPONSE *resp = NULL;

@@ -40,14 +40,14 @@ bool sp_probe__cert_host_match(X509 *leaf, const char *host);
  * c must be zeroed before. Returns the leaf's issuer from the verified
  * chain for OCSP, a new reference (X509_free it), or NULL.
  */
-X509 *sp_probe__cert_facts(sp_tls_cert_facts *c, X509 *leaf, STACK_OF(X509) *peer,
+X509 *sp_probe__cert_facts(sp_tls_cert_facts *c, X509 *leaf, STACK_OF(X509) * peer,
                            X509_STORE *store, const char *host);
 
 /* The state of a stapled OCSP response (der[0..len), as
  * SSL_get_tlsext_status_ocsp_resp gives it; len <= 0 or der NULL: nothing
  * stapled) for leaf, signed by issuer (may be NULL: then INVALID), verified
  * against store with the server's chain peer; 5 minutes of clock skew. */
-sp_ocsp_state sp_probe__cert_ocsp(const unsigned char *der, long len, X509_STORE *store,
-                                  X509 *leaf, X509 *issuer, STACK_OF(X509) *peer);
+sp_ocsp_state sp_probe__cert_ocsp(const unsigned char *der, long len, X509_STORE *store, X509 *leaf,
+                                  X509 *issuer, STACK_OF(X509) * peer);
 
 #endif

@@ -364,12 +364,12 @@ bool sp_probe__ip_literal(const char *h, struct sockaddr_storage *sa)
     return false;
 }
 
-bool sp_probe__pick_address(const sp_probe *p, const struct ares_addrinfo *ai, char *buf,
-                            size_t n, struct sockaddr_storage *sa)
+bool sp_probe__pick_address(const sp_probe *p, const struct ares_addrinfo *ai, char *buf, size_t n,
+                            struct sockaddr_storage *sa)
 {
     const struct ares_addrinfo_node *pick = NULL, *first = NULL;
     int want = (p->spec->ip == SP_IP_PREFER_V6 || p->spec->ip == SP_IP_V6_ONLY) ? AF_INET6
-                                                                               : AF_INET;
+                                                                                : AF_INET;
     for (const struct ares_addrinfo_node *nd = ai ? ai->nodes : NULL; nd; nd = nd->ai_next) {
         if (nd->ai_family != AF_INET && nd->ai_family != AF_INET6)
             continue;
@@ -519,10 +519,8 @@ size_t sp_probe_engine_inflight(const sp_probe_engine *e)
 /* --- Probe life -------------------------------------------------------- */
 
 static const sp_probe_kind_ops *const kinds[SP_PROBE_KIND_COUNT] = {
-    [SP_PROBE_HTTP] = &sp_probe__http_ops,
-    [SP_PROBE_HTTPS] = &sp_probe__http_ops,
-    [SP_PROBE_TCP] = &sp_probe__tcp_ops,
-    [SP_PROBE_DNS] = &sp_probe__dns_ops,
+    [SP_PROBE_HTTP] = &sp_probe__http_ops, [SP_PROBE_HTTPS] = &sp_probe__http_ops,
+    [SP_PROBE_TCP] = &sp_probe__tcp_ops,   [SP_PROBE_DNS] = &sp_probe__dns_ops,
     [SP_PROBE_TLS] = &sp_probe__tls_ops,
 };
 
@@ -590,8 +588,7 @@ static void probe_deadline_cb(uv_timer_t *t)
 {
     sp_probe *p = t->data;
     sp_reason r = p->dns ? SP_REASON_DNS_TIMEOUT : p->ops->on_deadline(p);
-    sp_probe__finish(p, r, "no answer within %u ms%s", p->spec->timeout_ms,
-                     p->dns ? " (DNS)" : "");
+    sp_probe__finish(p, r, "no answer within %u ms%s", p->spec->timeout_ms, p->dns ? " (DNS)" : "");
 }
 
 static void probe_kick_cb(uv_timer_t *t)

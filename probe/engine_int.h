@@ -54,8 +54,8 @@ struct sp_probe {
     sp_probe_cb cb;
     void *arg;
     sp_probe_result res;
-    uint64_t t0_ns;        /* uv_hrtime() when the work began */
-    uv_timer_t timer;      /* first the kick, then the deadline */
+    uint64_t t0_ns;   /* uv_hrtime() when the work began */
+    uv_timer_t timer; /* first the kick, then the deadline */
     bool started, finished;
     sp_dns_req *dns;       /* pending lookup, or NULL */
     void *kstate;          /* the kind's own state */
@@ -111,8 +111,8 @@ bool sp_probe__ip_literal(const char *h, struct sockaddr_storage *sa);
 
 /* Pick the address to probe according to spec->ip; false when none fits.
  * Writes the numeric address into buf. */
-bool sp_probe__pick_address(const sp_probe *p, const struct ares_addrinfo *ai, char *buf,
-                            size_t n, struct sockaddr_storage *sa);
+bool sp_probe__pick_address(const sp_probe *p, const struct ares_addrinfo *ai, char *buf, size_t n,
+                            struct sockaddr_storage *sa);
 
 /* curl easy handles of this engine run through these two; when a transfer
  * ends, the engine calls the probe's kind's done(). */

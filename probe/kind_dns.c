@@ -160,8 +160,8 @@ static void on_answer(sp_probe *p, int status, const unsigned char *abuf, int al
         return;
     }
     if (!match) {
-        sp_probe__finish(p, SP_REASON_DNS_MISMATCH, "%s %s is '%.100s', expected '%.80s'",
-                         s->host, type, p->res.answer, s->dns_expect);
+        sp_probe__finish(p, SP_REASON_DNS_MISMATCH, "%s %s is '%.100s', expected '%.80s'", s->host,
+                         type, p->res.answer, s->dns_expect);
         return;
     }
     sp_probe__finish(p, SP_REASON_OK, "%s %s: %.200s", s->host, type, p->res.answer);

@@ -31,11 +31,11 @@ typedef struct http_state {
     CURL *easy;
     struct curl_slist *connect_to;
     struct curl_slist *headers;
-    char *url;       /* URL of the current hop */
-    char *host;      /* host of the current hop (no brackets) */
+    char *url;  /* URL of the current hop */
+    char *host; /* host of the current hop (no brackets) */
     uint16_t port;
     bool is_tls;
-    char addr[64];   /* address the current hop connects to */
+    char addr[64]; /* address the current hop connects to */
     int hops;
     char *visited[SP_PROBE_MAX_REDIRECTS_LIMIT + 1];
     /* facts of the current hop */
@@ -100,8 +100,7 @@ static CURLcode ssl_ctx_cb(CURL *easy, void *sslctx, void *parm)
     sp_probe *p = parm;
     SSL_CTX *ctx = sslctx;
     http_state *hs = p->kstate;
-    X509_STORE *store = sp_probe__ca_store(p->eng, p->spec->ca_file, hs->errbuf,
-                                           sizeof hs->errbuf);
+    X509_STORE *store = sp_probe__ca_store(p->eng, p->spec->ca_file, hs->errbuf, sizeof hs->errbuf);
     if (!store) {
         hs->ca_failed = true;
         return CURLE_SSL_CACERT_BADFILE;
@@ -239,8 +238,8 @@ static void start_transfer(sp_probe *p)
     }
     if (!is_ip_literal(hs->host)) {
         bool v6 = strchr(hs->addr, ':') != NULL;
-        snprintf(line, sizeof line, "%s:%u:%s%s%s:%u", hs->host, hs->port, v6 ? "[" : "",
-                 hs->addr, v6 ? "]" : "", hs->port);
+        snprintf(line, sizeof line, "%s:%u:%s%s%s:%u", hs->host, hs->port, v6 ? "[" : "", hs->addr,
+                 v6 ? "]" : "", hs->port);
         hs->connect_to = curl_slist_append(NULL, line);
         curl_easy_setopt(easy, CURLOPT_CONNECT_TO, hs->connect_to);
     }
@@ -332,8 +331,7 @@ static bool set_next_url(sp_probe *p, const char *next)
         goto out;
     }
     if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-        sp_probe__finish(p, SP_REASON_HTTP_PROTOCOL, "redirect to unsupported scheme '%s'",
-                         scheme);
+        sp_probe__finish(p, SP_REASON_HTTP_PROTOCOL, "redirect to unsupported scheme '%s'", scheme);
         goto out;
     }
     size_t hl = strlen(host);
@@ -417,8 +415,8 @@ static void evaluate_final(sp_probe *p, http_state *hs)
         sp_probe__finish(p, SP_REASON_HTTP_STATUS, "HTTP %d is not an expected status", code);
         return;
     }
-    if (s->expect_body && (!hs->body || !memmem(hs->body, hs->body_len, s->expect_body,
-                                                strlen(s->expect_body)))) {
+    if (s->expect_body &&
+        (!hs->body || !memmem(hs->body, hs->body_len, s->expect_body, strlen(s->expect_body)))) {
         sp_probe__finish(p, SP_REASON_HTTP_BODY_MISMATCH, "body does not contain '%.100s'",
                          s->expect_body);
         return;

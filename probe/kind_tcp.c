@@ -37,8 +37,7 @@ static void on_connect(uv_connect_t *req, int status)
         sp_probe__finish(p, sp_probe_reason_from_uv(status), "connect to %s port %u: %s",
                          p->res.address, p->spec->port, uv_strerror(status));
     else
-        sp_probe__finish(p, SP_REASON_OK, "connected to %s port %u", p->res.address,
-                         p->spec->port);
+        sp_probe__finish(p, SP_REASON_OK, "connected to %s port %u", p->res.address, p->spec->port);
 }
 
 static void do_connect(sp_probe *p, struct sockaddr_storage *sa)

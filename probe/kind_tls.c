@@ -83,7 +83,7 @@ typedef struct attempt {
 } attempt;
 
 struct tls_state {
-    sp_probe *p; /* NULL once the probe has finished */
+    sp_probe *p;      /* NULL once the probe has finished */
     uv_timer_t timer; /* per-attempt budget; the state is freed when it closes */
     struct sockaddr_storage sa;
     socklen_t salen;
@@ -101,8 +101,7 @@ static bool cipher_has_fs(const SSL *ssl)
         return true; /* every TLS 1.3 key exchange is ephemeral */
     const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
     int kx = c ? SSL_CIPHER_get_kx_nid(c) : NID_undef;
-    return kx == NID_kx_ecdhe || kx == NID_kx_dhe || kx == NID_kx_ecdhe_psk ||
-           kx == NID_kx_dhe_psk;
+    return kx == NID_kx_ecdhe || kx == NID_kx_dhe || kx == NID_kx_ecdhe_psk || kx == NID_kx_dhe_psk;
 }
 
 static void default_handshake_facts(sp_probe *p, tls_state *ts, SSL *ssl)
@@ -346,8 +345,8 @@ static void on_poll(uv_poll_t *h, int status, int events)
         if (err != 0 || status < 0) {
             char why[160];
             int uverr = err ? uv_translate_sys_error(err) : status;
-            snprintf(why, sizeof why, "connect to %s port %u: %s", p->res.address,
-                     p->spec->port, uv_strerror(uverr));
+            snprintf(why, sizeof why, "connect to %s port %u: %s", p->res.address, p->spec->port,
+                     uv_strerror(uverr));
             attempt_abandon(ts, sp_probe_reason_from_uv(uverr), why);
             return;
         }
@@ -371,8 +370,10 @@ static SSL_CTX *make_ctx(attempt_kind k)
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx)
         return NULL;
-    static const int pinned[] = {[ATT_V10] = TLS1_VERSION, [ATT_V11] = TLS1_1_VERSION,
-                                 [ATT_V12] = TLS1_2_VERSION, [ATT_V13] = TLS1_3_VERSION};
+    static const int pinned[] = {[ATT_V10] = TLS1_VERSION,
+                                 [ATT_V11] = TLS1_1_VERSION,
+                                 [ATT_V12] = TLS1_2_VERSION,
+                                 [ATT_V13] = TLS1_3_VERSION};
     const char *ciphers = "DEFAULT:@SECLEVEL=0";
     int min = TLS1_VERSION, max = 0;
     switch (k) {
@@ -504,8 +505,8 @@ static void finish_posture(sp_probe *p)
             return;
         }
         if (!c->hostname_match) {
-            sp_probe__finish(p, SP_REASON_TLS_CERT_HOSTNAME,
-                             "certificate does not match %s; %s", p->spec->host, summary);
+            sp_probe__finish(p, SP_REASON_TLS_CERT_HOSTNAME, "certificate does not match %s; %s",
+                             p->spec->host, summary);
             return;
         }
     }

@@ -62,9 +62,9 @@ static void put_posture(json_t *tls, json_t *cert, const sp_tls_posture *ps)
                             json_boolean(c->sha1_leaf || c->sha1_intermediate));
         json_t *im = json_array();
         for (size_t i = 0; i < c->n_intermediates; i++)
-            json_array_append_new(im, json_pack("{s:s, s:s}", "subject",
-                                                c->intermediates[i].subject, "sig_alg",
-                                                c->intermediates[i].sig_alg));
+            json_array_append_new(im,
+                                  json_pack("{s:s, s:s}", "subject", c->intermediates[i].subject,
+                                            "sig_alg", c->intermediates[i].sig_alg));
         json_object_set_new(cert, "intermediates", im);
         json_object_set_new(cert, "fingerprint_sha256", json_string(c->fingerprint_sha256));
         json_object_set_new(cert, "ocsp_stapled", json_boolean(ps->ocsp != SP_OCSP_NONE));

@@ -76,14 +76,14 @@ typedef struct sp_probe_spec {
      * following redirects is up. */
     int expect_status[SP_PROBE_MAX_STATUS];
     size_t n_expect_status;
-    char *expect_body;         /* literal keyword that must appear in the body */
-    char *expect_regex;        /* POSIX extended regex the body must match */
-    char *expect_header;       /* "Name: regex": a header Name whose value matches */
-    size_t max_body;           /* bytes; a larger body is http_too_large */
-    int max_redirects;         /* 0: do not follow, a 3xx is the answer */
-    char *ca_file;             /* PEM bundle; NULL: the system trust store */
-    bool insecure;             /* do not fail on certificate problems (still reported) */
-    char *auth_header;         /* "Name: value", sent as is, never printed */
+    char *expect_body;   /* literal keyword that must appear in the body */
+    char *expect_regex;  /* POSIX extended regex the body must match */
+    char *expect_header; /* "Name: regex": a header Name whose value matches */
+    size_t max_body;     /* bytes; a larger body is http_too_large */
+    int max_redirects;   /* 0: do not follow, a 3xx is the answer */
+    char *ca_file;       /* PEM bundle; NULL: the system trust store */
+    bool insecure;       /* do not fail on certificate problems (still reported) */
+    char *auth_header;   /* "Name: value", sent as is, never printed */
 
     /* DNS */
     sp_dns_type dns_type;
@@ -105,8 +105,7 @@ void sp_probe_spec_init(sp_probe_spec *s);
  * URL or a host:port into a TLS posture spec.
  * On error returns SP_EPARSE and writes a one-line message to err.
  */
-sp_status sp_probe_spec_set_target(sp_probe_spec *s, const char *target, char *err,
-                                   size_t errlen);
+sp_status sp_probe_spec_set_target(sp_probe_spec *s, const char *target, char *err, size_t errlen);
 
 /* Make the spec a TLS posture check of the same endpoint: an https URL
  * (its path is the one asked for HSTS), a host:port or a tls:// target.
@@ -143,15 +142,15 @@ bool sp_dns_type_parse(const char *name, sp_dns_type *out);
 #define SP_MS_ABSENT (-1.0)
 
 typedef struct sp_tls_info {
-    bool present;      /* a TLS handshake got far enough to see a certificate */
-    char version[16];  /* "TLSv1.3"; empty when the handshake did not finish */
+    bool present;     /* a TLS handshake got far enough to see a certificate */
+    char version[16]; /* "TLSv1.3"; empty when the handshake did not finish */
     char cipher[64];
     bool has_cert;
-    int days_left;     /* whole days until notAfter (negative: expired) */
+    int days_left;      /* whole days until notAfter (negative: expired) */
     char not_after[32]; /* ISO-8601 UTC */
     bool chain_valid;   /* against the configured CA file or system store */
     bool hostname_match;
-    long verify_error;  /* OpenSSL X509_V_ERR_*, 0 when valid */
+    long verify_error; /* OpenSSL X509_V_ERR_*, 0 when valid */
 } sp_tls_info;
 
 typedef struct sp_probe_result {
@@ -162,10 +161,10 @@ typedef struct sp_probe_result {
      * the target */
     bool canceled;
     char detail[256];
-    char address[64];   /* the IP probed; empty when none was reached */
-    int http_status;    /* last HTTP status seen; 0 when none */
-    int64_t bytes;      /* body bytes received */
-    int redirects;      /* redirects followed */
+    char address[64]; /* the IP probed; empty when none was reached */
+    int http_status;  /* last HTTP status seen; 0 when none */
+    int64_t bytes;    /* body bytes received */
+    int redirects;    /* redirects followed */
     double dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms;
     int64_t started_ms; /* wall clock, Unix milliseconds */
     char answer[256];   /* dns probes: the answers, comma-separated */

@@ -67,24 +67,24 @@ const char *sp_probe_tls_severity_name(sp_tls_severity s);
 
 /* code, stable name, severity, the grade it caps at. Documented one by one
  * in docs/TLS_GRADING.md. */
-#define SP_TLS_FINDING_MAP(X)                                                                  \
-    X(HANDSHAKE_FAILED, "handshake_failed", CRITICAL, F)                                       \
-    X(CERT_EXPIRED, "cert_expired", CRITICAL, F)                                               \
-    X(CERT_NOT_YET_VALID, "cert_not_yet_valid", CRITICAL, F)                                   \
-    X(CERT_UNTRUSTED, "cert_untrusted", CRITICAL, F)                                           \
-    X(CERT_HOSTNAME, "cert_hostname", CRITICAL, F)                                             \
-    X(CERT_SHA1, "cert_sha1", CRITICAL, F)                                                     \
-    X(CERT_REVOKED, "cert_revoked", CRITICAL, F)                                               \
-    X(KEY_INSECURE, "key_insecure", CRITICAL, F)                                               \
-    X(CIPHER_INSECURE, "cipher_insecure", CRITICAL, F)                                         \
-    X(CIPHER_WEAK, "cipher_weak", WARNING, C)                                                  \
-    X(KEY_WEAK, "key_weak", WARNING, B)                                                        \
-    X(TLS10_ACCEPTED, "tls10_accepted", WARNING, B)                                            \
-    X(TLS11_ACCEPTED, "tls11_accepted", WARNING, B)                                            \
-    X(NO_FORWARD_SECRECY, "no_forward_secrecy", WARNING, B)                                    \
-    X(OCSP_INVALID, "ocsp_invalid", WARNING, A_MINUS)                                          \
-    X(NO_TLS13, "no_tls13", INFO, A_MINUS)                                                     \
-    X(HSTS_MISSING, "hsts_missing", INFO, A)                                                   \
+#define SP_TLS_FINDING_MAP(X)                                                                      \
+    X(HANDSHAKE_FAILED, "handshake_failed", CRITICAL, F)                                           \
+    X(CERT_EXPIRED, "cert_expired", CRITICAL, F)                                                   \
+    X(CERT_NOT_YET_VALID, "cert_not_yet_valid", CRITICAL, F)                                       \
+    X(CERT_UNTRUSTED, "cert_untrusted", CRITICAL, F)                                               \
+    X(CERT_HOSTNAME, "cert_hostname", CRITICAL, F)                                                 \
+    X(CERT_SHA1, "cert_sha1", CRITICAL, F)                                                         \
+    X(CERT_REVOKED, "cert_revoked", CRITICAL, F)                                                   \
+    X(KEY_INSECURE, "key_insecure", CRITICAL, F)                                                   \
+    X(CIPHER_INSECURE, "cipher_insecure", CRITICAL, F)                                             \
+    X(CIPHER_WEAK, "cipher_weak", WARNING, C)                                                      \
+    X(KEY_WEAK, "key_weak", WARNING, B)                                                            \
+    X(TLS10_ACCEPTED, "tls10_accepted", WARNING, B)                                                \
+    X(TLS11_ACCEPTED, "tls11_accepted", WARNING, B)                                                \
+    X(NO_FORWARD_SECRECY, "no_forward_secrecy", WARNING, B)                                        \
+    X(OCSP_INVALID, "ocsp_invalid", WARNING, A_MINUS)                                              \
+    X(NO_TLS13, "no_tls13", INFO, A_MINUS)                                                         \
+    X(HSTS_MISSING, "hsts_missing", INFO, A)                                                       \
     X(HSTS_SHORT, "hsts_short", INFO, A)
 
 typedef enum sp_tls_finding_code {
@@ -116,16 +116,16 @@ typedef struct sp_tls_finding {
  * Verification is done by the probe itself, after the handshake, at
  * OpenSSL security level 1 (docs/TLS_GRADING.md says why). */
 typedef struct sp_tls_cert_facts {
-    bool present;          /* the server sent a certificate */
-    char subject[256];     /* RFC 2253 */
+    bool present;      /* the server sent a certificate */
+    char subject[256]; /* RFC 2253 */
     char issuer[256];
-    char not_before[32];   /* ISO-8601 UTC */
+    char not_before[32]; /* ISO-8601 UTC */
     char not_after[32];
-    int days_left;         /* whole days until notAfter, floored (negative: expired) */
-    char key_type[16];     /* "RSA", "EC", "Ed25519", "Ed448", "DSA" */
+    int days_left;     /* whole days until notAfter, floored (negative: expired) */
+    char key_type[16]; /* "RSA", "EC", "Ed25519", "Ed448", "DSA" */
     int key_bits;
-    char sig_alg[64];      /* leaf's signature algorithm, OpenSSL long name */
-    bool sha1_leaf;        /* the leaf is signed with SHA-1 */
+    char sig_alg[64];       /* leaf's signature algorithm, OpenSSL long name */
+    bool sha1_leaf;         /* the leaf is signed with SHA-1 */
     bool sha1_intermediate; /* an intermediate the server sent is (roots do not count) */
     /* the certificates the server sent after the leaf, in order (a root
      * sent along included; only the first SP_TLS_MAX_INTERMEDIATES) */
@@ -134,36 +134,36 @@ typedef struct sp_tls_cert_facts {
         char subject[128];
         char sig_alg[48];
     } intermediates[SP_TLS_MAX_INTERMEDIATES];
-    bool chain_valid;      /* verification found no error at all */
+    bool chain_valid;            /* verification found no error at all */
     bool expired, not_yet_valid; /* what verification found ... */
-    bool untrusted;        /* ... any other chain error (unknown issuer, self-signed, ...) */
-    long verify_error;     /* first X509_V_ERR_*, 0 when valid */
+    bool untrusted;              /* ... any other chain error (unknown issuer, self-signed, ...) */
+    long verify_error;           /* first X509_V_ERR_*, 0 when valid */
     bool hostname_match;
     char fingerprint_sha256[65]; /* lower-case hex of the leaf's DER */
 } sp_tls_cert_facts;
 
 typedef struct sp_tls_hsts {
-    bool checked;          /* an HTTP response header block was read */
+    bool checked; /* an HTTP response header block was read */
     int http_status;
-    bool present;          /* a Strict-Transport-Security header with max-age */
-    long long max_age;     /* seconds */
+    bool present;      /* a Strict-Transport-Security header with max-age */
+    long long max_age; /* seconds */
     bool include_subdomains;
     bool preload;
 } sp_tls_hsts;
 
 typedef struct sp_tls_posture {
-    bool present;          /* a posture check ran (tls kind) */
-    bool handshake_ok;     /* the default handshake completed */
-    char version[16];      /* negotiated by the default handshake */
+    bool present;      /* a posture check ran (tls kind) */
+    bool handshake_ok; /* the default handshake completed */
+    char version[16];  /* negotiated by the default handshake */
     char cipher[64];
-    bool forward_secrecy;  /* the default handshake's key exchange is ephemeral */
+    bool forward_secrecy; /* the default handshake's key exchange is ephemeral */
     /* which versions a handshake pinned to that version completed with;
      * tested false when the attempt could not be made (e.g. connection lost) */
     bool proto_tested[SP_TLS_PROTO_COUNT];
     bool proto_accepted[SP_TLS_PROTO_COUNT];
-    bool weak_tested;      /* a handshake offering only weak ciphers was tried */
+    bool weak_tested; /* a handshake offering only weak ciphers was tried */
     bool weak_accepted;
-    char weak_cipher[64];  /* the weak cipher the server picked */
+    char weak_cipher[64]; /* the weak cipher the server picked */
     sp_tls_cert_facts cert;
     sp_ocsp_state ocsp;
     sp_tls_hsts hsts;

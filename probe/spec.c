@@ -29,8 +29,7 @@ static void seterr(char *err, size_t n, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *const kind_names[SP_PROBE_KIND_COUNT] = {"http", "https", "tcp", "dns",
-                                                                 "tls"};
+static const char *const kind_names[SP_PROBE_KIND_COUNT] = {"http", "https", "tcp", "dns", "tls"};
 static const char *const dns_type_names[] = {"A", "AAAA", "CNAME", "MX", "TXT"};
 
 const char *sp_probe_kind_name(sp_probe_kind k)
@@ -40,8 +39,7 @@ const char *sp_probe_kind_name(sp_probe_kind k)
 
 const char *sp_dns_type_name(sp_dns_type t)
 {
-    return (unsigned)t < sizeof dns_type_names / sizeof dns_type_names[0] ? dns_type_names[t]
-                                                                         : "?";
+    return (unsigned)t < sizeof dns_type_names / sizeof dns_type_names[0] ? dns_type_names[t] : "?";
 }
 
 bool sp_dns_type_parse(const char *name, sp_dns_type *out)
@@ -237,8 +235,9 @@ static sp_status parse_dns(sp_probe_spec *s, const char *rest, const char *targe
         }
         if (strcmp(kv, "type") == 0) {
             if (!sp_dns_type_parse(val, &s->dns_type)) {
-                seterr(err, errlen, "bad target '%s': DNS type '%s' is not A, AAAA, CNAME, MX or TXT",
-                       target, val);
+                seterr(err, errlen,
+                       "bad target '%s': DNS type '%s' is not A, AAAA, CNAME, MX or TXT", target,
+                       val);
                 st = SP_EPARSE;
             }
         } else if (strcmp(kv, "expect") == 0) {
@@ -256,8 +255,7 @@ static sp_status parse_dns(sp_probe_spec *s, const char *rest, const char *targe
     return st;
 }
 
-sp_status sp_probe_spec_set_target(sp_probe_spec *s, const char *target, char *err,
-                                   size_t errlen)
+sp_status sp_probe_spec_set_target(sp_probe_spec *s, const char *target, char *err, size_t errlen)
 {
     sp_status st;
     if (!target || !*target) {

@@ -151,8 +151,7 @@ static void grade_cert(sp_tls_posture *p)
     if (c->not_yet_valid)
         add(p, SP_TLSF_CERT_NOT_YET_VALID, "certificate not valid before %s", c->not_before);
     if (c->untrusted)
-        add(p, SP_TLSF_CERT_UNTRUSTED, "chain does not verify (X509 error %ld)",
-            c->verify_error);
+        add(p, SP_TLSF_CERT_UNTRUSTED, "chain does not verify (X509 error %ld)", c->verify_error);
     if (!c->hostname_match)
         add(p, SP_TLSF_CERT_HOSTNAME, "certificate (%.100s) does not match the host name",
             c->subject);

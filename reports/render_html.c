@@ -507,8 +507,8 @@ static void incident_row(const page *p, const sp_report_target *t, size_t k)
     fputs("</td><td>", fp);
     dur(fp, (double)in->duration_s, p->lang);
     fprintf(fp, "</td><td>%lld %s</td><td class=\"l\">", (long long)in->counted_s, p->L->seconds);
-    sp_report_html_esc(fp, sp_report_reason_name(in->reason) ? sp_report_reason_name(in->reason)
-                                                             : "?");
+    sp_report_html_esc(fp,
+                       sp_report_reason_name(in->reason) ? sp_report_reason_name(in->reason) : "?");
     fputs("</td><td class=\"l\">", fp);
     if (t->notified_ms && t->notified_ms[k]) { /* detection -> first alert sent */
         local(fp, r, t->notified_ms[k] / 1000);

@@ -68,9 +68,8 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
     fprintf(fp, "%s: %s\n\n", L->generated, c);
 
     /* --- summary table --- */
-    const char *head[] = {L->target,   L->sla_target, L->availability, L->strict,
-                          L->coverage, L->downtime,   L->unknown,      L->budget_left,
-                          ""};
+    const char *head[] = {L->target,   L->sla_target, L->availability, L->strict, L->coverage,
+                          L->downtime, L->unknown,    L->budget_left,  ""};
     int w[] = {12, 8, 10, 10, 10, 12, 12, 14, 8};
     int nc = (int)(sizeof w / sizeof w[0]);
     for (size_t i = 0; i < r->n_targets; i++) {
@@ -153,8 +152,8 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
                 fprintf(fp, "%s: %s\n", L->credit, L->no_credit);
         }
         if (s->rt_n) {
-            fprintf(fp, "%s: %s %.1f ms, %s %.1f ms (n=%zu)\n", L->response, L->avg,
-                    s->rt_avg_ms, L->p95, s->rt_p95_ms, s->rt_n);
+            fprintf(fp, "%s: %s %.1f ms, %s %.1f ms (n=%zu)\n", L->response, L->avg, s->rt_avg_ms,
+                    L->p95, s->rt_p95_ms, s->rt_n);
         }
         sp_report_fmt_duration(s->mttr_s, lang, a, sizeof a);
         sp_report_fmt_duration(s->mtbf_s, lang, b, sizeof b);
@@ -176,8 +175,7 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             sp_report_fmt_local(r, in->end, b, sizeof b);
             sp_report_fmt_duration((double)in->duration_s, lang, c, sizeof c);
             fprintf(fp, "  %s%s .. %s%s  %s  %s %lld %s  %s", in->open_start ? "<" : "", a, b,
-                    in->open_end ? ">" : "", c, L->counted, (long long)in->counted_s,
-                    L->seconds,
+                    in->open_end ? ">" : "", c, L->counted, (long long)in->counted_s, L->seconds,
                     sp_report_reason_name(in->reason) ? sp_report_reason_name(in->reason) : "?");
             if (t->notified_ms && t->notified_ms[k]) {
                 sp_report_fmt_local(r, t->notified_ms[k] / 1000, a, sizeof a);

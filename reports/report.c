@@ -269,8 +269,7 @@ static sp_status on_stop(const sp_journal_stop *ev, gathered *g)
 /* Rows the daemon could not store, [from_ms, to_ms): forced to unknown
  * over the gathered time [from, r->until), listed over the period. */
 static sp_status on_store_error(const sp_report *r, int64_t from, const sp_journal_store_error *ev,
-                                sp_report_target *t, size_t *cap, gathered *g,
-                                sp_sla_spans *listed)
+                                sp_report_target *t, size_t *cap, gathered *g, sp_sla_spans *listed)
 {
     int64_t a = ev->from_ms, b = ev->to_ms;
     if (!in_range(a, 0) || !in_range(b, 0) || b <= a)

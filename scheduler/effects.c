@@ -99,7 +99,8 @@ static void alert_cert(sp_sched_rt *r, const sp_probe_result *res)
         res->tls.days_left == r->cert_warned)
         return;
     r->cert_warned = res->tls.days_left;
-    sp_alert_event ev = {.kind = SP_ALERT_CERT_EXPIRING, .days_left = res->tls.days_left,
+    sp_alert_event ev = {.kind = SP_ALERT_CERT_EXPIRING,
+                         .days_left = res->tls.days_left,
                          .reason = sp_reason_name(res->reason)};
     sp_sched__alert(r, &ev, res);
 }

@@ -34,8 +34,8 @@ static void move(sp_fsm *f, sp_fsm_step *st, sp_state to, int64_t at, sp_reason 
     f->since_ms = at;
 }
 
-sp_fsm_step sp_sched_fsm_feed(sp_fsm *f, int64_t t_ms, bool ok, sp_reason reason,
-                              double total_ms, bool controls_down)
+sp_fsm_step sp_sched_fsm_feed(sp_fsm *f, int64_t t_ms, bool ok, sp_reason reason, double total_ms,
+                              bool controls_down)
 {
     sp_fsm_step st = {.reason = reason};
     if (ok) {

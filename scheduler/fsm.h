@@ -20,30 +20,30 @@
 #include "common/sp_state.h"
 
 typedef struct sp_fsm_config {
-    int confirm;        /* consecutive failures before DOWN, >= 1 */
-    double slow_ms;     /* an up result slower than this is degraded; <= 0: never */
+    int confirm;    /* consecutive failures before DOWN, >= 1 */
+    double slow_ms; /* an up result slower than this is degraded; <= 0: never */
 } sp_fsm_config;
 
 /* Plain value, embedded by the owner; sp_sched_fsm_init() before use. */
 typedef struct sp_fsm {
     sp_fsm_config cfg;
     sp_state state;
-    int fails;               /* consecutive vendor failures so far */
-    int64_t first_fail_ms;   /* time of the first failure of the streak */
-    sp_reason fail_reason;   /* reason of the first failure of the streak */
-    int64_t since_ms;        /* when the current state began (0: never set) */
-    bool degraded;           /* last result was up but slow */
+    int fails;             /* consecutive vendor failures so far */
+    int64_t first_fail_ms; /* time of the first failure of the streak */
+    sp_reason fail_reason; /* reason of the first failure of the streak */
+    int64_t since_ms;      /* when the current state began (0: never set) */
+    bool degraded;         /* last result was up but slow */
 } sp_fsm;
 
 /* What one result did. */
 typedef struct sp_fsm_step {
-    sp_state state;       /* the state that now holds */
+    sp_state state; /* the state that now holds */
     bool degraded;
-    bool changed;         /* a transition happened */
-    sp_state from;        /* previous state when changed */
-    int64_t at_ms;        /* when the new state began (for DOWN: first failure) */
-    sp_reason reason;     /* cause of DOWN/UNKNOWN, or ok */
-    int64_t downtime_ms;  /* on DOWN -> UP: length of the incident */
+    bool changed;        /* a transition happened */
+    sp_state from;       /* previous state when changed */
+    int64_t at_ms;       /* when the new state began (for DOWN: first failure) */
+    sp_reason reason;    /* cause of DOWN/UNKNOWN, or ok */
+    int64_t downtime_ms; /* on DOWN -> UP: length of the incident */
 } sp_fsm_step;
 
 void sp_sched_fsm_init(sp_fsm *f, const sp_fsm_config *cfg);
@@ -52,8 +52,8 @@ void sp_sched_fsm_init(sp_fsm *f, const sp_fsm_config *cfg);
  * Feed one result taken at t_ms. controls_down: every control target is
  * failing now (false when there are none). Returns what changed.
  */
-sp_fsm_step sp_sched_fsm_feed(sp_fsm *f, int64_t t_ms, bool ok, sp_reason reason,
-                              double total_ms, bool controls_down);
+sp_fsm_step sp_sched_fsm_feed(sp_fsm *f, int64_t t_ms, bool ok, sp_reason reason, double total_ms,
+                              bool controls_down);
 
 /* The wall clock jumped: a streak of unconfirmed failures is forgotten, so
  * that a DOWN is never dated back across a jump (the time between could

@@ -62,8 +62,8 @@ static void posture_seen(sp_sched_rt *r, const sp_probe_result *res)
     if (ev)
         sp_store_put_event(r->s->store, r->st, ev, true);
     if (r->tls_known && r->tls_grade_v != SP_GRADE_NONE && p->grade < r->tls_grade_v) {
-        sp_alert_event drop = {.kind = SP_ALERT_TLS_GRADE_DROP, .grade = grade,
-                               .previous_grade = r->tls_grade};
+        sp_alert_event drop = {
+            .kind = SP_ALERT_TLS_GRADE_DROP, .grade = grade, .previous_grade = r->tls_grade};
         sp_sched__alert(r, &drop, res);
     }
     r->tls_grade_v = p->grade;
@@ -118,8 +118,7 @@ static void on_tls_timer(uv_timer_t *t)
     /* Not queued behind max_inflight: one posture check an hour per target
      * is noise next to the availability probes, and must not be starved. */
     if (sp_probe_start(s->eng, &r->t->tls_spec, on_tls_result, r, &r->tls_probe) != SP_OK) {
-        fprintf(stderr, "slaprobe: %s: cannot start a TLS posture check (out of memory)\n",
-                r->id);
+        fprintf(stderr, "slaprobe: %s: cannot start a TLS posture check (out of memory)\n", r->id);
         return;
     }
     r->tls_inflight = true;
@@ -153,4 +152,3 @@ void sp_sched__grid_tls(sp_sched_rt *r, int64_t now)
     r->tls_next_ms = now + sp_sched_phase_ms(r->id, spread);
     arm_tls(r);
 }
-

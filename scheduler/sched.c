@@ -102,8 +102,7 @@ static void on_result(const sp_probe_result *res, void *arg)
     r->probe_holder = NULL;
     s->inflight--;
     s->stats.probes++;
-    if (!r->removed && !(s->stopping && res->reason == SP_REASON_PROBE_ERROR &&
-                         res->canceled)) {
+    if (!r->removed && !(s->stopping && res->reason == SP_REASON_PROBE_ERROR && res->canceled)) {
         bool controls_down = !r->t->is_control && controls_all_down(s);
         if (r->t->is_control) {
             bool was_down = r->has_result && !r->last_ok;
@@ -269,9 +268,10 @@ static void clock_jumped(sp_sched *s, int64_t before, int64_t after)
     char a[SP_TIME_ISO_LEN], b[SP_TIME_ISO_LEN];
     sp_time_iso_ms(before, b, sizeof b);
     sp_time_iso_ms(after, a, sizeof a);
-    fprintf(stderr, "slaprobe: the system clock jumped %s%lld.%03lld s (%s -> %s); probing "
-            "goes on at its pace, the jump is journaled\n", d > 0 ? "+" : "-",
-            (long long)(llabs(d) / 1000), (long long)(llabs(d) % 1000), b, a);
+    fprintf(stderr,
+            "slaprobe: the system clock jumped %s%lld.%03lld s (%s -> %s); probing "
+            "goes on at its pace, the jump is journaled\n",
+            d > 0 ? "+" : "-", (long long)(llabs(d) / 1000), (long long)(llabs(d) % 1000), b, a);
     sp_journal_line jl = {.type = SP_JOURNAL_CLOCK_JUMP,
                           .t_ms = after,
                           .clock_jump = {.jump_ms = d, .before_ms = before, .after_ms = after}};
@@ -396,8 +396,8 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
             r->fsm.cfg.slow_ms = t->slow_ms;
             if (regrid) {
                 r->phase_ms = sp_sched_phase_ms(t->id, t->interval_ms);
-                r->next_grid_ms = r->phase_ms + ((now - r->phase_ms) / t->interval_ms + 1) *
-                                                    t->interval_ms;
+                r->next_grid_ms =
+                    r->phase_ms + ((now - r->phase_ms) / t->interval_ms + 1) * t->interval_ms;
                 r->due_ms = r->next_grid_ms;
                 arm(r);
             }
@@ -532,4 +532,3 @@ const sp_sched_stats *sp_sched_get_stats(const sp_sched *s)
 {
     return &s->stats;
 }
-

@@ -44,7 +44,7 @@ typedef struct sp_sched_rt {
     sp_fsm fsm;
     sp_steps steps;
     bool inflight, queued, removed, seen;
-    bool unarmed; /* new: its first due time is set on the loop's next tick */
+    bool unarmed;                  /* new: its first due time is set on the loop's next tick */
     sp_sched_holder *probe_holder; /* the cfg of the probe in flight */
     sp_probe *probe;
     int64_t queued_due_ms;
@@ -66,7 +66,7 @@ typedef struct sp_sched_rt {
      * recovery is announced even when UNKNOWN came between. */
     int64_t alerted_down_ms;
     sp_reason alerted_reason;
-    int refs;                 /* two timers open + probes in flight */
+    int refs; /* two timers open + probes in flight */
     struct sp_sched_rt *next, *qnext;
 } sp_sched_rt;
 
@@ -86,7 +86,7 @@ struct sp_sched {
     void (*stop_done)(void *);
     void *stop_arg;
     sp_sched_stats stats;
-    sp_alerter *alerter; /* NULL: no alerts */
+    sp_alerter *alerter;  /* NULL: no alerts */
     int64_t mono_base_ms; /* now_ms() = monotonic + this */
     int64_t clock_off_ms; /* wall - monotonic at the last clock tick */
     uv_timer_t clock_timer;

@@ -31,11 +31,11 @@
 typedef struct sp_sched sp_sched;
 
 typedef struct sp_sched_stats {
-    uint64_t probes;   /* probes completed */
-    uint64_t retries;  /* of which retries */
-    uint64_t skipped;  /* grid points missed (previous probe still running, or late) */
+    uint64_t probes;      /* probes completed */
+    uint64_t retries;     /* of which retries */
+    uint64_t skipped;     /* grid points missed (previous probe still running, or late) */
     uint64_t clock_jumps; /* wall-clock steps of more than a second seen */
-    uint64_t late_n;   /* lateness samples below */
+    uint64_t late_n;      /* lateness samples below */
     double late_ms[8192]; /* a ring of the latest start delays */
 } sp_sched_stats;
 

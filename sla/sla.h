@@ -72,7 +72,7 @@ typedef struct sp_sla_input {
     /* Spans in which every control target was down (any order). */
     const sp_sla_span *control_down;
     size_t n_control_down;
-    double target_pct; /* e.g. 99.5 */
+    double target_pct;        /* e.g. 99.5 */
     const sp_sla_tier *tiers; /* any order */
     size_t n_tiers;
     /* Response times (total_ms) measured in the period, for avg and p95;
@@ -110,8 +110,8 @@ typedef struct sp_sla_result {
     int64_t downtime_by_class[SP_SLA_N_CLASSES];
     sp_sla_incident *incidents; /* owned; sp_sla_result_free() */
     size_t n_incidents;
-    double mttr_s; /* mean incident duration; NaN without incidents */
-    double mtbf_s; /* uptime_s / n_incidents; NaN without incidents */
+    double mttr_s;     /* mean incident duration; NaN without incidents */
+    double mtbf_s;     /* uptime_s / n_incidents; NaN without incidents */
     int credit_tier;   /* index into input tiers, -1 when none applies */
     double credit_pct; /* 0 when none */
     size_t rt_n;

@@ -318,8 +318,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         fputc('\n', fp);
     } else {
         fputs("<table id=\"incidents\">\n", fp);
-        heads(fp, (const char *[]){w->service, w->start, w->end, w->duration, w->reason}, 5,
-              true);
+        heads(fp, (const char *[]){w->service, w->start, w->end, w->duration, w->reason}, 5, true);
         for (size_t i = 0; i < r->n_targets; i++) {
             const sp_report_target *t = &r->targets[i];
             for (size_t m = t->window.n_incidents; m-- > 0;) {

@@ -48,13 +48,13 @@ const char *sp_statuspage_state_code(sp_page_state s);
 
 /* Write index.html (and index.ja.html), status.json into dir (existing).
  * lang: "en", "ja" or "both". */
-sp_status sp_statuspage_render(const sp_report *live, const char *lang, const char *dir,
-                               char *err, size_t errlen);
+sp_status sp_statuspage_render(const sp_report *live, const char *lang, const char *dir, char *err,
+                               size_t errlen);
 
 /* Build the live view at now and publish it at dir (see above). dir must
  * be a symbolic link made by an earlier publish, or not exist, or be an
  * empty directory. n_days: rows of the grid (30). */
-sp_status sp_statuspage_publish(const sp_cfg *cfg, const char *dir, const char *lang,
-                                int n_days, int64_t now, char *err, size_t errlen);
+sp_status sp_statuspage_publish(const sp_cfg *cfg, const char *dir, const char *lang, int n_days,
+                                int64_t now, char *err, size_t errlen);
 
 #endif

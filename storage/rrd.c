@@ -88,9 +88,10 @@ static sp_status check_layout(const char *path, long step_s, const sp_store_rete
         snprintf(key, sizeof key, "ds[%s].minimal_heartbeat", sp_store_ds_names[i]);
         v = info_get(info, key);
         if (!v || (long)v->value.u_cnt != l.heartbeat_s) {
-            snprintf(err, errlen, "%s has no data source '%s' with heartbeat %ld s: not a "
-                     "slaprobe file of this layout; not touching it", path, sp_store_ds_names[i],
-                     l.heartbeat_s);
+            snprintf(err, errlen,
+                     "%s has no data source '%s' with heartbeat %ld s: not a "
+                     "slaprobe file of this layout; not touching it",
+                     path, sp_store_ds_names[i], l.heartbeat_s);
             goto out;
         }
     }
@@ -104,9 +105,10 @@ static sp_status check_layout(const char *path, long step_s, const sp_store_rete
         if (!cf || !rows || !ppr || strcmp(cf->value.u_str, l.rra[i].cf) != 0 ||
             (long)rows->value.u_cnt != l.rra[i].rows ||
             (long)ppr->value.u_cnt != l.rra[i].pdp_per_row) {
-            snprintf(err, errlen, "%s: archive %d differs from the layout (%s, %ld steps a row, "
-                     "%ld rows); not touching it", path, i, l.rra[i].cf, l.rra[i].pdp_per_row,
-                     l.rra[i].rows);
+            snprintf(err, errlen,
+                     "%s: archive %d differs from the layout (%s, %ld steps a row, "
+                     "%ld rows); not touching it",
+                     path, i, l.rra[i].cf, l.rra[i].pdp_per_row, l.rra[i].rows);
             goto out;
         }
     }
@@ -179,11 +181,11 @@ sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_rete
     for (int i = 0; i < SP_STORE_N_RRA; i++)
         need += (unsigned long long)l.rra[i].rows * SP_STORE_N_DS * sizeof(double);
     struct statvfs vfs;
-    if (statvfs(dir, &vfs) == 0 &&
-        (unsigned long long)vfs.f_bavail * vfs.f_frsize < need) {
-        snprintf(err, errlen, "cannot create %s: No space left on device (%llu MB needed, %llu MB "
-                 "free)", path, need >> 20,
-                 ((unsigned long long)vfs.f_bavail * vfs.f_frsize) >> 20);
+    if (statvfs(dir, &vfs) == 0 && (unsigned long long)vfs.f_bavail * vfs.f_frsize < need) {
+        snprintf(err, errlen,
+                 "cannot create %s: No space left on device (%llu MB needed, %llu MB "
+                 "free)",
+                 path, need >> 20, ((unsigned long long)vfs.f_bavail * vfs.f_frsize) >> 20);
         return SP_EIO;
     }
     unlink(tmp);
@@ -246,8 +248,7 @@ sp_status sp_store_clean_stale(const char *dir, char *err, size_t errlen)
             st = SP_EIO;
             continue;
         }
-        fprintf(stderr, "slaprobe: removed %s/%s, left by an interrupted write\n", dir,
-                e->d_name);
+        fprintf(stderr, "slaprobe: removed %s/%s, left by an interrupted write\n", dir, e->d_name);
     }
     closedir(d);
     return st;
@@ -354,9 +355,8 @@ sp_status sp_store_rrd_update_rows(const char *daemon, const char *path, const s
     }
     for (size_t i = 0; i < n; i++) {
         const sp_store_row *r = &rows[i];
-        const double v[SP_STORE_N_DS] = {r->up,         r->degraded, r->total_ms,
-                                         r->dns_ms,     r->connect_ms, r->tls_ms,
-                                         r->ttfb_ms,    r->cert_days};
+        const double v[SP_STORE_N_DS] = {r->up,         r->degraded, r->total_ms, r->dns_ms,
+                                         r->connect_ms, r->tls_ms,   r->ttfb_ms,  r->cert_days};
         size_t len = (size_t)snprintf(lines[i], sizeof lines[i], "%lld", (long long)r->t);
         for (int k = 0; k < SP_STORE_N_DS; k++)
             len += fmt_val(lines[i] + len, sizeof lines[i] - len, v[k]);

@@ -35,8 +35,7 @@ typedef struct sp_store_target sp_store_target;
 
 /* dir must exist or be creatable; rrdcached NULL to write files directly. */
 sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcached,
-                          const sp_store_retention *ret, sp_store **out, char *err,
-                          size_t errlen);
+                          const sp_store_retention *ret, sp_store **out, char *err, size_t errlen);
 
 /* Prepare a target (idempotent): its RRD with step_s (an existing file of
  * another layout is an error, never overwritten) and its journal. *out (may

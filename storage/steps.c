@@ -11,8 +11,15 @@
 
 sp_store_row sp_store_row_unknown(int64_t t)
 {
-    return (sp_store_row){.t = t, .up = NAN, .degraded = NAN, .total_ms = NAN, .dns_ms = NAN,
-                          .connect_ms = NAN, .tls_ms = NAN, .ttfb_ms = NAN, .cert_days = NAN};
+    return (sp_store_row){.t = t,
+                          .up = NAN,
+                          .degraded = NAN,
+                          .total_ms = NAN,
+                          .dns_ms = NAN,
+                          .connect_ms = NAN,
+                          .tls_ms = NAN,
+                          .ttfb_ms = NAN,
+                          .cert_days = NAN};
 }
 
 void sp_store_steps_init(sp_steps *s, int64_t step_ms)
@@ -51,8 +58,8 @@ void sp_store_steps_clock_gap(sp_steps *s, int64_t at_ms)
     s->barrier_ms = at_ms;
 }
 
-void sp_store_steps_probe(sp_steps *s, int64_t t_ms, sp_state state, bool degraded,
-                          int64_t from_ms, const double ms[5], double cert_days)
+void sp_store_steps_probe(sp_steps *s, int64_t t_ms, sp_state state, bool degraded, int64_t from_ms,
+                          const double ms[5], double cert_days)
 {
     if (!s->started) { /* the first row ends on the first step boundary after this */
         s->started = true;

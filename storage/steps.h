@@ -30,7 +30,8 @@
 
 typedef struct sp_store_row {
     int64_t t; /* Unix seconds, end of the step */
-    double up, degraded, total_ms, dns_ms, connect_ms, tls_ms, ttfb_ms, cert_days; /* NaN: unknown */
+    double up, degraded, total_ms, dns_ms, connect_ms, tls_ms, ttfb_ms,
+        cert_days; /* NaN: unknown */
 } sp_store_row;
 
 /* A row with every value unknown, ending at t. */
@@ -45,8 +46,8 @@ typedef struct sp_steps_seg {
 /* Plain value embedded in the target's runtime state. */
 typedef struct sp_steps {
     int64_t step_ms;
-    bool started;        /* a probe has been recorded */
-    int64_t written_ms;  /* end of the last row produced */
+    bool started;       /* a probe has been recorded */
+    int64_t written_ms; /* end of the last row produced */
     sp_steps_seg seg[SP_STEPS_MAX_SEG];
     size_t nseg;
     int64_t last_probe_ms;
@@ -56,8 +57,8 @@ typedef struct sp_steps {
         double ms[5];
     } sample[SP_STEPS_MAX_SEG];
     size_t nsample;
-    double cert_days; /* last known, NaN when none */
-    int64_t floor_ms;  /* the RRD's last update: no row at or before it */
+    double cert_days;   /* last known, NaN when none */
+    int64_t floor_ms;   /* the RRD's last update: no row at or before it */
     int64_t barrier_ms; /* a clock jump: nothing before it holds past it */
 } sp_steps;
 
@@ -76,8 +77,8 @@ void sp_store_steps_floor(sp_steps *s, int64_t floor_ms);
  * probe saw none. Plain values, not the scheduler's sp_fsm_step: storage
  * sits below the scheduler in the layers.
  */
-void sp_store_steps_probe(sp_steps *s, int64_t t_ms, sp_state state, bool degraded,
-                          int64_t from_ms, const double ms[5], double cert_days);
+void sp_store_steps_probe(sp_steps *s, int64_t t_ms, sp_state state, bool degraded, int64_t from_ms,
+                          const double ms[5], double cert_days);
 
 /*
  * Produce the rows that are settled. horizon_ms: nothing before it can

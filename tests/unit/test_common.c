@@ -96,8 +96,8 @@ static void test_time_ms(void **state)
 static void test_time_tm(void **state)
 {
     (void)state;
-    struct tm tm = {.tm_year = 127, .tm_mon = 0, .tm_mday = 2, .tm_hour = 3, .tm_min = 4,
-                    .tm_sec = 5};
+    struct tm tm = {
+        .tm_year = 127, .tm_mon = 0, .tm_mday = 2, .tm_hour = 3, .tm_min = 4, .tm_sec = 5};
     char b[SP_TIME_ISO_LEN];
     sp_time_iso_tm(&tm, b, sizeof b);
     assert_string_equal(b, "2027-01-02T03:04:05Z");

@@ -54,9 +54,9 @@ static void test_confirm_two(void **state)
     s = feed(&f, 70000, FAIL, SP_REASON_TCP_TIMEOUT);
     assert_true(s.changed);
     assert_int_equal(s.state, SP_STATE_DOWN);
-    assert_int_equal(s.at_ms, 60000); /* dated back to the first failure */
+    assert_int_equal(s.at_ms, 60000);                  /* dated back to the first failure */
     assert_int_equal(s.reason, SP_REASON_TCP_REFUSED); /* the first failure's reason */
-    assert_false(sp_sched_fsm_wants_retry(&f)); /* confirmed: back to the normal interval */
+    assert_false(sp_sched_fsm_wants_retry(&f));        /* confirmed: back to the normal interval */
     s = feed(&f, 130000, FAIL, SP_REASON_TCP_REFUSED);
     assert_false(s.changed);
     s = feed(&f, 190000, OK, 0);

@@ -24,9 +24,10 @@ static sp_tls_hsts parse(const char *head)
 static void test_full_header(void **state)
 {
     (void)state;
-    sp_tls_hsts h = parse("HTTP/1.1 200 OK\r\nServer: x\r\n"
-                          "Strict-Transport-Security: max-age=31536000; includeSubDomains; preload\r\n"
-                          "\r\n");
+    sp_tls_hsts h =
+        parse("HTTP/1.1 200 OK\r\nServer: x\r\n"
+              "Strict-Transport-Security: max-age=31536000; includeSubDomains; preload\r\n"
+              "\r\n");
     assert_true(h.checked);
     assert_int_equal(h.http_status, 200);
     assert_true(h.present);

@@ -204,8 +204,8 @@ static void test_lines_daemon(void **state)
     sp_journal_line reload = {.type = SP_JOURNAL_RELOAD, .t_ms = T0};
     assert_line(&reload, "{\"type\":\"reload\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
                          "1700000000123}");
-    sp_journal_line clock = {.type = SP_JOURNAL_CLOCK, .t_ms = T0,
-                             .clock = {.synchronised = true, .maxerror_us = 1500}};
+    sp_journal_line clock = {
+        .type = SP_JOURNAL_CLOCK, .t_ms = T0, .clock = {.synchronised = true, .maxerror_us = 1500}};
     assert_line(&clock, "{\"type\":\"clock\",\"synchronised\":true,\"maxerror_us\":1500,\"time\":"
                         "\"2023-11-14T22:13:20.123Z\",\"t_ms\":1700000000123}");
     sp_journal_line stop = {.type = SP_JOURNAL_STOP, .t_ms = T0, .stop = {.settled_ms = T0 - 23}};
@@ -214,9 +214,10 @@ static void test_lines_daemon(void **state)
     sp_journal_line removed = {.type = SP_JOURNAL_REMOVED, .t_ms = T0};
     assert_line(&removed, "{\"type\":\"removed\",\"time\":\"2023-11-14T22:13:20.123Z\","
                           "\"t_ms\":1700000000123}");
-    sp_journal_line jump = {.type = SP_JOURNAL_CLOCK_JUMP, .t_ms = T0,
-                            .clock_jump = {.jump_ms = -5000, .before_ms = T0 + 5000,
-                                           .after_ms = T0}};
+    sp_journal_line jump = {
+        .type = SP_JOURNAL_CLOCK_JUMP,
+        .t_ms = T0,
+        .clock_jump = {.jump_ms = -5000, .before_ms = T0 + 5000, .after_ms = T0}};
     assert_line(&jump, "{\"type\":\"clock_jump\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
                        "1700000000123,\"jump_ms\":-5000,\"before_ms\":1700000005123,\"after_ms\":"
                        "1700000000123}");
@@ -225,20 +226,30 @@ static void test_lines_daemon(void **state)
 static void test_lines_state(void **state)
 {
     (void)state;
-    sp_journal_line down = {.type = SP_JOURNAL_STATE, .t_ms = T0,
-                            .state = {.from = SP_STATE_UP, .to = SP_STATE_DOWN,
-                                      .since_ms = T0 - 1000, .reason = SP_REASON_HTTP_STATUS,
-                                      .detail = "HTTP 503", .address = "127.0.0.1",
-                                      .http_status = 503, .downtime_s = 99}};
+    sp_journal_line down = {.type = SP_JOURNAL_STATE,
+                            .t_ms = T0,
+                            .state = {.from = SP_STATE_UP,
+                                      .to = SP_STATE_DOWN,
+                                      .since_ms = T0 - 1000,
+                                      .reason = SP_REASON_HTTP_STATUS,
+                                      .detail = "HTTP 503",
+                                      .address = "127.0.0.1",
+                                      .http_status = 503,
+                                      .downtime_s = 99}};
     assert_line(&down, "{\"type\":\"state\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
                        "1700000000123,\"from\":\"UP\",\"to\":\"DOWN\",\"since\":"
                        "\"2023-11-14T22:13:19.123Z\",\"since_ms\":1699999999123,\"reason\":"
                        "\"http_status\",\"detail\":\"HTTP 503\",\"address\":\"127.0.0.1\","
                        "\"http_status\":503}");
     /* a recovery says how long the outage was; no address, no status */
-    sp_journal_line up = {.type = SP_JOURNAL_STATE, .t_ms = T0,
-                          .state = {.from = SP_STATE_DOWN, .to = SP_STATE_UP, .since_ms = T0,
-                                    .reason = SP_REASON_OK, .detail = "", .address = "",
+    sp_journal_line up = {.type = SP_JOURNAL_STATE,
+                          .t_ms = T0,
+                          .state = {.from = SP_STATE_DOWN,
+                                    .to = SP_STATE_UP,
+                                    .since_ms = T0,
+                                    .reason = SP_REASON_OK,
+                                    .detail = "",
+                                    .address = "",
                                     .downtime_s = 12.5}};
     assert_line(&up, "{\"type\":\"state\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
                      "1700000000123,\"from\":\"DOWN\",\"to\":\"UP\",\"since\":"
@@ -266,9 +277,15 @@ static void test_lines_store(void **state)
     (void)state;
     /* the writer's lines are stamped after their fields, the scheduler's
      * (clock_back) after "type" */
-    sp_journal_line lost = {.type = SP_JOURNAL_STORE_ERROR, .t_ms = T0, .stamp_last = true,
-                            .store_error = {.from_ms = 1000, .to_ms = 3000, .step_s = 1,
-                                            .rows = 2, .cause = "ENOSPC", .detail = "full"}};
+    sp_journal_line lost = {.type = SP_JOURNAL_STORE_ERROR,
+                            .t_ms = T0,
+                            .stamp_last = true,
+                            .store_error = {.from_ms = 1000,
+                                            .to_ms = 3000,
+                                            .step_s = 1,
+                                            .rows = 2,
+                                            .cause = "ENOSPC",
+                                            .detail = "full"}};
     assert_line(&lost, "{\"type\":\"store_error\",\"from_ms\":1000,\"to_ms\":3000,\"step_s\":1,"
                        "\"rows\":2,\"cause\":\"ENOSPC\",\"detail\":\"full\",\"time\":"
                        "\"2023-11-14T22:13:20.123Z\",\"t_ms\":1700000000123}");
@@ -277,7 +294,8 @@ static void test_lines_store(void **state)
     assert_line(&lost, "{\"type\":\"store_error\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
                        "1700000000123,\"from_ms\":1000,\"to_ms\":3000,\"step_s\":1,\"rows\":2,"
                        "\"cause\":\"clock_back\",\"detail\":\"full\"}");
-    sp_journal_line held = {.type = SP_JOURNAL_JOURNAL_LOST, .t_ms = T0,
+    sp_journal_line held = {.type = SP_JOURNAL_JOURNAL_LOST,
+                            .t_ms = T0,
                             .journal_lost = {.lines = 7, .cause = "too many"}};
     assert_line(&held, "{\"type\":\"journal_lost\",\"lines\":7,\"cause\":\"too many\",\"time\":"
                        "\"2023-11-14T22:13:20.123Z\",\"t_ms\":1700000000123}");
@@ -294,10 +312,17 @@ static void test_lines_store(void **state)
 static void test_lines_alert(void **state)
 {
     (void)state;
-    sp_journal_line a = {.type = SP_JOURNAL_ALERT, .t_ms = T0,
-                         .alert = {.event = "down", .target = "web", .channel = "webhook",
-                                   .name = "ops", .sent = true, .since_ms = 1000,
-                                   .detected_ms = 2000, .attempts = 1, .error = ""}};
+    sp_journal_line a = {.type = SP_JOURNAL_ALERT,
+                         .t_ms = T0,
+                         .alert = {.event = "down",
+                                   .target = "web",
+                                   .channel = "webhook",
+                                   .name = "ops",
+                                   .sent = true,
+                                   .since_ms = 1000,
+                                   .detected_ms = 2000,
+                                   .attempts = 1,
+                                   .error = ""}};
     assert_line(&a, "{\"type\":\"alert\",\"event\":\"down\",\"target\":\"web\",\"channel\":"
                     "\"webhook\",\"name\":\"ops\",\"sent\":true,\"time\":"
                     "\"2023-11-14T22:13:20.123Z\",\"t_ms\":1700000000123,\"since_ms\":1000,"
@@ -318,11 +343,16 @@ static void test_lines_alert(void **state)
 static void test_lines_import(void **state)
 {
     (void)state;
-    const sp_journal_incident inc[] = {{100, 200, SP_REASON_TCP_REFUSED},
-                                       {200, 260, SP_REASON_OK}};
-    sp_journal_line im = {.type = SP_JOURNAL_IMPORT, .t_ms = T0,
-                          .import = {.from_ms = 0, .to_ms = 3600000, .rows = 10, .steps = 12,
-                                     .unknown_steps = 2, .source = "h.csv", .incidents = inc,
+    const sp_journal_incident inc[] = {{100, 200, SP_REASON_TCP_REFUSED}, {200, 260, SP_REASON_OK}};
+    sp_journal_line im = {.type = SP_JOURNAL_IMPORT,
+                          .t_ms = T0,
+                          .import = {.from_ms = 0,
+                                     .to_ms = 3600000,
+                                     .rows = 10,
+                                     .steps = 12,
+                                     .unknown_steps = 2,
+                                     .source = "h.csv",
+                                     .incidents = inc,
                                      .n_incidents = 2}};
     assert_line(&im, "{\"type\":\"import\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
                      "1700000000123,\"from\":\"1970-01-01T00:00:00.000Z\",\"to\":"
@@ -348,7 +378,8 @@ static void test_lines_read_hostile(void **state)
     (void)state;
     sp_journal_line r;
     json_t *o = json_loads("{\"type\":\"state\",\"to\":\"down\",\"since_ms\":\"1\",\"reason\":7,"
-                           "\"t_ms\":1.5}", 0, NULL);
+                           "\"t_ms\":1.5}",
+                           0, NULL);
     assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_STATE);
     assert_int_equal(r.state.to, SP_STATE_UNKNOWN); /* upper case only */
     assert_int_equal(r.state.since_ms, SP_JOURNAL_NO_MS);
@@ -378,9 +409,12 @@ static void test_lines_read_hostile(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_intact),         T(test_edit_detected_at_next_line),
-        T(test_delete_detected), T(test_reorder_detected),
-        T(test_delete_first_line_detected), T(test_torn_tail),
+        T(test_intact),
+        T(test_edit_detected_at_next_line),
+        T(test_delete_detected),
+        T(test_reorder_detected),
+        T(test_delete_first_line_detected),
+        T(test_torn_tail),
         T(test_sha256),
         cmocka_unit_test(test_lines_daemon),
         cmocka_unit_test(test_lines_state),

@@ -108,9 +108,8 @@ static void test_curl_http(void **state)
     EXPECT("http_too_large", sp_probe_reason_from_curl(&f));
     f = facts(CURLE_TOO_MANY_REDIRECTS);
     EXPECT("redirect_loop", sp_probe_reason_from_curl(&f));
-    static const int protocol[] = {CURLE_GOT_NOTHING,  CURLE_RECV_ERROR,
-                                   CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY,
-                                   CURLE_UNSUPPORTED_PROTOCOL};
+    static const int protocol[] = {CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_PARTIAL_FILE,
+                                   CURLE_WEIRD_SERVER_REPLY, CURLE_UNSUPPORTED_PROTOCOL};
     for (size_t i = 0; i < sizeof protocol / sizeof protocol[0]; i++) {
         f = facts(protocol[i]);
         EXPECT("http_protocol", sp_probe_reason_from_curl(&f));
@@ -216,11 +215,25 @@ static void test_reason_table(void **state)
     assert_int_equal(sp_reason_class_of(SP_REASON_PROBE_ERROR), SP_RCLASS_PROBE);
     assert_string_equal(sp_reason_class_name(SP_RCLASS_TLS), "tls");
     /* the SPEC's codes are all present under their exact names */
-    static const char *const spec_codes[] = {
-        "ok", "dns_nxdomain", "dns_servfail", "dns_refused", "dns_timeout", "tcp_refused",
-        "tcp_timeout", "tcp_unreachable", "tls_handshake", "tls_cert_expired",
-        "tls_cert_untrusted", "tls_cert_hostname", "http_timeout", "http_status",
-        "http_body_mismatch", "http_too_large", "http_protocol", "redirect_loop", "probe_error"};
+    static const char *const spec_codes[] = {"ok",
+                                             "dns_nxdomain",
+                                             "dns_servfail",
+                                             "dns_refused",
+                                             "dns_timeout",
+                                             "tcp_refused",
+                                             "tcp_timeout",
+                                             "tcp_unreachable",
+                                             "tls_handshake",
+                                             "tls_cert_expired",
+                                             "tls_cert_untrusted",
+                                             "tls_cert_hostname",
+                                             "http_timeout",
+                                             "http_status",
+                                             "http_body_mismatch",
+                                             "http_too_large",
+                                             "http_protocol",
+                                             "redirect_loop",
+                                             "probe_error"};
     for (size_t i = 0; i < sizeof spec_codes / sizeof spec_codes[0]; i++)
         assert_true(sp_reason_from_name(spec_codes[i], &r));
     assert_string_equal(sp_strerror(SP_ENOMEM), "out of memory");
@@ -230,9 +243,12 @@ static void test_reason_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_curl_connect),      cmocka_unit_test(test_curl_timeouts),
-        cmocka_unit_test(test_curl_certificates), cmocka_unit_test(test_curl_http),
-        cmocka_unit_test(test_curl_hostile),      cmocka_unit_test(test_ares),
+        cmocka_unit_test(test_curl_connect),
+        cmocka_unit_test(test_curl_timeouts),
+        cmocka_unit_test(test_curl_certificates),
+        cmocka_unit_test(test_curl_http),
+        cmocka_unit_test(test_curl_hostile),
+        cmocka_unit_test(test_ares),
         cmocka_unit_test(test_uv),
         cmocka_unit_test(test_reason_table),
     };

@@ -68,8 +68,7 @@ static void test_https_ok(void **state)
     assert_string_equal(json_string_value(json_object_get(o, "target")),
                         "https://localhost:8443/health");
     assert_string_equal(json_string_value(json_object_get(o, "kind")), "https");
-    assert_string_equal(json_string_value(json_object_get(o, "time")),
-                        "2026-11-18T11:06:40.123Z");
+    assert_string_equal(json_string_value(json_object_get(o, "time")), "2026-11-18T11:06:40.123Z");
     assert_string_equal(json_string_value(json_object_get(o, "address")), "127.0.0.1");
     assert_int_equal(json_integer_value(json_object_get(o, "http_status")), 200);
     assert_int_equal(json_integer_value(json_object_get(o, "bytes")), 15);
@@ -201,7 +200,8 @@ static void test_tls_posture(void **state)
                         "sha256WithRSAEncryption");
     json_t *im = json_object_get(cert, "intermediates");
     assert_int_equal(json_array_size(im), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(im, 0), "subject")), "CN=I");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(im, 0), "subject")),
+                        "CN=I");
     assert_string_equal(json_string_value(json_object_get(json_array_get(im, 0), "sig_alg")),
                         "sha1WithRSAEncryption");
     assert_true(json_is_true(json_object_get(cert, "ocsp_stapled")));

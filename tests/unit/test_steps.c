@@ -32,8 +32,8 @@ static void rig_init(rig *r, int confirm)
 /* One probe at t seconds; then take what is settled. */
 static void probe(rig *r, int64_t t, bool ok, double total, bool controls_down)
 {
-    sp_fsm_step st = sp_sched_fsm_feed(&r->f, t * 1000, ok, ok ? SP_REASON_OK : SP_REASON_TCP_REFUSED,
-                                       total, controls_down);
+    sp_fsm_step st = sp_sched_fsm_feed(
+        &r->f, t * 1000, ok, ok ? SP_REASON_OK : SP_REASON_TCP_REFUSED, total, controls_down);
     double ms[5] = {1, 2, 3, 4, total};
     sp_store_steps_probe(&r->s, t * 1000, st.state, st.degraded, st.changed ? st.at_ms : t * 1000,
                          ms, 30);
@@ -213,7 +213,7 @@ static void test_old_probe_sets_state_from_written(void **state)
     rig_init(&r, 1);
     probe(&r, 10, true, 20, false);
     probe(&r, 130, true, 20, false);
-    assert_int_equal(r.n, 2); /* written to 120 */
+    assert_int_equal(r.n, 2);        /* written to 120 */
     probe(&r, 50, false, -1, false); /* clock back: DOWN, stamped 50 */
     assert_int_equal(r.n, 2);
     probe(&r, 190, false, -1, false);

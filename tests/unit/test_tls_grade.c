@@ -291,13 +291,13 @@ static void test_lowest_cap_wins_and_all_listed(void **state)
 {
     (void)state;
     sp_tls_posture p = perfect();
-    p.proto_accepted[SP_TLS_V10] = true;    /* B */
-    p.weak_accepted = true;                 /* C */
+    p.proto_accepted[SP_TLS_V10] = true; /* B */
+    p.weak_accepted = true;              /* C */
     snprintf(p.weak_cipher, sizeof p.weak_cipher, "RC4-SHA");
-    p.hsts.present = false;                 /* A */
+    p.hsts.present = false; /* A */
     assert_string_equal(grade_of(&p), "C");
     assert_string_equal(codes(&p), "tls10_accepted,cipher_weak,hsts_missing");
-    p.cert.hostname_match = false;          /* F */
+    p.cert.hostname_match = false; /* F */
     assert_string_equal(grade_of(&p), "F");
     assert_string_equal(codes(&p), "cert_hostname,tls10_accepted,cipher_weak,hsts_missing");
     /* grading again replaces, never appends */
