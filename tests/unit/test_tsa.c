@@ -98,7 +98,9 @@ static unsigned char *make_token(tsa *t, const EVP_MD *md, const unsigned char *
     assert_non_null(ctx);
     assert_int_equal(TS_RESP_CTX_set_signer_cert(ctx, t->cert), 1);
     assert_int_equal(TS_RESP_CTX_set_signer_key(ctx, t->key), 1);
-    assert_int_equal(TS_RESP_CTX_set_def_policy(ctx, OBJ_txt2obj("1.2.3.4", 1)), 1);
+    ASN1_OBJECT *policy = OBJ_txt2obj("1.2.3.4", 1);
+    assert_int_equal(TS_RESP_CTX_set_def_policy(ctx, policy), 1); /* copies it */
+    ASN1_OBJECT_free(policy);
     TS_RESP_CTX_add_md(ctx, md);
     TS_RESP *resp = TS_RESP_create_response(ctx, b);
     assert_non_null(resp);
