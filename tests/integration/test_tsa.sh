@@ -12,7 +12,9 @@
 #    too big with and without a length, a replayed reply, a rejection, a
 #    signer of another CA, too slow, down) gives its reason and exit 1,
 #    never a crash (the ASan build runs the same script);
-#  - the TSA down, then back on the same port: refused, then tokens again;
+#  - the TSA down, then back on the same port: refused, then tokens again,
+#    for a new client and for one that lives across the outage;
+#  - 20 requests at once on one client each get their own token;
 #  - a client destroyed with a request pending calls it back canceled and
 #    leaves no descriptor open.
 # Prints the round trip per token and the token size.
@@ -85,6 +87,14 @@ t_match "the token's hash algorithm" "$txt" "Hash Algorithm: sha256"
 t_match "the token's nonce (certReq gave the TSA's certificate too)" "$txt" "Nonce: 0x[0-9A-F]+"
 t_match "the token names its TSA" "$txt" "TSA: .*slaprobe test TSA"
 
+# 20 at once on one client (a daemon with 20 targets at a checkpoint):
+# each callback brings the token for its own digest.
+run_client burst "$URL" "$CA" 20
+t_eq "20 requests at once: exit" "$RC" 0
+{ grep -v '^burst' <<<"$OUT" || true; } | head -5
+t_match "20 requests at once: all answered" "$OUT" "^burst 20: all answered in [0-9.]+ ms"
+echo "measured: $OUT"
+
 # --- tokens that must not verify ----------------------------------------------
 OTHER=$(cat "$FX_DIR/tok/4.hex")
 run_client verify "$CA" "$OTHER" "$TOK"
@@ -150,5 +160,23 @@ run_client get "$URL" "$CA" "$HEX0" "$FX_DIR/back.der"
 t_match "TSA back: a token again" "$RC $OUT" "^0 ok [0-9]+ "
 v=$(openssl ts -verify -digest "$HEX0" -in "$FX_DIR/back.der" -token_in -CAfile "$CA" 2>&1 || true)
 t_match "the token after the outage verifies with openssl" "$v" "Verification: OK"
+
+# One client across an outage, as the daemon's: a token, then the TSA
+# stopped (failures, each with its reason), then started again on the same
+# port (tokens again, on the same sp_evidence_tsa).
+"$TSA_CLIENT" series "$URL" "$CA" 100 600 >"$FX_DIR/series.out" 2>&1 &
+SERIES=$!
+fx_track_pid "$SERIES"
+wait_until 20 grep -q ' ok ' "$FX_DIR/series.out"
+fx__stop "$TSA_JOB"
+wait_until 20 grep -q ' error ' "$FX_DIR/series.out"
+start_tsa "$TSA_PORT"
+RC=0
+wait "$SERIES" || RC=$?
+fx_untrack "p:$SERIES"
+t_eq "one client: token, outage, token again: exit" "$RC" 0
+t_match "one client: the outage's reason" "$(grep -m1 ' error ' "$FX_DIR/series.out")" \
+    "error SP_ECURL: cannot connect: "
+t_match "one client: a token after the outage" "$(tail -n 1 "$FX_DIR/series.out")" "^[0-9]+ ok [0-9]+$"
 
 t_done

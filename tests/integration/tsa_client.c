@@ -13,6 +13,15 @@
  *       and the token sizes. Then one more request is left pending and
  *       the client destroyed: its callback must come, SP_ECANCELED, before
  *       the destroy returns; and no file descriptor may be left open.
+ *   tsa_client burst URL CA_FILE N
+ *       N requests at once, each over its own digest: every callback must
+ *       bring a token for its own digest. Prints the time for all.
+ *   tsa_client series URL CA_FILE GAP_MS MAX
+ *       One client asking every GAP_MS, each result printed as it comes
+ *       ("I ok BYTES" or "I error SP_NAME: reason"); exit 0 as soon as it
+ *       has seen a token, then a failure, then a token again (the TSA
+ *       stopped and started by the test meanwhile), 1 after MAX requests
+ *       without that.
  *   tsa_client verify CA_FILE HEX TOKEN
  *       sp_evidence_tsa_verify on a stored token: "ok" or "error ...".
  *
@@ -187,12 +196,86 @@ static void on_canceled(void *arg, sp_status st, const unsigned char *tok, size_
     }
 }
 
+/* --- burst ----------------------------------------------------------------- */
+
+typedef struct one {
+    run *r;
+    int i;
+    unsigned char digest[32];
+} one;
+
+static void on_burst(void *arg, sp_status st, const unsigned char *tok, size_t len, const char *err)
+{
+    one *o = arg;
+    run *r = o->r;
+    char e[256];
+    r->done++;
+    if (st != SP_OK) {
+        printf("error %d %s: %s\n", o->i, sp_status_name(st), err ? err : "(no reason)");
+        r->failed++;
+    } else if (sp_evidence_tsa_verify(tok, len, o->digest, r->ca_file, e, sizeof e) != SP_OK) {
+        printf("error %d: the token is not for this request's digest: %s\n", o->i, e);
+        r->failed++;
+    }
+    if (r->done == r->n)
+        printf("burst %d: all answered in %.1f ms\n", r->n, (double)(uv_hrtime() - r->t0) / 1e6);
+}
+
+/* --- series ---------------------------------------------------------------- */
+
+typedef struct series {
+    run *r;
+    uv_timer_t timer;
+    int asked, max, gap_ms;
+    int phase; /* 0 want a token, 1 want a failure, 2 want a token, 3 done */
+} series;
+
+static void on_series(void *arg, sp_status st, const unsigned char *tok, size_t len,
+                      const char *err);
+
+static void series_tick(uv_timer_t *t)
+{
+    series *s = t->data;
+    digest_of(s->asked++, s->r->digest);
+    if (sp_evidence_tsa_request(s->r->tsa, s->r->digest, on_series, s) != SP_OK) {
+        printf("error: request refused\n");
+        s->r->failed++;
+        uv_close((uv_handle_t *)&s->timer, NULL);
+    }
+}
+
+static void on_series(void *arg, sp_status st, const unsigned char *tok, size_t len,
+                      const char *err)
+{
+    series *s = arg;
+    s->r->done++;
+    if (st == SP_OK && check_token(s->r, tok, len)) {
+        printf("%d ok %zu\n", s->asked - 1, len);
+        if (s->phase == 0 || s->phase == 2)
+            s->phase++;
+    } else {
+        printf("%d error %s: %s\n", s->asked - 1, sp_status_name(st), err ? err : "(no reason)");
+        if (s->phase == 1)
+            s->phase = 2;
+    }
+    fflush(stdout);
+    if (s->phase == 3 || s->asked >= s->max) {
+        if (s->phase != 3)
+            s->r->failed++;
+        uv_close((uv_handle_t *)&s->timer, NULL);
+        return;
+    }
+    uv_timer_start(&s->timer, series_tick, (uint64_t)s->gap_ms, 0);
+}
+
 /* --- main ------------------------------------------------------------------ */
 
 static int usage(void)
 {
     fprintf(stderr, "usage: tsa_client get URL CA_FILE HEX OUT\n"
                     "       tsa_client many URL CA_FILE N OUTDIR\n"
+                    "       tsa_client burst URL CA_FILE N\n"
+                    "       tsa_client series URL CA_FILE GAP_MS MAX\n"
                     "       tsa_client verify CA_FILE HEX TOKEN\n");
     return 2;
 }
@@ -217,13 +300,19 @@ int main(int argc, char **argv)
         printf("ok\n");
         return 0;
     }
-    if (argc != 6 || (strcmp(argv[1], "get") != 0 && strcmp(argv[1], "many") != 0))
+    const char *mode = argc > 1 ? argv[1] : "";
+    bool many = strcmp(mode, "many") == 0, burst = strcmp(mode, "burst") == 0;
+    bool get = strcmp(mode, "get") == 0, ser = strcmp(mode, "series") == 0;
+    if (!(argc == 6 && (get || many || ser)) && !(argc == 5 && burst))
         return usage();
-    bool many = strcmp(argv[1], "many") == 0;
     r.ca_file = argv[3];
-    r.out = argv[5];
-    if (many ? (r.n = atoi(argv[4])) < 1 : !parse_hex(argv[4], r.digest))
+    r.out = argc > 5 ? argv[5] : NULL;
+    series s = {.r = &r};
+    if (get ? !parse_hex(argv[4], r.digest) : (r.n = atoi(argv[4])) < 1)
         return usage();
+    if (ser && ((s.gap_ms = r.n) < 1 || (s.max = atoi(argv[5])) < 3))
+        return usage();
+    one *ones = NULL;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -239,6 +328,25 @@ int main(int argc, char **argv)
     }
     if (many) {
         ask_next(&r);
+    } else if (burst) {
+        if (!(ones = calloc((size_t)r.n, sizeof *ones)))
+            return 2;
+        r.t0 = uv_hrtime();
+        for (int i = 0; i < r.n; i++) {
+            ones[i].r = &r;
+            ones[i].i = i;
+            digest_of(1000 + i, ones[i].digest);
+            if (sp_evidence_tsa_request(r.tsa, ones[i].digest, on_burst, &ones[i]) != SP_OK) {
+                printf("error: request %d refused\n", i);
+                r.failed++;
+                r.done++;
+            }
+        }
+    } else if (ser) {
+        r.n = 0; /* counted as they come */
+        uv_timer_init(&loop, &s.timer);
+        s.timer.data = &s;
+        uv_timer_start(&s.timer, series_tick, 0, 0);
     } else {
         r.n = 1;
         r.t0 = uv_hrtime();
@@ -250,6 +358,8 @@ int main(int argc, char **argv)
         }
     }
     uv_run(&loop, UV_RUN_DEFAULT);
+    if (ser)
+        r.n = r.done;
     if (r.done != r.n) {
         printf("error: %d of %d callbacks\n", r.done, r.n);
         r.failed++;
@@ -268,6 +378,7 @@ int main(int argc, char **argv)
         }
     }
     sp_evidence_tsa_destroy(r.tsa);
+    free(ones);
     if (many && r.canceled != 1) {
         printf("error: the pending request was called back %d times at destroy\n", r.canceled);
         r.failed++;
