@@ -4,7 +4,8 @@
  *
  *   tsa_client get URL CA_FILE HEX OUT
  *       One token over the 32-byte digest HEX, written to OUT (DER), and
- *       checked again with sp_evidence_tsa_verify. Prints
+ *       checked again with sp_evidence_tsa_verify; the client is destroyed
+ *       from inside the callback. Prints
  *       "ok BYTES MS" or "error SP_NAME: reason"; exit 0 or 1.
  *   tsa_client many URL CA_FILE N OUTDIR
  *       N tokens one after the other (each asked when the last came),
@@ -116,6 +117,10 @@ static void on_get(void *arg, sp_status st, const unsigned char *tok, size_t len
     double ms = (double)(uv_hrtime() - r->t0) / 1e6;
     r->last = st;
     r->done++;
+    /* tsa.h allows it: the client goes from inside its own callback (the
+     * token stays valid until we return). */
+    sp_evidence_tsa_destroy(r->tsa);
+    r->tsa = NULL;
     if (st != SP_OK) {
         printf("error %s: %s\n", sp_status_name(st), err ? err : "(no reason)");
         r->failed++;
