@@ -17,6 +17,7 @@
 #define TSA_BACKOFF_MIN_MS 1000
 #define TSA_BACKOFF_MAX_MS 300000
 #define TSA_STOP_GRACE_MS 2000
+#define FIRST_ROUND_MS 10000
 
 typedef struct entry {
     char *id;
@@ -430,7 +431,10 @@ sp_status sp_evidence_ckpt_create(uv_loop_t *loop, sp_store *store, const sp_evi
     c->tail = &c->head;
     uv_timer_init(loop, c->timer);
     c->timer->data = c;
-    uv_timer_start(c->timer, on_timer, (uint64_t)o->every_ms, (uint64_t)o->every_ms);
+    /* The first round soon after the start, not an hour later: it anchors
+     * the start lines, and alerts carry a checkpoint from then on. */
+    uint64_t first = o->every_ms < FIRST_ROUND_MS ? (uint64_t)o->every_ms : FIRST_ROUND_MS;
+    uv_timer_start(c->timer, on_timer, first, (uint64_t)o->every_ms);
     uv_timer_init(loop, c->tsa_timer);
     c->tsa_timer->data = c;
     if (o->tsa_url) {

@@ -1,6 +1,7 @@
 /*
  * sp_evidence_ckpt: the daemon's checkpoints (docs/EVIDENCE.md,
- * "Checkpoints"). Every `every_ms`, and once more at stop, it asks the
+ * "Checkpoints"). Every `every_ms` (the first round 10 s after the start
+ * at the latest), and once more at stop, it asks the
  * store for every journal's head (in order with the lines queued before),
  * signs the heads that moved since the last checkpoint, and appends one
  * line per target to <dir>/<id>.checkpoints. Signing and appending run on
