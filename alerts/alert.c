@@ -45,7 +45,8 @@ struct sp_alerter {
     uv_loop_t *loop;
     sp_store *store;
     sp_curluv *curl;
-    struct job *jobs; /* every delivery not finished */
+    const sp_evidence_ckpt *ckpt; /* the latest checkpoints, or NULL */
+    struct job *jobs;             /* every delivery not finished */
     size_t n_jobs, n_running;
     bool stopping;
     uv_timer_t stop_timer;
@@ -485,10 +486,20 @@ sp_status sp_alert_create(uv_loop_t *loop, sp_store *store, sp_alerter **out)
     return SP_OK;
 }
 
-void sp_alert_post(sp_alerter *a, const sp_cfg *cfg, const sp_alert_event *ev)
+void sp_alert_set_checkpoints(sp_alerter *a, const sp_evidence_ckpt *c)
+{
+    if (a)
+        a->ckpt = c;
+}
+
+void sp_alert_post(sp_alerter *a, const sp_cfg *cfg, const sp_alert_event *orig)
 {
     if (!a || a->stopping)
         return;
+    sp_alert_event with_cp = *orig;
+    if (!with_cp.checkpoint)
+        with_cp.checkpoint = sp_evidence_ckpt_latest(a->ckpt, orig->target);
+    const sp_alert_event *ev = &with_cp;
     for (size_t i = 0; i < cfg->n_alerts; i++) {
         const sp_cfg_alert *ch = &cfg->alerts[i];
         if (!sp_cfg_alert_wants(ch, sp_alert_kind_bit(ev->kind), ev->target))

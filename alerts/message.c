@@ -80,6 +80,8 @@ json_t *sp_alert_payload(const sp_alert_event *ev, const char *link)
         json_object_set_new(j, "previous_grade", json_string(nz(ev->previous_grade)));
     }
     json_object_set_new(j, "report", link ? json_string(link) : json_null());
+    json_t *cp = ev->checkpoint ? sp_evidence_checkpoint_json(ev->checkpoint) : NULL;
+    json_object_set_new(j, "checkpoint", cp ? cp : json_null());
     return j;
 }
 
@@ -257,6 +259,14 @@ char *sp_alert_mail(const sp_alert_event *ev, const sp_cfg_alert *ch, const char
     }
     if (link)
         put_line(&b, ja ? "レポート:   " : "Report:     ", link);
+    if (ev->checkpoint) { /* the journal's anchor: a copy outside the vendor's disk */
+        char cp[256], t[40];
+        sp_time_iso_ms(ev->checkpoint->t_ms, t, sizeof t);
+        snprintf(cp, sizeof cp,
+                 ja ? "行 %lld sha256 %s (%s, 鍵 %s)" : "line %lld sha256 %s (%s, key %s)",
+                 ev->checkpoint->seq, ev->checkpoint->line_sha256, t, ev->checkpoint->key_id);
+        put_line(&b, ja ? "署名済み記録: " : "Checkpoint: ", cp);
+    }
     put(&b, "\r\n-- \r\n%s\r\n",
         ja ? "slaprobe (SLA 監視) からの自動送信です。" : "Sent by slaprobe (SLA probe).");
     if (b.oom) {
@@ -306,7 +316,8 @@ char **sp_alert_env(const sp_alert_event *ev, const char *link, char *const *bas
     size_t nb = 0;
     for (char *const *p = base; p && *p; p++)
         nb++;
-    char **v = calloc(nb + 20, sizeof *v);
+    /* the daemon's entries, ours (the kv table below: at most 21), NULL */
+    char **v = calloc(nb + 24, sizeof *v);
     if (!v)
         return NULL;
     size_t n = 0;
@@ -318,7 +329,13 @@ char **sp_alert_env(const sp_alert_event *ev, const char *link, char *const *bas
             else
                 oom = true;
         }
-    char since[40], detected[40], num[4][32];
+    char since[40], detected[40], num[5][32], cp_time[40] = "";
+    const sp_evidence_checkpoint *cp = ev->checkpoint;
+    char *cp_sig = cp ? sp_evidence_base64(cp->sig, sizeof cp->sig) : NULL;
+    if (cp) {
+        sp_time_iso_ms(cp->t_ms, cp_time, sizeof cp_time);
+        snprintf(num[4], sizeof num[4], "%lld", cp->seq);
+    }
     sp_time_iso_ms(ev->since_ms, since, sizeof since);
     sp_time_iso_ms(ev->detected_ms, detected, sizeof detected);
     snprintf(num[0], sizeof num[0], "%lld", (long long)ev->since_ms);
@@ -351,6 +368,10 @@ char **sp_alert_env(const sp_alert_event *ev, const char *link, char *const *bas
         {"PREVIOUS_GRADE", nz(ev->previous_grade), grade},
         {"REPORT_URL", nz(link), link != NULL},
         {"JSON", nz(js), js != NULL},
+        {"CHECKPOINT_SEQ", num[4], cp != NULL},
+        {"CHECKPOINT_SHA256", cp ? cp->line_sha256 : "", cp != NULL},
+        {"CHECKPOINT_TIME", cp_time, cp != NULL},
+        {"CHECKPOINT_SIG", nz(cp_sig), cp_sig != NULL},
     };
     for (size_t k = 0; k < sizeof kv / sizeof kv[0]; k++) {
         if (!kv[k].on)
@@ -363,6 +384,7 @@ char **sp_alert_env(const sp_alert_event *ev, const char *link, char *const *bas
         snprintf(v[n++], len, "SLAPROBE_%s=%s", kv[k].k, kv[k].v);
     }
     free(js);
+    free(cp_sig);
     if (oom) {
         sp_alert_free_strv(v);
         return NULL;

@@ -27,6 +27,8 @@
 
 #include "common/sp_status.h"
 #include "config/config.h"
+#include "evidence/checkpointer.h"
+#include "evidence/evidence.h"
 #include "storage/sp_store.h"
 
 typedef enum sp_alert_kind {
@@ -52,6 +54,10 @@ typedef struct sp_alert_event {
     double duration_s;                  /* UP: the outage's length */
     int days_left;                      /* CERT_EXPIRING */
     const char *grade, *previous_grade; /* TLS_GRADE_DROP */
+    /* The target's latest signed checkpoint, or NULL: every alert carries
+     * it so its receivers hold a copy of the journal's anchor. sp_alert_post
+     * fills it from the checkpointer when left NULL. */
+    const sp_evidence_checkpoint *checkpoint;
 } sp_alert_event;
 
 typedef struct sp_alerter sp_alerter;
@@ -64,6 +70,10 @@ const char *sp_alert_kind_name(sp_alert_kind k);
 unsigned sp_alert_kind_bit(sp_alert_kind k);
 
 sp_status sp_alert_create(uv_loop_t *loop, sp_store *store, sp_alerter **out);
+
+/* Where alerts find each target's latest checkpoint (NULL: none); the
+ * checkpointer must outlive the alerter. */
+void sp_alert_set_checkpoints(sp_alerter *a, const sp_evidence_ckpt *c);
 
 /* Queue one delivery per channel of cfg that takes ev; returns at once
  * (nothing is sent from inside the call). Ignored while stopping. */

@@ -20,6 +20,7 @@ int sp_cmd_patterns(int argc, char **argv);     /* cmd_patterns.c */
 int sp_cmd_import(int argc, char **argv);       /* cmd_import.c */
 int sp_cmd_report(int argc, char **argv);       /* cmd_report.c */
 int sp_cmd_status_page(int argc, char **argv);  /* cmd_statuspage.c */
+int sp_cmd_evidence(int argc, char **argv);     /* cmd_evidence.c */
 
 struct sp_cfg;
 /* config-check's section on the guideline's monitoring values; returns

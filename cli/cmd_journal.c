@@ -4,19 +4,232 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/sp_time.h"
 #include "config/config.h"
+#include "evidence/evidence.h"
+#include "evidence/tsa.h"
 #include "journal/journal.h"
 #include "storage/sp_store.h"
+
+/* --- Checkpoints (docs/EVIDENCE.md, "Checkpoints") ------------------------ */
+
+/* Read a whole file; NULL with errno set. */
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rbe");
+    if (!fp)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, fp);
+        if (n < cap)
+            break;
+        char *b = cap < ((size_t)1 << 30) ? realloc(buf, cap *= 2) : NULL;
+        if (!b) {
+            free(buf);
+            buf = NULL;
+            errno = ENOMEM;
+        }
+        buf = b;
+    }
+    fclose(fp);
+    *len = n;
+    return buf;
+}
+
+/* The SHA-256 (hex) of every complete line of the journal, as its chain
+ * hashes them: hashes[k] is line k + 1's. */
+static char (*line_hashes(const char *path, long *n))[65]
+{
+    size_t len;
+    *n = 0;
+    char *buf = read_all(path, &len);
+    if (!buf)
+        return NULL;
+    size_t cap = 64;
+    char(*h)[65] = malloc(cap * sizeof *h);
+    for (size_t pos = 0; h && pos < len;) {
+        char *nl = memchr(buf + pos, '\n', len - pos);
+        if (!nl)
+            break;
+        if ((size_t)*n == cap) {
+            char(*g)[65] = realloc(h, (cap *= 2) * sizeof *h);
+            if (!g) {
+                free(h);
+                h = NULL;
+                break;
+            }
+            h = g;
+        }
+        sp_journal_sha256_hex(buf + pos, (size_t)(nl - buf - pos), h[(*n)++]);
+        pos = (size_t)(nl - buf) + 1;
+    }
+    free(buf);
+    return h;
+}
+
+/* Check <id>.checkpoints against the journal: every signature with key,
+ * every checkpoint's line still there and the same, every token (with
+ * tsa_ca). Prints what it finds; returns false when something fails. */
+static bool verify_checkpoints(const sp_cfg *cfg, const sp_evidence_key *key, const char *id,
+                               const char *jpath)
+{
+    char path[4096];
+    sp_evidence_path(cfg->storage_dir, id, path, sizeof path);
+    size_t len;
+    char *buf = read_all(path, &len);
+    if (!buf) {
+        if (errno != ENOENT) {
+            printf("%s: cannot read %s: %s\n", id, path, strerror(errno));
+            return false;
+        }
+        if (key)
+            printf("%s: no checkpoints yet (%s): the whole journal can still be cut\n", id, path);
+        return true;
+    }
+    if (!key) {
+        printf("%s: %s is not checked: no evidence.key in the configuration\n", id, path);
+        free(buf);
+        return true;
+    }
+    long n_lines = 0;
+    char(*hashes)[65] = line_hashes(jpath, &n_lines);
+    bool ok = true;
+    long lineno = 0, n_cp = 0, n_tok = 0;
+    sp_evidence_checkpoint last = {0}, *cps = NULL;
+    size_t cps_n = 0, cps_cap = 0;
+    char err[512], iso[40];
+    for (size_t pos = 0; pos < len;) {
+        char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t ll = nl ? (size_t)(nl - buf - pos) : len - pos;
+        lineno++;
+        sp_evidence_line l;
+        if (!nl) {
+            printf("%s: line %ld of %s is incomplete (cut mid-write)\n", id, lineno, path);
+            ok = false;
+            break;
+        }
+        if (sp_evidence_line_parse(buf + pos, ll, &l, err, sizeof err) != SP_OK) {
+            printf("%s: line %ld of %s: %s\n", id, lineno, path, err);
+            ok = false;
+        } else if (l.type == SP_EVIDENCE_LINE_CHECKPOINT) {
+            n_cp++;
+            sp_time_iso_ms(l.cp.t_ms, iso, sizeof iso);
+            if (strcmp(l.cp.target, id) != 0) {
+                printf("%s: the checkpoint at %s (line %ld of %s) is for another target (%s)\n", id,
+                       iso, lineno, path, l.cp.target);
+                ok = false;
+            } else if (sp_evidence_checkpoint_verify(key, &l.cp, err, sizeof err) != SP_OK) {
+                printf("%s: the checkpoint at %s (line %ld of %s): %s\n", id, iso, lineno, path,
+                       err);
+                ok = false;
+            } else if (l.cp.seq > n_lines) {
+                printf("%s: journal ends at line %ld but checkpoint at %s covers line %lld: "
+                       "lines were cut from the journal\n",
+                       id, n_lines, iso, l.cp.seq);
+                ok = false;
+            } else if (!hashes || strcmp(hashes[l.cp.seq - 1], l.cp.line_sha256) != 0) {
+                printf("%s: journal line %lld is not the line the checkpoint at %s signed: "
+                       "that line, or one before it, was edited, or lines were deleted\n",
+                       id, l.cp.seq, iso);
+                ok = false;
+            } else {
+                if (l.cp.seq >= last.seq)
+                    last = l.cp;
+                if (cps_n == cps_cap) {
+                    sp_evidence_checkpoint *g =
+                        realloc(cps, (cps_cap = cps_cap ? 2 * cps_cap : 16) * sizeof *g);
+                    if (g)
+                        cps = g;
+                    else
+                        cps_cap = cps_n;
+                }
+                if (cps_n < cps_cap)
+                    cps[cps_n++] = l.cp;
+            }
+        } else {
+            n_tok++;
+            /* a token stamps the message of this file's checkpoint of its seq */
+            const sp_evidence_checkpoint *cp = NULL;
+            for (size_t k = cps_n; k-- > 0;)
+                if (cps[k].seq == l.tok_seq) {
+                    cp = &cps[k];
+                    break;
+                }
+            char msg[512], hex[65];
+            unsigned char md[32];
+            size_t ml = cp ? sp_evidence_message(cp, msg, sizeof msg) : 0;
+            if (cp)
+                sp_evidence_sha256(msg, ml, md, hex);
+            if (!cp) {
+                printf("%s: the time-stamp token of line %ld of %s stamps seq %lld, which no "
+                       "valid checkpoint before it covers\n",
+                       id, lineno, path, l.tok_seq);
+                ok = false;
+            } else if (strcmp(hex, l.imprint_sha256) != 0) {
+                printf("%s: the time-stamp token of line %ld of %s is for another hash than "
+                       "checkpoint seq %lld's\n",
+                       id, lineno, path, l.tok_seq);
+                ok = false;
+            } else if (cfg->evidence_tsa_ca &&
+                       sp_evidence_tsa_verify(l.token, l.token_len, md, cfg->evidence_tsa_ca, err,
+                                              sizeof err) != SP_OK) {
+                printf("%s: the time-stamp token of line %ld of %s does not verify: %s\n", id,
+                       lineno, path, err);
+                ok = false;
+            }
+            free(l.token);
+        }
+        pos += ll + 1;
+    }
+    if (ok && last.seq) {
+        sp_time_iso_ms(last.t_ms, iso, sizeof iso);
+        printf("%s: %ld checkpoint%s and %ld time-stamp token%s verify; the last (%s) covers "
+               "line %lld, sha256 %s\n",
+               id, n_cp, n_cp == 1 ? "" : "s", n_tok, n_tok == 1 ? "" : "s", iso, last.seq,
+               last.line_sha256);
+        if (n_lines > last.seq)
+            printf("%s: %lld line%s after the last checkpoint (%s) %s not covered: they can "
+                   "still be cut\n",
+                   id, n_lines - last.seq, n_lines - last.seq == 1 ? "" : "s", iso,
+                   n_lines - last.seq == 1 ? "is" : "are");
+    }
+    free(cps);
+    free(hashes);
+    free(buf);
+    return ok;
+}
+
+/* The key that checks the checkpoints: evidence.key (the public half of the
+ * private key), or NULL when there is none. */
+static sp_evidence_key *checkpoint_key(const sp_cfg *cfg)
+{
+    if (!cfg->evidence_key_pem)
+        return NULL;
+    sp_evidence_key *k = NULL;
+    char err[256];
+    if (sp_evidence_key_from_pem(cfg->evidence_key_pem, strlen(cfg->evidence_key_pem), &k, err,
+                                 sizeof err) != SP_OK)
+        return NULL; /* sp_cfg_load checked it */
+    return k;
+}
 
 int sp_cmd_journal(int argc, char **argv)
 {
     static const char usage[] =
         "usage: slaprobe journal verify -c FILE [--target ID]\n"
         "Check the hash chain of each target's incident journal. Exit 0 when every\n"
-        "chain is intact, 1 when one is broken (the line is named), 2 on bad usage.\n";
+        "chain is intact, 1 when one is broken (the line is named), 2 on bad usage.\n"
+        "With evidence.key, also each <id>.checkpoints: every signature, and that\n"
+        "the journal still holds the very line each checkpoint signed (a journal\n"
+        "cut or edited before a checkpoint fails); lines after the last checkpoint\n"
+        "are named as not covered.\n";
     if (argc < 2 || strcmp(argv[1], "verify") != 0) {
         if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
             fputs(usage, stdout);
@@ -41,6 +254,7 @@ int sp_cmd_journal(int argc, char **argv)
         sp_cfg_destroy(cfg);
         return SP_EXIT_USAGE;
     }
+    sp_evidence_key *key = checkpoint_key(cfg);
     for (size_t i = 0; i < cfg->n_targets; i++) {
         const char *id = cfg->targets[i].id;
         if (only && strcmp(only, id) != 0)
@@ -63,7 +277,10 @@ int sp_cmd_journal(int argc, char **argv)
             printf("%s: the last line is incomplete (a crash mid-write); it is not part of the "
                    "chain and will be cut at the next start\n",
                    id);
+        if (!verify_checkpoints(cfg, key, id, jpath))
+            rc = SP_EXIT_FAIL;
     }
+    sp_evidence_key_free(key);
     sp_cfg_destroy(cfg);
     return rc;
 }

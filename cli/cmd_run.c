@@ -31,6 +31,7 @@
 #include "common/sp_fd.h"
 #include "common/sp_stats.h"
 #include "config/config.h"
+#include "evidence/checkpointer.h"
 #include "journal/lines.h"
 #include "scheduler/sp_sched.h"
 #include "storage/sp_store.h"
@@ -42,6 +43,7 @@ typedef struct run_state {
     sp_store *store;
     sp_sched *sched;
     sp_alerter *alerter;
+    sp_evidence_ckpt *ckpt; /* NULL: no evidence.key */
     uv_signal_t sighup, sigterm, sigint;
     uv_timer_t clock_timer;
     int clock_state; /* -1 unknown, 0 unsynchronised, 1 synchronised */
@@ -243,6 +245,8 @@ static void stopped(void *arg)
     d->eng = NULL;
     sp_alert_destroy(d->alerter);
     d->alerter = NULL;
+    /* the stop lines are queued now: the last checkpoint covers them */
+    sp_evidence_ckpt_stop(d->ckpt);
 }
 
 /* Probes are done, so no new alert can come: let deliveries in flight end. */
@@ -334,8 +338,21 @@ int sp_cmd_run(int argc, char **argv)
         sp_cfg_destroy(cfg);
         goto out;
     }
+    if (cfg->evidence_key_pem) {
+        sp_evidence_ckpt_opts co = {.dir = cfg->storage_dir,
+                                    .key_pem = cfg->evidence_key_pem,
+                                    .every_ms = cfg->evidence_every_ms,
+                                    .tsa_url = cfg->evidence_tsa_url,
+                                    .tsa_ca = cfg->evidence_tsa_ca};
+        if (sp_evidence_ckpt_create(&d.loop, d.store, &co, &d.ckpt, err, sizeof err) != SP_OK) {
+            fprintf(stderr, "slaprobe: evidence.key: %s\n", err);
+            sp_cfg_destroy(cfg);
+            goto out;
+        }
+    }
     sp_sched_create(&d.loop, d.eng, d.store, (size_t)max_inflight, &d.sched);
     sp_sched_set_alerter(d.sched, d.alerter);
+    sp_alert_set_checkpoints(d.alerter, d.ckpt);
     size_t n = cfg->n_targets;
     sp_sched_apply(d.sched, cfg);
     sp_journal_line start = {
@@ -370,6 +387,7 @@ out:
     if (d.eng)
         sp_probe_engine_destroy(d.eng);
     sp_alert_destroy(d.alerter);
+    sp_evidence_ckpt_destroy(d.ckpt);
     sp_store_destroy(d.store);
     uv_run(&d.loop, UV_RUN_DEFAULT);
     if (uv_loop_close(&d.loop) != 0)

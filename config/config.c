@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "common/sp_grow.h"
 
 /* --- libcyaml's errors -------------------------------------------------- */
@@ -344,6 +346,12 @@ void sp_cfg_destroy(sp_cfg *c)
     }
     free(c->alerts);
     free(c->report_url);
+    if (c->evidence_key_pem) /* a secret: not left in freed memory */
+        OPENSSL_cleanse(c->evidence_key_pem, strlen(c->evidence_key_pem));
+    free(c->evidence_key_pem);
+    free(c->evidence_key_ref);
+    free(c->evidence_tsa_url);
+    free(c->evidence_tsa_ca);
     free(c);
 }
 

@@ -128,7 +128,15 @@ typedef struct sp_cfg {
     sp_cfg_alert *alerts;
     size_t n_alerts;
     char *report_url; /* base link put in alerts, or NULL */
+    /* evidence: (docs/EVIDENCE.md): checkpoints signed with an Ed25519 key */
+    char *evidence_key_pem;    /* the private key's PEM (a secret), NULL: no checkpoints */
+    char *evidence_key_ref;    /* its env:/file: reference as written, for printing */
+    int64_t evidence_every_ms; /* checkpoint_every */
+    char *evidence_tsa_url;    /* NULL: no time-stamp tokens */
+    char *evidence_tsa_ca;     /* the TSA's CA (PEM file); set when tsa_url is */
 } sp_cfg;
+
+#define SP_CFG_DEFAULT_CHECKPOINT_EVERY_MS 3600000
 
 /* Defaults of SPEC section 5 (and of the ASP/SaaS guideline's monitoring). */
 #define SP_CFG_DEFAULT_INTERVAL_MS 60000

@@ -112,6 +112,10 @@ typedef struct raw_status {
     char *dir, *every, *lang;
 } raw_status;
 
+typedef struct raw_evidence {
+    char *key, *checkpoint_every, *tsa_url, *tsa_ca;
+} raw_evidence;
+
 typedef struct raw_cfg {
     char *timezone;
     raw_storage *storage;
@@ -128,6 +132,7 @@ typedef struct raw_cfg {
     raw_alert *alerts;
     unsigned alerts_count;
     char *report_url;
+    raw_evidence *evidence;
 } raw_cfg;
 
 /* The document's schema: a raw_cfg (schema.c). */

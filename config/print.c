@@ -117,6 +117,16 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
     }
     if (c->report_url)
         print_str(fp, "report_url: ", c->report_url);
+    if (c->evidence_key_pem || c->evidence_tsa_url) {
+        fprintf(fp, "evidence:\n");
+        if (c->evidence_key_ref)
+            fprintf(fp, "  key: \"%s\"   # ******** (masked)\n", c->evidence_key_ref);
+        fprintf(fp, "  checkpoint_every: %llds\n", (long long)(c->evidence_every_ms / 1000));
+        if (c->evidence_tsa_url)
+            print_str(fp, "  tsa_url: ", c->evidence_tsa_url);
+        if (c->evidence_tsa_ca)
+            print_str(fp, "  tsa_ca: ", c->evidence_tsa_ca);
+    }
     if (c->n_alerts)
         fprintf(fp, "alerts:\n");
     for (size_t i = 0; i < c->n_alerts; i++) {

@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calendar/calendar.h"
+#include "evidence/evidence.h"
 #include "common/sp_value.h"
 
 /* --- Timing: the keys a target and `defaults:` share -------------------- */
@@ -599,6 +601,65 @@ static sp_status resolve_dns_servers(sp_cfg_loader *ld, const raw_cfg *r, sp_cfg
     return SP_OK;
 }
 
+/* evidence: the key must be an Ed25519 private key now, not at the first
+ * checkpoint an hour later; a token needs a CA to be verified by, and a
+ * checkpoint to stamp. */
+static sp_status resolve_evidence(sp_cfg_loader *ld, const raw_evidence *r, sp_cfg *c)
+{
+    sp_status st;
+    c->evidence_every_ms = SP_CFG_DEFAULT_CHECKPOINT_EVERY_MS;
+    if (!r)
+        return SP_OK;
+    if ((st = sp_cfg_duration(ld, "evidence.checkpoint_every", r->checkpoint_every,
+                              c->evidence_every_ms, 1000, &c->evidence_every_ms)) != SP_OK)
+        return st;
+    if (r->tsa_url && !r->key)
+        return sp_cfg_fail(ld, "evidence.tsa_url",
+                           "needs evidence.key: a token stamps a signed checkpoint");
+    if (r->tsa_url && !r->tsa_ca)
+        return sp_cfg_fail(ld, "evidence.tsa_url",
+                           "needs evidence.tsa_ca: a token nobody can verify is not evidence");
+    if (r->tsa_url && strncmp(r->tsa_url, "http://", 7) && strncmp(r->tsa_url, "https://", 8))
+        return sp_cfg_fail(ld, "evidence.tsa_url", "'%s' is not an http:// or https:// URL",
+                           r->tsa_url);
+    if (r->tsa_ca) {
+        if ((st = sp_cfg_nonempty(ld, "evidence.tsa_ca", r->tsa_ca)) != SP_OK)
+            return st;
+        if (access(r->tsa_ca, R_OK) != 0)
+            return sp_cfg_fail(ld, "evidence.tsa_ca", "cannot read %s: %s", r->tsa_ca,
+                               strerror(errno));
+        if (!(c->evidence_tsa_ca = strdup(r->tsa_ca)))
+            return SP_ENOMEM;
+    }
+    if (r->tsa_url && !(c->evidence_tsa_url = strdup(r->tsa_url)))
+        return SP_ENOMEM;
+    if (!r->key)
+        return SP_OK;
+    if ((st = read_secret(ld, "evidence.key", r->key, &c->evidence_key_pem)) != SP_OK)
+        return st;
+    if (!(c->evidence_key_ref = strdup(r->key)))
+        return SP_ENOMEM;
+    /* read_secret cut the last newline; PEM wants its lines whole */
+    size_t n = strlen(c->evidence_key_pem);
+    char *pem = realloc(c->evidence_key_pem, n + 2);
+    if (!pem)
+        return SP_ENOMEM;
+    pem[n] = '\n';
+    pem[n + 1] = '\0';
+    c->evidence_key_pem = pem;
+    sp_evidence_key *k = NULL;
+    char why[256];
+    if (sp_evidence_key_from_pem(pem, n + 1, &k, why, sizeof why) != SP_OK)
+        return sp_cfg_fail(ld, "evidence.key", "%s", why);
+    bool priv = sp_evidence_key_is_private(k);
+    sp_evidence_key_free(k);
+    if (!priv)
+        return sp_cfg_fail(ld, "evidence.key",
+                           "a public key; checkpoints are signed with the private key "
+                           "(the file without .pub)");
+    return SP_OK;
+}
+
 sp_status sp_cfg_resolve(sp_cfg_loader *ld, const raw_cfg *r, sp_cfg *c)
 {
     sp_status st;
@@ -648,6 +709,8 @@ sp_status sp_cfg_resolve(sp_cfg_loader *ld, const raw_cfg *r, sp_cfg *c)
                                r->report_url);
         c->report_url = strdup(r->report_url);
     }
+    if ((st = resolve_evidence(ld, r->evidence, c)) != SP_OK)
+        return st;
     if (r->alerts_count && !(c->alerts = calloc(r->alerts_count, sizeof *c->alerts)))
         return SP_ENOMEM;
     for (unsigned i = 0; i < r->alerts_count; i++) {

@@ -124,6 +124,10 @@ static const cyaml_schema_field_t status_fields[] = {
     STR("dir", raw_status, dir), STR("every", raw_status, every), STR("lang", raw_status, lang),
     CYAML_FIELD_END};
 
+static const cyaml_schema_field_t evidence_fields[] = {
+    STR("key", raw_evidence, key), STR("checkpoint_every", raw_evidence, checkpoint_every),
+    STR("tsa_url", raw_evidence, tsa_url), STR("tsa_ca", raw_evidence, tsa_ca), CYAML_FIELD_END};
+
 static const cyaml_schema_field_t top_fields[] = {
     STR("timezone", raw_cfg, timezone),
     CYAML_FIELD_MAPPING_PTR("storage", OPT, raw_cfg, storage, storage_fields),
@@ -137,6 +141,7 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_SEQUENCE("patterns", OPT, raw_cfg, patterns, &pattern_value, 0, SP_PATTERN_COUNT),
     CYAML_FIELD_SEQUENCE("alerts", OPT, raw_cfg, alerts, &alert_value, 0, 64),
     STR("report_url", raw_cfg, report_url),
+    CYAML_FIELD_MAPPING_PTR("evidence", OPT, raw_cfg, evidence, evidence_fields),
     CYAML_FIELD_END};
 const cyaml_schema_value_t sp_cfg_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, raw_cfg, top_fields)};

@@ -167,6 +167,12 @@ sp_status sp_journal_open(const char *path, sp_journal **out, char *err, size_t 
     return SP_OK;
 }
 
+void sp_journal_head(const sp_journal *j, long *seq, char hash[65])
+{
+    *seq = j->seq;
+    memcpy(hash, j->last_hash, 65);
+}
+
 void sp_journal_close(sp_journal *j)
 {
     if (!j)

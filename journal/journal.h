@@ -36,6 +36,10 @@ void sp_journal_close(sp_journal *j);
  * later append continues the chain); SP_EBUSY: written, but fsync failed. */
 sp_status sp_journal_append(sp_journal *j, json_t *ev, bool sync, char *err, size_t errlen);
 
+/* The head: seq of the last line written (0: none) and the SHA-256 (hex)
+ * of its bytes, as the next line's "prev" will say. */
+void sp_journal_head(const sp_journal *j, long *seq, char hash[65]);
+
 typedef struct sp_journal_report {
     long lines;        /* complete lines read */
     long first_bad;    /* 1-based line where the chain breaks, 0 if intact */

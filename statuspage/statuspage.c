@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "evidence/evidence.h"
 #include "probe/result_json.h"
 #include "reports/labels.h"
 
@@ -412,6 +413,12 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
         }
         json_object_set_new(o, "days", sd);
         json_object_set_new(o, "incidents", inc);
+        /* the journal's latest signed anchor, published so others hold a copy */
+        sp_evidence_checkpoint cp;
+        json_t *cj = sp_evidence_last_checkpoint(r->cfg->storage_dir, t->cfg->id, &cp) == SP_OK
+                         ? sp_evidence_checkpoint_json(&cp)
+                         : NULL;
+        json_object_set_new(o, "checkpoint", cj ? cj : json_null());
         json_array_append_new(services, o);
     }
     json_object_set_new(root, "days", days);

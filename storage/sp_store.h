@@ -57,6 +57,22 @@ void sp_store_put_event(sp_store *s, sp_store_target *t, json_t *ev, bool sync);
  * start of a file still to be created: rows must come after it. */
 int64_t sp_store_target_last(const sp_store_target *t);
 
+/* A journal's head: the seq of its last line written (0: none) and the
+ * SHA-256 (hex) of that line's bytes, as the chain hashes it. */
+typedef struct sp_store_head {
+    const char *id; /* the target's; valid until sp_store_destroy() */
+    long seq;
+    char sha256[65];
+} sp_store_head;
+/* heads[0..n) valid only during the call; n is 0 when out of memory. */
+typedef void (*sp_store_heads_cb)(void *arg, const sp_store_head *heads, size_t n);
+
+/* The head of every target's journal once every line queued before this
+ * call has been written (the op goes through the journal queue, in order
+ * with the lines): cb on the loop thread. Lines held for a retry are not
+ * in the file yet, so not in the head. Checkpoints sign these. */
+sp_status sp_store_journal_heads(sp_store *s, sp_store_heads_cb cb, void *arg);
+
 /* Take the storage directory's lock (<dir>/.slaprobe.lock, flock): one
  * process writes a store at a time, a daemon or an import, and the holder
  * may remove stale temporary files. SP_EBUSY when another process has it.

@@ -53,6 +53,11 @@ typedef struct op {
     size_t n;
     json_t *ev; /* else a journal event (NULL with rows NULL: a wake-up) */
     bool sync;
+    /* heads_cb != NULL: read the journals' heads (sp_store_journal_heads) */
+    sp_store_heads_cb heads_cb;
+    void *heads_arg;
+    sp_store_head *heads;
+    size_t n_heads;
     struct op *next;
 } op;
 
@@ -98,6 +103,7 @@ struct sp_store {
     bool destroying;
     bool warned_rrdcached; /* rows job only */
     int held_targets;      /* targets with held lines; guarded by mu */
+    op *heads_done;        /* heads read, for the loop to hand on; guarded by mu */
     sp_store_stats stats;  /* guarded by mu */
 };
 
@@ -559,6 +565,59 @@ static void retry_held(sp_store *s)
     }
 }
 
+/* --- Journal heads (lines job, then the loop) ----------------------------- */
+
+/* Read every journal's head into o, in order with the lines before it, and
+ * leave o for the loop (deliver_heads). */
+static void read_heads(sp_store *s, op *o)
+{
+    size_t n = 0;
+    for (store_target *t = s->targets; t; t = t->next)
+        n++;
+    o->heads = n ? calloc(n, sizeof *o->heads) : NULL;
+    o->n_heads = 0;
+    if (o->heads) {
+        for (store_target *t = s->targets; t; t = t->next) {
+            sp_store_head *h = &o->heads[o->n_heads++];
+            h->id = t->id;
+            uv_mutex_lock(&t->jmu);
+            if (t->journal)
+                sp_journal_head(t->journal, &h->seq, h->sha256);
+            uv_mutex_unlock(&t->jmu);
+        }
+    }
+    uv_mutex_lock(&s->mu);
+    o->next = s->heads_done;
+    s->heads_done = o;
+    uv_mutex_unlock(&s->mu);
+}
+
+/* Hand the heads read to their callers (loop thread). */
+static void deliver_heads(sp_store *s)
+{
+    uv_mutex_lock(&s->mu);
+    op *list = s->heads_done;
+    s->heads_done = NULL;
+    uv_mutex_unlock(&s->mu);
+    for (op *o = list, *next; o; o = next) {
+        next = o->next;
+        o->heads_cb(o->heads_arg, o->heads, o->n_heads);
+        free(o->heads);
+        free(o);
+    }
+}
+
+sp_status sp_store_journal_heads(sp_store *s, sp_store_heads_cb cb, void *arg)
+{
+    op *o = calloc(1, sizeof *o);
+    if (!o)
+        return SP_ENOMEM;
+    o->heads_cb = cb;
+    o->heads_arg = arg;
+    enqueue(s, &s->lines, o);
+    return SP_OK;
+}
+
 static void drain_lines(sp_store *s)
 {
     bool held;
@@ -569,6 +628,10 @@ static void drain_lines(sp_store *s)
         retry_held(s);
     for (op *o = take_all(s, &s->lines), *next; o; o = next) {
         next = o->next;
+        if (o->heads_cb) {
+            read_heads(s, o);
+            continue;
+        }
         if (o->ev)
             append(s, o->t, o->ev, o->sync);
         free(o);
@@ -601,6 +664,7 @@ static void lines_after(uv_work_t *w, int status)
     (void)status;
     sp_store *s = w->data;
     s->lines.busy = false;
+    deliver_heads(s);
     if (!s->destroying)
         kick(s, &s->lines);
 }
@@ -707,6 +771,7 @@ void sp_store_destroy(sp_store *s)
     while (s->rows.busy || s->lines.busy)
         uv_run(s->loop, UV_RUN_ONCE);
     drain_lines(s); /* the evidence first: stop markers must not wait on rows */
+    deliver_heads(s);
     drain_rows(s);
     /* the last rows' lost ranges, and lines still held: a few more tries */
     for (int i = 0; i < 3; i++) {

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,12 +168,57 @@ static void test_env(void **state)
     sp_alert_free_strv(env);
 }
 
+/* The latest checkpoint rides along: webhook field, a mail line in both
+ * languages, four exec variables; none of it without one. */
+static void test_checkpoint(void **state)
+{
+    (void)state;
+    sp_evidence_checkpoint cp = {.seq = 77, .t_ms = T0};
+    snprintf(cp.target, sizeof cp.target, "erp");
+    memset(cp.line_sha256, 'b', 64);
+    snprintf(cp.key_id, sizeof cp.key_id, "0123456789abcdef");
+    memset(cp.sig, 0xff, sizeof cp.sig);
+    sp_alert_event ev = down_event();
+    json_t *j = sp_alert_payload(&ev, NULL);
+    assert_true(json_is_null(json_object_get(j, "checkpoint")));
+    json_decref(j);
+    ev.checkpoint = &cp;
+    j = sp_alert_payload(&ev, NULL);
+    json_t *c = json_object_get(j, "checkpoint");
+    assert_int_equal(json_integer_value(json_object_get(c, "seq")), 77);
+    assert_string_equal(json_string_value(json_object_get(c, "target")), "erp");
+    assert_string_equal(json_string_value(json_object_get(c, "time")), "2026-11-23T08:00:00.000Z");
+    assert_string_equal(json_string_value(json_object_get(c, "key_id")), "0123456789abcdef");
+    assert_int_equal(strlen(json_string_value(json_object_get(c, "sig"))), 88);
+    json_decref(j);
+    char *to[] = {"ops@example.com"};
+    sp_cfg_alert ch = {.from = "s@example.com", .to = to, .n_to = 1};
+    char *m = sp_alert_mail(&ev, &ch, NULL, T0);
+    assert_non_null(strstr(m, "Checkpoint: line 77 sha256 bbbb"));
+    free(m);
+    ch.lang = "ja";
+    m = sp_alert_mail(&ev, &ch, NULL, T0);
+    assert_non_null(strstr(m, "行 77 sha256 bbbb"));
+    free(m);
+    char **env = sp_alert_env(&ev, NULL, NULL, NULL);
+    int n = 0;
+    for (char **e = env; *e; e++) {
+        n += strcmp(*e, "SLAPROBE_CHECKPOINT_SEQ=77") == 0;
+        n += strncmp(*e, "SLAPROBE_CHECKPOINT_SHA256=bbbb", 31) == 0;
+        n += strcmp(*e, "SLAPROBE_CHECKPOINT_TIME=2026-11-23T08:00:00.000Z") == 0;
+        n += strncmp(*e, "SLAPROBE_CHECKPOINT_SIG=////", 28) == 0;
+    }
+    assert_int_equal(n, 4);
+    sp_alert_free_strv(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kind_names), cmocka_unit_test(test_report_link),
         cmocka_unit_test(test_payload),    cmocka_unit_test(test_mail_en),
         cmocka_unit_test(test_mail_ja),    cmocka_unit_test(test_env),
+        cmocka_unit_test(test_checkpoint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,100 @@
+/*
+ * `slaprobe evidence keygen -o FILE`: the Ed25519 key pair that signs the
+ * journals' checkpoints (docs/EVIDENCE.md). The private key goes to FILE
+ * (0600, never over an existing file: a key that signed checkpoints must
+ * not be lost by a typo), the public one to FILE.pub for whoever checks
+ * them. Only the key_id is printed, never the key.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evidence/evidence.h"
+
+static const char evidence_usage[] =
+    "usage: slaprobe evidence keygen -o FILE\n"
+    "\n"
+    "Evidence that survives a dispute (docs/EVIDENCE.md).\n"
+    "\n"
+    "  keygen -o FILE   make an Ed25519 key pair for signed checkpoints:\n"
+    "                   FILE (private, PKCS#8 PEM, mode 0600) and FILE.pub\n"
+    "                   (public, for anyone who verifies); prints the key_id.\n"
+    "                   An existing FILE is never overwritten (exit 2).\n"
+    "  -h, --help       this text\n";
+
+static const char keygen_usage[] =
+    "usage: slaprobe evidence keygen -o FILE\n"
+    "\n"
+    "Make an Ed25519 key pair: FILE gets the private key (PKCS#8 PEM, mode\n"
+    "0600), FILE.pub the public key (SubjectPublicKeyInfo PEM). Prints the\n"
+    "key_id (the first 16 hex digits of the SHA-256 of the raw public key)\n"
+    "that every checkpoint names. Refuses an existing FILE (exit 2). Point\n"
+    "evidence.key at it as file:FILE; keep a copy of FILE.pub elsewhere.\n"
+    "\n"
+    "  -o, --output FILE   where the private key goes\n"
+    "  -h, --help          this text\n";
+
+static int keygen(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *out = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out = optarg;
+            break;
+        case 'h':
+            fputs(keygen_usage, stdout);
+            return SP_EXIT_OK;
+        default:
+            fprintf(stderr,
+                    "slaprobe evidence keygen: bad option '%s' (try 'slaprobe evidence keygen "
+                    "--help')\n",
+                    argv[optind - 1]);
+            return SP_EXIT_USAGE;
+        }
+    }
+    if (!out || !*out || optind < argc) {
+        fprintf(stderr, "slaprobe evidence keygen: -o FILE is required\n");
+        return SP_EXIT_USAGE;
+    }
+    sp_evidence_key *k = NULL;
+    if (sp_evidence_key_generate(&k) != SP_OK) {
+        fprintf(stderr, "slaprobe evidence keygen: cannot make a key (OpenSSL)\n");
+        return SP_EXIT_FAIL;
+    }
+    char err[512];
+    sp_status st = sp_evidence_key_write(k, out, err, sizeof err);
+    if (st != SP_OK) {
+        sp_evidence_key_free(k);
+        fprintf(stderr, "slaprobe evidence keygen: %s\n", err);
+        return st == SP_EEXIST ? SP_EXIT_USAGE : SP_EXIT_FAIL;
+    }
+    char id[SP_EVIDENCE_KEY_ID_LEN + 1];
+    sp_evidence_key_id(k, id);
+    sp_evidence_key_free(k);
+    printf("key_id %s\nprivate key: %s (keep it secret)\npublic key:  %s.pub\n", id, out, out);
+    return SP_EXIT_OK;
+}
+
+int sp_cmd_evidence(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(evidence_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? SP_EXIT_USAGE : SP_EXIT_OK;
+    }
+    if (strcmp(argv[1], "keygen") == 0)
+        return keygen(argc - 1, argv + 1);
+    fprintf(stderr, "slaprobe evidence: unknown command '%s' (try 'slaprobe evidence --help')\n",
+            argv[1]);
+    return SP_EXIT_USAGE;
+}
