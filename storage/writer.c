@@ -40,6 +40,7 @@
 #include "journal/journal.h"
 #include "journal/lines.h"
 #include "storage/rrd.h"
+#include "storage/rowcheck.h"
 
 /* Journal lines kept for a retry per target, at most; past it the oldest
  * are dropped and counted (a "journal_lost" line says how many). */
@@ -218,6 +219,7 @@ static void target_free(store_target *t)
 }
 
 static void enqueue(sp_store *s, queue *q, op *o);
+static void recover_rows(sp_store *s, store_target *t);
 
 sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_store_target **out,
                                char *err, size_t errlen)
@@ -275,6 +277,8 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_stor
         target_free(t);
         return st;
     }
+    if (!t->need_create)
+        recover_rows(s, t);
     t->next = s->targets;
     s->targets = t;
     if (out)
@@ -415,6 +419,142 @@ static void lose(sp_store *s, store_target *t, const sp_store_row *rows, size_t 
     }
 }
 
+/* --- Rows lines: the journal covers the RRD (SPEC section 11) ------------ */
+
+/* Journal steps[0..n) (as stored in the one-step archive) as one "rows"
+ * line. Appended without fsync: a line per write would cost a disk flush
+ * per target and step; what a crash loses here is journaled again, marked
+ * recovered, at the next start (recover_rows). */
+static void journal_steps(sp_store *s, store_target *t, const sp_store_row *steps, size_t n,
+                          bool recovered)
+{
+    if (!n)
+        return;
+    char hex[65];
+    sp_store_rows_sha256(steps, n, hex);
+    sp_journal_line l = {.type = SP_JOURNAL_ROWS,
+                         .rows = {.from = steps[0].t,
+                                  .to = steps[n - 1].t,
+                                  .step_s = t->step_s,
+                                  .count = (int64_t)n,
+                                  .sha256 = hex,
+                                  .recovered = recovered}};
+    json_t *ev = sp_journal_line_to_json(&l);
+    if (ev)
+        append(s, t, ev, false);
+}
+
+/* rows[0..n) were stored in t's file, last updated at `before` until then
+ * (rows job). */
+static void journal_rows(sp_store *s, store_target *t, int64_t before, const sp_store_row *rows,
+                         size_t n)
+{
+    sp_store_row *steps = NULL;
+    size_t ns = 0;
+    sp_status st = sp_store_rows_expand(before, t->step_s, rows, n, &steps, &ns);
+    if (st != SP_OK)
+        fprintf(stderr, "slaprobe: %s: no rows line for %zu stored rows: %s\n", t->id, n,
+                sp_strerror(st));
+    else
+        journal_steps(s, t, steps, ns, false);
+    free(steps);
+}
+
+/* The "to" of the last rows line of a journal (0: none). Read from the end
+ * in growing windows: the last one is normally among the last lines. */
+static int64_t last_rows_to(const char *path)
+{
+    FILE *fp = fopen(path, "re");
+    if (!fp)
+        return 0;
+    int64_t found = 0;
+    char *buf = NULL;
+    if (fseeko(fp, 0, SEEK_END) != 0)
+        goto out;
+    off_t size = ftello(fp);
+    for (off_t win = 65536; !found; win *= 16) {
+        off_t start = size > win ? size - win : 0;
+        size_t len = (size_t)(size - start);
+        char *nb = realloc(buf, len + 1);
+        if (!nb || fseeko(fp, start, SEEK_SET) != 0)
+            break;
+        buf = nb;
+        if (fread(buf, 1, len, fp) != len)
+            break;
+        buf[len] = '\0';
+        /* whole lines only: skip the first, cut, unless at the file's start */
+        char *end = buf + len;
+        while (end > buf && !found) {
+            char *ls = end - 1;
+            while (ls > buf && ls[-1] != '\n')
+                ls--;
+            if (ls == buf && start > 0)
+                break;
+            if (memmem(ls, (size_t)(end - ls), "\"type\":\"rows\"", 13)) {
+                json_t *o = json_loadb(ls, (size_t)(end - ls), 0, NULL);
+                sp_journal_line l;
+                if (o && sp_journal_read_line(o, &l) == SP_JOURNAL_ROWS &&
+                    l.rows.to != SP_JOURNAL_NO_MS)
+                    found = l.rows.to;
+                json_decref(o);
+            }
+            end = ls;
+        }
+        if (start == 0)
+            break;
+    }
+out:
+    free(buf);
+    fclose(fp);
+    return found;
+}
+
+/* A crash between an RRD write and its rows line leaves steps no line
+ * covers: at open, journal the file's steps after the journal's last rows
+ * line as one line marked recovered (their values are what the file holds
+ * now, not what was written: docs/EVIDENCE.md says what that means). A
+ * journal without any rows line (written before they existed) is left so. */
+static void recover_rows(sp_store *s, store_target *t)
+{
+    int64_t covered = last_rows_to(t->journal_path);
+    int64_t newest = t->last_update - t->last_update % t->step_s;
+    if (!covered || covered >= newest)
+        return;
+    char err[512];
+    sp_store_series ser;
+    sp_status st = sp_store_rrd_fetch(s->rrdcached, t->rrd, "AVERAGE", (time_t)covered,
+                                      (time_t)newest, t->step_s, &ser, err, sizeof err);
+    if (st != SP_OK || (long)ser.step != t->step_s) {
+        fprintf(stderr, "slaprobe: %s: cannot journal the rows after step %lld: %s\n", t->id,
+                (long long)covered, st != SP_OK ? err : "older than the one-step archive");
+        if (st == SP_OK)
+            sp_store_series_free(&ser);
+        return;
+    }
+    int idx[SP_STORE_N_DS];
+    for (int k = 0; k < SP_STORE_N_DS; k++)
+        idx[k] = sp_store_series_ds(&ser, sp_store_ds_names[k]);
+    size_t n = (size_t)((newest - covered) / t->step_s);
+    sp_store_row *steps = calloc(n ? n : 1, sizeof *steps);
+    for (size_t i = 0; steps && i < n; i++) {
+        int64_t end = covered + (int64_t)(i + 1) * t->step_s;
+        size_t r = (size_t)((end - (int64_t)ser.start) / (int64_t)ser.step) - 1;
+        double v[SP_STORE_N_DS];
+        for (int k = 0; k < SP_STORE_N_DS; k++)
+            v[k] = idx[k] >= 0 && r < ser.rows ? ser.data[r * ser.n_ds + (size_t)idx[k]] : NAN;
+        steps[i] = (sp_store_row){end, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
+    }
+    if (steps) {
+        fprintf(stderr,
+                "slaprobe: %s: %zu step%s stored after the journal's last rows line (a crash "
+                "before it was written); journaled now as recovered\n",
+                t->id, n, n == 1 ? "" : "s");
+        journal_steps(s, t, steps, n, true);
+    }
+    free(steps);
+    sp_store_series_free(&ser);
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -456,6 +596,7 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
     }
     /* After lost rows, an explicit unknown row first: rrdtool would
      * otherwise give the next value to the lost steps (heartbeat 2 x step). */
+    int64_t before = t->last_update; /* for the rows line */
     sp_store_row *batch = rows;
     size_t nb = n;
     sp_store_row *with_gap = NULL;
@@ -468,6 +609,8 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
             nb = n + 1;
         }
     }
+    const sp_store_row *all = batch; /* batch moves on in a partial write */
+    size_t nall = nb;
     long waited = 0, delay = 10;
     sp_status st;
     for (;;) {
@@ -505,6 +648,7 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
     }
     if (st == SP_OK || st == SP_EBUSY) {
         count(s, &s->stats.rows_written, n);
+        journal_rows(s, t, before, all, nall);
         t->last_update = rows[n - 1].t;
         t->gap_t = 0;
         if (t->rows_failing) {
@@ -520,6 +664,10 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
             k++;
         if (k) {
             count(s, &s->stats.rows_written, k);
+            size_t kall = 0; /* with the unknown row before them, if any */
+            while (kall < nall && all[kall].t <= (int64_t)last)
+                kall++;
+            journal_rows(s, t, before, all, kall);
             t->last_update = rows[k - 1].t;
         }
         lose(s, t, rows + k, n - k, err);
