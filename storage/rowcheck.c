@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -177,10 +178,10 @@ static void describe(const sp_store_row *r, char *buf, size_t n)
     size_t len = 0;
     buf[0] = '\0';
     for (int k = 0; k < SP_STORE_N_DS && len < n; k++) {
-        int w = isnan(v[k]) ? snprintf(buf + len, n - len, "%s%s=U", k ? " " : "",
-                                       sp_store_ds_names[k])
-                            : snprintf(buf + len, n - len, "%s%s=%.6g", k ? " " : "",
-                                       sp_store_ds_names[k], v[k]);
+        int w = isnan(v[k])
+                    ? snprintf(buf + len, n - len, "%s%s=U", k ? " " : "", sp_store_ds_names[k])
+                    : snprintf(buf + len, n - len, "%s%s=%.6g", k ? " " : "", sp_store_ds_names[k],
+                               v[k]);
         if (w < 0)
             break;
         len += (size_t)w;
@@ -261,8 +262,7 @@ static sp_status read_journal(const char *path, journal_view *v, char *err, size
                 l.rows.step_s == SP_JOURNAL_NO_MS || l.rows.step_s < 1 || !l.rows.sha256 ||
                 l.rows.to < l.rows.from)
                 break; /* unusable: its steps show up as uncovered */
-            if (sp_grow((void **)&v->rows, &v->cap_rows, v->n_rows + 1, sizeof *v->rows) !=
-                SP_OK) {
+            if (sp_grow((void **)&v->rows, &v->cap_rows, v->n_rows + 1, sizeof *v->rows) != SP_OK) {
                 st = SP_ENOMEM;
                 break;
             }
@@ -412,8 +412,7 @@ static void check_line(sp_store_rowcheck *c, const archive *a, const rows_line *
         snprintf(p->text, sizeof p->text,
                  "step %s (%lld): the RRD's values are not those written (rows line %ld); "
                  "stored now: %s%s",
-                 t1, (long long)s[0].t, r->seq, vals,
-                 known(&s[0]) ? "" : " (the row was removed)");
+                 t1, (long long)s[0].t, r->seq, vals, known(&s[0]) ? "" : " (the row was removed)");
     } else {
         iso(r->to, t2, sizeof t2);
         snprintf(p->text, sizeof p->text,
@@ -493,8 +492,8 @@ static void note_incident_run(sp_store_rowcheck *c, sp_state st, int64_t seg_fro
                  s2);
 }
 
-static void cross_check(sp_store_rowcheck *c, const archive *a, const journal_view *v,
-                        int64_t lo, int64_t hi)
+static void cross_check(sp_store_rowcheck *c, const archive *a, const journal_view *v, int64_t lo,
+                        int64_t hi)
 {
     bool in_run = false;
     sp_state run_st = SP_STATE_UNKNOWN;
@@ -529,6 +528,25 @@ static void cross_check(sp_store_rowcheck *c, const archive *a, const journal_vi
             run_n++;
         }
     }
+}
+
+/* Whether a process holds the store of rrd (its pid in .slaprobe.lock,
+ * sp_store_lock_dir's file, and alive). Read only: taking the lock, even
+ * shared and briefly, could make a daemon starting then fail. */
+static bool writer_running(const char *rrd)
+{
+    char path[4200];
+    const char *slash = strrchr(rrd, '/');
+    snprintf(path, sizeof path, "%.*s/.slaprobe.lock", slash ? (int)(slash - rrd) : 1,
+             slash ? rrd : ".");
+    FILE *fp = fopen(path, "re");
+    long pid = 0;
+    if (!fp)
+        return false;
+    if (fscanf(fp, "%ld", &pid) != 1)
+        pid = 0;
+    fclose(fp);
+    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
 sp_status sp_store_rowcheck_run(const char *daemon, const char *rrd, const char *journal,
@@ -570,17 +588,27 @@ sp_status sp_store_rowcheck_run(const char *daemon, const char *rrd, const char 
             fhi = r->to < newest ? r->to : newest;
     }
     /* A daemon writing now appends a step's rows line just after the step:
-     * the newest steps are not judged uncovered while the file is fresh. */
+     * while one holds the store and the file is fresh, its newest steps are
+     * not judged uncovered (a note says so). With no writer, they are. */
     int64_t judge_hi = hi;
-    if (last_to && last_to < hi && (int64_t)time(NULL) - newest < 2 * step + 10)
+    if (last_to && last_to < hi && (int64_t)time(NULL) - newest < 2 * step + 10 &&
+        writer_running(rrd)) {
         judge_hi = last_to;
+        sp_store_rowcheck_problem *p = add(out, SP_ROWCHECK_UNCHECKABLE, last_to + step);
+        if (p)
+            snprintf(p->text, sizeof p->text,
+                     "the newest %lld step%s (after %lld) have no rows line yet: the daemon is "
+                     "writing them now",
+                     (long long)((hi - last_to) / step), hi - last_to == step ? "" : "s",
+                     (long long)last_to);
+    }
     if (flo > fhi) { /* nothing held there: only notes on the lines */
         a.step = step;
         a.first = flo;
         a.last = flo - step;
     } else {
-        if ((st = sp_store_rrd_fetch(daemon, rrd, "AVERAGE", (time_t)(flo - step), (time_t)fhi, step,
-                                     &ser, err, errlen)) != SP_OK)
+        if ((st = sp_store_rrd_fetch(daemon, rrd, "AVERAGE", (time_t)(flo - step), (time_t)fhi,
+                                     step, &ser, err, errlen)) != SP_OK)
             goto out;
         if ((long)ser.step != step) {
             snprintf(err, errlen, "%s: rrd fetch gave %lu s rows, not the one-step archive", rrd,
