@@ -127,12 +127,10 @@ static void journal_rows(const char *jpath, int64_t before, const sp_store_row *
     char hex[65], err[256];
     assert_int_equal(sp_store_rows_expand(before, 60, rows, n, &s, &ns), SP_OK);
     sp_store_rows_sha256(s, ns, hex);
-    sp_journal_line l = {.type = SP_JOURNAL_ROWS,
-                         .rows = {.from = s[0].t,
-                                  .to = s[ns - 1].t,
-                                  .step_s = 60,
-                                  .count = (int64_t)ns,
-                                  .sha256 = hex}};
+    sp_journal_line l = {
+        .type = SP_JOURNAL_ROWS,
+        .rows = {
+            .from = s[0].t, .to = s[ns - 1].t, .step_s = 60, .count = (int64_t)ns, .sha256 = hex}};
     json_t *ev = sp_journal_line_to_json(&l);
     sp_journal *j;
     assert_int_equal(sp_journal_open(jpath, &j, err, sizeof err), SP_OK);
@@ -142,8 +140,7 @@ static void journal_rows(const char *jpath, int64_t before, const sp_store_row *
     free(s);
 }
 
-static const sp_store_rowcheck_problem *find(const sp_store_rowcheck *c,
-                                             sp_store_rowcheck_kind k)
+static const sp_store_rowcheck_problem *find(const sp_store_rowcheck *c, sp_store_rowcheck_kind k)
 {
     for (size_t i = 0; i < c->n; i++)
         if (c->p[i].kind == k)
@@ -232,9 +229,8 @@ static void test_uncovered(void **state)
     assert_non_null(find(&c, SP_ROWCHECK_BEFORE));
     sp_store_rowcheck_free(&c);
     /* a missing file is an error with its name, not a crash */
-    assert_int_equal(sp_store_rowcheck_run(NULL, "/nonexistent.rrd", jpath, 0, 0, &c, err,
-                                           sizeof err),
-                     SP_EIO);
+    assert_int_equal(
+        sp_store_rowcheck_run(NULL, "/nonexistent.rrd", jpath, 0, 0, &c, err, sizeof err), SP_EIO);
     assert_non_null(strstr(err, "/nonexistent.rrd"));
     sp_store_rowcheck_free(&c);
 }
