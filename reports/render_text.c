@@ -220,18 +220,6 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
         if (t->n_imports)
             fprintf(fp, "; %s: %zu", L->imported, t->n_imports);
         fputc('\n', fp);
-        if (t->rows_checked) { /* RRD against journal (storage/rowcheck.h) */
-            char line[1024];
-            sp_report_fmt_rows(r, t, lang, line, sizeof line);
-            fprintf(fp, "  %s: ", L->rows);
-            sp_text_fputs(fp, line);
-            fputc('\n', fp);
-            for (size_t k = 0; k < t->n_rows_problems; k++) {
-                fprintf(fp, "    %s", t->rows_problems[k].note ? "note: " : "");
-                sp_text_fputs(fp, t->rows_problems[k].text);
-                fputc('\n', fp);
-            }
-        }
         if (t->journal_present) { /* the journal is where storage problems are told */
             char line[1024];
             sp_report_fmt_storage(t, lang, line, sizeof line);
@@ -247,6 +235,20 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             for (size_t k = 0; k < t->n_clock_jumps; k++) {
                 sp_report_fmt_jump(r, &t->clock_jumps[k], lang, line, sizeof line);
                 fprintf(fp, "    %s\n", line);
+            }
+        }
+        /* RRD against journal (storage/rowcheck.h), after storage: what was
+         * not stored is no disagreement */
+        if (t->rows_checked) {
+            char line[1024];
+            sp_report_fmt_rows(r, t, lang, line, sizeof line);
+            fprintf(fp, "  %s: ", L->rows);
+            sp_text_fputs(fp, line);
+            fputc('\n', fp);
+            for (size_t k = 0; k < t->n_rows_problems; k++) {
+                fprintf(fp, "    %s", t->rows_problems[k].note ? "note: " : "");
+                sp_text_fputs(fp, t->rows_problems[k].text);
+                fputc('\n', fp);
             }
         }
     }
