@@ -139,6 +139,79 @@ out:
     EVP_MD_CTX_free(ctx);
 }
 
+/* --- Rows lines from a file --------------------------------------------- */
+
+#define LINE_MAX_STEPS 86400
+
+sp_status sp_store_rows_lines_from_file(const char *daemon, const char *rrd, int64_t after,
+                                        int64_t upto, bool recovered, sp_store_rows_emit emit,
+                                        void *arg, char *err, size_t errlen)
+{
+    long step = 0, full_rows = 0;
+    time_t last = 0;
+    sp_status st = sp_store_rrd_head(daemon, rrd, &step, &last, &full_rows, err, errlen);
+    if (st != SP_OK)
+        return st;
+    int64_t newest = (int64_t)last - (int64_t)last % step;
+    int64_t reach = newest - (int64_t)(full_rows - 1) * step;
+    if (upto > newest)
+        upto = newest;
+    after -= after % step;
+    if (after < reach - step)
+        after = reach - step;
+    sp_store_row *steps = NULL;
+    while (st == SP_OK && after < upto) {
+        int64_t hi = upto - after > (int64_t)LINE_MAX_STEPS * step
+                         ? after + (int64_t)LINE_MAX_STEPS * step
+                         : upto;
+        sp_store_series ser;
+        if ((st = sp_store_rrd_fetch(daemon, rrd, "AVERAGE", (time_t)after, (time_t)hi, step, &ser,
+                                     err, errlen)) != SP_OK)
+            break;
+        int idx[SP_STORE_N_DS];
+        for (int k = 0; k < SP_STORE_N_DS; k++)
+            idx[k] = sp_store_series_ds(&ser, sp_store_ds_names[k]);
+        size_t n = (size_t)((hi - after) / step);
+        free(steps);
+        if ((long)ser.step != step || !(steps = malloc(n * sizeof *steps))) {
+            st = (long)ser.step != step ? SP_EPARSE : SP_ENOMEM;
+            snprintf(err, errlen, "%s: cannot read the one-step archive", rrd);
+            sp_store_series_free(&ser);
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            int64_t end = after + (int64_t)(i + 1) * step;
+            int64_t r = (end - (int64_t)ser.start) / step - 1;
+            double v[SP_STORE_N_DS];
+            for (int k = 0; k < SP_STORE_N_DS; k++)
+                v[k] = idx[k] >= 0 && r >= 0 && (size_t)r < ser.rows
+                           ? ser.data[(size_t)r * ser.n_ds + (size_t)idx[k]]
+                           : NAN;
+            row_set(&steps[i], v);
+            steps[i].t = end;
+        }
+        sp_store_series_free(&ser);
+        char hex[65];
+        sp_store_rows_sha256(steps, n, hex);
+        sp_journal_line l = {.type = SP_JOURNAL_ROWS,
+                             .rows = {.from = steps[0].t,
+                                      .to = steps[n - 1].t,
+                                      .step_s = step,
+                                      .count = (int64_t)n,
+                                      .sha256 = hex,
+                                      .recovered = recovered}};
+        json_t *ev = sp_journal_line_to_json(&l);
+        if (!ev) {
+            st = SP_ENOMEM;
+            break;
+        }
+        emit(arg, ev);
+        after = hi;
+    }
+    free(steps);
+    return st;
+}
+
 /* --- The check ------------------------------------------------------------ */
 
 bool sp_store_rowcheck_failed(const sp_store_rowcheck *c)

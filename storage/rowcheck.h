@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "common/sp_status.h"
 #include "storage/steps.h"
 
@@ -46,6 +48,21 @@ sp_status sp_store_rows_expand(int64_t last, long step_s, const sp_store_row *ro
 /* SHA-256 (64 hex + NUL) of the canonical text of steps[0..n): each
  * step's sp_store_row_format line followed by "\n". */
 void sp_store_rows_sha256(const sp_store_row *steps, size_t n, char hex[65]);
+
+/* Called with each rows line (a new reference the callee owns). */
+typedef void (*sp_store_rows_emit)(void *arg, json_t *line);
+
+/*
+ * Rows lines for the steps of rrd's one-step archive in (after, upto], as
+ * the file holds them now (through rrdcached when daemon is set): for rows
+ * written by other means than the writer (an import, under the store's
+ * lock) or not journaled when written (recovered: "recovered":true). Steps
+ * older than the archive's reach are left out; one line per 86,400 steps
+ * at most, so memory stays bounded. Blocking.
+ */
+sp_status sp_store_rows_lines_from_file(const char *daemon, const char *rrd, int64_t after,
+                                        int64_t upto, bool recovered, sp_store_rows_emit emit,
+                                        void *arg, char *err, size_t errlen);
 
 /* --- The check --------------------------------------------------------- */
 

@@ -514,6 +514,19 @@ out:
  * line as one line marked recovered (their values are what the file holds
  * now, not what was written: docs/EVIDENCE.md says what that means). A
  * journal without any rows line (written before they existed) is left so. */
+typedef struct emit_to {
+    sp_store *s;
+    store_target *t;
+    long steps;
+} emit_to;
+
+static void emit_append(void *arg, json_t *ev)
+{
+    emit_to *e = arg;
+    e->steps += (long)json_integer_value(json_object_get(ev, "count"));
+    append(e->s, e->t, ev, true);
+}
+
 static void recover_rows(sp_store *s, store_target *t)
 {
     int64_t covered = last_rows_to(t->journal_path);
@@ -521,38 +534,16 @@ static void recover_rows(sp_store *s, store_target *t)
     if (!covered || covered >= newest)
         return;
     char err[512];
-    sp_store_series ser;
-    sp_status st = sp_store_rrd_fetch(s->rrdcached, t->rrd, "AVERAGE", (time_t)covered,
-                                      (time_t)newest, t->step_s, &ser, err, sizeof err);
-    if (st != SP_OK || (long)ser.step != t->step_s) {
+    emit_to e = {s, t, 0};
+    if (sp_store_rows_lines_from_file(s->rrdcached, t->rrd, covered, newest, true, emit_append, &e,
+                                      err, sizeof err) != SP_OK)
         fprintf(stderr, "slaprobe: %s: cannot journal the rows after step %lld: %s\n", t->id,
-                (long long)covered, st != SP_OK ? err : "older than the one-step archive");
-        if (st == SP_OK)
-            sp_store_series_free(&ser);
-        return;
-    }
-    int idx[SP_STORE_N_DS];
-    for (int k = 0; k < SP_STORE_N_DS; k++)
-        idx[k] = sp_store_series_ds(&ser, sp_store_ds_names[k]);
-    size_t n = (size_t)((newest - covered) / t->step_s);
-    sp_store_row *steps = calloc(n ? n : 1, sizeof *steps);
-    for (size_t i = 0; steps && i < n; i++) {
-        int64_t end = covered + (int64_t)(i + 1) * t->step_s;
-        size_t r = (size_t)((end - (int64_t)ser.start) / (int64_t)ser.step) - 1;
-        double v[SP_STORE_N_DS];
-        for (int k = 0; k < SP_STORE_N_DS; k++)
-            v[k] = idx[k] >= 0 && r < ser.rows ? ser.data[r * ser.n_ds + (size_t)idx[k]] : NAN;
-        steps[i] = (sp_store_row){end, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
-    }
-    if (steps) {
+                (long long)covered, err);
+    if (e.steps)
         fprintf(stderr,
-                "slaprobe: %s: %zu step%s stored after the journal's last rows line (a crash "
+                "slaprobe: %s: %ld step%s stored after the journal's last rows line (a crash "
                 "before it was written); journaled now as recovered\n",
-                t->id, n, n == 1 ? "" : "s");
-        journal_steps(s, t, steps, n, true);
-    }
-    free(steps);
-    sp_store_series_free(&ser);
+                t->id, e.steps, e.steps == 1 ? "" : "s");
 }
 
 static void sleep_ms(long ms)

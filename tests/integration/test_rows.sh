@@ -12,7 +12,8 @@
 #  - a rows line edited: the chain breaks there (and its rows differ);
 #  - values no rows line covers: named; a restart journals them as
 #    recovered, and verify then says so (a note, exit 0);
-#  - the same daemon through rrdcached: verify agrees.
+#  - the same daemon through rrdcached: verify agrees;
+#  - an import's rows get a rows line too.
 set -euo pipefail
 source "$SP_SRC/tests/lib/fixtures.sh"
 source "$SP_SRC/tests/lib/assert.sh"
@@ -207,5 +208,19 @@ nc=$(jq -c 'select(.type == "rows")' "$FX_DIR/cstore/web.journal" | grep -c .)
 t_eq "rrdcached: independent recomputation" \
     "$(recompute "$FX_DIR/cstore/web.journal" "$FX_DIR/cstore/web.rrd" "unix:$FX_RRDCACHED_SOCK")" \
     "match $nc of $nc"
+
+# --- imported history is covered too --------------------------------------------
+write_cfg "$FX_DIR/i.yaml" "$FX_DIR/istore"
+now=$(date +%s)
+awk -v e=$((now - 5)) 'BEGIN { print "timestamp,up,total_ms"
+    for (t = e - 40; t <= e; t++) printf "%d,%d,%s\n", t, (t % 7 != 0), (t % 7 ? "12.3456" : "") }' \
+    >"$FX_DIR/i.csv"
+"$SLAPROBE" import -c "$FX_DIR/i.yaml" --target web --csv "$FX_DIR/i.csv" >/dev/null
+t_eq "import: a rows line" "$(jq -c 'select(.type == "rows") | .count' "$FX_DIR/istore/web.journal")" 41
+out=$("$SLAPROBE" journal verify -c "$FX_DIR/i.yaml") && rc=0 || rc=$?
+t_eq "import: verify exit" "$rc" 0
+t_match "import: agrees" "$out" "1 checked, 0 differ.*RRD and journal agree"
+t_eq "import: independent recomputation" \
+    "$(recompute "$FX_DIR/istore/web.journal" "$FX_DIR/istore/web.rrd")" "match 1 of 1"
 
 t_done
