@@ -104,6 +104,7 @@ sp_stop "daemon stops"
 month=$(date -u +%Y-%m)
 
 nrows=$(jq -c 'select(.type == "rows")' "$J" | grep -c .)
+echo "info: rows per rows line (count: lines): $(jq -r 'select(.type == "rows") | .count' "$J" | sort -n | uniq -c | awk '{ printf "%s: %s  ", $2, $1 }')"
 t_eq "rows lines written" "$([ "$nrows" -ge 10 ] && echo yes)" yes
 t_eq "rows lines: fields in the shared order" \
     "$(jq -c 'select(.type == "rows") | keys_unsorted' "$J" | sort -u)" \
