@@ -442,10 +442,22 @@ static void check_line(sp_store_rowcheck *c, const archive *a, const rows_line *
         c->mismatching++;
         if (p)
             snprintf(p->text, sizeof p->text,
-                     "rows line %ld (steps %lld..%lld): step %lld s and count %lld do not fit "
-                     "the file's step of %ld s",
+                     "rows line %ld (steps %lld..%lld): its step (%lld s) and count (%lld) do "
+                     "not fit those steps and the file's step of %ld s",
                      r->seq, (long long)r->from, (long long)r->to, (long long)r->step_s,
                      (long long)r->count, a->step);
+        return;
+    }
+    if (r->to > a->last) { /* never read past the file: a hostile "to" costs nothing */
+        sp_store_rowcheck_problem *p = add(c, SP_ROWCHECK_MISMATCH, a->last + a->step);
+        c->mismatching++;
+        iso(r->to, t2, sizeof t2);
+        iso(a->last, t1, sizeof t1);
+        if (p)
+            snprintf(p->text, sizeof p->text,
+                     "rows line %ld covers steps up to %s (%lld), after the RRD's last step %s "
+                     "(%lld): rows were cut from its end, or the file was replaced",
+                     r->seq, t2, (long long)r->to, t1, (long long)a->last);
         return;
     }
     if (stored_steps(a, r, &s, &n) != SP_OK)

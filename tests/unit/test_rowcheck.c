@@ -7,6 +7,7 @@
  * removed row and values no rows line covers.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -227,6 +228,36 @@ static void test_uncovered(void **state)
     assert_non_null(p);
     assert_int_equal(p->step, T0 + 180);
     assert_non_null(find(&c, SP_ROWCHECK_BEFORE));
+    sp_store_rowcheck_free(&c);
+    /* hostile rows lines: a reason each, never a crash or a huge read */
+    FILE *fp = fopen(jpath, "a");
+    fprintf(fp,
+            "{\"type\":\"rows\",\"from\":%lld,\"to\":9223372036854775807,\"step_s\":60,"
+            "\"count\":3,\"sha256\":\"00\"}\n",
+            (long long)(T0 + 120));
+    fprintf(fp,
+            "{\"type\":\"rows\",\"from\":%lld,\"to\":%lld,\"step_s\":60,\"count\":1,"
+            "\"sha256\":\"00\"}\n",
+            (long long)(T0 + 120), (long long)(T0 + 600));
+    fprintf(fp,
+            "{\"type\":\"rows\",\"from\":%lld,\"to\":%lld,\"step_s\":60,\"count\":9,"
+            "\"sha256\":\"00\"}\n",
+            (long long)(T0 + 120), (long long)(T0 + 600));
+    fprintf(fp, "{\"type\":\"rows\",\"from\":-9223372036854775807,\"to\":5,\"step_s\":0}\n");
+    fprintf(fp,
+            "{\"type\":\"rows\",\"from\":%lld,\"to\":%lld,\"step_s\":7,\"count\":1,"
+            "\"sha256\":\"00\"}\n",
+            (long long)(T0 + 120), (long long)(T0 + 120));
+    fclose(fp);
+    assert_int_equal(sp_store_rowcheck_run(NULL, rrd, jpath, 0, 0, &c, err, sizeof err), SP_OK);
+    for (size_t i = 0; i < c.n; i++)
+        printf("  %s\n", c.p[i].text);
+    assert_int_equal(c.mismatching, 4);
+    bool cut = false;
+    for (size_t i = 0; i < c.n; i++)
+        cut = cut || strstr(c.p[i].text, "(1794000600), after the RRD's last step");
+    assert_true(cut);
+    assert_true(sp_store_rowcheck_failed(&c));
     sp_store_rowcheck_free(&c);
     /* a missing file is an error with its name, not a crash */
     assert_int_equal(
