@@ -200,6 +200,16 @@ static void page_header(const page *p)
     fputs(": ", fp);
     local(fp, r, r->generated);
     fputs("</p>\n", fp);
+    /* the month's figures are not evidence while RRD and journal disagree */
+    for (size_t i = 0; i < r->n_targets; i++) {
+        if (!r->targets[i].rows_disagree)
+            continue;
+        fputs("<p class=\"rows-disagree\"><strong>", fp);
+        sp_report_html_esc(fp, r->targets[i].cfg->id);
+        fputs(": ", fp);
+        sp_report_html_esc(fp, p->L->rows_disagree);
+        fputs("</strong></p>\n", fp);
+    }
 }
 
 /* --- Summary table ---------------------------------------------------------- */

@@ -150,11 +150,15 @@ t_eq "edited: report JSON" \
 t_match "edited: report JSON names the step" \
     "$(jq -r '.targets[0].evidence.rows.problems[]' "$FX_DIR/e.json")" "\\($T\\): up was written as 1"
 "$SLAPROBE" report -c "$FX_DIR/e.yaml" --month "$month" >"$FX_DIR/e.txt" || true
+t_eq "edited: report text, the month marked under its header" \
+    "$(sed -n 1,6p "$FX_DIR/e.txt" | grep -c '^web: RRD and journal DISAGREE$')" 1
 t_match "edited: report text" "$(cat "$FX_DIR/e.txt")" \
     "RRD and journal DISAGREE.*\\($T\\): up was written as 1"
 "$SLAPROBE" report -c "$FX_DIR/e.yaml" --month "$month" --format csv >"$FX_DIR/e.csv" || true
-t_match "edited: report CSV" "$(cat "$FX_DIR/e.csv")" "rows_disagree"
+t_match "edited: report CSV" "$(cat "$FX_DIR/e.csv")" ",rows_disagree"$'\n'".*,1,0,1,true$"
 "$SLAPROBE" report -c "$FX_DIR/e.yaml" --month "$month" --format html -o "$FX_DIR/e.html" || true
+t_match "edited: report HTML, the month marked" "$(cat "$FX_DIR/e.html/index.html")" \
+    '<p class="rows-disagree"><strong>web: RRD and journal DISAGREE</strong></p>'
 t_match "edited: report HTML" "$(cat "$FX_DIR/e.html/index.html")" \
     "RRD and journal DISAGREE.*\\($T\\): up was written as 1"
 
