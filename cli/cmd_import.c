@@ -29,6 +29,7 @@
 #include "journal/lines.h"
 #include "storage/import.h"
 #include "storage/layout.h"
+#include "storage/rowcheck.h"
 #include "storage/rrd.h"
 #include "storage/sp_store.h"
 
@@ -135,6 +136,20 @@ static sp_status take(sp_import_file *f, batch *b, sp_import_incidents *inc, con
         b->rows[b->n++] = o->rows[i];
     }
     return SP_OK;
+}
+
+typedef struct rows_emit {
+    sp_journal *j;
+    sp_status st;
+} rows_emit;
+
+static void emit_rows(void *arg, json_t *ev)
+{
+    rows_emit *re = arg;
+    char err[256];
+    if (re->st == SP_OK)
+        re->st = sp_journal_append(re->j, ev, false, err, sizeof err);
+    json_decref(ev);
 }
 
 int sp_cmd_import(int argc, char **argv)
@@ -349,6 +364,20 @@ int sp_cmd_import(int argc, char **argv)
         rc = SP_EXIT_FAIL;
     }
     json_decref(ev);
+    /* the imported rows are covered like the daemon's: rows lines over the
+     * file as it now holds them (SPEC section 11; docs/EVIDENCE.md) */
+    if (rc == SP_EXIT_OK) {
+        rows_emit re = {j, SP_OK};
+        if (sp_store_rows_lines_from_file(cfg->rrdcached, rrd, exists ? lim.after : start,
+                                          steps.last, false, emit_rows, &re, err,
+                                          sizeof err) != SP_OK ||
+            re.st != SP_OK) {
+            fprintf(stderr,
+                    "slaprobe import: imported into %s, but its rows lines are missing: %s\n", rrd,
+                    re.st != SP_OK ? sp_strerror(re.st) : err);
+            rc = SP_EXIT_FAIL;
+        }
+    }
     disarm_cleanup();
     hold_signals(false);
 

@@ -1,6 +1,8 @@
 /*
  * `slaprobe journal verify -c FILE [--target ID]`: check the hash chain of
- * each target's journal and say where it breaks.
+ * each target's journal and say where it breaks, then re-read each RRD's
+ * one-step archive against the journal's rows and state lines
+ * (storage/rowcheck.h) and name every disagreement.
  */
 #include "cli.h"
 
@@ -8,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/sp_time.h"
 #include "config/config.h"
 #include "evidence/evidence.h"
 #include "evidence/tsa.h"
 #include "journal/journal.h"
+#include "storage/rowcheck.h"
 #include "storage/sp_store.h"
 
 /* --- Checkpoints (docs/EVIDENCE.md, "Checkpoints") ------------------------ */
@@ -220,16 +224,59 @@ static sp_evidence_key *checkpoint_key(const sp_cfg *cfg)
     return k;
 }
 
+static const char *const kind_words[] = {
+    [SP_ROWCHECK_MISMATCH] = "ROWS DIFFER",
+    [SP_ROWCHECK_UNCOVERED] = "ROWS UNCOVERED",
+    [SP_ROWCHECK_INCIDENT] = "ROWS CONTRADICT THE JOURNAL",
+    [SP_ROWCHECK_UNCHECKABLE] = "note",
+    [SP_ROWCHECK_RECOVERED] = "note",
+    [SP_ROWCHECK_BEFORE] = "note",
+};
+
+/* The RRD against the journal's rows lines: 0 agree, 1 a disagreement or
+ * the files cannot be read. No RRD yet: nothing to check. */
+static int verify_rows(const sp_cfg *cfg, const char *id, const char *rrd, const char *jpath)
+{
+    if (access(rrd, F_OK) != 0) {
+        printf("%s: no RRD file yet: no rows to check\n", id);
+        return SP_EXIT_OK;
+    }
+    char err[1024];
+    sp_store_rowcheck c;
+    sp_status st = sp_store_rowcheck_run(cfg->rrdcached, rrd, jpath, 0, 0, &c, err, sizeof err);
+    if (st != SP_OK) {
+        printf("%s: cannot check the rows: %s\n", id, err);
+        sp_store_rowcheck_free(&c);
+        return SP_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < c.n; i++)
+        printf("%s: %s: %s\n", id, kind_words[c.p[i].kind], c.p[i].text);
+    printf("%s: rows: %ld line%s, %ld checked, %ld differ, %ld no longer checkable, %ld "
+           "recovered; %ld step%s uncovered, %ld step%s contradict the state lines: %s\n",
+           id, c.lines, c.lines == 1 ? "" : "s", c.checked, c.mismatching, c.not_checkable,
+           c.recovered, c.uncovered_steps, c.uncovered_steps == 1 ? "" : "s", c.incident_steps,
+           c.incident_steps == 1 ? "" : "s",
+           sp_store_rowcheck_failed(&c) ? "RRD AND JOURNAL DISAGREE" : "RRD and journal agree");
+    int rc = sp_store_rowcheck_failed(&c) ? SP_EXIT_FAIL : SP_EXIT_OK;
+    sp_store_rowcheck_free(&c);
+    return rc;
+}
+
 int sp_cmd_journal(int argc, char **argv)
 {
     static const char usage[] =
         "usage: slaprobe journal verify -c FILE [--target ID]\n"
-        "Check the hash chain of each target's incident journal. Exit 0 when every\n"
-        "chain is intact, 1 when one is broken (the line is named), 2 on bad usage.\n"
-        "With evidence.key, also each <id>.checkpoints: every signature, and that\n"
-        "the journal still holds the very line each checkpoint signed (a journal\n"
-        "cut or edited before a checkpoint fails); lines after the last checkpoint\n"
-        "are named as not covered.\n";
+        "Check the hash chain of each target's incident journal, then re-read the\n"
+        "full-resolution archive of its RRD against the journal's rows lines (the\n"
+        "SHA-256 of the values written) and state lines: a step whose stored values\n"
+        "differ, a step holding values no rows line covers, and an incident the RRD\n"
+        "contradicts are each named. Rows older than the archive's reach can no\n"
+        "longer be checked (said, not an error). With evidence.key, also each\n"
+        "<id>.checkpoints: every signature, and that the journal still holds the very\n"
+        "line each checkpoint signed (a journal cut or edited before a checkpoint\n"
+        "fails); lines after the last checkpoint are named as not covered. Exit 0\n"
+        "when every chain is intact, every RRD agrees with its journal and every\n"
+        "checkpoint holds, 1 when one does not (each problem named), 2 on bad usage.\n";
     if (argc < 2 || strcmp(argv[1], "verify") != 0) {
         if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
             fputs(usage, stdout);
@@ -278,6 +325,8 @@ int sp_cmd_journal(int argc, char **argv)
                    "chain and will be cut at the next start\n",
                    id);
         if (!verify_checkpoints(cfg, key, id, jpath))
+            rc = SP_EXIT_FAIL;
+        if (verify_rows(cfg, id, rrd, jpath) != SP_EXIT_OK)
             rc = SP_EXIT_FAIL;
     }
     sp_evidence_key_free(key);

@@ -5,7 +5,9 @@
  * render_*.c files format it).
  *
  * Exit 0 when every reported target met its target, 1 when one missed it
- * or has no data for the month, 2 on bad usage or configuration.
+ * or has no data for the month, 2 on bad usage or configuration, 3 when a
+ * target's RRD and journal disagree (SPEC section 11): the figures are then
+ * not evidence, which matters more than whether they say met.
  */
 #include "cli.h"
 
@@ -18,6 +20,9 @@
 #include "calendar/calendar.h"
 #include "reports/report.h"
 
+/* report only: the codes of cli.h keep their meaning */
+#define SP_EXIT_ROWS 3
+
 int sp_cmd_report(int argc, char **argv)
 {
     static const char usage[] =
@@ -28,7 +33,9 @@ int sp_cmd_report(int argc, char **argv)
         "month in the configured timezone. text (default), csv and json go to PATH or\n"
         "standard output; html writes the directory PATH (index.html and graphs).\n"
         "Exit 0 every target met its target, 1 one missed it or has no data, 2 bad\n"
-        "usage or configuration.\n";
+        "usage or configuration, 3 a target's RRD and journal disagree (an edited\n"
+        "RRD value, values no journal rows line covers, or rows that contradict the\n"
+        "journal's incidents: see the evidence section; 3 wins over 1).\n";
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'}, {"month", required_argument, NULL, 'm'},
         {"target", required_argument, NULL, 't'}, {"format", required_argument, NULL, 'f'},
@@ -126,7 +133,9 @@ int sp_cmd_report(int argc, char **argv)
         rc = SP_EXIT_FAIL;
         goto out;
     }
-    rc = sp_report_all_met(rep) ? SP_EXIT_OK : SP_EXIT_FAIL;
+    rc = sp_report_rows_disagree(rep) ? SP_EXIT_ROWS
+         : sp_report_all_met(rep)     ? SP_EXIT_OK
+                                      : SP_EXIT_FAIL;
 out:
     if (fp && fp != stdout)
         fclose(fp);

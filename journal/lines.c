@@ -24,6 +24,7 @@ static const char *const type_names[] = {
     [SP_JOURNAL_STORE_ERROR] = "store_error",
     [SP_JOURNAL_JOURNAL_LOST] = "journal_lost",
     [SP_JOURNAL_IMPORT] = "import",
+    [SP_JOURNAL_ROWS] = "rows",
 };
 #define N_TYPES (sizeof type_names / sizeof type_names[0])
 
@@ -183,6 +184,19 @@ json_t *sp_journal_line_to_json(const sp_journal_line *l)
         o = json_pack("{s:s, s:b, s:I}", "type", "clock", "synchronised", l->clock.synchronised,
                       "maxerror_us", (json_int_t)l->clock.maxerror_us);
         break;
+    case SP_JOURNAL_ROWS: {
+        const sp_journal_rows *r = &l->rows;
+        if (!r->sha256)
+            return NULL;
+        o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "type", "rows", "from", (json_int_t)r->from,
+                      "to", (json_int_t)r->to, "step_s", (json_int_t)r->step_s, "count",
+                      (json_int_t)r->count, "sha256", r->sha256);
+        if (o && r->recovered && !put(o, "recovered", json_true())) {
+            json_decref(o);
+            o = NULL;
+        }
+        break;
+    }
     case SP_JOURNAL_JOURNAL_LOST:
         o = json_pack("{s:s, s:I, s:s}", "type", "journal_lost", "lines",
                       (json_int_t)l->journal_lost.lines, "cause", l->journal_lost.cause);
@@ -347,6 +361,14 @@ sp_journal_type sp_journal_read_line(const json_t *ev, sp_journal_line *out)
         out->store_error.rows = ms(ev, "rows");
         out->store_error.cause = str(ev, "cause");
         out->store_error.detail = str(ev, "detail");
+        break;
+    case SP_JOURNAL_ROWS:
+        out->rows.from = ms(ev, "from");
+        out->rows.to = ms(ev, "to");
+        out->rows.step_s = ms(ev, "step_s");
+        out->rows.count = ms(ev, "count");
+        out->rows.sha256 = str(ev, "sha256");
+        out->rows.recovered = json_is_true(json_object_get(ev, "recovered"));
         break;
     case SP_JOURNAL_JOURNAL_LOST:
         out->journal_lost.lines = ms(ev, "lines");

@@ -46,6 +46,7 @@ typedef enum sp_journal_type {
     SP_JOURNAL_STORE_ERROR,
     SP_JOURNAL_JOURNAL_LOST,
     SP_JOURNAL_IMPORT,
+    SP_JOURNAL_ROWS,
 } sp_journal_type;
 
 /* The "type" word of a line ("state", "clock_jump", ...); NULL for OTHER. */
@@ -148,6 +149,16 @@ typedef struct sp_journal_import {
     const json_t *incidents_json;         /* reader only: see sp_journal_import_incident */
 } sp_journal_import;
 
+/* "rows": a run of RRD steps the writer stored, covered by the SHA-256 of
+ * their canonical text (storage/rowcheck.h, docs/EVIDENCE.md "Rows"). */
+typedef struct sp_journal_rows {
+    int64_t from, to;   /* Unix s: the first and last step (step ends) */
+    int64_t step_s;     /* reader: SP_JOURNAL_NO_MS when absent */
+    int64_t count;      /* steps from..to */
+    const char *sha256; /* 64 hex */
+    bool recovered;     /* journaled at the next start, not when written */
+} sp_journal_rows;
+
 typedef struct sp_journal_line {
     sp_journal_type type;
     /* The stamp every line carries ("time" ISO text + "t_ms"): when the
@@ -170,6 +181,7 @@ typedef struct sp_journal_line {
         sp_journal_store_error store_error;   /* STORE_ERROR */
         sp_journal_journal_lost journal_lost; /* JOURNAL_LOST */
         sp_journal_import import;             /* IMPORT */
+        sp_journal_rows rows;                 /* ROWS */
     };
 } sp_journal_line;
 

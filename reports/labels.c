@@ -74,6 +74,11 @@ static const sp_report_labels en = {
     .not_stored = "Not stored",
     .clock_jumps = "Clock jumps",
     .jumped = "clock jumped",
+    .rows = "RRD rows",
+    .rows_agree = "RRD and journal agree",
+    .rows_disagree = "RRD and journal DISAGREE",
+    .rows_coarse = "cannot be checked against the journal: read from a consolidated archive of",
+    .rows_not_checked = "not checked",
     .maint_windows = "Maintenance windows",
     .graphs_rt = "Response time",
     .graphs_av = "Availability",
@@ -145,6 +150,11 @@ static const sp_report_labels ja = {
     .not_stored = "未保存",
     .clock_jumps = "時刻の跳躍",
     .jumped = "時刻の跳躍",
+    .rows = "RRDの行",
+    .rows_agree = "RRDとジャーナルは一致",
+    .rows_disagree = "RRDとジャーナルが不一致",
+    .rows_coarse = "ジャーナルと照合できません（集約済みアーカイブから読み込み）:",
+    .rows_not_checked = "未照合",
     .maint_windows = "計画停止の予定",
     .graphs_rt = "応答時間",
     .graphs_av = "稼働状況",
@@ -215,6 +225,45 @@ void sp_report_fmt_storage(const sp_report_target *t, sp_report_lang lang, char 
     sp_report_fmt_duration((double)t->not_stored_s, lang, d, sizeof d);
     snprintf(buf, n, "%zu %s (%s)", t->n_not_stored,
              t->n_not_stored == 1 ? L->range_not_stored : L->ranges_not_stored, d);
+}
+
+void sp_report_fmt_rows(const sp_report *r, const sp_report_target *t, sp_report_lang lang,
+                        char *buf, size_t n)
+{
+    const sp_report_labels *L = sp_report_labels_for(lang);
+    size_t len = 0;
+    int w;
+    buf[0] = '\0';
+    if (!t->rows_checked)
+        w = snprintf(buf, n, "%s", L->rows_not_checked);
+    else if (t->rows_error[0])
+        w = snprintf(buf, n, "%s (%s)", L->rows_disagree, t->rows_error);
+    else if (!t->rows_disagree)
+        w = snprintf(buf, n, "%s (%ld/%ld rows lines checked)", L->rows_agree, t->rows_ok,
+                     t->rows_lines);
+    else
+        w = snprintf(buf, n,
+                     "%s: %ld rows line%s differ, %ld step%s uncovered, %ld step%s contradict "
+                     "the journal",
+                     L->rows_disagree, t->rows_differ, t->rows_differ == 1 ? "" : "s",
+                     t->rows_uncovered_steps, t->rows_uncovered_steps == 1 ? "" : "s",
+                     t->rows_contradicting_steps, t->rows_contradicting_steps == 1 ? "" : "s");
+    if (w < 0 || (size_t)w >= n)
+        return;
+    len = (size_t)w;
+    if (t->rows_not_checkable > 0) {
+        w = snprintf(buf + len, n - len, "; %ld rows line%s no longer checkable",
+                     t->rows_not_checkable, t->rows_not_checkable == 1 ? "" : "s");
+        if (w < 0 || (size_t)w >= n - len)
+            return;
+        len += (size_t)w;
+    }
+    if (t->coarse_s > 0 && t->fine_from > r->start) {
+        char a[64], b[64];
+        sp_report_fmt_local(r, r->start, a, sizeof a);
+        sp_report_fmt_local(r, t->fine_from, b, sizeof b);
+        snprintf(buf + len, n - len, "; %s .. %s %s %ld s", a, b, L->rows_coarse, t->coarse_s);
+    }
 }
 
 void sp_report_fmt_not_stored(const sp_report *r, const sp_report_not_stored *ns,

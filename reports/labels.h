@@ -24,6 +24,7 @@ typedef struct sp_report_labels {
     const char *clock, *synced, *not_synced, *clock_unknown, *imported;
     const char *storage, *all_stored, *range_not_stored, *ranges_not_stored, *not_stored;
     const char *clock_jumps, *jumped;
+    const char *rows, *rows_agree, *rows_disagree, *rows_coarse, *rows_not_checked;
     const char *maint_windows, *graphs_rt, *graphs_av, *summary, *seconds, *hours_unit;
     const char *slow_line, *outage, *unknown_area, *no_rrd;
 } sp_report_labels;
@@ -48,6 +49,13 @@ void sp_report_fmt_local(const sp_report *r, int64_t t, char *buf, size_t n);
  * ENOSPC (No space left on device: ...)"; one clock jump:
  * "2026-11-03 11:00:00  clock jumped +1h 00m 00s". Truncated to n. */
 void sp_report_fmt_storage(const sp_report_target *t, sp_report_lang lang, char *buf, size_t n);
+/* The rows check for people (text and HTML say the same): "RRD and
+ * journal agree (12 rows lines checked)" or "RRD and journal DISAGREE: 1
+ * rows line differs, 0 steps uncovered, 1 step contradicts the journal",
+ * with what could not be checked (lines beyond the one-step archive; the
+ * part read from a consolidated archive). Truncated to n. */
+void sp_report_fmt_rows(const sp_report *r, const sp_report_target *t, sp_report_lang lang,
+                        char *buf, size_t n);
 void sp_report_fmt_not_stored(const sp_report *r, const sp_report_not_stored *ns,
                               sp_report_lang lang, char *buf, size_t n);
 void sp_report_fmt_jump(const sp_report *r, const sp_report_clock_jump *j, sp_report_lang lang,

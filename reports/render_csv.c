@@ -2,7 +2,9 @@
  * The report as CSV: one row per target with the figures of SPEC section 4
  * under their JSON names, for spreadsheets. Incidents, ranges not stored
  * and clock jumps are lists and live in the JSON, text and HTML reports
- * (here their total seconds and count). RFC 4180 quoting; text cells that
+ * (here their total seconds and count); the rows check is its counts and
+ * rows_disagree (true: RRD and journal disagree, the figures are not
+ * evidence as they stand). RFC 4180 quoting; text cells that
  * a spreadsheet would run as a formula start with a ' (see text()).
  */
 #include <math.h>
@@ -49,7 +51,8 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
     fputs("month,id,name,target_pct,resolution_s,no_data,availability_pct,"
           "strict_availability_pct,coverage_pct,eligible_s,downtime_s,unknown_s,"
           "maintenance_s,budget_s,budget_left_s,met,incidents,mttr_s,mtbf_s,credit_pct,"
-          "response_avg_ms,response_p95_ms,not_stored_s,clock_jumps\n",
+          "response_avg_ms,response_p95_ms,not_stored_s,clock_jumps,rows_lines,rows_differ,"
+          "rows_uncovered_steps,rows_contradicting_steps,rows_disagree\n",
           fp);
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
@@ -72,7 +75,14 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
         f(fp, s->credit_tier >= 0 ? s->credit_pct : 0);
         f(fp, s->rt_avg_ms);
         f(fp, s->rt_p95_ms);
-        fprintf(fp, ",%lld,%zu\n", (long long)t->not_stored_s, t->n_clock_jumps);
+        fprintf(fp, ",%lld,%zu", (long long)t->not_stored_s, t->n_clock_jumps);
+        /* the rows check: empty when there was nothing to check */
+        if (t->rows_checked)
+            fprintf(fp, ",%ld,%ld,%ld,%ld,%s\n", t->rows_lines, t->rows_differ,
+                    t->rows_uncovered_steps, t->rows_contradicting_steps,
+                    t->rows_disagree ? "true" : "false");
+        else
+            fputs(",,,,,\n", fp);
     }
     return ferror(fp) ? SP_EIO : SP_OK;
 }

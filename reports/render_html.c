@@ -200,6 +200,16 @@ static void page_header(const page *p)
     fputs(": ", fp);
     local(fp, r, r->generated);
     fputs("</p>\n", fp);
+    /* the month's figures are not evidence while RRD and journal disagree */
+    for (size_t i = 0; i < r->n_targets; i++) {
+        if (!r->targets[i].rows_disagree)
+            continue;
+        fputs("<p class=\"rows-disagree\"><strong>", fp);
+        sp_report_html_esc(fp, r->targets[i].cfg->id);
+        fputs(": ", fp);
+        sp_report_html_esc(fp, p->L->rows_disagree);
+        fputs("</strong></p>\n", fp);
+    }
 }
 
 /* --- Summary table ---------------------------------------------------------- */
@@ -454,6 +464,30 @@ static void storage_rows(const page *p, const sp_report_target *t)
     row_close(fp);
 }
 
+/* The RRD against the journal (SPEC section 11): the summary, then each
+ * disagreement and note on a line of its own. */
+static void rows_row(const page *p, const sp_report_target *t)
+{
+    FILE *fp = p->fp;
+    char line[1024];
+    if (!t->rows_checked)
+        return;
+    row_open(fp, p->L->rows);
+    sp_report_fmt_rows(p->r, t, p->lang, line, sizeof line);
+    if (t->rows_disagree)
+        fputs("<strong class=\"bad\">", fp);
+    sp_report_html_esc(fp, line);
+    if (t->rows_disagree)
+        fputs("</strong>", fp);
+    for (size_t k = 0; k < t->n_rows_problems; k++) {
+        fputs("<br/>", fp);
+        if (t->rows_problems[k].note)
+            fputs("note: ", fp);
+        sp_report_html_esc(fp, t->rows_problems[k].text);
+    }
+    row_close(fp);
+}
+
 /* The target's one table: figures, outcome, evidence, storage. */
 static void figures_table(const page *p, const sp_report_target *t)
 {
@@ -461,6 +495,7 @@ static void figures_table(const page *p, const sp_report_target *t)
     figure_rows(p, t);
     outcome_rows(p, t);
     evidence_row(p, t);
+    rows_row(p, t);
     storage_rows(p, t);
     fputs("</table>\n", p->fp);
 }

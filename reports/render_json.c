@@ -26,7 +26,7 @@ static json_t *iso_ms(int64_t ms)
     return json_string(buf);
 }
 
-static json_t *target_json(const sp_report_target *t)
+static json_t *target_json(const sp_report *r, const sp_report_target *t)
 {
     const sp_sla_result *s = &t->sla;
     json_t *o = json_object();
@@ -116,6 +116,31 @@ static json_t *target_json(const sp_report_target *t)
     json_object_set_new(ev, "clock_synchronised",
                         t->clock_synced < 0 ? json_null() : json_boolean(t->clock_synced));
     json_object_set_new(ev, "imports", json_integer((json_int_t)t->n_imports));
+    /* SPEC section 11: the RRD against the journal's rows and state lines */
+    if (t->rows_checked) {
+        json_t *probs = json_array(), *notes = json_array();
+        for (size_t k = 0; k < t->n_rows_problems; k++)
+            json_array_append_new(t->rows_problems[k].note ? notes : probs,
+                                  json_string(t->rows_problems[k].text));
+        json_t *rows =
+            json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "agree",
+                      !t->rows_disagree, "lines", (json_int_t)t->rows_lines, "checked",
+                      (json_int_t)t->rows_ok, "differ", (json_int_t)t->rows_differ, "not_checkable",
+                      (json_int_t)t->rows_not_checkable, "recovered", (json_int_t)t->rows_recovered,
+                      "uncovered_steps", (json_int_t)t->rows_uncovered_steps, "contradicting_steps",
+                      (json_int_t)t->rows_contradicting_steps, "problems", probs, "notes", notes);
+        if (rows && t->rows_error[0])
+            json_object_set_new(rows, "error", json_string(t->rows_error));
+        /* what came from a consolidated archive cannot be checked */
+        if (rows && t->coarse_s > 0 && t->fine_from > r->start)
+            json_object_set_new(rows, "unchecked_consolidated",
+                                json_pack("{s:o, s:o, s:I}", "start", sp_report_json_time(r->start),
+                                          "end", sp_report_json_time(t->fine_from), "step_s",
+                                          (json_int_t)t->coarse_s));
+        json_object_set_new(ev, "rows", rows ? rows : json_null());
+    } else {
+        json_object_set_new(ev, "rows", json_null());
+    }
     /* SPEC section 9: what was measured but not stored is listed, with its
      * cause; those seconds are in unknown_s */
     json_t *ns = json_array();
@@ -154,9 +179,10 @@ sp_status sp_report_render_json(const sp_report *r, FILE *fp)
     json_object_set_new(root, "generated", sp_report_json_time(r->generated));
     json_t *arr = json_array();
     for (size_t i = 0; i < r->n_targets; i++)
-        json_array_append_new(arr, target_json(&r->targets[i]));
+        json_array_append_new(arr, target_json(r, &r->targets[i]));
     json_object_set_new(root, "targets", arr);
     json_object_set_new(root, "all_met", json_boolean(sp_report_all_met(r)));
+    json_object_set_new(root, "rows_disagree", json_boolean(sp_report_rows_disagree(r)));
     int rc = json_dumpf(root, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     fputc('\n', fp);
     json_decref(root);

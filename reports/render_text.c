@@ -65,7 +65,12 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
         fprintf(fp, "(%s %s)\n", L->partial, c);
     }
     sp_report_fmt_local(r, r->generated, c, sizeof c);
-    fprintf(fp, "%s: %s\n\n", L->generated, c);
+    fprintf(fp, "%s: %s\n", L->generated, c);
+    /* the month's figures are not evidence while RRD and journal disagree */
+    for (size_t i = 0; i < r->n_targets; i++)
+        if (r->targets[i].rows_disagree)
+            fprintf(fp, "%s: %s\n", r->targets[i].cfg->id, L->rows_disagree);
+    fputc('\n', fp);
 
     /* --- summary table --- */
     const char *head[] = {L->target,   L->sla_target, L->availability, L->strict, L->coverage,
@@ -230,6 +235,20 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             for (size_t k = 0; k < t->n_clock_jumps; k++) {
                 sp_report_fmt_jump(r, &t->clock_jumps[k], lang, line, sizeof line);
                 fprintf(fp, "    %s\n", line);
+            }
+        }
+        /* RRD against journal (storage/rowcheck.h), after storage: what was
+         * not stored is no disagreement */
+        if (t->rows_checked) {
+            char line[1024];
+            sp_report_fmt_rows(r, t, lang, line, sizeof line);
+            fprintf(fp, "  %s: ", L->rows);
+            sp_text_fputs(fp, line);
+            fputc('\n', fp);
+            for (size_t k = 0; k < t->n_rows_problems; k++) {
+                fprintf(fp, "    %s", t->rows_problems[k].note ? "note: " : "");
+                sp_text_fputs(fp, t->rows_problems[k].text);
+                fputc('\n', fp);
             }
         }
     }

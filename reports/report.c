@@ -20,6 +20,7 @@
 #include "reports/timeline.h"
 #include "journal/journal.h"
 #include "journal/lines.h"
+#include "storage/rowcheck.h"
 #include "storage/rrd.h"
 #include "storage/sp_store.h"
 
@@ -447,6 +448,9 @@ static void target_free(sp_report_target *t)
         free(t->not_stored[k].detail);
     free(t->not_stored);
     free(t->clock_jumps);
+    for (size_t k = 0; k < t->n_rows_problems; k++)
+        free(t->rows_problems[k].text);
+    free(t->rows_problems);
     memset(t, 0, sizeof *t);
 }
 
@@ -464,6 +468,42 @@ static void drop_rt(gathered *g, const sp_sla_spans *spans)
         g->rt_t[w++] = g->rt_t[i];
     }
     g->n_rt = w;
+}
+
+/* The RRD against the journal over the period (storage/rowcheck.h): every
+ * rows line re-hashed, uncovered values, incidents the rows contradict. */
+static sp_status check_rows(const sp_report *r, sp_report_target *t)
+{
+    sp_store_rowcheck c;
+    t->rows_checked = true;
+    sp_status st = sp_store_rowcheck_run(r->cfg->rrdcached, t->rrd_path, t->journal_path, r->start,
+                                         r->until, &c, t->rows_error, sizeof t->rows_error);
+    if (st != SP_OK) {
+        t->rows_disagree = true; /* not compared: not evidence either */
+        sp_store_rowcheck_free(&c);
+        return st == SP_ENOMEM ? st : SP_OK;
+    }
+    t->rows_error[0] = '\0';
+    t->rows_disagree = sp_store_rowcheck_failed(&c);
+    t->rows_lines = c.lines;
+    t->rows_ok = c.checked;
+    t->rows_differ = c.mismatching;
+    t->rows_not_checkable = c.not_checkable;
+    t->rows_recovered = c.recovered;
+    t->rows_uncovered_steps = c.uncovered_steps;
+    t->rows_contradicting_steps = c.incident_steps;
+    st = SP_OK;
+    if (c.n && !(t->rows_problems = calloc(c.n, sizeof *t->rows_problems)))
+        st = SP_ENOMEM;
+    for (size_t k = 0; st == SP_OK && k < c.n; k++) {
+        sp_report_rows_problem *p = &t->rows_problems[t->n_rows_problems++];
+        p->note = c.p[k].kind == SP_ROWCHECK_UNCHECKABLE || c.p[k].kind == SP_ROWCHECK_RECOVERED ||
+                  c.p[k].kind == SP_ROWCHECK_BEFORE;
+        if (!(p->text = strdup(c.p[k].text)))
+            st = SP_ENOMEM;
+    }
+    sp_store_rowcheck_free(&c);
+    return st;
 }
 
 /* Recovery before a new outage at the same second: reasons then see the
@@ -691,6 +731,9 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
         sp_report_target *t = &r->targets[i];
         if (!t->cfg->is_control && (st = gather(r, &rg, t, &g[i], err, errlen)) != SP_OK)
             goto fail;
+        /* the monthly report only: the live view is rebuilt every minute */
+        if (n_days == 0 && !t->cfg->is_control && t->has_rrd && (st = check_rows(r, t)) != SP_OK)
+            goto fail;
         st = compute(cfg, t->cfg, r->start, r->until, &g[i], cdown, n_cdown, &t->sla, err, errlen);
         if (st == SP_OK)
             st = match_notices(t, &g[i].nt); /* needs the month's incidents */
@@ -818,6 +861,14 @@ void sp_report_destroy(sp_report *r)
         target_free(&r->targets[i]);
     free(r->targets);
     free(r);
+}
+
+bool sp_report_rows_disagree(const sp_report *r)
+{
+    for (size_t i = 0; i < r->n_targets; i++)
+        if (r->targets[i].rows_disagree)
+            return true;
+    return false;
 }
 
 bool sp_report_all_met(const sp_report *r)

@@ -50,6 +50,14 @@ typedef struct sp_report_clock_jump {
     int64_t jump_ms; /* positive forward, negative backward */
 } sp_report_clock_jump;
 
+/* One finding of the rows check (storage/rowcheck.h): a disagreement
+ * between RRD and journal, or a note (rows no longer checkable, recovered
+ * at a start, older than the first rows line). */
+typedef struct sp_report_rows_problem {
+    bool note;
+    char *text; /* owned */
+} sp_report_rows_problem;
+
 typedef struct sp_report_target {
     const sp_cfg_target *cfg; /* borrowed */
     sp_sla_result sla;
@@ -73,6 +81,17 @@ typedef struct sp_report_target {
     sp_report_not_stored *not_stored;
     size_t n_not_stored;
     int64_t not_stored_s;
+    /* The RRD's one-step archive against the journal's rows and state lines
+     * over the period (monthly report only; rows_checked false without an
+     * RRD or for the live view). Steps the figures took from a consolidated
+     * archive (before fine_from when coarse_s > 0) cannot be checked. */
+    bool rows_checked;
+    bool rows_disagree;
+    long rows_lines, rows_ok, rows_differ, rows_not_checkable, rows_recovered;
+    long rows_uncovered_steps, rows_contradicting_steps;
+    char rows_error[256]; /* the check could not read the files ("" when it could) */
+    sp_report_rows_problem *rows_problems;
+    size_t n_rows_problems;
     /* Wall-clock jumps seen in the period, in journal order. */
     sp_report_clock_jump *clock_jumps;
     size_t n_clock_jumps;
@@ -119,6 +138,10 @@ void sp_report_destroy(sp_report *r);
 
 /* True when every target has data and met its target. */
 bool sp_report_all_met(const sp_report *r);
+
+/* True when a target's RRD and journal disagree (or could not be
+ * compared): its figures are not evidence as they stand. */
+bool sp_report_rows_disagree(const sp_report *r);
 
 /* --- Renderers (render_*.c) ------------------------------------------- */
 

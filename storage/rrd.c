@@ -20,6 +20,7 @@
 #include <rrd_client.h>
 
 #include "layout.h"
+#include "rowcheck.h"
 
 /* librrd's message, or, where it set none (rrd_create on a full disk
  * says nothing), the system's for errno: the cause must reach the log. */
@@ -324,6 +325,32 @@ sp_status sp_store_rrd_forget(const char *daemon, const char *path, char *err, s
     return SP_OK;
 }
 
+sp_status sp_store_rrd_head(const char *daemon, const char *path, long *step_s, time_t *last,
+                            long *full_rows, char *err, size_t errlen)
+{
+    sp_status st = sp_store_rrd_flush(daemon, path, err, errlen);
+    if (st != SP_OK)
+        return st;
+    rrd_clear_error();
+    rrd_info_t *info = rrd_info_r(path);
+    if (!info)
+        return rrd_fail(err, errlen, "cannot read", path);
+    const rrd_info_t *step = info_get(info, "step"), *lu = info_get(info, "last_update"),
+                     *cf = info_get(info, "rra[0].cf"), *rows = info_get(info, "rra[0].rows"),
+                     *ppr = info_get(info, "rra[0].pdp_per_row");
+    if (!step || !lu || !cf || !rows || !ppr || strcmp(cf->value.u_str, "AVERAGE") != 0 ||
+        ppr->value.u_cnt != 1) {
+        snprintf(err, errlen, "%s: no one-step AVERAGE archive first: not a slaprobe file", path);
+        st = SP_EPARSE;
+    } else {
+        *step_s = (long)step->value.u_cnt;
+        *last = (time_t)lu->value.u_cnt;
+        *full_rows = (long)rows->value.u_cnt;
+    }
+    rrd_info_free(info);
+    return st;
+}
+
 time_t sp_store_rrd_last(const char *path)
 {
     rrd_info_t *info = rrd_info_r(path);
@@ -334,32 +361,22 @@ time_t sp_store_rrd_last(const char *path)
     return t;
 }
 
-/* ":value" or ":U" for unknown; returns the length written. */
-static size_t fmt_val(char *buf, size_t n, double v)
-{
-    int w = isnan(v) ? snprintf(buf, n, ":U") : snprintf(buf, n, ":%.6g", v);
-    return w > 0 && (size_t)w < n ? (size_t)w : 0;
-}
-
 sp_status sp_store_rrd_update_rows(const char *daemon, const char *path, const sp_store_row *rows,
                                    size_t n, char *err, size_t errlen)
 {
     if (n == 0)
         return SP_OK;
-    char(*lines)[256] = calloc(n, sizeof *lines);
+    char(*lines)[SP_STORE_ROW_TEXT] = calloc(n, sizeof *lines);
     const char **argv = calloc(n, sizeof *argv);
     sp_status st = SP_ENOMEM;
     if (!lines || !argv) {
         snprintf(err, errlen, "out of memory writing %s", path);
         goto out;
     }
+    /* the canonical text of a step (rowcheck.c): what is written is what
+     * the journal's rows lines hash */
     for (size_t i = 0; i < n; i++) {
-        const sp_store_row *r = &rows[i];
-        const double v[SP_STORE_N_DS] = {r->up,         r->degraded, r->total_ms, r->dns_ms,
-                                         r->connect_ms, r->tls_ms,   r->ttfb_ms,  r->cert_days};
-        size_t len = (size_t)snprintf(lines[i], sizeof lines[i], "%lld", (long long)r->t);
-        for (int k = 0; k < SP_STORE_N_DS; k++)
-            len += fmt_val(lines[i] + len, sizeof lines[i] - len, v[k]);
+        sp_store_row_format(&rows[i], lines[i], sizeof lines[i]);
         argv[i] = lines[i];
     }
     st = sp_store_rrd_update(daemon, path, (int)n, argv, err, errlen);

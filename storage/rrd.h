@@ -94,6 +94,12 @@ sp_status sp_store_rrd_flush(const char *daemon, const char *path, char *err, si
  * not cache is not an error. */
 sp_status sp_store_rrd_forget(const char *daemon, const char *path, char *err, size_t errlen);
 
+/* What a check of the journal's rows lines needs of a file: its step, its
+ * last update and the length of its first archive (which must be the
+ * one-step AVERAGE one, SP_EPARSE otherwise). rrdcached is flushed first. */
+sp_status sp_store_rrd_head(const char *daemon, const char *path, long *step_s, time_t *last,
+                            long *full_rows, char *err, size_t errlen);
+
 /* Time of the last update, or 0 on error. */
 time_t sp_store_rrd_last(const char *path);
 

@@ -40,6 +40,7 @@
 #include "journal/journal.h"
 #include "journal/lines.h"
 #include "storage/rrd.h"
+#include "storage/rowcheck.h"
 
 /* Journal lines kept for a retry per target, at most; past it the oldest
  * are dropped and counted (a "journal_lost" line says how many). */
@@ -224,6 +225,7 @@ static void target_free(store_target *t)
 }
 
 static void enqueue(sp_store *s, queue *q, op *o);
+static void recover_rows(sp_store *s, store_target *t);
 
 sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_store_target **out,
                                char *err, size_t errlen)
@@ -281,6 +283,8 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_stor
         target_free(t);
         return st;
     }
+    if (!t->need_create)
+        recover_rows(s, t);
     t->next = s->targets;
     s->targets = t;
     if (out)
@@ -421,6 +425,133 @@ static void lose(sp_store *s, store_target *t, const sp_store_row *rows, size_t 
     }
 }
 
+/* --- Rows lines: the journal covers the RRD (SPEC section 11) ------------ */
+
+/* Journal steps[0..n) (as stored in the one-step archive) as one "rows"
+ * line. Appended without fsync: a line per write would cost a disk flush
+ * per target and step; what a crash loses here is journaled again, marked
+ * recovered, at the next start (recover_rows). */
+static void journal_steps(sp_store *s, store_target *t, const sp_store_row *steps, size_t n,
+                          bool recovered)
+{
+    if (!n)
+        return;
+    char hex[65];
+    sp_store_rows_sha256(steps, n, hex);
+    sp_journal_line l = {.type = SP_JOURNAL_ROWS,
+                         .rows = {.from = steps[0].t,
+                                  .to = steps[n - 1].t,
+                                  .step_s = t->step_s,
+                                  .count = (int64_t)n,
+                                  .sha256 = hex,
+                                  .recovered = recovered}};
+    json_t *ev = sp_journal_line_to_json(&l);
+    if (ev)
+        append(s, t, ev, false);
+}
+
+/* rows[0..n) were stored in t's file, last updated at `before` until then
+ * (rows job). */
+static void journal_rows(sp_store *s, store_target *t, int64_t before, const sp_store_row *rows,
+                         size_t n)
+{
+    sp_store_row *steps = NULL;
+    size_t ns = 0;
+    sp_status st = sp_store_rows_expand(before, t->step_s, rows, n, &steps, &ns);
+    if (st != SP_OK)
+        fprintf(stderr, "slaprobe: %s: no rows line for %zu stored rows: %s\n", t->id, n,
+                sp_strerror(st));
+    else
+        journal_steps(s, t, steps, ns, false);
+    free(steps);
+}
+
+/* The "to" of the last rows line of a journal (0: none). Read from the end
+ * in growing windows: the last one is normally among the last lines. */
+static int64_t last_rows_to(const char *path)
+{
+    FILE *fp = fopen(path, "re");
+    if (!fp)
+        return 0;
+    int64_t found = 0;
+    char *buf = NULL;
+    if (fseeko(fp, 0, SEEK_END) != 0)
+        goto out;
+    off_t size = ftello(fp);
+    for (off_t win = 65536; !found; win *= 16) {
+        off_t start = size > win ? size - win : 0;
+        size_t len = (size_t)(size - start);
+        char *nb = realloc(buf, len + 1);
+        if (!nb || fseeko(fp, start, SEEK_SET) != 0)
+            break;
+        buf = nb;
+        if (fread(buf, 1, len, fp) != len)
+            break;
+        buf[len] = '\0';
+        /* whole lines only: skip the first, cut, unless at the file's start */
+        char *end = buf + len;
+        while (end > buf && !found) {
+            char *ls = end - 1;
+            while (ls > buf && ls[-1] != '\n')
+                ls--;
+            if (ls == buf && start > 0)
+                break;
+            if (memmem(ls, (size_t)(end - ls), "\"type\":\"rows\"", 13)) {
+                json_t *o = json_loadb(ls, (size_t)(end - ls), 0, NULL);
+                sp_journal_line l;
+                if (o && sp_journal_read_line(o, &l) == SP_JOURNAL_ROWS &&
+                    l.rows.to != SP_JOURNAL_NO_MS)
+                    found = l.rows.to;
+                json_decref(o);
+            }
+            end = ls;
+        }
+        if (start == 0)
+            break;
+    }
+out:
+    free(buf);
+    fclose(fp);
+    return found;
+}
+
+/* A crash between an RRD write and its rows line leaves steps no line
+ * covers: at open, journal the file's steps after the journal's last rows
+ * line as one line marked recovered (their values are what the file holds
+ * now, not what was written: docs/EVIDENCE.md says what that means). A
+ * journal without any rows line (written before they existed) is left so. */
+typedef struct emit_to {
+    sp_store *s;
+    store_target *t;
+    long steps;
+} emit_to;
+
+static void emit_append(void *arg, json_t *ev)
+{
+    emit_to *e = arg;
+    e->steps += (long)json_integer_value(json_object_get(ev, "count"));
+    append(e->s, e->t, ev, true);
+}
+
+static void recover_rows(sp_store *s, store_target *t)
+{
+    int64_t covered = last_rows_to(t->journal_path);
+    int64_t newest = t->last_update - t->last_update % t->step_s;
+    if (!covered || covered >= newest)
+        return;
+    char err[512];
+    emit_to e = {s, t, 0};
+    if (sp_store_rows_lines_from_file(s->rrdcached, t->rrd, covered, newest, true, emit_append, &e,
+                                      err, sizeof err) != SP_OK)
+        fprintf(stderr, "slaprobe: %s: cannot journal the rows after step %lld: %s\n", t->id,
+                (long long)covered, err);
+    if (e.steps)
+        fprintf(stderr,
+                "slaprobe: %s: %ld step%s stored after the journal's last rows line (a crash "
+                "before it was written); journaled now as recovered\n",
+                t->id, e.steps, e.steps == 1 ? "" : "s");
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -462,6 +593,7 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
     }
     /* After lost rows, an explicit unknown row first: rrdtool would
      * otherwise give the next value to the lost steps (heartbeat 2 x step). */
+    int64_t before = t->last_update; /* for the rows line */
     sp_store_row *batch = rows;
     size_t nb = n;
     sp_store_row *with_gap = NULL;
@@ -474,6 +606,8 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
             nb = n + 1;
         }
     }
+    const sp_store_row *all = batch; /* batch moves on in a partial write */
+    size_t nall = nb;
     long waited = 0, delay = 10;
     sp_status st;
     for (;;) {
@@ -511,6 +645,7 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
     }
     if (st == SP_OK || st == SP_EBUSY) {
         count(s, &s->stats.rows_written, n);
+        journal_rows(s, t, before, all, nall);
         t->last_update = rows[n - 1].t;
         t->gap_t = 0;
         if (t->rows_failing) {
@@ -526,6 +661,10 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
             k++;
         if (k) {
             count(s, &s->stats.rows_written, k);
+            size_t kall = 0; /* with the unknown row before them, if any */
+            while (kall < nall && all[kall].t <= (int64_t)last)
+                kall++;
+            journal_rows(s, t, before, all, kall);
             t->last_update = rows[k - 1].t;
         }
         lose(s, t, rows + k, n - k, err);

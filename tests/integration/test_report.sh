@@ -346,7 +346,7 @@ t_eq "storage text ja" "$(grep -a -A7 '^証跡:' <<<"$ja" | tail -n +2 | sed 's/
     2026-10-06 10:50:00  時刻の跳躍 +1時間00分00秒"
 t_match "storage csv: not_stored_s and clock_jumps columns" \
     "$("$SLAPROBE" report -c "$FX_DIR/c.yaml" --month 2026-10 --format csv)" \
-    "not_stored_s,clock_jumps"$'\n'"2026-10,web,.*,420,2$"
+    "not_stored_s,clock_jumps,rows_lines,rows_differ,rows_uncovered_steps,rows_contradicting_steps,rows_disagree"$'\n'"2026-10,web,.*,420,2,1,0,0,0,false$"
 [ -n "${ASAN_OPTIONS:-}" ] && export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
 "$SLAPROBE" report -c "$FX_DIR/c.yaml" --month 2026-10 --format html -o "$FX_DIR/html-s" >/dev/null
 if [ -n "${ASAN_OPTIONS:-}" ]; then ASAN_OPTIONS=${ASAN_OPTIONS%:fast_unwind_on_malloc=0}; fi

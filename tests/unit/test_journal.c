@@ -373,6 +373,44 @@ static void test_lines_import(void **state)
 }
 
 /* Outside input: what is missing or of the wrong kind reads as absent. */
+static void test_lines_rows(void **state)
+{
+    (void)state;
+    const char *h = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    sp_journal_line rows = {
+        .type = SP_JOURNAL_ROWS,
+        .t_ms = T0,
+        .rows = {.from = 1700000040, .to = 1700000160, .step_s = 60, .count = 3, .sha256 = h}};
+    assert_line(&rows, "{\"type\":\"rows\",\"from\":1700000040,\"to\":1700000160,\"step_s\":60,"
+                       "\"count\":3,\"sha256\":\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd1"
+                       "5d6c15b0f00a08\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
+                       "1700000000123}");
+    rows.rows.recovered = true;
+    assert_line(&rows, "{\"type\":\"rows\",\"from\":1700000040,\"to\":1700000160,\"step_s\":60,"
+                       "\"count\":3,\"sha256\":\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd1"
+                       "5d6c15b0f00a08\",\"recovered\":true,\"time\":\"2023-11-14T22:13:20.123Z\","
+                       "\"t_ms\":1700000000123}");
+    json_t *o = sp_journal_line_to_json(&rows);
+    sp_journal_line r;
+    assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_ROWS);
+    assert_int_equal(r.rows.from, 1700000040);
+    assert_int_equal(r.rows.to, 1700000160);
+    assert_int_equal(r.rows.step_s, 60);
+    assert_int_equal(r.rows.count, 3);
+    assert_string_equal(r.rows.sha256, h);
+    assert_true(r.rows.recovered);
+    json_decref(o);
+    rows.rows.sha256 = NULL; /* a line that would say nothing */
+    assert_null(sp_journal_line_to_json(&rows));
+    o = json_loads("{\"type\":\"rows\",\"from\":\"x\",\"sha256\":5}", 0, NULL);
+    assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_ROWS);
+    assert_int_equal(r.rows.from, SP_JOURNAL_NO_MS);
+    assert_int_equal(r.rows.count, SP_JOURNAL_NO_MS);
+    assert_null(r.rows.sha256);
+    assert_false(r.rows.recovered);
+    json_decref(o);
+}
+
 static void test_lines_read_hostile(void **state)
 {
     (void)state;
@@ -421,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_lines_store),
         cmocka_unit_test(test_lines_alert),
         cmocka_unit_test(test_lines_import),
+        cmocka_unit_test(test_lines_rows),
         cmocka_unit_test(test_lines_read_hostile),
     };
     return cmocka_run_group_tests_name("journal", tests, NULL, NULL);
