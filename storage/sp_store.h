@@ -67,9 +67,10 @@ typedef struct sp_store_head {
 /* heads[0..n) valid only during the call; n is 0 when out of memory. */
 typedef void (*sp_store_heads_cb)(void *arg, const sp_store_head *heads, size_t n);
 
-/* The head of every target's journal once every line queued before this
- * call has been written (the op goes through the journal queue, in order
- * with the lines): cb on the loop thread. Lines held for a retry are not
+/* The head of every target's journal once every row and every line queued
+ * before this call has been written (the op goes through the rows queue,
+ * then the journal queue, so the rows lines of those rows are in): cb on
+ * the loop thread. Lines held for a retry are not
  * in the file yet, so not in the head. Checkpoints sign these. */
 sp_status sp_store_journal_heads(sp_store *s, sp_store_heads_cb cb, void *arg);
 

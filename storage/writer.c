@@ -105,6 +105,7 @@ struct sp_store {
     bool warned_rrdcached; /* rows job only */
     int held_targets;      /* targets with held lines; guarded by mu */
     op *heads_done;        /* heads read, for the loop to hand on; guarded by mu */
+    op *heads_fwd;         /* heads asked for, past the rows queue; guarded by mu */
     sp_store_stats stats;  /* guarded by mu */
 };
 
@@ -688,6 +689,16 @@ static void drain_rows(sp_store *s)
 {
     for (op *o = take_all(s, &s->rows), *next; o; o = next) {
         next = o->next;
+        if (o->heads_cb) { /* every row before it written: on to the lines queue */
+            uv_mutex_lock(&s->mu);
+            op **end = &s->heads_fwd;
+            while (*end)
+                end = &(*end)->next;
+            o->next = NULL;
+            *end = o;
+            uv_mutex_unlock(&s->mu);
+            continue;
+        }
         write_rows(s, o->t, o->rows, o->n);
         free(o->rows);
         free(o);
@@ -753,7 +764,11 @@ sp_status sp_store_journal_heads(sp_store *s, sp_store_heads_cb cb, void *arg)
         return SP_ENOMEM;
     o->heads_cb = cb;
     o->heads_arg = arg;
-    enqueue(s, &s->lines, o);
+    /* Through the rows queue first, then the lines queue (rows_after): the
+     * rows queued before this call are written and their rows lines
+     * appended, and so are the lines queued before it, so the heads cover
+     * both (the stop's checkpoint covers the last rows lines). */
+    enqueue(s, &s->rows, o);
     return SP_OK;
 }
 
@@ -794,6 +809,15 @@ static void rows_after(uv_work_t *w, int status)
     (void)status;
     sp_store *s = w->data;
     s->rows.busy = false;
+    uv_mutex_lock(&s->mu);
+    op *fwd = s->heads_fwd;
+    s->heads_fwd = NULL;
+    uv_mutex_unlock(&s->mu);
+    for (op *next; fwd; fwd = next) {
+        next = fwd->next;
+        fwd->next = NULL;
+        enqueue(s, &s->lines, fwd);
+    }
     if (!s->destroying)
         kick(s, &s->rows);
 }
@@ -912,6 +936,16 @@ void sp_store_destroy(sp_store *s)
     drain_lines(s); /* the evidence first: stop markers must not wait on rows */
     deliver_heads(s);
     drain_rows(s);
+    /* heads asked for behind those rows: read now, after them */
+    uv_mutex_lock(&s->mu);
+    op *fwd = s->heads_fwd;
+    s->heads_fwd = NULL;
+    uv_mutex_unlock(&s->mu);
+    for (op *next; fwd; fwd = next) {
+        next = fwd->next;
+        read_heads(s, fwd);
+    }
+    deliver_heads(s);
     /* the last rows' lost ranges, and lines still held: a few more tries */
     for (int i = 0; i < 3; i++) {
         for (store_target *t = s->targets; t; t = t->next)

@@ -32,7 +32,7 @@ storage:
   dir: $2
   retention: {full_days: 1, five_min_days: 2, hourly_days: 3}
 timezone: UTC
-defaults: {interval: 1s, timeout: 800ms, retry_interval: 1s, confirm: 3}
+defaults: {interval: 4s, timeout: 800ms, retry_interval: 1s, confirm: 3}
 targets:
   - {id: a, url: "http://127.0.0.1:$FX_HTTP_PORT/", pattern: 1}
   - {id: b, url: "http://127.0.0.1:$FX_HTTP_PORT/status/503", pattern: 1}
