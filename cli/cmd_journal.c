@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/sp_grow.h"
 #include "common/sp_time.h"
 #include "config/config.h"
 #include "evidence/evidence.h"
@@ -28,19 +29,19 @@ static char *read_all(const char *path, size_t *len)
     FILE *fp = fopen(path, "rbe");
     if (!fp)
         return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, fp);
-        if (n < cap)
-            break;
-        char *b = cap < ((size_t)1 << 30) ? realloc(buf, cap *= 2) : NULL;
-        if (!b) {
+    size_t cap = 0, n = 0;
+    char *buf = NULL;
+    for (;;) {
+        if (n + 1 > ((size_t)1 << 30) || sp_grow((void **)&buf, &cap, n + (1 << 16), 1) != SP_OK) {
             free(buf);
             buf = NULL;
             errno = ENOMEM;
+            break;
         }
-        buf = b;
+        size_t got = fread(buf + n, 1, cap - n, fp);
+        n += got;
+        if (n < cap)
+            break;
     }
     fclose(fp);
     *len = n;
@@ -56,20 +57,16 @@ static char (*line_hashes(const char *path, long *n))[65]
     char *buf = read_all(path, &len);
     if (!buf)
         return NULL;
-    size_t cap = 64;
-    char(*h)[65] = malloc(cap * sizeof *h);
-    for (size_t pos = 0; h && pos < len;) {
+    size_t cap = 0;
+    char(*h)[65] = NULL;
+    for (size_t pos = 0; pos < len;) {
         char *nl = memchr(buf + pos, '\n', len - pos);
         if (!nl)
             break;
-        if ((size_t)*n == cap) {
-            char(*g)[65] = realloc(h, (cap *= 2) * sizeof *h);
-            if (!g) {
-                free(h);
-                h = NULL;
-                break;
-            }
-            h = g;
+        if (sp_grow((void **)&h, &cap, (size_t)*n + 1, sizeof *h) != SP_OK) {
+            free(h);
+            h = NULL;
+            break;
         }
         sp_journal_sha256_hex(buf + pos, (size_t)(nl - buf - pos), h[(*n)++]);
         pos = (size_t)(nl - buf) + 1;
@@ -146,15 +143,7 @@ static bool verify_checkpoints(const sp_cfg *cfg, const sp_evidence_key *key, co
             } else {
                 if (l.cp.seq >= last.seq)
                     last = l.cp;
-                if (cps_n == cps_cap) {
-                    sp_evidence_checkpoint *g =
-                        realloc(cps, (cps_cap = cps_cap ? 2 * cps_cap : 16) * sizeof *g);
-                    if (g)
-                        cps = g;
-                    else
-                        cps_cap = cps_n;
-                }
-                if (cps_n < cps_cap)
+                if (sp_grow((void **)&cps, &cps_cap, cps_n + 1, sizeof *cps) == SP_OK)
                     cps[cps_n++] = l.cp;
             }
         } else {

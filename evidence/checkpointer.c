@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "common/sp_grow.h"
 #include "common/sp_time.h"
 #include "evidence/tsa.h"
 
@@ -84,14 +85,8 @@ static entry *find(sp_evidence_ckpt *c, const char *id, bool add)
         return &c->ents[json_integer_value(v)];
     if (!add)
         return NULL;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 64;
-        entry *e = realloc(c->ents, cap * sizeof *e);
-        if (!e)
-            return NULL;
-        c->ents = e;
-        c->cap = cap;
-    }
+    if (sp_grow((void **)&c->ents, &c->cap, c->n + 1, sizeof *c->ents) != SP_OK)
+        return NULL;
     entry *e = &c->ents[c->n];
     memset(e, 0, sizeof *e);
     if (!(e->id = strdup(id)) ||

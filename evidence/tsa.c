@@ -33,6 +33,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "common/sp_curluv.h"
+#include "common/sp_grow.h"
 
 /* A TimeStampResp is a status and one SignedData with the TSA's
  * certificate (and its chain, if the TSA adds it): a few KiB. Anything past
@@ -270,16 +271,8 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
         q->too_big = true;
         return 0; /* libcurl ends the transfer: CURLE_WRITE_ERROR */
     }
-    if (q->reply_len + len > q->reply_cap) {
-        size_t cap = q->reply_cap ? q->reply_cap : 4096;
-        while (cap < q->reply_len + len)
-            cap *= 2;
-        unsigned char *nb = realloc(q->reply, cap);
-        if (!nb)
-            return 0;
-        q->reply = nb;
-        q->reply_cap = cap;
-    }
+    if (sp_grow((void **)&q->reply, &q->reply_cap, q->reply_len + len, 1) != SP_OK)
+        return 0;
     memcpy(q->reply + q->reply_len, p, len);
     q->reply_len += len;
     return len;
