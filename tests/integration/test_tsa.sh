@@ -28,17 +28,9 @@ T=$FX_DIR/tsa
 bash "$SP_SRC/tests/fixtures/make_tsa.sh" "$T"
 CA=$T/ca.pem
 
-# start_tsa PORT: the TSA on PORT (0: a free one), its port in TSA_PORT
+# start_tsa PORT: the TSA on PORT (0: a free one), its URL in URL
 start_tsa() {
-    rm -f "$T/port"
-    fx__spawn "$FX_DIR/tsa.log" /usr/bin/python3 "$SP_SRC/tests/fixtures/tsa_server.py" "$T" "$1"
-    TSA_JOB=g:$FX__PID
-    if [ "$1" = 0 ]; then
-        wait_until 10 test -s "$T/port" || { fx__tail "$FX_DIR/tsa.log"; return 1; }
-        TSA_PORT=$(cat "$T/port")
-    fi
-    fx_wait_port "$TSA_PORT" "$TSA_JOB" || { fx__tail "$FX_DIR/tsa.log"; return 1; }
-    URL=http://127.0.0.1:$TSA_PORT/tsa
+    fx_start_tsa "$T" "$1" && URL=http://127.0.0.1:$TSA_PORT/tsa
 }
 mode() { echo "$1" >"$T/mode"; }
 

@@ -618,3 +618,21 @@ fx__nginx_tls_conf() {
     done
     echo "}"
 }
+
+# fx_start_tsa DIR PORT: the local RFC 3161 time-stamping authority
+# (tests/fixtures/tsa_server.py, `openssl ts -reply` behind a small HTTP
+# responder) over DIR, made by tests/fixtures/make_tsa.sh, on 127.0.0.1:PORT
+# (0: a free one). Sets TSA_PORT and TSA_JOB (for fx__stop: the TSA down).
+fx_start_tsa() {
+    local dir=$1
+    rm -f "$dir/port"
+    fx__spawn "$FX_DIR/tsa.log" /usr/bin/python3 "$SP_SRC/tests/fixtures/tsa_server.py" "$dir" "$2"
+    TSA_JOB=g:$FX__PID
+    if [ "$2" = 0 ]; then
+        wait_until 10 test -s "$dir/port" || { fx__tail "$FX_DIR/tsa.log"; return 1; }
+        TSA_PORT=$(cat "$dir/port")
+    else
+        TSA_PORT=$2
+    fi
+    fx_wait_port "$TSA_PORT" "$TSA_JOB" || { fx__tail "$FX_DIR/tsa.log"; return 1; }
+}
