@@ -23,28 +23,13 @@
 
 /* --- Checkpoints (docs/EVIDENCE.md, "Checkpoints") ------------------------ */
 
-/* Read a whole file; NULL with errno set. */
+/* journal.c's reader, with errno set as the callers here read it. */
 static char *read_all(const char *path, size_t *len)
 {
-    FILE *fp = fopen(path, "rbe");
-    if (!fp)
-        return NULL;
-    size_t cap = 0, n = 0;
-    char *buf = NULL;
-    for (;;) {
-        if (n + 1 > ((size_t)1 << 30) || sp_grow((void **)&buf, &cap, n + (1 << 16), 1) != SP_OK) {
-            free(buf);
-            buf = NULL;
-            errno = ENOMEM;
-            break;
-        }
-        size_t got = fread(buf + n, 1, cap - n, fp);
-        n += got;
-        if (n < cap)
-            break;
-    }
-    fclose(fp);
-    *len = n;
+    int oserr = 0;
+    char *buf = sp_journal_read_file(path, len, &oserr);
+    if (!buf)
+        errno = oserr;
     return buf;
 }
 

@@ -36,8 +36,7 @@ void sp_journal_sha256_hex(const void *data, size_t len, char out[65])
     out[64] = '\0';
 }
 
-/* Read the whole file (journals are small: a line per state change). */
-static char *slurp(const char *path, size_t *len, int *oserr)
+char *sp_journal_read_file(const char *path, size_t *len, int *oserr)
 {
     FILE *fp = fopen(path, "rbe");
     if (!fp) {
@@ -69,7 +68,7 @@ sp_status sp_journal_verify(const char *path, sp_journal_report *rep, char *err,
     snprintf(rep->last_hash, sizeof rep->last_hash, "%s", ZERO_HASH);
     size_t len;
     int oserr;
-    char *buf = slurp(path, &len, &oserr);
+    char *buf = sp_journal_read_file(path, &len, &oserr);
     if (!buf) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(oserr));
         return SP_EIO;
@@ -131,7 +130,7 @@ sp_status sp_journal_open(const char *path, sp_journal **out, char *err, size_t 
     }
     size_t len;
     int oserr;
-    char *buf = slurp(path, &len, &oserr);
+    char *buf = sp_journal_read_file(path, &len, &oserr);
     if (!buf) {
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(oserr));
         close(j->fd);

@@ -51,6 +51,11 @@ typedef struct sp_journal_report {
 /* Check the chain of path. SP_OK with first_bad == 0: intact. */
 sp_status sp_journal_verify(const char *path, sp_journal_report *rep, char *err, size_t errlen);
 
+/* The whole of a journal-like file (a journal, a .checkpoints file) in one
+ * malloc'ed buffer (free it), *len bytes, not NUL-terminated; NULL with
+ * *oserr set (ENOMEM included) when it cannot be read. */
+char *sp_journal_read_file(const char *path, size_t *len, int *oserr);
+
 /* SHA-256 of len bytes as 64 hex digits + NUL. */
 void sp_journal_sha256_hex(const void *data, size_t len, char out[65]);
 

@@ -34,18 +34,7 @@ t_match "evidence keygen --help" "$("$SLAPROBE" evidence keygen --help)" 'FILE.p
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$D/rsa.pem" 2>/dev/null
 echo "tsa ca" >"$D/ca.pem"
 
-bad() {
-    local name=$1 want=$2 f="$D/$1.yaml" rc
-    cat >"$f"
-    timeout 10 "$SLAPROBE" config-check -c "$f" >/dev/null 2>"$D/err" && rc=0 || rc=$?
-    t_eq "$name: exit" "$rc" 2
-    t_eq "$name: one line" "$(wc -l <"$D/err")" 1
-    t_match "$name: message" "$(cat "$D/err")" "$want"
-    timeout 10 "$SLAPROBE" run -c "$f" >/dev/null 2>"$D/runerr" && rc=0 || rc=$?
-    t_eq "$name: run exits 2" "$rc" 2
-    t_eq "$name: run says the same" "$(cat "$D/runerr")" "$(cat "$D/err")"
-    t_eq "$name: run wrote nothing" "$(ls "$D/never" 2>/dev/null | wc -l)" 0
-}
+bad() { CONFIG_REFUSED_NEVER=$D/never config_refused "$@"; }
 S="storage: {dir: $D/never}
 targets: [{id: a, url: 'http://127.0.0.1/', pattern: 1}]"
 

@@ -104,3 +104,22 @@ log_has() {
     n=$(grep -cE -- "$2" "$1" 2>/dev/null) || true
     [ "${n:-0}" -ge "${3:-1}" ]
 }
+
+# config_refused NAME REGEX (the YAML on stdin, written to $D/NAME.yaml):
+# config-check and run both exit exactly 2 (a crash is 139, a hang 124)
+# with the same one line, matching REGEX. With CONFIG_REFUSED_NEVER=DIR,
+# also that run created nothing in DIR (the storage dir of the YAML).
+config_refused() {
+    local name=$1 want=$2 f="$D/$1.yaml" rc
+    cat >"$f"
+    timeout 10 "$SLAPROBE" config-check -c "$f" >/dev/null 2>"$D/err" && rc=0 || rc=$?
+    t_eq "$name: exit" "$rc" 2
+    t_eq "$name: one line" "$(wc -l <"$D/err")" 1
+    t_match "$name: message" "$(cat "$D/err")" "$want"
+    timeout 10 "$SLAPROBE" run -c "$f" >/dev/null 2>"$D/runerr" && rc=0 || rc=$?
+    t_eq "$name: run exits 2" "$rc" 2
+    t_eq "$name: run says the same" "$(cat "$D/runerr")" "$(cat "$D/err")"
+    if [ -n "${CONFIG_REFUSED_NEVER:-}" ]; then
+        t_eq "$name: run wrote nothing" "$(ls "$CONFIG_REFUSED_NEVER" 2>/dev/null | wc -l)" 0
+    fi
+}
