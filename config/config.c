@@ -316,12 +316,22 @@ void sp_cfg_destroy(sp_cfg *c)
             free(t->maintenance[k].reason);
         free(t->maintenance);
         free(t->auth_ref);
+        for (size_t k = 0; t->own_vantages && k < t->n_vantages; k++)
+            free(t->vantages[k]);
+        if (t->own_vantages)
+            free(t->vantages);
     }
     free(c->targets);
     free(c->path);
     free(c->timezone);
     free(c->storage_dir);
+    free(c->storage_root);
     free(c->rrdcached);
+    free(c->central_rrdcached);
+    free(c->vantage);
+    for (size_t i = 0; i < c->n_vantages; i++)
+        free(c->vantages[i]);
+    free(c->vantages);
     free(c->dns_servers);
     free(c->status_dir);
     free(c->status_lang);
@@ -365,6 +375,11 @@ bool sp_cfg_alert_wants(const sp_cfg_alert *a, unsigned kind, const char *id)
         if (strcmp(a->targets[k], id) == 0)
             return true;
     return false;
+}
+
+int sp_cfg_vantage_dir(const sp_cfg *cfg, const char *v, char *buf, size_t n)
+{
+    return snprintf(buf, n, "%s/%s", cfg->storage_root, v);
 }
 
 const sp_cfg_target *sp_cfg_find_target(const sp_cfg *c, const char *id)

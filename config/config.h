@@ -57,6 +57,15 @@ typedef struct sp_cfg_target {
     /* An alert when the certificate has this many days left or fewer
      * (once per day of left); 0: never. */
     int cert_warn_days;
+    /* The vantages whose measurements count for this target (SPEC section
+     * 10): its own list, or the configuration's when it has none (then
+     * n_vantages is the configuration's count and vantages points into it:
+     * own_vantages says which); quorum resolved (a majority by default;
+     * 0 when there are no vantages). */
+    char **vantages;
+    size_t n_vantages;
+    bool own_vantages;
+    int quorum;
 } sp_cfg_target;
 
 /* --- Alerts (SPEC section 7) --- */
@@ -134,7 +143,24 @@ typedef struct sp_cfg {
     int64_t evidence_every_ms; /* checkpoint_every */
     char *evidence_tsa_url;    /* NULL: no time-stamp tokens */
     char *evidence_tsa_ca;     /* the TSA's CA (PEM file); set when tsa_url is */
+    /* Vantage points (SPEC section 10, docs/VANTAGES.md). vantage: this
+     * host's name (`vantage:`, overridden by SLAPROBE_VANTAGE, which
+     * `run --vantage` sets), NULL in single-host mode; then storage_dir is
+     * <storage_root>/<vantage> and storage_root the configured dir (always
+     * set). vantages: the report side's list (may be empty), quorum its
+     * default quorum (0: a majority of a target's vantages). */
+    char *vantage;
+    char *storage_root;
+    char **vantages;
+    size_t n_vantages;
+    int quorum;
+    /* storage.central: rows replicated to a central rrdcached (NULL: none) */
+    char *central_rrdcached;
+    int64_t central_every_ms, central_timeout_ms;
 } sp_cfg;
+
+#define SP_CFG_DEFAULT_CENTRAL_EVERY_MS 30000
+#define SP_CFG_DEFAULT_CENTRAL_TIMEOUT_MS 5000
 
 #define SP_CFG_DEFAULT_CHECKPOINT_EVERY_MS 3600000
 
@@ -167,6 +193,10 @@ void sp_cfg_print(const sp_cfg *cfg, FILE *fp);
 /* True when channel a takes events of kind (SP_CFG_ALERT_ON_*) for
  * target id. */
 bool sp_cfg_alert_wants(const sp_cfg_alert *a, unsigned kind, const char *id);
+
+/* The storage directory of vantage v on the report side:
+ * <storage_root>/<v>. Returns snprintf's length. */
+int sp_cfg_vantage_dir(const sp_cfg *cfg, const char *v, char *buf, size_t n);
 
 /* The target with this id, or NULL. */
 const sp_cfg_target *sp_cfg_find_target(const sp_cfg *cfg, const char *id);

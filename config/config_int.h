@@ -70,6 +70,9 @@ typedef struct raw_target {
     raw_window *maintenance;
     unsigned maintenance_count;
     raw_timing timing;
+    char **vantages; /* SPEC section 10: a subset of the top-level vantages */
+    unsigned vantages_count;
+    int *quorum;
 } raw_target;
 
 typedef struct raw_defaults {
@@ -103,9 +106,14 @@ typedef struct raw_retention {
     int *full_days, *five_min_days, *hourly_days;
 } raw_retention;
 
+typedef struct raw_central {
+    char *rrdcached, *every, *timeout;
+} raw_central;
+
 typedef struct raw_storage {
     char *dir, *rrdcached;
     raw_retention *retention;
+    raw_central *central;
 } raw_storage;
 
 typedef struct raw_status {
@@ -133,6 +141,10 @@ typedef struct raw_cfg {
     unsigned alerts_count;
     char *report_url;
     raw_evidence *evidence;
+    char *vantage; /* SPEC section 10 */
+    char **vantages;
+    unsigned vantages_count;
+    int *quorum;
 } raw_cfg;
 
 /* The document's schema: a raw_cfg (schema.c). */

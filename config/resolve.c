@@ -572,7 +572,146 @@ static sp_status resolve_storage(sp_cfg_loader *ld, const raw_storage *rs, sp_cf
         const char *a = rs->rrdcached;
         if (strncmp(a, "unix:", 5) != 0 && !strchr(a, ':'))
             return sp_cfg_fail(ld, "storage.rrdcached", "'%s' is not unix:/path or host:port", a);
+        /* librrd refuses absolute paths to a remote daemon and then quietly
+         * writes the local file: nothing would reach the other host. */
+        if (strncmp(a, "unix:", 5) != 0 && a[0] != '/')
+            return sp_cfg_fail(ld, "storage.rrdcached",
+                               "'%s' is rrdcached over TCP, which only a local cache may be "
+                               "here (unix:/path); rows go to a central rrdcached through "
+                               "storage.central.rrdcached",
+                               a);
         c->rrdcached = strdup(a);
+    }
+    c->central_every_ms = SP_CFG_DEFAULT_CENTRAL_EVERY_MS;
+    c->central_timeout_ms = SP_CFG_DEFAULT_CENTRAL_TIMEOUT_MS;
+    const raw_central *rc = rs ? rs->central : NULL;
+    if (rc) {
+        if (!rc->rrdcached)
+            return sp_cfg_fail(ld, "storage.central.rrdcached",
+                               "missing: the central rrdcached's host:port (or unix:/path)");
+        const char *a = rc->rrdcached;
+        if (strncmp(a, "unix:", 5) != 0 && (!strchr(a, ':') || a[0] == ':'))
+            return sp_cfg_fail(ld, "storage.central.rrdcached",
+                               "'%s' is not host:port or unix:/path", a);
+        if ((st = sp_cfg_duration(ld, "storage.central.every", rc->every, c->central_every_ms, 1000,
+                                  &c->central_every_ms)) != SP_OK ||
+            (st = sp_cfg_duration(ld, "storage.central.timeout", rc->timeout, c->central_timeout_ms,
+                                  100, &c->central_timeout_ms)) != SP_OK)
+            return st;
+        if (!(c->central_rrdcached = strdup(a)))
+            return SP_ENOMEM;
+    }
+    return SP_OK;
+}
+
+/* vantage, vantages, quorum (SPEC section 10). SLAPROBE_VANTAGE (which
+ * `run --vantage` sets) names this host over the file's `vantage:`, so a
+ * reload keeps it. In vantage mode the files live in <dir>/<vantage>. */
+static sp_status resolve_vantages(sp_cfg_loader *ld, const raw_cfg *r, sp_cfg *c)
+{
+    for (unsigned i = 0; i < r->vantages_count; i++) {
+        char key[48];
+        snprintf(key, sizeof key, "vantages[%u]", i);
+        if (!sp_cfg_valid_id(r->vantages[i]))
+            return sp_cfg_fail(ld, key, "'%s' is not a vantage name ([a-z0-9_-], 1-64)",
+                               r->vantages[i]);
+        for (unsigned k = 0; k < i; k++)
+            if (strcmp(r->vantages[k], r->vantages[i]) == 0)
+                return sp_cfg_fail(ld, key, "'%s' is listed twice", r->vantages[i]);
+    }
+    if (r->vantages_count) {
+        if (!(c->vantages = calloc(r->vantages_count, sizeof *c->vantages)))
+            return SP_ENOMEM;
+        for (unsigned i = 0; i < r->vantages_count; i++, c->n_vantages++)
+            if (!(c->vantages[i] = strdup(r->vantages[i])))
+                return SP_ENOMEM;
+    }
+    if (r->quorum) {
+        if (!c->n_vantages)
+            return sp_cfg_fail(ld, "quorum", "needs `vantages`: a quorum of which vantages?");
+        if (*r->quorum < 1 || (size_t)*r->quorum > c->n_vantages)
+            return sp_cfg_fail(ld, "quorum",
+                               "%d: must be 1 to the number of vantages (%zu); a quorum "
+                               "larger than the vantages could never be reached",
+                               *r->quorum, c->n_vantages);
+        c->quorum = *r->quorum;
+    }
+    const char *env = getenv("SLAPROBE_VANTAGE");
+    const char *v = env && *env ? env : r->vantage;
+    const char *vkey = env && *env ? "SLAPROBE_VANTAGE" : "vantage";
+    if (v) {
+        if (!sp_cfg_valid_id(v))
+            return sp_cfg_fail(ld, vkey, "'%s' is not a vantage name ([a-z0-9_-], 1-64)", v);
+        bool listed = !c->n_vantages;
+        for (size_t i = 0; i < c->n_vantages; i++)
+            listed = listed || strcmp(c->vantages[i], v) == 0;
+        if (!listed)
+            return sp_cfg_fail(ld, vkey, "'%s' is not one of `vantages`", v);
+        if (!(c->vantage = strdup(v)))
+            return SP_ENOMEM;
+    }
+    if (c->central_rrdcached && !c->vantage)
+        return sp_cfg_fail(ld, "storage.central",
+                           "needs a vantage name (`vantage:`, SLAPROBE_VANTAGE or "
+                           "`run --vantage`): central files are <vantage>/<id>.rrd");
+    c->storage_root = c->storage_dir;
+    c->storage_dir = NULL;
+    if (!c->vantage)
+        c->storage_dir = strdup(c->storage_root);
+    else if ((c->storage_dir = malloc(strlen(c->storage_root) + strlen(c->vantage) + 2)))
+        sprintf(c->storage_dir, "%s/%s", c->storage_root, c->vantage);
+    return c->storage_dir ? SP_OK : SP_ENOMEM;
+}
+
+/* A target's vantages (a subset of the configuration's) and quorum. */
+static sp_status resolve_target_vantages(sp_cfg_loader *ld, const raw_target *rt, size_t idx,
+                                         const sp_cfg *c, sp_cfg_target *t)
+{
+    char key[64];
+    if (rt->vantages_count) {
+        snprintf(key, sizeof key, "targets[%zu].vantages", idx);
+        if (!c->n_vantages)
+            return sp_cfg_fail(ld, key, "needs the top-level `vantages` list");
+        if (!(t->vantages = calloc(rt->vantages_count, sizeof *t->vantages)))
+            return SP_ENOMEM;
+        t->own_vantages = true;
+        for (unsigned i = 0; i < rt->vantages_count; i++) {
+            const char *v = rt->vantages[i];
+            bool listed = false;
+            for (size_t k = 0; k < c->n_vantages; k++)
+                listed = listed || strcmp(c->vantages[k], v) == 0;
+            for (unsigned k = 0; k < i; k++)
+                if (strcmp(rt->vantages[k], v) == 0)
+                    return sp_cfg_fail(ld, key, "'%s' is listed twice", v);
+            if (!listed)
+                return sp_cfg_fail(ld, key, "'%s' is not one of `vantages`", v);
+            if (!(t->vantages[i] = strdup(v)))
+                return SP_ENOMEM;
+            t->n_vantages++;
+        }
+    } else {
+        t->vantages = c->vantages;
+        t->n_vantages = c->n_vantages;
+    }
+    if (rt->quorum) {
+        snprintf(key, sizeof key, "targets[%zu].quorum", idx);
+        if (!t->n_vantages)
+            return sp_cfg_fail(ld, key, "needs `vantages`: a quorum of which vantages?");
+        if (*rt->quorum < 1 || (size_t)*rt->quorum > t->n_vantages)
+            return sp_cfg_fail(ld, key,
+                               "%d: must be 1 to the number of the target's vantages (%zu)",
+                               *rt->quorum, t->n_vantages);
+        t->quorum = *rt->quorum;
+    } else if (c->quorum && (size_t)c->quorum <= t->n_vantages) {
+        t->quorum = c->quorum;
+    } else if (c->quorum) {
+        snprintf(key, sizeof key, "targets[%zu].vantages", idx);
+        return sp_cfg_fail(ld, key,
+                           "%zu vantages, fewer than the quorum (%d): give the target its own "
+                           "`quorum`",
+                           t->n_vantages, c->quorum);
+    } else {
+        t->quorum = t->n_vantages ? (int)(t->n_vantages / 2 + 1) : 0;
     }
     return SP_OK;
 }
@@ -674,14 +813,15 @@ sp_status sp_cfg_resolve(sp_cfg_loader *ld, const raw_cfg *r, sp_cfg *c)
                            "'%s' is not a time zone this system knows (e.g. Asia/Tokyo, UTC)",
                            c->timezone);
     if ((st = resolve_storage(ld, r->storage, c)) != SP_OK ||
-        (st = resolve_dns_servers(ld, r, c)) != SP_OK)
+        (st = resolve_vantages(ld, r, c)) != SP_OK || (st = resolve_dns_servers(ld, r, c)) != SP_OK)
         return st;
     c->targets = calloc(r->targets_count, sizeof *c->targets);
     if (!c->targets)
         return SP_ENOMEM;
     for (size_t i = 0; i < r->targets_count; i++) {
         c->n_targets++;
-        if ((st = resolve_target(ld, &r->targets[i], i, &d, &c->targets[i])) != SP_OK)
+        if ((st = resolve_target(ld, &r->targets[i], i, &d, &c->targets[i])) != SP_OK ||
+            (st = resolve_target_vantages(ld, &r->targets[i], i, c, &c->targets[i])) != SP_OK)
             return st;
     }
     if ((st = sp_cfg_check_unique_ids(ld, c)) != SP_OK ||

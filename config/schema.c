@@ -78,6 +78,8 @@ static const cyaml_schema_field_t target_fields[] = {
     CYAML_FIELD_SEQUENCE("maintenance", OPT, raw_target, maintenance, &window_value, 0,
                          CYAML_UNLIMITED),
     TIMING_FIELDS(raw_target),
+    CYAML_FIELD_SEQUENCE("vantages", OPT, raw_target, vantages, &str_value, 1, CYAML_UNLIMITED),
+    CYAML_FIELD_INT_PTR("quorum", OPT, raw_target, quorum),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t target_value = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_target, target_fields)};
@@ -115,10 +117,14 @@ static const cyaml_schema_field_t retention_fields[] = {
     CYAML_FIELD_INT_PTR("five_min_days", OPT, raw_retention, five_min_days),
     CYAML_FIELD_INT_PTR("hourly_days", OPT, raw_retention, hourly_days), CYAML_FIELD_END};
 
+static const cyaml_schema_field_t central_fields[] = {
+    STR("rrdcached", raw_central, rrdcached), STR("every", raw_central, every),
+    STR("timeout", raw_central, timeout), CYAML_FIELD_END};
+
 static const cyaml_schema_field_t storage_fields[] = {
     STR("dir", raw_storage, dir), STR("rrdcached", raw_storage, rrdcached),
     CYAML_FIELD_MAPPING_PTR("retention", OPT, raw_storage, retention, retention_fields),
-    CYAML_FIELD_END};
+    CYAML_FIELD_MAPPING_PTR("central", OPT, raw_storage, central, central_fields), CYAML_FIELD_END};
 
 static const cyaml_schema_field_t status_fields[] = {
     STR("dir", raw_status, dir), STR("every", raw_status, every), STR("lang", raw_status, lang),
@@ -142,6 +148,9 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_SEQUENCE("alerts", OPT, raw_cfg, alerts, &alert_value, 0, 64),
     STR("report_url", raw_cfg, report_url),
     CYAML_FIELD_MAPPING_PTR("evidence", OPT, raw_cfg, evidence, evidence_fields),
+    STR("vantage", raw_cfg, vantage),
+    CYAML_FIELD_SEQUENCE("vantages", OPT, raw_cfg, vantages, &str_value, 1, 64),
+    CYAML_FIELD_INT_PTR("quorum", OPT, raw_cfg, quorum),
     CYAML_FIELD_END};
 const cyaml_schema_value_t sp_cfg_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, raw_cfg, top_fields)};
