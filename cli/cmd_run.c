@@ -18,12 +18,14 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <sys/timex.h>
 #include <unistd.h>
 
@@ -55,13 +57,16 @@ typedef struct run_state {
 } run_state;
 
 static const char run_usage[] =
-    "usage: slaprobe run -c FILE [--max-inflight N]\n"
+    "usage: slaprobe run -c FILE [--vantage NAME] [--max-inflight N]\n"
     "\n"
     "Run the probe daemon in the foreground: probe every target of FILE on its\n"
     "interval, keep RRD files and incident journals in storage.dir.\n"
     "SIGHUP reloads FILE; SIGTERM or SIGINT stops cleanly.\n"
     "\n"
     "  -c, --config FILE     configuration (YAML)\n"
+    "  --vantage NAME        this host is vantage NAME (SPEC section 10): files in\n"
+    "                        <storage.dir>/NAME; over the file's `vantage:` and\n"
+    "                        SLAPROBE_VANTAGE (which it sets, so reloads keep it)\n"
     "  --max-inflight N      probes running at once at most (default 1000)\n"
     "  -h, --help            this text\n";
 
@@ -275,6 +280,7 @@ int sp_cmd_run(int argc, char **argv)
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"max-inflight", required_argument, NULL, 'm'},
+        {"vantage", required_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -288,6 +294,14 @@ int sp_cmd_run(int argc, char **argv)
         switch (c) {
         case 'c':
             d.cfg_path = optarg;
+            break;
+        case 'V':
+            /* through the environment, so that every reload sees it too
+             * and sp_cfg_load checks it as it checks SLAPROBE_VANTAGE */
+            if (setenv("SLAPROBE_VANTAGE", optarg, 1) != 0) {
+                fprintf(stderr, "slaprobe run: --vantage: %s\n", strerror(errno));
+                return SP_EXIT_FAIL;
+            }
             break;
         case 'm': {
             char *end;
@@ -327,6 +341,14 @@ int sp_cmd_run(int argc, char **argv)
     }
     uv_loop_init(&d.loop);
     int rc = SP_EXIT_USAGE;
+    /* vantage mode: <root>/<vantage>; the store makes only the last level */
+    if (cfg->vantage && mkdir(cfg->storage_root, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "slaprobe: cannot create storage directory %s: %s\n", cfg->storage_root,
+                strerror(errno));
+        sp_cfg_destroy(cfg);
+        rc = SP_EXIT_FAIL;
+        goto out;
+    }
     sp_probe_engine_opts eo = {.dns_servers = cfg->dns_servers};
     if (sp_store_create(&d.loop, cfg->storage_dir, cfg->rrdcached, &cfg->retention, &d.store, err,
                         sizeof err) != SP_OK ||
@@ -355,9 +377,16 @@ int sp_cmd_run(int argc, char **argv)
     sp_alert_set_checkpoints(d.alerter, d.ckpt);
     size_t n = cfg->n_targets;
     sp_sched_apply(d.sched, cfg);
-    sp_journal_line start = {
-        .type = SP_JOURNAL_START,
-        .start = {.version = SP_VERSION, .pid = (int)getpid(), .config = d.cfg_path}};
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "unknown");
+    sp_journal_line start = {.type = SP_JOURNAL_START,
+                             .start = {.version = SP_VERSION,
+                                       .pid = (int)getpid(),
+                                       .config = d.cfg_path,
+                                       .host = host,
+                                       .config_sha256 = cfg->config_sha256,
+                                       .vantage = cfg->vantage}};
     sp_sched_journal_all(d.sched, sp_journal_line_to_json(&start), true);
     fprintf(stderr, "slaprobe %s: running %zu targets from %s, storage %s%s%s\n", SP_VERSION, n,
             d.cfg_path, cfg->storage_dir, cfg->rrdcached ? " via rrdcached " : "",

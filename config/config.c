@@ -20,6 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "common/sp_grow.h"
+#include "journal/journal.h"
 
 /* --- libcyaml's errors -------------------------------------------------- */
 
@@ -279,10 +280,12 @@ sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
         st = SP_EPARSE;
         goto out;
     }
-    if (!(c = calloc(1, sizeof *c)) || !(c->path = strdup(path)))
+    if (!(c = calloc(1, sizeof *c)) || !(c->path = strdup(path))) {
         st = SP_ENOMEM;
-    else
+    } else {
+        sp_journal_sha256_hex(text, len, c->config_sha256);
         st = sp_cfg_resolve(&ld, raw, c);
+    }
     if (st == SP_ENOMEM)
         snprintf(err, errlen, "%s: out of memory", path);
     if (st != SP_OK) {

@@ -120,6 +120,7 @@ typedef struct sp_cfg_alert {
 
 typedef struct sp_cfg {
     char *path;
+    char config_sha256[65]; /* of the file's bytes as read: start lines name it */
     char *timezone;
     char *storage_dir;
     char *rrdcached; /* NULL: write RRD files directly */

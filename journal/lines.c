@@ -176,6 +176,12 @@ json_t *sp_journal_line_to_json(const sp_journal_line *l)
     case SP_JOURNAL_START: /* daemon-wide lines: stamped after their fields */
         o = json_pack("{s:s, s:s, s:i, s:s}", "type", "start", "version", l->start.version, "pid",
                       l->start.pid, "config", l->start.config);
+        if (o && l->start.host)
+            json_object_set_new(o, "host", json_string(l->start.host));
+        if (o && l->start.config_sha256)
+            json_object_set_new(o, "config_sha256", json_string(l->start.config_sha256));
+        if (o && l->start.vantage)
+            json_object_set_new(o, "vantage", json_string(l->start.vantage));
         break;
     case SP_JOURNAL_RELOAD:
         o = json_pack("{s:s}", "type", "reload");
@@ -312,6 +318,9 @@ sp_journal_type sp_journal_read_line(const json_t *ev, sp_journal_line *out)
         out->start.version = str(ev, "version");
         out->start.pid = (int)json_integer_value(json_object_get(ev, "pid"));
         out->start.config = str(ev, "config");
+        out->start.host = str(ev, "host");
+        out->start.config_sha256 = str(ev, "config_sha256");
+        out->start.vantage = str(ev, "vantage");
         break;
     case SP_JOURNAL_STOP:
     case SP_JOURNAL_REMOVED:

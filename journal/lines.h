@@ -60,6 +60,12 @@ typedef struct sp_journal_start {
     const char *version;
     int pid;
     const char *config; /* the configuration file's path */
+    /* SPEC section 10; each written only when set (older lines have none):
+     * the host name, the SHA-256 of the configuration file's bytes, and
+     * the vantage this daemon is (NULL in single-host mode). */
+    const char *host;
+    const char *config_sha256;
+    const char *vantage;
 } sp_journal_start;
 
 /* "stop" (the daemon stopped) and "removed" (a reload dropped the target). */

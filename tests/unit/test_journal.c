@@ -201,6 +201,14 @@ static void test_lines_daemon(void **state)
     assert_line(&start, "{\"type\":\"start\",\"version\":\"0.1.0\",\"pid\":42,\"config\":"
                         "\"/etc/s.yaml\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
                         "1700000000123}");
+    /* SPEC section 10's fields, after the older ones */
+    start.start.host = "probe-1";
+    start.start.config_sha256 = "ab12";
+    start.start.vantage = "tokyo-1";
+    assert_line(&start, "{\"type\":\"start\",\"version\":\"0.1.0\",\"pid\":42,\"config\":"
+                        "\"/etc/s.yaml\",\"host\":\"probe-1\",\"config_sha256\":\"ab12\","
+                        "\"vantage\":\"tokyo-1\",\"time\":\"2023-11-14T22:13:20.123Z\","
+                        "\"t_ms\":1700000000123}");
     sp_journal_line reload = {.type = SP_JOURNAL_RELOAD, .t_ms = T0};
     assert_line(&reload, "{\"type\":\"reload\",\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":"
                          "1700000000123}");
