@@ -262,8 +262,12 @@ static sp_status on_stop(const sp_journal_stop *ev, gathered *g)
         return SP_OK;
     if (!GROW(g->stops, g->n_stops, g->cap_stops))
         return SP_ENOMEM;
-    /* whole seconds, rounded down: never more measured time than there was */
-    g->stops[g->n_stops++] = ev->settled_ms / 1000;
+    /* whole seconds, to the nearest, as timeline.c rounds a row's fraction:
+     * each edge of an outage is then within half a second, its duration
+     * within one. Rounded down, a stop 0.75 s into a second and a first
+     * failure whose part of its step rounds away lost 1.25 s together
+     * (test_report_edges). */
+    g->stops[g->n_stops++] = (ev->settled_ms + 500) / 1000;
     return SP_OK;
 }
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The edges of an outage in whole seconds (reports/report.c): the row of
+# the first failure is rounded to the nearest second, and so is a stop's
+# settled_ms, each edge within half a second and the duration within one.
+# Found by test_stop_settle failing now and then: an outage whose first
+# failure sat 0.4 s before a step end (row up = 0.92, its 0.4 s down
+# rounding to 0) and whose stop came 0.752 s into a second lost 1.15 s
+# when the stop was rounded down.
+set -euo pipefail
+source "$SP_SRC/tests/lib/assert.sh"
+D=$(mktemp -d)
+trap 'rm -rf "$D"' EXIT
+B=1791248400 # 2026-10-06T01:00:00Z, a multiple of the 5 s step
+# (a CSV row is stamped with its step's start) UP to B+100; first failure at B+104.6 (row B+105: up 4.6/5 = 0.92);
+# DOWN to the stop at B+111.752, whose row B+115 holds [B+110, B+111.752)
+awk -v b=$B 'BEGIN {
+    print "timestamp,up,total_ms"
+    for (t = b; t < b + 100; t += 5) printf "%d,1,100\n", t
+    printf "%d,0.92,100\n%d,0,\n%d,0,\n", b + 100, b + 105, b + 110
+}' >"$D/web.csv"
+cat >"$D/c.yaml" <<YAML
+timezone: UTC
+storage:
+  dir: $D/store
+  retention: {full_days: 1, five_min_days: 2, hourly_days: 1830}
+defaults: {interval: 5s, timeout: 2s}
+targets:
+  - {id: web, url: "http://127.0.0.1:9/", pattern: 1}
+YAML
+"$SLAPROBE" import -c "$D/c.yaml" --target web --csv "$D/web.csv" >/dev/null
+python3 "$SP_SRC/tests/fixtures/journal_append.py" "$D/store/web.journal" <<JOURNAL
+{"type":"state","t_ms":$(((B + 107) * 1000)),"from":"UP","to":"DOWN","since_ms":$(((B + 104) * 1000 + 600)),"reason":"tcp_refused"}
+{"type":"stop","t_ms":$(((B + 111) * 1000 + 760)),"settled_ms":$(((B + 111) * 1000 + 752))}
+JOURNAL
+"$SLAPROBE" report -c "$D/c.yaml" --month 2026-10 --format json >"$D/r.json" || true
+t_eq "the incident: from the nearest second of the first failure to that of the stop" \
+    "$(jq -r --argjson b $B '.targets[0].incidents[] | "\(.start_unix - $b)..\(.end_unix - $b)"' "$D/r.json")" \
+    "105..112"
+t_eq "downtime within a second of 111.752 - 104.6 = 7.152 s" "$(jq -r '.targets[0].downtime_s' "$D/r.json")" 7
+t_done
