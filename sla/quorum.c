@@ -148,7 +148,7 @@ typedef struct sweep {
     const sp_quorum_input *in;
     runlist *runs; /* one per vantage */
     cursor *cur;
-    size_t *pick;   /* scratch: the vantages DOWN in the current piece */
+    size_t *pick; /* scratch: the vantages DOWN in the current piece */
     seglist tl;
     size_t cap_inc, cap_down, cap_part;
     sp_quorum_result *r;
@@ -380,8 +380,10 @@ sp_status sp_quorum_mask_control(const sp_sla_seg *segs, size_t n, const sp_sla_
     seglist l = {0};
     sp_status st = SP_EINVAL;
     for (size_t i = 0; i < n_control_down; i++) {
-        if (control_down[i].end <= control_down[i].start)
+        if (control_down[i].end <= control_down[i].start) {
+            st = SP_EINVAL;
             goto out;
+        }
         if ((st = sp_sla_spans_push(&cd, control_down[i].start, control_down[i].end)) != SP_OK)
             goto out;
     }

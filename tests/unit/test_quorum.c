@@ -92,17 +92,13 @@ static const struct {
     unsigned d, u, k;
     sp_state q[3];
 } three[] = {
-    {3, 0, 0, {D, D, D}},
-    {2, 1, 0, {D, D, U}}, /* q=3: 2 DOWN, nobody unmeasured: UP */
-    {2, 0, 1, {D, D, K}}, /* q=3: d + k = 3 could be DOWN */
-    {1, 2, 0, {D, U, U}},
-    {1, 1, 1, {D, K, K}}, /* q=2: d + k = 2; q=3: u + d = 2 < 3 */
-    {1, 0, 2, {D, K, K}},
-    {0, 3, 0, {U, U, U}},
+    {3, 0, 0, {D, D, D}}, {2, 1, 0, {D, D, U}}, /* q=3: 2 DOWN, nobody unmeasured: UP */
+    {2, 0, 1, {D, D, K}},                       /* q=3: d + k = 3 could be DOWN */
+    {1, 2, 0, {D, U, U}}, {1, 1, 1, {D, K, K}}, /* q=2: d + k = 2; q=3: u + d = 2 < 3 */
+    {1, 0, 2, {D, K, K}}, {0, 3, 0, {U, U, U}},
     {0, 2, 1, {K, U, K}}, /* q=1: k alone could be DOWN; q=2: UP with one
                            * unmeasured; q=3: u + d = 2 < 3 though d + k = 1 */
-    {0, 1, 2, {K, K, K}},
-    {0, 0, 3, {K, K, K}},
+    {0, 1, 2, {K, K, K}}, {0, 0, 3, {K, K, K}},
 };
 
 static void test_decide_n3_by_hand(void **state)
@@ -671,9 +667,13 @@ static void test_mask_control(void **state)
     assert_int_equal(n, 3);
     free(out);
 
-    sp_sla_span bad[] = {{20, 20}};
-    assert_int_equal(sp_quorum_mask_control(tl, 3, bad, 1, &out, &n), SP_EINVAL);
+    sp_sla_span bad[] = {{5, 15}, {20, 20}}; /* the bad one after a good one */
+    assert_int_equal(sp_quorum_mask_control(tl, 3, bad, 2, &out, &n), SP_EINVAL);
     assert_null(out);
+    assert_int_equal(n, 0);
+    assert_int_equal(sp_quorum_mask_control(tl, 3, bad + 1, 1, &out, &n), SP_EINVAL);
+    sp_sla_seg unsorted[] = {seg(100, 200, U), seg(0, 10, U)};
+    assert_int_equal(sp_quorum_mask_control(unsorted, 2, NULL, 0, &out, &n), SP_EINVAL);
 }
 
 int main(void)
