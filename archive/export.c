@@ -390,8 +390,10 @@ static sp_status export_target(const sp_cfg *cfg, part *p, int64_t from, int64_t
     for (size_t i = 0; i < nj; i++)
         if ((jl[i].is_rows || jl[i].rows_from) && jl[i].rows_from < born)
             born = jl[i].rows_from;
-    if (lo < reach && born >= reach)
-        lo = reach; /* the file is younger than its reach: nothing lost */
+    if (lo < reach && born >= reach) /* the store is younger than its reach: nothing lost, */
+        lo = reach;                  /* and no step before its first line holds data */
+    if (born != INT64_MIN && lo < born)
+        lo = (born + step - 1) / step * step;
     if (lo < reach) {
         char a[SP_TIME_ISO_LEN], b[SP_TIME_ISO_LEN];
         iso_s(reach, a, sizeof a);
