@@ -8,6 +8,8 @@
 #    SHA256SUMS block fails after a one-byte edit;
 #  - the configuration loads back without the secret, and the secret's value
 #    is nowhere in the archive;
+#  - a step no rows line covers (the RRD edited): exit 3, the archive written
+#    and its report marks the month;
 #  - refusals: an existing -o file, an unknown target, a control target, a
 #    bad month: exit 2, nothing written.
 set -euo pipefail
@@ -174,6 +176,35 @@ rc=0
 (cd "$FX_DIR/t" && sh -e "$FX_DIR/block03.sh") >/dev/null 2>&1 || rc=$?
 t_eq "a byte of the token changed: block03.sh fails" "$rc" 1
 t_match "the anchor block checks the token" "$(cat "$FX_DIR/block03.sh")" 'openssl ts -verify'
+
+# --- an RRD the journal does not cover: exit 3, written all the same
+cp -a "$S" "$FX_DIR/s2"
+sed "s|dir: $S|dir: $FX_DIR/s2|" "$CFG" >"$FX_DIR/s2.yaml"
+last=$(rrdtool last "$FX_DIR/s2/web.rrd")
+rrdtool update "$FX_DIR/s2/web.rrd" "$((last + 1)):1:0:5:U:U:U:U:U"
+rc=0
+"$SLAPROBE" evidence export -c "$FX_DIR/s2.yaml" --target web --month "$MONTH" \
+    -o "$FX_DIR/s2.tar.gz" >/dev/null 2>"$FX_DIR/s2.err" || rc=$?
+t_eq "RRD and journal disagree: exit 3" "$rc" 3
+t_match "... and says so" "$(cat "$FX_DIR/s2.err")" 'disagree'
+t_eq "... the archive is written, its report marks the month" \
+    "$(tar xzOf "$FX_DIR/s2.tar.gz" "$TOP/report/report.json" | jq .rows_disagree)" true
+
+# --- a month the one-step archive no longer holds whole: a store that (its
+# journal's first line says) began 10 days ago, with 2 days at full resolution
+cp -a "$S" "$FX_DIR/s3"
+sed "s|dir: $S|dir: $FX_DIR/s3|" "$CFG" >"$FX_DIR/s3.yaml"
+old_ms=$((($(date +%s) - 10 * 86400) * 1000))
+sed -i "1s/\"t_ms\":[0-9]*/\"t_ms\":$old_ms/" "$FX_DIR/s3/web.journal"
+if [ "$(date -u +%d)" -gt 3 ]; then
+    rc=0
+    "$SLAPROBE" evidence export -c "$FX_DIR/s3.yaml" --target web --month "$MONTH" \
+        -o "$FX_DIR/s3.tar.gz" >/dev/null 2>"$FX_DIR/s3.err" || rc=$?
+    t_eq "a month beyond the one-step archive: exit 2" "$rc" 2
+    t_match "... says until when it could have been exported" "$(cat "$FX_DIR/s3.err")" \
+        "no longer holds the month whole: its step .* is gone .*full_days 2\); the month could have been exported until $MONTH-[0-9]{2}T"
+    t_eq "... no archive" "$(ls "$FX_DIR" | grep -c '^s3\.tar\.gz')" 0
+fi
 
 # --- refusals
 refused() { # NAME ARGS...: exit 2, no file
