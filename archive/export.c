@@ -363,10 +363,11 @@ static sp_status export_target(const sp_cfg *cfg, part *p, int64_t from, int64_t
     p->uncovered = p->last_seq - (anchor_seq > p->first_seq ? anchor_seq : p->first_seq - 1);
     if (p->uncovered > 0)
         fprintf(log,
-                "warning: %s: %lld line%s after the last checkpoint (%lld) %s not covered by a "
-                "signature: they can still be cut or rewritten unseen\n",
-                id, p->uncovered, p->uncovered == 1 ? "" : "s", anchor_seq,
-                p->uncovered == 1 ? "is" : "are");
+                "warning: %s: %lld line%s after the last checkpoint %s not covered (the last "
+                "checkpoint included: seq %lld, 0 none): they can still be cut or rewritten "
+                "unseen\n",
+                id, p->uncovered, p->uncovered == 1 ? "" : "s", p->uncovered == 1 ? "is" : "are",
+                anchor_seq);
 
     /* rows.txt: the month's steps and every step a rows line of the run
      * names, as far as the one-step archive reaches */
@@ -649,22 +650,35 @@ static void verify_md(FILE *fp, const char *top, const char *key_id, bool tsa, c
             continue;
         }
         long long k = p->anchor_seq - p->first_seq + 1;
+        char pre[160];
+        snprintf(pre, sizeof pre, "targets/%s/%s%lld", id, SP_ARCHIVE_ANCHOR_PREFIX, p->anchor_seq);
         fprintf(fp,
                 "`%s` (%s): checkpoint %lld signs the SHA-256 of journal line %lld, which is\n"
-                "line %lld of `targets/%s/journal.jsonl`.\n\n"
-                "```sh\n"
-                "openssl pkeyutl -verify -pubin -inkey evidence.pub -rawin -in "
-                "targets/%s/%s%lld.msg -sigfile targets/%s/%s%lld.sig &&\n"
-                "grep -qx 'target=%s' targets/%s/%s%lld.msg &&\n"
-                "grep -qx 'seq=%lld' targets/%s/%s%lld.msg &&\n"
-                "test \"$(sed -n 's/^line_sha256=//p' targets/%s/%s%lld.msg)\" = \\\n"
+                "line %lld of `targets/%s/journal.jsonl`.\n\n",
+                id, p->control ? "control target" : "the target", p->anchor_seq, p->anchor_seq, k,
+                id);
+        /* without the key the signature is checked with a key from
+         * elsewhere: not a block that would fail on a missing file */
+        if (!key_id)
+            fprintf(fp,
+                    "This archive has no `evidence.pub`: check the signature with the public "
+                    "key\nyou hold (KEY.pub):\n\n"
+                    "    openssl pkeyutl -verify -pubin -inkey KEY.pub -rawin -in %s.msg "
+                    "-sigfile %s.sig\n\n",
+                    pre, pre);
+        fprintf(fp, "```sh\n");
+        if (key_id)
+            fprintf(fp,
+                    "openssl pkeyutl -verify -pubin -inkey evidence.pub -rawin -in %s.msg "
+                    "-sigfile %s.sig &&\n",
+                    pre, pre);
+        fprintf(fp,
+                "grep -qx 'target=%s' %s.msg &&\n"
+                "grep -qx 'seq=%lld' %s.msg &&\n"
+                "test \"$(sed -n 's/^line_sha256=//p' %s.msg)\" = \\\n"
                 "     \"$(sed -n '%lldp' targets/%s/journal.jsonl | tr -d '\\n' | sha256sum | cut "
                 "-c1-64)\"",
-                id, p->control ? "control target" : "the target", p->anchor_seq, p->anchor_seq, k,
-                id, id, SP_ARCHIVE_ANCHOR_PREFIX, p->anchor_seq, id, SP_ARCHIVE_ANCHOR_PREFIX,
-                p->anchor_seq, id, id, SP_ARCHIVE_ANCHOR_PREFIX, p->anchor_seq, p->anchor_seq, id,
-                SP_ARCHIVE_ANCHOR_PREFIX, p->anchor_seq, id, SP_ARCHIVE_ANCHOR_PREFIX,
-                p->anchor_seq, k, id);
+                id, pre, p->anchor_seq, pre, pre, k, id);
         if (p->anchor_has_token && tsa)
             fprintf(fp,
                     " &&\n"
