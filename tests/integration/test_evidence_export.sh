@@ -10,6 +10,7 @@
 #    is nowhere in the archive;
 #  - lines after the last checkpoint, and no evidence key: warned, the run
 #    still anchored by the checkpoint before, VERIFY.md's blocks clean;
+#  - through rrdcached: the same rows; config.yaml does not name it;
 #  - a step no rows line covers (the RRD edited): exit 3, the archive written
 #    and its report marks the month;
 #  - refusals: an existing -o file, an unknown target, a control target, a
@@ -178,6 +179,20 @@ rc=0
 (cd "$FX_DIR/t" && sh -e "$FX_DIR/block03.sh") >/dev/null 2>&1 || rc=$?
 t_eq "a byte of the token changed: block03.sh fails" "$rc" 1
 t_match "the anchor block checks the token" "$(cat "$FX_DIR/block03.sh")" 'openssl ts -verify'
+
+# --- through rrdcached: the same rows.txt; config.yaml leaves it out
+fx_start_rrdcached
+sed "s|^  dir: $S|  dir: $S\n  rrdcached: unix:$FX_RRDCACHED_SOCK|" "$CFG" >"$FX_DIR/s5.yaml"
+t_match "the configuration names rrdcached" "$(cat "$FX_DIR/s5.yaml")" "rrdcached: unix:"
+rc=0
+"$SLAPROBE" evidence export -c "$FX_DIR/s5.yaml" --target web --month "$MONTH" \
+    -o "$FX_DIR/s5.tar.gz" >/dev/null 2>"$FX_DIR/s5.err" || rc=$?
+t_eq "through rrdcached: exit 0" "$rc" 0
+if tar xzOf "$FX_DIR/s5.tar.gz" "$TOP/targets/web/rows.txt" | cmp -s - "$X/targets/web/rows.txt"
+then t_ok "through rrdcached: the same rows.txt"; else t_bad "through rrdcached: rows.txt differs"; fi
+t_eq "config.yaml does not name rrdcached" \
+    "$(tar xzOf "$FX_DIR/s5.tar.gz" "$TOP/config.yaml" | grep -c rrdcached || true)" 0
+fx_stop_rrdcached
 
 # --- the last checkpoint lost (lines after it uncovered), no key configured
 cp -a "$S" "$FX_DIR/s4"
