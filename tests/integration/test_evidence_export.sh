@@ -8,7 +8,8 @@
 #    SHA256SUMS block fails after a one-byte edit;
 #  - the configuration loads back without the secret, and the secret's value
 #    is nowhere in the archive;
-#  - lines after the last checkpoint, and no evidence key: warned, the run
+#  - lines after the last checkpoint, a bad .checkpoints line, and no
+#    evidence key: warned, the run
 #    still anchored by the checkpoint before, VERIFY.md's blocks clean;
 #  - through rrdcached: the same rows; config.yaml does not name it;
 #  - a step no rows line covers (the RRD edited): exit 3, the archive written
@@ -199,6 +200,7 @@ cp -a "$S" "$FX_DIR/s4"
 awk '/"type":"checkpoint"/ { n++ } { l[NR] = $0; c[NR] = n } END {
     for (i = 1; i <= NR; i++) if (c[i] < n) print l[i] }' "$S/web.checkpoints" >"$FX_DIR/s4/web.checkpoints"
 A4=$(jq -r 'select(.type == "checkpoint") | .seq' "$FX_DIR/s4/web.checkpoints" | tail -1)
+echo '{"type":"checkpoint","garbage":1}' >>"$FX_DIR/s4/web.checkpoints"
 L4=$(wc -l <"$S/web.journal")
 sed -e "s|dir: $S|dir: $FX_DIR/s4|" -e '/^evidence:/,$d' "$CFG" >"$FX_DIR/s4.yaml"
 rc=0
@@ -207,6 +209,8 @@ rc=0
 t_eq "no key, lines uncovered: exit 0" "$rc" 0
 t_match "the uncovered lines are warned about" "$(cat "$FX_DIR/s4.out")" \
     "warning: web: $((L4 - A4)) lines? after the last checkpoint (is|are) not covered"
+t_match "a bad .checkpoints line is left out, with a warning" "$(cat "$FX_DIR/s4.out")" \
+    "warning: .*web\.checkpoints: line [0-9]+ left out: "
 t_match "no key is warned about" "$(cat "$FX_DIR/s4.out")" 'warning: no evidence.key'
 mkdir "$FX_DIR/x4"
 tar xzf "$FX_DIR/s4.tar.gz" -C "$FX_DIR/x4"
