@@ -1008,9 +1008,12 @@ sp_status sp_archive_export(const sp_cfg *cfg, const char *id, int year, int mon
     }
     close(fd);
     fd = -1;
-    /* link() refuses an out_path made meanwhile, where rename would replace it */
-    if (link(tmp, out_path) != 0) {
-        int e = errno;
+    /* link() refuses an out_path made meanwhile, where rename would replace
+     * it; a file system without hard links gets the rename after a check */
+    int e = link(tmp, out_path) == 0 ? 0 : errno;
+    if ((e == EPERM || e == ENOTSUP) && lstat(out_path, &sb) != 0)
+        e = rename(tmp, out_path) == 0 ? 0 : errno;
+    if (e) {
         if (e == EEXIST)
             snprintf(err, errlen, "%s exists: choose another file", out_path);
         else
