@@ -278,6 +278,11 @@ refused "unknown target" -c "$CFG" --target nope --month "$MONTH" -o "$FX_DIR/n.
 refused "control target" -c "$CFG" --target gw --month "$MONTH" -o "$FX_DIR/n.tar.gz"
 refused "bad month" -c "$CFG" --target web --month 2026-13 -o "$FX_DIR/n.tar.gz"
 refused "no -o" -c "$CFG" --target web --month "$MONTH"
+rc=0
+"$SLAPROBE" evidence export -c "$CFG" --target web --month "$MONTH" -o "$FX_DIR/nodir/a.tar.gz" \
+    >/dev/null 2>"$FX_DIR/err" || rc=$?
+t_eq "an output that cannot be created: exit 1" "$rc" 1
+t_match "... named" "$(cat "$FX_DIR/err")" "cannot create $FX_DIR/nodir/a\.tar\.gz\.tmp-"
 t_eq "nothing written by a refusal" "$(ls "$FX_DIR" | grep -c '^n\.tar\.gz')" 0
 rc=0
 "$SLAPROBE" evidence export --help >"$FX_DIR/help" || rc=$?
