@@ -169,12 +169,9 @@ int sp_cmd_import(int argc, char **argv)
         "given each vantage's history.\n"
         "Exit 0 imported, 1 cannot write, 2 bad usage, configuration or CSV.\n";
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"target", required_argument, NULL, 't'},
-        {"csv", required_argument, NULL, 'f'},
-        {"vantage", required_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'}, {"target", required_argument, NULL, 't'},
+        {"csv", required_argument, NULL, 'f'},    {"vantage", required_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *path = NULL, *id = NULL, *csv = NULL;
     int c, rc = SP_EXIT_USAGE;

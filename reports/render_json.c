@@ -126,8 +126,7 @@ static void quorum_json(const sp_report *r, const sp_report_target *t, json_t *o
                             v->clock_synced < 0 ? json_null() : json_boolean(v->clock_synced));
         /* null: no file at all (nothing replicated) */
         json_object_set_new(x, "last_update",
-                            v->last_update < 0 ? json_null()
-                                               : sp_report_json_time(v->last_update));
+                            v->last_update < 0 ? json_null() : sp_report_json_time(v->last_update));
         json_object_set_new(x, "lag_s", v->lag_s < 0 ? json_null() : json_integer(v->lag_s));
         json_object_set_new(x, "evidence", evidence_json(r, v));
         json_array_append_new(vs, x);
@@ -140,12 +139,12 @@ static void quorum_json(const sp_report *r, const sp_report_target *t, json_t *o
         for (size_t i = 0; i < q->n_downs; i++) {
             const sp_quorum_down *d = &q->downs[i];
             const char *why = sp_report_reason_name(d->reason);
-            json_array_append_new(
-                downs, json_pack("{s:s, s:o, s:I, s:o, s:I}", "vantage",
-                                 t->vantages[d->vantage].vantage, "since",
-                                 sp_report_json_time(d->since), "since_unix", (json_int_t)d->since,
-                                 "reason", why ? json_string(why) : json_null(), "down_s",
-                                 (json_int_t)d->down_s));
+            json_array_append_new(downs, json_pack("{s:s, s:o, s:I, s:o, s:I}", "vantage",
+                                                   t->vantages[d->vantage].vantage, "since",
+                                                   sp_report_json_time(d->since), "since_unix",
+                                                   (json_int_t)d->since, "reason",
+                                                   why ? json_string(why) : json_null(), "down_s",
+                                                   (json_int_t)d->down_s));
         }
         json_object_set_new(in, "quorum_vantage",
                             q->n_downs ? json_string(t->vantages[q->quorum_vantage].vantage)
@@ -158,11 +157,12 @@ static void quorum_json(const sp_report *r, const sp_report_target *t, json_t *o
     for (size_t k = 0; k < t->n_partial; k++) {
         const sp_quorum_partial *p = &t->partial[k];
         part_s += p->end - p->start;
-        json_array_append_new(
-            part, json_pack("{s:o, s:o, s:I, s:I, s:I, s:i}", "start", sp_report_json_time(p->start),
-                            "end", sp_report_json_time(p->end), "start_unix", (json_int_t)p->start,
-                            "end_unix", (json_int_t)p->end, "duration_s",
-                            (json_int_t)(p->end - p->start), "max_down", (int)p->max_down));
+        json_array_append_new(part, json_pack("{s:o, s:o, s:I, s:I, s:I, s:i}", "start",
+                                              sp_report_json_time(p->start), "end",
+                                              sp_report_json_time(p->end), "start_unix",
+                                              (json_int_t)p->start, "end_unix", (json_int_t)p->end,
+                                              "duration_s", (json_int_t)(p->end - p->start),
+                                              "max_down", (int)p->max_down));
     }
     json_object_set_new(o, "partial", part);
     json_object_set_new(o, "partial_s", json_integer(part_s));

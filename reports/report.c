@@ -841,8 +841,7 @@ out:
  * the q-th vantage's outage began (back-dated; its counted seconds stay
  * the combined timeline's) and lists the vantages DOWN in it; the DOWN
  * minorities in the period are listed. MTTR follows the durations. */
-static sp_status quorum_detail(const sp_report *r, sp_report_target *t,
-                               const sp_quorum_result *qr)
+static sp_status quorum_detail(const sp_report *r, sp_report_target *t, const sp_quorum_result *qr)
 {
     sp_sla_result *s = &t->sla;
     if (s->n_incidents && !(t->qincidents = calloc(s->n_incidents, sizeof *t->qincidents)))

@@ -139,12 +139,12 @@ clock() { echo "{\"type\":\"clock\",\"t_ms\":$(ms "$1"),\"synchronised\":$2,\"ma
 # no longer follows (its prev is the old line's hash).
 bad=$(grep -n '"type":"alert"' "$store/c/web.journal" | cut -d: -f1)
 sed -i "${bad}s/\"ops\"/\"opz\"/" "$store/c/web.journal"
-vout=$("$SLAPROBE" journal verify "$store/c/web.journal" 2>&1) || true
+vout=$(SLAPROBE_VANTAGE=c "$SLAPROBE" journal verify -c "$FX_DIR/q.yaml" --target web 2>&1) || true
 t_match "journal verify: c broken at the line after the alert" "$vout" "line $((bad + 1))"
 
 # --- report, JSON -------------------------------------------------------------
 "$SLAPROBE" report -c "$FX_DIR/q.yaml" --month 2026-10 --format json >"$FX_DIR/r.json" && rc=0 || rc=$?
-t_ok "report ran (exit $rc)"
+t_eq "report: exit 1 (web missed 99.9 %)" "$rc" 1
 J=$FX_DIR/r.json
 w='.targets[] | select(.id == "web")'
 jq_() { jq -r "$1" "$J"; }
@@ -250,15 +250,21 @@ txt=$("$SLAPROBE" report -c "$FX_DIR/q.yaml" --month 2026-10) || true
 t_match "text: quorum stated" "$txt" "Quorum: 2 of 3 vantages \(a, b, c\)"
 t_match "text: S2 incident from 10:00:45" "$txt" "2026-10-06 10:00:45 .. 2026-10-06 11:00"
 t_match "text: S2's vantages" "$txt" "b: http_status since 2026-10-06 10:00:45, DOWN 3540 s"
-t_match "text: c's broken chain" "$txt" "vantage c: .*broken at line $((bad + 1))"
+t_match "text: c's broken chain" "$txt" "vantage c: .*BROKEN at line $((bad + 1))"
 t_match "text: c's lag" "$txt" "vantage c: .*lag 1h 00m 00s"
-t_match "text: partial listed" "$txt" "Partial .*3"
+t_match "text: partial listed" "$txt" "Partial \(a DOWN minority\) \(3, 1h 11m 00s\)"
 csv=$("$SLAPROBE" report -c "$FX_DIR/q.yaml" --month 2026-10 --format csv) || true
-t_match "csv: vantage rows" "$csv" "2026-10,web,c,.*,6480,5400,.*,false,3600"
-t_match "csv: quorum columns" "$csv" "2026-10,web,.*,4740,3600,.*,2,3,4260"
-"$SLAPROBE" report -c "$FX_DIR/q.yaml" --month 2026-10 --format html -o "$FX_DIR/html" >/dev/null || true
-html=$(cat "$FX_DIR/html/index.html")
-t_match "html: quorum" "$html" "2 of 3"
-t_match "html: c's lag" "$html" "3600 s"
-t_match "html: S2 vantage b" "$html" "http_status"
+t_match "csv: c's row" "$csv" "2026-10,web,c,[0-9.]+,[0-9.]+,[0-9.]+,2678400,6480,5400,[0-9]+,false,$((bad + 1)),true,3600,false"
+t_match "csv: b's row" "$csv" "2026-10,web,b,[0-9.]+,[0-9.]+,[0-9.]+,2678400,5340,3600,[0-9]+,true,,false,0,false"
+t_match "csv: quorum columns" "$csv" "2026-10,web,web,.*,4740,3600,.*,2,3,3,4260"
+"$SLAPROBE" report -c "$FX_DIR/q.yaml" --month 2026-10 --format html -o "$FX_DIR/html" \
+    >/dev/null && rc=0 || rc=$?
+t_eq "html: exit 1 (web missed)" "$rc" 1
+html=$(cat "$FX_DIR/html/index.html" 2>/dev/null || true)
+t_match "html: quorum" "$html" "Quorum</th><td>2 of 3 vantages \(a, b, c\)"
+t_match "html: c's lag" "$html" "vantage c</th><td>.*lag 3600 s"
+t_match "html: S2 vantage b" "$html" "b: http_status since 2026-10-06 10:00:45, DOWN 3540 s"
+t_match "html: partial" "$html" "Partial \(a DOWN minority\)</th><td>3 "
+t_eq "html: a graph per vantage" "$(cd "$FX_DIR/html" && ls web@*.png | tr '\n' ' ')" \
+    "web@a-availability.png web@a-response.png web@b-availability.png web@b-response.png web@c-availability.png web@c-response.png "
 t_done
