@@ -951,8 +951,15 @@ static sp_status build_quorum_target(sp_report *r, sp_report_target *t, gathered
             SP_OK ||
         (st = quorum_detail(r, t, &qr)) != SP_OK || (st = match_notices(t, &gc.nt)) != SP_OK)
         goto out;
-    if (n_days > 0)
-        st = live_days(r, t, &gc, NULL, 0, n_days, err, errlen);
+    if (n_days > 0 && (st = live_days(r, t, &gc, NULL, 0, n_days, err, errlen)) == SP_OK &&
+        qr.n_partial && gc.n_segs) {
+        /* a partial period reaching the combined timeline's recent end is
+         * going on now (current_state's two steps) */
+        const sp_quorum_partial *p = &qr.partial[qr.n_partial - 1];
+        int64_t end = gc.segs[gc.n_segs - 1].end, step = t->cfg->interval_ms / 1000;
+        if (p->end == end && end >= r->until - 2 * step)
+            t->partial_down_now = p->max_down;
+    }
 out:
     sp_quorum_result_free(&qr);
     gathered_free(&gc);

@@ -97,6 +97,10 @@ struct sp_report_target {
     sp_report_qincident *qincidents;
     sp_quorum_partial *partial;
     size_t n_partial;
+    /* Live view with vantages: a DOWN minority at the build time (the
+     * largest d of the partial period still going on; 0: none). The
+     * state above is the quorum's, so this is shown beside it. */
+    unsigned partial_down_now;
     sp_sla_result sla;
     bool has_rrd;
     long resolution_s; /* the coarsest step the figures come from; 0: none */

@@ -267,4 +267,36 @@ t_match "html: S2 vantage b" "$html" "b: http_status since 2026-10-06 10:00:45, 
 t_match "html: partial" "$html" "Partial \(a DOWN minority\)</th><td>3 "
 t_eq "html: a graph per vantage" "$(cd "$FX_DIR/html" && ls web@*.png | tr '\n' ' ')" \
     "web@a-availability.png web@a-response.png web@b-availability.png web@b-response.png web@c-availability.png web@c-response.png "
+
+# --- status page: the quorum's state, a DOWN minority beside it -------------
+# The last hour up to the last whole minute from each vantage; b sees the
+# last 10 minutes DOWN, a and c UP: the quorum (1 2 0, q = 2) is UP, and
+# the page says 1 of 3 vantages see it down.
+now_m=$(($(date +%s) / 60 * 60))
+live=$FX_DIR/live
+cat >"$FX_DIR/l.yaml" <<YAML
+timezone: UTC
+storage:
+  dir: $live
+vantages: [a, b, c]
+defaults: {interval: 60s, timeout: 5s}
+status_page: {dir: $FX_DIR/www, every: 1m, lang: en}
+targets:
+  - id: web
+    url: http://127.0.0.1:9/
+    sla_target: 99.9
+YAML
+for v in a b c; do
+    awk -v v=$v -v n=$now_m 'BEGIN { print "timestamp,up"
+        for (t = n - 3600; t < n; t += 60) print t "," ((v == "b" && t >= n - 600) ? 0 : 1) }' \
+        >"$FX_DIR/l-$v.csv"
+    "$SLAPROBE" import -c "$FX_DIR/l.yaml" --vantage $v --target web --csv "$FX_DIR/l-$v.csv" >/dev/null
+done
+"$SLAPROBE" status-page -c "$FX_DIR/l.yaml" && rc=0 || rc=$?
+t_eq "status-page with vantages: exit 0" "$rc" 0
+S=$FX_DIR/www/status.json
+t_eq "status: the quorum's state (UP)" "$(jq -r '.services[] | select(.id == "web") | .status' "$S")" available
+t_eq "status: 2 of 3" "$(jq -r '.services[] | select(.id == "web") | "\(.quorum.q) \(.quorum.vantages)"' "$S")" "2 3"
+t_eq "status: a DOWN minority of 1" "$(jq -r '.services[] | select(.id == "web") | .quorum.partial_down' "$S")" 1
+t_match "status page: partial shown" "$(cat "$FX_DIR/www/index.html")" "partial: 1 of 3 vantages see it down"
 t_done
