@@ -149,7 +149,8 @@ static void quorum_json(const sp_report *r, const sp_report_target *t, json_t *o
         json_object_set_new(in, "quorum_vantage",
                             q->n_downs ? json_string(t->vantages[q->quorum_vantage].vantage)
                                        : json_null());
-        json_object_set_new(in, "run_start_unix", json_integer(q->n_downs ? q->run_start : 0));
+        json_object_set_new(in, "run_start_unix",
+                            q->n_downs ? json_integer(q->run_start) : json_null());
         json_object_set_new(in, "vantages_down", downs);
     }
     json_t *part = json_array();

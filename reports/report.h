@@ -12,6 +12,13 @@
  * reasons. The renderers (render_*.c) only
  * format a built report.
  *
+ * With several vantages (a configuration with `vantages` and no `vantage`,
+ * SPEC section 10) each target is read once per vantage from
+ * <root>/<vantage>/, each view masked by that vantage's own control
+ * targets and given its own figures and evidence, and the target's figures
+ * are those of the quorum of the views (sla/quorum.h); docs/VANTAGES.md
+ * "The report". Without, nothing of this applies.
+ *
  * Single-threaded (calendar.c sets TZ while it works; rrd_graph uses
  * getopt). Ownership: the report borrows cfg, which must outlive it.
  */
