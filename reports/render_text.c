@@ -56,10 +56,8 @@ static const char *verdict(const sp_report_target *t, const sp_report_labels *L)
  * vantage's: the journal's chain, the clock, imports, storage, the rows
  * check. The caller has written the line's start. */
 static void evidence_text(FILE *fp, const sp_report *r, const sp_report_target *t,
-                          sp_report_lang lang, const sp_report_labels *L)
+                          sp_report_lang lang, const sp_report_labels *L, const char *in)
 {
-    char a[64];
-    (void)a;
     fprintf(fp, "%s: ", L->journal);
     if (!t->journal_present) {
         fprintf(fp, "%s", L->no_journal);
@@ -80,18 +78,18 @@ static void evidence_text(FILE *fp, const sp_report *r, const sp_report_target *
     if (t->journal_present) { /* the journal is where storage problems are told */
         char line[1024];
         sp_report_fmt_storage(t, lang, line, sizeof line);
-        fprintf(fp, "  %s: %s\n", L->storage, line);
+        fprintf(fp, "%s  %s: %s\n", in, L->storage, line);
         for (size_t k = 0; k < t->n_not_stored; k++) {
             sp_report_fmt_not_stored(r, &t->not_stored[k], lang, line, sizeof line);
-            fprintf(fp, "    %s: %s\n", L->not_stored, line);
+            fprintf(fp, "%s    %s: %s\n", in, L->not_stored, line);
         }
         if (!t->n_clock_jumps)
-            fprintf(fp, "  %s: %s\n", L->clock_jumps, L->none);
+            fprintf(fp, "%s  %s: %s\n", in, L->clock_jumps, L->none);
         else
-            fprintf(fp, "  %s: %zu\n", L->clock_jumps, t->n_clock_jumps);
+            fprintf(fp, "%s  %s: %zu\n", in, L->clock_jumps, t->n_clock_jumps);
         for (size_t k = 0; k < t->n_clock_jumps; k++) {
             sp_report_fmt_jump(r, &t->clock_jumps[k], lang, line, sizeof line);
-            fprintf(fp, "    %s\n", line);
+            fprintf(fp, "%s    %s\n", in, line);
         }
     }
     /* RRD against journal (storage/rowcheck.h), after storage: what was
@@ -99,11 +97,11 @@ static void evidence_text(FILE *fp, const sp_report *r, const sp_report_target *
     if (t->rows_checked) {
         char line[1024];
         sp_report_fmt_rows(r, t, lang, line, sizeof line);
-        fprintf(fp, "  %s: ", L->rows);
+        fprintf(fp, "%s  %s: ", in, L->rows);
         sp_text_fputs(fp, line);
         fputc('\n', fp);
         for (size_t k = 0; k < t->n_rows_problems; k++) {
-            fprintf(fp, "    %s", t->rows_problems[k].note ? "note: " : "");
+            fprintf(fp, "%s    %s", in, t->rows_problems[k].note ? "note: " : "");
             sp_text_fputs(fp, t->rows_problems[k].text);
             fputc('\n', fp);
         }
@@ -131,7 +129,7 @@ static void quorum_text(FILE *fp, const sp_report *r, const sp_report_target *t,
             fputs(b, fp);
         }
         fputs("; ", fp);
-        evidence_text(fp, r, v, lang, L);
+        evidence_text(fp, r, v, lang, L, "  ");
     }
 }
 
@@ -324,7 +322,7 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             quorum_text(fp, r, t, lang, L);
         } else {
             fprintf(fp, "%s: ", L->evidence);
-            evidence_text(fp, r, t, lang, L);
+            evidence_text(fp, r, t, lang, L, "");
         }
     }
     return ferror(fp) ? SP_EIO : SP_OK;
