@@ -63,24 +63,25 @@ static char (*line_hashes(const char *path, long *n))[65]
 /* Check <id>.checkpoints against the journal: every signature with key,
  * every checkpoint's line still there and the same, every token (with
  * tsa_ca). Prints what it finds; returns false when something fails. */
-static bool verify_checkpoints(const sp_cfg *cfg, const sp_evidence_key *key, const char *id,
-                               const char *jpath)
+static bool verify_checkpoints(const sp_cfg *cfg, const sp_evidence_key *key, const char *dir,
+                               const char *id, const char *label, const char *jpath)
 {
     char path[4096];
-    sp_evidence_path(cfg->storage_dir, id, path, sizeof path);
+    sp_evidence_path(dir, id, path, sizeof path);
     size_t len;
     char *buf = read_all(path, &len);
     if (!buf) {
         if (errno != ENOENT) {
-            printf("%s: cannot read %s: %s\n", id, path, strerror(errno));
+            printf("%s: cannot read %s: %s\n", label, path, strerror(errno));
             return false;
         }
         if (key)
-            printf("%s: no checkpoints yet (%s): the whole journal can still be cut\n", id, path);
+            printf("%s: no checkpoints yet (%s): the whole journal can still be cut\n", label,
+                   path);
         return true;
     }
     if (!key) {
-        printf("%s: %s is not checked: no evidence.key in the configuration\n", id, path);
+        printf("%s: %s is not checked: no evidence.key in the configuration\n", label, path);
         free(buf);
         return true;
     }
@@ -97,33 +98,33 @@ static bool verify_checkpoints(const sp_cfg *cfg, const sp_evidence_key *key, co
         lineno++;
         sp_evidence_line l;
         if (!nl) {
-            printf("%s: line %ld of %s is incomplete (cut mid-write)\n", id, lineno, path);
+            printf("%s: line %ld of %s is incomplete (cut mid-write)\n", label, lineno, path);
             ok = false;
             break;
         }
         if (sp_evidence_line_parse(buf + pos, ll, &l, err, sizeof err) != SP_OK) {
-            printf("%s: line %ld of %s: %s\n", id, lineno, path, err);
+            printf("%s: line %ld of %s: %s\n", label, lineno, path, err);
             ok = false;
         } else if (l.type == SP_EVIDENCE_LINE_CHECKPOINT) {
             n_cp++;
             sp_time_iso_ms(l.cp.t_ms, iso, sizeof iso);
             if (strcmp(l.cp.target, id) != 0) {
-                printf("%s: the checkpoint at %s (line %ld of %s) is for another target (%s)\n", id,
-                       iso, lineno, path, l.cp.target);
+                printf("%s: the checkpoint at %s (line %ld of %s) is for another target (%s)\n",
+                       label, iso, lineno, path, l.cp.target);
                 ok = false;
             } else if (sp_evidence_checkpoint_verify(key, &l.cp, err, sizeof err) != SP_OK) {
-                printf("%s: the checkpoint at %s (line %ld of %s): %s\n", id, iso, lineno, path,
+                printf("%s: the checkpoint at %s (line %ld of %s): %s\n", label, iso, lineno, path,
                        err);
                 ok = false;
             } else if (l.cp.seq > n_lines) {
                 printf("%s: journal ends at line %ld but checkpoint at %s covers line %lld: "
                        "lines were cut from the journal\n",
-                       id, n_lines, iso, l.cp.seq);
+                       label, n_lines, iso, l.cp.seq);
                 ok = false;
             } else if (!hashes || strcmp(hashes[l.cp.seq - 1], l.cp.line_sha256) != 0) {
                 printf("%s: journal line %lld is not the line the checkpoint at %s signed: "
                        "that line, or one before it, was edited, or lines were deleted\n",
-                       id, l.cp.seq, iso);
+                       label, l.cp.seq, iso);
                 ok = false;
             } else {
                 if (l.cp.seq >= last.seq)
@@ -148,17 +149,17 @@ static bool verify_checkpoints(const sp_cfg *cfg, const sp_evidence_key *key, co
             if (!cp) {
                 printf("%s: the time-stamp token of line %ld of %s stamps seq %lld, which no "
                        "valid checkpoint before it covers\n",
-                       id, lineno, path, l.tok_seq);
+                       label, lineno, path, l.tok_seq);
                 ok = false;
             } else if (strcmp(hex, l.imprint_sha256) != 0) {
                 printf("%s: the time-stamp token of line %ld of %s is for another hash than "
                        "checkpoint seq %lld's\n",
-                       id, lineno, path, l.tok_seq);
+                       label, lineno, path, l.tok_seq);
                 ok = false;
             } else if (cfg->evidence_tsa_ca &&
                        sp_evidence_tsa_verify(l.token, l.token_len, md, cfg->evidence_tsa_ca, err,
                                               sizeof err) != SP_OK) {
-                printf("%s: the time-stamp token of line %ld of %s does not verify: %s\n", id,
+                printf("%s: the time-stamp token of line %ld of %s does not verify: %s\n", label,
                        lineno, path, err);
                 ok = false;
             }
@@ -170,12 +171,12 @@ static bool verify_checkpoints(const sp_cfg *cfg, const sp_evidence_key *key, co
         sp_time_iso_ms(last.t_ms, iso, sizeof iso);
         printf("%s: %ld checkpoint%s and %ld time-stamp token%s verify; the last (%s) covers "
                "line %lld, sha256 %s\n",
-               id, n_cp, n_cp == 1 ? "" : "s", n_tok, n_tok == 1 ? "" : "s", iso, last.seq,
+               label, n_cp, n_cp == 1 ? "" : "s", n_tok, n_tok == 1 ? "" : "s", iso, last.seq,
                last.line_sha256);
         if (n_lines > last.seq)
             printf("%s: %lld line%s after the last checkpoint (%s) %s not covered: they can "
                    "still be cut\n",
-                   id, n_lines - last.seq, n_lines - last.seq == 1 ? "" : "s", iso,
+                   label, n_lines - last.seq, n_lines - last.seq == 1 ? "" : "s", iso,
                    n_lines - last.seq == 1 ? "is" : "are");
     }
     free(cps);
@@ -209,30 +210,60 @@ static const char *const kind_words[] = {
 
 /* The RRD against the journal's rows lines: 0 agree, 1 a disagreement or
  * the files cannot be read. No RRD yet: nothing to check. */
-static int verify_rows(const sp_cfg *cfg, const char *id, const char *rrd, const char *jpath)
+static int verify_rows(const sp_cfg *cfg, const char *label, const char *rrd, const char *jpath)
 {
     if (access(rrd, F_OK) != 0) {
-        printf("%s: no RRD file yet: no rows to check\n", id);
+        printf("%s: no RRD file yet: no rows to check\n", label);
         return SP_EXIT_OK;
     }
     char err[1024];
     sp_store_rowcheck c;
     sp_status st = sp_store_rowcheck_run(cfg->rrdcached, rrd, jpath, 0, 0, &c, err, sizeof err);
     if (st != SP_OK) {
-        printf("%s: cannot check the rows: %s\n", id, err);
+        printf("%s: cannot check the rows: %s\n", label, err);
         sp_store_rowcheck_free(&c);
         return SP_EXIT_FAIL;
     }
     for (size_t i = 0; i < c.n; i++)
-        printf("%s: %s: %s\n", id, kind_words[c.p[i].kind], c.p[i].text);
+        printf("%s: %s: %s\n", label, kind_words[c.p[i].kind], c.p[i].text);
     printf("%s: rows: %ld line%s, %ld checked, %ld differ, %ld no longer checkable, %ld "
            "recovered; %ld step%s uncovered, %ld step%s contradict the state lines: %s\n",
-           id, c.lines, c.lines == 1 ? "" : "s", c.checked, c.mismatching, c.not_checkable,
+           label, c.lines, c.lines == 1 ? "" : "s", c.checked, c.mismatching, c.not_checkable,
            c.recovered, c.uncovered_steps, c.uncovered_steps == 1 ? "" : "s", c.incident_steps,
            c.incident_steps == 1 ? "" : "s",
            sp_store_rowcheck_failed(&c) ? "RRD AND JOURNAL DISAGREE" : "RRD and journal agree");
     int rc = sp_store_rowcheck_failed(&c) ? SP_EXIT_FAIL : SP_EXIT_OK;
     sp_store_rowcheck_free(&c);
+    return rc;
+}
+
+/* One target's files in dir: the chain, the checkpoints, the rows. label
+ * names it in every line ("id", or "vantage/id" on the report side). */
+static int verify_target(const sp_cfg *cfg, const sp_evidence_key *key, const char *dir,
+                         const char *id, const char *label)
+{
+    char rrd[4096], jpath[4096], err[1024];
+    int rc = SP_EXIT_OK;
+    sp_store_paths(dir, id, rrd, jpath, sizeof rrd);
+    sp_journal_report rep;
+    if (sp_journal_verify(jpath, &rep, err, sizeof err) != SP_OK) {
+        printf("%s: %s\n", label, err);
+        return SP_EXIT_FAIL;
+    }
+    if (rep.first_bad) {
+        printf("%s: BROKEN at line %ld of %s: %s\n", label, rep.first_bad, jpath, rep.problem);
+        rc = SP_EXIT_FAIL;
+    } else {
+        printf("%s: intact, %ld lines, last line sha256 %s\n", label, rep.lines, rep.last_hash);
+    }
+    if (rep.torn_tail)
+        printf("%s: the last line is incomplete (a crash mid-write); it is not part of the "
+               "chain and will be cut at the next start\n",
+               label);
+    if (!verify_checkpoints(cfg, key, dir, id, label, jpath))
+        rc = SP_EXIT_FAIL;
+    if (verify_rows(cfg, label, rrd, jpath) != SP_EXIT_OK)
+        rc = SP_EXIT_FAIL;
     return rc;
 }
 
@@ -277,31 +308,24 @@ int sp_cmd_journal(int argc, char **argv)
     }
     sp_evidence_key *key = checkpoint_key(cfg);
     for (size_t i = 0; i < cfg->n_targets; i++) {
-        const char *id = cfg->targets[i].id;
-        if (only && strcmp(only, id) != 0)
+        const sp_cfg_target *t = &cfg->targets[i];
+        if (only && strcmp(only, t->id) != 0)
             continue;
-        char rrd[4096], jpath[4096];
-        sp_store_paths(cfg->storage_dir, id, rrd, jpath, sizeof rrd);
-        sp_journal_report rep;
-        if (sp_journal_verify(jpath, &rep, err, sizeof err) != SP_OK) {
-            printf("%s: %s\n", id, err);
-            rc = SP_EXIT_FAIL;
+        /* The report side of several vantages (SPEC section 10: `vantages`
+         * and no `vantage` of its own) holds each vantage's files, the
+         * journals mirrored by rsync, in <root>/<vantage>/. */
+        if (cfg->vantage || !t->n_vantages) {
+            if (verify_target(cfg, key, cfg->storage_dir, t->id, t->id) != SP_EXIT_OK)
+                rc = SP_EXIT_FAIL;
             continue;
         }
-        if (rep.first_bad) {
-            printf("%s: BROKEN at line %ld of %s: %s\n", id, rep.first_bad, jpath, rep.problem);
-            rc = SP_EXIT_FAIL;
-        } else {
-            printf("%s: intact, %ld lines, last line sha256 %s\n", id, rep.lines, rep.last_hash);
+        for (size_t v = 0; v < t->n_vantages; v++) {
+            char dir[4096], label[256];
+            sp_cfg_vantage_dir(cfg, t->vantages[v], dir, sizeof dir);
+            snprintf(label, sizeof label, "%s/%s", t->vantages[v], t->id);
+            if (verify_target(cfg, key, dir, t->id, label) != SP_EXIT_OK)
+                rc = SP_EXIT_FAIL;
         }
-        if (rep.torn_tail)
-            printf("%s: the last line is incomplete (a crash mid-write); it is not part of the "
-                   "chain and will be cut at the next start\n",
-                   id);
-        if (!verify_checkpoints(cfg, key, id, jpath))
-            rc = SP_EXIT_FAIL;
-        if (verify_rows(cfg, id, rrd, jpath) != SP_EXIT_OK)
-            rc = SP_EXIT_FAIL;
     }
     sp_evidence_key_free(key);
     sp_cfg_destroy(cfg);

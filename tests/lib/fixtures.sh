@@ -146,6 +146,9 @@ fx__stop() {
 fx_cleanup() {
     fx__stop "${FX__JOBS[@]}"
     FX__JOBS=()
+    # what a test made besides processes and FX_DIR (tests/lib/netns.sh):
+    # after the processes, which may run inside it
+    ! declare -F fx_cleanup_hook >/dev/null || fx_cleanup_hook
     if [ -n "${FX_DIR:-}" ] && [ -d "$FX_DIR" ]; then
         if [ "${FX_KEEP:-0}" = 1 ]; then fx__say "kept $FX_DIR"
         else rm -rf "$FX_DIR"; fi
