@@ -155,7 +155,7 @@ static void emit_rows(void *arg, json_t *ev)
 int sp_cmd_import(int argc, char **argv)
 {
     static const char usage[] =
-        "usage: slaprobe import -c FILE --target ID --csv CSVFILE\n"
+        "usage: slaprobe import -c FILE [--vantage V] --target ID --csv CSVFILE\n"
         "Import history (rows 'timestamp,up[,total_ms[,reason]]', timestamp in Unix seconds\n"
         "or ISO-8601 with offset, up 0..1, reason a code like tcp_refused) into the target's\n"
         "RRD at its step. A row at t (rounded down to the step) is the observation for\n"
@@ -164,13 +164,14 @@ int sp_cmd_import(int argc, char **argv)
         "a row in the future, a timestamp in milliseconds, a row older than the RRD can\n"
         "hold, rows not newer than what it holds. Memory does not grow with the file.\n"
         "Stop the daemon for this target first: both would write its RRD and journal.\n"
+        "--vantage V: into vantage V's store, <storage.dir>/V/ (SPEC section 10), as\n"
+        "`run --vantage V` writes it; V must be one of `vantages`. So the report host can be\n"
+        "given each vantage's history.\n"
         "Exit 0 imported, 1 cannot write, 2 bad usage, configuration or CSV.\n";
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"target", required_argument, NULL, 't'},
-        {"csv", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'}, {"target", required_argument, NULL, 't'},
+        {"csv", required_argument, NULL, 'f'},    {"vantage", required_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *path = NULL, *id = NULL, *csv = NULL;
     int c, rc = SP_EXIT_USAGE;
@@ -192,6 +193,13 @@ int sp_cmd_import(int argc, char **argv)
             id = optarg;
         } else if (c == 'f') {
             csv = optarg;
+        } else if (c == 'V') {
+            /* as `run --vantage`: sp_cfg_load then checks the name and
+             * puts storage_dir in <root>/V */
+            if (setenv("SLAPROBE_VANTAGE", optarg, 1) != 0) {
+                fprintf(stderr, "slaprobe import: --vantage: %s\n", strerror(errno));
+                return SP_EXIT_FAIL;
+            }
         } else if (c == 'h') {
             fputs(usage, stdout);
             return SP_EXIT_OK;
@@ -289,7 +297,14 @@ int sp_cmd_import(int argc, char **argv)
     if (st != SP_OK)
         goto refused;
     int64_t start = row.t - (row.t % step + step) % step;
-    /* the directory only now: a refused first row creates nothing */
+    /* the directory only now: a refused first row creates nothing (with a
+     * vantage, its parent <root> first) */
+    if (cfg->vantage && mkdir(cfg->storage_root, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "slaprobe import: cannot create %s: %s; nothing imported\n",
+                cfg->storage_root, strerror(errno));
+        rc = SP_EXIT_FAIL;
+        goto out;
+    }
     if (mkdir(cfg->storage_dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "slaprobe import: cannot create %s: %s; nothing imported\n",
                 cfg->storage_dir, strerror(errno));

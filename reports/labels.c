@@ -89,6 +89,18 @@ static const sp_report_labels en = {
     .outage = "outage",
     .unknown_area = "no data",
     .no_rrd = "no RRD file",
+    .quorum = "Quorum",
+    .of = "of",
+    .vantages = "vantages",
+    .quorum_rule = "DOWN when at least q vantages saw it down; unknown when fewer than q "
+                   "measured or the unmeasured could still make it DOWN",
+    .vantage = "vantage",
+    .lag = "lag",
+    .no_file = "no file",
+    .since = "since",
+    .partial_periods = "Partial (a DOWN minority)",
+    .partial_note = "listed, never counted",
+    .at_most_down = "vantages DOWN at most",
 };
 
 static const sp_report_labels ja = {
@@ -165,6 +177,18 @@ static const sp_report_labels ja = {
     .outage = "停止",
     .unknown_area = "データなし",
     .no_rrd = "RRD ファイルなし",
+    .quorum = "クォーラム",
+    .of = "/",
+    .vantages = "計測拠点",
+    .quorum_rule = "q 拠点以上が停止を観測したとき停止; 計測できた拠点が q 未満、または未計測の"
+                   "拠点次第で停止になり得るときは不明",
+    .vantage = "計測拠点",
+    .lag = "遅れ",
+    .no_file = "ファイルなし",
+    .since = "開始",
+    .partial_periods = "部分停止 (少数の拠点のみ停止)",
+    .partial_note = "記載のみ、停止時間に算入しない",
+    .at_most_down = "停止拠点数の最大",
 };
 
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang)

@@ -27,6 +27,9 @@ typedef struct sp_report_labels {
     const char *rows, *rows_agree, *rows_disagree, *rows_coarse, *rows_not_checked;
     const char *maint_windows, *graphs_rt, *graphs_av, *summary, *seconds, *hours_unit;
     const char *slow_line, *outage, *unknown_area, *no_rrd;
+    /* several vantages (SPEC section 10) */
+    const char *quorum, *of, *vantages, *quorum_rule, *vantage, *lag, *no_file, *since;
+    const char *partial_periods, *partial_note, *at_most_down;
 } sp_report_labels;
 
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang);

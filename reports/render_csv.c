@@ -4,7 +4,10 @@
  * and clock jumps are lists and live in the JSON, text and HTML reports
  * (here their total seconds and count); the rows check is its counts and
  * rows_disagree (true: RRD and journal disagree, the figures are not
- * evidence as they stand). RFC 4180 quoting; text cells that
+ * evidence as they stand). With several vantages (SPEC section 10) the
+ * target's row adds the quorum, its vantages and the partial periods, and
+ * a second table after a blank line gives each vantage's own figures,
+ * chain, clock and lag. RFC 4180 quoting; text cells that
  * a spreadsheet would run as a formula start with a ' (see text()).
  */
 #include <math.h>
@@ -48,12 +51,16 @@ static void f(FILE *fp, double v)
 
 sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
 {
-    fputs("month,id,name,target_pct,resolution_s,no_data,availability_pct,"
-          "strict_availability_pct,coverage_pct,eligible_s,downtime_s,unknown_s,"
-          "maintenance_s,budget_s,budget_left_s,met,incidents,mttr_s,mtbf_s,credit_pct,"
-          "response_avg_ms,response_p95_ms,not_stored_s,clock_jumps,rows_lines,rows_differ,"
-          "rows_uncovered_steps,rows_contradicting_steps,rows_disagree\n",
-          fp);
+    bool q = false; /* several vantages: the quorum's columns and a table per vantage */
+    for (size_t i = 0; i < r->n_targets; i++)
+        q = q || r->targets[i].n_vantages > 0;
+    fprintf(fp,
+            "month,id,name,target_pct,resolution_s,no_data,availability_pct,"
+            "strict_availability_pct,coverage_pct,eligible_s,downtime_s,unknown_s,"
+            "maintenance_s,budget_s,budget_left_s,met,incidents,mttr_s,mtbf_s,credit_pct,"
+            "response_avg_ms,response_p95_ms,not_stored_s,clock_jumps,rows_lines,rows_differ,"
+            "rows_uncovered_steps,rows_contradicting_steps,rows_disagree%s\n",
+            q ? ",quorum,vantages,partial,partial_s" : "");
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
         const sp_sla_result *s = &t->sla;
@@ -78,11 +85,49 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
         fprintf(fp, ",%lld,%zu", (long long)t->not_stored_s, t->n_clock_jumps);
         /* the rows check: empty when there was nothing to check */
         if (t->rows_checked)
-            fprintf(fp, ",%ld,%ld,%ld,%ld,%s\n", t->rows_lines, t->rows_differ,
+            fprintf(fp, ",%ld,%ld,%ld,%ld,%s", t->rows_lines, t->rows_differ,
                     t->rows_uncovered_steps, t->rows_contradicting_steps,
                     t->rows_disagree ? "true" : "false");
         else
-            fputs(",,,,,\n", fp);
+            fputs(",,,,,", fp);
+        if (q) {
+            int64_t ps = 0;
+            for (size_t k = 0; k < t->n_partial; k++)
+                ps += t->partial[k].end - t->partial[k].start;
+            fprintf(fp, ",%u,%zu,%zu,%lld", t->quorum, t->n_vantages, t->n_partial, (long long)ps);
+        }
+        fputc('\n', fp);
+    }
+    if (!q)
+        return ferror(fp) ? SP_EIO : SP_OK;
+    /* each vantage's own figures, evidence and replication lag (empty:
+     * no file), after a blank line as a table of its own */
+    fputs("\nmonth,id,vantage,availability_pct,strict_availability_pct,coverage_pct,eligible_s,"
+          "downtime_s,unknown_s,incidents,journal_intact,journal_first_bad_line,"
+          "clock_synchronised,lag_s,rows_disagree\n",
+          fp);
+    for (size_t i = 0; i < r->n_targets; i++) {
+        const sp_report_target *t = &r->targets[i];
+        for (size_t k = 0; k < t->n_vantages; k++) {
+            const sp_report_target *v = &t->vantages[k];
+            const sp_sla_result *s = &v->sla;
+            fprintf(fp, "%04d-%02d,", r->year, r->month);
+            text(fp, t->cfg->id);
+            fputc(',', fp);
+            text(fp, v->vantage);
+            f(fp, s->availability_pct);
+            f(fp, s->strict_availability_pct);
+            f(fp, s->coverage_pct);
+            fprintf(fp, ",%lld,%lld,%lld,%zu,%s,", (long long)s->eligible_s,
+                    (long long)s->downtime_s, (long long)s->unknown_s, s->n_incidents,
+                    v->journal_present && !v->journal_bad_line ? "true" : "false");
+            if (v->journal_bad_line)
+                fprintf(fp, "%ld", v->journal_bad_line);
+            fprintf(fp, ",%s,", v->clock_synced < 0 ? "" : v->clock_synced ? "true" : "false");
+            if (v->lag_s >= 0)
+                fprintf(fp, "%lld", (long long)v->lag_s);
+            fprintf(fp, ",%s\n", v->rows_disagree ? "true" : "false");
+        }
     }
     return ferror(fp) ? SP_EIO : SP_OK;
 }

@@ -53,7 +53,13 @@ static sp_status graph(const sp_report *r, const sp_report_target *t, const char
                        bool response, char *name, size_t namelen, char *err, size_t errlen)
 {
     char png[4096], s[32], e[32], def1[4200], def2[4200], def3[4200], title[256], hrule[128];
-    snprintf(name, namelen, "%s-%s.png", t->cfg->id, response ? "response" : "availability");
+    /* a vantage's view draws its own file: "<id>@<vantage>-..." ('@' is
+     * in neither an id nor a vantage name, so no two names meet) */
+    if (t->vantage)
+        snprintf(name, namelen, "%s@%s-%s.png", t->cfg->id, t->vantage,
+                 response ? "response" : "availability");
+    else
+        snprintf(name, namelen, "%s-%s.png", t->cfg->id, response ? "response" : "availability");
     snprintf(png, sizeof png, "%s/%s", dir, name);
     snprintf(s, sizeof s, "%lld", (long long)r->start);
     snprintf(e, sizeof e, "%lld", (long long)r->until);
@@ -73,8 +79,8 @@ static sp_status graph(const sp_report *r, const sp_report_target *t, const char
     argv[n++] = "--lower-limit";
     argv[n++] = "0";
     if (response) {
-        snprintf(title, sizeof title, "%s: response time (ms), %04d-%02d", t->cfg->id, r->year,
-                 r->month);
+        snprintf(title, sizeof title, "%s%s%s: response time (ms), %04d-%02d", t->cfg->id,
+                 t->vantage ? " @ " : "", t->vantage ? t->vantage : "", r->year, r->month);
         snprintf(def1, sizeof def1, "DEF:t=%s:total_ms:AVERAGE", t->rrd_path);
         snprintf(hrule, sizeof hrule, "HRULE:%g#d62728:slow threshold %g ms", t->cfg->slow_ms,
                  t->cfg->slow_ms);
@@ -86,8 +92,8 @@ static sp_status graph(const sp_report *r, const sp_report_target *t, const char
         argv[n++] = "LINE1:t#1f77b4:response time (avg per step)";
         argv[n++] = hrule;
     } else {
-        snprintf(title, sizeof title, "%s: availability (%%), %04d-%02d", t->cfg->id, r->year,
-                 r->month);
+        snprintf(title, sizeof title, "%s%s%s: availability (%%), %04d-%02d", t->cfg->id,
+                 t->vantage ? " @ " : "", t->vantage ? t->vantage : "", r->year, r->month);
         snprintf(def2, sizeof def2, "DEF:up=%s:up:AVERAGE", t->rrd_path);
         argv[n++] = "--title";
         argv[n++] = title;
@@ -489,14 +495,79 @@ static void rows_row(const page *p, const sp_report_target *t)
 }
 
 /* The target's one table: figures, outcome, evidence, storage. */
+/* Several vantages: the rule with q, the partial periods (listed, never
+ * counted), then each vantage's own availability, lag and evidence. */
+static void quorum_rows(const page *p, const sp_report_target *t)
+{
+    FILE *fp = p->fp;
+    const sp_report_labels *L = p->L;
+    row_open(fp, L->quorum);
+    fprintf(fp, "%u ", t->quorum);
+    sp_report_html_esc(fp, L->of);
+    fprintf(fp, " %zu ", t->n_vantages);
+    sp_report_html_esc(fp, L->vantages);
+    fputs(" (", fp);
+    for (size_t k = 0; k < t->n_vantages; k++) {
+        sp_report_html_esc(fp, t->vantages[k].vantage);
+        fputs(k + 1 < t->n_vantages ? ", " : "", fp);
+    }
+    fputs("): ", fp);
+    sp_report_html_esc(fp, L->quorum_rule);
+    row_close(fp);
+    row_open(fp, L->partial_periods);
+    fprintf(fp, "%zu (", t->n_partial);
+    sp_report_html_esc(fp, L->partial_note);
+    fputs(")", fp);
+    for (size_t k = 0; k < t->n_partial; k++) {
+        fputs("<br/>", fp);
+        local(fp, p->r, t->partial[k].start);
+        fputs(" .. ", fp);
+        local(fp, p->r, t->partial[k].end);
+        fputs(" ", fp);
+        dur(fp, (double)(t->partial[k].end - t->partial[k].start), p->lang);
+        fputs(" ", fp);
+        sp_report_html_esc(fp, L->at_most_down);
+        fprintf(fp, " %u", t->partial[k].max_down);
+    }
+    row_close(fp);
+    for (size_t k = 0; k < t->n_vantages; k++) {
+        const sp_report_target *v = &t->vantages[k];
+        char label[256];
+        snprintf(label, sizeof label, "%s %s", L->vantage, v->vantage);
+        row_open(fp, label);
+        sp_report_html_esc(fp, L->availability);
+        fputs(" ", fp);
+        pct(fp, v->sla.availability_pct);
+        fputs(" (", fp);
+        sp_report_html_esc(fp, L->downtime);
+        fprintf(fp, " %lld %s, ", (long long)v->sla.downtime_s, L->seconds);
+        sp_report_html_esc(fp, L->unknown);
+        fprintf(fp, " %lld %s); ", (long long)v->sla.unknown_s, L->seconds);
+        sp_report_html_esc(fp, L->lag);
+        fputs(" ", fp);
+        if (v->lag_s < 0)
+            sp_report_html_esc(fp, L->no_file);
+        else
+            fprintf(fp, "%lld %s", (long long)v->lag_s, L->seconds);
+        row_close(fp);
+        evidence_row(p, v);
+        rows_row(p, v);
+        storage_rows(p, v);
+    }
+}
+
 static void figures_table(const page *p, const sp_report_target *t)
 {
     fputs("<table>\n", p->fp);
     figure_rows(p, t);
     outcome_rows(p, t);
-    evidence_row(p, t);
-    rows_row(p, t);
-    storage_rows(p, t);
+    if (t->n_vantages) {
+        quorum_rows(p, t);
+    } else {
+        evidence_row(p, t);
+        rows_row(p, t);
+        storage_rows(p, t);
+    }
     fputs("</table>\n", p->fp);
 }
 
@@ -509,7 +580,12 @@ static sp_status graphs(const page *p, const sp_report_target *t, const char *di
 {
     FILE *fp = p->fp;
     char name[512];
-    if (!t->has_rrd)
+    for (size_t k = 0; k < t->n_vantages; k++) { /* the target's quorum has no file */
+        sp_status st = graphs(p, &t->vantages[k], dir, err, errlen);
+        if (st != SP_OK)
+            return st;
+    }
+    if (!t->has_rrd || t->n_vantages)
         return SP_OK;
     for (int g = 0; g < 2; g++) {
         sp_status st = graph(p->r, t, dir, g == 0, name, sizeof name, err, errlen);
@@ -544,6 +620,20 @@ static void incident_row(const page *p, const sp_report_target *t, size_t k)
     fprintf(fp, "</td><td>%lld %s</td><td class=\"l\">", (long long)in->counted_s, p->L->seconds);
     sp_report_html_esc(fp,
                        sp_report_reason_name(in->reason) ? sp_report_reason_name(in->reason) : "?");
+    /* the vantages DOWN in it, by their outage start */
+    for (size_t i = 0; t->qincidents && i < t->qincidents[k].n_downs; i++) {
+        const sp_quorum_down *d = &t->qincidents[k].downs[i];
+        const char *why = sp_report_reason_name(d->reason);
+        fputs("<br/>", fp);
+        sp_report_html_esc(fp, t->vantages[d->vantage].vantage);
+        fputs(": ", fp);
+        sp_report_html_esc(fp, why ? why : "?");
+        fputs(" ", fp);
+        sp_report_html_esc(fp, p->L->since);
+        fputs(" ", fp);
+        local(fp, r, d->since);
+        fprintf(fp, ", DOWN %lld %s", (long long)d->down_s, p->L->seconds);
+    }
     fputs("</td><td class=\"l\">", fp);
     if (t->notified_ms && t->notified_ms[k]) { /* detection -> first alert sent */
         local(fp, r, t->notified_ms[k] / 1000);

@@ -52,6 +52,87 @@ static const char *verdict(const sp_report_target *t, const sp_report_labels *L)
     return t->sla.no_data ? L->no_data : t->sla.met ? L->met : L->missed;
 }
 
+/* Whether the figures can be trusted, of one host's files or one
+ * vantage's: the journal's chain, the clock, imports, storage, the rows
+ * check. The caller has written the line's start. */
+static void evidence_text(FILE *fp, const sp_report *r, const sp_report_target *t,
+                          sp_report_lang lang, const sp_report_labels *L, const char *in)
+{
+    fprintf(fp, "%s: ", L->journal);
+    if (!t->journal_present) {
+        fprintf(fp, "%s", L->no_journal);
+    } else if (t->journal_bad_line) {
+        fprintf(fp, "%s %ld (", L->broken_at, t->journal_bad_line);
+        sp_text_fputs(fp, t->journal_problem);
+        fputc(')', fp);
+    } else {
+        fprintf(fp, "%s (%ld)", L->intact, t->journal_lines);
+    }
+    fprintf(fp, "; %s: %s", L->clock,
+            t->clock_synced == 1   ? L->synced
+            : t->clock_synced == 0 ? L->not_synced
+                                   : L->clock_unknown);
+    if (t->n_imports)
+        fprintf(fp, "; %s: %zu", L->imported, t->n_imports);
+    fputc('\n', fp);
+    if (t->journal_present) { /* the journal is where storage problems are told */
+        char line[1024];
+        sp_report_fmt_storage(t, lang, line, sizeof line);
+        fprintf(fp, "%s  %s: %s\n", in, L->storage, line);
+        for (size_t k = 0; k < t->n_not_stored; k++) {
+            sp_report_fmt_not_stored(r, &t->not_stored[k], lang, line, sizeof line);
+            fprintf(fp, "%s    %s: %s\n", in, L->not_stored, line);
+        }
+        if (!t->n_clock_jumps)
+            fprintf(fp, "%s  %s: %s\n", in, L->clock_jumps, L->none);
+        else
+            fprintf(fp, "%s  %s: %zu\n", in, L->clock_jumps, t->n_clock_jumps);
+        for (size_t k = 0; k < t->n_clock_jumps; k++) {
+            sp_report_fmt_jump(r, &t->clock_jumps[k], lang, line, sizeof line);
+            fprintf(fp, "%s    %s\n", in, line);
+        }
+    }
+    /* RRD against journal (storage/rowcheck.h), after storage: what was
+     * not stored is no disagreement */
+    if (t->rows_checked) {
+        char line[1024];
+        sp_report_fmt_rows(r, t, lang, line, sizeof line);
+        fprintf(fp, "%s  %s: ", in, L->rows);
+        sp_text_fputs(fp, line);
+        fputc('\n', fp);
+        for (size_t k = 0; k < t->n_rows_problems; k++) {
+            fprintf(fp, "%s    %s", in, t->rows_problems[k].note ? "note: " : "");
+            sp_text_fputs(fp, t->rows_problems[k].text);
+            fputc('\n', fp);
+        }
+    }
+}
+
+/* Several vantages: the rule and q, each vantage's own figures, evidence
+ * and replication lag. */
+static void quorum_text(FILE *fp, const sp_report *r, const sp_report_target *t,
+                        sp_report_lang lang, const sp_report_labels *L)
+{
+    char a[64], b[64];
+    for (size_t k = 0; k < t->n_vantages; k++) {
+        const sp_report_target *v = &t->vantages[k];
+        fprintf(fp, "  %s ", L->vantage);
+        sp_text_fputs(fp, v->vantage);
+        pct(v->sla.availability_pct, a, sizeof a);
+        fprintf(fp, ": %s %s (%s %lld %s, %s %lld %s); %s ", L->availability, a, L->downtime,
+                (long long)v->sla.downtime_s, L->seconds, L->unknown, (long long)v->sla.unknown_s,
+                L->seconds, L->lag);
+        if (v->lag_s < 0)
+            fputs(L->no_file, fp);
+        else {
+            sp_report_fmt_duration((double)v->lag_s, lang, b, sizeof b);
+            fputs(b, fp);
+        }
+        fputs("; ", fp);
+        evidence_text(fp, r, v, lang, L, "  ");
+    }
+}
+
 sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *fp)
 {
     const sp_report_labels *L = sp_report_labels_for(lang);
@@ -130,6 +211,15 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             fprintf(fp, "%s: %ld %s (%ld %s < %s)\n", L->resolution, t->fine_s, L->seconds,
                     t->coarse_s, L->seconds, a);
         }
+        if (t->n_vantages) {
+            fprintf(fp, "%s: %u %s %zu %s (", L->quorum, t->quorum, L->of, t->n_vantages,
+                    L->vantages);
+            for (size_t k = 0; k < t->n_vantages; k++) {
+                sp_text_fputs(fp, t->vantages[k].vantage);
+                fputs(k + 1 < t->n_vantages ? ", " : "", fp);
+            }
+            fprintf(fp, "): %s\n", L->quorum_rule);
+        }
         if (s->no_data)
             fprintf(fp, "%s\n", L->no_data_long);
         sp_report_fmt_duration((double)s->eligible_s, lang, a, sizeof a);
@@ -189,6 +279,30 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             } else {
                 fprintf(fp, "  %s\n", L->not_notified);
             }
+            /* the vantages DOWN in it, by their outage start */
+            for (size_t x = 0; t->qincidents && x < t->qincidents[k].n_downs; x++) {
+                const sp_quorum_down *d = &t->qincidents[k].downs[x];
+                const char *why = sp_report_reason_name(d->reason);
+                sp_report_fmt_local(r, d->since, a, sizeof a);
+                fputs("    ", fp);
+                sp_text_fputs(fp, t->vantages[d->vantage].vantage);
+                fprintf(fp, ": %s %s %s, DOWN %lld %s\n", why ? why : "?", L->since, a,
+                        (long long)d->down_s, L->seconds);
+            }
+        }
+        if (t->n_vantages) {
+            int64_t ps = 0;
+            for (size_t k = 0; k < t->n_partial; k++)
+                ps += t->partial[k].end - t->partial[k].start;
+            sp_report_fmt_duration((double)ps, lang, c, sizeof c);
+            fprintf(fp, "%s (%zu, %s): %s\n", L->partial_periods, t->n_partial, c, L->partial_note);
+            for (size_t k = 0; k < t->n_partial; k++) {
+                const sp_quorum_partial *p = &t->partial[k];
+                sp_report_fmt_local(r, p->start, a, sizeof a);
+                sp_report_fmt_local(r, p->end, b, sizeof b);
+                sp_report_fmt_duration((double)(p->end - p->start), lang, c, sizeof c);
+                fprintf(fp, "  %s .. %s  %s  %s %u\n", a, b, c, L->at_most_down, p->max_down);
+            }
         }
         if (t->cfg->n_maintenance) {
             fprintf(fp, "%s:\n", L->maint_windows);
@@ -203,53 +317,12 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
                 fputc('\n', fp);
             }
         }
-        fprintf(fp, "%s: %s: ", L->evidence, L->journal);
-        if (!t->journal_present) {
-            fprintf(fp, "%s", L->no_journal);
-        } else if (t->journal_bad_line) {
-            fprintf(fp, "%s %ld (", L->broken_at, t->journal_bad_line);
-            sp_text_fputs(fp, t->journal_problem);
-            fputc(')', fp);
+        if (t->n_vantages) {
+            fprintf(fp, "%s:\n", L->evidence);
+            quorum_text(fp, r, t, lang, L);
         } else {
-            fprintf(fp, "%s (%ld)", L->intact, t->journal_lines);
-        }
-        fprintf(fp, "; %s: %s", L->clock,
-                t->clock_synced == 1   ? L->synced
-                : t->clock_synced == 0 ? L->not_synced
-                                       : L->clock_unknown);
-        if (t->n_imports)
-            fprintf(fp, "; %s: %zu", L->imported, t->n_imports);
-        fputc('\n', fp);
-        if (t->journal_present) { /* the journal is where storage problems are told */
-            char line[1024];
-            sp_report_fmt_storage(t, lang, line, sizeof line);
-            fprintf(fp, "  %s: %s\n", L->storage, line);
-            for (size_t k = 0; k < t->n_not_stored; k++) {
-                sp_report_fmt_not_stored(r, &t->not_stored[k], lang, line, sizeof line);
-                fprintf(fp, "    %s: %s\n", L->not_stored, line);
-            }
-            if (!t->n_clock_jumps)
-                fprintf(fp, "  %s: %s\n", L->clock_jumps, L->none);
-            else
-                fprintf(fp, "  %s: %zu\n", L->clock_jumps, t->n_clock_jumps);
-            for (size_t k = 0; k < t->n_clock_jumps; k++) {
-                sp_report_fmt_jump(r, &t->clock_jumps[k], lang, line, sizeof line);
-                fprintf(fp, "    %s\n", line);
-            }
-        }
-        /* RRD against journal (storage/rowcheck.h), after storage: what was
-         * not stored is no disagreement */
-        if (t->rows_checked) {
-            char line[1024];
-            sp_report_fmt_rows(r, t, lang, line, sizeof line);
-            fprintf(fp, "  %s: ", L->rows);
-            sp_text_fputs(fp, line);
-            fputc('\n', fp);
-            for (size_t k = 0; k < t->n_rows_problems; k++) {
-                fprintf(fp, "    %s", t->rows_problems[k].note ? "note: " : "");
-                sp_text_fputs(fp, t->rows_problems[k].text);
-                fputc('\n', fp);
-            }
+            fprintf(fp, "%s: ", L->evidence);
+            evidence_text(fp, r, t, lang, L, "");
         }
     }
     return ferror(fp) ? SP_EIO : SP_OK;

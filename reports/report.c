@@ -439,6 +439,13 @@ static sp_status match_notices(sp_report_target *t, const notices *nt)
 
 static void target_free(sp_report_target *t)
 {
+    for (size_t k = 0; k < t->n_vantages; k++)
+        target_free(&t->vantages[k]);
+    free(t->vantages);
+    for (size_t k = 0; t->qincidents && k < t->sla.n_incidents; k++)
+        free(t->qincidents[k].downs);
+    free(t->qincidents);
+    free(t->partial);
     sp_sla_result_free(&t->sla);
     sp_sla_result_free(&t->window);
     for (size_t k = 0; k < t->n_days; k++)
@@ -675,6 +682,290 @@ static sp_status live_days(const sp_report *r, sp_report_target *t, const gather
     return SP_OK;
 }
 
+/* --- Several vantages (SPEC section 10) --------------------------------- */
+
+/* The report side of several vantages: the configuration lists vantages
+ * and is not itself one of them (a vantage reports on its own files as a
+ * single host does). */
+static bool quorum_mode(const sp_cfg *cfg)
+{
+    return cfg->n_vantages > 0 && !cfg->vantage;
+}
+
+/* Index of v in the configuration's vantages (every target's vantage is
+ * one of them: the configuration checked it). */
+static size_t vantage_index(const sp_cfg *cfg, const char *v)
+{
+    size_t i = 0;
+    while (i + 1 < cfg->n_vantages && strcmp(cfg->vantages[i], v) != 0)
+        i++;
+    return i;
+}
+
+/* t's views from each of its vantages, each gathered from
+ * <root>/<vantage>/<id>.* as a single host's target is; *gvp (one
+ * gathered per vantage) is the caller's to free. */
+static sp_status gather_vantages(const sp_report *r, const sp_report *rg, sp_report_target *t,
+                                 gathered **gvp, char *err, size_t errlen)
+{
+    const sp_cfg_target *c = t->cfg;
+    size_t n = c->n_vantages;
+    t->quorum = (unsigned)c->quorum;
+    if (!(t->vantages = calloc(n, sizeof *t->vantages)) || !(*gvp = calloc(n, sizeof **gvp)))
+        return SP_ENOMEM;
+    t->n_vantages = n;
+    for (size_t k = 0; k < n; k++) {
+        sp_report_target *v = &t->vantages[k];
+        char dir[4096];
+        v->cfg = c;
+        v->vantage = c->vantages[k];
+        v->clock_synced = -1;
+        v->last_update = v->lag_s = -1;
+        v->rrd_path = malloc(4096);
+        v->journal_path = malloc(4096);
+        if (!v->rrd_path || !v->journal_path)
+            return SP_ENOMEM;
+        sp_cfg_vantage_dir(r->cfg, v->vantage, dir, sizeof dir);
+        sp_store_paths(dir, c->id, v->rrd_path, v->journal_path, 4096);
+        sp_status st = gather(r, rg, v, &(*gvp)[k], err, errlen);
+        if (st != SP_OK)
+            return st;
+        /* replication lag: how far the file (flushed by read_rrd) is
+         * behind the period's end */
+        time_t last = v->has_rrd ? sp_store_rrd_last(v->rrd_path) : 0;
+        if (last > 0) {
+            v->last_update = (int64_t)last;
+            v->lag_s = r->until > (int64_t)last ? r->until - (int64_t)last : 0;
+        }
+    }
+    return SP_OK;
+}
+
+static void gathered_free_n(gathered *gv, size_t n)
+{
+    for (size_t k = 0; gv && k < n; k++)
+        gathered_free(&gv[k]);
+    free(gv);
+}
+
+/* The vantage's own control outages, or none. */
+typedef struct cdown_set {
+    sp_sla_span *v;
+    size_t n;
+} cdown_set;
+
+/* The combined timeline of t's vantages (each with its own control
+ * outages masked) into gc, with every vantage's response times and
+ * delivered DOWN alerts: the notification is the first alert of any
+ * vantage. */
+static sp_status combine(const sp_report *r, sp_report_target *t, gathered *gv,
+                         const cdown_set *cds, gathered *gc, sp_quorum_result *qr)
+{
+    const sp_cfg *cfg = r->cfg;
+    size_t n = t->n_vantages;
+    sp_status st = SP_OK;
+    sp_quorum_vantage *qv = calloc(n, sizeof *qv);
+    sp_sla_seg **masked = calloc(n, sizeof *masked);
+    int64_t **since = calloc(n, sizeof *since);
+    if (!qv || !masked || !since) {
+        st = SP_ENOMEM;
+        goto out;
+    }
+    for (size_t k = 0; st == SP_OK && k < n; k++) {
+        gathered *g = &gv[k];
+        const cdown_set *cd = &cds[vantage_index(cfg, t->vantages[k].vantage)];
+        qv[k].timeline = g->segs;
+        qv[k].n_timeline = g->n_segs;
+        if (!t->cfg->is_control && cd->n) {
+            size_t nm = 0;
+            if ((st = sp_quorum_mask_control(g->segs, g->n_segs, cd->v, cd->n, &masked[k], &nm)) !=
+                SP_OK)
+                break;
+            qv[k].timeline = masked[k];
+            qv[k].n_timeline = nm;
+        }
+        /* the journal's state changes to DOWN date its outages back to
+         * their first failed probe (ch is sorted by since) */
+        if (!(since[k] = malloc((g->ch.n + 1) * sizeof *since[k]))) {
+            st = SP_ENOMEM;
+            break;
+        }
+        for (size_t i = 0; i < g->ch.n; i++)
+            if (g->ch.v[i].to == SP_STATE_DOWN)
+                since[k][qv[k].n_down_since++] = g->ch.v[i].since;
+        qv[k].down_since = since[k];
+        /* every vantage's timings and alerts count for the target */
+        for (size_t i = 0; st == SP_OK && i < g->n_rt; i++) {
+            if (!GROW(gc->rt, gc->n_rt, gc->cap_rt) || !GROW(gc->rt_t, gc->n_rt, gc->cap_rt_t)) {
+                st = SP_ENOMEM;
+                break;
+            }
+            gc->rt[gc->n_rt] = g->rt[i];
+            gc->rt_t[gc->n_rt++] = g->rt_t[i];
+        }
+        for (size_t i = 0; st == SP_OK && i < g->nt.n; i++) {
+            if (!GROW(gc->nt.v, gc->nt.n, gc->nt.cap)) {
+                st = SP_ENOMEM;
+                break;
+            }
+            gc->nt.v[gc->nt.n++] = g->nt.v[i];
+        }
+    }
+    if (st != SP_OK)
+        goto out;
+    sp_quorum_input in = {
+        .vantages = qv,
+        .n_vantages = n,
+        .quorum = t->quorum,
+        /* rows place an edge only to within a step */
+        .back_s = t->cfg->interval_ms / 1000,
+    };
+    if ((st = sp_quorum_combine(&in, qr)) != SP_OK)
+        goto out;
+    gc->segs = qr->timeline; /* now gc's */
+    gc->n_segs = gc->cap_segs = qr->n_timeline;
+    qr->timeline = NULL;
+    qr->n_timeline = 0;
+out:
+    for (size_t k = 0; k < n; k++) {
+        free(masked ? masked[k] : NULL);
+        free(since ? since[k] : NULL);
+    }
+    free(masked);
+    free(since);
+    free(qv);
+    return st;
+}
+
+/* The quorum's detail on the target's month: each incident starts when
+ * the q-th vantage's outage began (back-dated; its counted seconds stay
+ * the combined timeline's) and lists the vantages DOWN in it; the DOWN
+ * minorities in the period are listed. MTTR follows the durations. */
+static sp_status quorum_detail(const sp_report *r, sp_report_target *t, const sp_quorum_result *qr)
+{
+    sp_sla_result *s = &t->sla;
+    if (s->n_incidents && !(t->qincidents = calloc(s->n_incidents, sizeof *t->qincidents)))
+        return SP_ENOMEM;
+    double total = 0;
+    for (size_t k = 0; k < s->n_incidents; k++) {
+        sp_sla_incident *in = &s->incidents[k];
+        for (size_t j = 0; j < qr->n_incidents; j++) {
+            const sp_quorum_incident *q = &qr->incidents[j];
+            if (q->run_start >= in->end || q->end <= in->start)
+                continue;
+            sp_report_qincident *d = &t->qincidents[k];
+            d->start = q->start;
+            d->run_start = q->run_start;
+            d->end = q->end;
+            d->quorum_vantage = q->quorum_vantage;
+            if (q->n_down && !(d->downs = malloc(q->n_down * sizeof *d->downs)))
+                return SP_ENOMEM;
+            memcpy(d->downs, qr->downs + q->first_down, q->n_down * sizeof *d->downs);
+            d->n_downs = q->n_down;
+            /* the run's first piece in the period gets the dated start */
+            if (in->start == q->run_start && q->start < in->start && q->start >= r->start) {
+                in->duration_s += in->start - q->start;
+                in->start = q->start;
+            }
+            break;
+        }
+        total += (double)in->duration_s;
+    }
+    if (s->n_incidents)
+        s->mttr_s = total / (double)s->n_incidents;
+    for (size_t j = 0; j < qr->n_partial; j++) {
+        sp_quorum_partial p = qr->partial[j];
+        if (p.start < r->start)
+            p.start = r->start;
+        if (p.end > r->until)
+            p.end = r->until;
+        if (p.start >= p.end)
+            continue;
+        size_t cap = t->n_partial;
+        if (sp_grow((void **)&t->partial, &cap, t->n_partial + 1, sizeof *t->partial) != SP_OK)
+            return SP_ENOMEM;
+        t->partial[t->n_partial++] = p;
+    }
+    return SP_OK;
+}
+
+/* What the target's evidence says as a whole: every vantage's file and
+ * journal must hold; the detail stays per vantage. */
+static void summarise_vantages(sp_report_target *t)
+{
+    t->journal_present = t->n_vantages > 0;
+    t->clock_synced = -1;
+    for (size_t k = 0; k < t->n_vantages; k++) {
+        const sp_report_target *v = &t->vantages[k];
+        t->has_rrd = t->has_rrd || v->has_rrd;
+        if (v->resolution_s > t->resolution_s)
+            t->resolution_s = v->resolution_s;
+        if (v->fine_s > t->fine_s)
+            t->fine_s = v->fine_s;
+        if (v->coarse_s > t->coarse_s) {
+            t->coarse_s = v->coarse_s;
+            t->fine_from = v->fine_from;
+        }
+        t->journal_present = t->journal_present && v->journal_present;
+        if (!t->journal_bad_line)
+            t->journal_bad_line = v->journal_bad_line;
+        t->journal_lines += v->journal_lines;
+        if (v->clock_synced >= 0)
+            t->clock_synced = t->clock_synced == -1 ? v->clock_synced
+                                                    : (t->clock_synced && v->clock_synced);
+        t->n_imports += v->n_imports;
+        t->not_stored_s += v->not_stored_s;
+        t->rows_disagree = t->rows_disagree || v->rows_disagree;
+    }
+}
+
+/* A target seen from several vantages: each view's own figures and
+ * evidence, then the quorum of their timelines as the target's figures
+ * (control outages already applied per vantage: none again). gv: the
+ * views' gathered files (gather_vantages done). */
+static sp_status build_quorum_target(sp_report *r, sp_report_target *t, gathered *gv,
+                                     const cdown_set *cds, int n_days, char *err, size_t errlen)
+{
+    const sp_cfg *cfg = r->cfg;
+    sp_status st = SP_OK;
+    gathered gc = {0};
+    sp_quorum_result qr = {0};
+    for (size_t k = 0; k < t->n_vantages; k++) {
+        sp_report_target *v = &t->vantages[k];
+        const cdown_set *cd = &cds[vantage_index(cfg, v->vantage)];
+        if (n_days == 0 && !t->cfg->is_control && v->has_rrd && (st = check_rows(r, v)) != SP_OK)
+            return st;
+        if ((st = compute(cfg, t->cfg, r->start, r->until, &gv[k], cd->v, cd->n, &v->sla, err,
+                          errlen)) != SP_OK ||
+            (st = match_notices(v, &gv[k].nt)) != SP_OK)
+            return st;
+    }
+    summarise_vantages(t);
+    if ((st = combine(r, t, gv, cds, &gc, &qr)) != SP_OK) {
+        if (st == SP_EINVAL)
+            snprintf(err, errlen, "target %s: the quorum refused its vantages' timelines: %s",
+                     t->cfg->id, sp_strerror(st));
+        goto out;
+    }
+    if ((st = compute(cfg, t->cfg, r->start, r->until, &gc, NULL, 0, &t->sla, err, errlen)) !=
+            SP_OK ||
+        (st = quorum_detail(r, t, &qr)) != SP_OK || (st = match_notices(t, &gc.nt)) != SP_OK)
+        goto out;
+    if (n_days > 0 && (st = live_days(r, t, &gc, NULL, 0, n_days, err, errlen)) == SP_OK &&
+        qr.n_partial && gc.n_segs) {
+        /* a partial period reaching the combined timeline's recent end is
+         * going on now (current_state's two steps) */
+        const sp_quorum_partial *p = &qr.partial[qr.n_partial - 1];
+        int64_t end = gc.segs[gc.n_segs - 1].end, step = t->cfg->interval_ms / 1000;
+        if (p->end == end && end >= r->until - 2 * step)
+            t->partial_down_now = p->max_down;
+    }
+out:
+    sp_quorum_result_free(&qr);
+    gathered_free(&gc);
+    return st;
+}
+
 /* Gather every target's files over [gather_from, r->until), compute the
  * report period [r->start, r->until) and, when n_days > 0, the live view.
  * r->cfg, start, end, until and generated are set by the caller. */
@@ -684,8 +975,11 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
     const sp_cfg *cfg = r->cfg;
     sp_status st;
     gathered *g = NULL;
+    gathered **gv = NULL; /* with vantages: per target, one per vantage */
     sp_sla_span *cdown = NULL;
     size_t n_cdown = 0;
+    bool qmode = quorum_mode(cfg);
+    cdown_set *cds = NULL; /* with vantages: each vantage's own control outages */
     /* what is read from the files spans the period and the live days */
     sp_report rg = *r;
     rg.start = gather_from < r->start ? gather_from : r->start;
@@ -696,7 +990,9 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
      * (a month at one-minute steps is ~1 MB of timings per target). */
     r->targets = calloc(cfg->n_targets, sizeof *r->targets);
     g = calloc(cfg->n_targets, sizeof *g);
-    if (!r->targets || !g) {
+    gv = calloc(cfg->n_targets, sizeof *gv);
+    cds = calloc(cfg->n_vantages + 1, sizeof *cds);
+    if (!r->targets || !g || !gv || !cds) {
         st = SP_ENOMEM;
         goto fail;
     }
@@ -707,6 +1003,12 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
         sp_report_target *t = &r->targets[i];
         t->cfg = c;
         t->clock_synced = -1;
+        t->last_update = t->lag_s = -1;
+        if (qmode) { /* the files are the vantages' */
+            if (c->is_control && (st = gather_vantages(r, &rg, t, &gv[i], err, errlen)) != SP_OK)
+                goto fail;
+            continue;
+        }
         t->rrd_path = malloc(4096);
         t->journal_path = malloc(4096);
         if (!t->rrd_path || !t->journal_path) {
@@ -717,22 +1019,48 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
         if (c->is_control && (st = gather(r, &rg, t, &g[i], err, errlen)) != SP_OK)
             goto fail;
     }
-    {
+    /* Each vantage's own control outages (its view of every control
+     * target that lists it), or with one host the controls' */
+    for (size_t vi = 0; vi < (qmode ? cfg->n_vantages : 1); vi++) {
         const sp_sla_seg *tl[64];
         size_t counts[64], k = 0;
         for (size_t i = 0; i < cfg->n_targets && k < 64; i++) {
-            if (!cfg->targets[i].is_control)
+            const sp_cfg_target *c = &cfg->targets[i];
+            if (!c->is_control)
                 continue;
-            tl[k] = g[i].segs;
-            counts[k++] = g[i].n_segs;
+            if (!qmode) {
+                tl[k] = g[i].segs;
+                counts[k++] = g[i].n_segs;
+                continue;
+            }
+            for (size_t j = 0; j < c->n_vantages; j++)
+                if (strcmp(c->vantages[j], cfg->vantages[vi]) == 0) {
+                    tl[k] = gv[i][j].segs;
+                    counts[k++] = gv[i][j].n_segs;
+                }
         }
-        if ((st = sp_report_all_down(tl, counts, k, &cdown, &n_cdown)) != SP_OK)
+        if (!qmode)
+            st = sp_report_all_down(tl, counts, k, &cdown, &n_cdown);
+        else
+            st = sp_report_all_down(tl, counts, k, &cds[vi].v, &cds[vi].n);
+        if (st != SP_OK)
             goto fail;
     }
     for (size_t i = 0; i < cfg->n_targets; i++) {
         if (!r->targets[i].cfg)
             continue;
         sp_report_target *t = &r->targets[i];
+        if (qmode) {
+            if ((!t->cfg->is_control &&
+                 (st = gather_vantages(r, &rg, t, &gv[i], err, errlen)) != SP_OK) ||
+                (st = build_quorum_target(r, t, gv[i], cds, n_days, err, errlen)) != SP_OK)
+                goto fail;
+            if (!t->cfg->is_control) {
+                gathered_free_n(gv[i], t->n_vantages);
+                gv[i] = NULL;
+            }
+            continue;
+        }
         if (!t->cfg->is_control && (st = gather(r, &rg, t, &g[i], err, errlen)) != SP_OK)
             goto fail;
         /* the monthly report only: the live view is rebuilt every minute */
@@ -766,8 +1094,15 @@ fail:
         snprintf(err, errlen, "out of memory");
     r->n_targets = cfg->n_targets; /* the caller frees every slot */
 out:
-    for (size_t i = 0; g && i < cfg->n_targets; i++)
+    for (size_t i = 0; g && i < cfg->n_targets; i++) {
         gathered_free(&g[i]);
+        if (gv) /* allocated with the target's count */
+            gathered_free_n(gv[i], cfg->targets[i].n_vantages);
+    }
+    for (size_t i = 0; cds && i < cfg->n_vantages; i++)
+        free(cds[i].v);
+    free(cds);
+    free(gv);
     free(g);
     free(cdown);
     return st;

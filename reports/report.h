@@ -12,6 +12,13 @@
  * reasons. The renderers (render_*.c) only
  * format a built report.
  *
+ * With several vantages (a configuration with `vantages` and no `vantage`,
+ * SPEC section 10) each target is read once per vantage from
+ * <root>/<vantage>/, each view masked by that vantage's own control
+ * targets and given its own figures and evidence, and the target's figures
+ * are those of the quorum of the views (sla/quorum.h); docs/VANTAGES.md
+ * "The report". Without, nothing of this applies.
+ *
  * Single-threaded (calendar.c sets TZ while it works; rrd_graph uses
  * getopt). Ownership: the report borrows cfg, which must outlive it.
  */
@@ -25,6 +32,7 @@
 
 #include "common/sp_status.h"
 #include "config/config.h"
+#include "sla/quorum.h"
 #include "sla/sla.h"
 
 /* One local calendar day of the live view (status page). */
@@ -58,8 +66,48 @@ typedef struct sp_report_rows_problem {
     char *text; /* owned */
 } sp_report_rows_problem;
 
-typedef struct sp_report_target {
+typedef struct sp_report_target sp_report_target;
+
+/* A quorum incident's detail (report side with vantages, SPEC section 10):
+ * the vantages DOWN during it, each with its back-dated outage start, the
+ * reason of its first DOWN segment and its DOWN seconds inside the
+ * incident. */
+typedef struct sp_report_qincident {
+    int64_t start;          /* the q-th vantage's outage start (sla incident's start) */
+    int64_t run_start, end; /* the combined timeline's DOWN run */
+    size_t quorum_vantage;  /* index into the target's vantages */
+    sp_quorum_down *downs;  /* owned, n_downs */
+    size_t n_downs;
+} sp_report_qincident;
+
+struct sp_report_target {
     const sp_cfg_target *cfg; /* borrowed */
+    /* Report side of several vantages (cfg->vantages set, no cfg->vantage):
+     * vantage is NULL for the target itself, whose figures (sla) come from
+     * the quorum of its vantages' timelines; vantages[k] (n_vantages =
+     * cfg->n_vantages, in the target's order) is the view from
+     * cfg->vantages[k] alone, built from <root>/<vantage>/<id>.* exactly as
+     * a single host's target is (its own control targets applied), with
+     * its own evidence. NULL and 0 in single-host mode. */
+    const char *vantage; /* borrowed from cfg; set on a vantage's view */
+    sp_report_target *vantages;
+    size_t n_vantages;
+    unsigned quorum; /* q of the rule; 0 in single-host mode */
+    /* A vantage's view: the last step its RRD holds and how far that is
+     * behind the report's until (replication lag, seconds, >= 0); -1 both
+     * when it has no file. */
+    int64_t last_update, lag_s;
+    /* The target with vantages: per sla incident (same index), its quorum
+     * detail (qincidents[k].n_downs == 0 when none matched), and the
+     * periods of a DOWN minority in the period ("partial": listed, never
+     * counted). */
+    sp_report_qincident *qincidents;
+    sp_quorum_partial *partial;
+    size_t n_partial;
+    /* Live view with vantages: a DOWN minority at the build time (the
+     * largest d of the partial period still going on; 0: none). The
+     * state above is the quorum's, so this is shown beside it. */
+    unsigned partial_down_now;
     sp_sla_result sla;
     bool has_rrd;
     long resolution_s; /* the coarsest step the figures come from; 0: none */
@@ -109,7 +157,7 @@ typedef struct sp_report_target {
     sp_sla_result window; /* the arithmetic over all those days: their incidents */
     sp_state state;
     int64_t state_since;
-} sp_report_target;
+};
 
 typedef struct sp_report {
     const sp_cfg *cfg; /* borrowed */

@@ -32,6 +32,7 @@ typedef struct words {
     const char *lang, *title, *generated, *current, *service, *state, *since, *this_month, *target,
         *days, *date, *checks, *avg_rt, *legend, *incidents, *none, *start, *end, *duration,
         *reason, *ongoing, *other_lang, *other_href, *met, *at_risk, *no_data_yet, *tz;
+    const char *partial, *of, *vantages_down;
     const char *state_name[SP_PAGE_N];
 } words;
 
@@ -63,6 +64,9 @@ static const words en = {
     .at_risk = "below target",
     .no_data_yet = "no data",
     .tz = "Times are in",
+    .partial = "partial",
+    .of = "of",
+    .vantages_down = "vantages see it down",
     .state_name = {"Available", "Performance issues", "Service disruption", "Maintenance",
                    "No data"},
 };
@@ -95,6 +99,9 @@ static const words ja = {
     .at_risk = "目標未達",
     .no_data_yet = "データなし",
     .tz = "時刻のタイムゾーン",
+    .partial = "一部",
+    .of = "/",
+    .vantages_down = "拠点で停止を観測",
     .state_name = {"正常稼働", "性能低下", "サービス停止", "メンテナンス", "データなし"},
 };
 
@@ -240,6 +247,16 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         sp_report_html_esc(fp, t->cfg->name);
         fputs("</td><td>", fp);
         badge(fp, w, s);
+        /* several vantages: a DOWN minority is shown, never as the state */
+        if (t->partial_down_now) {
+            fputs(" <span class=\"partial\">(", fp);
+            sp_report_html_esc(fp, w->partial);
+            fprintf(fp, ": %u ", t->partial_down_now);
+            sp_report_html_esc(fp, w->of);
+            fprintf(fp, " %zu ", t->n_vantages);
+            sp_report_html_esc(fp, w->vantages_down);
+            fputs(")</span>", fp);
+        }
         if (s != SP_PAGE_NO_DATA && s != SP_PAGE_MAINTENANCE) {
             fputs(" ", fp);
             if (lg == SP_LANG_JA) {
@@ -383,6 +400,13 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
         json_object_set_new(o, "name", json_string(t->cfg->name));
         sp_page_state s = current(r, t);
         json_object_set_new(o, "status", json_string(sp_statuspage_state_code(s)));
+        /* several vantages: the status is the quorum's; partial_down is a
+         * DOWN minority now (0: none) */
+        if (t->n_vantages)
+            json_object_set_new(o, "quorum",
+                                json_pack("{s:i, s:I, s:i}", "q", (int)t->quorum, "vantages",
+                                          (json_int_t)t->n_vantages, "partial_down",
+                                          (int)t->partial_down_now));
         json_object_set_new(
             o, "since", s == SP_PAGE_NO_DATA ? json_null() : sp_report_json_time(t->state_since));
         json_object_set_new(
