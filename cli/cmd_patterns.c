@@ -156,6 +156,18 @@ int sp_cli_print_conformance(const sp_cfg *cfg, FILE *fp)
                 fprintf(fp, "#   %-4s %-18s every %s, at least every %s\n", r.ok[k] ? "ok" : "MISS",
                         item[k], h, l);
         }
+        /* SPEC section 10: whose measurements count, and what the
+         * notification is (the first DOWN alert of any vantage, so the
+         * worst case above holds per vantage) */
+        if (t->n_vantages) {
+            fprintf(fp, "#   quorum %d of %zu vantages (", t->quorum, t->n_vantages);
+            for (size_t v = 0; v < t->n_vantages; v++)
+                fprintf(fp, "%s%s", v ? ", " : "", t->vantages[v]);
+            fprintf(fp,
+                    "): DOWN when %d see it, UNKNOWN while fewer than %d measure; any "
+                    "vantage's DOWN alert notifies\n",
+                    t->quorum, t->quorum);
+        }
         misses += !all;
     }
     return misses;

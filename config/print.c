@@ -85,6 +85,11 @@ static void print_target(FILE *fp, const sp_cfg_target *t, bool loadable)
         fprintf(fp, "    insecure: true\n");
     if (t->is_control && !loadable) /* loadable: control_targets says it */
         fprintf(fp, "    control: true\n");
+    /* loadable: one vantage's view of the target, without `vantages` */
+    if (!loadable && t->own_vantages)
+        print_list(fp, "    vantages: [", t->vantages, t->n_vantages, AS_IS);
+    if (!loadable && t->n_vantages)
+        fprintf(fp, "    quorum: %d\n", t->quorum);
     if (s->kind == SP_PROBE_HTTPS || s->kind == SP_PROBE_TLS)
         fprintf(fp, "    cert_warn_days: %d\n", t->cert_warn_days);
     if (t->service_hours)
@@ -110,12 +115,23 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
 {
     fprintf(fp, "# effective configuration of %s (defaults applied, secrets masked)\n", c->path);
     print_str(fp, "timezone: ", c->timezone);
+    if (c->vantage) /* the file's, or SLAPROBE_VANTAGE / run --vantage */
+        fprintf(fp, "vantage: %s   # files in %s\n", c->vantage, c->storage_dir);
+    print_list(fp, "vantages: [", c->vantages, c->n_vantages, AS_IS);
+    if (c->quorum)
+        fprintf(fp, "quorum: %d\n", c->quorum);
     fprintf(fp, "storage:\n");
-    print_str(fp, "  dir: ", c->storage_dir);
+    print_str(fp, "  dir: ", c->storage_root);
     if (c->rrdcached)
         print_str(fp, "  rrdcached: ", c->rrdcached);
     fprintf(fp, "  retention: {full_days: %ld, five_min_days: %ld, hourly_days: %ld}\n",
             c->retention.full_days, c->retention.five_min_days, c->retention.hourly_days);
+    if (c->central_rrdcached) {
+        fprintf(fp, "  central:\n");
+        print_str(fp, "    rrdcached: ", c->central_rrdcached);
+        fprintf(fp, "    every: %lldms\n    timeout: %lldms\n", (long long)c->central_every_ms,
+                (long long)c->central_timeout_ms);
+    }
     fprintf(fp, "dns_servers: ");
     if (c->dns_servers)
         yq(fp, c->dns_servers);

@@ -81,9 +81,10 @@ storage: {dir: $D/s, central: {rrdcached: "127.0.0.1:42217"}}
 $T
 YAML
 out=$("$SLAPROBE" config-check -c "$D/ok.yaml")
-t_match "vantage mode: files in <dir>/<vantage>" "$out" "dir: \"$D/s/a\""
+t_match "vantage mode: files in <dir>/<vantage>" "$out" "vantage: a   # files in $D/s/a"
+t_match "conformance names the quorum" "$out" "#   quorum 2 of 3 vantages \\(a, b, c\\): DOWN when 2 see it"
 out=$(SLAPROBE_VANTAGE=b "$SLAPROBE" config-check -c "$D/ok.yaml")
-t_match "SLAPROBE_VANTAGE over the file" "$out" "dir: \"$D/s/b\""
+t_match "SLAPROBE_VANTAGE over the file" "$out" "vantage: b   # files in $D/s/b"
 rc=0
 SLAPROBE_VANTAGE=z "$SLAPROBE" config-check -c "$D/ok.yaml" >/dev/null 2>"$D/err" || rc=$?
 t_eq "SLAPROBE_VANTAGE not listed: exit 2" "$rc" 2
