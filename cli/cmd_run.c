@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/timex.h>
 #include <unistd.h>
@@ -325,6 +327,17 @@ int sp_cmd_run(int argc, char **argv)
         fprintf(stderr, "slaprobe run: -c FILE is required (try 'slaprobe run --help')\n");
         return SP_EXIT_USAGE;
     }
+    /* Until the loop's handlers are in place (after setup, which opens
+     * every target's files and may take seconds), a stop or reload signal
+     * is held, not acted on by its default action: SIGTERM then would end
+     * the daemon with no stop line. Threads started meanwhile inherit the
+     * mask, so the signal comes to this thread once it is unblocked. */
+    sigset_t held;
+    sigemptyset(&held);
+    sigaddset(&held, SIGTERM);
+    sigaddset(&held, SIGINT);
+    sigaddset(&held, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &held, NULL);
     sp_cfg *cfg = NULL;
     if (sp_cfg_load(d.cfg_path, &cfg, err, sizeof err) != SP_OK) {
         fprintf(stderr, "slaprobe: %s\n", err);
@@ -399,6 +412,7 @@ int sp_cmd_run(int argc, char **argv)
     uv_signal_start(&d.sighup, on_sighup, SIGHUP);
     uv_signal_start(&d.sigterm, on_stop_signal, SIGTERM);
     uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &held, NULL); /* one held now is handled */
     uv_timer_init(&d.loop, &d.clock_timer);
     d.clock_timer.data = &d;
     uv_timer_start(&d.clock_timer, on_clock_timer, 0, 60000);
