@@ -297,6 +297,18 @@ out:
     return st;
 }
 
+sp_status sp_cfg_set_storage(sp_cfg *cfg, const char *dir)
+{
+    char *d = strdup(dir);
+    if (!d)
+        return SP_ENOMEM;
+    free(cfg->storage_dir);
+    cfg->storage_dir = d;
+    free(cfg->rrdcached);
+    cfg->rrdcached = NULL;
+    return SP_OK;
+}
+
 void sp_cfg_destroy(sp_cfg *c)
 {
     if (!c)

@@ -168,6 +168,12 @@ void sp_cfg_print(const sp_cfg *cfg, FILE *fp);
  * target id. */
 bool sp_cfg_alert_wants(const sp_cfg_alert *a, unsigned kind, const char *id);
 
+/* Point a loaded configuration at another store: storage.dir becomes dir
+ * (copied) and rrdcached is cleared, so the RRDs are read directly.
+ * For a configuration read from elsewhere whose store is rebuilt in a
+ * temporary directory (archive/verify.c). SP_ENOMEM, cfg unchanged. */
+sp_status sp_cfg_set_storage(sp_cfg *cfg, const char *dir);
+
 /* The target with this id, or NULL. */
 const sp_cfg_target *sp_cfg_find_target(const sp_cfg *cfg, const char *id);
 
