@@ -4,6 +4,10 @@
  * (0600, never over an existing file: a key that signed checkpoints must
  * not be lost by a typo), the public one to FILE.pub for whoever checks
  * them. Only the key_id is printed, never the key.
+ *
+ * `slaprobe evidence verify ARCHIVE`: an evidence archive checked from
+ * itself alone (archive/verify.c); exit 0 all holds, 1 a failure, 2 bad
+ * usage or an unreadable file.
  */
 #include "cli.h"
 
