@@ -14,12 +14,16 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "archive/archive.h"
+#include "calendar/calendar.h"
+#include "config/config.h"
 #include "evidence/evidence.h"
 
 static const char evidence_usage[] =
     "usage: slaprobe evidence keygen -o FILE\n"
+    "       slaprobe evidence export -c FILE --target ID --month YYYY-MM -o FILE.tar.gz\n"
     "       slaprobe evidence verify [--key FILE.pub] [--tsa-ca FILE] ARCHIVE.tar.gz\n"
     "\n"
     "Evidence that survives a dispute (docs/EVIDENCE.md).\n"
@@ -28,10 +32,34 @@ static const char evidence_usage[] =
     "                   FILE (private, PKCS#8 PEM, mode 0600) and FILE.pub\n"
     "                   (public, for anyone who verifies); prints the key_id.\n"
     "                   An existing FILE is never overwritten (exit 2).\n"
+    "  export ...       one target's month as a signed archive a third party\n"
+    "                   checks without the store (see export --help).\n"
     "  verify ARCHIVE   check an evidence archive from itself alone: exit 0\n"
     "                   everything holds, 1 something failed (each failure\n"
     "                   names its member), 2 bad usage or unreadable file.\n"
     "  -h, --help       this text\n";
+
+static const char export_usage[] =
+    "usage: slaprobe evidence export -c FILE --target ID --month YYYY-MM -o FILE.tar.gz\n"
+    "\n"
+    "Write one target's month as a tar.gz (docs/EVIDENCE.md, \"The evidence\n"
+    "archive\"): the report (JSON, text, HTML), the journal lines with the\n"
+    "rows and signed checkpoints behind it, the same for every control target,\n"
+    "the configuration they were measured with (secrets left out), the public\n"
+    "key, SHA256SUMS signed with evidence.key, and VERIFY.md, the commands that\n"
+    "check it by hand. A month not over is exported up to now. Prints one line\n"
+    "per member and the warnings (lines no checkpoint covers yet).\n"
+    "\n"
+    "  -c, --config FILE   the configuration\n"
+    "  -t, --target ID     the target (not a control target)\n"
+    "  -m, --month YYYY-MM the month, in the configuration's timezone\n"
+    "  -o, --output FILE   the archive; an existing FILE is never overwritten\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Exit: 0 written; 1 failed (nothing is left at FILE); 2 bad usage, a bad\n"
+    "configuration, an unknown target, a bad month, or an existing FILE; 3\n"
+    "written, but the month's report finds the RRD and the journal disagreeing\n"
+    "(as slaprobe report exits 3: the archive shows it).\n";
 
 static const char keygen_usage[] =
     "usage: slaprobe evidence keygen -o FILE\n"
@@ -92,6 +120,71 @@ static int keygen(int argc, char **argv)
     sp_evidence_key_id(k, id);
     sp_evidence_key_free(k);
     printf("key_id %s\nprivate key: %s (keep it secret)\npublic key:  %s.pub\n", id, out, out);
+    return SP_EXIT_OK;
+}
+
+static int export_cmd(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"target", required_argument, NULL, 't'},
+        {"month", required_argument, NULL, 'm'},  {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL, *id = NULL, *month = NULL, *out = NULL;
+    int c, year, mon;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":c:t:m:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            path = optarg;
+            break;
+        case 't':
+            id = optarg;
+            break;
+        case 'm':
+            month = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'h':
+            fputs(export_usage, stdout);
+            return SP_EXIT_OK;
+        default:
+            fprintf(stderr, "slaprobe evidence export: bad option '%s' (try --help)\n",
+                    argv[optind - 1]);
+            return SP_EXIT_USAGE;
+        }
+    }
+    if (!path || !id || !month || !out || !*out || optind < argc) {
+        fprintf(stderr, "slaprobe evidence export: -c FILE, --target ID, --month YYYY-MM and -o "
+                        "FILE are required (try --help)\n");
+        return SP_EXIT_USAGE;
+    }
+    if (!sp_cal_parse_month(month, &year, &mon)) {
+        fprintf(stderr, "slaprobe evidence export: --month '%s' is not YYYY-MM\n", month);
+        return SP_EXIT_USAGE;
+    }
+    char err[1024];
+    sp_cfg *cfg = NULL;
+    if (sp_cfg_load(path, &cfg, err, sizeof err) != SP_OK) {
+        fprintf(stderr, "slaprobe: %s\n", err);
+        return SP_EXIT_USAGE;
+    }
+    bool disagree = false;
+    sp_status st = sp_archive_export(cfg, id, year, mon, (int64_t)time(NULL), out, stdout,
+                                     &disagree, err, sizeof err);
+    sp_cfg_destroy(cfg);
+    if (st != SP_OK) {
+        fprintf(stderr, "slaprobe evidence export: %s\n", err);
+        return st == SP_EINVAL || st == SP_EEXIST ? SP_EXIT_USAGE : SP_EXIT_FAIL;
+    }
+    if (disagree) {
+        fprintf(stderr, "slaprobe evidence export: the month's RRD and journal disagree (see "
+                        "report/report.txt's evidence section)\n");
+        return 3;
+    }
     return SP_EXIT_OK;
 }
 
@@ -173,6 +266,8 @@ int sp_cmd_evidence(int argc, char **argv)
         return keygen(argc - 1, argv + 1);
     if (strcmp(argv[1], "verify") == 0)
         return verify(argc - 1, argv + 1);
+    if (strcmp(argv[1], "export") == 0)
+        return export_cmd(argc - 1, argv + 1);
     fprintf(stderr, "slaprobe evidence: unknown command '%s' (try 'slaprobe evidence --help')\n",
             argv[1]);
     return SP_EXIT_USAGE;

@@ -163,6 +163,12 @@ void sp_cfg_destroy(sp_cfg *cfg);
 
 /* The effective configuration, YAML, secrets masked. */
 void sp_cfg_print(const sp_cfg *cfg, FILE *fp);
+/* The same reduced to what a report of the targets ids[0..n) reads
+ * (timezone, storage dir and retention, the pattern table, those targets;
+ * no rrdcached, alerts, status page, evidence or report_url), and loadable
+ * by sp_cfg_load anywhere: a secret is a YAML comment naming its
+ * reference, never a key. Unknown ids are skipped. */
+void sp_cfg_print_subset(const sp_cfg *cfg, const char *const *ids, size_t n, FILE *fp);
 
 /* True when channel a takes events of kind (SP_CFG_ALERT_ON_*) for
  * target id. */

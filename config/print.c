@@ -52,6 +52,60 @@ static void print_list(FILE *fp, const char *head, char *const *v, size_t n, ite
     }
 }
 
+/* One target's entry. loadable: as sp_cfg_load reads it back (control
+ * targets listed at the top, no secret reference), else config-check's
+ * dump. */
+static void print_target(FILE *fp, const sp_cfg_target *t, bool loadable)
+{
+    const sp_probe_spec *s = &t->spec;
+    fprintf(fp, "  - id: %s\n", t->id);
+    print_str(fp, "    name: ", t->name);
+    print_str(fp, "    url: ", s->target);
+    fprintf(fp, "    %skind: %s\n", loadable ? "# " : "", sp_probe_kind_name(s->kind));
+    fprintf(fp, "    interval: %llds\n    timeout: %ums\n    retry_interval: %llds\n",
+            (long long)(t->interval_ms / 1000), s->timeout_ms, (long long)(t->retry_ms / 1000));
+    fprintf(fp, "    confirm: %d\n    slow_ms: %.0f\n", t->confirm, t->slow_ms);
+    if (s->kind == SP_PROBE_HTTPS) {
+        if (t->tls_interval_ms)
+            fprintf(fp, "    tls_interval: %llds\n", (long long)(t->tls_interval_ms / 1000));
+        else
+            fprintf(fp, "    tls_interval: off\n");
+    }
+    if (t->pattern)
+        fprintf(fp, "    pattern: %d   # availability target %.1f %%\n", t->pattern, t->sla_target);
+    else
+        fprintf(fp, "    sla_target: %g\n", t->sla_target);
+    /* loadable: the secret's reference may not resolve where the file is
+     * read (a verifier's machine), so the key is left out */
+    if (s->auth_header && loadable)
+        fprintf(fp, "    # auth: masked (%s)\n", t->auth_ref);
+    else if (s->auth_header)
+        fprintf(fp, "    auth: {value: \"%s\"}   # ******** (masked)\n", t->auth_ref);
+    if (s->insecure)
+        fprintf(fp, "    insecure: true\n");
+    if (t->is_control && !loadable) /* loadable: control_targets says it */
+        fprintf(fp, "    control: true\n");
+    if (s->kind == SP_PROBE_HTTPS || s->kind == SP_PROBE_TLS)
+        fprintf(fp, "    cert_warn_days: %d\n", t->cert_warn_days);
+    if (t->service_hours)
+        print_str(fp, "    service_hours: ", t->service_hours);
+    print_list(fp, "    holidays: [", t->holidays, t->n_holidays, IN_QUOTES);
+    for (size_t k = 0; k < t->n_credits; k++)
+        fprintf(fp, "%s{below: %g, credit: %g}%s", k ? ", " : "    credits: [",
+                t->credits[k].below_pct, t->credits[k].credit_pct,
+                k + 1 == t->n_credits ? "]\n" : "");
+    if (t->n_maintenance)
+        fprintf(fp, "    maintenance:\n");
+    for (size_t k = 0; k < t->n_maintenance; k++) {
+        char a[40], b[40];
+        sp_time_iso_ms(t->maintenance[k].start_ms, a, sizeof a);
+        sp_time_iso_ms(t->maintenance[k].end_ms, b, sizeof b);
+        fprintf(fp, "      - {start: \"%s\", end: \"%s\", reason: ", a, b);
+        yq(fp, t->maintenance[k].reason);
+        fprintf(fp, "}\n");
+    }
+}
+
 void sp_cfg_print(const sp_cfg *c, FILE *fp)
 {
     fprintf(fp, "# effective configuration of %s (defaults applied, secrets masked)\n", c->path);
@@ -68,53 +122,8 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
     else
         fprintf(fp, "system");
     fprintf(fp, "\ntargets:\n");
-    for (size_t i = 0; i < c->n_targets; i++) {
-        const sp_cfg_target *t = &c->targets[i];
-        const sp_probe_spec *s = &t->spec;
-        fprintf(fp, "  - id: %s\n", t->id);
-        print_str(fp, "    name: ", t->name);
-        print_str(fp, "    url: ", s->target);
-        fprintf(fp, "    kind: %s\n", sp_probe_kind_name(s->kind));
-        fprintf(fp, "    interval: %llds\n    timeout: %ums\n    retry_interval: %llds\n",
-                (long long)(t->interval_ms / 1000), s->timeout_ms, (long long)(t->retry_ms / 1000));
-        fprintf(fp, "    confirm: %d\n    slow_ms: %.0f\n", t->confirm, t->slow_ms);
-        if (s->kind == SP_PROBE_HTTPS) {
-            if (t->tls_interval_ms)
-                fprintf(fp, "    tls_interval: %llds\n", (long long)(t->tls_interval_ms / 1000));
-            else
-                fprintf(fp, "    tls_interval: off\n");
-        }
-        if (t->pattern)
-            fprintf(fp, "    pattern: %d   # availability target %.1f %%\n", t->pattern,
-                    t->sla_target);
-        else
-            fprintf(fp, "    sla_target: %g\n", t->sla_target);
-        if (s->auth_header)
-            fprintf(fp, "    auth: {value: \"%s\"}   # ******** (masked)\n", t->auth_ref);
-        if (s->insecure)
-            fprintf(fp, "    insecure: true\n");
-        if (t->is_control)
-            fprintf(fp, "    control: true\n");
-        if (s->kind == SP_PROBE_HTTPS || s->kind == SP_PROBE_TLS)
-            fprintf(fp, "    cert_warn_days: %d\n", t->cert_warn_days);
-        if (t->service_hours)
-            print_str(fp, "    service_hours: ", t->service_hours);
-        print_list(fp, "    holidays: [", t->holidays, t->n_holidays, IN_QUOTES);
-        for (size_t k = 0; k < t->n_credits; k++)
-            fprintf(fp, "%s{below: %g, credit: %g}%s", k ? ", " : "    credits: [",
-                    t->credits[k].below_pct, t->credits[k].credit_pct,
-                    k + 1 == t->n_credits ? "]\n" : "");
-        if (t->n_maintenance)
-            fprintf(fp, "    maintenance:\n");
-        for (size_t k = 0; k < t->n_maintenance; k++) {
-            char a[40], b[40];
-            sp_time_iso_ms(t->maintenance[k].start_ms, a, sizeof a);
-            sp_time_iso_ms(t->maintenance[k].end_ms, b, sizeof b);
-            fprintf(fp, "      - {start: \"%s\", end: \"%s\", reason: ", a, b);
-            yq(fp, t->maintenance[k].reason);
-            fprintf(fp, "}\n");
-        }
-    }
+    for (size_t i = 0; i < c->n_targets; i++)
+        print_target(fp, &c->targets[i], false);
     if (c->report_url)
         print_str(fp, "report_url: ", c->report_url);
     if (c->evidence_key_pem || c->evidence_tsa_url) {
@@ -162,5 +171,46 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
             if (a->events & (1u << e))
                 fprintf(fp, "%s%s", n++ ? ", " : "", sp_cfg_alert_event_names[e]);
         fprintf(fp, "]\n");
+    }
+}
+
+void sp_cfg_print_subset(const sp_cfg *c, const char *const *ids, size_t n, FILE *fp)
+{
+    fprintf(fp,
+            "# the configuration of %s reduced to what the report reads (defaults\n"
+            "# applied, secrets left out)\n",
+            c->path);
+    print_str(fp, "timezone: ", c->timezone);
+    fprintf(fp, "storage:\n");
+    print_str(fp, "  dir: ", c->storage_dir);
+    fprintf(fp, "  retention: {full_days: %ld, five_min_days: %ld, hourly_days: %ld}\n",
+            c->retention.full_days, c->retention.five_min_days, c->retention.hourly_days);
+    /* the pattern table as in effect (a target's target comes from it) */
+    fprintf(fp, "patterns:\n");
+    for (int k = 0; k < SP_PATTERN_COUNT; k++) {
+        const sp_pattern *p = &c->patterns[k];
+        fprintf(fp,
+                "  - {pattern: %d, availability: %.17g, alive_interval: %llds, notify_within: "
+                "%llds, fault_interval: %llds, perf_interval: %llds}\n",
+                p->id, p->availability_pct, (long long)(p->alive_interval_ms / 1000),
+                (long long)(p->notify_within_ms / 1000), (long long)(p->fault_interval_ms / 1000),
+                (long long)(p->perf_interval_ms / 1000));
+    }
+    bool any_control = false;
+    for (size_t i = 0; i < n; i++) {
+        const sp_cfg_target *t = sp_cfg_find_target(c, ids[i]);
+        if (t && t->is_control) {
+            fputs(any_control ? ", " : "control_targets: [", fp);
+            fputs(t->id, fp);
+            any_control = true;
+        }
+    }
+    if (any_control)
+        fputs("]\n", fp);
+    fprintf(fp, "targets:\n");
+    for (size_t i = 0; i < n; i++) {
+        const sp_cfg_target *t = sp_cfg_find_target(c, ids[i]);
+        if (t)
+            print_target(fp, t, true);
     }
 }

@@ -136,6 +136,20 @@ void sp_evidence_key_id(const sp_evidence_key *k, char out[SP_EVIDENCE_KEY_ID_LE
     out[SP_EVIDENCE_KEY_ID_LEN] = '\0';
 }
 
+char *sp_evidence_key_public_pem(const sp_evidence_key *k, size_t *len)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *data = NULL, *out = NULL;
+    long n = b && PEM_write_bio_PUBKEY(b, k->pkey) ? BIO_get_mem_data(b, &data) : 0;
+    if (n > 0 && (out = malloc((size_t)n + 1))) {
+        memcpy(out, data, (size_t)n);
+        out[n] = '\0';
+        *len = (size_t)n;
+    }
+    BIO_free(b);
+    return out;
+}
+
 /* Write a PEM through a BIO into fd (closed here). */
 static sp_status write_pem(int fd, const sp_evidence_key *k, bool priv, const char *path, char *err,
                            size_t errlen)

@@ -49,6 +49,11 @@ void sp_evidence_key_id(const sp_evidence_key *k, char out[SP_EVIDENCE_KEY_ID_LE
 sp_status sp_evidence_key_write(const sp_evidence_key *k, const char *path, char *err,
                                 size_t errlen);
 
+/* The public key as SubjectPublicKeyInfo PEM (what key_write puts in
+ * path.pub), malloc'ed (the caller frees), *len bytes, NUL-terminated; NULL
+ * when OpenSSL cannot encode it or out of memory. */
+char *sp_evidence_key_public_pem(const sp_evidence_key *k, size_t *len);
+
 sp_status sp_evidence_sign(const sp_evidence_key *k, const void *msg, size_t len,
                            unsigned char sig[SP_EVIDENCE_SIG_LEN]);
 /* SP_OK when sig is k's signature of msg, else SP_EINVAL. */

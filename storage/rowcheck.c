@@ -143,22 +143,11 @@ out:
 
 #define LINE_MAX_STEPS 86400
 
-sp_status sp_store_rows_lines_from_file(const char *daemon, const char *rrd, int64_t after,
-                                        int64_t upto, bool recovered, sp_store_rows_emit emit,
-                                        void *arg, char *err, size_t errlen)
+sp_status sp_store_rows_read(const char *daemon, const char *rrd, long step, int64_t after,
+                             int64_t upto, sp_store_steps_emit emit, void *arg, char *err,
+                             size_t errlen)
 {
-    long step = 0, full_rows = 0;
-    time_t last = 0;
-    sp_status st = sp_store_rrd_head(daemon, rrd, &step, &last, &full_rows, err, errlen);
-    if (st != SP_OK)
-        return st;
-    int64_t newest = (int64_t)last - (int64_t)last % step;
-    int64_t reach = newest - (int64_t)(full_rows - 1) * step;
-    if (upto > newest)
-        upto = newest;
-    after -= after % step;
-    if (after < reach - step)
-        after = reach - step;
+    sp_status st = SP_OK;
     sp_store_row *steps = NULL;
     while (st == SP_OK && after < upto) {
         int64_t hi = upto - after > (int64_t)LINE_MAX_STEPS * step
@@ -191,25 +180,58 @@ sp_status sp_store_rows_lines_from_file(const char *daemon, const char *rrd, int
             steps[i].t = end;
         }
         sp_store_series_free(&ser);
-        char hex[65];
-        sp_store_rows_sha256(steps, n, hex);
-        sp_journal_line l = {.type = SP_JOURNAL_ROWS,
-                             .rows = {.from = steps[0].t,
-                                      .to = steps[n - 1].t,
-                                      .step_s = step,
-                                      .count = (int64_t)n,
-                                      .sha256 = hex,
-                                      .recovered = recovered}};
-        json_t *ev = sp_journal_line_to_json(&l);
-        if (!ev) {
-            st = SP_ENOMEM;
-            break;
-        }
-        emit(arg, ev);
+        st = emit(arg, steps, n);
         after = hi;
     }
     free(steps);
     return st;
+}
+
+typedef struct lines_emit {
+    long step;
+    bool recovered;
+    sp_store_rows_emit emit;
+    void *arg;
+} lines_emit;
+
+/* One rows line per chunk read. */
+static sp_status emit_line(void *arg, const sp_store_row *steps, size_t n)
+{
+    const lines_emit *le = arg;
+    char hex[65];
+    sp_store_rows_sha256(steps, n, hex);
+    sp_journal_line l = {.type = SP_JOURNAL_ROWS,
+                         .rows = {.from = steps[0].t,
+                                  .to = steps[n - 1].t,
+                                  .step_s = le->step,
+                                  .count = (int64_t)n,
+                                  .sha256 = hex,
+                                  .recovered = le->recovered}};
+    json_t *ev = sp_journal_line_to_json(&l);
+    if (!ev)
+        return SP_ENOMEM;
+    le->emit(le->arg, ev);
+    return SP_OK;
+}
+
+sp_status sp_store_rows_lines_from_file(const char *daemon, const char *rrd, int64_t after,
+                                        int64_t upto, bool recovered, sp_store_rows_emit emit,
+                                        void *arg, char *err, size_t errlen)
+{
+    long step = 0, full_rows = 0;
+    time_t last = 0;
+    sp_status st = sp_store_rrd_head(daemon, rrd, &step, &last, &full_rows, err, errlen);
+    if (st != SP_OK)
+        return st;
+    int64_t newest = (int64_t)last - (int64_t)last % step;
+    int64_t reach = newest - (int64_t)(full_rows - 1) * step;
+    if (upto > newest)
+        upto = newest;
+    after -= after % step;
+    if (after < reach - step)
+        after = reach - step;
+    lines_emit le = {.step = step, .recovered = recovered, .emit = emit, .arg = arg};
+    return sp_store_rows_read(daemon, rrd, step, after, upto, emit_line, &le, err, errlen);
 }
 
 /* --- The check ------------------------------------------------------------ */

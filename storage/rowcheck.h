@@ -64,6 +64,22 @@ sp_status sp_store_rows_lines_from_file(const char *daemon, const char *rrd, int
                                         int64_t upto, bool recovered, sp_store_rows_emit emit,
                                         void *arg, char *err, size_t errlen);
 
+/* Called with each run of steps read (the callee copies what it keeps);
+ * a status other than SP_OK stops the read and is returned. */
+typedef sp_status (*sp_store_steps_emit)(void *arg, const sp_store_row *steps, size_t n);
+
+/*
+ * The steps of rrd's one-step archive (step s, the file's) ending in
+ * (after, upto], both multiples of step, as the file holds them now
+ * (through rrdcached when daemon is set), unknown where it holds none:
+ * handed to emit in runs of at most 86,400 steps, so memory stays bounded.
+ * The caller clips the range to the archive's reach (sp_store_rrd_head).
+ * Blocking.
+ */
+sp_status sp_store_rows_read(const char *daemon, const char *rrd, long step, int64_t after,
+                             int64_t upto, sp_store_steps_emit emit, void *arg, char *err,
+                             size_t errlen);
+
 /* --- The check --------------------------------------------------------- */
 
 typedef enum sp_store_rowcheck_kind {
