@@ -799,9 +799,10 @@ static sp_status check_checkpoints(vctx *v, vtarget *t)
                 v->key ? " checked" : " (not checked: no key)", tok_ok, ntok);
         if (t->last_seq > last)
             warn(v,
-                 "%s: %lld lines (seq %lld..%lld) come after the last checkpoint%s: nothing "
+                 "%s: %lld line%s (seq %lld..%lld) after the last checkpoint%s: nothing "
                  "signed covers them, they can still be cut",
-                 jname, t->last_seq - last, last + 1, t->last_seq, ncp ? "" : " (there is none)");
+                 jname, t->last_seq - last, t->last_seq - last == 1 ? "" : "s", last + 1,
+                 t->last_seq, ncp ? "" : " (there is none)");
     }
     free(anchor_tok);
     free(cps);
@@ -1003,6 +1004,11 @@ static void compare(vctx *v, const json_t *a, const json_t *b, const char *path,
     if (store_field(path))
         return;
     char sa[200], sb[200], sub[512];
+    if (!a) {
+        if ((*diffs)++ < MAX_SAME)
+            fail(v, SP_ARCHIVE_REPORT_JSON, "%s is missing", path);
+        return;
+    }
     if (json_is_object(a) && json_is_object(b)) {
         const char *k;
         json_t *x;
@@ -1093,10 +1099,8 @@ static sp_status check_figures(vctx *v, const sp_cfg *cfg)
         static const char *const top[] = {"month", "timezone", "start",  "end",
                                           "until", "complete", "all_met"};
         for (size_t i = 0; i < sizeof top / sizeof top[0]; i++)
-            compare(v, json_object_get(a, top[i]) ? json_object_get(a, top[i]) : json_null(),
-                    json_object_get(b, top[i]), top[i], &diffs);
-        compare(v, json_object_get(a, "targets") ? json_object_get(a, "targets") : json_null(),
-                json_object_get(b, "targets"), "targets", &diffs);
+            compare(v, json_object_get(a, top[i]), json_object_get(b, top[i]), top[i], &diffs);
+        compare(v, json_object_get(a, "targets"), json_object_get(b, "targets"), "targets", &diffs);
         if (diffs > MAX_SAME)
             fail(v, SP_ARCHIVE_REPORT_JSON, "%ld more fields differ", diffs - MAX_SAME);
         if (!diffs)

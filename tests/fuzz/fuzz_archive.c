@@ -28,7 +28,9 @@
 
 static char tmpdir[128];
 
-static void add(struct archive *a, const char *name, const void *data, size_t len, bool raw)
+/* false: the writer refused the member for good (ARCHIVE_FATAL); a name
+ * the pax writer will not take is skipped. */
+static bool add(struct archive *a, const char *name, const void *data, size_t len, bool raw)
 {
     struct archive_entry *e = archive_entry_new();
     if (!e)
@@ -37,11 +39,13 @@ static void add(struct archive *a, const char *name, const void *data, size_t le
     archive_entry_set_filetype(e, AE_IFREG);
     archive_entry_set_perm(e, 0644);
     archive_entry_set_size(e, (la_int64_t)len);
-    if (archive_write_header(a, e) != ARCHIVE_OK)
-        abort();
+    int r = archive_write_header(a, e);
+    archive_entry_free(e);
+    if (r < ARCHIVE_WARN)
+        return r != ARCHIVE_FATAL;
     if (len && archive_write_data(a, data, len) != (la_ssize_t)len)
         abort();
-    archive_entry_free(e);
+    return true;
 }
 
 static const char *make_archive(const uint8_t *data, size_t size)
@@ -73,12 +77,12 @@ static const char *make_archive(const uint8_t *data, size_t size)
             const uint8_t *vend = memchr(p, 0, (size_t)(end - p));
             if (!vend)
                 vend = end;
-            add(a, name, p, (size_t)(vend - p), false);
+            if (!add(a, name, p, (size_t)(vend - p), false))
+                break;
             p = vend < end ? vend + 1 : end;
         }
     }
-    if (archive_write_close(a) != ARCHIVE_OK)
-        abort();
+    archive_write_close(a); /* after a fatal error the file is what it is */
     archive_write_free(a);
     return path;
 }

@@ -16,6 +16,10 @@
 set -euo pipefail
 source "$SP_SRC/tests/lib/fixtures.sh"
 source "$SP_SRC/tests/lib/assert.sh"
+# Under ASan: export's HTML graphs leak inside librrd's rrd_graph_v
+# (tests/lsan.supp), which only the slow unwinder can see through librrd's
+# frames (as test_evidence_export does).
+[ -z "${ASAN_OPTIONS:-}" ] || export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
 fx_init
 fx_start_nginx
 RETAR="python3 $SP_SRC/tests/integration/retar.py"
@@ -89,7 +93,9 @@ verify() {
     VOUT=$("$SLAPROBE" evidence verify "$@" "$a" 2>&1) || VRC=$?
 }
 
+t0=$(date +%s.%N)
 verify "$A"
+t_num "verify of the clean archive: seconds" "$(echo "$(date +%s.%N) - $t0" | bc)"
 t_eq "verify of the clean archive exits 0" "$VRC" 0
 t_match "and says everything holds, signed" "$VOUT" "everything holds: [0-9]+ members, 2 targets, signed by key_id [0-9a-f]{16}"
 KEY_ID=$(tar -xzOf "$A" --wildcards '*/manifest.json' | jq -r .key_id)
@@ -220,7 +226,7 @@ for spec in "web-$MONTH/../evil file" "/tmp/sp-evil-$$ file" "web-$MONTH/link sy
     VOUT=$(cd "$FX_DIR/cwd" && "$SLAPROBE" evidence verify "$FX_DIR/t.tar.gz" 2>&1) || VRC=$?
     t_eq "a hostile member ($kind $name): exit" "$VRC" 1
     t_line "a hostile member ($kind $name): exit 1, named" "$VOUT" \
-        "^$(sed 's/[].[*^$]/\\&/g' <<<"$name"): "
+        "^$(sed 's/[].[*^$]/\\&/g' <<<"$name")/?: "
 done
 t_eq "nothing written outside" "$(ls -A "$FX_DIR/cwd" | wc -l) $(ls -d /tmp/sp-evil-$$ "$FX_DIR/evil" 2>/dev/null | wc -l)" "0 0"
 
