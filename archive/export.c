@@ -390,17 +390,20 @@ static sp_status export_target(const sp_cfg *cfg, part *p, int64_t from, int64_t
     for (size_t i = 0; i < nj; i++)
         if ((jl[i].is_rows || jl[i].rows_from) && jl[i].rows_from < born)
             born = jl[i].rows_from;
-    if (lo < reach && born >= reach)
-        lo = reach; /* the file is younger than its reach: nothing lost */
+    if (lo < reach && born >= reach) /* the store is younger than its reach: nothing lost, */
+        lo = reach;                  /* and no step before its first line holds data */
+    if (born != INT64_MIN && lo < born)
+        lo = (born + step - 1) / step * step;
     if (lo < reach) {
-        char a[SP_TIME_ISO_LEN], b[SP_TIME_ISO_LEN];
-        iso_s(reach, a, sizeof a);
-        iso_s(lo + (int64_t)(full_rows - 1) * step, b, sizeof b);
+        char a[SP_TIME_ISO_LEN], b[SP_TIME_ISO_LEN], c[SP_TIME_ISO_LEN];
+        iso_s(lo, a, sizeof a);
+        iso_s(reach, b, sizeof b);
+        iso_s(lo + (int64_t)(full_rows - 1) * step, c, sizeof c);
         snprintf(err, errlen,
-                 "%s: the one-step archive of %s no longer reaches the month's start: it holds "
-                 "steps from %s on (storage.retention.full_days); the month could have been "
-                 "exported until %s",
-                 id, rrd, a, b);
+                 "%s: the one-step archive of %s no longer holds the month whole: its step "
+                 "%s is gone (the file keeps steps from %s on, storage.retention.full_days "
+                 "%ld); the month could have been exported until %s",
+                 id, rrd, a, b, cfg->retention.full_days, c);
         st = SP_EINVAL;
         goto out;
     }

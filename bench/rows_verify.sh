@@ -5,7 +5,10 @@
 # per write at a 60 s interval), chained and hashed as journal.c and
 # storage/rowcheck.c do; verify is timed, and must say the RRD and journal
 # agree. Also prints the bytes of a rows line and the journal's growth per
-# day from them. Usage: SLAPROBE=build/slaprobe bench/rows_verify.sh
+# day from them. Then `evidence export` of the current month (the store's
+# last 30 days reach back before its start) is timed, with the archive's
+# size, and each ```sh block of its VERIFY.md run by hand and timed.
+# Usage: SLAPROBE=build/slaprobe bench/rows_verify.sh
 set -euo pipefail
 SLAPROBE=${SLAPROBE:-build/slaprobe}
 D=$(mktemp -d /tmp/sp-rows-bench.XXXXXX)
@@ -21,7 +24,10 @@ storage:
 defaults: {interval: 60s, timeout: 5s}
 targets:
   - {id: web, url: "http://127.0.0.1:9/", pattern: 1}
+evidence:
+  key: "file:$D/key.pem"
 YAML
+"$SLAPROBE" evidence keygen -o "$D/key.pem" >/dev/null
 awk -v s=$start -v n=$ROWS 'BEGIN { srand(7); print "timestamp,up,total_ms"
     for (i = 1; i <= n; i++) { t = s + i * 60; up = (i % 5000 < 30) ? 0 : 1
         printf "%d,%d,%s\n", t, up, up ? sprintf("%.4f", 20 + rand() * 200) : "" } }' >"$D/h.csv"
@@ -60,3 +66,23 @@ t0=${EPOCHREALTIME/./}
 t1=${EPOCHREALTIME/./}
 tail -n 2 "$D/verify.out"
 echo "journal verify: exit $rc, $(((t1 - t0) / 1000)) ms for $ROWS rows"
+
+month=$(date -u +%Y-%m)
+t0=${EPOCHREALTIME/./}
+"$SLAPROBE" evidence export -c "$D/c.yaml" --target web --month "$month" -o "$D/web.tar.gz" \
+    >"$D/export.out" && rc=0 || rc=$?
+t1=${EPOCHREALTIME/./}
+mkdir "$D/x"
+tar xzf "$D/web.tar.gz" -C "$D/x"
+X=$D/x/web-$month
+echo "evidence export $month: exit $rc, $(((t1 - t0) / 1000)) ms; archive $(stat -c %s "$D/web.tar.gz") bytes" \
+    "($(wc -l <"$X/targets/web/journal.jsonl") journal lines, $(wc -l <"$X/targets/web/rows.txt") rows," \
+    "$(du -sb "$X" | cut -f1) bytes extracted)"
+awk '/^```sh$/ { n++; f = sprintf("%s/block%02d.sh", d, n); next } /^```$/ { f = ""; next }
+     f { print > f }' d="$D" "$X/VERIFY.md"
+for b in "$D"/block*.sh; do
+    t0=${EPOCHREALTIME/./}
+    (cd "$X" && sh -e "$b") >"$b.out" 2>&1 && rc=0 || rc=$?
+    t1=${EPOCHREALTIME/./}
+    echo "VERIFY.md $(basename "$b" .sh) ($(head -c 40 "$b" | head -1)...): exit $rc, $(((t1 - t0) / 1000)) ms"
+done

@@ -40,8 +40,8 @@ static const command commands[] = {
     /* the trailing space keeps the usage text as it has always been printed */
     {"import", NULL, "-c FILE --target ID --csv CSV ", "history from another monitor into the RRD",
      sp_cmd_import},
-    {"evidence", NULL, "keygen -o FILE", "the key pair that signs journal checkpoints",
-     sp_cmd_evidence},
+    {"evidence", NULL, "keygen | export ...",
+     "the checkpoint key; a target's month as a signed archive", sp_cmd_evidence},
     {"help", NULL, NULL, NULL, cmd_help},
     {"--help", "-h", NULL, "this text", cmd_help},
     {"--version", "-V", NULL, "print the version", cmd_version},
