@@ -356,6 +356,17 @@ static void check_sums(vctx *v)
 
 /* --- 2. The signature ------------------------------------------------- */
 
+/* The whole public key, not only the 64 bits of its key_id. */
+static bool same_key(const sp_evidence_key *a, const sp_evidence_key *b)
+{
+    size_t la = 0, lb = 0;
+    char *pa = sp_evidence_key_public_pem(a, &la), *pb = sp_evidence_key_public_pem(b, &lb);
+    bool same = pa && pb && la == lb && memcmp(pa, pb, la) == 0;
+    free(pa);
+    free(pb);
+    return same;
+}
+
 static void check_signature(vctx *v)
 {
     member *pub = find(v, SP_ARCHIVE_PUBKEY), *sig = find(v, SP_ARCHIVE_SUMS_SIG),
@@ -380,7 +391,7 @@ static void check_signature(vctx *v)
         v->key = v->pinned;
         if (!pub)
             fail(v, SP_ARCHIVE_PUBKEY, "missing, but --key was given: the archive is not signed");
-        else if (v->akey && strcmp(aid, v->key_id) != 0)
+        else if (v->akey && !same_key(v->akey, v->pinned))
             fail(v, SP_ARCHIVE_PUBKEY,
                  "is not the key given with --key (its key_id is %s, --key's is %s)", aid,
                  v->key_id);
