@@ -39,6 +39,7 @@
 #include "evidence/tsa.h"
 #include "journal/journal.h"
 #include "reports/report.h"
+#include "storage/layout.h"
 #include "storage/rowcheck.h"
 #include "storage/rrd.h"
 #include "storage/sp_store.h"
@@ -1141,6 +1142,24 @@ static sp_status rebuild(vctx *v)
         const char *e = strncmp(err, path, strlen(path)) == 0 ? err + strlen(path) : err;
         fail(v, SP_ARCHIVE_CONFIG, "not a configuration verify can load%s%s",
              e[0] == ':' ? "" : ": ", e);
+        return SP_OK;
+    }
+    /* what the RRDs will take on disk, before any is made */
+    long double bytes = 0;
+    for (size_t i = 0; i < v->nt; i++) {
+        const sp_cfg_target *ct = sp_cfg_find_target(cfg, v->t[i].id);
+        sp_store_layout l;
+        sp_store_layout_for(ct && ct->interval_ms >= 1000 ? (long)(ct->interval_ms / 1000) : 1,
+                            &cfg->retention, &l);
+        for (int k = 0; k < SP_STORE_N_RRA; k++)
+            bytes += (long double)l.rra[k].rows * SP_STORE_N_DS * sizeof(double);
+    }
+    if (bytes > SP_ARCHIVE_MAX_REBUILD_BYTES) {
+        fail(v, SP_ARCHIVE_CONFIG,
+             "its retention and intervals make RRDs of %.0Lf bytes, more than the %lld verify "
+             "rebuilds: the rows and figures are not checked",
+             bytes, SP_ARCHIVE_MAX_REBUILD_BYTES);
+        sp_cfg_destroy(cfg);
         return SP_OK;
     }
     sp_status st = sp_cfg_set_storage(cfg, store);

@@ -199,6 +199,12 @@ edited "$C" swap_tokens
 t_line "a token for another hash: checkpoints.jsonl named" "$VOUT" \
     "^$C: line [0-9]+: the token for checkpoint seq [0-9]+ does not verify"
 
+# a config.yaml whose retention would make a 200 GB RRD: refused before
+# any file is made
+edited config.yaml sed 's/full_days: [0-9]*/full_days: 36600/'
+t_line "a huge retention in config.yaml: named, nothing rebuilt" "$VOUT" \
+    "^config\\.yaml: its retention and intervals make RRDs of [0-9]+ bytes, more than"
+
 # another key
 verify "$A" --key "$FX_DIR/other.pem.pub"
 t_eq "--key of another key: exit 1" "$VRC" 1
