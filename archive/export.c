@@ -139,6 +139,46 @@ typedef struct part {
     long long uncovered;
 } part;
 
+/* What export needs of one journal line. */
+static sp_status journal_fields(const char *line, size_t len, jline *l, const char *path,
+                                size_t lineno, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *o = json_loadb(line, len, 0, &je);
+    if (!o) {
+        snprintf(err, errlen, "%s: line %zu is not JSON: %s", path, lineno, je.text);
+        return SP_EPARSE;
+    }
+    const char *type = json_string_value(json_object_get(o, "type"));
+    l->seq = json_integer_value(json_object_get(o, "seq"));
+    json_t *tm = json_object_get(o, "t_ms");
+    if (json_is_integer(tm))
+        l->t_ms = json_integer_value(tm);
+    l->is_state = type && strcmp(type, "state") == 0;
+    if (type && strcmp(type, "rows") == 0) {
+        l->is_rows = true;
+        l->rows_from = json_integer_value(json_object_get(o, "from"));
+        l->rows_to = json_integer_value(json_object_get(o, "to"));
+        const char *h = json_string_value(json_object_get(o, "sha256"));
+        snprintf(l->rows_sha, sizeof l->rows_sha, "%s", h ? h : "");
+    }
+    if (type && strcmp(type, "import") == 0) {
+        /* "from": the first imported step, ISO UTC */
+        const char *f = json_string_value(json_object_get(o, "from"));
+        struct tm t = {0};
+        if (f && sscanf(f, "%d-%d-%dT%d:%d:%d", &t.tm_year, &t.tm_mon, &t.tm_mday, &t.tm_hour,
+                        &t.tm_min, &t.tm_sec) == 6) {
+            t.tm_year -= 1900;
+            t.tm_mon -= 1;
+            l->rows_from = (int64_t)timegm(&t);
+        }
+    }
+    json_decref(o);
+    return SP_OK;
+}
+
+/* Split a journal-like file into its whole lines (a torn tail is left
+ * out: it is not part of the chain yet); journal: with their fields. */
 static sp_status parse_lines(const char *buf, size_t len, jline **out, size_t *n, bool journal,
                              const char *path, char *err, size_t errlen)
 {
@@ -146,45 +186,15 @@ static sp_status parse_lines(const char *buf, size_t len, jline **out, size_t *n
     *out = NULL;
     *n = 0;
     size_t pos = 0;
+    sp_status st;
     while (pos < len) {
         const char *nl = memchr(buf + pos, '\n', len - pos);
         if (!nl) /* a torn tail is not part of the chain yet */
             break;
         size_t ll = (size_t)(nl - (buf + pos));
         jline l = {.off = pos, .len = ll, .t_ms = SP_JOURNAL_NO_MS};
-        json_error_t je;
-        json_t *o = json_loadb(buf + pos, ll, 0, &je);
-        if (!o) {
-            snprintf(err, errlen, "%s: line %zu is not JSON: %s", path, *n + 1, je.text);
-            return SP_EPARSE;
-        }
-        const char *type = json_string_value(json_object_get(o, "type"));
-        if (journal) {
-            l.seq = json_integer_value(json_object_get(o, "seq"));
-            json_t *tm = json_object_get(o, "t_ms");
-            if (json_is_integer(tm))
-                l.t_ms = json_integer_value(tm);
-            l.is_state = type && strcmp(type, "state") == 0;
-            if (type && strcmp(type, "rows") == 0) {
-                l.is_rows = true;
-                l.rows_from = json_integer_value(json_object_get(o, "from"));
-                l.rows_to = json_integer_value(json_object_get(o, "to"));
-                const char *h = json_string_value(json_object_get(o, "sha256"));
-                snprintf(l.rows_sha, sizeof l.rows_sha, "%s", h ? h : "");
-            }
-        }
-        if (journal && type && strcmp(type, "import") == 0) {
-            /* "from": the first imported step, ISO UTC */
-            const char *f = json_string_value(json_object_get(o, "from"));
-            struct tm tm = {0};
-            if (f && sscanf(f, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                            &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6) {
-                tm.tm_year -= 1900;
-                tm.tm_mon -= 1;
-                l.rows_from = (int64_t)timegm(&tm);
-            }
-        }
-        json_decref(o);
+        if (journal && (st = journal_fields(buf + pos, ll, &l, path, *n + 1, err, errlen)) != SP_OK)
+            return st;
         if (sp_grow((void **)out, &cap, *n + 1, sizeof **out) != SP_OK)
             return SP_ENOMEM;
         (*out)[(*n)++] = l;
@@ -279,11 +289,12 @@ static sp_status export_target(const sp_cfg *cfg, part *p, int64_t from, int64_t
         }
         for (size_t i = 0; i < nc; i++) {
             char perr[256];
+            /* a line that is not a checkpoint or token is left out (seq 0
+             * is in no run): journal verify names it; the rest still counts */
             if (sp_evidence_line_parse(cbuf + cl[i].off, cl[i].len, &cps[i], perr, sizeof perr) !=
                 SP_OK) {
-                snprintf(err, errlen, "%s: line %zu: %s", cpath, i + 1, perr);
-                st = SP_EPARSE;
-                goto out;
+                memset(&cps[i], 0, sizeof cps[i]);
+                fprintf(log, "warning: %s: line %zu left out: %s\n", cpath, i + 1, perr);
             }
             ncp = i + 1;
         }
@@ -363,10 +374,11 @@ static sp_status export_target(const sp_cfg *cfg, part *p, int64_t from, int64_t
     p->uncovered = p->last_seq - (anchor_seq > p->first_seq ? anchor_seq : p->first_seq - 1);
     if (p->uncovered > 0)
         fprintf(log,
-                "warning: %s: %lld line%s after the last checkpoint (%lld) %s not covered by a "
-                "signature: they can still be cut or rewritten unseen\n",
-                id, p->uncovered, p->uncovered == 1 ? "" : "s", anchor_seq,
-                p->uncovered == 1 ? "is" : "are");
+                "warning: %s: %lld line%s after the last checkpoint %s not covered (the last "
+                "checkpoint included: seq %lld, 0 none): they can still be cut or rewritten "
+                "unseen\n",
+                id, p->uncovered, p->uncovered == 1 ? "" : "s", p->uncovered == 1 ? "is" : "are",
+                anchor_seq);
 
     /* rows.txt: the month's steps and every step a rows line of the run
      * names, as far as the one-step archive reaches */
@@ -649,22 +661,35 @@ static void verify_md(FILE *fp, const char *top, const char *key_id, bool tsa, c
             continue;
         }
         long long k = p->anchor_seq - p->first_seq + 1;
+        char pre[160];
+        snprintf(pre, sizeof pre, "targets/%s/%s%lld", id, SP_ARCHIVE_ANCHOR_PREFIX, p->anchor_seq);
         fprintf(fp,
                 "`%s` (%s): checkpoint %lld signs the SHA-256 of journal line %lld, which is\n"
-                "line %lld of `targets/%s/journal.jsonl`.\n\n"
-                "```sh\n"
-                "openssl pkeyutl -verify -pubin -inkey evidence.pub -rawin -in "
-                "targets/%s/%s%lld.msg -sigfile targets/%s/%s%lld.sig &&\n"
-                "grep -qx 'target=%s' targets/%s/%s%lld.msg &&\n"
-                "grep -qx 'seq=%lld' targets/%s/%s%lld.msg &&\n"
-                "test \"$(sed -n 's/^line_sha256=//p' targets/%s/%s%lld.msg)\" = \\\n"
+                "line %lld of `targets/%s/journal.jsonl`.\n\n",
+                id, p->control ? "control target" : "the target", p->anchor_seq, p->anchor_seq, k,
+                id);
+        /* without the key the signature is checked with a key from
+         * elsewhere: not a block that would fail on a missing file */
+        if (!key_id)
+            fprintf(fp,
+                    "This archive has no `evidence.pub`: check the signature with the public "
+                    "key\nyou hold (KEY.pub):\n\n"
+                    "    openssl pkeyutl -verify -pubin -inkey KEY.pub -rawin -in %s.msg "
+                    "-sigfile %s.sig\n\n",
+                    pre, pre);
+        fprintf(fp, "```sh\n");
+        if (key_id)
+            fprintf(fp,
+                    "openssl pkeyutl -verify -pubin -inkey evidence.pub -rawin -in %s.msg "
+                    "-sigfile %s.sig &&\n",
+                    pre, pre);
+        fprintf(fp,
+                "grep -qx 'target=%s' %s.msg &&\n"
+                "grep -qx 'seq=%lld' %s.msg &&\n"
+                "test \"$(sed -n 's/^line_sha256=//p' %s.msg)\" = \\\n"
                 "     \"$(sed -n '%lldp' targets/%s/journal.jsonl | tr -d '\\n' | sha256sum | cut "
                 "-c1-64)\"",
-                id, p->control ? "control target" : "the target", p->anchor_seq, p->anchor_seq, k,
-                id, id, SP_ARCHIVE_ANCHOR_PREFIX, p->anchor_seq, id, SP_ARCHIVE_ANCHOR_PREFIX,
-                p->anchor_seq, id, id, SP_ARCHIVE_ANCHOR_PREFIX, p->anchor_seq, p->anchor_seq, id,
-                SP_ARCHIVE_ANCHOR_PREFIX, p->anchor_seq, id, SP_ARCHIVE_ANCHOR_PREFIX,
-                p->anchor_seq, k, id);
+                id, pre, p->anchor_seq, pre, pre, k, id);
         if (p->anchor_has_token && tsa)
             fprintf(fp,
                     " &&\n"
@@ -983,9 +1008,12 @@ sp_status sp_archive_export(const sp_cfg *cfg, const char *id, int year, int mon
     }
     close(fd);
     fd = -1;
-    /* link() refuses an out_path made meanwhile, where rename would replace it */
-    if (link(tmp, out_path) != 0) {
-        int e = errno;
+    /* link() refuses an out_path made meanwhile, where rename would replace
+     * it; a file system without hard links gets the rename after a check */
+    int e = link(tmp, out_path) == 0 ? 0 : errno;
+    if ((e == EPERM || e == ENOTSUP) && lstat(out_path, &sb) != 0)
+        e = rename(tmp, out_path) == 0 ? 0 : errno;
+    if (e) {
         if (e == EEXIST)
             snprintf(err, errlen, "%s exists: choose another file", out_path);
         else

@@ -77,7 +77,7 @@ tar xzf "$D/web.tar.gz" -C "$D/x"
 X=$D/x/web-$month
 echo "evidence export $month: exit $rc, $(((t1 - t0) / 1000)) ms; archive $(stat -c %s "$D/web.tar.gz") bytes" \
     "($(wc -l <"$X/targets/web/journal.jsonl") journal lines, $(wc -l <"$X/targets/web/rows.txt") rows," \
-    "$(du -sb "$X" | cut -f1) bytes extracted)"
+    "$(du -sb "$X" | cut -f1) bytes extracted, rows.txt $(stat -c %s "$X/targets/web/rows.txt"))"
 awk '/^```sh$/ { n++; f = sprintf("%s/block%02d.sh", d, n); next } /^```$/ { f = ""; next }
      f { print > f }' d="$D" "$X/VERIFY.md"
 for b in "$D"/block*.sh; do

@@ -8,6 +8,10 @@
 #    SHA256SUMS block fails after a one-byte edit;
 #  - the configuration loads back without the secret, and the secret's value
 #    is nowhere in the archive;
+#  - lines after the last checkpoint, a bad .checkpoints line, and no
+#    evidence key: warned, the run
+#    still anchored by the checkpoint before, VERIFY.md's blocks clean;
+#  - through rrdcached: the same rows; config.yaml does not name it;
 #  - a step no rows line covers (the RRD edited): exit 3, the archive written
 #    and its report marks the month;
 #  - refusals: an existing -o file, an unknown target, a control target, a
@@ -177,6 +181,59 @@ rc=0
 t_eq "a byte of the token changed: block03.sh fails" "$rc" 1
 t_match "the anchor block checks the token" "$(cat "$FX_DIR/block03.sh")" 'openssl ts -verify'
 
+# --- through rrdcached: the same rows.txt; config.yaml leaves it out
+fx_start_rrdcached
+sed "s|^  dir: $S|  dir: $S\n  rrdcached: unix:$FX_RRDCACHED_SOCK|" "$CFG" >"$FX_DIR/s5.yaml"
+t_match "the configuration names rrdcached" "$(cat "$FX_DIR/s5.yaml")" "rrdcached: unix:"
+rc=0
+"$SLAPROBE" evidence export -c "$FX_DIR/s5.yaml" --target web --month "$MONTH" \
+    -o "$FX_DIR/s5.tar.gz" >/dev/null 2>"$FX_DIR/s5.err" || rc=$?
+t_eq "through rrdcached: exit 0" "$rc" 0
+if tar xzOf "$FX_DIR/s5.tar.gz" "$TOP/targets/web/rows.txt" | cmp -s - "$X/targets/web/rows.txt"
+then t_ok "through rrdcached: the same rows.txt"; else t_bad "through rrdcached: rows.txt differs"; fi
+t_eq "config.yaml does not name rrdcached" \
+    "$(tar xzOf "$FX_DIR/s5.tar.gz" "$TOP/config.yaml" | grep -c rrdcached || true)" 0
+fx_stop_rrdcached
+
+# --- the last checkpoint lost (lines after it uncovered), no key configured
+cp -a "$S" "$FX_DIR/s4"
+awk '/"type":"checkpoint"/ { n++ } { l[NR] = $0; c[NR] = n } END {
+    for (i = 1; i <= NR; i++) if (c[i] < n) print l[i] }' "$S/web.checkpoints" >"$FX_DIR/s4/web.checkpoints"
+A4=$(jq -r 'select(.type == "checkpoint") | .seq' "$FX_DIR/s4/web.checkpoints" | tail -1)
+echo '{"type":"checkpoint","garbage":1}' >>"$FX_DIR/s4/web.checkpoints"
+L4=$(wc -l <"$S/web.journal")
+sed -e "s|dir: $S|dir: $FX_DIR/s4|" -e '/^evidence:/,$d' "$CFG" >"$FX_DIR/s4.yaml"
+rc=0
+"$SLAPROBE" evidence export -c "$FX_DIR/s4.yaml" --target web --month "$MONTH" \
+    -o "$FX_DIR/s4.tar.gz" >"$FX_DIR/s4.out" 2>&1 || rc=$?
+t_eq "no key, lines uncovered: exit 0" "$rc" 0
+t_match "the uncovered lines are warned about" "$(cat "$FX_DIR/s4.out")" \
+    "warning: web: $((L4 - A4)) lines? after the last checkpoint (is|are) not covered"
+t_match "a bad .checkpoints line is left out, with a warning" "$(cat "$FX_DIR/s4.out")" \
+    "warning: .*web\.checkpoints: line [0-9]+ left out: "
+t_match "no key is warned about" "$(cat "$FX_DIR/s4.out")" 'warning: no evidence.key'
+mkdir "$FX_DIR/x4"
+tar xzf "$FX_DIR/s4.tar.gz" -C "$FX_DIR/x4"
+X4=$FX_DIR/x4/$TOP
+t_eq "no key: no signature, no public key" \
+    "$(ls "$X4" | grep -cE '^(SHA256SUMS\.sig|evidence\.pub)$' || true)" 0
+t_eq "no key: key_id null" "$(jq .key_id "$X4/manifest.json")" null
+t_eq "the run ends at the journal's last line" \
+    "$(jq '.targets[0].last_seq' "$X4/manifest.json")" "$L4"
+t_eq "anchored by the checkpoint before" "$(jq '.targets[0].anchor_seq' "$X4/manifest.json")" "$A4"
+t_match "VERIFY.md says the lines are not covered" "$(cat "$X4/VERIFY.md")" \
+    "$((L4 - A4)) lines? after the checkpoint (is|are) not covered"
+rm -f "$FX_DIR"/block*.sh*
+awk '/^```sh$/ { n++; f = sprintf("%s/block%02d.sh", d, n); next } /^```$/ { f = ""; next }
+     f { print > f }' d="$FX_DIR" "$X4/VERIFY.md"
+t_eq "no key: one block fewer" "$(ls "$FX_DIR"/block*.sh | wc -l)" 9
+for b in "$FX_DIR"/block*.sh; do
+    rc=0
+    (cd "$X4" && sh -e "$b") >"$b.out" 2>&1 || rc=$?
+    t_eq "no key: VERIFY.md $(basename "$b") runs clean" "$rc" 0
+    [ "$rc" = 0 ] || cat "$b.out" "$b" >&2
+done
+
 # --- an RRD the journal does not cover: exit 3, written all the same
 cp -a "$S" "$FX_DIR/s2"
 sed "s|dir: $S|dir: $FX_DIR/s2|" "$CFG" >"$FX_DIR/s2.yaml"
@@ -221,6 +278,11 @@ refused "unknown target" -c "$CFG" --target nope --month "$MONTH" -o "$FX_DIR/n.
 refused "control target" -c "$CFG" --target gw --month "$MONTH" -o "$FX_DIR/n.tar.gz"
 refused "bad month" -c "$CFG" --target web --month 2026-13 -o "$FX_DIR/n.tar.gz"
 refused "no -o" -c "$CFG" --target web --month "$MONTH"
+rc=0
+"$SLAPROBE" evidence export -c "$CFG" --target web --month "$MONTH" -o "$FX_DIR/nodir/a.tar.gz" \
+    >/dev/null 2>"$FX_DIR/err" || rc=$?
+t_eq "an output that cannot be created: exit 1" "$rc" 1
+t_match "... named" "$(cat "$FX_DIR/err")" "cannot create $FX_DIR/nodir/a\.tar\.gz\.tmp-"
 t_eq "nothing written by a refusal" "$(ls "$FX_DIR" | grep -c '^n\.tar\.gz')" 0
 rc=0
 "$SLAPROBE" evidence export --help >"$FX_DIR/help" || rc=$?
