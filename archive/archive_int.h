@@ -34,5 +34,8 @@
 #define SP_ARCHIVE_MAX_MEMBERS 4096
 #define SP_ARCHIVE_MAX_MEMBER_BYTES (512LL * 1024 * 1024)
 #define SP_ARCHIVE_MAX_TOTAL_BYTES (2LL * 1024 * 1024 * 1024)
+/* And to the RRDs it rebuilds (config.yaml's retention and intervals fix
+ * their size; a hostile one must not fill the disk): bytes in all. */
+#define SP_ARCHIVE_MAX_REBUILD_BYTES (4LL * 1024 * 1024 * 1024)
 
 #endif

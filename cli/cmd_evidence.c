@@ -4,6 +4,10 @@
  * (0600, never over an existing file: a key that signed checkpoints must
  * not be lost by a typo), the public one to FILE.pub for whoever checks
  * them. Only the key_id is printed, never the key.
+ *
+ * `slaprobe evidence verify ARCHIVE`: an evidence archive checked from
+ * itself alone (archive/verify.c); exit 0 all holds, 1 a failure, 2 bad
+ * usage or an unreadable file.
  */
 #include "cli.h"
 
@@ -20,6 +24,7 @@
 static const char evidence_usage[] =
     "usage: slaprobe evidence keygen -o FILE\n"
     "       slaprobe evidence export -c FILE --target ID --month YYYY-MM -o FILE.tar.gz\n"
+    "       slaprobe evidence verify [--key FILE.pub] [--tsa-ca FILE] ARCHIVE.tar.gz\n"
     "\n"
     "Evidence that survives a dispute (docs/EVIDENCE.md).\n"
     "\n"
@@ -29,6 +34,9 @@ static const char evidence_usage[] =
     "                   An existing FILE is never overwritten (exit 2).\n"
     "  export ...       one target's month as a signed archive a third party\n"
     "                   checks without the store (see export --help).\n"
+    "  verify ARCHIVE   check an evidence archive from itself alone: exit 0\n"
+    "                   everything holds, 1 something failed (each failure\n"
+    "                   names its member), 2 bad usage or unreadable file.\n"
     "  -h, --help       this text\n";
 
 static const char export_usage[] =
@@ -180,6 +188,74 @@ static int export_cmd(int argc, char **argv)
     return SP_EXIT_OK;
 }
 
+static const char verify_usage[] =
+    "usage: slaprobe evidence verify [--key FILE.pub] [--tsa-ca FILE] ARCHIVE.tar.gz\n"
+    "\n"
+    "Check an evidence archive (slaprobe evidence export) from the archive\n"
+    "alone, as docs/EVIDENCE.md \"What verify checks\" says: every member\n"
+    "against SHA256SUMS and its signature, the journal chain, every checkpoint\n"
+    "and time-stamp token, the rows against the journal's rows lines, and the\n"
+    "month's figures recomputed and compared with report/report.json.\n"
+    "Each failure is one line \"<member>: <what failed>\"; lines after the\n"
+    "last checkpoint, or an archive signed by no key, are WARNING lines.\n"
+    "\n"
+    "  --key FILE.pub   the public key the archive must be signed with (else\n"
+    "                   the archive's own evidence.pub is used and its key_id\n"
+    "                   printed: compare it with one you hold)\n"
+    "  --tsa-ca FILE    the TSA's CA to check tokens with (else the archive's\n"
+    "                   tsa-ca.pem)\n"
+    "  -h, --help       this text\n"
+    "\n"
+    "Exit: 0 everything holds, 1 something failed, 2 bad usage or an\n"
+    "unreadable file.\n";
+
+static int verify(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"key", required_argument, NULL, 'k'},
+        {"tsa-ca", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    sp_archive_verify_opts vo = {0};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k':
+            vo.key_pub = optarg;
+            break;
+        case 't':
+            vo.tsa_ca = optarg;
+            break;
+        case 'h':
+            fputs(verify_usage, stdout);
+            return SP_EXIT_OK;
+        default:
+            fprintf(stderr,
+                    "slaprobe evidence verify: bad option '%s' (try 'slaprobe evidence verify "
+                    "--help')\n",
+                    argv[optind - 1]);
+            return SP_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || !*argv[optind]) {
+        fprintf(stderr, "slaprobe evidence verify: one ARCHIVE.tar.gz is required (try "
+                        "'slaprobe evidence verify --help')\n");
+        return SP_EXIT_USAGE;
+    }
+    char err[1024];
+    bool ok = false;
+    sp_status st = sp_archive_verify(argv[optind], &vo, stdout, &ok, err, sizeof err);
+    fflush(stdout);
+    if (st != SP_OK) {
+        fprintf(stderr, "slaprobe evidence verify: %s\n", err);
+        return SP_EXIT_USAGE;
+    }
+    return ok ? SP_EXIT_OK : SP_EXIT_FAIL;
+}
+
 int sp_cmd_evidence(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -188,6 +264,8 @@ int sp_cmd_evidence(int argc, char **argv)
     }
     if (strcmp(argv[1], "keygen") == 0)
         return keygen(argc - 1, argv + 1);
+    if (strcmp(argv[1], "verify") == 0)
+        return verify(argc - 1, argv + 1);
     if (strcmp(argv[1], "export") == 0)
         return export_cmd(argc - 1, argv + 1);
     fprintf(stderr, "slaprobe evidence: unknown command '%s' (try 'slaprobe evidence --help')\n",

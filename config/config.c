@@ -300,6 +300,23 @@ out:
     return st;
 }
 
+sp_status sp_cfg_set_storage(sp_cfg *cfg, const char *dir)
+{
+    char *d = strdup(dir), *root = strdup(dir);
+    if (!d || !root) {
+        free(d);
+        free(root);
+        return SP_ENOMEM;
+    }
+    free(cfg->storage_dir);
+    cfg->storage_dir = d;
+    free(cfg->storage_root); /* the whole store, vantage or not */
+    cfg->storage_root = root;
+    free(cfg->rrdcached);
+    cfg->rrdcached = NULL;
+    return SP_OK;
+}
+
 void sp_cfg_destroy(sp_cfg *c)
 {
     if (!c)

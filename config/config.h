@@ -205,6 +205,12 @@ bool sp_cfg_alert_wants(const sp_cfg_alert *a, unsigned kind, const char *id);
  * <storage_root>/<v>. Returns snprintf's length. */
 int sp_cfg_vantage_dir(const sp_cfg *cfg, const char *v, char *buf, size_t n);
 
+/* Point a loaded configuration at another store: storage.dir becomes dir
+ * (copied) and rrdcached is cleared, so the RRDs are read directly.
+ * For a configuration read from elsewhere whose store is rebuilt in a
+ * temporary directory (archive/verify.c). SP_ENOMEM, cfg unchanged. */
+sp_status sp_cfg_set_storage(sp_cfg *cfg, const char *dir);
+
 /* The target with this id, or NULL. */
 const sp_cfg_target *sp_cfg_find_target(const sp_cfg *cfg, const char *id);
 
