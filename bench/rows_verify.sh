@@ -86,3 +86,9 @@ for b in "$D"/block*.sh; do
     t1=${EPOCHREALTIME/./}
     echo "VERIFY.md $(basename "$b" .sh) ($(head -c 40 "$b" | head -1)...): exit $rc, $(((t1 - t0) / 1000)) ms"
 done
+
+t0=${EPOCHREALTIME/./}
+"$SLAPROBE" evidence verify "$D/web.tar.gz" >"$D/everify.out" && rc=0 || rc=$?
+t1=${EPOCHREALTIME/./}
+tail -n 1 "$D/everify.out"
+echo "evidence verify: exit $rc, $(((t1 - t0) / 1000)) ms (rebuilds the month's RRD, rechecks the rows, recomputes the report)"

@@ -16,10 +16,7 @@
 set -euo pipefail
 source "$SP_SRC/tests/lib/fixtures.sh"
 source "$SP_SRC/tests/lib/assert.sh"
-# Under ASan: export's HTML graphs leak inside librrd's rrd_graph_v
-# (tests/lsan.supp), which only the slow unwinder can see through librrd's
-# frames (as test_evidence_export does).
-[ -z "${ASAN_OPTIONS:-}" ] || export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+asan_graphs on # the export draws the HTML report's graphs: see assert.sh
 fx_init
 fx_start_nginx
 RETAR="python3 $SP_SRC/tests/integration/retar.py"

@@ -19,10 +19,7 @@
 set -euo pipefail
 source "$SP_SRC/tests/lib/fixtures.sh"
 source "$SP_SRC/tests/lib/assert.sh"
-# Under ASan: the HTML report's graphs leak inside librrd's rrd_graph_v
-# (tests/lsan.supp names it), but the fast unwinder cannot walk librrd's
-# frames to see that name; the slow one can.
-[ -z "${ASAN_OPTIONS:-}" ] || export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+asan_graphs on # the export draws the HTML report's graphs: see assert.sh
 fx_init
 fx_start_nginx
 T=$FX_DIR/tsa

@@ -167,10 +167,7 @@ t_eq "csv: header + 2 rows" "$(wc -l <<<"$csv")" 3
 t_match "csv: erp row" "$(grep '^2026-10,erp,' <<<"$csv")" '^2026-10,erp,ERP <production> & co,99.5,60,false,99.876404,.*,2677200,3300,7200,1200,'
 
 # --- HTML -------------------------------------------------------------------
-# librrd's graph code leaks (tests/lsan.supp names it); its frames have no
-# frame pointers, so under the sanitizers the suppression only matches with
-# the slow unwinder, which is set for these runs only.
-[ -n "${ASAN_OPTIONS:-}" ] && export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+asan_graphs on # librrd's graph leaks: see assert.sh
 "$SLAPROBE" report -c "$FX_DIR/a.yaml" --month 2026-10 --format html -o "$FX_DIR/html" && rc=0 || rc=$?
 t_eq "html: exit code" "$rc" 0
 t_eq "html: well-formed (xmllint)" "$(xmllint --noout "$FX_DIR/html/index.html" 2>&1 && echo ok)" ok
@@ -184,7 +181,7 @@ done
 "$SLAPROBE" report -c "$FX_DIR/a.yaml" --month 2026-10 --format html --lang ja -o "$FX_DIR/html-ja" >/dev/null
 t_match "html ja: lang and labels" "$(cat "$FX_DIR/html-ja/index.html")" 'lang="ja".*稼働率'
 
-if [ -n "${ASAN_OPTIONS:-}" ]; then ASAN_OPTIONS=${ASAN_OPTIONS%:fast_unwind_on_malloc=0}; fi
+asan_graphs off
 
 # --- usage errors -------------------------------------------------------------
 for args in "--month 2026-13" "--month 2026-10 --format pdf" "--month 2026-10 --lang fr" \
@@ -347,9 +344,9 @@ t_eq "storage text ja" "$(grep -a -A7 '^証跡:' <<<"$ja" | tail -n +2 | sed 's/
 t_match "storage csv: not_stored_s and clock_jumps columns" \
     "$("$SLAPROBE" report -c "$FX_DIR/c.yaml" --month 2026-10 --format csv)" \
     "not_stored_s,clock_jumps,rows_lines,rows_differ,rows_uncovered_steps,rows_contradicting_steps,rows_disagree"$'\n'"2026-10,web,.*,420,2,1,0,0,0,false$"
-[ -n "${ASAN_OPTIONS:-}" ] && export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+asan_graphs on
 "$SLAPROBE" report -c "$FX_DIR/c.yaml" --month 2026-10 --format html -o "$FX_DIR/html-s" >/dev/null
-if [ -n "${ASAN_OPTIONS:-}" ]; then ASAN_OPTIONS=${ASAN_OPTIONS%:fast_unwind_on_malloc=0}; fi
+asan_graphs off
 t_eq "storage html: well-formed" "$(xmllint --noout "$FX_DIR/html-s/index.html" 2>&1 && echo ok)" ok
 t_match "storage html: evidence rows" "$(cat "$FX_DIR/html-s/index.html")" \
     "Storage</th><td>3 ranges not stored \(7m 00s\)<br/>Not stored: 2026-10-01 00:00:00 .*<br/>Not stored: 2026-10-06 10:30:00 .*web\.rrd &lt;&amp;&gt;\).*Clock jumps</th><td>2<br/>"

@@ -141,10 +141,9 @@ t_eq "status page, browser: every 'evil' isolated" \
 t_eq "status.json: the name as data, valid UTF-8" "$(jq -r '.services[0].name' "$FX_DIR/www/status/status.json")" "abc${RLO}evil"
 
 # --- HTML report -----------------------------------------------------------------
-# librrd's graph code leaks (tests/lsan.supp); see test_report.sh.
-[ -n "${ASAN_OPTIONS:-}" ] && export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+asan_graphs on
 "$SLAPROBE" report -c "$FX_DIR/h.yaml" --month "$MONTH" --format html -o "$FX_DIR/html" >/dev/null && rc=0 || rc=$?
-if [ -n "${ASAN_OPTIONS:-}" ]; then ASAN_OPTIONS=${ASAN_OPTIONS%:fast_unwind_on_malloc=0}; fi
+asan_graphs off
 t_eq "html: exit code (0 met, 1 missed)" "$([ "$rc" -le 1 ] && echo ok)" ok
 html=$FX_DIR/html/index.html
 t_eq "html: well-formed with an ESC in a reason (xmllint)" "$(xmllint --noout "$html" 2>&1 && echo ok)" ok

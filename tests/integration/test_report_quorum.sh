@@ -257,13 +257,10 @@ csv=$("$SLAPROBE" report -c "$FX_DIR/q.yaml" --month 2026-10 --format csv) || tr
 t_match "csv: c's row" "$csv" "2026-10,web,c,[0-9.]+,[0-9.]+,[0-9.]+,2678400,6480,5400,[0-9]+,false,$((bad + 1)),true,3600,false"
 t_match "csv: b's row" "$csv" "2026-10,web,b,[0-9.]+,[0-9.]+,[0-9.]+,2678400,5340,3600,[0-9]+,true,,false,0,false"
 t_match "csv: quorum columns" "$csv" "2026-10,web,web,.*,4740,3600,.*,2,3,3,4260"
-# librrd's graph code leaks (tests/lsan.supp); its frames have no frame
-# pointers, so the suppression matches only with the slow unwinder (as in
-# test_report.sh)
-[ -n "${ASAN_OPTIONS:-}" ] && export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+asan_graphs on
 "$SLAPROBE" report -c "$FX_DIR/q.yaml" --month 2026-10 --format html -o "$FX_DIR/html" \
     >/dev/null && rc=0 || rc=$?
-if [ -n "${ASAN_OPTIONS:-}" ]; then ASAN_OPTIONS=${ASAN_OPTIONS%:fast_unwind_on_malloc=0}; fi
+asan_graphs off
 t_eq "html: exit 1 (web missed)" "$rc" 1
 t_eq "html: well-formed (xmllint)" "$(xmllint --noout "$FX_DIR/html/index.html" 2>&1 && echo ok)" ok
 html=$(cat "$FX_DIR/html/index.html" 2>/dev/null || true)

@@ -123,3 +123,15 @@ config_refused() {
         t_eq "$name: run wrote nothing" "$(ls "$CONFIG_REFUSED_NEVER" 2>/dev/null | wc -l)" 0
     fi
 }
+
+# asan_graphs on|off: around the commands that draw graphs (the HTML
+# report, an evidence export). librrd's graph code leaks
+# (tests/lsan.supp names rrd_graph_v), and its frames have no frame
+# pointers, so under the sanitizers that suppression matches only with the
+# slow unwinder, which costs too much to keep on for a whole test.
+asan_graphs() {
+    [ -n "${ASAN_OPTIONS:-}" ] || return 0
+    ASAN_OPTIONS=${ASAN_OPTIONS%:fast_unwind_on_malloc=0}
+    [ "$1" = off ] || ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+    export ASAN_OPTIONS
+}
