@@ -77,7 +77,8 @@ static const char *const phase_cmd[] = {"",       "connect", "LAST",  "",
 /* A local read: in on the loop, out on the worker, read on the loop. */
 typedef struct job {
     uv_work_t w;
-    sp_repl *r; /* NULL: the replicator is gone, free the job and go */
+    sp_repl *r;      /* NULL: the replicator is gone, free the job and go */
+    sp_store *store; /* read_begin/end around the reads */
     const char *daemon, *rrd, *file;
     int64_t after; /* the central last update (missing: ignored) */
     bool missing;
@@ -598,15 +599,25 @@ static sp_status add_line(job *j, const sp_store_row *x, size_t *cap)
     return SP_OK;
 }
 
+static void job_read(job *j);
+
+/* On a worker thread: the rows to send, with the writer held off. */
 static void job_run(uv_work_t *w)
 {
     job *j = w->data;
+    if (access(j->rrd, F_OK) != 0 && errno == ENOENT)
+        return; /* the writer has not created it yet: nothing to send */
+    sp_store_read_begin(j->store);
+    job_read(j);
+    sp_store_read_end(j->store);
+}
+
+static void job_read(job *j)
+{
     long full_rows = 0;
     time_t last = 0;
     sp_store_row *rows = NULL;
     size_t cap = 0;
-    if (access(j->rrd, F_OK) != 0 && errno == ENOENT)
-        return; /* the writer has not created it yet: nothing to send */
     if ((j->st = sp_store_rrd_head(j->daemon, j->rrd, &j->step, &last, &full_rows, j->err,
                                    sizeof j->err)) != SP_OK)
         return;
@@ -757,6 +768,7 @@ static void read_local(sp_repl *r, bool missing, int64_t after)
         return;
     }
     j->r = r;
+    j->store = r->store;
     j->daemon = r->local_rrdcached;
     j->rrd = t->rrd;
     j->file = t->file;

@@ -25,9 +25,13 @@ base=$FX_DIR/central
 mkdir -p "$base" "$FX_DIR/cj"
 CPORT=$(fx_free_port)
 CLOSED=$(fx_free_port)
+CSOCK=$FX_DIR/central.sock
 
 start_central() {
-    fx__spawn "$FX_DIR/central.log" "$(fx__bin rrdcached)" -g -l "127.0.0.1:$CPORT" \
+    # as docs/VANTAGES.md deploys it: the TCP listener takes only what the
+    # replicator sends; the report host's unix socket takes everything
+    fx__spawn "$FX_DIR/central.log" "$(fx__bin rrdcached)" -g -l "unix:$CSOCK" \
+        -P CREATE,LAST,BATCH,UPDATE -l "127.0.0.1:$CPORT" \
         -b "$base" -B -R -O -j "$FX_DIR/cj" -w 3600 -z 1
     CENTRAL_PID=$FX__PID
     fx_wait_port "$CPORT" "g:$CENTRAL_PID" || { fx__tail "$FX_DIR/central.log"; return 1; }
@@ -49,21 +53,23 @@ YAML
 }
 
 # the central's last update of FILE (relative to base), or 0
-central_last() { rrdtool last --daemon "127.0.0.1:$CPORT" "$1" 2>/dev/null || echo 0; }
+# (librrd makes a path absolute for a unix socket: from base it is inside -b)
+central_last() { (cd "$base" && rrdtool last --daemon "unix:$CSOCK" "$1" 2>/dev/null) || echo 0; }
 # the last step a rows line of JOURNAL covers
 local_last() { jq -r 'select(.type == "rows") | .to' "$1" 2>/dev/null | tail -1; }
+vant=v1 # the vantage whose files caught_up and same compare
 caught_up() { # ID UPTO: the central file has every step up to UPTO
-    [ "$(central_last "v1/$1.rrd")" -ge "$2" ]
+    [ "$(central_last "$vant/$1.rrd")" -ge "$2" ]
 }
 # same ID UPTO NAME: rrdtool fetch of the local and the central file over
 # the last 5 minutes up to UPTO (1-second and 5-minute archives) print the
 # same, after a flush of the central's cache
 same() {
     local id=$1 upto=$2 name=$3 r
-    rrdtool flushcached --daemon "127.0.0.1:$CPORT" "v1/$id.rrd"
+    (cd "$base" && rrdtool flushcached --daemon "unix:$CSOCK" "$vant/$id.rrd")
     for r in 1 300; do
         rrdtool fetch "$store/$id.rrd" AVERAGE -r $r -s $((upto - 300)) -e "$upto" >"$FX_DIR/l.txt"
-        rrdtool fetch "$base/v1/$id.rrd" AVERAGE -r $r -s $((upto - 300)) -e "$upto" >"$FX_DIR/c.txt"
+        rrdtool fetch "$base/$vant/$id.rrd" AVERAGE -r $r -s $((upto - 300)) -e "$upto" >"$FX_DIR/c.txt"
         if cmp -s "$FX_DIR/l.txt" "$FX_DIR/c.txt"; then
             t_ok "$name: $id: central == local (-r $r)"
         else
@@ -84,6 +90,8 @@ sp_run "$FX_DIR/v1.yaml" "$FX_DIR/d1.log"
 wait_until 10 log_has "$FX_DIR/d1.log" "replicating to 127.0.0.1:$CPORT every 1 s"
 wait_until 15 test -f "$base/v1/up.rrd" -a -f "$base/v1/down.rrd" || { fx__tail "$FX_DIR/d1.log"; false; }
 t_ok "central files v1/up.rrd and v1/down.rrd created"
+t_eq "the TCP listener refuses what the replicator does not need (FLUSH)" \
+    "$(rrdtool flushcached --daemon "127.0.0.1:$CPORT" v1/up.rrd >/dev/null 2>&1 && echo taken || echo refused)" refused
 t_eq "created with the local layout" \
     "$(rrdtool info "$base/v1/up.rrd" | grep -E '^(step|ds\[|rra\[[0-9]+\]\.(cf|rows|pdp_per_row|xff))' | grep -v 'last_ds\|value\|unknown_sec')" \
     "$(rrdtool info "$store/up.rrd" | grep -E '^(step|ds\[|rra\[[0-9]+\]\.(cf|rows|pdp_per_row|xff))' | grep -v 'last_ds\|value\|unknown_sec')"
@@ -96,7 +104,7 @@ same up "$upto" "running"
 same down "$(local_last "$store/down.journal")" "running"
 
 # kill -9: rrdcached acknowledged rows it had only in memory (-w 3600)
-sleep 2
+sleep 3
 acked=$(central_last v1/up.rrd)
 kill -9 "$CENTRAL_PID"
 fx_untrack "g:$CENTRAL_PID"
@@ -169,7 +177,7 @@ sp_stop "daemon beside a refusing central exits 0"
 # --- a central file ahead of this vantage ------------------------------------
 # v1/up.rrd's last update moved an hour ahead behind the daemon's back: the
 # rows before it cannot be sent; said once
-rrdtool update --daemon "127.0.0.1:$CPORT" "v1/up.rrd" "$(($(date +%s) + 3600)):U:U:U:U:U:U:U:U"
+(cd "$base" && rrdtool update --daemon "unix:$CSOCK" "v1/up.rrd" "$(($(date +%s) + 3600)):U:U:U:U:U:U:U:U")
 sp_run "$FX_DIR/v1.yaml" "$FX_DIR/d4.log"
 wait_until 10 journal_has "$store/up.journal" 'select(.type == "central_refused")' ||
     { fx__tail "$FX_DIR/d4.log"; false; }
@@ -184,4 +192,34 @@ t_eq "the other target is not concerned" \
 sp_stop "daemon beside a central ahead exits 0"
 "$SLAPROBE" journal verify -c "$FX_DIR/v1.yaml" >"$FX_DIR/verify.out" 2>&1 && rc=0 || rc=$?
 t_eq "journal verify accepts journals with central_refused lines" "$rc" 0
+
+# --- a central file older than the one-step archive reaches ------------------
+# (an outage longer than the full-resolution retention, 1 day here): the
+# steps in between cannot be sent, said once; the rows after go on, and the
+# first of them keeps its value (an unknown row before it bounds the gap)
+now=$(date +%s)
+ds=""
+for d in up:0:1 degraded:0:1 total_ms:0:U dns_ms:0:U connect_ms:0:U tls_ms:0:U ttfb_ms:0:U cert_days:U:U; do
+    ds+=" DS:${d%%:*}:GAUGE:2:${d#*:}"
+done
+# shellcheck disable=SC2086 # the definitions are words
+mkdir -p "$base/v5" # on disk: rrdcached has never seen it
+(cd "$base" && rrdtool create v5/up.rrd -s 1 -b $((now - 2 * 86400)) $ds \
+    RRA:AVERAGE:0.5:1:86400 RRA:AVERAGE:0.5:300:576 RRA:MAX:0.5:300:576 \
+    RRA:AVERAGE:0.5:3600:72 RRA:MAX:0.5:3600:72)
+vant=v5
+store=$FX_DIR/store5/v5
+write_cfg "$FX_DIR/v5.yaml" "$FX_DIR/store5" v5 "127.0.0.1:$CPORT"
+sp_run "$FX_DIR/v5.yaml" "$FX_DIR/d5.log"
+wait_until 10 journal_has "$store/up.journal" 'select(.type == "central_refused")' ||
+    { fx__tail "$FX_DIR/d5.log"; false; }
+sleep 4
+gap=$(jq -c 'select(.type == "central_refused")' "$store/up.journal")
+t_eq "beyond reach: one line" "$(grep -c . <<<"$gap")" 1
+t_match "beyond reach: says why" "$(jq -r .detail <<<"$gap")" "older than this vantage's one-step archive reaches"
+t_eq "beyond reach: from the central's last update" "$(jq -r .from <<<"$gap")" $((now - 2 * 86400 + 1))
+upto=$(local_last "$store/up.journal")
+wait_until 5 caught_up up "$upto"
+same up "$upto" "after a gap"
+sp_stop "daemon after a gap exits 0"
 t_done
