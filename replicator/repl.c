@@ -324,6 +324,8 @@ static void round_end(sp_repl *r)
 static void conn_close(sp_repl *r)
 {
     r->connected = false;
+    free(r->pending); /* a command that was waiting for the connection */
+    r->pending = NULL;
     if (r->conn_open && !r->conn_closing) {
         r->conn_closing = true;
         uv_close(&r->conn.h, handle_closed);
