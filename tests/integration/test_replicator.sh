@@ -12,6 +12,8 @@
 #    until central == local exactly;
 #  - a central that accepts and never answers: the daemon keeps probing, the
 #    replicator logs the reply timeout, and the daemon stops within seconds;
+#  - the rows a stop wrote go at the next start; a reload's new target is
+#    replicated; the unix socket works as TCP does;
 #  - a central that refuses every row: one central_refused line per target,
 #    not one per round; a central file whose last update is in the future
 #    ("central ahead"): journaled once too.
@@ -149,7 +151,14 @@ upto=$(local_last "$store/up.journal")
 sp_run "$FX_DIR/v1.yaml" "$FX_DIR/d1b.log"
 wait_until 10 caught_up up "$upto" || { fx__tail "$FX_DIR/d1b.log"; false; }
 same up "$upto" "after a restart"
+# a reload adds a target: replicated from the next round on
+cp "$FX_DIR/v1.yaml" "$FX_DIR/v1.orig"
+echo "  - {id: more, url: \"http://127.0.0.1:$FX_HTTP_PORT/\", pattern: 1}" >>"$FX_DIR/v1.yaml"
+kill -HUP "$SP_PID"
+wait_until 15 test -f "$base/v1/more.rrd" || { fx__tail "$FX_DIR/d1b.log"; false; }
+t_ok "a target added by a reload is replicated"
 sp_stop "second run exits 0"
+cp "$FX_DIR/v1.orig" "$FX_DIR/v1.yaml"
 
 # --- a central that never answers -------------------------------------------
 HPORT=$(fx_free_port)
@@ -221,7 +230,8 @@ mkdir -p "$base/v5" # on disk: rrdcached has never seen it
     RRA:AVERAGE:0.5:3600:72 RRA:MAX:0.5:3600:72)
 vant=v5
 store=$FX_DIR/store5/v5
-write_cfg "$FX_DIR/v5.yaml" "$FX_DIR/store5" v5 "127.0.0.1:$CPORT"
+# and over the unix socket this time (uv_pipe)
+write_cfg "$FX_DIR/v5.yaml" "$FX_DIR/store5" v5 "unix:$CSOCK"
 sp_run "$FX_DIR/v5.yaml" "$FX_DIR/d5.log"
 wait_until 10 journal_has "$store/up.journal" 'select(.type == "central_refused")' ||
     { fx__tail "$FX_DIR/d5.log"; false; }
