@@ -11,6 +11,10 @@
  * whenever that changes: evidence taken with an unsynchronised clock is
  * weaker, and a reader should be able to tell.
  *
+ * With storage.central set, rows are replicated to the central rrdcached
+ * (replicator/repl.h) on the same loop; the replicator is stopped first at
+ * a stop, without a last round: the next start catches up.
+ *
  * With status_page.dir set, the status page is rebuilt every
  * status_page.every by a child process (`slaprobe status-page -c FILE`):
  * building it reads every RRD file and sets TZ, neither of which belongs on
@@ -37,6 +41,7 @@
 #include "config/config.h"
 #include "evidence/checkpointer.h"
 #include "journal/lines.h"
+#include "replicator/repl.h"
 #include "scheduler/sp_sched.h"
 #include "storage/sp_store.h"
 
@@ -48,6 +53,7 @@ typedef struct run_state {
     sp_sched *sched;
     sp_alerter *alerter;
     sp_evidence_ckpt *ckpt; /* NULL: no evidence.key */
+    sp_repl *repl;          /* NULL: no storage.central */
     uv_signal_t sighup, sigterm, sigint;
     uv_timer_t clock_timer;
     int clock_state; /* -1 unknown, 0 unsynchronised, 1 synchronised */
@@ -81,6 +87,22 @@ static void logmsg(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+/* The replicator's targets: the configuration's, with their steps. */
+static sp_status repl_targets(sp_repl *r, const sp_cfg *cfg)
+{
+    if (!r)
+        return SP_OK;
+    sp_repl_target *v = calloc(cfg->n_targets ? cfg->n_targets : 1, sizeof *v);
+    if (!v)
+        return SP_ENOMEM;
+    for (size_t i = 0; i < cfg->n_targets; i++)
+        v[i] = (sp_repl_target){.id = cfg->targets[i].id,
+                                .step_s = (long)(cfg->targets[i].interval_ms / 1000)};
+    sp_status st = sp_repl_set_targets(r, v, cfg->n_targets);
+    free(v);
+    return st;
 }
 
 /* Open every target's files; on failure nothing is started. */
@@ -213,6 +235,8 @@ static void on_sighup(uv_signal_t *h, int signum)
         return;
     }
     page_schedule(d, cfg); /* cfg now belongs to the scheduler, alive until the next apply */
+    if (repl_targets(d->repl, cfg) != SP_OK)
+        logmsg("reload: out of memory: the replicator keeps the old targets");
     fprintf(stderr, "slaprobe: reloaded %s: %zu targets\n", d->cfg_path, n);
     sp_journal_line reload = {.type = SP_JOURNAL_RELOAD};
     sp_sched_journal_all(d->sched, sp_journal_line_to_json(&reload), false);
@@ -245,6 +269,9 @@ static void stopped(void *arg)
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->clock_timer, NULL);
     uv_close((uv_handle_t *)&d->page_timer, NULL); /* a running build finishes on its own */
+    /* no last round: stopping must not wait on the central host */
+    sp_repl_destroy(d->repl);
+    d->repl = NULL;
     print_stats(sp_sched_get_stats(d->sched));
     sp_sched_destroy(d->sched);
     d->sched = NULL;
@@ -385,6 +412,24 @@ int sp_cmd_run(int argc, char **argv)
             goto out;
         }
     }
+    if (cfg->central_rrdcached) {
+        sp_repl_opts ro = {.central = cfg->central_rrdcached,
+                           .vantage = cfg->vantage,
+                           .store_dir = cfg->storage_dir,
+                           .local_rrdcached = cfg->rrdcached,
+                           .store = d.store,
+                           .retention = cfg->retention,
+                           .every_ms = cfg->central_every_ms,
+                           .timeout_ms = cfg->central_timeout_ms};
+        if (sp_repl_create(&d.loop, &ro, &d.repl, err, sizeof err) != SP_OK ||
+            (repl_targets(d.repl, cfg) != SP_OK && snprintf(err, sizeof err, "out of memory"))) {
+            fprintf(stderr, "slaprobe: storage.central: %s\n", err);
+            sp_cfg_destroy(cfg);
+            goto out;
+        }
+        fprintf(stderr, "slaprobe: replicating to %s every %g s\n", cfg->central_rrdcached,
+                (double)cfg->central_every_ms / 1000.0);
+    }
     sp_sched_create(&d.loop, d.eng, d.store, (size_t)max_inflight, &d.sched);
     sp_sched_set_alerter(d.sched, d.alerter);
     sp_alert_set_checkpoints(d.alerter, d.ckpt);
@@ -423,6 +468,7 @@ int sp_cmd_run(int argc, char **argv)
     uv_run(&d.loop, UV_RUN_DEFAULT);
     rc = SP_EXIT_OK;
 out:
+    sp_repl_destroy(d.repl);
     if (d.sched) { /* setup failed after the scheduler existed */
         sp_sched_destroy(d.sched);
         d.sched = NULL;

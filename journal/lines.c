@@ -25,6 +25,7 @@ static const char *const type_names[] = {
     [SP_JOURNAL_JOURNAL_LOST] = "journal_lost",
     [SP_JOURNAL_IMPORT] = "import",
     [SP_JOURNAL_ROWS] = "rows",
+    [SP_JOURNAL_CENTRAL_REFUSED] = "central_refused",
 };
 #define N_TYPES (sizeof type_names / sizeof type_names[0])
 
@@ -203,6 +204,16 @@ json_t *sp_journal_line_to_json(const sp_journal_line *l)
         }
         break;
     }
+    case SP_JOURNAL_CENTRAL_REFUSED: {
+        const sp_journal_central_refused *c = &l->central_refused;
+        if (!c->central || !c->detail)
+            return NULL;
+        /* the detail quotes the central host: made valid UTF-8 */
+        o = json_pack("{s:s, s:s, s:o, s:I, s:I}", "type", "central_refused", "central", c->central,
+                      "detail", sp_probe_json_text(c->detail), "from", (json_int_t)c->from, "to",
+                      (json_int_t)c->to);
+        break;
+    }
     case SP_JOURNAL_JOURNAL_LOST:
         o = json_pack("{s:s, s:I, s:s}", "type", "journal_lost", "lines",
                       (json_int_t)l->journal_lost.lines, "cause", l->journal_lost.cause);
@@ -378,6 +389,12 @@ sp_journal_type sp_journal_read_line(const json_t *ev, sp_journal_line *out)
         out->rows.count = ms(ev, "count");
         out->rows.sha256 = str(ev, "sha256");
         out->rows.recovered = json_is_true(json_object_get(ev, "recovered"));
+        break;
+    case SP_JOURNAL_CENTRAL_REFUSED:
+        out->central_refused.central = str(ev, "central");
+        out->central_refused.detail = str(ev, "detail");
+        out->central_refused.from = ms(ev, "from");
+        out->central_refused.to = ms(ev, "to");
         break;
     case SP_JOURNAL_JOURNAL_LOST:
         out->journal_lost.lines = ms(ev, "lines");

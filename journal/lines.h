@@ -47,6 +47,7 @@ typedef enum sp_journal_type {
     SP_JOURNAL_JOURNAL_LOST,
     SP_JOURNAL_IMPORT,
     SP_JOURNAL_ROWS,
+    SP_JOURNAL_CENTRAL_REFUSED,
 } sp_journal_type;
 
 /* The "type" word of a line ("state", "clock_jump", ...); NULL for OTHER. */
@@ -165,6 +166,16 @@ typedef struct sp_journal_rows {
     bool recovered;     /* journaled at the next start, not when written */
 } sp_journal_rows;
 
+/* "central_refused": rows of the one-step archive, steps (from, to] in
+ * Unix s, that the central rrdcached refused (its message in detail) or
+ * that could not be sent (older than the archive's reach, or behind a
+ * central file that is ahead of this vantage): replicator/repl.h. */
+typedef struct sp_journal_central_refused {
+    const char *central; /* the central rrdcached's address */
+    const char *detail;
+    int64_t from, to;
+} sp_journal_central_refused;
+
 typedef struct sp_journal_line {
     sp_journal_type type;
     /* The stamp every line carries ("time" ISO text + "t_ms"): when the
@@ -177,17 +188,18 @@ typedef struct sp_journal_line {
      * right after "type", as they always did. */
     bool stamp_last;
     union {
-        sp_journal_start start;               /* START */
-        sp_journal_stop stop;                 /* STOP, REMOVED */
-        sp_journal_state state;               /* STATE */
-        sp_journal_alert alert;               /* ALERT */
-        sp_journal_clock clock;               /* CLOCK */
-        sp_journal_clock_jump clock_jump;     /* CLOCK_JUMP */
-        sp_journal_tls_posture tls_posture;   /* TLS_POSTURE */
-        sp_journal_store_error store_error;   /* STORE_ERROR */
-        sp_journal_journal_lost journal_lost; /* JOURNAL_LOST */
-        sp_journal_import import;             /* IMPORT */
-        sp_journal_rows rows;                 /* ROWS */
+        sp_journal_start start;                     /* START */
+        sp_journal_stop stop;                       /* STOP, REMOVED */
+        sp_journal_state state;                     /* STATE */
+        sp_journal_alert alert;                     /* ALERT */
+        sp_journal_clock clock;                     /* CLOCK */
+        sp_journal_clock_jump clock_jump;           /* CLOCK_JUMP */
+        sp_journal_tls_posture tls_posture;         /* TLS_POSTURE */
+        sp_journal_store_error store_error;         /* STORE_ERROR */
+        sp_journal_journal_lost journal_lost;       /* JOURNAL_LOST */
+        sp_journal_import import;                   /* IMPORT */
+        sp_journal_rows rows;                       /* ROWS */
+        sp_journal_central_refused central_refused; /* CENTRAL_REFUSED */
     };
 } sp_journal_line;
 

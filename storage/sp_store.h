@@ -96,6 +96,15 @@ void sp_store_get_stats(const sp_store *s, sp_store_stats *out);
  * its after-work callback has come). */
 void sp_store_destroy(sp_store *s);
 
+/* Hold off the writer's RRD updates while this process reads a file the
+ * store writes (any thread; pair them; brief: one read). librrd maps the
+ * file shared and moves its header (last update, current row) before the
+ * row is written, so a fetch beside an update can read a step that is not
+ * there yet (seen as the replicator sending an unknown for a known step).
+ * Another process (rrdtool, the report) is not held off by this. */
+void sp_store_read_begin(sp_store *s);
+void sp_store_read_end(sp_store *s);
+
 /* Paths of a target's files (static buffer of the caller). */
 void sp_store_paths(const char *dir, const char *id, char *rrd, char *journal, size_t n);
 

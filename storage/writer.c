@@ -98,6 +98,7 @@ struct sp_store {
     sp_store_retention ret;
     store_target *targets;
     uv_mutex_t mu;
+    uv_rwlock_t rrd_lock; /* write: an RRD update; read: sp_store_read_begin */
     queue rows, lines;
     uv_timer_t *retry_timer; /* wakes the lines job while lines are held; own memory */
     int lock_fd;             /* sp_store_lock_dir */
@@ -108,6 +109,16 @@ struct sp_store {
     op *heads_fwd;         /* heads asked for, past the rows queue; guarded by mu */
     sp_store_stats stats;  /* guarded by mu */
 };
+
+void sp_store_read_begin(sp_store *s)
+{
+    uv_rwlock_rdlock(&s->rrd_lock);
+}
+
+void sp_store_read_end(sp_store *s)
+{
+    uv_rwlock_rdunlock(&s->rrd_lock);
+}
 
 void sp_store_paths(const char *dir, const char *id, char *rrd, char *journal, size_t n)
 {
@@ -195,6 +206,7 @@ sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcache
     s->rows.tail = &s->rows.head;
     s->lines.tail = &s->lines.head;
     uv_mutex_init(&s->mu);
+    uv_rwlock_init(&s->rrd_lock);
     s->retry_timer = malloc(sizeof *s->retry_timer);
     if (!s->retry_timer || !s->dir) {
         free(s->retry_timer);
@@ -612,7 +624,9 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
     long waited = 0, delay = 10;
     sp_status st;
     for (;;) {
+        uv_rwlock_wrlock(&s->rrd_lock);
         st = sp_store_rrd_update_rows(s->rrdcached, t->rrd, batch, nb, err, sizeof err);
+        uv_rwlock_wrunlock(&s->rrd_lock);
         if (st == SP_OK || st == SP_EBUSY)
             break;
         const char *cause = sp_store_cause_of(err);
@@ -982,6 +996,7 @@ void sp_store_destroy(sp_store *s)
         target_free(t);
     }
     uv_mutex_destroy(&s->mu);
+    uv_rwlock_destroy(&s->rrd_lock);
     close(s->lock_fd);
     free(s->dir);
     free(s->rrdcached);

@@ -419,6 +419,42 @@ static void test_lines_rows(void **state)
     json_decref(o);
 }
 
+/* The replicator's refusals (replicator/repl.h): exact bytes, read back,
+ * and a central's text that is not UTF-8 made valid rather than lost. */
+static void test_lines_central_refused(void **state)
+{
+    (void)state;
+    sp_journal_line l = {.type = SP_JOURNAL_CENTRAL_REFUSED,
+                         .t_ms = T0,
+                         .central_refused = {.central = "10.8.0.1:42217",
+                                             .detail = "2 illegal attempt to update",
+                                             .from = 1700000001,
+                                             .to = 1700000060}};
+    assert_line(&l, "{\"type\":\"central_refused\",\"central\":\"10.8.0.1:42217\",\"detail\":"
+                    "\"2 illegal attempt to update\",\"from\":1700000001,\"to\":1700000060,"
+                    "\"time\":\"2023-11-14T22:13:20.123Z\",\"t_ms\":1700000000123}");
+    json_t *o = sp_journal_line_to_json(&l);
+    sp_journal_line r;
+    assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_CENTRAL_REFUSED);
+    assert_string_equal(r.central_refused.central, "10.8.0.1:42217");
+    assert_string_equal(r.central_refused.detail, "2 illegal attempt to update");
+    assert_int_equal(r.central_refused.from, 1700000001);
+    assert_int_equal(r.central_refused.to, 1700000060);
+    json_decref(o);
+    l.central_refused.detail = "bad \xff byte";
+    o = sp_journal_line_to_json(&l);
+    assert_non_null(o);
+    assert_true(json_is_string(json_object_get(o, "detail")));
+    json_decref(o);
+    l.central_refused.central = NULL; /* a line that would say nothing */
+    assert_null(sp_journal_line_to_json(&l));
+    o = json_loads("{\"type\":\"central_refused\",\"from\":\"x\"}", 0, NULL);
+    assert_int_equal(sp_journal_read_line(o, &r), SP_JOURNAL_CENTRAL_REFUSED);
+    assert_int_equal(r.central_refused.from, SP_JOURNAL_NO_MS);
+    assert_null(r.central_refused.central);
+    json_decref(o);
+}
+
 static void test_lines_read_hostile(void **state)
 {
     (void)state;
@@ -468,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_lines_alert),
         cmocka_unit_test(test_lines_import),
         cmocka_unit_test(test_lines_rows),
+        cmocka_unit_test(test_lines_central_refused),
         cmocka_unit_test(test_lines_read_hostile),
     };
     return cmocka_run_group_tests_name("journal", tests, NULL, NULL);
