@@ -162,12 +162,19 @@ static sp_status read_rrd(const sp_report *r, sp_report_target *t, gathered *g, 
         return SP_OK;
     }
     t->has_rrd = true;
-    sp_status st = sp_store_rrd_flush(r->cfg->rrdcached, t->rrd_path, err, errlen);
+    /* The reach of the file's own one-step archive, not the one the
+     * configuration would give a new file: the file may have been made
+     * with another retention (a central store's, an older configuration),
+     * and a month read past that reach came back from the hourly archive
+     * alone. (head flushes rrdcached first.) */
+    long res = 0, res_old = 0, step = 0, full_rows = 0;
+    time_t last_t = 0;
+    sp_status st =
+        sp_store_rrd_head(r->cfg->rrdcached, t->rrd_path, &step, &last_t, &full_rows, err, errlen);
     if (st != SP_OK)
         return st;
-    long step = (long)(t->cfg->interval_ms / 1000), res = 0, res_old = 0;
-    int64_t last = (int64_t)sp_store_rrd_last(t->rrd_path);
-    int64_t fine_from = last - (int64_t)r->cfg->retention.full_days * 86400 + step;
+    int64_t last = (int64_t)last_t;
+    int64_t fine_from = last - (int64_t)(full_rows - 1) * step;
     fine_from = (fine_from + step - 1) / step * step; /* the archive's rows are aligned */
     if (fine_from < r->start)
         fine_from = r->start;

@@ -37,4 +37,14 @@ t_eq "the incident: from the nearest second of the first failure to that of the 
     "$(jq -r --argjson b $B '.targets[0].incidents[] | "\(.start_unix - $b)..\(.end_unix - $b)"' "$D/r.json")" \
     "105..112"
 t_eq "downtime within a second of 111.752 - 104.6 = 7.152 s" "$(jq -r '.targets[0].downtime_s' "$D/r.json")" 7
+
+# The file's own one-step reach decides what is read at full resolution,
+# not the retention a configuration would give a new file: the same store
+# reported with a configuration that says 70 days (the default; a central
+# store's, or an older file's) came back from the hourly archive alone:
+# no data, no incident.
+sed '/retention:/d' "$D/c.yaml" >"$D/c70.yaml"
+"$SLAPROBE" report -c "$D/c70.yaml" --month 2026-10 --format json >"$D/r70.json" || true
+t_eq "another retention in the configuration: the file's full resolution read" \
+    "$(jq -r '.targets[0] | "\(.downtime_s) \(.resolution_parts[-1].step_s)"' "$D/r70.json")" "7 5"
 t_done
