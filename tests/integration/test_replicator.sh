@@ -34,7 +34,7 @@ start_central() {
     # replicator sends; the report host's unix socket takes everything
     fx__spawn "$FX_DIR/central.log" "$(fx__bin rrdcached)" -g -l "unix:$CSOCK" \
         -P CREATE,LAST,BATCH,UPDATE -l "127.0.0.1:$CPORT" \
-        -b "$base" -B -R -O -j "$FX_DIR/cj" -w 3600 -z 1
+        -b "$base" -B -R -O -j "$FX_DIR/cj" -w 3600 -z 1 -p "$FX_DIR/central.pid"
     CENTRAL_PID=$FX__PID
     fx_wait_port "$CPORT" "g:$CENTRAL_PID" || { fx__tail "$FX_DIR/central.log"; return 1; }
 }
