@@ -23,14 +23,32 @@
 /* report only: the codes of cli.h keep their meaning */
 #define SP_EXIT_ROWS 3
 
+/* The month before the one now is in, in tz: what "the monthly report"
+ * means when no month is named. */
+static bool last_complete_month(const char *tz, int64_t now, int *year, int *mon)
+{
+    char today[16];
+    if (sp_cal_local_date(tz, now, today, sizeof today) != SP_OK || strlen(today) < 7)
+        return false;
+    today[7] = '\0'; /* YYYY-MM */
+    if (!sp_cal_parse_month(today, year, mon))
+        return false;
+    if (--*mon == 0) {
+        *mon = 12;
+        --*year;
+    }
+    return true;
+}
+
 int sp_cmd_report(int argc, char **argv)
 {
     static const char usage[] =
-        "usage: slaprobe report -c FILE --month YYYY-MM [--target ID]\n"
+        "usage: slaprobe report -c FILE [--month YYYY-MM] [--target ID]\n"
         "                       [--format text|csv|json|html] [--lang en|ja] [-o PATH]\n"
         "The monthly SLA report of every target (or one), from the RRD files and\n"
         "journals in storage.dir; the daemon need not run. The month is a calendar\n"
-        "month in the configured timezone. text (default), csv and json go to PATH or\n"
+        "month in the configured timezone; without --month, the last complete one\n"
+        "(on 2026-11-30, 2026-10). text (default), csv and json go to PATH or\n"
         "standard output; html writes the directory PATH (index.html and graphs).\n"
         "Exit 0 every target met its target, 1 one missed it or has no data, 2 bad\n"
         "usage or configuration, 3 a target's RRD and journal disagree (an edited\n"
@@ -79,12 +97,11 @@ int sp_cmd_report(int argc, char **argv)
             return SP_EXIT_USAGE;
         }
     }
-    if (!path || !month || optind < argc) {
-        fprintf(stderr, "slaprobe report: -c FILE and --month YYYY-MM are required (try "
-                        "--help)\n");
+    if (!path || optind < argc) {
+        fprintf(stderr, "slaprobe report: -c FILE is required (try --help)\n");
         return SP_EXIT_USAGE;
     }
-    if (!sp_cal_parse_month(month, &year, &mon)) {
+    if (month && !sp_cal_parse_month(month, &year, &mon)) {
         fprintf(stderr, "slaprobe report: --month '%s' is not YYYY-MM\n", month);
         return SP_EXIT_USAGE;
     }
@@ -107,8 +124,13 @@ int sp_cmd_report(int argc, char **argv)
         fprintf(stderr, "slaprobe: %s\n", err);
         goto out;
     }
-    sp_status st =
-        sp_report_build(cfg, year, mon, only, (int64_t)time(NULL), &rep, err, sizeof err);
+    int64_t now = (int64_t)time(NULL);
+    if (!month && !last_complete_month(cfg->timezone, now, &year, &mon)) {
+        fprintf(stderr, "slaprobe report: cannot tell today's date in %s\n", cfg->timezone);
+        rc = SP_EXIT_FAIL;
+        goto out;
+    }
+    sp_status st = sp_report_build(cfg, year, mon, only, now, &rep, err, sizeof err);
     if (st != SP_OK) {
         fprintf(stderr, "slaprobe report: %s\n", err);
         rc = st == SP_EINVAL ? SP_EXIT_USAGE : SP_EXIT_FAIL;

@@ -270,7 +270,12 @@ sp_status sp_sla_compute(const sp_sla_input *in, sp_sla_result *out)
     out->credit_pct = 0.0;
     out->no_data = known == 0;
     if (out->no_data) {
-        out->availability_pct = out->strict_availability_pct = out->coverage_pct = NAN;
+        /* Availability is a share of measured time: none, no figure. Strict
+         * availability and coverage are shares of eligible time (SPEC
+         * section 4): with nothing measured both are 0 %, not unknown;
+         * only a month with no eligible time at all has neither. */
+        out->availability_pct = NAN;
+        out->strict_availability_pct = out->coverage_pct = E > 0 ? 0.0 : NAN;
         out->met = false;
     } else {
         out->availability_pct = 100.0 * (double)(known - D) / (double)known;

@@ -47,4 +47,22 @@ sed '/retention:/d' "$D/c.yaml" >"$D/c70.yaml"
 "$SLAPROBE" report -c "$D/c70.yaml" --month 2026-10 --format json >"$D/r70.json" || true
 t_eq "another retention in the configuration: the file's full resolution read" \
     "$(jq -r '.targets[0] | "\(.downtime_s) \(.resolution_parts[-1].step_s)"' "$D/r70.json")" "7 5"
+
+# Without --month: the last complete month in the configuration's timezone
+# (libfaketime sets "now"); a month with no data still has strict
+# availability and coverage, 0 % (shares of eligible time, SPEC section 4).
+lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
+[ -n "$lib" ] || { echo "libfaketime is not installed (scripts/setup.sh --test)"; exit 1; }
+sed 's/^timezone: UTC/timezone: Pacific\/Kiritimati/' "$D/c.yaml" >"$D/kiri.yaml" # UTC+14
+month_at() { # NOW CONFIG: the month the report without --month picks
+    LD_PRELOAD=$lib FAKETIME="@$1" "$SLAPROBE" report -c "$2" --format json | jq -r .month
+}
+t_eq "no --month: the last complete month" "$(month_at '2026-12-31 12:00:00' "$D/c.yaml")" 2026-11
+t_eq "no --month: in the configuration's timezone (already 2027-01-01 there)" \
+    "$(month_at '2026-12-31 12:00:00' "$D/kiri.yaml")" 2026-12
+t_eq "no --month: across the year" "$(month_at '2027-01-10 00:00:00' "$D/c.yaml")" 2026-12
+"$SLAPROBE" report -c "$D/c.yaml" --month 2026-08 --format json >"$D/none.json" || true
+t_eq "a month with no data: strict availability and coverage 0 %, availability none" \
+    "$(jq -c '.targets[0] | [.no_data, .availability_pct, .strict_availability_pct, .coverage_pct]' "$D/none.json")" \
+    '[true,null,0,0]'
 t_done

@@ -467,8 +467,11 @@ static void test_no_data(void **state)
     assert_int_equal(r.uptime_s, 0);
     assert_true(r.no_data);
     assert_true(isnan(r.availability_pct));
-    assert_true(isnan(r.strict_availability_pct));
-    assert_true(isnan(r.coverage_pct));
+    /* SPEC section 4: measured / eligible and up / eligible: 0 %, not none */
+    assert_near(r.strict_availability_pct, 0.0);
+    assert_false(isnan(r.strict_availability_pct));
+    assert_near(r.coverage_pct, 0.0);
+    assert_false(isnan(r.coverage_pct));
     assert_false(r.met);
     assert_int_equal(r.credit_tier, -1);
     assert_near(r.credit_pct, 0.0);
@@ -500,6 +503,9 @@ static void test_no_eligible_time(void **state)
     assert_int_equal(r.maintenance_s, 2592000);
     assert_true(r.no_data);
     assert_true(isnan(r.availability_pct));
+    /* no eligible time at all: no share of it either */
+    assert_true(isnan(r.strict_availability_pct));
+    assert_true(isnan(r.coverage_pct));
     assert_false(r.met);
     sp_sla_result_free(&r);
 }
