@@ -44,25 +44,33 @@ int sp_cmd_report(int argc, char **argv)
 {
     static const char usage[] =
         "usage: slaprobe report -c FILE [--month YYYY-MM] [--target ID]\n"
-        "                       [--format text|csv|json|html] [--lang en|ja] [-o PATH]\n"
+        "                       [--format text|csv|json|html] [--excel] [--lang en|ja] [-o PATH]\n"
         "The monthly SLA report of every target (or one), from the RRD files and\n"
         "journals in storage.dir; the daemon need not run. The month is a calendar\n"
         "month in the configured timezone; without --month, the last complete one\n"
         "(on 2026-11-30, 2026-10). text (default), csv and json go to PATH or\n"
         "standard output; html writes the directory PATH (index.html and graphs).\n"
+        "--excel (with csv): a UTF-8 byte order mark and CRLF line ends, so Excel\n"
+        "(a Japanese one included) opens it as UTF-8.\n"
         "Exit 0 every target met its target, 1 one missed it or has no data, 2 bad\n"
         "usage or configuration, 3 a target's RRD and journal disagree (an edited\n"
         "RRD value, values no journal rows line covers, or rows that contradict the\n"
         "journal's incidents: see the evidence section; 3 wins over 1).\n";
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"month", required_argument, NULL, 'm'},
-        {"target", required_argument, NULL, 't'}, {"format", required_argument, NULL, 'f'},
-        {"lang", required_argument, NULL, 'l'},   {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"month", required_argument, NULL, 'm'},
+        {"target", required_argument, NULL, 't'},
+        {"format", required_argument, NULL, 'f'},
+        {"lang", required_argument, NULL, 'l'},
+        {"output", required_argument, NULL, 'o'},
+        {"excel", no_argument, NULL, 'x'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *path = NULL, *month = NULL, *only = NULL, *format = "text", *lang = "en",
                *outpath = NULL;
     int c, year, mon, rc = SP_EXIT_USAGE;
+    bool excel = false;
     char err[1024];
     sp_cfg *cfg = NULL;
     sp_report *rep = NULL;
@@ -89,6 +97,9 @@ int sp_cmd_report(int argc, char **argv)
         case 'o':
             outpath = optarg;
             break;
+        case 'x':
+            excel = true;
+            break;
         case 'h':
             fputs(usage, stdout);
             return SP_EXIT_OK;
@@ -109,6 +120,10 @@ int sp_cmd_report(int argc, char **argv)
     if (!html && strcmp(format, "text") && strcmp(format, "csv") && strcmp(format, "json")) {
         fprintf(stderr, "slaprobe report: --format must be text, csv, json or html, not '%s'\n",
                 format);
+        return SP_EXIT_USAGE;
+    }
+    if (excel && strcmp(format, "csv") != 0) {
+        fprintf(stderr, "slaprobe report: --excel is for --format csv\n");
         return SP_EXIT_USAGE;
     }
     if (strcmp(lang, "en") && strcmp(lang, "ja")) {
@@ -145,9 +160,10 @@ int sp_cmd_report(int argc, char **argv)
             rc = SP_EXIT_FAIL;
             goto out;
         }
-        st = format[0] == 't'   ? sp_report_render_text(rep, lg, fp)
-             : format[0] == 'c' ? sp_report_render_csv(rep, fp)
-                                : sp_report_render_json(rep, fp);
+        st = format[0] == 't' ? sp_report_render_text(rep, lg, fp)
+             : format[0] == 'c'
+                 ? (excel ? sp_report_render_csv_excel(rep, fp) : sp_report_render_csv(rep, fp))
+                 : sp_report_render_json(rep, fp);
         snprintf(err, sizeof err, "write error");
     }
     if (st != SP_OK) {

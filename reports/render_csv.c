@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reports/report.h"
@@ -130,4 +131,28 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
         }
     }
     return ferror(fp) ? SP_EIO : SP_OK;
+}
+
+sp_status sp_report_render_csv_excel(const sp_report *r, FILE *fp)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem)
+        return SP_ENOMEM;
+    sp_status st = sp_report_render_csv(r, mem);
+    if (fclose(mem) != 0 && st == SP_OK)
+        st = SP_ENOMEM;
+    if (st == SP_OK) {
+        fputs("\xef\xbb\xbf", fp);
+        for (size_t i = 0; i < len; i++) {
+            if (buf[i] == '\n' && (i == 0 || buf[i - 1] != '\r'))
+                fputc('\r', fp);
+            fputc(buf[i], fp);
+        }
+        if (ferror(fp))
+            st = SP_EIO;
+    }
+    free(buf);
+    return st;
 }

@@ -65,4 +65,14 @@ t_eq "no --month: across the year" "$(month_at '2027-01-10 00:00:00' "$D/c.yaml"
 t_eq "a month with no data: strict availability and coverage 0 %, availability none" \
     "$(jq -c '.targets[0] | [.no_data, .availability_pct, .strict_availability_pct, .coverage_pct]' "$D/none.json")" \
     '[true,null,0,0]'
+
+# --excel: the same CSV behind a UTF-8 byte order mark, every line CRLF
+"$SLAPROBE" report -c "$D/c.yaml" --month 2026-10 --format csv >"$D/plain.csv" || true
+"$SLAPROBE" report -c "$D/c.yaml" --month 2026-10 --format csv --excel >"$D/excel.csv" || true
+t_eq "--excel: starts with the UTF-8 BOM" "$(head -c 3 "$D/excel.csv" | od -An -tx1 | tr -d ' ')" efbbbf
+t_eq "--excel: every line ends in CRLF" "$(grep -c $'\r$' "$D/excel.csv")" "$(wc -l <"$D/excel.csv")"
+t_eq "--excel: otherwise the CSV" "$(tail -c +4 "$D/excel.csv" | tr -d '\r' | sha256sum)" "$(sha256sum <"$D/plain.csv")"
+rc=0
+"$SLAPROBE" report -c "$D/c.yaml" --month 2026-10 --excel >/dev/null 2>&1 || rc=$?
+t_eq "--excel without csv: exit 2" "$rc" 2
 t_done
