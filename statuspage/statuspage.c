@@ -31,7 +31,8 @@
 typedef struct words {
     const char *lang, *title, *generated, *current, *service, *state, *since, *this_month, *target,
         *days, *date, *checks, *avg_rt, *legend, *incidents, *none, *start, *end, *duration,
-        *reason, *ongoing, *other_lang, *other_href, *met, *at_risk, *no_data_yet, *tz;
+        *reason, *ongoing, *other_lang, *other_href, *met, *at_risk, *no_data_yet, *tz,
+        *jst; /* after "Asia/Tokyo" (ja only) */
     const char *partial, *of, *vantages_down;
     const char *state_name[SP_PAGE_N];
 } words;
@@ -98,11 +99,12 @@ static const words ja = {
     .met = "目標達成",
     .at_risk = "目標未達",
     .no_data_yet = "データなし",
-    .tz = "時刻のタイムゾーン",
+    .tz = "時刻は",
+    .jst = "（日本時間）",
     .partial = "一部",
     .of = "/",
     .vantages_down = "拠点で停止を観測",
-    .state_name = {"正常稼働", "性能低下", "サービス停止", "メンテナンス", "データなし"},
+    .state_name = {"正常稼働", "性能低下", "サービス障害", "メンテナンス", "データなし"},
 };
 
 /* An icon beside each text label, so the state never rests on colour. */
@@ -232,6 +234,8 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     sp_report_html_esc(fp, w->tz);
     fputs(" ", fp);
     sp_report_html_esc(fp, r->cfg->timezone);
+    if (w->jst && strcmp(r->cfg->timezone, "Asia/Tokyo") == 0)
+        sp_report_html_esc(fp, w->jst); /* a Japanese reader's name for it */
     fputs(")</p>\n", fp);
 
     /* current status and the month so far */

@@ -114,7 +114,7 @@ t_match "browser: legend with text labels" "$dom" 'id="legend">.*Available.*Perf
 t_match "xss: the name is text" "$dom" '&lt;script&gt;alert\(1\)&lt;/script&gt;'
 t_eq "xss: no script element in the DOM" "$(grep -c '<script' "$FX_DIR/dom.html" || true)" 0
 fx_chrome --dump-dom "file://$www/status/index.ja.html" >"$FX_DIR/dom-ja.html"
-t_match "browser ja: Japanese labels" "$(cat "$FX_DIR/dom-ja.html")" 'サービス稼働状況.*正常稼働.*サービス停止'
+t_match "browser ja: Japanese labels" "$(cat "$FX_DIR/dom-ja.html")" 'サービス稼働状況.*正常稼働.*サービス障害'
 t_match "browser: language switch without JavaScript" "$dom" '<a href="index.ja.html" hreflang="ja">'
 
 fx_chrome --window-size=1000,900 --screenshot="$FX_DIR/shot.png" "file://$www/status/index.html" >/dev/null
