@@ -66,6 +66,9 @@ typedef struct sp_cfg_target {
     size_t n_vantages;
     bool own_vantages;
     int quorum;
+    /* On the public status page (SPEC section 13): `public:`, by default
+     * every target but the control targets, which are measurement aids. */
+    bool is_public;
 } sp_cfg_target;
 
 /* --- Alerts (SPEC section 7) --- */

@@ -73,6 +73,7 @@ typedef struct raw_target {
     char **vantages; /* SPEC section 10: a subset of the top-level vantages */
     unsigned vantages_count;
     int *quorum;
+    char *public_; /* status page (SPEC section 13): true/false, sp_cfg_flag() */
 } raw_target;
 
 typedef struct raw_defaults {

@@ -85,6 +85,8 @@ static void print_target(FILE *fp, const sp_cfg_target *t, bool loadable)
         fprintf(fp, "    insecure: true\n");
     if (t->is_control && !loadable) /* loadable: control_targets says it */
         fprintf(fp, "    control: true\n");
+    if (!loadable)
+        fprintf(fp, "    public: %s\n", t->is_public ? "true" : "false");
     /* loadable: one vantage's view of the target, without `vantages` */
     if (!loadable && t->own_vantages)
         print_list(fp, "    vantages: [", t->vantages, t->n_vantages, AS_IS);

@@ -830,6 +830,14 @@ sp_status sp_cfg_resolve(sp_cfg_loader *ld, const raw_cfg *r, sp_cfg *c)
         return st;
     for (unsigned i = 0; i < r->control_targets_count; i++)
         ((sp_cfg_target *)sp_cfg_find_target(c, r->control_targets[i]))->is_control = true;
+    for (size_t i = 0; i < c->n_targets; i++) {
+        char key[48];
+        snprintf(key, sizeof key, "targets[%zu].public", i);
+        c->targets[i].is_public = !c->targets[i].is_control;
+        if (r->targets[i].public_ &&
+            (st = sp_cfg_flag(ld, key, r->targets[i].public_, &c->targets[i].is_public)) != SP_OK)
+            return st;
+    }
     c->status_every_ms = 5 * 60 * 1000;
     if (r->status_page) {
         const raw_status *s = r->status_page;

@@ -107,6 +107,14 @@ static const words ja = {
     .state_name = {"正常稼働", "性能低下", "サービス障害", "メンテナンス", "データなし"},
 };
 
+/* The page shows only public targets: control targets (measurement aids)
+ * and those with `public: false` stay off the page, status.json, and
+ * every sum over services. */
+static bool shown(const sp_report_target *t)
+{
+    return t->cfg->is_public;
+}
+
 /* An icon beside each text label, so the state never rests on colour. */
 static const char *const icon[SP_PAGE_N] = {"&#10004;", "&#9888;", "&#10006;", "&#9881;",
                                             "&#8212;"};
@@ -181,6 +189,8 @@ static void day_totals(const sp_report *r, size_t k, long *checks, double *avg)
     int n = 0;
     *checks = 0;
     for (size_t i = 0; i < r->n_targets; i++) {
+        if (!shown(&r->targets[i]))
+            continue;
         const sp_report_day *d = &r->targets[i].days[k];
         *checks += d->checks;
         if (d->sla.rt_n) {
@@ -244,6 +254,8 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     heads(fp, (const char *[]){w->service, w->state, w->this_month}, 3, true);
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
+        if (!shown(t))
+            continue;
         sp_page_state s = current(r, t);
         fputs("<tr data-service=\"", fp);
         sp_report_html_attr(fp, t->cfg->id);
@@ -292,7 +304,8 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     fputs("\n<table id=\"days\">\n", fp);
     heads(fp, (const char *[]){w->date, w->checks, w->avg_rt}, 3, false);
     for (size_t i = 0; i < r->n_targets; i++)
-        sp_report_html_elem(fp, "th", r->targets[i].cfg->name);
+        if (shown(&r->targets[i]))
+            sp_report_html_elem(fp, "th", r->targets[i].cfg->name);
     fputs("</tr>\n", fp);
     size_t nd = r->n_targets ? r->targets[0].n_days : 0;
     for (size_t k = nd; k-- > 0;) {
@@ -309,6 +322,8 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         fputs("</td>", fp);
         for (size_t i = 0; i < r->n_targets; i++) {
             const sp_report_target *t = &r->targets[i];
+            if (!shown(t))
+                continue;
             sp_page_state s = sp_statuspage_day_state(&t->days[k].sla);
             fputs("<td data-service=\"", fp);
             sp_report_html_attr(fp, t->cfg->id);
@@ -334,7 +349,8 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
      * incident over midnight is one row with its real start and end */
     int n_inc = 0;
     for (size_t i = 0; i < r->n_targets; i++)
-        n_inc += (int)r->targets[i].window.n_incidents;
+        if (shown(&r->targets[i]))
+            n_inc += (int)r->targets[i].window.n_incidents;
     if (!n_inc) {
         sp_report_html_elem(fp, "p", w->none);
         fputc('\n', fp);
@@ -343,6 +359,8 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         heads(fp, (const char *[]){w->service, w->start, w->end, w->duration, w->reason}, 5, true);
         for (size_t i = 0; i < r->n_targets; i++) {
             const sp_report_target *t = &r->targets[i];
+            if (!shown(t))
+                continue;
             for (size_t m = t->window.n_incidents; m-- > 0;) {
                 const sp_sla_incident *in = &t->window.incidents[m];
                 char dur[64];
@@ -399,6 +417,8 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
     }
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
+        if (!shown(t))
+            continue;
         json_t *o = json_object(), *sd = json_array(), *inc = json_array();
         json_object_set_new(o, "id", json_string(t->cfg->id));
         json_object_set_new(o, "name", json_string(t->cfg->name));

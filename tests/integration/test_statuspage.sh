@@ -65,6 +65,9 @@ targets:
     name: "<script>alert(1)</script>"
     url: http://127.0.0.1:9/
     pattern: 3
+  - {id: gw, name: "Our gateway", url: "http://127.0.0.1:9/", pattern: 3}
+  - {id: internal, name: "Back office", url: "http://127.0.0.1:9/", pattern: 3, public: false}
+control_targets: [gw]
 YAML
 for id in web api xss; do
     "$SLAPROBE" import -c "$FX_DIR/s.yaml" --target $id --csv "$FX_DIR/$id.csv" >/dev/null
@@ -75,6 +78,15 @@ t_eq "status-page: exit 0" "$rc" 0
 t_eq "status-page: DIR is a link to the page" "$([ -L "$www/status" ] && [ -f "$www/status/index.html" ] && echo yes)" yes
 t_eq "status-page: readable by the web server under umask 0077" \
     "$(stat -L -c %a "$www/status") $(stat -c %a "$www/status/index.html" "$www/status/status.json" | sort -u)" "755 644"
+
+# a control target (a measurement aid) and a target with public: false
+# are nowhere on the page or in status.json
+t_eq "private targets: not in the page" \
+    "$(grep -c -E 'Our gateway|Back office|data-service="(gw|internal)"' "$www/status/index.html" || true)" 0
+t_eq "private targets: status.json lists the public services only" \
+    "$(jq -r '[.services[].id] | join(",")' "$www/status/status.json")" "web,api,xss"
+t_match "config-check: public says who is shown" "$("$SLAPROBE" config-check -c "$FX_DIR/s.yaml")" \
+    'id: gw.*public: false.*id: internal.*public: false'
 
 # --- what a browser shows --------------------------------------------------
 fx_chrome --dump-dom "file://$www/status/index.html" >"$FX_DIR/dom.html"
