@@ -355,6 +355,10 @@ void sp_cfg_destroy(sp_cfg *c)
     free(c->dns_servers);
     free(c->status_dir);
     free(c->status_lang);
+    free(c->status_title);
+    free(c->status_url);
+    free(c->status_logo);
+    free(c->status_footer);
     for (size_t i = 0; i < c->n_alerts; i++) {
         sp_cfg_alert *a = &c->alerts[i];
         char **lists[] = {a->to, a->argv, a->targets, a->pass_env};

@@ -134,6 +134,10 @@ typedef struct sp_cfg {
     char *status_dir; /* NULL: no status page */
     int64_t status_every_ms;
     char *status_lang;
+    /* The provider's page (SPEC section 13): its title (NULL: the words'
+     * "Service status"), a link to the provider's site, a logo URL and a
+     * footer line; each NULL when not given. */
+    char *status_title, *status_url, *status_logo, *status_footer;
     /* The guideline's pattern table with this file's `patterns:` overrides
      * applied; index id - 1. */
     sp_pattern patterns[SP_PATTERN_COUNT];

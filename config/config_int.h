@@ -119,6 +119,7 @@ typedef struct raw_storage {
 
 typedef struct raw_status {
     char *dir, *every, *lang;
+    char *title, *url, *logo, *footer; /* SPEC section 13: the provider's page */
 } raw_status;
 
 typedef struct raw_evidence {

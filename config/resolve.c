@@ -850,6 +850,28 @@ sp_status sp_cfg_resolve(sp_cfg_loader *ld, const raw_cfg *r, sp_cfg *c)
             return st;
         c->status_dir = s->dir ? strdup(s->dir) : NULL;
         c->status_lang = strdup(s->lang ? s->lang : "en");
+        const struct {
+            const char *raw, *key;
+            char **out;
+            bool link;
+        } page[] = {{s->title, "status_page.title", &c->status_title, false},
+                    {s->url, "status_page.url", &c->status_url, true},
+                    {s->logo, "status_page.logo", &c->status_logo, true},
+                    {s->footer, "status_page.footer", &c->status_footer, false}};
+        for (size_t k = 0; k < sizeof page / sizeof page[0]; k++) {
+            if (!page[k].raw)
+                continue;
+            if ((st = sp_cfg_nonempty(ld, page[k].key, page[k].raw)) != SP_OK)
+                return st;
+            /* a link the page shows must not run script (javascript:) */
+            if (page[k].link && strncmp(page[k].raw, "https://", 8) &&
+                strncmp(page[k].raw, "http://", 7) && page[k].raw[0] != '/')
+                return sp_cfg_fail(ld, page[k].key,
+                                   "'%s' is not an http(s):// URL or a path on the site",
+                                   page[k].raw);
+            if (!(*page[k].out = strdup(page[k].raw)))
+                return SP_ENOMEM;
+        }
     }
     if (r->report_url) {
         if (strncmp(r->report_url, "http://", 7) && strncmp(r->report_url, "https://", 8))

@@ -35,6 +35,7 @@ typedef struct words {
         *jst; /* after "Asia/Tokyo" (ja only) */
     const char *partial, *of, *vantages_down;
     const char *state_name[SP_PAGE_N];
+    const char *banner[SP_PAGE_N]; /* the page's one line, from the overall state */
 } words;
 
 static const words en = {
@@ -70,6 +71,8 @@ static const words en = {
     .vantages_down = "vantages see it down",
     .state_name = {"Available", "Performance issues", "Service disruption", "Maintenance",
                    "No data"},
+    .banner = {"All systems operational", "Some services have performance issues",
+               "Some services are disrupted", "Maintenance in progress", "No measurements yet"},
 };
 
 static const words ja = {
@@ -105,6 +108,9 @@ static const words ja = {
     .of = "/",
     .vantages_down = "拠点で停止を観測",
     .state_name = {"正常稼働", "性能低下", "サービス障害", "メンテナンス", "データなし"},
+    .banner = {"すべてのサービスが正常に稼働しています", "一部のサービスで性能が低下しています",
+               "一部のサービスで障害が発生しています", "メンテナンスを実施しています",
+               "まだ測定データがありません"},
 };
 
 /* The page shows only public targets: control targets (measurement aids)
@@ -152,6 +158,26 @@ static sp_page_state current(const sp_report *r, const sp_report_target *t)
     if (t->state == SP_STATE_UNKNOWN)
         return SP_PAGE_NO_DATA;
     return SP_PAGE_AVAILABLE;
+}
+
+/* The page's overall state, from its public services' current states: the
+ * worst of disruption, performance issues and maintenance; available when
+ * every service that has data is; no data only when none has. */
+static sp_page_state overall(const sp_report *r)
+{
+    static const int rank[SP_PAGE_N] = {
+        [SP_PAGE_NO_DATA] = 0,     [SP_PAGE_AVAILABLE] = 1,  [SP_PAGE_MAINTENANCE] = 2,
+        [SP_PAGE_PERFORMANCE] = 3, [SP_PAGE_DISRUPTION] = 4,
+    };
+    sp_page_state worst = SP_PAGE_NO_DATA;
+    for (size_t i = 0; i < r->n_targets; i++) {
+        if (!shown(&r->targets[i]))
+            continue;
+        sp_page_state s = current(r, &r->targets[i]);
+        if (rank[s] > rank[worst])
+            worst = s;
+    }
+    return worst;
 }
 
 /* --- HTML ----------------------------------------------------------------- */
@@ -216,7 +242,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
             "<title>",
             w->lang);
-    sp_report_html_attr(fp, w->title);
+    sp_report_html_attr(fp, r->cfg->status_title ? r->cfg->status_title : w->title);
     fputs("</title>\n<style>\n"
           "body{font-family:sans-serif;margin:1.5em auto;max-width:70em;padding:0 1em;color:#222}"
           "table{border-collapse:collapse;margin:.5em 0 1.5em}"
@@ -228,14 +254,39 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
           ".service_disruption{background:#f8d7da;color:#7a1420}"
           ".maintenance{background:#dde9f8;color:#1a3d6b}"
           ".no_data{background:#eee;color:#555}"
-          "nav{float:right}\n</style>\n</head>\n<body>\n",
+          "nav{float:right}header img{vertical-align:middle;margin-right:.5em}"
+          "header h1{display:inline;vertical-align:middle}"
+          "#banner{display:block;font-size:1.25em;padding:.6em 1em;margin:1em 0}"
+          "footer{margin-top:2em;color:#555;font-size:.9em}\n</style>\n</head>\n<body>\n",
           fp);
     if (both) {
         fprintf(fp, "<nav><a href=\"%s\" hreflang=\"%s\">", w->other_href, w == &ja ? "en" : "ja");
         sp_report_html_esc(fp, w->other_lang);
         fputs("</a></nav>\n", fp);
     }
-    sp_report_html_elem(fp, "h1", w->title);
+    const sp_cfg *cfg = r->cfg;
+    fputs("<header>", fp);
+    if (cfg->status_url) {
+        fputs("<a href=\"", fp);
+        sp_report_html_attr(fp, cfg->status_url);
+        fputs("\">", fp);
+    }
+    if (cfg->status_logo) {
+        fputs("<img src=\"", fp);
+        sp_report_html_attr(fp, cfg->status_logo);
+        fputs("\" alt=\"\" height=\"40\"/>", fp);
+    }
+    if (cfg->status_url)
+        fputs("</a>", fp);
+    sp_report_html_elem(fp, "h1", cfg->status_title ? cfg->status_title : w->title);
+    fputs("</header>\n", fp);
+    sp_page_state all = overall(r);
+    fprintf(fp,
+            "<p id=\"banner\" data-state=\"%s\" class=\"st %s\"><span class=\"icon\" "
+            "aria-hidden=\"true\">%s</span> ",
+            sp_statuspage_state_code(all), sp_statuspage_state_code(all), icon[all]);
+    sp_report_html_esc(fp, w->banner[all]);
+    fputs("</p>", fp);
     fputs("\n<p>", fp);
     sp_report_html_esc(fp, w->generated);
     fputs(": ", fp);
@@ -386,6 +437,11 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         }
         fputs("</table>\n", fp);
     }
+    if (cfg->status_footer) {
+        fputs("<footer>", fp);
+        sp_report_html_esc(fp, cfg->status_footer);
+        fputs("</footer>\n", fp);
+    }
     fputs("</body>\n</html>\n", fp);
     if (fclose(fp) != 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
@@ -406,6 +462,12 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
     json_t *root = json_object(), *services = json_array(), *days = json_array();
     json_object_set_new(root, "generated", sp_report_json_time(r->generated));
     json_object_set_new(root, "timezone", json_string(r->cfg->timezone));
+    if (r->cfg->status_title)
+        json_object_set_new(root, "title", json_string(r->cfg->status_title));
+    if (r->cfg->status_url)
+        json_object_set_new(root, "url", json_string(r->cfg->status_url));
+    json_object_set_new(root, "overall",
+                        json_pack("{s:s}", "state", sp_statuspage_state_code(overall(r))));
     size_t nd = r->n_targets ? r->targets[0].n_days : 0;
     for (size_t k = 0; k < nd; k++) {
         long checks;

@@ -49,7 +49,15 @@ storage:
   dir: $store
   retention: {full_days: 40, five_min_days: 41, hourly_days: 42}
 defaults: {interval: 60s, timeout: 5s, slow_ms: 1000}
-status_page: {dir: $www/status, every: 2s, lang: both}
+status_page:
+  dir: $www/status
+  every: 2s
+  lang: both
+  title: "Example <Cloud> status"
+  url: https://status.example.com/
+  logo: /logo.png
+  footer: "Questions: support@example.com"
+
 targets:
   - id: web
     name: "Web shop"
@@ -88,10 +96,26 @@ t_eq "private targets: status.json lists the public services only" \
 t_match "config-check: public says who is shown" "$("$SLAPROBE" config-check -c "$FX_DIR/s.yaml")" \
     'id: gw.*public: false.*id: internal.*public: false'
 
+# the provider's page: its title, link, logo and footer; one banner from the
+# public services' states (api is down now: some services are disrupted)
+page=$(cat "$www/status/index.html")
+t_match "title, escaped, in the header" "$page" '<header><a href="https://status.example.com/"><img src="/logo.png" alt="" height="40"/></a><h1>Example &lt;Cloud&gt; status</h1></header>'
+t_match "banner: the worst current state" "$page" '<p id="banner" data-state="service_disruption" class="st service_disruption">.*Some services are disrupted</p>'
+t_match "banner ja" "$(cat "$www/status/index.ja.html")" 'id="banner"[^>]*>.*一部のサービスで障害が発生しています'
+t_match "footer" "$page" '<footer>Questions: support@example.com</footer>'
+t_eq "status.json: overall state and title" \
+    "$(jq -r '"\(.overall.state) \(.title) \(.url)"' "$www/status/status.json")" \
+    "service_disruption Example <Cloud> status https://status.example.com/"
+sed 's|url: https://status.example.com/|url: "javascript:alert(1)"|' "$FX_DIR/s.yaml" >"$FX_DIR/bad.yaml"
+rc=0
+"$SLAPROBE" config-check -c "$FX_DIR/bad.yaml" >/dev/null 2>"$FX_DIR/bad.err" || rc=$?
+t_eq "a javascript: link is refused: exit 2" "$rc" 2
+t_match "a javascript: link is refused: file, line, key" "$(cat "$FX_DIR/bad.err")" 'bad.yaml:[0-9]+: status_page.url: .*not an http'
+
 # --- what a browser shows --------------------------------------------------
 fx_chrome --dump-dom "file://$www/status/index.html" >"$FX_DIR/dom.html"
 dom=$(cat "$FX_DIR/dom.html")
-t_match "browser: the page loaded" "$dom" '<h1>Service status</h1>'
+t_match "browser: the page loaded" "$dom" '<h1>Example &lt;Cloud&gt; status</h1>'
 
 # expected state of SERVICE on the day N days ago
 want() {
@@ -126,7 +150,7 @@ t_match "browser: legend with text labels" "$dom" 'id="legend">.*Available.*Perf
 t_match "xss: the name is text" "$dom" '&lt;script&gt;alert\(1\)&lt;/script&gt;'
 t_eq "xss: no script element in the DOM" "$(grep -c '<script' "$FX_DIR/dom.html" || true)" 0
 fx_chrome --dump-dom "file://$www/status/index.ja.html" >"$FX_DIR/dom-ja.html"
-t_match "browser ja: Japanese labels" "$(cat "$FX_DIR/dom-ja.html")" 'サービス稼働状況.*正常稼働.*サービス障害'
+t_match "browser ja: Japanese labels" "$(cat "$FX_DIR/dom-ja.html")" '一部のサービスで障害が発生しています.*正常稼働.*サービス障害'
 t_match "browser: language switch without JavaScript" "$dom" '<a href="index.ja.html" hreflang="ja">'
 
 fx_chrome --window-size=1000,900 --screenshot="$FX_DIR/shot.png" "file://$www/status/index.html" >/dev/null
