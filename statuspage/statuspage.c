@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/sp_grow.h"
+
 #include <jansson.h>
 
 #include "evidence/evidence.h"
@@ -34,6 +36,7 @@ typedef struct words {
         *reason, *ongoing, *other_lang, *other_href, *met, *at_risk, *no_data_yet, *tz,
         *jst; /* after "Asia/Tokyo" (ja only) */
     const char *partial, *of, *vantages_down;
+    const char *upcoming, *none_planned;
     const char *state_name[SP_PAGE_N];
     const char *banner[SP_PAGE_N]; /* the page's one line, from the overall state */
 } words;
@@ -54,6 +57,8 @@ static const words en = {
     .avg_rt = "Average response",
     .legend = "Legend",
     .incidents = "Recent incidents",
+    .upcoming = "Upcoming maintenance",
+    .none_planned = "No maintenance planned in the next 14 days.",
     .none = "No incidents.",
     .start = "Start",
     .end = "End",
@@ -91,6 +96,8 @@ static const words ja = {
     .avg_rt = "平均応答時間",
     .legend = "凡例",
     .incidents = "最近の障害",
+    .upcoming = "予定されている計画停止",
+    .none_planned = "今後14日間に予定されている計画停止はありません。",
     .none = "障害はありません。",
     .start = "開始",
     .end = "終了",
@@ -178,6 +185,50 @@ static sp_page_state overall(const sp_report *r)
             worst = s;
     }
     return worst;
+}
+
+/* Maintenance announced in the configuration that is under way or starts
+ * within the next 14 days, of the public services, by start. */
+#define UPCOMING_S (14 * 86400)
+
+typedef struct planned {
+    const sp_cfg_target *t;
+    const sp_cfg_window *w;
+} planned;
+
+static int cmp_planned(const void *a, const void *b)
+{
+    int64_t x = ((const planned *)a)->w->start_ms, y = ((const planned *)b)->w->start_ms;
+    return (x > y) - (x < y);
+}
+
+/* *out malloc'ed (NULL when none), *n its length; false: no memory. */
+static bool upcoming(const sp_report *r, planned **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    size_t cap = 0;
+    int64_t now_ms = r->until * 1000, horizon_ms = (r->until + UPCOMING_S) * 1000;
+    for (size_t i = 0; i < r->n_targets; i++) {
+        const sp_report_target *t = &r->targets[i];
+        if (!shown(t))
+            continue;
+        for (size_t k = 0; k < t->cfg->n_maintenance; k++) {
+            const sp_cfg_window *w = &t->cfg->maintenance[k];
+            if (w->end_ms <= now_ms || w->start_ms >= horizon_ms)
+                continue;
+            if (sp_grow((void **)out, &cap, *n + 1, sizeof **out) != SP_OK) {
+                free(*out);
+                *out = NULL;
+                *n = 0;
+                return false;
+            }
+            (*out)[(*n)++] = (planned){t->cfg, w};
+        }
+    }
+    if (*n)
+        qsort(*out, *n, sizeof **out, cmp_planned);
+    return true;
 }
 
 /* --- HTML ----------------------------------------------------------------- */
@@ -393,6 +444,39 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     }
     fputs("</p>\n", fp);
 
+    /* maintenance under way or in the next 14 days */
+    sp_report_html_elem(fp, "h2", w->upcoming);
+    fputc('\n', fp);
+    planned *pl;
+    size_t n_pl;
+    if (!upcoming(r, &pl, &n_pl)) {
+        fclose(fp);
+        snprintf(err, errlen, "out of memory");
+        return SP_ENOMEM;
+    }
+    if (!n_pl) {
+        sp_report_html_elem(fp, "p", w->none_planned);
+        fputc('\n', fp);
+    } else {
+        fputs("<table id=\"maintenance\">\n", fp);
+        heads(fp, (const char *[]){w->service, w->start, w->end, w->reason}, 4, true);
+        for (size_t k = 0; k < n_pl; k++) {
+            fputs("<tr data-service=\"", fp);
+            sp_report_html_attr(fp, pl[k].t->id);
+            fputs("\"><td>", fp);
+            sp_report_html_esc(fp, pl[k].t->name);
+            fputs("</td><td>", fp);
+            local(fp, r, pl[k].w->start_ms / 1000);
+            fputs("</td><td>", fp);
+            local(fp, r, pl[k].w->end_ms / 1000);
+            fputs("</td><td>", fp);
+            sp_report_html_esc(fp, pl[k].w->reason ? pl[k].w->reason : "");
+            fputs("</td></tr>\n", fp);
+        }
+        fputs("</table>\n", fp);
+    }
+    free(pl);
+
     /* incidents of the days shown, newest first */
     sp_report_html_elem(fp, "h2", w->incidents);
     fputc('\n', fp);
@@ -532,6 +616,19 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
         json_array_append_new(services, o);
     }
     json_object_set_new(root, "days", days);
+    planned *pl;
+    size_t n_pl;
+    json_t *mt = json_array();
+    if (upcoming(r, &pl, &n_pl)) {
+        for (size_t k = 0; k < n_pl; k++)
+            json_array_append_new(mt,
+                                  json_pack("{s:s, s:o, s:o, s:s?}", "service", pl[k].t->id,
+                                            "start", sp_report_json_time(pl[k].w->start_ms / 1000),
+                                            "end", sp_report_json_time(pl[k].w->end_ms / 1000),
+                                            "reason", pl[k].w->reason));
+        free(pl);
+    }
+    json_object_set_new(root, "maintenance", mt);
     json_object_set_new(root, "services", services);
     int rc = json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);

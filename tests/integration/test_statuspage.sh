@@ -43,6 +43,14 @@ www=$FX_DIR/www
 mkdir -p "$www"
 m0=$(date -d "@$((D0 - 8 * 86400 + 7200))" --iso-8601=seconds)
 m1=$(date -d "@$((D0 - 8 * 86400 + 10800))" --iso-8601=seconds)
+# announced ahead: web in 5 days (on the page), in 20 days (not yet), and
+# the private target in 2 days (never)
+a0=$(date -d "@$((D0 + 5 * 86400 + 3600))" --iso-8601=seconds)
+a1=$(date -d "@$((D0 + 5 * 86400 + 7200))" --iso-8601=seconds)
+f0=$(date -d "@$((D0 + 20 * 86400))" --iso-8601=seconds)
+f1=$(date -d "@$((D0 + 20 * 86400 + 3600))" --iso-8601=seconds)
+p0=$(date -d "@$((D0 + 2 * 86400))" --iso-8601=seconds)
+p1=$(date -d "@$((D0 + 2 * 86400 + 3600))" --iso-8601=seconds)
 cat >"$FX_DIR/s.yaml" <<YAML
 timezone: Asia/Tokyo
 storage:
@@ -65,6 +73,8 @@ targets:
     pattern: 1
     maintenance:
       - {start: "$m0", end: "$m1", reason: "planned"}
+      - {start: "$a0", end: "$a1", reason: "database <upgrade>"}
+      - {start: "$f0", end: "$f1", reason: "too far ahead"}
   - id: api
     name: "Public API"
     url: http://127.0.0.1:9/
@@ -74,7 +84,13 @@ targets:
     url: http://127.0.0.1:9/
     pattern: 3
   - {id: gw, name: "Our gateway", url: "http://127.0.0.1:9/", pattern: 3}
-  - {id: internal, name: "Back office", url: "http://127.0.0.1:9/", pattern: 3, public: false}
+  - id: internal
+    name: "Back office"
+    url: "http://127.0.0.1:9/"
+    pattern: 3
+    public: false
+    maintenance:
+      - {start: "$p0", end: "$p1", reason: "private work"}
 control_targets: [gw]
 YAML
 for id in web api xss; do
@@ -106,6 +122,10 @@ t_match "footer" "$page" '<footer>Questions: support@example.com</footer>'
 t_eq "status.json: overall state and title" \
     "$(jq -r '"\(.overall.state) \(.title) \(.url)"' "$www/status/status.json")" \
     "service_disruption Example <Cloud> status https://status.example.com/"
+t_eq "upcoming maintenance: the one in the next 14 days of a public service" \
+    "$(grep -o '<tr data-service="[a-z]*"><td>Web shop</td><td>[^<]*</td><td>[^<]*</td><td>database &lt;upgrade&gt;</td></tr>' "$www/status/index.html" | wc -l) $(grep -c 'too far ahead\|private work' "$www/status/index.html" || true)" "1 0"
+t_eq "upcoming maintenance in status.json" \
+    "$(jq -r '[.maintenance[] | "\(.service) \(.reason)"] | join(",")' "$www/status/status.json")" "web database <upgrade>"
 sed 's|url: https://status.example.com/|url: "javascript:alert(1)"|' "$FX_DIR/s.yaml" >"$FX_DIR/bad.yaml"
 rc=0
 "$SLAPROBE" config-check -c "$FX_DIR/bad.yaml" >/dev/null 2>"$FX_DIR/bad.err" || rc=$?
