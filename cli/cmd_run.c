@@ -43,6 +43,7 @@
 #include "journal/lines.h"
 #include "replicator/repl.h"
 #include "scheduler/sp_sched.h"
+#include "statuspage/statuspage.h"
 #include "storage/sp_store.h"
 
 typedef struct run_state {
@@ -58,6 +59,13 @@ typedef struct run_state {
     uv_timer_t clock_timer;
     int clock_state; /* -1 unknown, 0 unsynchronised, 1 synchronised */
     uv_timer_t page_timer;
+    /* the live state for the status page (statuspage.h): written at most
+     * once a second after a change, then a page build (again after the one
+     * running, if one is) */
+    uv_timer_t live_timer;
+    int64_t live_last_ms;
+    bool page_again;
+    char live_dir[4096]; /* the store's directory, fixed for the daemon's life */
     uv_process_t page_proc;
     bool page_running;
     int64_t page_every_ms; /* 0: no status page */
@@ -155,10 +163,16 @@ static void on_clock_timer(uv_timer_t *t)
 
 /* --- The status page ------------------------------------------------------ */
 
+static void on_page_timer(uv_timer_t *t);
+
 static void page_closed(uv_handle_t *h)
 {
     run_state *d = h->data;
     d->page_running = false;
+    if (d->page_again && !d->stopping) { /* a change came during that build */
+        d->page_again = false;
+        on_page_timer(&d->page_timer);
+    }
 }
 
 static void on_page_exit(uv_process_t *p, int64_t status, int term_signal)
@@ -200,6 +214,42 @@ static void on_page_timer(uv_timer_t *t)
         return;
     }
     d->page_running = true;
+}
+
+/* The live state: every target's state now, for a page built meanwhile. */
+static void write_live(run_state *d)
+{
+    char err[512];
+    json_t *targets = sp_sched_live(d->sched);
+    if (!targets || sp_statuspage_write_live(d->live_dir, targets, err, sizeof err) != SP_OK)
+        logmsg("status page: live state not written: %s", targets ? err : "out of memory");
+    json_decref(targets);
+    d->live_last_ms = (int64_t)uv_now(&d->loop);
+}
+
+static void on_live_timer(uv_timer_t *t)
+{
+    run_state *d = t->data;
+    if (d->stopping)
+        return;
+    write_live(d);
+    if (d->page_every_ms <= 0)
+        return;
+    if (d->page_running)
+        d->page_again = true;
+    else
+        on_page_timer(&d->page_timer);
+}
+
+/* A state changed: write the live state and rebuild the page within a
+ * second, at most once a second however many targets change. */
+static void on_state_change(void *arg)
+{
+    run_state *d = arg;
+    if (d->stopping || uv_is_active((uv_handle_t *)&d->live_timer))
+        return;
+    int64_t wait = d->live_last_ms + 1000 - (int64_t)uv_now(&d->loop);
+    uv_timer_start(&d->live_timer, on_live_timer, wait > 0 ? (uint64_t)wait : 0, 0);
 }
 
 /* (Re)arm the page timer for cfg: first build soon, then every period. */
@@ -269,6 +319,8 @@ static void stopped(void *arg)
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->clock_timer, NULL);
     uv_close((uv_handle_t *)&d->page_timer, NULL); /* a running build finishes on its own */
+    uv_close((uv_handle_t *)&d->live_timer, NULL);
+    sp_statuspage_remove_live(d->live_dir); /* no daemon, no live state */
     /* no last round: stopping must not wait on the central host */
     sp_repl_destroy(d->repl);
     d->repl = NULL;
@@ -463,6 +515,11 @@ int sp_cmd_run(int argc, char **argv)
     uv_timer_start(&d.clock_timer, on_clock_timer, 0, 60000);
     uv_timer_init(&d.loop, &d.page_timer);
     d.page_timer.data = &d;
+    uv_timer_init(&d.loop, &d.live_timer);
+    d.live_timer.data = &d;
+    snprintf(d.live_dir, sizeof d.live_dir, "%s", cfg->storage_dir);
+    sp_sched_on_change(d.sched, on_state_change, &d);
+    write_live(&d); /* every target UNKNOWN until its first probe */
     page_schedule(&d, cfg);
 
     uv_run(&d.loop, UV_RUN_DEFAULT);

@@ -110,6 +110,8 @@ void sp_sched__effects(sp_sched_rt *r, const sp_fsm_step *st, const sp_probe_res
     if (st->changed) {
         journal_change(r, st, res);
         alert_change(r, st, res);
+        if (r->s->on_change)
+            r->s->on_change(r->s->on_change_arg);
     }
     alert_cert(r, res);
 }
@@ -117,4 +119,27 @@ void sp_sched__effects(sp_sched_rt *r, const sp_fsm_step *st, const sp_probe_res
 void sp_sched_set_alerter(sp_sched *s, sp_alerter *a)
 {
     s->alerter = a;
+}
+
+void sp_sched_on_change(sp_sched *s, void (*cb)(void *arg), void *arg)
+{
+    s->on_change = cb;
+    s->on_change_arg = arg;
+}
+
+json_t *sp_sched_live(const sp_sched *s)
+{
+    json_t *o = json_object();
+    for (const sp_sched_rt *r = s->targets; o && r; r = r->next) {
+        if (r->removed)
+            continue;
+        json_t *t = json_pack("{s:s, s:I}", "state", sp_state_name(r->fsm.state), "since_ms",
+                              (json_int_t)r->fsm.since_ms);
+        if (t && r->fsm.state != SP_STATE_UP)
+            json_object_set_new(t, "reason", json_string(sp_reason_name(r->fsm.fail_reason)));
+        if (t && r->fsm.state == SP_STATE_UP && r->fsm.degraded)
+            json_object_set_new(t, "degraded", json_true());
+        json_object_set_new(o, r->id, t);
+    }
+    return o;
 }

@@ -86,7 +86,9 @@ struct sp_sched {
     void (*stop_done)(void *);
     void *stop_arg;
     sp_sched_stats stats;
-    sp_alerter *alerter;  /* NULL: no alerts */
+    sp_alerter *alerter;          /* NULL: no alerts */
+    void (*on_change)(void *arg); /* a target's state changed (NULL: nobody asks) */
+    void *on_change_arg;
     int64_t mono_base_ms; /* now_ms() = monotonic + this */
     int64_t clock_off_ms; /* wall - monotonic at the last clock tick */
     uv_timer_t clock_timer;

@@ -53,6 +53,13 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg);
 struct sp_alerter;
 void sp_sched_set_alerter(sp_sched *s, struct sp_alerter *a);
 
+/* cb(arg) after every state change of a target (on the loop), once its
+ * journal line is queued: for the live state of the status page. */
+void sp_sched_on_change(sp_sched *s, void (*cb)(void *arg), void *arg);
+/* Every target's current state as {id: {state, since_ms[, reason]
+ * [, degraded]}}: a new reference, the caller's. */
+json_t *sp_sched_live(const sp_sched *s);
+
 /* Stop scheduling; in-flight probes may finish. Calls done (once) when none
  * is left, or after wait_ms, whichever comes first (the rest are canceled). */
 void sp_sched_stop(sp_sched *s, unsigned wait_ms, void (*done)(void *arg), void *arg);

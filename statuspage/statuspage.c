@@ -9,16 +9,19 @@
 #include <errno.h>
 #include <libgen.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/sp_grow.h"
 
 #include <jansson.h>
 
+#include "common/sp_grow.h"
+#include "common/sp_state.h"
+#include "common/sp_time.h"
 #include "evidence/evidence.h"
 #include "probe/result_json.h"
 #include "reports/labels.h"
@@ -659,6 +662,67 @@ sp_status sp_statuspage_render(const sp_report *r, const char *lang, const char 
     return write_json(r, path, err, errlen);
 }
 
+/* --- The daemon's live state ------------------------------------------------ */
+
+/* The report's current state comes from settled rows, which trail the
+ * probes by up to a step (and the page's rebuild by up to `every`): a
+ * confirmed DOWN read "no data" for minutes after its alert had gone out.
+ * The daemon therefore writes each target's state machine state to
+ * <storage.dir>/status-live.json on every change; a page built while that
+ * daemon runs (its pid alive) takes its current states from there. */
+sp_status sp_statuspage_write_live(const char *dir, json_t *targets, char *err, size_t errlen)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, SP_STATUSPAGE_LIVE_FILE);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    json_t *o = json_pack("{s:i, s:I, s:O}", "pid", (int)getpid(), "t_ms",
+                          (json_int_t)sp_time_wall_ms(), "targets", targets);
+    if (!o)
+        return SP_ENOMEM;
+    int rc = json_dump_file(o, tmp, JSON_COMPACT);
+    json_decref(o);
+    if (rc != 0 || rename(tmp, path) != 0) { /* readers see the old file or the new one */
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return SP_EIO;
+    }
+    return SP_OK;
+}
+
+void sp_statuspage_remove_live(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, SP_STATUSPAGE_LIVE_FILE);
+    unlink(path);
+}
+
+static void apply_live(const sp_cfg *cfg, sp_report *r)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", cfg->storage_dir, SP_STATUSPAGE_LIVE_FILE);
+    json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    json_t *pid = json_object_get(o, "pid"), *targets = json_object_get(o, "targets");
+    /* a file a killed daemon left behind says nothing about now */
+    if (!json_is_integer(pid) || !json_is_object(targets) || json_integer_value(pid) <= 0 ||
+        (kill((pid_t)json_integer_value(pid), 0) != 0 && errno != EPERM)) {
+        json_decref(o);
+        return;
+    }
+    for (size_t i = 0; i < r->n_targets; i++) {
+        sp_report_target *t = &r->targets[i];
+        json_t *v = json_object_get(targets, t->cfg->id);
+        sp_state s;
+        if (!json_is_object(v) ||
+            !sp_state_parse(json_string_value(json_object_get(v, "state")), &s))
+            continue;
+        json_t *since = json_object_get(v, "since_ms");
+        t->state = s;
+        if (json_is_integer(since) && json_integer_value(since) > 0)
+            t->state_since = json_integer_value(since) / 1000;
+    }
+    json_decref(o);
+}
+
 /* --- Publishing ------------------------------------------------------------- */
 
 static void remove_tree(const char *dir)
@@ -730,6 +794,7 @@ sp_status sp_statuspage_publish(const sp_cfg *cfg, const char *dir, const char *
     }
     if ((st = sp_report_build_live(cfg, now, n_days, &r, err, errlen)) != SP_OK)
         goto out;
+    apply_live(cfg, r);
     snprintf(gen_name, sizeof gen_name, "%s%lld.%ld", prefix, (long long)now, (long)getpid());
     snprintf(gen, sizeof gen, "%s/%s", parent, gen_name);
     if (mkdir(gen, PAGE_DIR_MODE) != 0 || chmod(gen, PAGE_DIR_MODE) != 0) {

@@ -23,6 +23,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "common/sp_status.h"
 #include "config/config.h"
 #include "reports/report.h"
@@ -54,6 +56,15 @@ sp_status sp_statuspage_render(const sp_report *live, const char *lang, const ch
 /* Build the live view at now and publish it at dir (see above). dir must
  * be a symbolic link made by an earlier publish, or not exist, or be an
  * empty directory. n_days: rows of the grid (30). */
+/* The daemon's live state (see statuspage.c, "The daemon's live state"):
+ * <dir>/status-live.json, written atomically by the running daemon on
+ * every state change (targets: sp_sched_live()'s object, borrowed) and
+ * removed at its stop; publish takes the current states from it while
+ * that daemon lives. */
+#define SP_STATUSPAGE_LIVE_FILE "status-live.json"
+sp_status sp_statuspage_write_live(const char *dir, json_t *targets, char *err, size_t errlen);
+void sp_statuspage_remove_live(const char *dir);
+
 sp_status sp_statuspage_publish(const sp_cfg *cfg, const char *dir, const char *lang, int n_days,
                                 int64_t now, char *err, size_t errlen);
 
