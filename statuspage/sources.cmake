@@ -1,3 +1,3 @@
 # statuspage/: the public status page.
-set(SP_LAYER_SOURCES statuspage.c)
+set(SP_LAYER_SOURCES statuspage.c feed.c)
 set(SP_LAYER_LIBS)

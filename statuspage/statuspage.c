@@ -4,6 +4,7 @@
  * service called "<script>" is shown as text.
  */
 #include "statuspage.h"
+#include "statuspage_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -126,7 +127,7 @@ static const words ja = {
 /* The page shows only public targets: control targets (measurement aids)
  * and those with `public: false` stay off the page, status.json, and
  * every sum over services. */
-static bool shown(const sp_report_target *t)
+bool sp_statuspage__shown(const sp_report_target *t)
 {
     return t->cfg->is_public;
 }
@@ -157,7 +158,7 @@ const char *sp_statuspage_state_code(sp_page_state s)
 
 /* The state shown as "current": the timeline's end, or maintenance when an
  * announced window covers now. */
-static sp_page_state current(const sp_report *r, const sp_report_target *t)
+sp_page_state sp_statuspage__current(const sp_report *r, const sp_report_target *t)
 {
     for (size_t k = 0; k < t->cfg->n_maintenance; k++)
         if (t->cfg->maintenance[k].start_ms / 1000 <= r->until &&
@@ -173,7 +174,7 @@ static sp_page_state current(const sp_report *r, const sp_report_target *t)
 /* The page's overall state, from its public services' current states: the
  * worst of disruption, performance issues and maintenance; available when
  * every service that has data is; no data only when none has. */
-static sp_page_state overall(const sp_report *r)
+sp_page_state sp_statuspage__overall(const sp_report *r)
 {
     static const int rank[SP_PAGE_N] = {
         [SP_PAGE_NO_DATA] = 0,     [SP_PAGE_AVAILABLE] = 1,  [SP_PAGE_MAINTENANCE] = 2,
@@ -181,9 +182,9 @@ static sp_page_state overall(const sp_report *r)
     };
     sp_page_state worst = SP_PAGE_NO_DATA;
     for (size_t i = 0; i < r->n_targets; i++) {
-        if (!shown(&r->targets[i]))
+        if (!sp_statuspage__shown(&r->targets[i]))
             continue;
-        sp_page_state s = current(r, &r->targets[i]);
+        sp_page_state s = sp_statuspage__current(r, &r->targets[i]);
         if (rank[s] > rank[worst])
             worst = s;
     }
@@ -194,19 +195,15 @@ static sp_page_state overall(const sp_report *r)
  * within the next 14 days, of the public services, by start. */
 #define UPCOMING_S (14 * 86400)
 
-typedef struct planned {
-    const sp_cfg_target *t;
-    const sp_cfg_window *w;
-} planned;
-
 static int cmp_planned(const void *a, const void *b)
 {
-    int64_t x = ((const planned *)a)->w->start_ms, y = ((const planned *)b)->w->start_ms;
+    int64_t x = ((const sp_page_planned *)a)->w->start_ms,
+            y = ((const sp_page_planned *)b)->w->start_ms;
     return (x > y) - (x < y);
 }
 
 /* *out malloc'ed (NULL when none), *n its length; false: no memory. */
-static bool upcoming(const sp_report *r, planned **out, size_t *n)
+bool sp_statuspage__upcoming(const sp_report *r, sp_page_planned **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -214,7 +211,7 @@ static bool upcoming(const sp_report *r, planned **out, size_t *n)
     int64_t now_ms = r->until * 1000, horizon_ms = (r->until + UPCOMING_S) * 1000;
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
-        if (!shown(t))
+        if (!sp_statuspage__shown(t))
             continue;
         for (size_t k = 0; k < t->cfg->n_maintenance; k++) {
             const sp_cfg_window *w = &t->cfg->maintenance[k];
@@ -226,7 +223,7 @@ static bool upcoming(const sp_report *r, planned **out, size_t *n)
                 *n = 0;
                 return false;
             }
-            (*out)[(*n)++] = (planned){t->cfg, w};
+            (*out)[(*n)++] = (sp_page_planned){t->cfg, w};
         }
     }
     if (*n)
@@ -269,7 +266,7 @@ static void day_totals(const sp_report *r, size_t k, long *checks, double *avg)
     int n = 0;
     *checks = 0;
     for (size_t i = 0; i < r->n_targets; i++) {
-        if (!shown(&r->targets[i]))
+        if (!sp_statuspage__shown(&r->targets[i]))
             continue;
         const sp_report_day *d = &r->targets[i].days[k];
         *checks += d->checks;
@@ -334,7 +331,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         fputs("</a>", fp);
     sp_report_html_elem(fp, "h1", cfg->status_title ? cfg->status_title : w->title);
     fputs("</header>\n", fp);
-    sp_page_state all = overall(r);
+    sp_page_state all = sp_statuspage__overall(r);
     fprintf(fp,
             "<p id=\"banner\" data-state=\"%s\" class=\"st %s\"><span class=\"icon\" "
             "aria-hidden=\"true\">%s</span> ",
@@ -359,9 +356,9 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     heads(fp, (const char *[]){w->service, w->state, w->this_month}, 3, true);
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
-        if (!shown(t))
+        if (!sp_statuspage__shown(t))
             continue;
-        sp_page_state s = current(r, t);
+        sp_page_state s = sp_statuspage__current(r, t);
         fputs("<tr data-service=\"", fp);
         sp_report_html_attr(fp, t->cfg->id);
         fprintf(fp, "\" data-state=\"%s\"><td>", sp_statuspage_state_code(s));
@@ -409,7 +406,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     fputs("\n<table id=\"days\">\n", fp);
     heads(fp, (const char *[]){w->date, w->checks, w->avg_rt}, 3, false);
     for (size_t i = 0; i < r->n_targets; i++)
-        if (shown(&r->targets[i]))
+        if (sp_statuspage__shown(&r->targets[i]))
             sp_report_html_elem(fp, "th", r->targets[i].cfg->name);
     fputs("</tr>\n", fp);
     size_t nd = r->n_targets ? r->targets[0].n_days : 0;
@@ -427,7 +424,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         fputs("</td>", fp);
         for (size_t i = 0; i < r->n_targets; i++) {
             const sp_report_target *t = &r->targets[i];
-            if (!shown(t))
+            if (!sp_statuspage__shown(t))
                 continue;
             sp_page_state s = sp_statuspage_day_state(&t->days[k].sla);
             fputs("<td data-service=\"", fp);
@@ -450,9 +447,9 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     /* maintenance under way or in the next 14 days */
     sp_report_html_elem(fp, "h2", w->upcoming);
     fputc('\n', fp);
-    planned *pl;
+    sp_page_planned *pl;
     size_t n_pl;
-    if (!upcoming(r, &pl, &n_pl)) {
+    if (!sp_statuspage__upcoming(r, &pl, &n_pl)) {
         fclose(fp);
         snprintf(err, errlen, "out of memory");
         return SP_ENOMEM;
@@ -487,7 +484,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
      * incident over midnight is one row with its real start and end */
     int n_inc = 0;
     for (size_t i = 0; i < r->n_targets; i++)
-        if (shown(&r->targets[i]))
+        if (sp_statuspage__shown(&r->targets[i]))
             n_inc += (int)r->targets[i].window.n_incidents;
     if (!n_inc) {
         sp_report_html_elem(fp, "p", w->none);
@@ -497,7 +494,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         heads(fp, (const char *[]){w->service, w->start, w->end, w->duration, w->reason}, 5, true);
         for (size_t i = 0; i < r->n_targets; i++) {
             const sp_report_target *t = &r->targets[i];
-            if (!shown(t))
+            if (!sp_statuspage__shown(t))
                 continue;
             for (size_t m = t->window.n_incidents; m-- > 0;) {
                 const sp_sla_incident *in = &t->window.incidents[m];
@@ -553,8 +550,9 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
         json_object_set_new(root, "title", json_string(r->cfg->status_title));
     if (r->cfg->status_url)
         json_object_set_new(root, "url", json_string(r->cfg->status_url));
-    json_object_set_new(root, "overall",
-                        json_pack("{s:s}", "state", sp_statuspage_state_code(overall(r))));
+    json_object_set_new(
+        root, "overall",
+        json_pack("{s:s}", "state", sp_statuspage_state_code(sp_statuspage__overall(r))));
     size_t nd = r->n_targets ? r->targets[0].n_days : 0;
     for (size_t k = 0; k < nd; k++) {
         long checks;
@@ -566,12 +564,12 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
     }
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
-        if (!shown(t))
+        if (!sp_statuspage__shown(t))
             continue;
         json_t *o = json_object(), *sd = json_array(), *inc = json_array();
         json_object_set_new(o, "id", json_string(t->cfg->id));
         json_object_set_new(o, "name", json_string(t->cfg->name));
-        sp_page_state s = current(r, t);
+        sp_page_state s = sp_statuspage__current(r, t);
         json_object_set_new(o, "status", json_string(sp_statuspage_state_code(s)));
         /* several vantages: the status is the quorum's; partial_down is a
          * DOWN minority now (0: none) */
@@ -619,10 +617,10 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
         json_array_append_new(services, o);
     }
     json_object_set_new(root, "days", days);
-    planned *pl;
+    sp_page_planned *pl;
     size_t n_pl;
     json_t *mt = json_array();
-    if (upcoming(r, &pl, &n_pl)) {
+    if (sp_statuspage__upcoming(r, &pl, &n_pl)) {
         for (size_t k = 0; k < n_pl; k++)
             json_array_append_new(mt,
                                   json_pack("{s:s, s:o, s:o, s:s?}", "service", pl[k].t->id,
@@ -659,7 +657,11 @@ sp_status sp_statuspage_render(const sp_report *r, const char *lang, const char 
             return st;
     }
     snprintf(path, sizeof path, "%s/status.json", dir);
-    return write_json(r, path, err, errlen);
+    if ((st = write_json(r, path, err, errlen)) != SP_OK)
+        return st;
+    if ((st = sp_statuspage__write_feed(r, dir, err, errlen)) != SP_OK)
+        return st;
+    return sp_statuspage__write_badges(r, dir, err, errlen);
 }
 
 /* --- The daemon's live state ------------------------------------------------ */
@@ -736,7 +738,11 @@ static void remove_tree(const char *dir)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p); /* the page is flat: files only */
+        /* files, and one level of directory (badge/); d_type may be
+         * unknown on some file systems: a failed unlink is then tried as
+         * a directory */
+        if (unlink(p) != 0 && (errno == EISDIR || errno == EPERM))
+            remove_tree(p);
     }
     closedir(d);
     rmdir(dir);

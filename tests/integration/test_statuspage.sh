@@ -126,6 +126,28 @@ t_eq "upcoming maintenance: the one in the next 14 days of a public service" \
     "$(grep -o '<tr data-service="[a-z]*"><td>Web shop</td><td>[^<]*</td><td>[^<]*</td><td>database &lt;upgrade&gt;</td></tr>' "$www/status/index.html" | wc -l) $(grep -c 'too far ahead\|private work' "$www/status/index.html" || true)" "1 0"
 t_eq "upcoming maintenance in status.json" \
     "$(jq -r '[.maintenance[] | "\(.service) \(.reason)"] | join(",")' "$www/status/status.json")" "web database <upgrade>"
+# feed.atom: a real Atom parser (Debian's python3-feedparser) reads it with
+# no error; the open incident of api and the maintenance ahead are entries
+feed=$(/usr/bin/python3 - "$www/status/feed.atom" <<'PY'
+import sys, feedparser
+f = feedparser.parse(sys.argv[1])
+print(int(f.bozo), f.version, f.feed.title)
+for e in f.entries:
+    print(e.id, "|", e.title)
+PY
+)
+t_eq "feed: parses, Atom 1.0, the provider's title" "$(head -1 <<<"$feed")" "0 atom10 Example <Cloud> status"
+t_match "feed: the open incident" "$feed" 'incident/[0-9]+ \| Public API: service disruption \(http_status|tcp_refused|[a-z_]+\)'
+t_match "feed: the maintenance ahead" "$feed" 'maintenance/[0-9]+ \| Web shop: maintenance '
+t_eq "feed: no private target" "$(grep -c 'Our gateway\|Back office\|private work' <<<"$feed" || true)" 0
+# badges: valid SVG for each public service, names escaped, none for the private ones
+for id in web api xss; do
+    t_eq "badge $id: valid XML" "$(xmllint --noout "$www/status/badge/$id.svg" 2>&1 && echo ok)" ok
+    t_eq "badge $id: shields.io endpoint" "$(jq -r '"\(.schemaVersion) \(.label != null) \(.message != null)"' "$www/status/badge/$id.json")" "1 true true"
+done
+t_match "badge api: its state now" "$(cat "$www/status/badge/api.svg")" 'Public API: service disruption'
+t_eq "badge xss: the name as text" "$(grep -c '<script>' "$www/status/badge/xss.svg" || true) $(grep -c '&lt;script&gt;alert(1)&lt;/script&gt;' "$www/status/badge/xss.svg")" "0 1"
+t_eq "badges: none for private targets" "$(ls "$www/status/badge" | grep -c 'gw\|internal' || true)" 0
 sed 's|url: https://status.example.com/|url: "javascript:alert(1)"|' "$FX_DIR/s.yaml" >"$FX_DIR/bad.yaml"
 rc=0
 "$SLAPROBE" config-check -c "$FX_DIR/bad.yaml" >/dev/null 2>"$FX_DIR/bad.err" || rc=$?

@@ -1,0 +1,36 @@
+/*
+ * What the page's files share (statuspage.c: the HTML and status.json;
+ * feed.c: feed.atom and the badges): which targets are public, their
+ * current state, the page's overall state, the maintenance ahead.
+ */
+#ifndef SP_STATUSPAGE_INT_H
+#define SP_STATUSPAGE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reports/report.h"
+#include "statuspage.h"
+
+/* Only public targets are on the page (control targets by default not). */
+bool sp_statuspage__shown(const sp_report_target *t);
+/* A target's state now: maintenance, then the live (or settled) state. */
+sp_page_state sp_statuspage__current(const sp_report *r, const sp_report_target *t);
+/* The worst current state of the public targets (no data when none has). */
+sp_page_state sp_statuspage__overall(const sp_report *r);
+
+/* A configured maintenance window under way or within 14 days. */
+typedef struct sp_page_planned {
+    const sp_cfg_target *t;
+    const sp_cfg_window *w;
+} sp_page_planned;
+/* Those of the public targets, by start: *out malloc'ed (NULL when none),
+ * *n its length; false when out of memory. */
+bool sp_statuspage__upcoming(const sp_report *r, sp_page_planned **out, size_t *n);
+
+/* feed.c: <dir>/feed.atom and <dir>/badge/<id>.svg and .json. */
+sp_status sp_statuspage__write_feed(const sp_report *r, const char *dir, char *err, size_t errlen);
+sp_status sp_statuspage__write_badges(const sp_report *r, const char *dir, char *err,
+                                      size_t errlen);
+
+#endif
