@@ -308,7 +308,13 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
           "nav{float:right}header img{vertical-align:middle;margin-right:.5em}"
           "header h1{display:inline;vertical-align:middle}"
           "#banner{display:block;font-size:1.25em;padding:.6em 1em;margin:1em 0}"
-          "footer{margin-top:2em;color:#555;font-size:.9em}\n</style>\n</head>\n<body>\n",
+          "footer{margin-top:2em;color:#555;font-size:.9em}"
+          /* a wide table scrolls inside its box, never the page: on a phone
+           * the 30-day grid of many services stays readable sideways */
+          ".wide{overflow-x:auto;max-width:100%}th{white-space:nowrap}"
+          "@media (max-width:600px){body{margin:.5em auto;padding:0 .5em}"
+          "td,th{padding:.2em .35em}#banner{font-size:1.05em}nav{float:none}}"
+          "\n</style>\n</head>\n<body>\n",
           fp);
     if (both) {
         fprintf(fp, "<nav><a href=\"%s\" hreflang=\"%s\">", w->other_href, w == &ja ? "en" : "ja");
@@ -352,7 +358,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
 
     /* current status and the month so far */
     sp_report_html_elem(fp, "h2", w->current);
-    fputs("\n<table id=\"current\">\n", fp);
+    fputs("\n<div class=\"wide\"><table id=\"current\">\n", fp);
     heads(fp, (const char *[]){w->service, w->state, w->this_month}, 3, true);
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
@@ -399,11 +405,11 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         }
         fputs("</td></tr>\n", fp);
     }
-    fputs("</table>\n", fp);
+    fputs("</table></div>\n", fp);
 
     /* the grid: one row a day, newest first */
     sp_report_html_elem(fp, "h2", w->days);
-    fputs("\n<table id=\"days\">\n", fp);
+    fputs("\n<div class=\"wide\"><table id=\"days\">\n", fp);
     heads(fp, (const char *[]){w->date, w->checks, w->avg_rt}, 3, false);
     for (size_t i = 0; i < r->n_targets; i++)
         if (sp_statuspage__shown(&r->targets[i]))
@@ -435,7 +441,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         }
         fputs("</tr>\n", fp);
     }
-    fputs("</table>\n", fp);
+    fputs("</table></div>\n", fp);
     sp_report_html_elem(fp, "h3", w->legend);
     fputs("\n<p id=\"legend\">", fp);
     for (int s = 0; s < SP_PAGE_N; s++) {
@@ -458,7 +464,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         sp_report_html_elem(fp, "p", w->none_planned);
         fputc('\n', fp);
     } else {
-        fputs("<table id=\"maintenance\">\n", fp);
+        fputs("<div class=\"wide\"><table id=\"maintenance\">\n", fp);
         heads(fp, (const char *[]){w->service, w->start, w->end, w->reason}, 4, true);
         for (size_t k = 0; k < n_pl; k++) {
             fputs("<tr data-service=\"", fp);
@@ -473,7 +479,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
             sp_report_html_esc(fp, pl[k].w->reason ? pl[k].w->reason : "");
             fputs("</td></tr>\n", fp);
         }
-        fputs("</table>\n", fp);
+        fputs("</table></div>\n", fp);
     }
     free(pl);
 
@@ -490,7 +496,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         sp_report_html_elem(fp, "p", w->none);
         fputc('\n', fp);
     } else {
-        fputs("<table id=\"incidents\">\n", fp);
+        fputs("<div class=\"wide\"><table id=\"incidents\">\n", fp);
         heads(fp, (const char *[]){w->service, w->start, w->end, w->duration, w->reason}, 5, true);
         for (size_t i = 0; i < r->n_targets; i++) {
             const sp_report_target *t = &r->targets[i];
@@ -519,7 +525,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
                 fputs("</td></tr>\n", fp);
             }
         }
-        fputs("</table>\n", fp);
+        fputs("</table></div>\n", fp);
     }
     if (cfg->status_footer) {
         fputs("<footer>", fp);

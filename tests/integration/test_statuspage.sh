@@ -148,6 +148,17 @@ done
 t_match "badge api: its state now" "$(cat "$www/status/badge/api.svg")" 'Public API: service disruption'
 t_eq "badge xss: the name as text" "$(grep -c '<script>' "$www/status/badge/xss.svg" || true) $(grep -c '&lt;script&gt;alert(1)&lt;/script&gt;' "$www/status/badge/xss.svg")" "0 1"
 t_eq "badges: none for private targets" "$(ls "$www/status/badge" | grep -c 'gw\|internal' || true)" 0
+# no sideways scrolling of the page on a phone (390 px) nor on a desktop
+# (1280 px), en and ja: the layout measured in Chromium through its remote
+# debugging protocol (a wide grid scrolls inside its own box)
+for page in index.html index.ja.html; do
+    for w in 390 1280; do
+        m=$("$SP_SRC/tests/fixtures/cdp_measure.py" "file://$www/status/$page" $w "$(mktemp -d "$FX_DIR/cdp.XXXXXX")") ||
+            m="cannot measure"
+        t_match "$page at $w px: the document is no wider than the screen ($m)" \
+            "$(awk -v m="$m" -v w=$w 'BEGIN { split(m, a, " "); print (a[1] > 0 && a[1] <= w) ? "ok" : "overflows" }')" '^ok$'
+    done
+done
 sed 's|url: https://status.example.com/|url: "javascript:alert(1)"|' "$FX_DIR/s.yaml" >"$FX_DIR/bad.yaml"
 rc=0
 "$SLAPROBE" config-check -c "$FX_DIR/bad.yaml" >/dev/null 2>"$FX_DIR/bad.err" || rc=$?
