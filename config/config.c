@@ -218,6 +218,63 @@ out:
     return SP_OK;
 }
 
+/* Read and check one YAML document against schema: the whole file, the
+ * key index (ld->lines, the caller destroys it), not-YAML and second
+ * documents refused, libcyaml's load, and no key left without a value.
+ * *text (the bytes read) and *raw (libcyaml's, freed with cyaml_free on
+ * schema) are the caller's; on error ld->err holds the line. empty: what
+ * to say of a file with no document at all. */
+static sp_status load_doc(sp_cfg_loader *ld, const cyaml_schema_value_t *schema, const char *empty,
+                          const cyaml_config_t *cc, unsigned char **text, size_t *len, void **raw)
+{
+    const char *path = ld->path;
+    char *err = ld->err;
+    size_t errlen = ld->errlen;
+    *raw = NULL;
+    sp_status st = read_text(path, text, len, err, errlen);
+    if (st != SP_OK)
+        return st;
+    ld->lines = sp_cfg_lines_create(*text, *len);
+    /* Not YAML at all: libcyaml would say why but not where. */
+    int line;
+    const char *why = sp_cfg_lines_error(ld->lines, &line);
+    if (why) {
+        snprintf(err, errlen, "%s:%d: %s", path, line, why);
+        return SP_EPARSE;
+    }
+    if ((line = sp_cfg_lines_second_document(ld->lines)) > 0) {
+        snprintf(err, errlen,
+                 "%s:%d: a second YAML document (---); a configuration is one, and the rest "
+                 "would be ignored",
+                 path, line);
+        return SP_EPARSE;
+    }
+    cyaml_err_t e = cyaml_load_data(*text, *len, cc, schema, (cyaml_data_t **)raw, NULL);
+    if (e != CYAML_OK) {
+        describe_cyaml_error(ld, e);
+        return SP_EPARSE;
+    }
+    /* A stream with no document at all (an empty file, blank lines,
+     * comments) is not an error to libcyaml: it returns CYAML_OK and no
+     * data. */
+    if (!*raw) {
+        snprintf(err, errlen, "%s: the file is empty (nothing but blank lines or comments); %s",
+                 path, empty);
+        return SP_EPARSE;
+    }
+    /* libcyaml has refused a null where a mapping, list or number belongs;
+     * a string key with no value it reads as "", and so `name:`, `dir:` or
+     * `ca_file:` left unfinished passed as an empty name or path. Nothing
+     * in the schema takes null for a value. */
+    const char *nul = sp_cfg_lines_first_null(ld->lines, &line);
+    if (nul) {
+        snprintf(err, errlen, "%s:%d: %s: no value (give one, or leave the key out)", path, line,
+                 nul);
+        return SP_EPARSE;
+    }
+    return SP_OK;
+}
+
 sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
 {
     sp_cfg_loader ld = {.path = path, .err = err, .errlen = errlen};
@@ -232,54 +289,10 @@ sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
         .log_level = CYAML_LOG_WARNING,
     };
     *out = NULL;
-    sp_status st = read_text(path, &text, &len, err, errlen);
+    sp_status st = load_doc(&ld, &sp_cfg_schema, "targets: at least one target is required", &cc,
+                            &text, &len, (void **)&raw);
     if (st != SP_OK)
-        return st;
-    ld.lines = sp_cfg_lines_create(text, len);
-    /* Not YAML at all: libcyaml would say why but not where. */
-    int line;
-    const char *why = sp_cfg_lines_error(ld.lines, &line);
-    if (why) {
-        snprintf(err, errlen, "%s:%d: %s", path, line, why);
-        st = SP_EPARSE;
         goto out;
-    }
-    if ((line = sp_cfg_lines_second_document(ld.lines)) > 0) {
-        snprintf(err, errlen,
-                 "%s:%d: a second YAML document (---); a configuration is one, and the rest "
-                 "would be ignored",
-                 path, line);
-        st = SP_EPARSE;
-        goto out;
-    }
-    cyaml_err_t e = cyaml_load_data(text, len, &cc, &sp_cfg_schema, (cyaml_data_t **)&raw, NULL);
-    if (e != CYAML_OK) {
-        describe_cyaml_error(&ld, e);
-        st = SP_EPARSE;
-        goto out;
-    }
-    /* A stream with no document at all (an empty file, blank lines,
-     * comments) is not an error to libcyaml: it returns CYAML_OK and no
-     * data. */
-    if (!raw) {
-        snprintf(err, errlen,
-                 "%s: the file is empty (nothing but blank lines or comments); "
-                 "targets: at least one target is required",
-                 path);
-        st = SP_EPARSE;
-        goto out;
-    }
-    /* libcyaml has refused a null where a mapping, list or number belongs;
-     * a string key with no value it reads as "", and so `name:`, `dir:` or
-     * `ca_file:` left unfinished passed as an empty name or path. Nothing
-     * in the schema takes null for a value. */
-    const char *nul = sp_cfg_lines_first_null(ld.lines, &line);
-    if (nul) {
-        snprintf(err, errlen, "%s:%d: %s: no value (give one, or leave the key out)", path, line,
-                 nul);
-        st = SP_EPARSE;
-        goto out;
-    }
     if (!(c = calloc(1, sizeof *c)) || !(c->path = strdup(path))) {
         st = SP_ENOMEM;
     } else {
@@ -295,6 +308,30 @@ sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
     *out = c;
 out:
     cyaml_free(&cc, &sp_cfg_schema, raw, 0);
+    sp_cfg_lines_destroy(ld.lines);
+    free(text);
+    return st;
+}
+
+sp_status sp_cfg__load_file(const sp_cfg_loader *parent, const char *file,
+                            const cyaml_schema_value_t *schema, void **raw,
+                            sp_status (*use)(sp_cfg_loader *ld, void *raw, void *arg), void *arg)
+{
+    sp_cfg_loader ld = {.path = file, .err = parent->err, .errlen = parent->errlen};
+    unsigned char *text = NULL;
+    size_t len = 0;
+    cyaml_config_t cc = {
+        .log_fn = log_to_buffer,
+        .log_ctx = &ld,
+        .mem_fn = cyaml_mem,
+        .log_level = CYAML_LOG_WARNING,
+    };
+    sp_status st =
+        load_doc(&ld, schema, "a post needs a title, services and updates", &cc, &text, &len, raw);
+    if (st == SP_OK)
+        st = use(&ld, *raw, arg);
+    cyaml_free(&cc, schema, *raw, 0);
+    *raw = NULL;
     sp_cfg_lines_destroy(ld.lines);
     free(text);
     return st;
@@ -359,6 +396,7 @@ void sp_cfg_destroy(sp_cfg *c)
     free(c->status_url);
     free(c->status_logo);
     free(c->status_footer);
+    sp_cfg__free_posts(c);
     for (size_t i = 0; i < c->n_alerts; i++) {
         sp_cfg_alert *a = &c->alerts[i];
         char **lists[] = {a->to, a->argv, a->targets, a->pass_env};

@@ -121,6 +121,25 @@ typedef struct sp_cfg_alert {
 #define SP_CFG_DEFAULT_ALERT_BACKOFF_MS 5000
 #define SP_CFG_DEFAULT_ALERT_BACKOFF_MAX_MS 300000
 
+/* An incident post of the provider's (SPEC section 13). */
+#define SP_CFG_POST_STATUSES 4 /* investigating, identified, monitoring, resolved */
+extern const char *const sp_cfg_post_status_names[SP_CFG_POST_STATUSES];
+#define SP_CFG_POST_RESOLVED 3
+
+typedef struct sp_cfg_post_update {
+    int64_t at_ms;
+    int status; /* index into sp_cfg_post_status_names */
+    char *text;
+} sp_cfg_post_update;
+
+typedef struct sp_cfg_post {
+    char *file, *title;
+    char **services; /* target ids */
+    size_t n_services;
+    sp_cfg_post_update *updates; /* oldest first; at least one */
+    size_t n_updates;
+} sp_cfg_post;
+
 typedef struct sp_cfg {
     char *path;
     char config_sha256[65]; /* of the file's bytes as read: start lines name it */
@@ -138,6 +157,10 @@ typedef struct sp_cfg {
      * "Service status"), a link to the provider's site, a logo URL and a
      * footer line; each NULL when not given. */
     char *status_title, *status_url, *status_logo, *status_footer;
+    /* The provider's incident posts (status_page.posts, config/posts.c),
+     * in file-name order, each's updates by time. */
+    struct sp_cfg_post *posts;
+    size_t n_posts, cap_posts;
     /* The guideline's pattern table with this file's `patterns:` overrides
      * applied; index id - 1. */
     sp_pattern patterns[SP_PATTERN_COUNT];

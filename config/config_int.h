@@ -118,7 +118,7 @@ typedef struct raw_storage {
 } raw_storage;
 
 typedef struct raw_status {
-    char *dir, *every, *lang;
+    char *dir, *every, *lang, *posts;
     char *title, *url, *logo, *footer; /* SPEC section 13: the provider's page */
 } raw_status;
 
@@ -174,6 +174,16 @@ typedef struct sp_cfg_loader {
 /* Write "FILE:LINE: KEY: message" (or "FILE: KEY: message" when the key is
  * not in the file) to ld->err; returns SP_EPARSE. */
 sp_status sp_cfg_fail(sp_cfg_loader *ld, const char *keypath, const char *fmt, ...);
+
+/* Load another YAML file against schema with parent's error buffer (config.c)
+ * and hand its raw data to use(ld, raw, arg), whose errors name that file;
+ * raw is freed after. For the status page's posts (posts.c). */
+sp_status sp_cfg__load_file(const sp_cfg_loader *parent, const char *file,
+                            const cyaml_schema_value_t *schema, void **raw,
+                            sp_status (*use)(sp_cfg_loader *ld, void *raw, void *arg), void *arg);
+/* posts.c: every post file of dir into c->posts; and their freeing. */
+sp_status sp_cfg__resolve_posts(sp_cfg_loader *ld, const char *dir, sp_cfg *c);
+void sp_cfg__free_posts(sp_cfg *c);
 
 /* --- Checks of one value (check.c) --------------------------------------- */
 

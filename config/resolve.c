@@ -858,6 +858,9 @@ sp_status sp_cfg_resolve(sp_cfg_loader *ld, const raw_cfg *r, sp_cfg *c)
                     {s->url, "status_page.url", &c->status_url, true},
                     {s->logo, "status_page.logo", &c->status_logo, true},
                     {s->footer, "status_page.footer", &c->status_footer, false}};
+        if (s->posts && ((st = sp_cfg_nonempty(ld, "status_page.posts", s->posts)) != SP_OK ||
+                         (st = sp_cfg__resolve_posts(ld, s->posts, c)) != SP_OK))
+            return st;
         for (size_t k = 0; k < sizeof page / sizeof page[0]; k++) {
             if (!page[k].raw)
                 continue;

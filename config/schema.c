@@ -127,11 +127,15 @@ static const cyaml_schema_field_t storage_fields[] = {
     CYAML_FIELD_MAPPING_PTR("retention", OPT, raw_storage, retention, retention_fields),
     CYAML_FIELD_MAPPING_PTR("central", OPT, raw_storage, central, central_fields), CYAML_FIELD_END};
 
-static const cyaml_schema_field_t status_fields[] = {
-    STR("dir", raw_status, dir),       STR("every", raw_status, every),
-    STR("lang", raw_status, lang),     STR("title", raw_status, title),
-    STR("url", raw_status, url),       STR("logo", raw_status, logo),
-    STR("footer", raw_status, footer), CYAML_FIELD_END};
+static const cyaml_schema_field_t status_fields[] = {STR("dir", raw_status, dir),
+                                                     STR("every", raw_status, every),
+                                                     STR("lang", raw_status, lang),
+                                                     STR("title", raw_status, title),
+                                                     STR("url", raw_status, url),
+                                                     STR("logo", raw_status, logo),
+                                                     STR("footer", raw_status, footer),
+                                                     STR("posts", raw_status, posts),
+                                                     CYAML_FIELD_END};
 
 static const cyaml_schema_field_t evidence_fields[] = {
     STR("key", raw_evidence, key), STR("checkpoint_every", raw_evidence, checkpoint_every),

@@ -24,11 +24,9 @@
 #define FEED_DIR_MODE 0755
 
 static const char *const state_words[SP_PAGE_N] = {"available", "performance issues",
-                                                   "service disruption", "maintenance",
-                                                   "no data"};
+                                                   "service disruption", "maintenance", "no data"};
 /* shields.io's colours: brightgreen, yellow, red, blue, lightgrey */
-static const char *const state_colour[SP_PAGE_N] = {"4c1", "dfb317", "e05d44", "1a73e8",
-                                                    "9f9f9f"};
+static const char *const state_colour[SP_PAGE_N] = {"4c1", "dfb317", "e05d44", "1a73e8", "9f9f9f"};
 
 static FILE *open_out(const char *path, char *err, size_t errlen)
 {
@@ -119,6 +117,21 @@ sp_status sp_statuspage__write_feed(const sp_report *r, const char *dir, char *e
             fprintf(fp, "From %s %s %s.", a, in->open_end ? "and still at" : "to", b);
             fputs("</summary></entry>\n", fp);
         }
+    }
+    for (size_t k = 0; k < cfg->n_posts; k++) {
+        const sp_cfg_post *p = &cfg->posts[k];
+        const sp_cfg_post_update *last = &p->updates[p->n_updates - 1];
+        const char *base = strrchr(p->file, '/');
+        fputs("<entry>", fp);
+        entry_id(fp, base ? base + 1 : p->file, "post", p->updates[0].at_ms / 1000);
+        fputs("<title>", fp);
+        x(fp, p->title);
+        fprintf(fp, " (%s)</title>", sp_cfg_post_status_names[last->status]);
+        when(fp, "published", p->updates[0].at_ms / 1000);
+        when(fp, "updated", last->at_ms / 1000);
+        fputs("<summary>", fp);
+        x(fp, last->text);
+        fputs("</summary></entry>\n", fp);
     }
     sp_page_planned *pl;
     size_t n_pl;
@@ -213,8 +226,7 @@ static sp_status one_badge(const sp_report *r, const sp_report_target *t, const 
     return SP_OK;
 }
 
-sp_status sp_statuspage__write_badges(const sp_report *r, const char *dir, char *err,
-                                      size_t errlen)
+sp_status sp_statuspage__write_badges(const sp_report *r, const char *dir, char *err, size_t errlen)
 {
     char bdir[4096];
     snprintf(bdir, sizeof bdir, "%s/badge", dir);

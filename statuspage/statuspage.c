@@ -41,6 +41,7 @@ typedef struct words {
         *jst; /* after "Asia/Tokyo" (ja only) */
     const char *partial, *of, *vantages_down;
     const char *upcoming, *none_planned;
+    const char *posts, *post_status[SP_CFG_POST_STATUSES];
     const char *state_name[SP_PAGE_N];
     const char *banner[SP_PAGE_N]; /* the page's one line, from the overall state */
 } words;
@@ -62,6 +63,8 @@ static const words en = {
     .legend = "Legend",
     .incidents = "Recent incidents",
     .upcoming = "Upcoming maintenance",
+    .posts = "Incident reports",
+    .post_status = {"Investigating", "Identified", "Monitoring", "Resolved"},
     .none_planned = "No maintenance planned in the next 14 days.",
     .none = "No incidents.",
     .start = "Start",
@@ -101,6 +104,8 @@ static const words ja = {
     .legend = "凡例",
     .incidents = "最近の障害",
     .upcoming = "予定されている計画停止",
+    .posts = "障害情報",
+    .post_status = {"調査中", "原因特定", "経過観察中", "解決済み"},
     .none_planned = "今後14日間に予定されている計画停止はありません。",
     .none = "障害はありません。",
     .start = "開始",
@@ -450,6 +455,44 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     }
     fputs("</p>\n", fp);
 
+    /* the provider's posts: open ones first, then the resolved, newest
+     * first within each */
+    const sp_cfg *pc = r->cfg;
+    if (pc->n_posts) {
+        sp_report_html_elem(fp, "h2", w->posts);
+        fputc('\n', fp);
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t k = pc->n_posts; k-- > 0;) {
+                const sp_cfg_post *p = &pc->posts[k];
+                bool open = p->updates[p->n_updates - 1].status != SP_CFG_POST_RESOLVED;
+                if (open != (pass == 0))
+                    continue;
+                fprintf(fp, "<article class=\"post%s\">", open ? " open" : "");
+                sp_report_html_elem(fp, "h3", p->title);
+                fputs("<p class=\"services\">", fp);
+                for (size_t i = 0; i < p->n_services; i++) {
+                    const sp_cfg_target *t = sp_cfg_find_target(pc, p->services[i]);
+                    if (i)
+                        fputs(", ", fp);
+                    sp_report_html_esc(fp, t ? t->name : p->services[i]);
+                }
+                fputs("</p>\n<ul>\n", fp);
+                for (size_t u = p->n_updates; u-- > 0;) {
+                    const sp_cfg_post_update *up = &p->updates[u];
+                    fprintf(fp, "<li data-status=\"%s\"><strong>",
+                            sp_cfg_post_status_names[up->status]);
+                    sp_report_html_esc(fp, w->post_status[up->status]);
+                    fputs("</strong> ", fp);
+                    local(fp, r, up->at_ms / 1000);
+                    fputs(": ", fp);
+                    sp_report_html_esc(fp, up->text);
+                    fputs("</li>\n", fp);
+                }
+                fputs("</ul></article>\n", fp);
+            }
+        }
+    }
+
     /* maintenance under way or in the next 14 days */
     sp_report_html_elem(fp, "h2", w->upcoming);
     fputc('\n', fp);
@@ -636,6 +679,24 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
         free(pl);
     }
     json_object_set_new(root, "maintenance", mt);
+    json_t *posts = json_array();
+    for (size_t k = 0; k < r->cfg->n_posts; k++) {
+        const sp_cfg_post *p = &r->cfg->posts[k];
+        json_t *sv = json_array(), *ups = json_array();
+        for (size_t i = 0; i < p->n_services; i++)
+            json_array_append_new(sv, json_string(p->services[i]));
+        for (size_t u = 0; u < p->n_updates; u++)
+            json_array_append_new(ups, json_pack("{s:o, s:s, s:s}", "at",
+                                                 sp_report_json_time(p->updates[u].at_ms / 1000),
+                                                 "status",
+                                                 sp_cfg_post_status_names[p->updates[u].status],
+                                                 "text", p->updates[u].text));
+        json_array_append_new(
+            posts,
+            json_pack("{s:s, s:o, s:b, s:o}", "title", p->title, "services", sv, "open",
+                      p->updates[p->n_updates - 1].status != SP_CFG_POST_RESOLVED, "updates", ups));
+    }
+    json_object_set_new(root, "posts", posts);
     json_object_set_new(root, "services", services);
     int rc = json_dump_file(root, path, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);

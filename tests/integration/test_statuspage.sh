@@ -51,6 +51,24 @@ f0=$(date -d "@$((D0 + 20 * 86400))" --iso-8601=seconds)
 f1=$(date -d "@$((D0 + 20 * 86400 + 3600))" --iso-8601=seconds)
 p0=$(date -d "@$((D0 + 2 * 86400))" --iso-8601=seconds)
 p1=$(date -d "@$((D0 + 2 * 86400 + 3600))" --iso-8601=seconds)
+# the provider's posts: one still open (three updates), one resolved
+mkdir -p "$FX_DIR/posts"
+cat >"$FX_DIR/posts/2026-login.yaml" <<YAML
+title: "Log-in <failures>"
+services: [api]
+updates:
+  - {at: "$(date -d "@$((NOW - 900))" --iso-8601=seconds)", status: investigating, text: "We are looking into failed log-ins."}
+  - {at: "$(date -d "@$((NOW - 600))" --iso-8601=seconds)", status: identified, text: "A certificate expired."}
+  - {at: "$(date -d "@$((NOW - 300))" --iso-8601=seconds)", status: monitoring, text: "Renewed; watching."}
+YAML
+cat >"$FX_DIR/posts/2026-old.yaml" <<YAML
+title: "Slow pages"
+services: [web]
+updates:
+  - {at: "$(date -d "@$((D0 - 5 * 86400 + 43200))" --iso-8601=seconds)", status: investigating, text: "Pages are slow."}
+  - {at: "$(date -d "@$((D0 - 5 * 86400 + 46800))" --iso-8601=seconds)", status: resolved, text: "Back to normal."}
+YAML
+echo "not a post" >"$FX_DIR/posts/README"
 cat >"$FX_DIR/s.yaml" <<YAML
 timezone: Asia/Tokyo
 storage:
@@ -65,6 +83,7 @@ status_page:
   url: https://status.example.com/
   logo: /logo.png
   footer: "Questions: support@example.com"
+  posts: $FX_DIR/posts
 
 targets:
   - id: web
@@ -159,6 +178,34 @@ for page in index.html index.ja.html; do
             "$(awk -v m="$m" -v w=$w 'BEGIN { split(m, a, " "); print (a[1] > 0 && a[1] <= w) ? "ok" : "overflows" }')" '^ok$'
     done
 done
+# posts: the open one first, its updates newest first, escaped; then the
+# resolved one; in status.json and the feed too
+posts=$(tr -d '\n' <"$www/status/index.html" | grep -o '<article.*</article>')
+t_match "posts: the open one first, newest update first" "$posts" \
+    '^<article class="post open"><h3>Log-in &lt;failures&gt;</h3><p class="services">Public API</p><ul><li data-status="monitoring"><strong>Monitoring</strong>[^<]*: Renewed; watching.</li><li data-status="identified">.*<li data-status="investigating">.*</article><article class="post"><h3>Slow pages</h3>'
+t_match "posts ja: the status words" "$(cat "$www/status/index.ja.html")" '<strong>(<bdi>)?経過観察中'
+t_eq "posts in status.json" "$(jq -r '[.posts[] | "\(.title):\(.open):\(.updates | length)"] | join(",")' "$www/status/status.json")" \
+    "Log-in <failures>:true:3,Slow pages:false:2"
+t_match "posts in the feed" "$feed" 'post/[0-9]+ \| Log-in <failures> \(monitoring\)'
+# a bad post is refused like a bad configuration: file, line, key, exit 2
+cp -r "$FX_DIR/posts" "$FX_DIR/badposts"
+cat >"$FX_DIR/badposts/2026-bad.yaml" <<YAML
+title: "Oops"
+services: [api]
+updates:
+  - {at: "2026-11-30T10:00:00+09:00", status: investigating, text: "a"}
+  - {at: "2026-11-30T10:05:00+09:00", status: fixed, text: "b"}
+YAML
+sed "s|posts: $FX_DIR/posts|posts: $FX_DIR/badposts|" "$FX_DIR/s.yaml" >"$FX_DIR/badp.yaml"
+rc=0
+"$SLAPROBE" config-check -c "$FX_DIR/badp.yaml" >/dev/null 2>"$FX_DIR/badp.err" || rc=$?
+t_eq "a bad post: exit 2" "$rc" 2
+t_eq "a bad post: its file, line and key" "$(cat "$FX_DIR/badp.err")" \
+    "slaprobe: $FX_DIR/badposts/2026-bad.yaml:5: updates[1].status: 'fixed' is not investigating, identified, monitoring or resolved"
+sed -i 's/services: \[api\]/services: [nosuch]/; s/status: fixed/status: resolved/' "$FX_DIR/badposts/2026-bad.yaml"
+rc=0
+"$SLAPROBE" config-check -c "$FX_DIR/badp.yaml" >/dev/null 2>"$FX_DIR/badp.err" || rc=$?
+t_match "a post for no target: refused" "$rc $(cat "$FX_DIR/badp.err")" "^2 .*2026-bad.yaml:2: services\\[0\\]: 'nosuch' is no target"
 sed 's|url: https://status.example.com/|url: "javascript:alert(1)"|' "$FX_DIR/s.yaml" >"$FX_DIR/bad.yaml"
 rc=0
 "$SLAPROBE" config-check -c "$FX_DIR/bad.yaml" >/dev/null 2>"$FX_DIR/bad.err" || rc=$?
