@@ -27,12 +27,12 @@ CASES=(
     "expired|TLSv1.2,TLSv1.3|F|cert_expired,hsts_missing|tls_cert_expired|expired|EC|256|none"
     "selfsigned|TLSv1.2,TLSv1.3|F|cert_untrusted,hsts_missing|tls_cert_untrusted|selfsigned|EC|256|none"
     "wronghost|TLSv1.2,TLSv1.3|F|cert_hostname,hsts_missing|tls_cert_hostname|wronghost|EC|256|none"
-    "rsa1024|TLSv1.2,TLSv1.3|B|key_weak,hsts_missing|ok|rsa1024|RSA|1024|none"
+    "rsa1024|TLSv1.2,TLSv1.3|B|key_weak,hsts_missing|tls_cert_untrusted|rsa1024|RSA|1024|none"
     "sha1|TLSv1.2,TLSv1.3|F|cert_sha1,hsts_missing|tls_cert_untrusted|sha1|EC|256|none"
     "sha1int|TLSv1.2,TLSv1.3|F|cert_sha1,hsts_missing|tls_cert_untrusted|sha1int|EC|256|none"
     "weak|TLSv1.2,TLSv1.3|F|cipher_insecure,hsts_missing|ok|valid|EC|256|none"
     "ocspgood|TLSv1.2,TLSv1.3|A|hsts_missing|ok|ocspgood|EC|256|good"
-    "ocsprevoked|TLSv1.2,TLSv1.3|F|cert_revoked,hsts_missing|tls_cert_untrusted|revoked|EC|256|revoked"
+    "ocsprevoked|TLSv1.2,TLSv1.3|F|cert_revoked,hsts_missing|tls_cert_revoked|revoked|EC|256|revoked"
     "hsts|TLSv1.2,TLSv1.3|A+||ok|valid|EC|256|none"
     "nohsts|TLSv1.2,TLSv1.3|A|hsts_missing|ok|valid|EC|256|none"
 )
@@ -75,6 +75,13 @@ for c in "${CASES[@]}"; do
     t_eq "$name: reason" "$(jf .reason)" "$reason"
     t_eq "$name: exit code" "$RC" "$want_rc"
     t_eq "$name: kind" "$(jf .kind)" tls
+    # one availability policy (docs/REASONS.md): check, the daemon's probe,
+    # says the same as check --tls, reason and all
+    tls_detail=$(jf .detail)
+    sp_check --cacert "$CA" "https://localhost:$port/"
+    t_eq "$name: check agrees with --tls" "$(jf .reason)" "$reason"
+    [ "$reason" = ok ] || t_eq "$name: check's detail is --tls's" "$(jf .detail)" "${tls_detail%%; grade *}"
+    sp_check --tls --cacert "$CA" "https://localhost:$port/"
 
     # slaprobe, exactly (one jq for every field: this loop runs 13 times)
     # (\x1f, not a tab, between fields: read would merge empty ones)
@@ -191,7 +198,9 @@ sp_check --tls "https://127.0.0.1:$FX_HTTP_PORT/"
 t_eq "plain HTTP port: reason" "$(jf .reason)" tls_handshake
 t_eq "plain HTTP port: grade" "$(jf .tls.grade)" F
 t_eq "plain HTTP port: findings" "$(jf '[.tls.findings[].code] | join(",")')" handshake_failed
-t_eq "plain HTTP port: nothing tested" "$(jf '[.tls.protocols[] | select(. != null)] | length')" 0
+# the sweep goes on after a failed default handshake: every version tried
+# and refused, which is a measurement (false), not "not tested" (null)
+t_eq "plain HTTP port: every version refused" "$(jf '[.tls.protocols[] | select(. == false)] | length')" 4
 # a port that drops SYNs, and one that accepts and never answers a hello
 fx_start_faultd
 sp_check --tls --timeout 1500 "127.0.0.1:$FX_BLACKHOLE_PORT"
