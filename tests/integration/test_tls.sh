@@ -211,6 +211,138 @@ t_eq "silent server: reason" "$(jf .reason)" tls_handshake
 t_eq "silent server: grade" "$(jf .tls.grade)" F
 t_eq "silent server: findings" "$(jf '[.tls.findings[].code] | join(",")')" handshake_failed
 
+echo "# issue 15: one availability policy, every weak parameter measured"
+# Certificates of their own, from the same CA (and an RSA CA: MD5 has no
+# ECDSA form), and a second nginx with one server block per case.
+X=$FX_DIR/x15
+mkdir -p "$X"
+ossl() { openssl "$@" >>"$X/openssl.log" 2>&1 || { tail -n 20 "$X/openssl.log"; t_bad "openssl $1 failed"; t_done; }; }
+ec_key() { ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"; }
+# x15_sign NAME CA_PREFIX MD EXTFILE [KEYGEN]: NAME.pem/.key signed by CA_PREFIX.pem/.key
+x15_sign() {
+    ${5:-ec_key} "$X/$1.key"
+    ossl req -new -key "$X/$1.key" -subj "/CN=localhost" -out "$X/$1.csr"
+    ossl x509 -req -in "$X/$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial -days 30 \
+        "-$3" -extfile "$4" -out "$X/$1.pem"
+}
+printf 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$X/leaf.ext"
+printf 'basicConstraints=critical,CA:FALSE\n' >"$X/nosan.ext"
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$X/ca.ext"
+printf 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n' >"$X/client.ext"
+rsa2048() { ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1"; }
+# an RSA CA, and a leaf it signs with MD5
+rsa2048 "$X/rsaca.key"
+ossl req -x509 -new -key "$X/rsaca.key" -sha256 -days 30 -subj "/CN=slaprobe test RSA CA" -out "$X/rsaca.pem"
+x15_sign md5 "$X/rsaca" md5 "$X/leaf.ext" rsa2048
+cat "$CA" "$X/rsaca.pem" >"$X/cas.pem"
+x15_sign nosan "$FX_CERTS/ca" sha256 "$X/nosan.ext"
+# an intermediate the server leaves out
+ec_key "$X/int.key"
+ossl req -new -key "$X/int.key" -subj "/CN=slaprobe missing intermediate" -out "$X/int.csr"
+ossl x509 -req -in "$X/int.csr" -CA "$CA" -CAkey "$FX_CERTS/ca.key" -CAcreateserial -days 30 \
+    -sha256 -extfile "$X/ca.ext" -out "$X/int.pem"
+x15_sign incomplete "$X/int" sha256 "$X/leaf.ext"
+x15_sign rsaleaf "$FX_CERTS/ca" sha256 "$X/leaf.ext" rsa2048
+x15_sign client "$FX_CERTS/ca" sha256 "$X/client.ext"
+# a 1024-bit DH group (Logjam); -dsaparam: made in milliseconds
+ossl dhparam -dsaparam -out "$X/dh1024.pem" 1024
+# a certificate list over OpenSSL's default 100 KiB: 6000 names
+{
+    printf 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:localhost'
+    for ((i = 0; i < 6000; i++)); do printf ',DNS:h%05d.many-names.example.test' "$i"; done
+    printf '\n'
+} >"$X/big.ext"
+x15_sign big "$FX_CERTS/ca" sha256 "$X/big.ext"
+t_match "bigcert: over 100 KiB" "$(stat -c %s "$X/big.pem")" '^[0-9]{6,}$'
+
+# name|cert|directives
+X15_CASES=(
+    "md5|md5|ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers DEFAULT:@SECLEVEL=0;"
+    "nosan|nosan|ssl_protocols TLSv1.2 TLSv1.3;"
+    "incomplete|incomplete|ssl_protocols TLSv1.2 TLSv1.3;"
+    "dh1024|rsaleaf|ssl_protocols TLSv1.2; ssl_ciphers DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0; ssl_dhparam $X/dh1024.pem;"
+    "tls10|rsaleaf|ssl_protocols TLSv1; ssl_ciphers DEFAULT:@SECLEVEL=0;"
+    "nullonly|rsaleaf|ssl_protocols TLSv1.2; ssl_ciphers ECDHE-RSA-NULL-SHA:@SECLEVEL=0;"
+    "clientcert|rsaleaf|ssl_protocols TLSv1.2 TLSv1.3; ssl_verify_client on; ssl_client_certificate $CA;"
+    "bigcert|big|ssl_protocols TLSv1.2 TLSv1.3;"
+)
+x15_conf() {
+    local i name cert dirs
+    fx_nginx_conf "$X/nginx" 64
+    for i in "${!X15_CASES[@]}"; do
+        IFS='|' read -r name cert dirs <<<"${X15_CASES[$i]}"
+        printf -v "X15_PORT_$name" %s "${FX__PORTS[$i]}"
+        echo "  server { listen 127.0.0.1:${FX__PORTS[$i]} ssl;"
+        echo "    ssl_certificate $X/$cert.pem; ssl_certificate_key $X/$cert.key; $dirs"
+        echo "    location / { default_type text/plain; return 200 \"case $name\\n\"; } }"
+    done
+    echo "}"
+}
+fx_nginx "$X/nginx" ${#X15_CASES[@]} x15_conf || { t_bad "nginx for the issue 15 cases did not start"; t_done; }
+
+# both NAME PORT REASON [ARGS...]: check and check --tls give REASON (and
+# the same detail when down); leaves the --tls result in OUT
+both() {
+    local name=$1 port=$2 want=$3 check_detail
+    shift 3
+    sp_check --cacert "$X/cas.pem" "$@" "https://localhost:$port/"
+    t_eq "$name: check reason" "$(jf .reason)" "$want"
+    check_detail=$(jf .detail)
+    sp_check --tls --cacert "$X/cas.pem" "$@" "https://localhost:$port/"
+    t_eq "$name: check --tls reason" "$(jf .reason)" "$want"
+    [ "$want" = ok ] || t_eq "$name: same detail" "$check_detail" "$(jf .detail | sed 's/; grade .*//')"
+}
+findings() { jf '[.tls.findings[].code] | join(",")'; }
+
+# 1. MD5: a finding and F (it was B with no certificate finding)
+both md5 "$X15_PORT_md5" tls_cert_untrusted
+t_match "md5: detail" "$(jf .detail)" '^certificate signed with MD5; browsers reject'
+t_eq "md5: weak_digest" "$(jf .tls.cert.weak_digest)" MD5
+t_eq "md5: grade" "$(jf .tls.grade)" F
+t_match "md5: finding" "$(findings)" '(^|,)cert_weak_digest(,|$)'
+# 6. no subjectAltName: down unless the target accepts the CN; a finding either way
+both nosan "$X15_PORT_nosan" tls_cert_hostname
+t_match "nosan: detail" "$(jf .detail)" 'no subjectAltName; browsers stopped falling back to the common name in 2017'
+t_eq "nosan: san" "$(jf .tls.cert.san)" false
+t_match "nosan: finding" "$(findings)" '(^|,)cert_no_san(,|$)'
+both "nosan --cn-fallback" "$X15_PORT_nosan" ok --cn-fallback
+t_match "nosan --cn-fallback: finding still there" "$(findings)" '(^|,)cert_no_san(,|$)'
+# 7. the intermediate left out: named
+both incomplete "$X15_PORT_incomplete" tls_cert_untrusted
+t_eq "incomplete: detail" "$(jf .detail | sed 's/; grade .*//')" \
+    "chain incomplete: the server did not send the certificate of its issuer CN=slaprobe missing intermediate, and it is not trusted"
+t_eq "incomplete: missing_issuer" "$(jf .tls.cert.missing_issuer)" "CN=slaprobe missing intermediate"
+t_eq "incomplete: findings" "$(findings)" chain_incomplete,hsts_missing
+# 3 and 4. a 1024-bit DH group: measured, a finding, down in both
+both dh1024 "$X15_PORT_dh1024" tls_handshake
+t_match "dh1024: detail" "$(jf .detail)" '^DH group of 1024 bits \(Logjam\); browsers require 2048'
+t_eq "dh1024: kex" "$(jf '.tls.kex | [.type, .bits, .dhe_bits] | tojson')" '["DHE",1024,1024]'
+t_match "dh1024: finding" "$(findings)" '(^|,)dh_weak(,|$)'
+t_eq "dh1024: grade" "$(jf .tls.grade)" B
+sp_check --tls --cacert "$CA" "https://localhost:$FX_TLS_PORT_tls13/"
+t_eq "tls13: kex" "$(jf '.tls.kex | [.type, .group] | tojson')" '["ECDHE","X25519"]'
+# 4. TLS 1.0 only: down in both
+both tls10 "$X15_PORT_tls10" tls_handshake
+t_match "tls10: detail" "$(jf .detail)" '^server offers only TLSv1(\.0)?; browsers require TLS 1.2 or later'
+t_match "tls10: finding" "$(findings)" '(^|,)tls10_accepted(,|$)'
+# 2. NULL suites only: the sweep goes on and finds them
+both nullonly "$X15_PORT_nullonly" tls_handshake
+t_eq "nullonly: weak_cipher" "$(jf .tls.weak_cipher)" ECDHE-RSA-NULL-SHA
+t_eq "nullonly: TLS 1.2 accepted" "$(jf '.tls.protocols["TLSv1.2"]')" true
+t_eq "nullonly: findings" "$(findings)" handshake_failed,cipher_insecure
+# 8. a client certificate required: said so, not http_status 400; with one, up
+both clientcert "$X15_PORT_clientcert" tls_handshake
+t_eq "clientcert: detail" "$(jf .detail | sed 's/; grade .*//')" "server requires a client certificate (HTTP 400)"
+both "clientcert --cert" "$X15_PORT_clientcert" ok --cert "$X/client.pem" --key "$X/client.key"
+t_eq "clientcert --cert: HTTP status" "$(jf .http_status)" 200
+# 5. a certificate list over OpenSSL's default limit: browsers take it
+both bigcert "$X15_PORT_bigcert" ok
+# 9. --tls --json of an http:// URL: exit 2, and one JSON object
+OUT=$("$SLAPROBE" check --tls --json "http://127.0.0.1:$X15_PORT_md5/" 2>/dev/null) && RC=0 || RC=$?
+t_eq "--tls --json http://: exit 2" "$RC" 2
+t_eq "--tls --json http://: one JSON object" "$(jq -c '[.ok, .error]' <<<"$OUT" 2>&1)" '[false,"usage"]'
+t_eq "--tls --json http://: one line" "$(grep -c . <<<"$OUT")" 1
+
 echo "# testssl.sh, second opinion on the legacy case"
 # testssl.sh finds versions with its own raw hellos, not with the local
 # OpenSSL: the independent check of what matters most here, TLS 1.0/1.1
