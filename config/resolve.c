@@ -201,7 +201,7 @@ static sp_status resolve_target(sp_cfg_loader *ld, const raw_target *rt, size_t 
                                                  &s->tls_cn_fallback)) != SP_OK)
         return st;
     if (!rt->client_cert != !rt->client_key)
-        return sp_cfg_fail(ld, KEY(rt->client_cert ? "client_key" : "client_cert"),
+        return sp_cfg_fail(ld, KEY(rt->client_cert ? "client_cert" : "client_key"),
                            "client_cert and client_key go together: give both or neither");
     if (rt->client_cert) {
         if ((st = file_ref(ld, KEY("client_cert"), rt->client_cert, &s->client_cert)) != SP_OK ||
