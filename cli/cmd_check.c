@@ -36,7 +36,7 @@ static const char check_usage[] =
     "  --tls                  TLS posture of https:// and HOST:PORT targets: protocol\n"
     "                         versions accepted, weak ciphers, certificate chain, OCSP\n"
     "                         stapling, HSTS, and a grade A+..F (docs/TLS_GRADING.md);\n"
-    "                         up when the handshake works and the certificate is valid\n"
+    "                         up or down as for https:// (one TLS policy, docs/REASONS.md)\n"
     "  -n, --count N          probes per target (default 1); prints a summary\n"
     "  -c, --concurrency C    probes in flight at once (default 1)\n"
     "  -t, --timeout MS       per-probe timeout in milliseconds (default 10000)\n"
