@@ -253,7 +253,15 @@ ossl dhparam -dsaparam -out "$X/dh1024.pem" 1024
     printf '\n'
 } >"$X/big.ext"
 x15_sign big "$FX_CERTS/ca" sha256 "$X/big.ext"
-t_match "bigcert: over 100 KiB" "$(stat -c %s "$X/big.pem")" '^[0-9]{6,}$'
+t_match "bigcert: over 100 KiB" "$(openssl x509 -in "$X/big.pem" -outform DER | wc -c)" '^1[0-9]{5}$'
+# and one over our own 1 MiB limit: 22000 long names, 1.2 MB
+{
+    printf 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:localhost'
+    for ((i = 0; i < 22000; i++)); do printf ',DNS:h%06d.a-rather-long-name-for-the-list.example.test' "$i"; done
+    printf '\n'
+} >"$X/huge.ext"
+x15_sign huge "$FX_CERTS/ca" sha256 "$X/huge.ext"
+t_match "hugecert: over 1 MiB" "$(openssl x509 -in "$X/huge.pem" -outform DER | wc -c)" '^1[1-9][0-9]{5}$'
 
 # name|cert|directives
 X15_CASES=(
@@ -265,6 +273,7 @@ X15_CASES=(
     "nullonly|rsaleaf|ssl_protocols TLSv1.2; ssl_ciphers ECDHE-RSA-NULL-SHA:@SECLEVEL=0;"
     "clientcert|rsaleaf|ssl_protocols TLSv1.2 TLSv1.3; ssl_verify_client on; ssl_client_certificate $CA;"
     "bigcert|big|ssl_protocols TLSv1.2 TLSv1.3;"
+    "hugecert|huge|ssl_protocols TLSv1.2 TLSv1.3;"
 )
 x15_conf() {
     local i name cert dirs
@@ -337,6 +346,10 @@ both "clientcert --cert" "$X15_PORT_clientcert" ok --cert "$X/client.pem" --key 
 t_eq "clientcert --cert: HTTP status" "$(jf .http_status)" 200
 # 5. a certificate list over OpenSSL's default limit: browsers take it
 both bigcert "$X15_PORT_bigcert" ok
+# ... up to a limit of our own, and then the detail says whose limit it is
+both hugecert "$X15_PORT_hugecert" tls_handshake
+t_eq "hugecert: detail" "$(jf .detail | sed 's/; grade .*//')" \
+    "the server's certificate list is larger than this client's limit of 1048576 bytes (a client-side limit)"
 # 9. --tls --json of an http:// URL: exit 2, and one JSON object
 OUT=$("$SLAPROBE" check --tls --json "http://127.0.0.1:$X15_PORT_md5/" 2>/dev/null) && RC=0 || RC=$?
 t_eq "--tls --json http://: exit 2" "$RC" 2
