@@ -150,6 +150,21 @@ static void print_posture(const sp_tls_posture *ps)
                !ps->weak_tested    ? "untested"
                : ps->weak_accepted ? ps->weak_cipher
                                    : "none");
+    else if (ps->weak_tested) /* the sweep went on: what the server does take */
+        printf("      default handshake failed, weak cipher %s\n",
+               ps->weak_accepted ? ps->weak_cipher : "none");
+    if (ps->handshake_ok || ps->dhe_tested) {
+        printf("      key exchange");
+        if (ps->handshake_ok && ps->kex.type[0])
+            printf(" %s%s%s %d bits,", ps->kex.type, ps->kex.group[0] ? " " : "", ps->kex.group,
+                   ps->kex.bits);
+        if (!ps->dhe_tested)
+            printf(" DHE-only untested\n");
+        else if (ps->dhe_accepted && ps->dhe_bits > 0)
+            printf(" DHE-only %d bits\n", ps->dhe_bits);
+        else
+            printf(" DHE-only refused\n");
+    }
     const sp_tls_cert_facts *c = &ps->cert;
     if (c->present) {
         printf("      cert %s, issuer %s\n", SAFE(c->subject), SAFE(c->issuer));

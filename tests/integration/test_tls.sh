@@ -186,6 +186,7 @@ out=$("$SLAPROBE" check --tls --cacert "$CA" "https://localhost:$FX_TLS_PORT_hst
 t_eq "human: exit code" "$RC" 0
 t_match "human: grade line" "$out" $'\n      grade A\\+($|\n)'
 t_match "human: protocols line" "$out" 'protocols TLSv1.0 no TLSv1.1 no TLSv1.2 yes TLSv1.3 yes'
+t_match "human: key exchange line" "$out" 'key exchange ECDHE X25519 253 bits, DHE-only refused'
 
 echo "# failures"
 free=$(fx_free_port)
