@@ -345,6 +345,14 @@ both clientcert "$X15_PORT_clientcert" tls_handshake
 t_eq "clientcert: detail" "$(jf .detail | sed 's/; grade .*//')" "server requires a client certificate (HTTP 400)"
 both "clientcert --cert" "$X15_PORT_clientcert" ok --cert "$X/client.pem" --key "$X/client.key"
 t_eq "clientcert --cert: HTTP status" "$(jf .http_status)" 200
+# a server that refuses the handshake itself (openssl s_server -Verify:
+# an alert, not an HTTP 400): the same words
+SP=$(fx_free_port)
+fx__spawn "$X/s_server.log" openssl s_server -accept "127.0.0.1:$SP" -cert "$FX_CERTS/valid.pem" \
+    -key "$FX_CERTS/valid.key" -Verify 1 -CAfile "$CA" -tls1_2 -www -quiet
+fx_wait_port "$SP" "g:$FX__PID" || t_bad "openssl s_server did not start"
+both "clientcert alert" "$SP" tls_handshake
+t_eq "clientcert alert: detail" "$(jf .detail | sed 's/; grade .*//')" "server requires a client certificate"
 # 5. a certificate list over OpenSSL's default limit: browsers take it
 both bigcert "$X15_PORT_bigcert" ok
 # ... up to a limit of our own, and then the detail says whose limit it is
