@@ -77,11 +77,11 @@ for c in "${CASES[@]}"; do
     t_eq "$name: kind" "$(jf .kind)" tls
     # one availability policy (docs/REASONS.md): check, the daemon's probe,
     # says the same as check --tls, reason and all
-    tls_detail=$(jf .detail)
+    tls_out=$OUT tls_detail=$(jf .detail)
     sp_check --cacert "$CA" "https://localhost:$port/"
     t_eq "$name: check agrees with --tls" "$(jf .reason)" "$reason"
     [ "$reason" = ok ] || t_eq "$name: check's detail is --tls's" "$(jf .detail)" "${tls_detail%%; grade *}"
-    sp_check --tls --cacert "$CA" "https://localhost:$port/"
+    OUT=$tls_out # the facts below are those of the --tls probe, between the two dates
 
     # slaprobe, exactly (one jq for every field: this loop runs 13 times)
     # (\x1f, not a tab, between fields: read would merge empty ones)
