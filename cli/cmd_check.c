@@ -36,7 +36,7 @@ static const char check_usage[] =
     "  --tls                  TLS posture of https:// and HOST:PORT targets: protocol\n"
     "                         versions accepted, weak ciphers, certificate chain, OCSP\n"
     "                         stapling, HSTS, and a grade A+..F (docs/TLS_GRADING.md);\n"
-    "                         up when the handshake works and the certificate is valid\n"
+    "                         up or down as for https:// (one TLS policy, docs/REASONS.md)\n"
     "  -n, --count N          probes per target (default 1); prints a summary\n"
     "  -c, --concurrency C    probes in flight at once (default 1)\n"
     "  -t, --timeout MS       per-probe timeout in milliseconds (default 10000)\n"
@@ -45,6 +45,9 @@ static const char check_usage[] =
     "  -4, --ipv4 / -6, --ipv6  use only IPv4 / IPv6 addresses (default: prefer IPv4)\n"
     "  --cacert FILE          trust the CAs in FILE instead of the system store\n"
     "  -k, --insecure         do not fail on certificate problems (still reported)\n"
+    "  --cert FILE --key FILE  TLS client certificate (PEM chain) and its key\n"
+    "  --cn-fallback          accept a certificate without subjectAltName by its CN\n"
+    "                         (browsers stopped doing so in 2017: down without it)\n"
     "  --expect-status LIST   comma-separated statuses that count as up\n"
     "                         (default: any 2xx or 3xx after redirects)\n"
     "  --expect-body TEXT     the body must contain TEXT\n"
@@ -95,6 +98,24 @@ static int usage_error(const char *fmt, const char *arg)
     return SP_EXIT_USAGE;
 }
 
+/* A target that cannot be probed as asked: bad usage (exit 2). Under
+ * --json a script reads stdout, so the error is also one JSON object
+ * there, in the shape of a result ("ok": false) with "error" instead of a
+ * reason: no probe ran. */
+static int target_error(bool json, const char *target, const char *msg)
+{
+    if (json) {
+        json_t *o = json_pack("{s:o, s:b, s:s, s:o}", "target", sp_probe_json_text(target), "ok", 0,
+                              "error", "usage", "detail", sp_probe_json_text(msg));
+        char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        if (line)
+            printf("%s\n", line);
+        free(line);
+        json_decref(o);
+    }
+    return usage_error("%s", msg);
+}
+
 static bool parse_long(const char *s, long min, long max, long *out)
 {
     char *end;
@@ -129,6 +150,21 @@ static void print_posture(const sp_tls_posture *ps)
                !ps->weak_tested    ? "untested"
                : ps->weak_accepted ? ps->weak_cipher
                                    : "none");
+    else if (ps->weak_tested) /* the sweep went on: what the server does take */
+        printf("      default handshake failed, weak cipher %s\n",
+               ps->weak_accepted ? ps->weak_cipher : "none");
+    if (ps->handshake_ok || ps->dhe_tested) {
+        printf("      key exchange");
+        if (ps->handshake_ok && ps->kex.type[0])
+            printf(" %s%s%s %d bits,", ps->kex.type, ps->kex.group[0] ? " " : "", ps->kex.group,
+                   ps->kex.bits);
+        if (!ps->dhe_tested)
+            printf(" DHE-only untested\n");
+        else if (ps->dhe_accepted && ps->dhe_bits > 0)
+            printf(" DHE-only %d bits\n", ps->dhe_bits);
+        else
+            printf(" DHE-only refused\n");
+    }
     const sp_tls_cert_facts *c = &ps->cert;
     if (c->present) {
         printf("      cert %s, issuer %s\n", SAFE(c->subject), SAFE(c->issuer));
@@ -293,7 +329,10 @@ int sp_cmd_check(int argc, char **argv)
         O_MAXREDIR,
         O_DNSTYPE,
         O_DNSEXPECT,
-        O_TLS
+        O_TLS,
+        O_CERT,
+        O_KEY,
+        O_CNFALLBACK
     };
     static const struct option opts[] = {
         {"json", no_argument, NULL, O_JSON},
@@ -306,6 +345,9 @@ int sp_cmd_check(int argc, char **argv)
         {"ipv6", no_argument, NULL, '6'},
         {"cacert", required_argument, NULL, O_CACERT},
         {"insecure", no_argument, NULL, 'k'},
+        {"cert", required_argument, NULL, O_CERT},
+        {"key", required_argument, NULL, O_KEY},
+        {"cn-fallback", no_argument, NULL, O_CNFALLBACK},
         {"expect-status", required_argument, NULL, O_XSTATUS},
         {"expect-body", required_argument, NULL, O_XBODY},
         {"expect-regex", required_argument, NULL, O_XREGEX},
@@ -324,6 +366,7 @@ int sp_cmd_check(int argc, char **argv)
     char dns_servers[1024] = "";
     const char *dns_type = NULL, *dns_expect = NULL, *xstatus = NULL;
     const char *cacert = NULL, *xbody = NULL, *xregex = NULL, *xheader = NULL;
+    const char *ccert = NULL, *ckey = NULL;
     long v;
     int c, rc = SP_EXIT_USAGE;
     char err[512];
@@ -373,6 +416,15 @@ int sp_cmd_check(int argc, char **argv)
             break;
         case 'k':
             proto.insecure = true;
+            break;
+        case O_CERT:
+            ccert = optarg;
+            break;
+        case O_KEY:
+            ckey = optarg;
+            break;
+        case O_CNFALLBACK:
+            proto.tls_cn_fallback = true;
             break;
         case O_XSTATUS:
             xstatus = optarg;
@@ -439,11 +491,11 @@ int sp_cmd_check(int argc, char **argv)
         sp_probe_spec_init(s);
         ct->run = &run;
         if (sp_probe_spec_set_target(s, argv[optind + (int)i], err, sizeof err) != SP_OK) {
-            rc = usage_error("%s", err);
+            rc = target_error(run.json, argv[optind + (int)i], err);
             goto out;
         }
         if (tls && sp_probe_spec_set_tls(s, err, sizeof err) != SP_OK) {
-            rc = usage_error("%s", err);
+            rc = target_error(run.json, argv[optind + (int)i], err);
             goto out;
         }
         s->timeout_ms = proto.timeout_ms;
@@ -454,6 +506,9 @@ int sp_cmd_check(int argc, char **argv)
         memcpy(s->expect_status, proto.expect_status, sizeof s->expect_status);
         s->n_expect_status = proto.n_expect_status;
         s->ca_file = cacert ? strdup(cacert) : NULL;
+        s->client_cert = ccert ? strdup(ccert) : NULL;
+        s->client_key = ckey ? strdup(ckey) : NULL;
+        s->tls_cn_fallback = proto.tls_cn_fallback;
         s->expect_body = xbody ? strdup(xbody) : NULL;
         s->expect_regex = xregex ? strdup(xregex) : NULL;
         s->expect_header = xheader ? strdup(xheader) : NULL;
@@ -466,7 +521,7 @@ int sp_cmd_check(int argc, char **argv)
             }
         }
         if (sp_probe_spec_finish(s, err, sizeof err) != SP_OK) {
-            rc = usage_error("%s", err);
+            rc = target_error(run.json, argv[optind + (int)i], err);
             goto out;
         }
         for (int k = 0; k < 5; k++) {

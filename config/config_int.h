@@ -59,6 +59,8 @@ typedef struct raw_target {
     int *max_redirects;
     char *insecure; /* true/false, read by sp_cfg_flag(): see there */
     raw_auth *auth;
+    char *client_cert, *client_key; /* file:/path references */
+    char *tls_cn_fallback;          /* true/false, sp_cfg_flag() */
     char *ip, *dns_type, *dns_expect;
     int *pattern;
     double *sla_target;

@@ -83,6 +83,19 @@ static void print_target(FILE *fp, const sp_cfg_target *t, bool loadable)
         fprintf(fp, "    auth: {value: \"%s\"}   # ******** (masked)\n", t->auth_ref);
     if (s->insecure)
         fprintf(fp, "    insecure: true\n");
+    if (s->tls_cn_fallback)
+        fprintf(fp, "    tls_cn_fallback: true\n");
+    /* the certificate is public; the key's path is printed masked like a
+     * secret's reference, its contents never (slaprobe never reads them) */
+    if (s->client_cert && loadable) {
+        /* as auth: the files may not exist where this is read */
+        fprintf(fp, "    # client_cert, client_key: masked\n");
+    } else if (s->client_cert) {
+        char ref[4096];
+        snprintf(ref, sizeof ref, "file:%s", s->client_cert);
+        print_str(fp, "    client_cert: ", ref);
+        fprintf(fp, "    client_key: \"file:********\"   # (masked)\n");
+    }
     if (t->is_control && !loadable) /* loadable: control_targets says it */
         fprintf(fp, "    control: true\n");
     if (!loadable)

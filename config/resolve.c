@@ -112,6 +112,19 @@ static sp_status read_secret(sp_cfg_loader *ld, const char *key, const char *ref
     return *out ? SP_OK : SP_ENOMEM;
 }
 
+/* A TLS client certificate or key: a file:/path reference, like a secret,
+ * but only the path is kept: OpenSSL reads the file at each probe, and the
+ * key's bytes never pass through slaprobe's own memory, logs or output. */
+static sp_status file_ref(sp_cfg_loader *ld, const char *key, const char *ref, char **out)
+{
+    if (strncmp(ref, "file:", 5) != 0 || !ref[5])
+        return sp_cfg_fail(ld, key, "is referenced as file:/path, not written inline");
+    if (access(ref + 5, R_OK) != 0)
+        return sp_cfg_fail(ld, key, "cannot read %s: %s", ref + 5, strerror(errno));
+    *out = strdup(ref + 5);
+    return *out ? SP_OK : SP_ENOMEM;
+}
+
 /* The posture check of an https target: the same URL (its path is asked
  * for HSTS), trust store, address family and timeout, as a tls probe. */
 static sp_status build_tls_spec(const sp_probe_spec *s, sp_probe_spec *ts, char *err, size_t errlen)
@@ -124,7 +137,11 @@ static sp_status build_tls_spec(const sp_probe_spec *s, sp_probe_spec *ts, char 
     ts->timeout_ms = s->timeout_ms;
     ts->ip = s->ip;
     ts->insecure = s->insecure;
+    ts->tls_cn_fallback = s->tls_cn_fallback;
     if (s->ca_file && !(ts->ca_file = strdup(s->ca_file)))
+        return SP_ENOMEM;
+    if (s->client_cert &&
+        (!(ts->client_cert = strdup(s->client_cert)) || !(ts->client_key = strdup(s->client_key))))
         return SP_ENOMEM;
     return sp_probe_spec_finish(ts, err, errlen);
 }
@@ -180,6 +197,17 @@ static sp_status resolve_target(sp_cfg_loader *ld, const raw_target *rt, size_t 
     if (rt->insecure &&
         (st = sp_cfg_flag(ld, KEY("insecure"), rt->insecure, &s->insecure)) != SP_OK)
         return st;
+    if (rt->tls_cn_fallback && (st = sp_cfg_flag(ld, KEY("tls_cn_fallback"), rt->tls_cn_fallback,
+                                                 &s->tls_cn_fallback)) != SP_OK)
+        return st;
+    if (!rt->client_cert != !rt->client_key)
+        return sp_cfg_fail(ld, KEY(rt->client_cert ? "client_cert" : "client_key"),
+                           "client_cert and client_key go together: give both or neither");
+    if (rt->client_cert) {
+        if ((st = file_ref(ld, KEY("client_cert"), rt->client_cert, &s->client_cert)) != SP_OK ||
+            (st = file_ref(ld, KEY("client_key"), rt->client_key, &s->client_key)) != SP_OK)
+            return st;
+    }
     if (rt->ip) {
         static const char *const names[] = {"prefer_ipv4", "prefer_ipv6", "ipv4", "ipv6"};
         size_t k = sp_cfg_word(rt->ip, names, 4);

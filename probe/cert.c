@@ -68,6 +68,57 @@ static bool signed_with_sha1(const X509 *x)
     return X509_get_signature_info((X509 *)x, &mdnid, NULL, NULL, NULL) && mdnid == NID_sha1;
 }
 
+/* "MD5", "MD4", "MD2" for a signature with one of those digests, else
+ * NULL. Read from the signature algorithm's OID, so that it works even
+ * where this OpenSSL could not compute such a digest any more. */
+static const char *weak_digest_of(const X509 *x)
+{
+    int mdnid = NID_undef, pknid = NID_undef;
+    if (!OBJ_find_sigid_algs(X509_get_signature_nid(x), &mdnid, &pknid))
+        return NULL;
+    switch (mdnid) {
+    case NID_md5:
+    case NID_md5_sha1:
+        return "MD5";
+    case NID_md4:
+        return "MD4";
+    case NID_md2:
+        return "MD2";
+    default:
+        return NULL;
+    }
+}
+
+/* Weakest first, so that the name kept is the worst one seen. */
+static void note_weak_digest(sp_tls_cert_facts *c, const char *dg)
+{
+    static const char *const order[] = {"MD2", "MD4", "MD5"};
+    int rank_new = 3, rank_old = 3;
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(dg, order[i]) == 0)
+            rank_new = i;
+        if (strcmp(c->weak_digest, order[i]) == 0)
+            rank_old = i;
+    }
+    if (rank_new < rank_old)
+        snprintf(c->weak_digest, sizeof c->weak_digest, "%s", dg);
+}
+
+/* Whether the certificate names anything in subjectAltName a client can
+ * match (DNS or IP): without, only the CN is left, which browsers ignore. */
+static bool has_san(const X509 *x)
+{
+    GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    bool found = false;
+    for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens); i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        if (g->type == GEN_DNS || g->type == GEN_IPADD)
+            found = true;
+    }
+    GENERAL_NAMES_free(gens);
+    return found;
+}
+
 static const char *key_type(const EVP_PKEY *pk)
 {
     switch (EVP_PKEY_get_base_id(pk)) {
@@ -102,6 +153,12 @@ static void leaf_facts(sp_tls_cert_facts *c, X509 *leaf, const char *host)
     }
     snprintf(c->sig_alg, sizeof c->sig_alg, "%s", OBJ_nid2ln(X509_get_signature_nid(leaf)));
     c->sha1_leaf = signed_with_sha1(leaf);
+    const char *dg = weak_digest_of(leaf);
+    if (dg) {
+        c->weak_digest_leaf = true;
+        note_weak_digest(c, dg);
+    }
+    c->no_san = !has_san(leaf);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     if (X509_digest(leaf, EVP_sha256(), md, &mdlen))
@@ -120,16 +177,34 @@ static int verify_collect(int ok, X509_STORE_CTX *x)
     if (ok || !c)
         return 1;
     int err = X509_STORE_CTX_get_error(x);
-    if (c->verify_error == 0)
+    if (c->verify_error == 0) {
         c->verify_error = err;
+        snprintf(c->verify_error_text, sizeof c->verify_error_text, "%s",
+                 X509_verify_cert_error_string(err));
+    }
     switch (err) {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY: {
+        /* the chain stops here: name whom the server should have sent
+         * (testssl.sh's "chain incomplete") */
+        X509 *cur = X509_STORE_CTX_get_current_cert(x);
+        c->chain_incomplete = true;
+        if (cur && !c->missing_issuer[0])
+            name_str(X509_get_issuer_name(cur), c->missing_issuer, sizeof c->missing_issuer);
+        break;
+    }
     case X509_V_ERR_CERT_HAS_EXPIRED:
         c->expired = true;
         break;
     case X509_V_ERR_CERT_NOT_YET_VALID:
         c->not_yet_valid = true;
         break;
-    case X509_V_ERR_CA_MD_TOO_WEAK:   /* SHA-1: its own finding */
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        /* what OpenSSL goes on to say about a leaf whose issuer is missing */
+        if (!c->chain_incomplete)
+            c->untrusted = true;
+        break;
+    case X509_V_ERR_CA_MD_TOO_WEAK:   /* SHA-1, MD5: their own findings */
     case X509_V_ERR_EE_KEY_TOO_SMALL: /* key size: its own finding */
     case X509_V_ERR_CA_KEY_TOO_SMALL:
         break;
@@ -175,8 +250,15 @@ static void intermediates(sp_tls_cert_facts *c, STACK_OF(X509) * peer)
      * sends along is never checked by its signature, so it does not count */
     for (int i = 1; i < sk_X509_num(peer); i++) {
         X509 *x = sk_X509_value(peer, i);
-        if (!(X509_get_extension_flags(x) & EXFLAG_SS) && signed_with_sha1(x))
-            c->sha1_intermediate = true;
+        if (!(X509_get_extension_flags(x) & EXFLAG_SS)) {
+            if (signed_with_sha1(x))
+                c->sha1_intermediate = true;
+            const char *dg = weak_digest_of(x);
+            if (dg) {
+                c->weak_digest_intermediate = true;
+                note_weak_digest(c, dg);
+            }
+        }
         if (c->n_intermediates < SP_TLS_MAX_INTERMEDIATES) {
             char subj[256];
             name_str(X509_get_subject_name(x), subj, sizeof subj);
@@ -234,4 +316,105 @@ out:
     OCSP_RESPONSE_free(resp);
     ERR_clear_error();
     return st;
+}
+
+/* --- The handshake a browser-class client makes ---------------------------- */
+
+bool sp_probe__browser_ctx(SSL_CTX *ctx)
+{
+    /* Level 0 and TLS 1.0 on our side: the handshake must complete with
+     * whatever the server offers so that the facts can be judged by
+     * sp_probe_tls_availability(), the same for check and check --tls;
+     * refusing here would leave only OpenSSL's words for what is wrong. */
+    if (!SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION) ||
+        !SSL_CTX_set_max_proto_version(ctx, 0) ||
+        !SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0")) {
+        ERR_clear_error();
+        return false;
+    }
+    SSL_CTX_set_security_level(ctx, 0);
+    /* OpenSSL's 100 KiB default is a library default, not a browser's
+     * limit: a certificate with 10,000 names is 423 KB and loads in every
+     * browser (issue 15). 1 MiB still bounds what a server can make us
+     * buffer. */
+    SSL_CTX_set_max_cert_list(ctx, SP_TLS_MAX_CERT_LIST);
+    SSL_CTX_set_tlsext_status_type(ctx, TLSEXT_STATUSTYPE_ocsp);
+    return true;
+}
+
+static bool cipher_has_fs(const SSL *ssl)
+{
+    if (SSL_version(ssl) >= TLS1_3_VERSION)
+        return true; /* every TLS 1.3 key exchange is ephemeral */
+    const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
+    int kx = c ? SSL_CIPHER_get_kx_nid(c) : NID_undef;
+    return kx == NID_kx_ecdhe || kx == NID_kx_dhe || kx == NID_kx_ecdhe_psk || kx == NID_kx_dhe_psk;
+}
+
+void sp_probe__kex_facts(SSL *ssl, sp_tls_kex *k)
+{
+    memset(k, 0, sizeof *k);
+    EVP_PKEY *tmp = NULL;
+    if (!SSL_get_peer_tmp_key(ssl, &tmp) || !tmp) {
+        const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
+        if (c && SSL_CIPHER_get_kx_nid(c) == NID_kx_rsa)
+            snprintf(k->type, sizeof k->type, "RSA");
+        ERR_clear_error();
+        return;
+    }
+    int id = EVP_PKEY_get_base_id(tmp);
+    k->bits = EVP_PKEY_get_bits(tmp);
+    size_t len = 0;
+    if (id == EVP_PKEY_DH || id == EVP_PKEY_DHX) {
+        snprintf(k->type, sizeof k->type, "DHE");
+        /* a named group (RFC 7919) has a name; a server's own prime none */
+        if (!EVP_PKEY_get_group_name(tmp, k->group, sizeof k->group, &len))
+            k->group[0] = '\0';
+    } else {
+        snprintf(k->type, sizeof k->type, "ECDHE");
+        if (id == EVP_PKEY_X25519)
+            snprintf(k->group, sizeof k->group, "X25519");
+        else if (id == EVP_PKEY_X448)
+            snprintf(k->group, sizeof k->group, "X448");
+        else if (!EVP_PKEY_get_group_name(tmp, k->group, sizeof k->group, &len))
+            k->group[0] = '\0';
+    }
+    EVP_PKEY_free(tmp);
+    ERR_clear_error();
+}
+
+void sp_probe__handshake_facts(sp_tls_posture *ps, SSL *ssl, X509_STORE *store, const char *host)
+{
+    ps->handshake_ok = true;
+    ps->fail = SP_TLS_FAIL_NONE;
+    snprintf(ps->version, sizeof ps->version, "%s", SSL_get_version(ssl));
+    const SSL_CIPHER *ci = SSL_get_current_cipher(ssl);
+    snprintf(ps->cipher, sizeof ps->cipher, "%s", ci ? SSL_CIPHER_get_name(ci) : "");
+    ps->forward_secrecy = cipher_has_fs(ssl);
+    sp_probe__kex_facts(ssl, &ps->kex);
+
+    X509 *leaf = SSL_get0_peer_certificate(ssl);
+    STACK_OF(X509) *peer = SSL_get_peer_cert_chain(ssl);
+    if (leaf) {
+        X509 *issuer = sp_probe__cert_facts(&ps->cert, leaf, peer, store, host);
+        const unsigned char *der = NULL;
+        long len = SSL_get_tlsext_status_ocsp_resp(ssl, &der);
+        ps->ocsp = sp_probe__cert_ocsp(der, len, store, leaf, issuer, peer);
+        X509_free(issuer);
+    }
+}
+
+void sp_probe__handshake_fail(sp_tls_posture *ps, unsigned long err, const char *fallback)
+{
+    ps->handshake_ok = false;
+    int lib = err ? ERR_GET_LIB(err) : 0, reason = err ? ERR_GET_REASON(err) : 0;
+    if (lib == ERR_LIB_SSL && reason == SSL_R_EXCESSIVE_MESSAGE_SIZE)
+        ps->fail = SP_TLS_FAIL_CERT_LIST_MAX;
+    else if (ps->client_cert_requested && !ps->client_cert_sent)
+        ps->fail = SP_TLS_FAIL_CLIENT_CERT;
+    else
+        ps->fail = SP_TLS_FAIL_HANDSHAKE;
+    const char *why = err ? ERR_reason_error_string(err) : NULL;
+    snprintf(ps->fail_detail, sizeof ps->fail_detail, "%s",
+             why ? why : (fallback ? fallback : "connection closed"));
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "sp_tls.h"
@@ -49,5 +50,26 @@ X509 *sp_probe__cert_facts(sp_tls_cert_facts *c, X509 *leaf, STACK_OF(X509) * pe
  * against store with the server's chain peer; 5 minutes of clock skew. */
 sp_ocsp_state sp_probe__cert_ocsp(const unsigned char *der, long len, X509_STORE *store, X509 *leaf,
                                   X509 *issuer, STACK_OF(X509) * peer);
+
+/* Set ctx up for the handshake both kinds judge by the one availability
+ * policy: TLS 1.0 and up, OpenSSL's DEFAULT suites at security level 0
+ * (everything is judged after, from facts), a certificate list of up to
+ * SP_TLS_MAX_CERT_LIST bytes, an OCSP status request. False when this
+ * OpenSSL refuses the settings (the error queue is cleared). */
+bool sp_probe__browser_ctx(SSL_CTX *ctx);
+
+/* The key exchange of a completed handshake (the server's ephemeral key). */
+void sp_probe__kex_facts(SSL *ssl, sp_tls_kex *k);
+
+/* Every fact of a completed handshake into ps: handshake_ok, version,
+ * cipher, forward secrecy, kex, the certificate facts (verified against
+ * store, host matched against host) and the stapled OCSP state. ps->cert
+ * must be zeroed before. */
+void sp_probe__handshake_facts(sp_tls_posture *ps, SSL *ssl, X509_STORE *store, const char *host);
+
+/* A failed handshake into ps: handshake_ok false, fail and fail_detail
+ * from OpenSSL's error err (ERR_peek_last_error(); 0 when none), the
+ * client-certificate facts already in ps, or fallback words. */
+void sp_probe__handshake_fail(sp_tls_posture *ps, unsigned long err, const char *fallback);
 
 #endif

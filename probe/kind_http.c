@@ -8,10 +8,15 @@
  * by libcurl, so that each new host is also resolved by c-ares, and a loop
  * is recognised as soon as a URL comes back.
  *
- * Certificate facts (expiry, chain, host match) are taken in OpenSSL's
- * verify callback, which runs even when verification is off or fails, so a
- * failed handshake still says why; what a certificate says is read by
- * cert.c, as for the tls kind.
+ * TLS is judged as the tls kind judges it, by construction: libcurl's
+ * SSL_CTX gets the same client settings (sp_probe__browser_ctx: the
+ * handshake completes with whatever the server offers, nothing is refused
+ * inside OpenSSL), and once the handshake is done, before the request is
+ * sent (CURLOPT_PREREQFUNCTION), the same facts (cert.c) go through the
+ * same sp_probe_tls_availability(). A connection that fails the policy is
+ * aborted there, so no request (and no credential) reaches a server a
+ * browser would not talk to. The leaf's expiry is also taken in OpenSSL's
+ * verify callback, which runs even when the handshake fails later.
  */
 #include "cert.h"
 #include "engine_int.h"
@@ -45,7 +50,11 @@ typedef struct http_state {
     bool body_capped;
     bool header_matched;
     bool tls_captured;
-    bool ca_failed; /* our trust store could not be loaded */
+    bool ca_failed;          /* our trust store could not be loaded */
+    X509_STORE *store;       /* the engine's cached trust store, for the hop's facts */
+    sp_tls_posture ps;       /* the current hop's handshake facts, judged by the policy */
+    sp_reason policy_reason; /* set when the policy aborted the hop */
+    char policy_detail[256];
     char *body;
     size_t body_len, body_cap;
     char errbuf[CURL_ERROR_SIZE];
@@ -76,14 +85,29 @@ static int verify_cb(int ok, X509_STORE_CTX *x)
     if (!p || !p->kstate)
         return ok;
     http_state *hs = p->kstate;
-    if (!ok && hs->verify_error == X509_V_OK)
-        hs->verify_error = X509_STORE_CTX_get_error(x);
+    /* the chain is judged after the handshake (prereq_cb), at level 1 with
+     * every error collected; here only the leaf is noted, for a handshake
+     * that fails later */
     if (!hs->cert_seen) {
         X509 *leaf = X509_STORE_CTX_get0_cert(x);
         if (leaf)
             record_leaf(p, hs, leaf);
     }
     return ok; /* never change libcurl's decision, only watch it */
+}
+
+/* On the client, OpenSSL calls this when the server sends a
+ * CertificateRequest: a server that then refuses to go on wants one. */
+static int cert_requested_cb(SSL *ssl, void *parm)
+{
+    (void)ssl;
+    sp_probe *p = parm;
+    http_state *hs = p->kstate;
+    if (hs) {
+        hs->ps.client_cert_requested = true;
+        hs->ps.client_cert_sent = p->spec->client_cert != NULL;
+    }
+    return 1;
 }
 
 /*
@@ -105,10 +129,57 @@ static CURLcode ssl_ctx_cb(CURL *easy, void *sslctx, void *parm)
         hs->ca_failed = true;
         return CURLE_SSL_CACERT_BADFILE;
     }
+    if (!sp_probe__browser_ctx(ctx))
+        return CURLE_SSL_CIPHER;
+    hs->store = store;
     SSL_CTX_set1_cert_store(ctx, store);
     SSL_CTX_set_ex_data(ctx, ssl_ex_idx, parm);
-    SSL_CTX_set_verify(ctx, p->spec->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, verify_cb);
+    /* never refuse inside the handshake: prereq_cb judges the facts */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, verify_cb);
+    SSL_CTX_set_cert_cb(ctx, cert_requested_cb, parm);
     return CURLE_OK;
+}
+
+/* After the handshake, before the request: the one availability policy. */
+static int prereq_cb(void *parm, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    sp_probe *p = parm;
+    http_state *hs = p->kstate;
+    struct curl_tlssessioninfo *ti = NULL;
+    if (!hs || !hs->is_tls || !hs->store ||
+        curl_easy_getinfo(hs->easy, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti ||
+        ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
+        return CURL_PREREQFUNC_OK;
+    sp_tls_posture *ps = &hs->ps;
+    bool req = ps->client_cert_requested, sent = ps->client_cert_sent;
+    memset(ps, 0, sizeof *ps);
+    ps->client_cert_requested = req;
+    ps->client_cert_sent = sent;
+    sp_probe__handshake_facts(ps, ti->internals, hs->store, hs->host);
+
+    sp_tls_info *t = &p->res.tls;
+    const sp_tls_cert_facts *c = &ps->cert;
+    t->present = true;
+    snprintf(t->version, sizeof t->version, "%s", ps->version);
+    snprintf(t->cipher, sizeof t->cipher, "%s", ps->cipher);
+    hs->tls_captured = true;
+    if (c->present) {
+        hs->cert_seen = t->has_cert = true;
+        t->days_left = c->days_left;
+        snprintf(t->not_after, sizeof t->not_after, "%s", c->not_after);
+    }
+    hs->verify_error = c->verify_error;
+    hs->hostname_match = c->hostname_match;
+
+    sp_tls_policy pol = {
+        .host = hs->host, .insecure = p->spec->insecure, .cn_fallback = p->spec->tls_cn_fallback};
+    hs->policy_reason =
+        sp_probe_tls_availability(ps, &pol, hs->policy_detail, sizeof hs->policy_detail);
+    return hs->policy_reason == SP_REASON_OK ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
 }
 
 /* Version and cipher are final once the response starts. */
@@ -228,6 +299,9 @@ static void start_transfer(sp_probe *p)
     hs->cert_seen = hs->hostname_match = hs->body_capped = false;
     hs->header_matched = hs->tls_captured = false;
     hs->body_len = 0;
+    memset(&hs->ps, 0, sizeof hs->ps);
+    hs->policy_reason = SP_REASON_OK;
+    hs->policy_detail[0] = '\0';
     p->res.bytes = 0;
     snprintf(p->res.address, sizeof p->res.address, "%s", hs->addr);
 
@@ -268,9 +342,15 @@ static void start_transfer(sp_probe *p)
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, hs->errbuf);
     curl_easy_setopt(easy, CURLOPT_USERAGENT, "slaprobe/" SP_VERSION);
     if (hs->is_tls) {
-        /* peer verification is done in ssl_ctx_cb with a cached store */
+        /* peer and host are judged in prereq_cb, by the shared policy */
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, s->insecure ? 0L : 2L);
+        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+        curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, prereq_cb);
+        curl_easy_setopt(easy, CURLOPT_PREREQDATA, p);
+        if (s->client_cert) {
+            curl_easy_setopt(easy, CURLOPT_SSLCERT, s->client_cert);
+            curl_easy_setopt(easy, CURLOPT_SSLKEY, s->client_key);
+        }
         curl_easy_setopt(easy, CURLOPT_CAINFO, NULL);
         curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
         curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
@@ -411,6 +491,19 @@ static void evaluate_final(sp_probe *p, http_state *hs)
     const sp_probe_spec *s = p->spec;
     const struct sp_probe_compiled *c = s->compiled;
     int code = p->res.http_status;
+    if (hs->is_tls && hs->ps.handshake_ok) {
+        /* the last rule needs the answer: a server that asked for a client
+         * certificate and refuses without one (nginx: 400) */
+        sp_tls_policy pol = {
+            .host = hs->host, .insecure = s->insecure, .cn_fallback = s->tls_cn_fallback};
+        char why[256];
+        hs->ps.hsts.http_status = code;
+        sp_reason r = sp_probe_tls_availability(&hs->ps, &pol, why, sizeof why);
+        if (r != SP_REASON_OK) {
+            sp_probe__finish(p, r, "%s", why);
+            return;
+        }
+    }
     if (!status_expected(s, code)) {
         sp_probe__finish(p, SP_REASON_HTTP_STATUS, "HTTP %d is not an expected status", code);
         return;
@@ -432,6 +525,15 @@ static void evaluate_final(sp_probe *p, http_state *hs)
         return;
     }
     sp_probe__finish(p, SP_REASON_OK, "HTTP %d, %lld bytes", code, (long long)p->res.bytes);
+}
+
+/* libcurl puts OpenSSL's packed error code in its message
+ * ("...: error:0A000098:SSL routines::excessive message size"); the queue
+ * itself is empty by now. 0 when there is none. */
+static unsigned long openssl_error_in(const char *msg)
+{
+    const char *e = msg ? strstr(msg, "error:") : NULL;
+    return e ? strtoul(e + 6, NULL, 16) : 0;
 }
 
 /* The kind's done slot: the engine calls it when curl has finished a hop. */
@@ -465,14 +567,27 @@ static void http_done(sp_probe *p, CURL *easy, CURLcode code)
             .body_capped = hs->body_capped,
             .answering = st > 0,
         };
+        if (hs->policy_reason != SP_REASON_OK) { /* prereq_cb refused the connection */
+            sp_probe__finish(p, hs->policy_reason, "%s", hs->policy_detail);
+            return;
+        }
         sp_reason r = hs->ca_failed ? SP_REASON_PROBE_ERROR : sp_probe_reason_from_curl(&f);
         const char *why = hs->errbuf[0] ? hs->errbuf : curl_easy_strerror(code);
+        if (r == SP_REASON_TLS_HANDSHAKE && hs->is_tls && app == 0) {
+            /* the handshake failed: the policy's words, as the tls kind's */
+            char d[256];
+            sp_tls_policy pol = {.host = hs->host, .insecure = p->spec->insecure};
+            sp_probe__handshake_fail(&hs->ps, openssl_error_in(why), why);
+            sp_probe_tls_availability(&hs->ps, &pol, d, sizeof d);
+            sp_probe__finish(p, r, "%s", d);
+            return;
+        }
         if (r == SP_REASON_HTTP_TOO_LARGE)
             sp_probe__finish(p, r, "body larger than %zu bytes", p->spec->max_body);
         else if (r == SP_REASON_HTTP_PROTOCOL && code == CURLE_OUT_OF_MEMORY)
             sp_probe__finish(p, r, "response header line longer than libcurl accepts (%d bytes)",
                              CURL_MAX_HTTP_HEADER);
-        else if (hs->verify_error != X509_V_OK)
+        else if (hs->verify_error != X509_V_OK && sp_reason_class_of(r) == SP_RCLASS_TLS)
             sp_probe__finish(p, r, "%s", X509_verify_cert_error_string(hs->verify_error));
         else
             sp_probe__finish(p, r, "%s", why);

@@ -12,7 +12,14 @@
  *                 connection for the Strict-Transport-Security header;
  *   2-5. one handshake pinned to each of TLS 1.0, 1.1, 1.2, 1.3 (min = max);
  *   6. weak     - TLS 1.0-1.2 offering only NULL, anonymous, export, RC4,
- *                 DES and 3DES suites (those this OpenSSL still has).
+ *                 DES and 3DES suites (those this OpenSSL still has);
+ *   7. dhe      - TLS 1.0-1.2 offering only DHE suites: the size of the
+ *                 server's DH group (Logjam), which the default handshake
+ *                 does not show when the server prefers ECDHE.
+ *
+ * A failed default handshake does not stop the sweep: a server that only
+ * takes NULL suites is down for a browser, and the pinned and weak
+ * handshakes still say what it does accept.
  *
  * This file drives the handshakes and records what each proved; what the
  * certificates say is cert.c's (shared with the https kind), what the
@@ -31,8 +38,9 @@
  * server that never answers a TLS 1.0 hello costs that attempt ("not
  * tested"), not the probe.
  *
- * ok means the default handshake completed and the certificate is valid
- * for the name (or --insecure); the grade is information, not up/down.
+ * Up or down is sp_probe_tls_availability()'s, from the default
+ * handshake's facts: the same function the https kind uses, so check and
+ * check --tls never disagree; the grade is information, not up/down.
  */
 #include "cert.h"
 #include "engine_int.h"
@@ -59,6 +67,7 @@ typedef enum attempt_kind {
     ATT_V12,
     ATT_V13,
     ATT_WEAK,
+    ATT_DHE,
     ATT_COUNT
 } attempt_kind;
 
@@ -95,33 +104,10 @@ struct tls_state {
 
 /* --- Facts of the default handshake --------------------------------------- */
 
-static bool cipher_has_fs(const SSL *ssl)
-{
-    if (SSL_version(ssl) >= TLS1_3_VERSION)
-        return true; /* every TLS 1.3 key exchange is ephemeral */
-    const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
-    int kx = c ? SSL_CIPHER_get_kx_nid(c) : NID_undef;
-    return kx == NID_kx_ecdhe || kx == NID_kx_dhe || kx == NID_kx_ecdhe_psk || kx == NID_kx_dhe_psk;
-}
-
 static void default_handshake_facts(sp_probe *p, tls_state *ts, SSL *ssl)
 {
     sp_tls_posture *ps = &p->res.posture;
-    ps->handshake_ok = true;
-    snprintf(ps->version, sizeof ps->version, "%s", SSL_get_version(ssl));
-    const SSL_CIPHER *ci = SSL_get_current_cipher(ssl);
-    snprintf(ps->cipher, sizeof ps->cipher, "%s", ci ? SSL_CIPHER_get_name(ci) : "");
-    ps->forward_secrecy = cipher_has_fs(ssl);
-
-    X509 *leaf = SSL_get0_peer_certificate(ssl);
-    STACK_OF(X509) *peer = SSL_get_peer_cert_chain(ssl);
-    if (leaf) {
-        X509 *issuer = sp_probe__cert_facts(&ps->cert, leaf, peer, ts->store, p->spec->host);
-        const unsigned char *der = NULL;
-        long len = SSL_get_tlsext_status_ocsp_resp(ssl, &der);
-        ps->ocsp = sp_probe__cert_ocsp(der, len, ts->store, leaf, issuer, peer);
-        X509_free(issuer);
-    }
+    sp_probe__handshake_facts(ps, ssl, ts->store, p->spec->host);
 
     /* the fields every https probe reports, under the same names */
     sp_tls_info *t = &p->res.tls;
@@ -181,6 +167,15 @@ static void attempt_end(tls_state *ts, bool accepted)
         ps->proto_accepted[v] = accepted;
         break;
     }
+    case ATT_DHE:
+        ps->dhe_tested = true;
+        ps->dhe_accepted = accepted;
+        if (accepted) {
+            sp_tls_kex k;
+            sp_probe__kex_facts(a->ssl, &k);
+            ps->dhe_bits = strcmp(k.type, "DHE") == 0 ? k.bits : 0;
+        }
+        break;
     case ATT_WEAK:
         ps->weak_tested = true;
         ps->weak_accepted = accepted;
@@ -198,9 +193,8 @@ static void attempt_end(tls_state *ts, bool accepted)
 }
 
 /* The attempt could not say anything (connection lost, out of time): the
- * version stays "not tested". A default attempt that fails ends the probe:
- * with no TCP connection there is no posture to speak of; with a failed
- * handshake there is one, and it is F. */
+ * version stays "not tested". A default attempt that cannot connect ends
+ * the probe: with no TCP connection there is no posture to speak of. */
 static void attempt_abandon(tls_state *ts, sp_reason reason, const char *why)
 {
     attempt *a = ts->cur;
@@ -273,14 +267,8 @@ static void drive(tls_state *ts)
         if (rc != 1) {
             if (want_io(a, rc))
                 return;
-            if (a->kind == ATT_DEFAULT) {
-                unsigned long e = ERR_peek_last_error();
-                char why[200];
-                snprintf(why, sizeof why, "TLS handshake failed: %s",
-                         e ? ERR_reason_error_string(e) : "connection closed");
-                attempt_abandon(ts, SP_REASON_TLS_HANDSHAKE, why);
-                return;
-            }
+            if (a->kind == ATT_DEFAULT) /* down for a browser; the sweep goes on */
+                sp_probe__handshake_fail(&p->res.posture, ERR_peek_last_error(), NULL);
             attempt_end(ts, false); /* the server refused this version / these suites */
             return;
         }
@@ -363,9 +351,23 @@ static void set_poll(attempt *a, int events)
     uv_poll_start(&a->poll, events, on_poll);
 }
 
+/* On the client, OpenSSL calls this when the server sends a
+ * CertificateRequest: a server that then refuses to go on wants one. */
+static int cert_requested_cb(SSL *ssl, void *arg)
+{
+    (void)ssl;
+    attempt *a = arg;
+    if (a->kind == ATT_DEFAULT) {
+        a->owner->res.posture.client_cert_requested = true;
+        a->owner->res.posture.client_cert_sent = a->owner->spec->client_cert != NULL;
+    }
+    return 1;
+}
+
 /* The client settings of each attempt. NULL when this OpenSSL cannot make
- * such a hello at all (e.g. no weak suite compiled in). */
-static SSL_CTX *make_ctx(attempt_kind k)
+ * such a hello at all (e.g. no weak suite compiled in), or the client
+ * certificate cannot be loaded (err says why). */
+static SSL_CTX *make_ctx(const sp_probe_spec *s, attempt_kind k, char *err, size_t errlen)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx)
@@ -374,7 +376,7 @@ static SSL_CTX *make_ctx(attempt_kind k)
                                  [ATT_V11] = TLS1_1_VERSION,
                                  [ATT_V12] = TLS1_2_VERSION,
                                  [ATT_V13] = TLS1_3_VERSION};
-    const char *ciphers = "DEFAULT:@SECLEVEL=0";
+    const char *ciphers = NULL;
     int min = TLS1_VERSION, max = 0;
     switch (k) {
     case ATT_V10:
@@ -382,26 +384,46 @@ static SSL_CTX *make_ctx(attempt_kind k)
     case ATT_V12:
     case ATT_V13:
         min = max = pinned[k];
-        ciphers = "ALL:@SECLEVEL=0"; /* every suite: only the version is on trial */
+        /* every suite, NULL ones too: only the version is on trial, and a
+         * server that takes nothing but NULL suites does speak it */
+        ciphers = "ALL:eNULL:@SECLEVEL=0";
         break;
     case ATT_WEAK:
         max = TLS1_2_VERSION; /* TLS 1.3 has no weak suites */
         ciphers = "eNULL:aNULL:EXP:RC4:DES:3DES:!PSK:!SRP:@SECLEVEL=0";
+        break;
+    case ATT_DHE:
+        max = TLS1_2_VERSION; /* TLS 1.3 has no finite-field DHE in OpenSSL 3.0 */
+        ciphers = "kDHE:!PSK:@SECLEVEL=0";
         break;
     default:
         break;
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL); /* judged after, see the top */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    if (!SSL_CTX_set_min_proto_version(ctx, min) || !SSL_CTX_set_max_proto_version(ctx, max) ||
-        !SSL_CTX_set_cipher_list(ctx, ciphers)) {
+    bool ok = k == ATT_DEFAULT ? sp_probe__browser_ctx(ctx)
+                               : SSL_CTX_set_min_proto_version(ctx, min) &&
+                                     SSL_CTX_set_max_proto_version(ctx, max) &&
+                                     SSL_CTX_set_cipher_list(ctx, ciphers);
+    if (!ok) {
+        SSL_CTX_free(ctx);
+        ERR_clear_error();
+        return NULL;
+    }
+    SSL_CTX_set_max_cert_list(ctx, SP_TLS_MAX_CERT_LIST);
+    if (s->client_cert && (SSL_CTX_use_certificate_chain_file(ctx, s->client_cert) != 1 ||
+                           SSL_CTX_use_PrivateKey_file(ctx, s->client_key, SSL_FILETYPE_PEM) != 1 ||
+                           SSL_CTX_check_private_key(ctx) != 1)) {
+        unsigned long e = ERR_peek_last_error();
+        /* the key file's contents are never in the message: only its path */
+        snprintf(err, errlen, "cannot load client certificate %s with key %s: %s", s->client_cert,
+                 s->client_key, e ? ERR_reason_error_string(e) : "unknown error");
         SSL_CTX_free(ctx);
         ERR_clear_error();
         return NULL;
     }
     return ctx;
 }
-
 
 /* Start attempt k; false when it cannot be made (then it is skipped). */
 static bool start_attempt(tls_state *ts, attempt_kind k)
@@ -414,9 +436,16 @@ static bool start_attempt(tls_state *ts, attempt_kind k)
     a->fd = -1;
     a->kind = k;
     a->owner = p;
-    a->ctx = make_ctx(k);
+    char err[300] = "";
+    a->ctx = make_ctx(s, k, err, sizeof err);
+    if (!a->ctx && err[0] && k == ATT_DEFAULT) {
+        free(a);
+        sp_probe__finish(p, SP_REASON_PROBE_ERROR, "%s", err);
+        return true; /* finished: nothing more to start */
+    }
     if (!a->ctx || !(a->ssl = SSL_new(a->ctx)))
         goto fail;
+    SSL_set_cert_cb(a->ssl, cert_requested_cb, a);
     a->fd = socket(ts->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (a->fd < 0 || !SSL_set_fd(a->ssl, a->fd))
         goto fail;
@@ -424,7 +453,6 @@ static bool start_attempt(tls_state *ts, attempt_kind k)
     if (!sp_probe__ip_literal(s->host, NULL))
         SSL_set_tlsext_host_name(a->ssl, s->host);
     if (k == ATT_DEFAULT) {
-        SSL_set_tlsext_status_type(a->ssl, TLSEXT_STATUSTYPE_ocsp);
         bool v6 = strchr(s->host, ':') != NULL;
         int n = snprintf(a->req, sizeof a->req,
                          "GET %s HTTP/1.1\r\nHost: %s%s%s:%u\r\nUser-Agent: slaprobe/" SP_VERSION
@@ -476,41 +504,29 @@ static void run_next(tls_state *ts)
     finish_posture(p);
 }
 
-/* Every attempt is done: grade, then decide up or down. */
+/* Every attempt is done: grade, then decide up or down by the one policy
+ * (docs/REASONS.md) the https kind uses too. */
 static void finish_posture(sp_probe *p)
 {
     sp_tls_posture *ps = &p->res.posture;
-    const sp_tls_cert_facts *c = &ps->cert;
     sp_probe_tls_grade(ps);
-    char summary[160];
-    snprintf(summary, sizeof summary, "grade %s, %s %s, %zu finding%s",
-             sp_probe_tls_grade_name(ps->grade), ps->version, ps->cipher, ps->n_findings,
-             ps->n_findings == 1 ? "" : "s");
-    if (!p->spec->insecure) {
-        if (!c->present) {
-            sp_probe__finish(p, SP_REASON_TLS_CERT_UNTRUSTED, "no certificate; %s", summary);
-            return;
-        }
-        if (c->expired || c->not_yet_valid) {
-            sp_probe__finish(p, SP_REASON_TLS_CERT_EXPIRED, "certificate %s; %s",
-                             c->expired ? "expired" : "not yet valid", summary);
-            return;
-        }
-        if (!c->chain_valid || ps->ocsp == SP_OCSP_REVOKED) {
-            sp_probe__finish(p, SP_REASON_TLS_CERT_UNTRUSTED, "%s; %s",
-                             ps->ocsp == SP_OCSP_REVOKED
-                                 ? "certificate revoked (stapled OCSP)"
-                                 : X509_verify_cert_error_string(c->verify_error),
-                             summary);
-            return;
-        }
-        if (!c->hostname_match) {
-            sp_probe__finish(p, SP_REASON_TLS_CERT_HOSTNAME, "certificate does not match %s; %s",
-                             p->spec->host, summary);
-            return;
-        }
-    }
-    sp_probe__finish(p, SP_REASON_OK, "%s", summary);
+    char summary[160], why[200];
+    if (ps->handshake_ok)
+        snprintf(summary, sizeof summary, "grade %s, %s %s, %zu finding%s",
+                 sp_probe_tls_grade_name(ps->grade), ps->version, ps->cipher, ps->n_findings,
+                 ps->n_findings == 1 ? "" : "s");
+    else
+        snprintf(summary, sizeof summary, "grade %s, %zu finding%s",
+                 sp_probe_tls_grade_name(ps->grade), ps->n_findings,
+                 ps->n_findings == 1 ? "" : "s");
+    sp_tls_policy pol = {.host = p->spec->host,
+                         .insecure = p->spec->insecure,
+                         .cn_fallback = p->spec->tls_cn_fallback};
+    sp_reason r = sp_probe_tls_availability(ps, &pol, why, sizeof why);
+    if (r == SP_REASON_OK)
+        sp_probe__finish(p, r, "%s", summary);
+    else
+        sp_probe__finish(p, r, "%s; %s", why, summary);
 }
 
 static void begin(sp_probe *p, tls_state *ts)

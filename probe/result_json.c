@@ -49,6 +49,20 @@ static void put_posture(json_t *tls, json_t *cert, const sp_tls_posture *ps)
     if (ps->weak_tested)
         json_object_set_new(tls, "weak_cipher",
                             ps->weak_accepted ? json_string(ps->weak_cipher) : json_null());
+    /* the default handshake's key exchange (absent when it failed) and the
+     * DH group a DHE-only handshake got (null: refused; absent: untried) */
+    json_t *kex = json_object();
+    if (ps->handshake_ok && ps->kex.type[0]) {
+        json_object_set_new(kex, "type", json_string(ps->kex.type));
+        if (ps->kex.group[0])
+            json_object_set_new(kex, "group", json_string(ps->kex.group));
+        json_object_set_new(kex, "bits", json_integer(ps->kex.bits));
+    }
+    if (ps->dhe_tested)
+        json_object_set_new(kex, "dhe_bits",
+                            ps->dhe_accepted && ps->dhe_bits > 0 ? json_integer(ps->dhe_bits)
+                                                                 : json_null());
+    json_object_set_new(tls, "kex", kex);
 
     const sp_tls_cert_facts *c = &ps->cert;
     if (c->present) {
@@ -60,6 +74,11 @@ static void put_posture(json_t *tls, json_t *cert, const sp_tls_posture *ps)
         json_object_set_new(cert, "sig_alg", json_string(c->sig_alg));
         json_object_set_new(cert, "sha1_in_chain",
                             json_boolean(c->sha1_leaf || c->sha1_intermediate));
+        json_object_set_new(cert, "weak_digest",
+                            c->weak_digest[0] ? json_string(c->weak_digest) : json_null());
+        json_object_set_new(cert, "san", json_boolean(!c->no_san));
+        if (c->chain_incomplete)
+            json_object_set_new(cert, "missing_issuer", sp_probe_json_text(c->missing_issuer));
         json_t *im = json_array();
         for (size_t i = 0; i < c->n_intermediates; i++)
             json_array_append_new(im,

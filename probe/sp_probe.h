@@ -84,6 +84,12 @@ typedef struct sp_probe_spec {
     char *ca_file;       /* PEM bundle; NULL: the system trust store */
     bool insecure;       /* do not fail on certificate problems (still reported) */
     char *auth_header;   /* "Name: value", sent as is, never printed */
+    /* TLS client certificate (PEM chain file) and its key (PEM file): both
+     * or neither; the key's path is not secret, its contents never read
+     * by anything but OpenSSL */
+    char *client_cert;
+    char *client_key;
+    bool tls_cn_fallback; /* a certificate with no subjectAltName may match by CN */
 
     /* DNS */
     sp_dns_type dns_type;

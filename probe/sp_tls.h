@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/sp_reason.h"
+
 /* --- Protocol versions and OCSP ------------------------------------------ */
 
 typedef enum sp_tls_proto {
@@ -74,11 +76,17 @@ const char *sp_probe_tls_severity_name(sp_tls_severity s);
     X(CERT_UNTRUSTED, "cert_untrusted", CRITICAL, F)                                               \
     X(CERT_HOSTNAME, "cert_hostname", CRITICAL, F)                                                 \
     X(CERT_SHA1, "cert_sha1", CRITICAL, F)                                                         \
+    X(CERT_WEAK_DIGEST, "cert_weak_digest", CRITICAL, F)                                           \
+    X(CHAIN_INCOMPLETE, "chain_incomplete", CRITICAL, F)                                           \
+    X(CERT_NO_SAN, "cert_no_san", CRITICAL, F)                                                     \
+    X(DH_INSECURE, "dh_insecure", CRITICAL, F)                                                     \
     X(CERT_REVOKED, "cert_revoked", CRITICAL, F)                                                   \
     X(KEY_INSECURE, "key_insecure", CRITICAL, F)                                                   \
     X(CIPHER_INSECURE, "cipher_insecure", CRITICAL, F)                                             \
     X(CIPHER_WEAK, "cipher_weak", WARNING, C)                                                      \
     X(KEY_WEAK, "key_weak", WARNING, B)                                                            \
+    X(DH_WEAK, "dh_weak", WARNING, B)                                                              \
+    X(ECDH_WEAK, "ecdh_weak", WARNING, B)                                                          \
     X(TLS10_ACCEPTED, "tls10_accepted", WARNING, B)                                                \
     X(TLS11_ACCEPTED, "tls11_accepted", WARNING, B)                                                \
     X(NO_FORWARD_SECRECY, "no_forward_secrecy", WARNING, B)                                        \
@@ -127,6 +135,15 @@ typedef struct sp_tls_cert_facts {
     char sig_alg[64];       /* leaf's signature algorithm, OpenSSL long name */
     bool sha1_leaf;         /* the leaf is signed with SHA-1 */
     bool sha1_intermediate; /* an intermediate the server sent is (roots do not count) */
+    /* MD5, MD4 or MD2 (SHA-1 has the two flags above): the weakest such
+     * digest's name ("MD5"), empty when none; where it was found */
+    char weak_digest[8];
+    bool weak_digest_leaf, weak_digest_intermediate;
+    bool no_san; /* the leaf has no DNS or IP subjectAltName: only its CN names it */
+    /* the chain stops at a certificate whose issuer was neither sent nor
+     * trusted (X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT[_LOCALLY]) */
+    bool chain_incomplete;
+    char missing_issuer[256]; /* that issuer's name, RFC 2253 */
     /* the certificates the server sent after the leaf, in order (a root
      * sent along included; only the first SP_TLS_MAX_INTERMEDIATES) */
     size_t n_intermediates;
@@ -136,8 +153,9 @@ typedef struct sp_tls_cert_facts {
     } intermediates[SP_TLS_MAX_INTERMEDIATES];
     bool chain_valid;            /* verification found no error at all */
     bool expired, not_yet_valid; /* what verification found ... */
-    bool untrusted;              /* ... any other chain error (unknown issuer, self-signed, ...) */
+    bool untrusted;              /* ... any other chain error (self-signed, bad signature, ...) */
     long verify_error;           /* first X509_V_ERR_*, 0 when valid */
+    char verify_error_text[96];  /* OpenSSL's words for it */
     bool hostname_match;
     char fingerprint_sha256[65]; /* lower-case hex of the leaf's DER */
 } sp_tls_cert_facts;
@@ -151,12 +169,35 @@ typedef struct sp_tls_hsts {
     bool preload;
 } sp_tls_hsts;
 
+/* The key exchange of one handshake: the server's ephemeral key. */
+typedef struct sp_tls_kex {
+    char type[8];   /* "ECDHE", "DHE", "RSA" (static: no ephemeral key); "" unknown */
+    char group[32]; /* "X25519", "prime256v1", "ffdhe2048" or "" (a custom DH group) */
+    int bits;       /* DH prime size, EC field size; 0 for RSA */
+} sp_tls_kex;
+
+/* What the server's refusal of the default handshake looked like. */
+typedef enum sp_tls_fail {
+    SP_TLS_FAIL_NONE,
+    SP_TLS_FAIL_HANDSHAKE,     /* an alert, a reset, no shared parameters */
+    SP_TLS_FAIL_CLIENT_CERT,   /* the server asked for a client certificate we do not have */
+    SP_TLS_FAIL_CERT_LIST_MAX, /* the certificate list is over our client's limit */
+} sp_tls_fail;
+
 typedef struct sp_tls_posture {
     bool present;      /* a posture check ran (tls kind) */
     bool handshake_ok; /* the default handshake completed */
-    char version[16];  /* negotiated by the default handshake */
+    sp_tls_fail fail;  /* why it did not, when it did not */
+    char fail_detail[128];
+    char version[16]; /* negotiated by the default handshake */
     char cipher[64];
     bool forward_secrecy; /* the default handshake's key exchange is ephemeral */
+    sp_tls_kex kex;       /* the default handshake's key exchange */
+    /* a handshake offering only DHE suites (TLS 1.0-1.2): its group */
+    bool dhe_tested, dhe_accepted;
+    int dhe_bits;
+    /* the server sent a CertificateRequest; whether we had one to send */
+    bool client_cert_requested, client_cert_sent;
     /* which versions a handshake pinned to that version completed with;
      * tested false when the attempt could not be made (e.g. connection lost) */
     bool proto_tested[SP_TLS_PROTO_COUNT];
@@ -181,6 +222,33 @@ typedef struct sp_tls_posture {
  * no findings.
  */
 void sp_probe_tls_grade(sp_tls_posture *p);
+
+/* --- Availability: one policy for check and check --tls ---------------- */
+
+/* Browser-class limits (docs/REASONS.md, "TLS: one availability policy"). */
+#define SP_TLS_MIN_RSA_BITS 2048
+#define SP_TLS_MIN_EC_BITS 224
+#define SP_TLS_MIN_DH_BITS 2048
+/* The certificate list a client takes: OpenSSL's default is 100 KiB, a
+ * library default; browsers take certificates with thousands of names. */
+#define SP_TLS_MAX_CERT_LIST (1024L * 1024L)
+
+typedef struct sp_tls_policy {
+    const char *host; /* the name probed, for the words of a mismatch */
+    bool insecure;    /* certificate problems do not make it down */
+    bool cn_fallback; /* a certificate without subjectAltName may match by CN */
+} sp_tls_policy;
+
+/*
+ * Whether a browser-class client gets a working, trusted connection, from
+ * the facts of one handshake (p->handshake_ok, fail, version, kex, cert,
+ * ocsp, client_cert_*, hsts.http_status). Returns SP_REASON_OK or the
+ * reason of the first rule that failed, with its detail in detail[0..n)
+ * (empty for OK). Pure. Used by both the https kind and the tls kind, so
+ * that they can never disagree.
+ */
+sp_reason sp_probe_tls_availability(const sp_tls_posture *p, const sp_tls_policy *pol, char *detail,
+                                    size_t n);
 
 /* True when an OpenSSL cipher name is one the grading calls insecure
  * (NULL encryption, anonymous, export) or weak (3DES, RC4, single DES). */

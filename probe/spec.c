@@ -88,6 +88,8 @@ void sp_probe_spec_free(sp_probe_spec *s)
     free(s->expect_header);
     free(s->ca_file);
     free(s->auth_header);
+    free(s->client_cert);
+    free(s->client_key);
     free(s->dns_expect);
     sp_probe_spec_init(s);
 }
@@ -529,6 +531,10 @@ sp_status sp_probe_spec_finish(sp_probe_spec *s, char *err, size_t errlen)
     }
     if (s->auth_header && !strchr(s->auth_header, ':')) {
         seterr(err, errlen, "auth header must be 'Name: value'");
+        goto fail;
+    }
+    if (!s->client_cert != !s->client_key) {
+        seterr(err, errlen, "client_cert and client_key go together: give both or neither");
         goto fail;
     }
     return SP_OK;

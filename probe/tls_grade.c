@@ -150,15 +150,28 @@ static void grade_cert(sp_tls_posture *p)
             -c->days_left);
     if (c->not_yet_valid)
         add(p, SP_TLSF_CERT_NOT_YET_VALID, "certificate not valid before %s", c->not_before);
+    if (c->chain_incomplete)
+        add(p, SP_TLSF_CHAIN_INCOMPLETE,
+            "chain incomplete: the server did not send the certificate of its issuer %.100s",
+            c->missing_issuer);
     if (c->untrusted)
-        add(p, SP_TLSF_CERT_UNTRUSTED, "chain does not verify (X509 error %ld)", c->verify_error);
+        add(p, SP_TLSF_CERT_UNTRUSTED, "chain does not verify (X509 error %ld: %.80s)",
+            c->verify_error, c->verify_error_text);
     if (!c->hostname_match)
         add(p, SP_TLSF_CERT_HOSTNAME, "certificate (%.100s) does not match the host name",
             c->subject);
+    else if (c->no_san)
+        add(p, SP_TLSF_CERT_NO_SAN,
+            "no subjectAltName: only the common name matches, which browsers ignore since 2017");
     if (c->sha1_leaf || c->sha1_intermediate)
         add(p, SP_TLSF_CERT_SHA1, "%s signed with SHA-1",
             c->sha1_leaf ? (c->sha1_intermediate ? "leaf and intermediate" : "leaf")
                          : "intermediate");
+    if (c->weak_digest_leaf || c->weak_digest_intermediate)
+        add(p, SP_TLSF_CERT_WEAK_DIGEST, "%s signed with %s",
+            c->weak_digest_leaf ? (c->weak_digest_intermediate ? "leaf and intermediate" : "leaf")
+                                : "intermediate",
+            c->weak_digest);
     if (p->ocsp == SP_OCSP_REVOKED)
         add(p, SP_TLSF_CERT_REVOKED, "stapled OCSP response says the certificate is revoked");
     else if (p->ocsp == SP_OCSP_INVALID)
@@ -168,16 +181,41 @@ static void grade_cert(sp_tls_posture *p)
         if (c->key_bits < 1024)
             add(p, SP_TLSF_KEY_INSECURE, "%s key of %d bits (under 1024)", c->key_type,
                 c->key_bits);
-        else if (c->key_bits < 2048)
+        else if (c->key_bits < SP_TLS_MIN_RSA_BITS)
             add(p, SP_TLSF_KEY_WEAK, "%s key of %d bits (under 2048)", c->key_type, c->key_bits);
     } else if (strcmp(c->key_type, "EC") == 0) {
         if (c->key_bits < 160)
             add(p, SP_TLSF_KEY_INSECURE, "EC key of %d bits (under 160)", c->key_bits);
-        else if (c->key_bits < 224)
+        else if (c->key_bits < SP_TLS_MIN_EC_BITS)
             add(p, SP_TLSF_KEY_WEAK, "EC key of %d bits (under 224)", c->key_bits);
     }
 }
 
+/* SSL Labs (Logjam amendment, 2015): DH under 1024 bits is F, 1024 bits
+ * caps at B. We cap everything under 2048 at B, the size browsers and
+ * OpenSSL's level 2 ask for. The smallest group seen counts: the default
+ * handshake's, or the one a DHE-only handshake got. */
+static void grade_kex(sp_tls_posture *p)
+{
+    int dh = 0;
+    if (strcmp(p->kex.type, "DHE") == 0 && p->kex.bits > 0)
+        dh = p->kex.bits;
+    if (p->dhe_tested && p->dhe_accepted && p->dhe_bits > 0 && (dh == 0 || p->dhe_bits < dh))
+        dh = p->dhe_bits;
+    if (dh > 0 && dh < 1024)
+        add(p, SP_TLSF_DH_INSECURE, "DH group of %d bits (under 1024)", dh);
+    else if (dh > 0 && dh < SP_TLS_MIN_DH_BITS)
+        add(p, SP_TLSF_DH_WEAK, "DH group of %d bits (under 2048, Logjam)", dh);
+    /* the curve's size is its strength: under 224 bits is what a
+     * certificate key under 2048 bits RSA would be */
+    if (strcmp(p->kex.type, "ECDHE") == 0 && p->kex.bits > 0 && p->kex.bits < SP_TLS_MIN_EC_BITS)
+        add(p, SP_TLSF_ECDH_WEAK, "ECDHE curve %s of %d bits (under 224)", p->kex.group,
+            p->kex.bits);
+}
+
+/* What the server accepts, whether or not the default handshake worked:
+ * a server that only takes NULL suites still says so through the pinned
+ * and weak handshakes. */
 static void grade_protocols(sp_tls_posture *p)
 {
     if (p->proto_tested[SP_TLS_V10] && p->proto_accepted[SP_TLS_V10])
@@ -190,11 +228,13 @@ static void grade_protocols(sp_tls_posture *p)
         else
             add(p, SP_TLSF_CIPHER_WEAK, "weak cipher %s accepted", p->weak_cipher);
     }
-    if (!p->forward_secrecy)
+    if (p->handshake_ok && !p->forward_secrecy)
         add(p, SP_TLSF_NO_FORWARD_SECRECY, "default handshake (%s) has no forward secrecy",
             p->cipher);
-    /* only when TLS 1.3 was really tried: an untested version proves nothing */
-    if (p->proto_tested[SP_TLS_V13] && !p->proto_accepted[SP_TLS_V13])
+    /* only when TLS 1.3 was really tried: an untested version proves
+     * nothing; and not on a server no browser can reach at all, where it
+     * would only be noise beside handshake_failed */
+    if (p->handshake_ok && p->proto_tested[SP_TLS_V13] && !p->proto_accepted[SP_TLS_V13])
         add(p, SP_TLSF_NO_TLS13, "TLS 1.3 not accepted");
 }
 
@@ -218,11 +258,16 @@ void sp_probe_tls_grade(sp_tls_posture *p)
         return;
     }
     if (!p->handshake_ok) {
-        /* nothing else can be known; a user gets no secure connection */
-        add(p, SP_TLSF_HANDSHAKE_FAILED, "no TLS handshake completed with any version");
+        /* no certificate, no HTTP to look at; what the other handshakes
+         * found the server accepts is still worth saying */
+        add(p, SP_TLSF_HANDSHAKE_FAILED, "the default handshake failed: %.120s",
+            p->fail_detail[0] ? p->fail_detail : "no reason given");
+        grade_protocols(p);
+        grade_kex(p);
     } else {
         grade_cert(p);
         grade_protocols(p);
+        grade_kex(p);
         grade_hsts(p);
     }
     sp_tls_grade g = SP_GRADE_A_PLUS;
@@ -232,4 +277,107 @@ void sp_probe_tls_grade(sp_tls_posture *p)
             g = cap;
     }
     p->grade = g;
+}
+
+/* --- Availability ---------------------------------------------------------- */
+
+static bool refuses_without_cert(int status)
+{
+    /* nginx: 400 "No required SSL certificate was sent" (its 496 shown
+     * as 400); 495/496 where they are passed on; 403 from servers that
+     * refuse at the authorization step */
+    return status == 400 || status == 403 || status == 495 || status == 496;
+}
+
+sp_reason sp_probe_tls_availability(const sp_tls_posture *p, const sp_tls_policy *pol, char *d,
+                                    size_t n)
+{
+    const sp_tls_cert_facts *c = &p->cert;
+    d[0] = '\0';
+    if (!p->handshake_ok) {
+        if (p->fail == SP_TLS_FAIL_CLIENT_CERT)
+            snprintf(d, n, "server requires a client certificate");
+        else if (p->fail == SP_TLS_FAIL_CERT_LIST_MAX)
+            snprintf(d, n,
+                     "the server's certificate list is larger than this client's limit of %ld "
+                     "bytes (a client-side limit)",
+                     SP_TLS_MAX_CERT_LIST);
+        else
+            snprintf(d, n, "TLS handshake failed: %.180s",
+                     p->fail_detail[0] ? p->fail_detail : "no reason given");
+        return SP_REASON_TLS_HANDSHAKE;
+    }
+    if (strcmp(p->version, "TLSv1.2") != 0 && strcmp(p->version, "TLSv1.3") != 0) {
+        snprintf(d, n, "server offers only %s; browsers require TLS 1.2 or later", p->version);
+        return SP_REASON_TLS_HANDSHAKE;
+    }
+    if (strcmp(p->kex.type, "DHE") == 0 && p->kex.bits > 0 && p->kex.bits < SP_TLS_MIN_DH_BITS) {
+        snprintf(d, n, "DH group of %d bits (Logjam); browsers require %d", p->kex.bits,
+                 SP_TLS_MIN_DH_BITS);
+        return SP_REASON_TLS_HANDSHAKE;
+    }
+    if (!pol->insecure) {
+        if (!c->present) {
+            snprintf(d, n, "the server sent no certificate");
+            return SP_REASON_TLS_CERT_UNTRUSTED;
+        }
+        if (c->expired) {
+            snprintf(d, n, "certificate expired on %s", c->not_after);
+            return SP_REASON_TLS_CERT_EXPIRED;
+        }
+        if (c->not_yet_valid) {
+            snprintf(d, n, "certificate not valid before %s", c->not_before);
+            return SP_REASON_TLS_CERT_EXPIRED;
+        }
+        if (c->chain_incomplete) {
+            snprintf(d, n,
+                     "chain incomplete: the server did not send the certificate of its issuer "
+                     "%.150s, and it is not trusted",
+                     c->missing_issuer);
+            return SP_REASON_TLS_CERT_UNTRUSTED;
+        }
+        if (c->weak_digest_leaf || c->weak_digest_intermediate || c->sha1_leaf ||
+            c->sha1_intermediate) {
+            bool leaf = c->weak_digest_leaf || c->sha1_leaf;
+            const char *dg = c->weak_digest_leaf || (!c->sha1_leaf && c->weak_digest[0])
+                                 ? c->weak_digest
+                                 : "SHA-1";
+            snprintf(d, n, "%s signed with %s; browsers reject MD5, MD4, MD2 and SHA-1 signatures",
+                     leaf ? "certificate" : "intermediate certificate", dg);
+            return SP_REASON_TLS_CERT_UNTRUSTED;
+        }
+        bool ec = strcmp(c->key_type, "EC") == 0;
+        if ((is_rsa_like(c->key_type) && c->key_bits < SP_TLS_MIN_RSA_BITS) ||
+            (ec && c->key_bits < SP_TLS_MIN_EC_BITS)) {
+            snprintf(d, n, "%s key of %d bits; browsers require %d", c->key_type, c->key_bits,
+                     ec ? SP_TLS_MIN_EC_BITS : SP_TLS_MIN_RSA_BITS);
+            return SP_REASON_TLS_CERT_UNTRUSTED;
+        }
+        if (c->untrusted || !c->chain_valid) {
+            snprintf(d, n, "%s",
+                     c->verify_error_text[0] ? c->verify_error_text
+                                             : "certificate chain does not verify");
+            return SP_REASON_TLS_CERT_UNTRUSTED;
+        }
+        if (p->ocsp == SP_OCSP_REVOKED) {
+            snprintf(d, n, "certificate revoked (stapled OCSP response)");
+            return SP_REASON_TLS_CERT_REVOKED;
+        }
+        if (!c->hostname_match) {
+            snprintf(d, n, "certificate does not match %.150s", pol->host ? pol->host : "the name");
+            return SP_REASON_TLS_CERT_HOSTNAME;
+        }
+        if (c->no_san && !pol->cn_fallback) {
+            snprintf(d, n,
+                     "certificate has no subjectAltName; browsers stopped falling back to the "
+                     "common name in 2017 (tls_cn_fallback: true accepts it)");
+            return SP_REASON_TLS_CERT_HOSTNAME;
+        }
+    }
+    if (p->client_cert_requested && !p->client_cert_sent &&
+        refuses_without_cert(p->hsts.http_status)) {
+        snprintf(d, n, "server requires a client certificate (HTTP %d)", p->hsts.http_status);
+        return SP_REASON_TLS_HANDSHAKE;
+    }
+    return SP_REASON_OK;
 }

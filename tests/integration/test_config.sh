@@ -568,6 +568,61 @@ t_match "good: tls_interval off" "$(sed -n '/id: crm/,/id: mail/p' "$D/out")" "t
 t_eq "good: no tls_interval for tcp" "$(sed -n '/id: mail/,$p' "$D/out" | grep -c tls_interval || true)" 0
 t_eq "good: the secret never printed" "$(grep -c s3cr3t "$D/out" || true)" 0
 
+echo "# TLS client certificate and CN fallback (issue 15)"
+printf -- '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1ieXRlcw==\n-----END PRIVATE KEY-----\n' >"$D/client.key"
+printf -- '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' >"$D/client.pem"
+bad client_key_inline 'client_key_inline\.yaml:6: targets\[0\]\.client_key: is referenced as file:/path' <<YAML
+$S
+targets:
+  - id: a
+    url: https://127.0.0.1/
+    pattern: 1
+    client_key: "-----BEGIN PRIVATE KEY-----"
+    client_cert: "file:$D/client.pem"
+YAML
+bad client_cert_alone 'client_cert_alone\.yaml:6: targets\[0\]\.client_cert: client_cert and client_key go together' <<YAML
+$S
+targets:
+  - id: a
+    url: https://127.0.0.1/
+    pattern: 1
+    client_cert: "file:$D/client.pem"
+YAML
+bad client_key_missing 'client_key_missing\.yaml:7: targets\[0\]\.client_key: cannot read /nonexistent/k\.pem' <<YAML
+$S
+targets:
+  - id: a
+    url: https://127.0.0.1/
+    pattern: 1
+    client_cert: "file:$D/client.pem"
+    client_key: "file:/nonexistent/k.pem"
+YAML
+bad cn_fallback_word 'cn_fallback_word\.yaml:6: targets\[0\]\.tls_cn_fallback' <<YAML
+$S
+targets:
+  - id: a
+    url: https://127.0.0.1/
+    pattern: 1
+    tls_cn_fallback: maybe
+YAML
+cat >"$D/cc.yaml" <<YAML
+$S
+targets:
+  - id: a
+    url: https://127.0.0.1/
+    pattern: 1
+    tls_cn_fallback: true
+    client_cert: "file:$D/client.pem"
+    client_key: "file:$D/client.key"
+YAML
+"$SLAPROBE" config-check -c "$D/cc.yaml" >"$D/out" && rc=0 || rc=$?
+t_eq "client cert: exit" "$rc" 0
+t_match "client cert: certificate printed" "$(cat "$D/out")" "client_cert: \"?file:$D/client.pem"
+t_match "client cert: key masked" "$(cat "$D/out")" 'client_key: "file:\*+" +# \(masked\)'
+t_eq "client cert: the key's path never printed" "$(grep -cF "$D/client.key" "$D/out" || true)" 0
+t_eq "client cert: the key's bytes never printed" "$(grep -c "c2VjcmV0" "$D/out" || true)" 0
+t_match "client cert: tls_cn_fallback" "$(cat "$D/out")" "tls_cn_fallback: true"
+
 echo "# the shipped example is valid"
 ERP_HEALTH_TOKEN=x "$SLAPROBE" config-check -c "$SP_SRC/contrib/slaprobe.yaml" >"$D/out" && rc=0 || rc=$?
 t_eq "contrib/slaprobe.yaml: exit" "$rc" 0

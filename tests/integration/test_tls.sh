@@ -27,12 +27,12 @@ CASES=(
     "expired|TLSv1.2,TLSv1.3|F|cert_expired,hsts_missing|tls_cert_expired|expired|EC|256|none"
     "selfsigned|TLSv1.2,TLSv1.3|F|cert_untrusted,hsts_missing|tls_cert_untrusted|selfsigned|EC|256|none"
     "wronghost|TLSv1.2,TLSv1.3|F|cert_hostname,hsts_missing|tls_cert_hostname|wronghost|EC|256|none"
-    "rsa1024|TLSv1.2,TLSv1.3|B|key_weak,hsts_missing|ok|rsa1024|RSA|1024|none"
+    "rsa1024|TLSv1.2,TLSv1.3|B|key_weak,hsts_missing|tls_cert_untrusted|rsa1024|RSA|1024|none"
     "sha1|TLSv1.2,TLSv1.3|F|cert_sha1,hsts_missing|tls_cert_untrusted|sha1|EC|256|none"
     "sha1int|TLSv1.2,TLSv1.3|F|cert_sha1,hsts_missing|tls_cert_untrusted|sha1int|EC|256|none"
     "weak|TLSv1.2,TLSv1.3|F|cipher_insecure,hsts_missing|ok|valid|EC|256|none"
     "ocspgood|TLSv1.2,TLSv1.3|A|hsts_missing|ok|ocspgood|EC|256|good"
-    "ocsprevoked|TLSv1.2,TLSv1.3|F|cert_revoked,hsts_missing|tls_cert_untrusted|revoked|EC|256|revoked"
+    "ocsprevoked|TLSv1.2,TLSv1.3|F|cert_revoked,hsts_missing|tls_cert_revoked|revoked|EC|256|revoked"
     "hsts|TLSv1.2,TLSv1.3|A+||ok|valid|EC|256|none"
     "nohsts|TLSv1.2,TLSv1.3|A|hsts_missing|ok|valid|EC|256|none"
 )
@@ -75,6 +75,13 @@ for c in "${CASES[@]}"; do
     t_eq "$name: reason" "$(jf .reason)" "$reason"
     t_eq "$name: exit code" "$RC" "$want_rc"
     t_eq "$name: kind" "$(jf .kind)" tls
+    # one availability policy (docs/REASONS.md): check, the daemon's probe,
+    # says the same as check --tls, reason and all
+    tls_out=$OUT tls_detail=$(jf .detail)
+    sp_check --cacert "$CA" "https://localhost:$port/"
+    t_eq "$name: check agrees with --tls" "$(jf .reason)" "$reason"
+    [ "$reason" = ok ] || t_eq "$name: check's detail is --tls's" "$(jf .detail)" "${tls_detail%%; grade *}"
+    OUT=$tls_out # the facts below are those of the --tls probe, between the two dates
 
     # slaprobe, exactly (one jq for every field: this loop runs 13 times)
     # (\x1f, not a tab, between fields: read would merge empty ones)
@@ -179,6 +186,7 @@ out=$("$SLAPROBE" check --tls --cacert "$CA" "https://localhost:$FX_TLS_PORT_hst
 t_eq "human: exit code" "$RC" 0
 t_match "human: grade line" "$out" $'\n      grade A\\+($|\n)'
 t_match "human: protocols line" "$out" 'protocols TLSv1.0 no TLSv1.1 no TLSv1.2 yes TLSv1.3 yes'
+t_match "human: key exchange line" "$out" 'key exchange ECDHE X25519 253 bits, DHE-only refused'
 
 echo "# failures"
 free=$(fx_free_port)
@@ -191,7 +199,9 @@ sp_check --tls "https://127.0.0.1:$FX_HTTP_PORT/"
 t_eq "plain HTTP port: reason" "$(jf .reason)" tls_handshake
 t_eq "plain HTTP port: grade" "$(jf .tls.grade)" F
 t_eq "plain HTTP port: findings" "$(jf '[.tls.findings[].code] | join(",")')" handshake_failed
-t_eq "plain HTTP port: nothing tested" "$(jf '[.tls.protocols[] | select(. != null)] | length')" 0
+# the sweep goes on after a failed default handshake: every version tried
+# and refused, which is a measurement (false), not "not tested" (null)
+t_eq "plain HTTP port: every version refused" "$(jf '[.tls.protocols[] | select(. == false)] | length')" 4
 # a port that drops SYNs, and one that accepts and never answers a hello
 fx_start_faultd
 sp_check --tls --timeout 1500 "127.0.0.1:$FX_BLACKHOLE_PORT"
@@ -201,6 +211,159 @@ sp_check --tls --timeout 1500 "127.0.0.1:$FX_FAULT_PORT"
 t_eq "silent server: reason" "$(jf .reason)" tls_handshake
 t_eq "silent server: grade" "$(jf .tls.grade)" F
 t_eq "silent server: findings" "$(jf '[.tls.findings[].code] | join(",")')" handshake_failed
+
+echo "# issue 15: one availability policy, every weak parameter measured"
+# Certificates of their own, from the same CA (and an RSA CA: MD5 has no
+# ECDSA form), and a second nginx with one server block per case.
+X=$FX_DIR/x15
+mkdir -p "$X"
+ossl() { openssl "$@" >>"$X/openssl.log" 2>&1 || { tail -n 20 "$X/openssl.log"; t_bad "openssl $1 failed"; t_done; }; }
+ec_key() { ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"; }
+# x15_sign NAME CA_PREFIX MD EXTFILE [KEYGEN]: NAME.pem/.key signed by CA_PREFIX.pem/.key
+x15_sign() {
+    ${5:-ec_key} "$X/$1.key"
+    ossl req -new -key "$X/$1.key" -subj "/CN=localhost" -out "$X/$1.csr"
+    ossl x509 -req -in "$X/$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial -days 30 \
+        "-$3" -extfile "$4" -out "$X/$1.pem"
+}
+printf 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$X/leaf.ext"
+printf 'basicConstraints=critical,CA:FALSE\n' >"$X/nosan.ext"
+printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$X/ca.ext"
+printf 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n' >"$X/client.ext"
+rsa2048() { ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1"; }
+# an RSA CA, and a leaf it signs with MD5
+rsa2048 "$X/rsaca.key"
+ossl req -x509 -new -key "$X/rsaca.key" -sha256 -days 30 -subj "/CN=slaprobe test RSA CA" -out "$X/rsaca.pem"
+x15_sign md5 "$X/rsaca" md5 "$X/leaf.ext" rsa2048
+cat "$CA" "$X/rsaca.pem" >"$X/cas.pem"
+x15_sign nosan "$FX_CERTS/ca" sha256 "$X/nosan.ext"
+# an intermediate the server leaves out
+ec_key "$X/int.key"
+ossl req -new -key "$X/int.key" -subj "/CN=slaprobe missing intermediate" -out "$X/int.csr"
+ossl x509 -req -in "$X/int.csr" -CA "$CA" -CAkey "$FX_CERTS/ca.key" -CAcreateserial -days 30 \
+    -sha256 -extfile "$X/ca.ext" -out "$X/int.pem"
+x15_sign incomplete "$X/int" sha256 "$X/leaf.ext"
+x15_sign rsaleaf "$FX_CERTS/ca" sha256 "$X/leaf.ext" rsa2048
+x15_sign client "$FX_CERTS/ca" sha256 "$X/client.ext"
+# a 1024-bit DH group (Logjam); -dsaparam: made in milliseconds
+ossl dhparam -dsaparam -out "$X/dh1024.pem" 1024
+# a certificate list over OpenSSL's default 100 KiB: 6000 names
+{
+    printf 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:localhost'
+    for ((i = 0; i < 6000; i++)); do printf ',DNS:h%05d.many-names.example.test' "$i"; done
+    printf '\n'
+} >"$X/big.ext"
+x15_sign big "$FX_CERTS/ca" sha256 "$X/big.ext"
+t_match "bigcert: over 100 KiB" "$(openssl x509 -in "$X/big.pem" -outform DER | wc -c)" '^1[0-9]{5}$'
+# and one over our own 1 MiB limit: 22000 long names, 1.2 MB
+{
+    printf 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:localhost'
+    for ((i = 0; i < 22000; i++)); do printf ',DNS:h%06d.a-rather-long-name-for-the-list.example.test' "$i"; done
+    printf '\n'
+} >"$X/huge.ext"
+x15_sign huge "$FX_CERTS/ca" sha256 "$X/huge.ext"
+t_match "hugecert: over 1 MiB" "$(openssl x509 -in "$X/huge.pem" -outform DER | wc -c)" '^1[1-9][0-9]{5}$'
+
+# name|cert|directives
+X15_CASES=(
+    "md5|md5|ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers DEFAULT:@SECLEVEL=0;"
+    "nosan|nosan|ssl_protocols TLSv1.2 TLSv1.3;"
+    "incomplete|incomplete|ssl_protocols TLSv1.2 TLSv1.3;"
+    "dh1024|rsaleaf|ssl_protocols TLSv1.2; ssl_ciphers DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0; ssl_dhparam $X/dh1024.pem;"
+    "tls10|rsaleaf|ssl_protocols TLSv1; ssl_ciphers DEFAULT:@SECLEVEL=0;"
+    "nullonly|rsaleaf|ssl_protocols TLSv1.2; ssl_ciphers ECDHE-RSA-NULL-SHA:@SECLEVEL=0;"
+    "clientcert|rsaleaf|ssl_protocols TLSv1.2 TLSv1.3; ssl_verify_client on; ssl_client_certificate $CA;"
+    "bigcert|big|ssl_protocols TLSv1.2 TLSv1.3;"
+    "hugecert|huge|ssl_protocols TLSv1.2 TLSv1.3;"
+)
+x15_conf() {
+    local i name cert dirs
+    fx_nginx_conf "$X/nginx" 64
+    for i in "${!X15_CASES[@]}"; do
+        IFS='|' read -r name cert dirs <<<"${X15_CASES[$i]}"
+        printf -v "X15_PORT_$name" %s "${FX__PORTS[$i]}"
+        echo "  server { listen 127.0.0.1:${FX__PORTS[$i]} ssl;"
+        echo "    ssl_certificate $X/$cert.pem; ssl_certificate_key $X/$cert.key; $dirs"
+        echo "    location / { default_type text/plain; return 200 \"case $name\\n\"; } }"
+    done
+    echo "}"
+}
+fx_nginx "$X/nginx" ${#X15_CASES[@]} x15_conf || { t_bad "nginx for the issue 15 cases did not start"; t_done; }
+
+# both NAME PORT REASON [ARGS...]: check and check --tls give REASON (and
+# the same detail when down); leaves the --tls result in OUT
+both() {
+    local name=$1 port=$2 want=$3 check_detail
+    shift 3
+    sp_check --cacert "$X/cas.pem" "$@" "https://localhost:$port/"
+    t_eq "$name: check reason" "$(jf .reason)" "$want"
+    check_detail=$(jf .detail)
+    sp_check --tls --cacert "$X/cas.pem" "$@" "https://localhost:$port/"
+    t_eq "$name: check --tls reason" "$(jf .reason)" "$want"
+    [ "$want" = ok ] || t_eq "$name: same detail" "$check_detail" "$(jf .detail | sed 's/; grade .*//')"
+}
+findings() { jf '[.tls.findings[].code] | join(",")'; }
+
+# 1. MD5: a finding and F (it was B with no certificate finding)
+both md5 "$X15_PORT_md5" tls_cert_untrusted
+t_match "md5: detail" "$(jf .detail)" '^certificate signed with MD5; browsers reject'
+t_eq "md5: weak_digest" "$(jf .tls.cert.weak_digest)" MD5
+t_eq "md5: grade" "$(jf .tls.grade)" F
+t_match "md5: finding" "$(findings)" '(^|,)cert_weak_digest(,|$)'
+# 6. no subjectAltName: down unless the target accepts the CN; a finding either way
+both nosan "$X15_PORT_nosan" tls_cert_hostname
+t_match "nosan: detail" "$(jf .detail)" 'no subjectAltName; browsers stopped falling back to the common name in 2017'
+t_eq "nosan: san" "$(jf .tls.cert.san)" false
+t_match "nosan: finding" "$(findings)" '(^|,)cert_no_san(,|$)'
+both "nosan --cn-fallback" "$X15_PORT_nosan" ok --cn-fallback
+t_match "nosan --cn-fallback: finding still there" "$(findings)" '(^|,)cert_no_san(,|$)'
+# 7. the intermediate left out: named
+both incomplete "$X15_PORT_incomplete" tls_cert_untrusted
+t_eq "incomplete: detail" "$(jf .detail | sed 's/; grade .*//')" \
+    "chain incomplete: the server did not send the certificate of its issuer CN=slaprobe missing intermediate, and it is not trusted"
+t_eq "incomplete: missing_issuer" "$(jf .tls.cert.missing_issuer)" "CN=slaprobe missing intermediate"
+t_eq "incomplete: findings" "$(findings)" chain_incomplete,hsts_missing
+# 3 and 4. a 1024-bit DH group: measured, a finding, down in both
+both dh1024 "$X15_PORT_dh1024" tls_handshake
+t_match "dh1024: detail" "$(jf .detail)" '^DH group of 1024 bits \(Logjam\); browsers require 2048'
+t_eq "dh1024: kex" "$(jf '.tls.kex | [.type, .bits, .dhe_bits] | tojson')" '["DHE",1024,1024]'
+t_match "dh1024: finding" "$(findings)" '(^|,)dh_weak(,|$)'
+t_eq "dh1024: grade" "$(jf .tls.grade)" B
+sp_check --tls --cacert "$CA" "https://localhost:$FX_TLS_PORT_tls13/"
+t_eq "tls13: kex" "$(jf '.tls.kex | [.type, .group] | tojson')" '["ECDHE","X25519"]'
+# 4. TLS 1.0 only: down in both
+both tls10 "$X15_PORT_tls10" tls_handshake
+t_match "tls10: detail" "$(jf .detail)" '^server offers only TLSv1(\.0)?; browsers require TLS 1.2 or later'
+t_match "tls10: finding" "$(findings)" '(^|,)tls10_accepted(,|$)'
+# 2. NULL suites only: the sweep goes on and finds them
+both nullonly "$X15_PORT_nullonly" tls_handshake
+t_eq "nullonly: weak_cipher" "$(jf .tls.weak_cipher)" ECDHE-RSA-NULL-SHA
+t_eq "nullonly: TLS 1.2 accepted" "$(jf '.tls.protocols["TLSv1.2"]')" true
+t_eq "nullonly: findings" "$(findings)" handshake_failed,cipher_insecure
+# 8. a client certificate required: said so, not http_status 400; with one, up
+both clientcert "$X15_PORT_clientcert" tls_handshake
+t_eq "clientcert: detail" "$(jf .detail | sed 's/; grade .*//')" "server requires a client certificate (HTTP 400)"
+both "clientcert --cert" "$X15_PORT_clientcert" ok --cert "$X/client.pem" --key "$X/client.key"
+t_eq "clientcert --cert: HTTP status" "$(jf .http_status)" 200
+# a server that refuses the handshake itself (openssl s_server -Verify:
+# an alert, not an HTTP 400): the same words
+SP=$(fx_free_port)
+fx__spawn "$X/s_server.log" openssl s_server -accept "127.0.0.1:$SP" -cert "$FX_CERTS/valid.pem" \
+    -key "$FX_CERTS/valid.key" -Verify 1 -CAfile "$CA" -tls1_2 -www -quiet
+fx_wait_port "$SP" "g:$FX__PID" || t_bad "openssl s_server did not start"
+both "clientcert alert" "$SP" tls_handshake
+t_eq "clientcert alert: detail" "$(jf .detail | sed 's/; grade .*//')" "server requires a client certificate"
+# 5. a certificate list over OpenSSL's default limit: browsers take it
+both bigcert "$X15_PORT_bigcert" ok
+# ... up to a limit of our own, and then the detail says whose limit it is
+both hugecert "$X15_PORT_hugecert" tls_handshake
+t_eq "hugecert: detail" "$(jf .detail | sed 's/; grade .*//')" \
+    "the server's certificate list is larger than this client's limit of 1048576 bytes (a client-side limit)"
+# 9. --tls --json of an http:// URL: exit 2, and one JSON object
+OUT=$("$SLAPROBE" check --tls --json "http://127.0.0.1:$X15_PORT_md5/" 2>/dev/null) && RC=0 || RC=$?
+t_eq "--tls --json http://: exit 2" "$RC" 2
+t_eq "--tls --json http://: one JSON object" "$(jq -c '[.ok, .error]' <<<"$OUT" 2>&1)" '[false,"usage"]'
+t_eq "--tls --json http://: one line" "$(grep -c . <<<"$OUT")" 1
 
 echo "# testssl.sh, second opinion on the legacy case"
 # testssl.sh finds versions with its own raw hellos, not with the local

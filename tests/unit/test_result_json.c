@@ -165,6 +165,10 @@ static void test_tls_posture(void **state)
     p->ocsp = SP_OCSP_GOOD;
     p->hsts.checked = p->hsts.present = true;
     p->hsts.max_age = 600;
+    snprintf(p->kex.type, sizeof p->kex.type, "ECDHE");
+    snprintf(p->kex.group, sizeof p->kex.group, "prime256v1");
+    p->kex.bits = 256;
+    p->dhe_tested = true; /* refused: null */
     sp_probe_tls_grade(p);
 
     json_t *o = sp_probe_result_to_json(&s, &r);
@@ -207,6 +211,29 @@ static void test_tls_posture(void **state)
     assert_true(json_is_true(json_object_get(cert, "ocsp_stapled")));
     assert_string_equal(json_string_value(json_object_get(cert, "ocsp_status")), "good");
     assert_true(json_is_true(json_object_get(cert, "chain_valid"))); /* existing names kept */
+    assert_true(json_is_null(json_object_get(cert, "weak_digest")));
+    assert_true(json_is_true(json_object_get(cert, "san")));
+    assert_null(json_object_get(cert, "missing_issuer"));
+    /* tls.kex (issue 15): the default handshake's, and the DHE-only one's */
+    json_t *kex = json_object_get(tls, "kex");
+    assert_string_equal(json_string_value(json_object_get(kex, "type")), "ECDHE");
+    assert_string_equal(json_string_value(json_object_get(kex, "group")), "prime256v1");
+    assert_int_equal(json_integer_value(json_object_get(kex, "bits")), 256);
+    assert_true(json_is_null(json_object_get(kex, "dhe_bits")));
+    json_decref(o);
+    p->dhe_accepted = true;
+    p->dhe_bits = 1024;
+    p->cert.chain_incomplete = true;
+    snprintf(p->cert.missing_issuer, sizeof p->cert.missing_issuer, "CN=Gone");
+    p->cert.weak_digest_leaf = true;
+    snprintf(p->cert.weak_digest, sizeof p->cert.weak_digest, "MD5");
+    o = sp_probe_result_to_json(&s, &r);
+    tls = json_object_get(o, "tls");
+    cert = json_object_get(tls, "cert");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(tls, "kex"), "dhe_bits")),
+                     1024);
+    assert_string_equal(json_string_value(json_object_get(cert, "missing_issuer")), "CN=Gone");
+    assert_string_equal(json_string_value(json_object_get(cert, "weak_digest")), "MD5");
     json_decref(o);
 
     /* no handshake: graded F, no hsts object, no cert facts */
@@ -220,6 +247,7 @@ static void test_tls_posture(void **state)
     assert_null(json_object_get(tls, "hsts"));
     assert_null(json_object_get(tls, "weak_cipher"));
     assert_int_equal(json_object_size(json_object_get(tls, "cert")), 0);
+    assert_int_equal(json_object_size(json_object_get(tls, "kex")), 0); /* nothing measured */
     json_decref(o);
     sp_probe_spec_free(&s);
 }

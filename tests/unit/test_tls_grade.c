@@ -305,6 +305,253 @@ static void test_lowest_cap_wins_and_all_listed(void **state)
     assert_int_equal(p.n_findings, 4);
 }
 
+/* Issue 15, item 1: every weak digest, not only SHA-1. */
+static void test_weak_digests(void **state)
+{
+    (void)state;
+    sp_tls_posture p = perfect();
+    p.cert.weak_digest_leaf = true;
+    snprintf(p.cert.weak_digest, sizeof p.cert.weak_digest, "MD5");
+    assert_string_equal(grade_of(&p), "F");
+    assert_string_equal(codes(&p), "cert_weak_digest");
+    assert_string_equal(p.findings[0].detail, "leaf signed with MD5");
+    p = perfect();
+    p.cert.weak_digest_intermediate = true;
+    snprintf(p.cert.weak_digest, sizeof p.cert.weak_digest, "MD2");
+    assert_string_equal(grade_of(&p), "F");
+    assert_string_equal(p.findings[0].detail, "intermediate signed with MD2");
+    /* SHA-1 keeps its own code (a contract), MD5 beside it */
+    p.cert.sha1_leaf = true;
+    assert_string_equal(grade_of(&p), "F");
+    assert_string_equal(codes(&p), "cert_sha1,cert_weak_digest");
+}
+
+/* Items 6 and 7: a finding for each, F (browsers refuse both). */
+static void test_chain_incomplete_and_no_san(void **state)
+{
+    (void)state;
+    sp_tls_posture p = perfect();
+    p.cert.chain_valid = false;
+    p.cert.chain_incomplete = true;
+    snprintf(p.cert.missing_issuer, sizeof p.cert.missing_issuer, "CN=Example Intermediate");
+    assert_string_equal(grade_of(&p), "F");
+    assert_string_equal(codes(&p), "chain_incomplete");
+    assert_string_equal(
+        p.findings[0].detail,
+        "chain incomplete: the server did not send the certificate of its issuer CN=Example "
+        "Intermediate");
+    p = perfect();
+    p.cert.no_san = true;
+    assert_string_equal(grade_of(&p), "F");
+    assert_string_equal(codes(&p), "cert_no_san");
+    /* a name mismatch says it all: no second finding */
+    p.cert.hostname_match = false;
+    grade_of(&p);
+    assert_string_equal(codes(&p), "cert_hostname");
+}
+
+/* Item 3: SSL Labs' Logjam rules, DH under 1024 bits (which OpenSSL 3.0
+ * cannot serve, so only here) F, under 2048 B; a small ECDHE curve B. */
+static void test_key_exchange(void **state)
+{
+    (void)state;
+    sp_tls_posture p = perfect();
+    snprintf(p.kex.type, sizeof p.kex.type, "ECDHE");
+    snprintf(p.kex.group, sizeof p.kex.group, "X25519");
+    p.kex.bits = 253;
+    assert_string_equal(grade_of(&p), "A+");
+    p.dhe_tested = p.dhe_accepted = true;
+    p.dhe_bits = 2048;
+    assert_string_equal(grade_of(&p), "A+");
+    p.dhe_bits = 1024; /* the default handshake got ECDHE; DHE-only still finds it */
+    assert_string_equal(grade_of(&p), "B");
+    assert_string_equal(codes(&p), "dh_weak");
+    assert_string_equal(p.findings[0].detail, "DH group of 1024 bits (under 2048, Logjam)");
+    p.dhe_bits = 768;
+    assert_string_equal(grade_of(&p), "F");
+    assert_string_equal(codes(&p), "dh_insecure");
+    assert_string_equal(p.findings[0].detail, "DH group of 768 bits (under 1024)");
+    p.dhe_accepted = false; /* refused: nothing measured */
+    assert_string_equal(grade_of(&p), "A+");
+    p = perfect();
+    snprintf(p.kex.type, sizeof p.kex.type, "DHE");
+    p.kex.bits = 1536; /* the default handshake's own group counts too */
+    assert_string_equal(grade_of(&p), "B");
+    assert_string_equal(codes(&p), "dh_weak");
+    p = perfect();
+    snprintf(p.kex.type, sizeof p.kex.type, "ECDHE");
+    snprintf(p.kex.group, sizeof p.kex.group, "secp192r1");
+    p.kex.bits = 192;
+    assert_string_equal(grade_of(&p), "B");
+    assert_string_equal(codes(&p), "ecdh_weak");
+    assert_string_equal(p.findings[0].detail, "ECDHE curve secp192r1 of 192 bits (under 224)");
+}
+
+/* Item 2: a failed default handshake still reports what the other
+ * handshakes found the server accepts. */
+static void test_handshake_failed_goes_on(void **state)
+{
+    (void)state;
+    sp_tls_posture p = perfect();
+    p.handshake_ok = false;
+    snprintf(p.fail_detail, sizeof p.fail_detail, "sslv3 alert handshake failure");
+    p.weak_accepted = true;
+    snprintf(p.weak_cipher, sizeof p.weak_cipher, "ECDHE-RSA-NULL-SHA");
+    p.proto_accepted[SP_TLS_V13] = false; /* no TLS 1.3: beside F, noise */
+    assert_string_equal(grade_of(&p), "F");
+    assert_string_equal(codes(&p), "handshake_failed,cipher_insecure");
+    assert_string_equal(p.findings[0].detail,
+                        "the default handshake failed: sslv3 alert handshake failure");
+    p.proto_accepted[SP_TLS_V10] = true;
+    grade_of(&p);
+    assert_string_equal(codes(&p), "handshake_failed,tls10_accepted,cipher_insecure");
+}
+
+/* --- The availability policy (docs/REASONS.md), rule by rule ------------- */
+
+static char why[256];
+
+static const char *avail(const sp_tls_posture *p, bool insecure, bool cn_fallback)
+{
+    sp_tls_policy pol = {.host = "example.test", .insecure = insecure, .cn_fallback = cn_fallback};
+    return sp_reason_name(sp_probe_tls_availability(p, &pol, why, sizeof why));
+}
+
+static void test_availability_handshake_rules(void **state)
+{
+    (void)state;
+    sp_tls_posture p = perfect();
+    assert_string_equal(avail(&p, false, false), "ok");
+    assert_string_equal(why, "");
+    /* rule 2 */
+    p.handshake_ok = false;
+    p.fail = SP_TLS_FAIL_HANDSHAKE;
+    snprintf(p.fail_detail, sizeof p.fail_detail, "no shared cipher");
+    assert_string_equal(avail(&p, false, false), "tls_handshake");
+    assert_string_equal(why, "TLS handshake failed: no shared cipher");
+    p.fail = SP_TLS_FAIL_CLIENT_CERT;
+    assert_string_equal(avail(&p, true, false), "tls_handshake"); /* -k does not help */
+    assert_string_equal(why, "server requires a client certificate");
+    p.fail = SP_TLS_FAIL_CERT_LIST_MAX;
+    assert_string_equal(avail(&p, false, false), "tls_handshake");
+    assert_string_equal(why, "the server's certificate list is larger than this client's limit "
+                             "of 1048576 bytes (a client-side limit)");
+    /* rule 3: the best the server speaks is what the default handshake got */
+    p = perfect();
+    snprintf(p.version, sizeof p.version, "TLSv1.1");
+    assert_string_equal(avail(&p, true, false), "tls_handshake");
+    assert_string_equal(why, "server offers only TLSv1.1; browsers require TLS 1.2 or later");
+    snprintf(p.version, sizeof p.version, "TLSv1");
+    assert_string_equal(avail(&p, false, false), "tls_handshake");
+    snprintf(p.version, sizeof p.version, "TLSv1.2");
+    assert_string_equal(avail(&p, false, false), "ok");
+    /* but a server that also takes TLS 1.0 is up: the grade says it */
+    p.proto_accepted[SP_TLS_V10] = true;
+    assert_string_equal(avail(&p, false, false), "ok");
+    /* rule 4: only the group a browser-class client gets */
+    p = perfect();
+    snprintf(p.kex.type, sizeof p.kex.type, "DHE");
+    p.kex.bits = 1024;
+    assert_string_equal(avail(&p, true, false), "tls_handshake");
+    assert_string_equal(why, "DH group of 1024 bits (Logjam); browsers require 2048");
+    p.kex.bits = 2048;
+    assert_string_equal(avail(&p, false, false), "ok");
+    p = perfect();
+    snprintf(p.kex.type, sizeof p.kex.type, "ECDHE");
+    p.dhe_tested = p.dhe_accepted = true;
+    p.dhe_bits = 1024;
+    assert_string_equal(avail(&p, false, false), "ok");
+}
+
+static void test_availability_certificate_rules(void **state)
+{
+    (void)state;
+    sp_tls_posture p = perfect();
+    /* rule 5 */
+    p.cert.expired = true;
+    p.ocsp = SP_OCSP_REVOKED; /* the first failing rule wins */
+    assert_string_equal(avail(&p, false, false), "tls_cert_expired");
+    assert_string_equal(why, "certificate expired on 2026-12-22T00:00:00Z");
+    assert_string_equal(avail(&p, true, false), "ok"); /* -k */
+    /* rule 6, each way */
+    p = perfect();
+    p.cert.chain_valid = false;
+    p.cert.chain_incomplete = true;
+    snprintf(p.cert.missing_issuer, sizeof p.cert.missing_issuer, "CN=Int");
+    assert_string_equal(avail(&p, false, false), "tls_cert_untrusted");
+    assert_string_equal(why, "chain incomplete: the server did not send the certificate of its "
+                             "issuer CN=Int, and it is not trusted");
+    p = perfect();
+    p.cert.weak_digest_leaf = true;
+    snprintf(p.cert.weak_digest, sizeof p.cert.weak_digest, "MD5");
+    assert_string_equal(avail(&p, false, false), "tls_cert_untrusted");
+    assert_string_equal(why, "certificate signed with MD5; browsers reject MD5, MD4, MD2 and SHA-1 "
+                             "signatures");
+    p = perfect();
+    p.cert.sha1_intermediate = true;
+    assert_string_equal(avail(&p, false, false), "tls_cert_untrusted");
+    assert_string_equal(why, "intermediate certificate signed with SHA-1; browsers reject MD5, "
+                             "MD4, MD2 and SHA-1 signatures");
+    p = perfect();
+    snprintf(p.cert.key_type, sizeof p.cert.key_type, "RSA");
+    p.cert.key_bits = 1024;
+    assert_string_equal(avail(&p, false, false), "tls_cert_untrusted");
+    assert_string_equal(why, "RSA key of 1024 bits; browsers require 2048");
+    p.cert.key_bits = 2048;
+    assert_string_equal(avail(&p, false, false), "ok");
+    snprintf(p.cert.key_type, sizeof p.cert.key_type, "EC");
+    p.cert.key_bits = 192;
+    assert_string_equal(avail(&p, false, false), "tls_cert_untrusted");
+    p = perfect();
+    p.cert.chain_valid = false;
+    p.cert.untrusted = true;
+    snprintf(p.cert.verify_error_text, sizeof p.cert.verify_error_text, "self-signed certificate");
+    assert_string_equal(avail(&p, false, false), "tls_cert_untrusted");
+    assert_string_equal(why, "self-signed certificate");
+    p = perfect();
+    p.cert.present = false;
+    assert_string_equal(avail(&p, false, false), "tls_cert_untrusted");
+    /* rule 7 */
+    p = perfect();
+    p.ocsp = SP_OCSP_REVOKED;
+    assert_string_equal(avail(&p, false, false), "tls_cert_revoked");
+    assert_string_equal(why, "certificate revoked (stapled OCSP response)");
+    assert_string_equal(avail(&p, true, false), "ok");
+    p.ocsp = SP_OCSP_INVALID; /* soft-fail, as browsers */
+    assert_string_equal(avail(&p, false, false), "ok");
+    /* rule 8 */
+    p = perfect();
+    p.cert.hostname_match = false;
+    assert_string_equal(avail(&p, false, false), "tls_cert_hostname");
+    assert_string_equal(why, "certificate does not match example.test");
+    p = perfect();
+    p.cert.no_san = true;
+    assert_string_equal(avail(&p, false, false), "tls_cert_hostname");
+    assert_string_equal(why,
+                        "certificate has no subjectAltName; browsers stopped falling back to the "
+                        "common name in 2017 (tls_cn_fallback: true accepts it)");
+    assert_string_equal(avail(&p, false, true), "ok");
+    assert_string_equal(avail(&p, true, false), "ok");
+}
+
+static void test_availability_client_certificate(void **state)
+{
+    (void)state;
+    sp_tls_posture p = perfect();
+    p.client_cert_requested = true;
+    assert_string_equal(avail(&p, false, false), "ok"); /* optional: answered 200 */
+    p.hsts.http_status = 400;
+    assert_string_equal(avail(&p, false, false), "tls_handshake");
+    assert_string_equal(why, "server requires a client certificate (HTTP 400)");
+    p.hsts.http_status = 496;
+    assert_string_equal(avail(&p, true, false), "tls_handshake");
+    p.client_cert_sent = true; /* ours was refused: the status says so */
+    assert_string_equal(avail(&p, false, false), "ok");
+    p = perfect();
+    p.hsts.http_status = 400; /* never asked for one: an HTTP matter */
+    assert_string_equal(avail(&p, false, false), "ok");
+}
+
 static void test_names_are_stable(void **state)
 {
     (void)state;
@@ -340,6 +587,13 @@ int main(void)
         cmocka_unit_test(test_forward_secrecy),
         cmocka_unit_test(test_hsts),
         cmocka_unit_test(test_lowest_cap_wins_and_all_listed),
+        cmocka_unit_test(test_weak_digests),
+        cmocka_unit_test(test_chain_incomplete_and_no_san),
+        cmocka_unit_test(test_key_exchange),
+        cmocka_unit_test(test_handshake_failed_goes_on),
+        cmocka_unit_test(test_availability_handshake_rules),
+        cmocka_unit_test(test_availability_certificate_rules),
+        cmocka_unit_test(test_availability_client_certificate),
         cmocka_unit_test(test_names_are_stable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
