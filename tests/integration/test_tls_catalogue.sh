@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# The TLS fixture catalogue (issue 15): badly and well configured TLS
+# servers modelled on the public badssl.com categories, one nginx server
+# block per case on 127.0.0.1, certificates made now by
+# tests/fixtures/tls_catalogue/make.sh, cases and expected values in
+# tests/fixtures/tls_catalogue/cases.txt. For every case:
+#  - `slaprobe check` (a plain HTTPS probe): reason and exit code exactly;
+#  - `slaprobe check --tls --json`: reason, protocols, key exchange, grade
+#    and findings exactly;
+#  - the two give the same up/down verdict (one availability policy:
+#    docs/REASONS.md), so the daemon's availability and the posture never
+#    contradict each other;
+#  - sslscan on the same server agrees on what both see: the protocols
+#    accepted, whether a weak (NULL, anonymous, export, RC4, DES) suite is
+#    accepted, the leaf's key size, the DH group size and the ECDHE curve.
+# testssl.sh only where it adds a fact sslscan cannot see (the TLS 1.0/1.1
+# cases, through its own raw hellos); SP_TLSCAT_TESTSSL=0 skips it.
+# The closing table (case, verdict, grade, findings) is printed at the end
+# and kept in $FX_DIR/catalogue.txt (FX_KEEP=1 keeps it).
+# SP_TLSCAT_CACHE=DIR keeps the slow material (DH groups, the SAN lists)
+# across runs; SP_TLSCAT_ONLY=REGEX runs the matching cases only.
+set -euo pipefail
+source "$SP_SRC/tests/lib/fixtures.sh"
+source "$SP_SRC/tests/lib/assert.sh"
+command -v sslscan >/dev/null || { echo "sslscan missing: scripts/setup.sh --test"; exit 1; }
+fx_init
+
+CAT=$SP_SRC/tests/fixtures/tls_catalogue
+D=$FX_DIR/catalogue
+t0=$SECONDS
+bash "$CAT/make.sh" "$D" "${SP_TLSCAT_CACHE:-$FX_DIR/cache}"
+echo "# certificates made in $((SECONDS - t0)) s"
+CA=$D/ca.pem
+
+# --- the table --------------------------------------------------------------
+NAMES=()
+declare -A BADSSL CERT NGX WANT_REASON WANT_PROTOS WANT_KEX WANT_GRADE WANT_FINDINGS WANT_DETAIL PORT
+trim() {
+    local s=$1
+    s=${s#"${s%%[![:space:]]*}"}
+    printf %s "${s%"${s##*[![:space:]]}"}"
+}
+while IFS='|' read -r name badssl cert ngx reason protos kex grade findings detail; do
+    name=$(trim "$name")
+    [[ -z $name || $name == \#* ]] && continue
+    [[ $name =~ ${SP_TLSCAT_ONLY:-.} ]] || continue
+    NAMES+=("$name")
+    BADSSL[$name]=$(trim "$badssl") CERT[$name]=$(trim "$cert") NGX[$name]=$(trim "$ngx")
+    WANT_REASON[$name]=$(trim "$reason") WANT_PROTOS[$name]=$(trim "$protos")
+    WANT_KEX[$name]=$(trim "$kex") WANT_GRADE[$name]=$(trim "$grade")
+    WANT_FINDINGS[$name]=$(trim "$findings") WANT_DETAIL[$name]=$(trim "$detail")
+done <"$CAT/cases.txt"
+echo "# ${#NAMES[@]} cases"
+
+# --- nginx, one server block per case ------------------------------------------
+cat_conf() {
+    local i name ngx
+    fx_nginx_conf "$FX_DIR/nginx-cat" 256
+    for i in "${!NAMES[@]}"; do
+        name=${NAMES[$i]}
+        PORT[$name]=${FX__PORTS[$i]}
+        ngx=${NGX[$name]}
+        [ "$ngx" != - ] || ngx="ssl_protocols TLSv1.2 TLSv1.3;"
+        if [ "${CERT[$name]}" = - ]; then
+            echo "  server { listen 127.0.0.1:${PORT[$name]};"
+        else
+            echo "  server { listen 127.0.0.1:${PORT[$name]} ssl;"
+            echo "    ssl_certificate $D/${CERT[$name]}.pem; ssl_certificate_key $D/${CERT[$name]}.key;"
+            echo "    ${ngx//CERTS/$D}"
+        fi
+        echo "    location / { default_type text/plain; return 200 \"tls case $name\\n\"; } }"
+    done
+    echo "}"
+}
+fx_nginx "$FX_DIR/nginx-cat" ${#NAMES[@]} cat_conf
+
+# --- what slaprobe and sslscan say ------------------------------------------
+
+# The key exchange of a --tls JSON as the table spells it: "ECDHE:CURVE",
+# "DHE:BITS", "RSA", or "-" when there is none.
+KEX_JQ='(.tls.kex // null) | if . == null then "-"
+    elif .type == "ECDHE" then "ECDHE:" + (.group // "?")
+    elif .type == "DHE" then "DHE:" + ((.dh_bits // .bits // "?") | tostring)
+    else (.type // "?") end'
+
+# sslscan's facts, from its XML: accepted protocols (slaprobe's spelling),
+# weak suites accepted, the leaf's key bits, the largest DH group and the
+# curves of the ECDHE suites.
+ss_protocols() { sed -n 's/.*<protocol type="tls" version="\([0-9.]*\)" enabled="1".*/TLSv\1/p' "$1" | paste -sd,; }
+ss_weak() {
+    sed -n 's/.*<cipher status="[a-z]*" .* cipher="\([^"]*\)".*/\1/p' "$1" |
+        grep -E '(^|-)(NULL|RC4|EXP|ADH|AECDH)(-|$)|DES-CBC' | paste -sd, || true
+}
+ss_keybits() { sed -n 's/.*<pk error="false" type="[A-Z]*" bits="\([0-9]*\)".*/\1/p' "$1" | head -n 1; }
+ss_dhbits() { sed -n 's/.*dhebits="\([0-9]*\)".*/\1/p' "$1" | sort -n | tail -n 1; }
+# the curves of its ECDHE suites, in OpenSSL's group names as slaprobe has them
+ss_curves() {
+    sed -n 's/.*curve="\([^"]*\)".*/\1/p' "$1" | sort -u |
+        sed 's/^25519$/X25519/; s/^448$/X448/; s/^P-256$/prime256v1/; s/^P-384$/secp384r1/; s/^P-521$/secp521r1/' |
+        paste -sd,
+}
+
+verdict() { if [ "$1" = 0 ]; then echo UP; else echo DOWN; fi; }
+
+: >"$FX_DIR/catalogue.txt"
+t0=$SECONDS
+for name in "${NAMES[@]}"; do
+    port=${PORT[$name]}
+    url="https://localhost:$port/"
+    echo "# $name (badssl: ${BADSSL[$name]}; port $port)"
+
+    sp_check --cacert "$CA" "$url"
+    c_reason=$(jf .reason) c_rc=$RC c_detail=$(jf '.detail // ""')
+    want_rc=1
+    [ "${WANT_REASON[$name]}" != ok ] || want_rc=0
+    t_eq "$name: check reason" "$c_reason" "${WANT_REASON[$name]}"
+    t_eq "$name: check exit" "$c_rc" "$want_rc"
+    want_detail=${WANT_DETAIL[$name]}
+    [ "$want_detail" = - ] || t_match "$name: check detail" "$c_detail" "$want_detail"
+
+    sp_check --tls --cacert "$CA" "$url"
+    echo "$OUT" >"$FX_DIR/tls-$name.json"
+    IFS=$'\x1f' read -r g_reason g_protos g_kex g_grade g_findings g_bits g_weak < <(jq -r '[.reason,
+        ([(.tls.protocols // {}) | to_entries[] | select(.value == true) | .key] | join(",")),
+        ('"$KEX_JQ"'), (.tls.grade // "-"),
+        ([(.tls.findings // [])[].code] | join(",")), (.tls.cert.key_bits // "-"),
+        (.tls.weak_cipher // "")] | map(tostring) | join("\u001f")' <<<"$OUT")
+    [ -n "$g_protos" ] || g_protos=-
+    [ -n "$g_findings" ] || g_findings=-
+    t_eq "$name: --tls reason" "$g_reason" "${WANT_REASON[$name]}"
+    t_eq "$name: --tls exit" "$RC" "$want_rc"
+    [ "$want_detail" = - ] || t_match "$name: --tls detail" "$(jf '.detail // ""')" "$want_detail"
+    t_eq "$name: --tls protocols" "$g_protos" "${WANT_PROTOS[$name]}"
+    t_eq "$name: --tls kex" "$g_kex" "${WANT_KEX[$name]}"
+    t_eq "$name: --tls grade" "$g_grade" "${WANT_GRADE[$name]}"
+    t_eq "$name: --tls findings" "$g_findings" "${WANT_FINDINGS[$name]}"
+    t_eq "$name: check and --tls agree on up/down" "$(verdict "$RC")" "$(verdict "$c_rc")"
+
+    # sslscan on the same server, where it sees the same fact
+    xml=$FX_DIR/sslscan-$name.xml
+    timeout 60 sslscan --no-colour --sni-name=localhost --xml="$xml" "127.0.0.1:$port" \
+        >"$FX_DIR/sslscan-$name.txt" 2>&1 || t_bad "$name: sslscan failed (see $FX_DIR/sslscan-$name.txt)"
+    ss_p=$(ss_protocols "$xml")
+    [ -n "$ss_p" ] || ss_p=-
+    t_eq "$name: sslscan agrees on protocols" "$ss_p" "$g_protos"
+    ss_w=$(ss_weak "$xml")
+    t_eq "$name: sslscan agrees on a weak suite accepted" "$([ -n "$ss_w" ] && echo yes || echo no)" \
+        "$([ -n "$g_weak" ] && echo yes || echo no)"
+    if [ -n "$g_weak" ]; then
+        t_match "$name: sslscan saw slaprobe's weak suite" ",$ss_w," ",$g_weak,"
+    fi
+    # sslscan fetches the certificate at its own security level: an RSA-512
+    # leaf, or one over OpenSSL's list limit, it leaves out
+    ss_k=$(ss_keybits "$xml")
+    [ -z "$ss_k" ] || t_eq "$name: sslscan agrees on the key size" "$g_bits" "$ss_k"
+    ss_dh=$(ss_dhbits "$xml")
+    case $g_kex in
+    DHE:*) t_eq "$name: sslscan agrees on the DH group" "DHE:$ss_dh" "$g_kex" ;;
+    ECDHE:*)
+        t_match "$name: sslscan saw the ECDHE curve" ",$(ss_curves "$xml")," ",${g_kex#ECDHE:},"
+        ;;
+    esac
+    printf '%-22s %-20s %-5s %-18s %-5s %-13s %s\n' "$name" "${BADSSL[$name]}" "$(verdict "$c_rc")" \
+        "$c_reason" "$g_grade" "$g_kex" "$g_findings" >>"$FX_DIR/catalogue.txt"
+done
+echo "# slaprobe and sslscan over ${#NAMES[@]} cases in $((SECONDS - t0)) s"
+
+# --- testssl.sh: TLS 1.0 and 1.1 through its own hellos -------------------------
+# sslscan goes through the local OpenSSL; testssl.sh builds its own
+# ClientHellos, so it is the independent word on the legacy versions, which
+# an OpenSSL 3 at its default level refuses. ~15 s a case, so these only.
+if [ "${SP_TLSCAT_TESTSSL:-1}" = 0 ]; then
+    echo "# testssl.sh skipped (SP_TLSCAT_TESTSSL=0)"
+elif ! command -v testssl >/dev/null; then
+    t_bad "testssl missing: scripts/setup.sh --test"
+else
+    for name in tls-v1-0 tls-v1-1; do
+        [ -n "${PORT[$name]:-}" ] || continue
+        ts_json=$FX_DIR/testssl-$name.json
+        timeout 90 testssl --quiet --color 0 --warnings off --jsonfile "$ts_json" --protocols \
+            --ip 127.0.0.1 "https://localhost:${PORT[$name]}/" >"$FX_DIR/testssl-$name.txt" 2>&1 || true
+        ts=$(jq -r '[.[] | select(.id | test("^TLS1(_[123])?$")) | select(.finding | startswith("offered"))
+            | .id | sub("^TLS1$"; "TLSv1.0") | sub("^TLS1_"; "TLSv1.")] | join(",")' "$ts_json" 2>/dev/null ||
+            echo "no JSON")
+        t_eq "$name: testssl.sh agrees on protocols" "$ts" \
+            "$(jq -r '[(.tls.protocols // {}) | to_entries[] | select(.value == true) | .key] | join(",")' \
+                "$FX_DIR/tls-$name.json")"
+    done
+fi
+
+echo "# case | badssl | check | reason | grade | kex | findings"
+sed 's/^/# /' "$FX_DIR/catalogue.txt"
+t_done
