@@ -15,8 +15,8 @@
 #    accepted, the leaf's key size, the DH group size and the ECDHE curve.
 # testssl.sh only where it adds a fact sslscan cannot see (the TLS 1.0/1.1
 # cases, through its own raw hellos); SP_TLSCAT_TESTSSL=0 skips it.
-# The closing table (case, verdict, grade, findings) is printed at the end
-# and kept in $FX_DIR/catalogue.txt (FX_KEEP=1 keeps it).
+# The closing table (case, verdict, grade, findings; Markdown) is printed at
+# the end of the log; SP_TLSCAT_TABLE=FILE also writes it to FILE.
 # SP_TLSCAT_CACHE=DIR keeps the slow material (DH groups, the SAN lists)
 # across runs; SP_TLSCAT_ONLY=REGEX runs the matching cases only.
 set -euo pipefail
@@ -84,15 +84,16 @@ KEX_JQ='(.tls.kex // null) | if . == null then "-"
     else (.type // "?") end'
 
 # sslscan's facts, from its XML: accepted protocols (slaprobe's spelling),
-# weak suites accepted, the leaf's key bits, the largest DH group and the
-# curves of the ECDHE suites.
+# weak suites accepted, the leaf's key bits, the largest DH group of the
+# DHE suites and the curves of the ECDHE suites.
 ss_protocols() { sed -n 's/.*<protocol type="tls" version="\([0-9.]*\)" enabled="1".*/TLSv\1/p' "$1" | paste -sd,; }
 ss_weak() {
     sed -n 's/.*<cipher status="[a-z]*" .* cipher="\([^"]*\)".*/\1/p' "$1" |
         grep -E '(^|-)(NULL|RC4|EXP|ADH|AECDH)(-|$)|DES-CBC' | paste -sd, || true
 }
 ss_keybits() { sed -n 's/.*<pk error="false" type="[A-Z]*" bits="\([0-9]*\)".*/\1/p' "$1" | head -n 1; }
-ss_dhbits() { sed -n 's/.*dhebits="\([0-9]*\)".*/\1/p' "$1" | sort -n | tail -n 1; }
+# (sslscan puts dhebits on ECDHE suites too, beside their curve)
+ss_dhbits() { grep -v 'curve=' "$1" | sed -n 's/.*dhebits="\([0-9]*\)".*/\1/p' | sort -n | tail -n 1; }
 # the curves of its ECDHE suites, in OpenSSL's group names as slaprobe has them
 ss_curves() {
     sed -n 's/.*curve="\([^"]*\)".*/\1/p' "$1" | sort -u |
@@ -102,12 +103,16 @@ ss_curves() {
 
 verdict() { if [ "$1" = 0 ]; then echo UP; else echo DOWN; fi; }
 
-: >"$FX_DIR/catalogue.txt"
+{
+    echo "| case | badssl.com | check | reason | grade | key exchange | findings | as expected |"
+    echo "|---|---|---|---|---|---|---|---|"
+} >"$FX_DIR/catalogue.md"
 t0=$SECONDS
 for name in "${NAMES[@]}"; do
     port=${PORT[$name]}
     url="https://localhost:$port/"
     echo "# $name (badssl: ${BADSSL[$name]}; port $port)"
+    fails_before=$T_FAIL
 
     sp_check --cacert "$CA" "$url"
     c_reason=$(jf .reason) c_rc=$RC c_detail=$(jf '.detail // ""')
@@ -160,8 +165,10 @@ for name in "${NAMES[@]}"; do
         t_match "$name: sslscan saw the ECDHE curve" ",$(ss_curves "$xml")," ",${g_kex#ECDHE:},"
         ;;
     esac
-    printf '%-22s %-20s %-5s %-18s %-5s %-13s %s\n' "$name" "${BADSSL[$name]}" "$(verdict "$c_rc")" \
-        "$c_reason" "$g_grade" "$g_kex" "$g_findings" >>"$FX_DIR/catalogue.txt"
+    as=yes
+    [ "$T_FAIL" = "$fails_before" ] || as="no ($((T_FAIL - fails_before)) failed)"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "${BADSSL[$name]}" "$(verdict "$c_rc")" \
+        "$c_reason" "$g_grade" "$g_kex" "$g_findings" "$as" >>"$FX_DIR/catalogue.md"
 done
 echo "# slaprobe and sslscan over ${#NAMES[@]} cases in $((SECONDS - t0)) s"
 
@@ -188,6 +195,7 @@ else
     done
 fi
 
-echo "# case | badssl | check | reason | grade | kex | findings"
-sed 's/^/# /' "$FX_DIR/catalogue.txt"
+echo "# the catalogue as slaprobe sees it (check's verdict and reason; --tls's grade, kex, findings)"
+sed 's/^/# /' "$FX_DIR/catalogue.md"
+[ -z "${SP_TLSCAT_TABLE:-}" ] || cp "$FX_DIR/catalogue.md" "$SP_TLSCAT_TABLE"
 t_done
