@@ -34,13 +34,13 @@ CA=$D/ca.pem
 
 # --- the table --------------------------------------------------------------
 NAMES=()
-declare -A BADSSL CERT NGX WANT_REASON WANT_PROTOS WANT_KEX WANT_GRADE WANT_FINDINGS WANT_DETAIL PORT
+declare -A BADSSL CERT NGX WANT_REASON WANT_PROTOS WANT_KEX WANT_GRADE WANT_FINDINGS WANT_DETAIL ARGS PORT
 trim() {
     local s=$1
     s=${s#"${s%%[![:space:]]*}"}
     printf %s "${s%"${s##*[![:space:]]}"}"
 }
-while IFS='|' read -r name badssl cert ngx reason protos kex grade findings detail; do
+while IFS='|' read -r name badssl cert ngx reason protos kex grade findings detail args; do
     name=$(trim "$name")
     [[ -z $name || $name == \#* ]] && continue
     [[ $name =~ ${SP_TLSCAT_ONLY:-.} ]] || continue
@@ -49,6 +49,7 @@ while IFS='|' read -r name badssl cert ngx reason protos kex grade findings deta
     WANT_REASON[$name]=$(trim "$reason") WANT_PROTOS[$name]=$(trim "$protos")
     WANT_KEX[$name]=$(trim "$kex") WANT_GRADE[$name]=$(trim "$grade")
     WANT_FINDINGS[$name]=$(trim "$findings") WANT_DETAIL[$name]=$(trim "$detail")
+    ARGS[$name]=$(trim "$args")
 done <"$CAT/cases.txt"
 echo "# ${#NAMES[@]} cases"
 
@@ -78,9 +79,9 @@ fx_nginx "$FX_DIR/nginx-cat" ${#NAMES[@]} cat_conf
 
 # The key exchange of a --tls JSON as the table spells it: "ECDHE:CURVE",
 # "DHE:BITS", "RSA", or "-" when there is none.
-KEX_JQ='(.tls.kex // null) | if . == null then "-"
+KEX_JQ='(.tls.kex // {}) | if (.type // null) == null then "-"
     elif .type == "ECDHE" then "ECDHE:" + (.group // "?")
-    elif .type == "DHE" then "DHE:" + ((.dh_bits // .bits // "?") | tostring)
+    elif .type == "DHE" then "DHE:" + ((.bits // "?") | tostring)
     else (.type // "?") end'
 
 # sslscan's facts, from its XML: accepted protocols (slaprobe's spelling),
@@ -111,10 +112,13 @@ t0=$SECONDS
 for name in "${NAMES[@]}"; do
     port=${PORT[$name]}
     url="https://localhost:$port/"
+    # the case's own options of check (word-split on purpose: no spaces in them)
+    args=()
+    [ "${ARGS[$name]:--}" = - ] || read -r -a args <<<"${ARGS[$name]//CERTS/$D}"
     echo "# $name (badssl: ${BADSSL[$name]}; port $port)"
     fails_before=$T_FAIL
 
-    sp_check --cacert "$CA" "$url"
+    sp_check --cacert "$CA" "${args[@]}" "$url"
     c_reason=$(jf .reason) c_rc=$RC c_detail=$(jf '.detail // ""')
     want_rc=1
     [ "${WANT_REASON[$name]}" != ok ] || want_rc=0
@@ -123,13 +127,14 @@ for name in "${NAMES[@]}"; do
     want_detail=${WANT_DETAIL[$name]}
     [ "$want_detail" = - ] || t_match "$name: check detail" "$c_detail" "$want_detail"
 
-    sp_check --tls --cacert "$CA" "$url"
+    sp_check --tls --cacert "$CA" "${args[@]}" "$url"
     echo "$OUT" >"$FX_DIR/tls-$name.json"
-    IFS=$'\x1f' read -r g_reason g_protos g_kex g_grade g_findings g_bits g_weak < <(jq -r '[.reason,
+    IFS=$'\x1f' read -r g_reason g_protos g_kex g_grade g_findings g_bits g_weak g_dhe < <(jq -r '[.reason,
         ([(.tls.protocols // {}) | to_entries[] | select(.value == true) | .key] | join(",")),
         ('"$KEX_JQ"'), (.tls.grade // "-"),
         ([(.tls.findings // [])[].code] | join(",")), (.tls.cert.key_bits // "-"),
-        (.tls.weak_cipher // "")] | map(tostring) | join("\u001f")' <<<"$OUT")
+        (.tls.weak_cipher // ""), (.tls.kex.dhe_bits // "-")] | map(tostring) | join("\u001f")' <<<"$OUT") ||
+        true # no JSON at all (bad usage): every field empty, every assertion says so
     [ -n "$g_protos" ] || g_protos=-
     [ -n "$g_findings" ] || g_findings=-
     t_eq "$name: --tls reason" "$g_reason" "${WANT_REASON[$name]}"
@@ -148,23 +153,28 @@ for name in "${NAMES[@]}"; do
     ss_p=$(ss_protocols "$xml")
     [ -n "$ss_p" ] || ss_p=-
     t_eq "$name: sslscan agrees on protocols" "$ss_p" "$g_protos"
-    ss_w=$(ss_weak "$xml")
-    t_eq "$name: sslscan agrees on a weak suite accepted" "$([ -n "$ss_w" ] && echo yes || echo no)" \
-        "$([ -n "$g_weak" ] && echo yes || echo no)"
-    if [ -n "$g_weak" ]; then
-        t_match "$name: sslscan saw slaprobe's weak suite" ",$ss_w," ",$g_weak,"
-    fi
     # sslscan fetches the certificate at its own security level: an RSA-512
     # leaf, or one over OpenSSL's list limit, it leaves out
     ss_k=$(ss_keybits "$xml")
     [ -z "$ss_k" ] || t_eq "$name: sslscan agrees on the key size" "$g_bits" "$ss_k"
-    ss_dh=$(ss_dhbits "$xml")
-    case $g_kex in
-    DHE:*) t_eq "$name: sslscan agrees on the DH group" "DHE:$ss_dh" "$g_kex" ;;
-    ECDHE:*)
-        t_match "$name: sslscan saw the ECDHE curve" ",$(ss_curves "$xml")," ",${g_kex#ECDHE:},"
-        ;;
-    esac
+    if ! grep -q '<cipher ' "$xml"; then
+        # its suite scan has OpenSSL's 100 KiB certificate-list limit too:
+        # on the 10,000-SAN server it lists none (nor on a plain HTTP port)
+        echo "# $name: sslscan lists no suite, so no suite facts to compare"
+    else
+        ss_w=$(ss_weak "$xml")
+        t_eq "$name: sslscan agrees on a weak suite accepted" "$([ -n "$ss_w" ] && echo yes || echo no)" \
+            "$([ -n "$g_weak" ] && echo yes || echo no)"
+        [ -z "$g_weak" ] || t_match "$name: sslscan saw slaprobe's weak suite" ",$ss_w," ",$g_weak,"
+        # the DHE-only handshake's group (tls.kex.dhe_bits) against
+        # sslscan's DHE suites; a server without DHE has neither
+        ss_dh=$(ss_dhbits "$xml")
+        t_eq "$name: sslscan agrees on DHE" "DHE:${ss_dh:--}" "DHE:$g_dhe"
+        case $g_kex in
+        DHE:*) t_eq "$name: sslscan agrees on the DH group" "DHE:$ss_dh" "$g_kex" ;;
+        ECDHE:*) t_match "$name: sslscan saw the ECDHE curve" ",$(ss_curves "$xml")," ",${g_kex#ECDHE:}," ;;
+        esac
+    fi
     as=yes
     [ "$T_FAIL" = "$fails_before" ] || as="no ($((T_FAIL - fails_before)) failed)"
     printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "${BADSSL[$name]}" "$(verdict "$c_rc")" \
