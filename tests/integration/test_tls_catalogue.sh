@@ -13,13 +13,14 @@
 #  - sslscan on the same server agrees on what both see: the protocols
 #    accepted, whether a weak (NULL, anonymous, export, RC4, DES) suite is
 #    accepted, the leaf's key size, the DH group size and the ECDHE curve.
-# testssl.sh only where it adds a fact sslscan cannot see (the TLS 1.0/1.1
-# cases, through its own raw hellos); SP_TLSCAT_TESTSSL=0 skips it.
+# testssl.sh only where it adds a fact sslscan cannot see (TLS 1.0/1.1
+# through its own raw hellos; an incomplete chain told from an untrusted
+# root); SP_TLSCAT_TESTSSL=0 skips it.
 # The closing table (case, verdict, grade, findings; Markdown) is printed at
 # the end of the log; SP_TLSCAT_TABLE=FILE also writes it to FILE.
 # SP_TLSCAT_CACHE=DIR keeps the slow material (the 1024-bit DH group, the
 # SAN lists) across runs; SP_TLSCAT_ONLY=REGEX runs the matching cases only.
-# ~40 s in all, testssl.sh's ~12 s included.
+# ~65 s in all, testssl.sh's ~35 s included.
 set -euo pipefail
 source "$SP_SRC/tests/lib/fixtures.sh"
 source "$SP_SRC/tests/lib/assert.sh"
@@ -185,20 +186,30 @@ for name in "${NAMES[@]}"; do
 done
 echo "# slaprobe and sslscan over ${#NAMES[@]} cases in $((SECONDS - t0)) s"
 
-# --- testssl.sh: TLS 1.0 and 1.1 through its own hellos -------------------------
+# --- testssl.sh, where it sees what sslscan does not ---------------------------
 # sslscan goes through the local OpenSSL; testssl.sh builds its own
 # ClientHellos, so it is the independent word on the legacy versions, which
-# an OpenSSL 3 at its default level refuses. ~15 s a case, so these only.
+# an OpenSSL 3 at its default level refuses; and it tells an incomplete
+# chain from an untrusted root (issue 15 item 7 follows its wording).
+# ~6 s for the protocols of a case, ~11 s for its chain: these few only.
+# slaprobe's findings of a case, as "a,b,c"
+sp_findings() { jq -r '[(.tls.findings // [])[].code] | join(",")' "$FX_DIR/tls-$1.json"; }
+ts_run() { # ts_run NAME OPTIONS...: testssl.sh on case NAME, its JSON in $ts_json
+    local name=$1
+    shift
+    ts_json=$FX_DIR/testssl-$name.json
+    timeout 90 testssl --quiet --color 0 --warnings off --jsonfile "$ts_json" "$@" \
+        --ip 127.0.0.1 "https://localhost:${PORT[$name]}/" >"$FX_DIR/testssl-$name.txt" 2>&1 || true
+}
 if [ "${SP_TLSCAT_TESTSSL:-1}" = 0 ]; then
     echo "# testssl.sh skipped (SP_TLSCAT_TESTSSL=0)"
 elif ! command -v testssl >/dev/null; then
     t_bad "testssl missing: scripts/setup.sh --test"
 else
+    t0=$SECONDS
     for name in tls-v1-0 tls-v1-1; do
         [ -n "${PORT[$name]:-}" ] || continue
-        ts_json=$FX_DIR/testssl-$name.json
-        timeout 90 testssl --quiet --color 0 --warnings off --jsonfile "$ts_json" --protocols \
-            --ip 127.0.0.1 "https://localhost:${PORT[$name]}/" >"$FX_DIR/testssl-$name.txt" 2>&1 || true
+        ts_run "$name" --protocols
         ts=$(jq -r '[.[] | select(.id | test("^TLS1(_[123])?$")) | select(.finding | startswith("offered"))
             | .id | sub("^TLS1$"; "TLSv1.0") | sub("^TLS1_"; "TLSv1.")] | join(",")' "$ts_json" 2>/dev/null ||
             echo "no JSON")
@@ -206,6 +217,16 @@ else
             "$(jq -r '[(.tls.protocols // {}) | to_entries[] | select(.value == true) | .key] | join(",")' \
                 "$FX_DIR/tls-$name.json")"
     done
+    for name in incomplete-chain untrusted-root; do
+        [ -n "${PORT[$name]:-}" ] || continue
+        ts_run "$name" --server-defaults --add-ca "$CA"
+        ts=$(jq -r '.[] | select(.id == "cert_chain_of_trust") | .finding' "$ts_json" 2>/dev/null || echo "no JSON")
+        t_match "$name: testssl.sh: the chain of trust fails" "$ts" '^failed'
+        t_eq "$name: testssl.sh and slaprobe agree whether the chain is incomplete" \
+            "$([[ $ts == *"chain incomplete"* ]] && echo yes || echo no)" \
+            "$([[ ,$(sp_findings "$name"), == *,chain_incomplete,* ]] && echo yes || echo no)"
+    done
+    echo "# testssl.sh in $((SECONDS - t0)) s"
 fi
 
 echo "# the catalogue as slaprobe sees it (check's verdict and reason; --tls's grade, kex, findings)"
