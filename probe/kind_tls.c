@@ -267,9 +267,14 @@ static void drive(tls_state *ts)
         if (rc != 1) {
             if (want_io(a, rc))
                 return;
+            unsigned long err = ERR_peek_last_error();
             if (a->kind == ATT_DEFAULT) /* down for a browser; the sweep goes on */
-                sp_probe__handshake_fail(&p->res.posture, ERR_peek_last_error(), NULL);
-            attempt_end(ts, false); /* the server refused this version / these suites */
+                sp_probe__handshake_fail(&p->res.posture, err, NULL);
+            /* the server refused this version / these suites; unless what
+             * failed is this client's own certificate-list limit: the
+             * server had agreed to them and sent its certificates */
+            attempt_end(ts, ERR_GET_LIB(err) == ERR_LIB_SSL &&
+                                ERR_GET_REASON(err) == SSL_R_EXCESSIVE_MESSAGE_SIZE);
             return;
         }
         if (a->kind != ATT_DEFAULT) {
