@@ -51,8 +51,7 @@ static const cyaml_schema_field_t post_fields[] = {
     CYAML_FIELD_STRING_PTR("title", CYAML_FLAG_POINTER, raw_post, title, 1, 512),
     CYAML_FIELD_SEQUENCE("services", CYAML_FLAG_POINTER, raw_post, services, &str_value, 1,
                          CYAML_UNLIMITED),
-    CYAML_FIELD_SEQUENCE("updates", CYAML_FLAG_POINTER, raw_post, updates, &update_value, 1,
-                         1000),
+    CYAML_FIELD_SEQUENCE("updates", CYAML_FLAG_POINTER, raw_post, updates, &update_value, 1, 1000),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t post_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, raw_post, post_fields)};
@@ -94,8 +93,8 @@ static sp_status use_post(sp_cfg_loader *ld, void *raw, void *arg)
         sp_cfg_post_update *o = &p->updates[i];
         snprintf(key, sizeof key, "updates[%u].at", i);
         if (!sp_value_timestamp_ms(u->at, &o->at_ms))
-            return sp_cfg_fail(ld, key, "'%s' is not a time with its offset (2026-11-30T10:02:00+09:00)",
-                               u->at);
+            return sp_cfg_fail(
+                ld, key, "'%s' is not a time with its offset (2026-11-30T10:02:00+09:00)", u->at);
         snprintf(key, sizeof key, "updates[%u].status", i);
         o->status = -1;
         for (int k = 0; k < SP_CFG_POST_STATUSES; k++)
