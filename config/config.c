@@ -218,6 +218,17 @@ out:
     return SP_OK;
 }
 
+/* libcyaml's settings: its messages into ld's buffer (see above). */
+static cyaml_config_t cyaml_config(sp_cfg_loader *ld)
+{
+    return (cyaml_config_t){
+        .log_fn = log_to_buffer,
+        .log_ctx = ld,
+        .mem_fn = cyaml_mem,
+        .log_level = CYAML_LOG_WARNING,
+    };
+}
+
 /* Read and check one YAML document against schema: the whole file, the
  * key index (ld->lines, the caller destroys it), not-YAML and second
  * documents refused, libcyaml's load, and no key left without a value.
@@ -282,12 +293,7 @@ sp_status sp_cfg_load(const char *path, sp_cfg **out, char *err, size_t errlen)
     sp_cfg *c = NULL;
     unsigned char *text = NULL;
     size_t len = 0;
-    cyaml_config_t cc = {
-        .log_fn = log_to_buffer,
-        .log_ctx = &ld,
-        .mem_fn = cyaml_mem,
-        .log_level = CYAML_LOG_WARNING,
-    };
+    cyaml_config_t cc = cyaml_config(&ld);
     *out = NULL;
     sp_status st = load_doc(&ld, &sp_cfg_schema, "targets: at least one target is required", &cc,
                             &text, &len, (void **)&raw);
@@ -320,12 +326,7 @@ sp_status sp_cfg__load_file(const sp_cfg_loader *parent, const char *file,
     sp_cfg_loader ld = {.path = file, .err = parent->err, .errlen = parent->errlen};
     unsigned char *text = NULL;
     size_t len = 0;
-    cyaml_config_t cc = {
-        .log_fn = log_to_buffer,
-        .log_ctx = &ld,
-        .mem_fn = cyaml_mem,
-        .log_level = CYAML_LOG_WARNING,
-    };
+    cyaml_config_t cc = cyaml_config(&ld);
     sp_status st =
         load_doc(&ld, schema, "a post needs a title, services and updates", &cc, &text, &len, raw);
     if (st == SP_OK)
