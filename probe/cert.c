@@ -383,11 +383,17 @@ void sp_probe__kex_facts(SSL *ssl, sp_tls_kex *k)
     ERR_clear_error();
 }
 
+const char *sp_probe__tls_version_name(const SSL *ssl)
+{
+    const char *v = SSL_get_version(ssl);
+    return strcmp(v, "TLSv1") == 0 ? "TLSv1.0" : v;
+}
+
 void sp_probe__handshake_facts(sp_tls_posture *ps, SSL *ssl, X509_STORE *store, const char *host)
 {
     ps->handshake_ok = true;
     ps->fail = SP_TLS_FAIL_NONE;
-    snprintf(ps->version, sizeof ps->version, "%s", SSL_get_version(ssl));
+    snprintf(ps->version, sizeof ps->version, "%s", sp_probe__tls_version_name(ssl));
     const SSL_CIPHER *ci = SSL_get_current_cipher(ssl);
     snprintf(ps->cipher, sizeof ps->cipher, "%s", ci ? SSL_CIPHER_get_name(ci) : "");
     ps->forward_secrecy = cipher_has_fs(ssl);

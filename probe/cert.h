@@ -65,6 +65,9 @@ void sp_probe__kex_facts(SSL *ssl, sp_tls_kex *k);
  * cipher, forward secrecy, kex, the certificate facts (verified against
  * store, host matched against host) and the stapled OCSP state. ps->cert
  * must be zeroed before. */
+/* The negotiated version as slaprobe names versions everywhere (the
+ * protocols list, docs/REASONS.md): OpenSSL's "TLSv1" is "TLSv1.0". */
+const char *sp_probe__tls_version_name(const SSL *ssl);
 void sp_probe__handshake_facts(sp_tls_posture *ps, SSL *ssl, X509_STORE *store, const char *host);
 
 /* A failed handshake into ps: handshake_ok false, fail and fail_detail

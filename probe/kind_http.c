@@ -193,7 +193,7 @@ static void capture_session(sp_probe *p, http_state *hs)
     SSL *ssl = ti->internals;
     sp_tls_info *t = &p->res.tls;
     t->present = true;
-    snprintf(t->version, sizeof t->version, "%s", SSL_get_version(ssl));
+    snprintf(t->version, sizeof t->version, "%s", sp_probe__tls_version_name(ssl));
     const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
     snprintf(t->cipher, sizeof t->cipher, "%s", c ? SSL_CIPHER_get_name(c) : "");
 }

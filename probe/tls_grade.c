@@ -308,9 +308,7 @@ sp_reason sp_probe_tls_availability(const sp_tls_posture *p, const sp_tls_policy
         return SP_REASON_TLS_HANDSHAKE;
     }
     if (strcmp(p->version, "TLSv1.2") != 0 && strcmp(p->version, "TLSv1.3") != 0) {
-        /* OpenSSL names TLS 1.0 "TLSv1"; people (and docs/REASONS.md) say 1.0 */
-        snprintf(d, n, "server offers only %s; browsers require TLS 1.2 or later",
-                 strcmp(p->version, "TLSv1") == 0 ? "TLSv1.0" : p->version);
+        snprintf(d, n, "server offers only %s; browsers require TLS 1.2 or later", p->version);
         return SP_REASON_TLS_HANDSHAKE;
     }
     if (strcmp(p->kex.type, "DHE") == 0 && p->kex.bits > 0 && p->kex.bits < SP_TLS_MIN_DH_BITS) {

@@ -16,7 +16,7 @@ build_pkgs=(build-essential cmake pkg-config
 test_pkgs=(nginx-light dnsmasq-base jq curl procps libxml2-utils sslscan testssl.sh
            chromium python3 python3-aiosmtpd fonts-ipafont-gothic libfaketime time
            systemd strace python3-seccomp clang-format rsync
-           python3-feedparser python3-websockets)
+           python3-feedparser python3-websockets iproute2)
 # systemd: only for `systemd-analyze security --offline` (test_unit_security);
 # in a container without systemd as PID 1 its installation starts nothing.
 # clang-format: Debian 12's is version 14, the one the style is checked with
