@@ -66,6 +66,11 @@ typedef struct run_state {
     int64_t live_last_ms;
     bool page_again;
     char live_dir[4096]; /* the store's directory, fixed for the daemon's life */
+    uv_work_t live_work; /* the file is written off the loop (10,000 targets: ~1 MB) */
+    json_t *live_json;   /* what live_work writes; NULL: no write in flight */
+    sp_status live_st;
+    char live_err[512];
+    bool live_again; /* a change came while a write was in flight */
     uv_process_t page_proc;
     bool page_running;
     int64_t page_every_ms; /* 0: no status page */
@@ -216,29 +221,68 @@ static void on_page_timer(uv_timer_t *t)
     d->page_running = true;
 }
 
-/* The live state: every target's state now, for a page built meanwhile. */
-static void write_live(run_state *d)
+/* The live state: every target's state now, for a page built meanwhile.
+ * The snapshot is taken on the loop; the file is written in the thread
+ * pool (no file I/O on the loop), then the page is rebuilt from it. */
+static void live_write_work(uv_work_t *w)
 {
-    char err[512];
-    json_t *targets = sp_sched_live(d->sched);
-    if (!targets || sp_statuspage_write_live(d->live_dir, targets, err, sizeof err) != SP_OK)
-        logmsg("status page: live state not written: %s", targets ? err : "out of memory");
-    json_decref(targets);
-    d->live_last_ms = (int64_t)uv_now(&d->loop);
+    run_state *d = w->data;
+    d->live_st =
+        sp_statuspage_write_live(d->live_dir, d->live_json, d->live_err, sizeof d->live_err);
 }
 
-static void on_live_timer(uv_timer_t *t)
+static void write_live(run_state *d);
+
+static void live_written(uv_work_t *w, int status)
 {
-    run_state *d = t->data;
-    if (d->stopping)
+    run_state *d = w->data;
+    json_decref(d->live_json);
+    d->live_json = NULL;
+    if (d->stopping) { /* the stop removed the file before this write ended */
+        sp_statuspage_remove_live(d->live_dir);
         return;
-    write_live(d);
+    }
+    if (status != 0 || d->live_st != SP_OK)
+        logmsg("status page: live state not written: %s",
+               status != 0 ? uv_strerror(status) : d->live_err);
+    if (d->live_again) { /* changes during the write: write again first */
+        d->live_again = false;
+        write_live(d);
+        return;
+    }
     if (d->page_every_ms <= 0)
         return;
     if (d->page_running)
         d->page_again = true;
     else
         on_page_timer(&d->page_timer);
+}
+
+static void write_live(run_state *d)
+{
+    d->live_last_ms = (int64_t)uv_now(&d->loop);
+    if (d->live_json) {
+        d->live_again = true;
+        return;
+    }
+    if (!(d->live_json = sp_sched_live(d->sched))) {
+        logmsg("status page: live state not written: out of memory");
+        return;
+    }
+    d->live_work.data = d;
+    int rc = uv_queue_work(&d->loop, &d->live_work, live_write_work, live_written);
+    if (rc != 0) {
+        logmsg("status page: live state not written: %s", uv_strerror(rc));
+        json_decref(d->live_json);
+        d->live_json = NULL;
+    }
+}
+
+static void on_live_timer(uv_timer_t *t)
+{
+    run_state *d = t->data;
+    if (!d->stopping)
+        write_live(d);
 }
 
 /* A state changed: write the live state and rebuild the page within a
