@@ -19,6 +19,7 @@
 
 #include "calendar/calendar.h"
 #include "evidence/evidence.h"
+#include "replicator/repl.h"
 #include "common/sp_value.h"
 
 /* --- Timing: the keys a target and `defaults:` share -------------------- */
@@ -618,9 +619,11 @@ static sp_status resolve_storage(sp_cfg_loader *ld, const raw_storage *rs, sp_cf
             return sp_cfg_fail(ld, "storage.central.rrdcached",
                                "missing: the central rrdcached's host:port (or unix:/path)");
         const char *a = rc->rrdcached;
-        if (strncmp(a, "unix:", 5) != 0 && (!strchr(a, ':') || a[0] == ':'))
-            return sp_cfg_fail(ld, "storage.central.rrdcached",
-                               "'%s' is not host:port or unix:/path", a);
+        struct sockaddr_storage ss;
+        bool is_unix;
+        char why[256];
+        if (sp_repl_parse_address(a, &ss, &is_unix, why, sizeof why) != SP_OK)
+            return sp_cfg_fail(ld, "storage.central.rrdcached", "%s", why);
         if ((st = sp_cfg_duration(ld, "storage.central.every", rc->every, c->central_every_ms, 1000,
                                   &c->central_every_ms)) != SP_OK ||
             (st = sp_cfg_duration(ld, "storage.central.timeout", rc->timeout, c->central_timeout_ms,

@@ -945,10 +945,12 @@ static void on_round(uv_timer_t *h)
 
 /* --- The API --------------------------------------------------------------- */
 
-static sp_status parse_address(sp_repl *r, const char *a, char *err, size_t errlen)
+sp_status sp_repl_parse_address(const char *a, struct sockaddr_storage *addr, bool *is_unix,
+                                char *err, size_t errlen)
 {
+    *is_unix = false;
     if (strncmp(a, "unix:", 5) == 0 && a[5] == '/') {
-        r->is_unix = true;
+        *is_unix = true;
         return SP_OK;
     }
     char host[128];
@@ -965,8 +967,8 @@ static sp_status parse_address(sp_repl *r, const char *a, char *err, size_t errl
     host[hl] = '\0';
     if (strcmp(host, "localhost") == 0)
         snprintf(host, sizeof host, "127.0.0.1");
-    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)&r->addr) == 0 ||
-        uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)&r->addr) == 0)
+    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)addr) == 0 ||
+        uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)addr) == 0)
         return SP_OK;
 bad:
     snprintf(err, errlen,
@@ -988,7 +990,7 @@ sp_status sp_repl_create(uv_loop_t *loop, const sp_repl_opts *o, sp_repl **out, 
     sp_repl *r = calloc(1, sizeof *r);
     if (!r)
         return SP_ENOMEM;
-    sp_status st = parse_address(r, o->central, err, errlen);
+    sp_status st = sp_repl_parse_address(o->central, &r->addr, &r->is_unix, err, errlen);
     if (st != SP_OK) {
         free(r);
         return st;

@@ -58,6 +58,14 @@ typedef struct sp_repl_opts {
     void *log_arg;
 } sp_repl_opts;
 
+/* The central address as the replicator takes it: "unix:/path", or an
+ * IPv4/IPv6 literal (or localhost) with a port, "[v6]:port" too; names are
+ * not resolved (a lookup could block the loop). Pure: config-check uses it
+ * so that a bad address is refused with its file and line, not at start.
+ * SP_EINVAL with err. */
+sp_status sp_repl_parse_address(const char *a, struct sockaddr_storage *addr, bool *is_unix,
+                                char *err, size_t errlen);
+
 /* Strings are copied. The first round starts one round after this (the
  * targets are set by then). SP_EINVAL with err for an address it cannot
  * use. */

@@ -56,6 +56,11 @@ vantage: a
 storage: {dir: $D/s, central: {rrdcached: "127.0.0.1:42217", every: soon}}
 $T
 YAML
+config_refused central_name "^.*:2: storage.central.rrdcached: central rrdcached 'central.example:42217': not an address:port.*does not resolve names" <<YAML
+vantage: a
+storage: {dir: $D/s, central: {rrdcached: "central.example:42217"}}
+$T
+YAML
 config_refused target_vantage "^.*:3: targets\\[0\\].vantages: 'z' is not one of" <<YAML
 vantages: [a, b]
 targets:
