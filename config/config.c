@@ -363,6 +363,7 @@ void sp_cfg_destroy(sp_cfg *c)
         sp_cfg_target *t = &c->targets[i];
         free(t->id);
         free(t->name);
+        free(t->group);
         sp_probe_spec_free(&t->spec);
         sp_probe_spec_free(&t->tls_spec);
         free(t->service_hours);

@@ -69,6 +69,9 @@ typedef struct sp_cfg_target {
     /* On the public status page (SPEC section 13): `public:`, by default
      * every target but the control targets, which are measurement aids. */
     bool is_public;
+    /* `group:`: the heading the status page lists the target under (its
+     * services grouped in the order the groups first appear); NULL: none. */
+    char *group;
 } sp_cfg_target;
 
 /* --- Alerts (SPEC section 7) --- */

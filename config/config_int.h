@@ -76,6 +76,7 @@ typedef struct raw_target {
     unsigned vantages_count;
     int *quorum;
     char *public_; /* status page (SPEC section 13): true/false, sp_cfg_flag() */
+    char *group;   /* status page heading the target is listed under */
 } raw_target;
 
 typedef struct raw_defaults {

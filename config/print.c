@@ -100,6 +100,8 @@ static void print_target(FILE *fp, const sp_cfg_target *t, bool loadable)
         fprintf(fp, "    control: true\n");
     if (!loadable)
         fprintf(fp, "    public: %s\n", t->is_public ? "true" : "false");
+    if (!loadable && t->group)
+        print_str(fp, "    group: ", t->group);
     /* loadable: one vantage's view of the target, without `vantages` */
     if (!loadable && t->own_vantages)
         print_list(fp, "    vantages: [", t->vantages, t->n_vantages, AS_IS);

@@ -157,6 +157,16 @@ static sp_status resolve_target(sp_cfg_loader *ld, const raw_target *rt, size_t 
         return sp_cfg_fail(ld, KEY("id"), "'%s' must be made of a-z, 0-9, '_' and '-'", rt->id);
     t->id = strdup(rt->id);
     t->name = strdup(rt->name ? rt->name : rt->id);
+    if (rt->group) {
+        /* a heading people read: one line, short enough for a phone */
+        size_t gl = strlen(rt->group);
+        if (gl == 0 || gl > 64)
+            return sp_cfg_fail(ld, KEY("group"), "must be 1 to 64 bytes long");
+        for (size_t k = 0; k < gl; k++)
+            if ((unsigned char)rt->group[k] < 0x20 || rt->group[k] == 0x7f)
+                return sp_cfg_fail(ld, KEY("group"), "must not contain control characters");
+        t->group = strdup(rt->group);
+    }
     sp_probe_spec *s = &t->spec;
     sp_probe_spec_init(s);
     if (sp_probe_spec_set_target(s, rt->url, err, sizeof err) != SP_OK)

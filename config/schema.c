@@ -84,6 +84,7 @@ static const cyaml_schema_field_t target_fields[] = {
     CYAML_FIELD_SEQUENCE("vantages", OPT, raw_target, vantages, &str_value, 1, CYAML_UNLIMITED),
     CYAML_FIELD_INT_PTR("quorum", OPT, raw_target, quorum),
     STR("public", raw_target, public_),
+    STR("group", raw_target, group),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t target_value = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, raw_target, target_fields)};

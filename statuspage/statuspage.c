@@ -179,7 +179,16 @@ sp_page_state sp_statuspage__current(const sp_report *r, const sp_report_target 
 /* The page's overall state, from its public services' current states: the
  * worst of disruption, performance issues and maintenance; available when
  * every service that has data is; no data only when none has. */
-sp_page_state sp_statuspage__overall(const sp_report *r)
+static bool same_group(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The worst current state of the public targets that match: the worst of
+ * disruption, performance issues and maintenance; available when every one
+ * that has data is; no data only when none has. all: every public target,
+ * whatever its group. */
+static sp_page_state worst_state(const sp_report *r, bool all, const char *group)
 {
     static const int rank[SP_PAGE_N] = {
         [SP_PAGE_NO_DATA] = 0,     [SP_PAGE_AVAILABLE] = 1,  [SP_PAGE_MAINTENANCE] = 2,
@@ -187,13 +196,46 @@ sp_page_state sp_statuspage__overall(const sp_report *r)
     };
     sp_page_state worst = SP_PAGE_NO_DATA;
     for (size_t i = 0; i < r->n_targets; i++) {
-        if (!sp_statuspage__shown(&r->targets[i]))
+        const sp_report_target *t = &r->targets[i];
+        if (!sp_statuspage__shown(t) || (!all && !same_group(t->cfg->group, group)))
             continue;
-        sp_page_state s = sp_statuspage__current(r, &r->targets[i]);
+        sp_page_state s = sp_statuspage__current(r, t);
         if (rank[s] > rank[worst])
             worst = s;
     }
     return worst;
+}
+
+sp_page_state sp_statuspage__overall(const sp_report *r)
+{
+    return worst_state(r, true, NULL);
+}
+
+sp_page_state sp_statuspage__group_state(const sp_report *r, const char *group)
+{
+    return worst_state(r, false, group);
+}
+
+size_t sp_statuspage__order(const sp_report *r, size_t *order)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_targets; i++) {
+        const sp_report_target *t = &r->targets[i];
+        if (!sp_statuspage__shown(t))
+            continue;
+        bool placed = false; /* its group came earlier: it was gathered there */
+        for (size_t k = 0; t->cfg->group && k < i && !placed; k++)
+            placed = sp_statuspage__shown(&r->targets[k]) &&
+                     same_group(r->targets[k].cfg->group, t->cfg->group);
+        if (placed)
+            continue;
+        order[n++] = i;
+        for (size_t j = i + 1; t->cfg->group && j < r->n_targets; j++)
+            if (sp_statuspage__shown(&r->targets[j]) &&
+                same_group(r->targets[j].cfg->group, t->cfg->group))
+                order[n++] = j;
+    }
+    return n;
 }
 
 /* Maintenance announced in the configuration that is under way or starts
@@ -286,9 +328,16 @@ static void day_totals(const sp_report *r, size_t k, long *checks, double *avg)
 static sp_status write_html(const sp_report *r, const words *w, bool both, const char *path,
                             char *err, size_t errlen)
 {
+    size_t *ord = malloc(sizeof *ord * (r->n_targets ? r->n_targets : 1));
+    if (!ord) {
+        snprintf(err, errlen, "out of memory");
+        return SP_ENOMEM;
+    }
+    size_t n_ord = sp_statuspage__order(r, ord);
     FILE *fp = fopen(path, "we");
     if (!fp) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        free(ord);
         return SP_EIO;
     }
     fchmod(fileno(fp), PAGE_FILE_MODE);
@@ -313,6 +362,8 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
           "nav{float:right}header img{vertical-align:middle;margin-right:.5em}"
           "header h1{display:inline;vertical-align:middle}"
           "#banner{display:block;font-size:1.25em;padding:.6em 1em;margin:1em 0}"
+          "tr.group th{text-align:left;background:#fafafa}tr.member "
+          "td:first-child{padding-left:1.5em}"
           "footer{margin-top:2em;color:#555;font-size:.9em}"
           /* a wide table scrolls inside its box, never the page: on a phone
            * the 30-day grid of many services stays readable sideways */
@@ -365,12 +416,22 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     sp_report_html_elem(fp, "h2", w->current);
     fputs("\n<div class=\"wide\"><table id=\"current\">\n", fp);
     heads(fp, (const char *[]){w->service, w->state, w->this_month}, 3, true);
-    for (size_t i = 0; i < r->n_targets; i++) {
-        const sp_report_target *t = &r->targets[i];
-        if (!sp_statuspage__shown(t))
-            continue;
+    for (size_t o = 0; o < n_ord; o++) {
+        const sp_report_target *t = &r->targets[ord[o]];
+        /* a group's heading row, with the worst state of its services */
+        if (t->cfg->group &&
+            (o == 0 || !same_group(r->targets[ord[o - 1]].cfg->group, t->cfg->group))) {
+            sp_page_state gs = sp_statuspage__group_state(r, t->cfg->group);
+            fputs("<tr class=\"group\" data-group=\"", fp);
+            sp_report_html_attr(fp, t->cfg->group);
+            fprintf(fp, "\" data-state=\"%s\"><th>", sp_statuspage_state_code(gs));
+            sp_report_html_esc(fp, t->cfg->group);
+            fputs("</th><td colspan=\"2\">", fp);
+            badge(fp, w, gs);
+            fputs("</td></tr>\n", fp);
+        }
         sp_page_state s = sp_statuspage__current(r, t);
-        fputs("<tr data-service=\"", fp);
+        fprintf(fp, "<tr%s data-service=\"", t->cfg->group ? " class=\"member\"" : "");
         sp_report_html_attr(fp, t->cfg->id);
         fprintf(fp, "\" data-state=\"%s\"><td>", sp_statuspage_state_code(s));
         sp_report_html_esc(fp, t->cfg->name);
@@ -416,9 +477,8 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     sp_report_html_elem(fp, "h2", w->days);
     fputs("\n<div class=\"wide\"><table id=\"days\">\n", fp);
     heads(fp, (const char *[]){w->date, w->checks, w->avg_rt}, 3, false);
-    for (size_t i = 0; i < r->n_targets; i++)
-        if (sp_statuspage__shown(&r->targets[i]))
-            sp_report_html_elem(fp, "th", r->targets[i].cfg->name);
+    for (size_t o = 0; o < n_ord; o++)
+        sp_report_html_elem(fp, "th", r->targets[ord[o]].cfg->name);
     fputs("</tr>\n", fp);
     size_t nd = r->n_targets ? r->targets[0].n_days : 0;
     for (size_t k = nd; k-- > 0;) {
@@ -433,10 +493,8 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         else
             fprintf(fp, "%.0f ms", avg);
         fputs("</td>", fp);
-        for (size_t i = 0; i < r->n_targets; i++) {
-            const sp_report_target *t = &r->targets[i];
-            if (!sp_statuspage__shown(t))
-                continue;
+        for (size_t o = 0; o < n_ord; o++) {
+            const sp_report_target *t = &r->targets[ord[o]];
             sp_page_state s = sp_statuspage_day_state(&t->days[k].sla);
             fputs("<td data-service=\"", fp);
             sp_report_html_attr(fp, t->cfg->id);
@@ -500,6 +558,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     size_t n_pl;
     if (!sp_statuspage__upcoming(r, &pl, &n_pl)) {
         fclose(fp);
+        free(ord);
         snprintf(err, errlen, "out of memory");
         return SP_ENOMEM;
     }
@@ -576,6 +635,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         fputs("</footer>\n", fp);
     }
     fputs("</body>\n</html>\n", fp);
+    free(ord);
     if (fclose(fp) != 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         return SP_EIO;
@@ -592,6 +652,12 @@ static json_t *num(double v)
 
 static sp_status write_json(const sp_report *r, const char *path, char *err, size_t errlen)
 {
+    size_t *ord = malloc(sizeof *ord * (r->n_targets ? r->n_targets : 1));
+    if (!ord) {
+        snprintf(err, errlen, "out of memory");
+        return SP_ENOMEM;
+    }
+    size_t n_ord = sp_statuspage__order(r, ord);
     json_t *root = json_object(), *services = json_array(), *days = json_array();
     json_object_set_new(root, "generated", sp_report_json_time(r->generated));
     json_object_set_new(root, "timezone", json_string(r->cfg->timezone));
@@ -611,13 +677,12 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
                               json_pack("{s:s, s:I, s:o}", "date", r->targets[0].days[k].date,
                                         "checks", (json_int_t)checks, "avg_response_ms", num(avg)));
     }
-    for (size_t i = 0; i < r->n_targets; i++) {
-        const sp_report_target *t = &r->targets[i];
-        if (!sp_statuspage__shown(t))
-            continue;
+    for (size_t oi = 0; oi < n_ord; oi++) {
+        const sp_report_target *t = &r->targets[ord[oi]];
         json_t *o = json_object(), *sd = json_array(), *inc = json_array();
         json_object_set_new(o, "id", json_string(t->cfg->id));
         json_object_set_new(o, "name", json_string(t->cfg->name));
+        json_object_set_new(o, "group", t->cfg->group ? json_string(t->cfg->group) : json_null());
         sp_page_state s = sp_statuspage__current(r, t);
         json_object_set_new(o, "status", json_string(sp_statuspage_state_code(s)));
         /* several vantages: the status is the quorum's; partial_down is a
@@ -665,6 +730,7 @@ static sp_status write_json(const sp_report *r, const char *path, char *err, siz
         json_object_set_new(o, "checkpoint", cj ? cj : json_null());
         json_array_append_new(services, o);
     }
+    free(ord);
     json_object_set_new(root, "days", days);
     sp_page_planned *pl;
     size_t n_pl;

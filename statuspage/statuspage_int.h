@@ -18,6 +18,13 @@ bool sp_statuspage__shown(const sp_report_target *t);
 sp_page_state sp_statuspage__current(const sp_report *r, const sp_report_target *t);
 /* The worst current state of the public targets (no data when none has). */
 sp_page_state sp_statuspage__overall(const sp_report *r);
+/* The same over the public targets of one `group:` (NULL: the ungrouped). */
+sp_page_state sp_statuspage__group_state(const sp_report *r, const char *group);
+/* The public targets in the order the page lists them: configuration
+ * order, each group's members gathered where its first member stands.
+ * order: room for r->n_targets indices into r->targets; returns how many
+ * it wrote. */
+size_t sp_statuspage__order(const sp_report *r, size_t *order);
 
 /* A configured maintenance window under way or within 14 days. */
 typedef struct sp_page_planned {

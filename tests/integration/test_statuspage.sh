@@ -90,6 +90,7 @@ targets:
     name: "Web shop"
     url: http://127.0.0.1:9/
     pattern: 1
+    group: "Shop & <Store>"
     maintenance:
       - {start: "$m0", end: "$m1", reason: "planned"}
       - {start: "$a0", end: "$a1", reason: "database <upgrade>"}
@@ -98,6 +99,7 @@ targets:
     name: "Public API"
     url: http://127.0.0.1:9/
     pattern: 2
+    group: "Shop & <Store>"
   - id: xss
     name: "<script>alert(1)</script>"
     url: http://127.0.0.1:9/
@@ -130,6 +132,26 @@ t_eq "private targets: status.json lists the public services only" \
     "$(jq -r '[.services[].id] | join(",")' "$www/status/status.json")" "web,api,xss"
 t_match "config-check: public says who is shown" "$("$SLAPROBE" config-check -c "$FX_DIR/s.yaml")" \
     'id: gw.*public: false.*id: internal.*public: false'
+
+# group: a heading row per group with the worst state of its services
+# (api is down now), the name escaped; status.json says each one's group
+t_eq "group: one heading row" "$(grep -o '<tr class="group"[^>]*>' "$www/status/index.html")" \
+    '<tr class="group" data-group="Shop &amp; &lt;Store&gt;" data-state="service_disruption">'
+t_eq "group: members marked" "$(grep -o '<tr class="member" data-service="[a-z]*"' "$www/status/index.html" | tr '\n' ' ')" \
+    '<tr class="member" data-service="web" <tr class="member" data-service="api" '
+t_eq "group: in status.json" "$(jq -c '[.services[].group]' "$www/status/status.json")" \
+    '["Shop & <Store>","Shop & <Store>",null]'
+# a group's members are gathered where its first member stands
+sed -e "s|dir: $www/status|dir: $www/grouped|" -e '0,/    group: "Shop & <Store>"/!{/    group: "Shop & <Store>"/d}' \
+    -e 's|^    pattern: 3$|    pattern: 3\n    group: "Shop \& <Store>"|' "$FX_DIR/s.yaml" >"$FX_DIR/g2.yaml"
+"$SLAPROBE" status-page -c "$FX_DIR/g2.yaml" >/dev/null
+t_eq "group: members gathered" "$(jq -r '[.services[] | "\(.id):\(.group)"] | join(",")' "$www/grouped/status.json")" \
+    "web:Shop & <Store>,xss:Shop & <Store>,api:null"
+sed 's|    group: "Shop & <Store>"|    group: "Shop\\t<Store>"|' "$FX_DIR/s.yaml" >"$FX_DIR/badg.yaml"
+rc=0
+"$SLAPROBE" config-check -c "$FX_DIR/badg.yaml" >/dev/null 2>"$FX_DIR/badg.err" || rc=$?
+t_match "group: a control character is refused (file, line, key)" "$rc $(cat "$FX_DIR/badg.err")" \
+    '^2 .*badg.yaml:[0-9]+: targets\[0\]\.group: must not contain control characters'
 
 # the provider's page: its title, link, logo and footer; one banner from the
 # public services' states (api is down now: some services are disrupted)
