@@ -409,7 +409,7 @@ static bool prepare(job *j, const sp_cfg_alert *ch, const sp_cfg *cfg, const sp_
         return false;
     switch (ch->type) {
     case SP_CFG_ALERT_WEBHOOK: {
-        json_t *p = sp_alert_payload(ev, link);
+        json_t *p = sp_alert_webhook_body(ev, ch, link);
         j->body = p ? json_dumps(p, JSON_COMPACT) : NULL;
         json_decref(p);
         if (!j->body)

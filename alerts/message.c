@@ -181,38 +181,42 @@ static void rfc5322_date(int64_t ms, char *out, size_t n)
              mons[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* The event in one line, as a mail's subject says it after "[slaprobe] ":
+ * "DOWN: Web shop (tcp_refused)", "RECOVERED: Web shop after 4m 05s". */
+static void headline(const sp_alert_event *ev, bool ja, char *out, size_t n)
+{
+    const char *name = ev->name && *ev->name ? ev->name : nz(ev->target);
+    char dur[64];
+    format_duration(ev->duration_s, dur, sizeof dur);
+    switch (ev->kind) {
+    case SP_ALERT_DOWN:
+        snprintf(out, n, ja ? "停止: %s (%s)" : "DOWN: %s (%s)", name, nz(ev->reason));
+        break;
+    case SP_ALERT_UP:
+        snprintf(out, n, ja ? "復旧: %s (停止時間 %s)" : "RECOVERED: %s after %s", name, dur);
+        break;
+    case SP_ALERT_CERT_EXPIRING:
+        snprintf(out, n,
+                 ja ? "証明書の有効期限まで残り %d 日: %s" : "Certificate expires in %d days: %s",
+                 ev->days_left, name);
+        break;
+    default:
+        snprintf(out, n, ja ? "TLS 評価の低下 %s → %s: %s" : "TLS grade dropped %s -> %s: %s",
+                 nz(ev->previous_grade), nz(ev->grade), name);
+    }
+}
+
 char *sp_alert_mail(const sp_alert_event *ev, const sp_cfg_alert *ch, const char *link,
                     int64_t now_ms)
 {
     bool ja = ch->lang && strcmp(ch->lang, "ja") == 0;
     const char *name = ev->name && *ev->name ? ev->name : nz(ev->target);
-    char subject[512], dur[64], since[40], detected[40], date[64], n[32];
+    char subject[512], head[500], dur[64], since[40], detected[40], date[64], n[32];
     sp_time_iso_ms(ev->since_ms, since, sizeof since);
     sp_time_iso_ms(ev->detected_ms, detected, sizeof detected);
     format_duration(ev->duration_s, dur, sizeof dur);
-    switch (ev->kind) {
-    case SP_ALERT_DOWN:
-        snprintf(subject, sizeof subject,
-                 ja ? "[slaprobe] 停止: %s (%s)" : "[slaprobe] DOWN: %s (%s)", name,
-                 nz(ev->reason));
-        break;
-    case SP_ALERT_UP:
-        snprintf(subject, sizeof subject,
-                 ja ? "[slaprobe] 復旧: %s (停止時間 %s)" : "[slaprobe] RECOVERED: %s after %s",
-                 name, dur);
-        break;
-    case SP_ALERT_CERT_EXPIRING:
-        snprintf(subject, sizeof subject,
-                 ja ? "[slaprobe] 証明書の有効期限まで残り %d 日: %s"
-                    : "[slaprobe] Certificate expires in %d days: %s",
-                 ev->days_left, name);
-        break;
-    default:
-        snprintf(subject, sizeof subject,
-                 ja ? "[slaprobe] TLS 評価の低下 %s → %s: %s"
-                    : "[slaprobe] TLS grade dropped %s -> %s: %s",
-                 nz(ev->previous_grade), nz(ev->grade), name);
-    }
+    headline(ev, ja, head, sizeof head);
+    snprintf(subject, sizeof subject, "[slaprobe] %s", head);
     buf b = {0};
     rfc5322_date(now_ms, date, sizeof date);
     put(&b, "Date: %s\r\nFrom: <%s>\r\nTo: ", date, ch->from);
@@ -227,7 +231,7 @@ char *sp_alert_mail(const sp_alert_event *ev, const sp_cfg_alert *ch, const char
         sp_alert_kind_name(ev->kind));
     put(&b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
             "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n");
-    put_line(&b, "", subject + 11); /* the subject without "[slaprobe] " */
+    put_line(&b, "", head);
     put(&b, "\r\n");
     put_line(&b, ja ? "対象:       " : "Target:     ", nz(ev->target));
     put_line(&b, ja ? "名前:       " : "Name:       ", name);
@@ -274,6 +278,158 @@ char *sp_alert_mail(const sp_alert_event *ev, const sp_cfg_alert *ch, const char
         return NULL;
     }
     return b.p;
+}
+
+/* --- Chat ------------------------------------------------------------------ */
+
+typedef struct fact {
+    const char *name, *value;
+} fact;
+
+/* What a chat message says below its headline, as name/value pairs; the
+ * values that are built live in store. The same facts as the mail. */
+static size_t chat_facts(const sp_alert_event *ev, bool ja, char store[6][320], fact *f)
+{
+    size_t n = 0;
+    f[n++] = (fact){ja ? "対象" : "Target", nz(ev->target)};
+    if (ev->reason && *ev->reason) {
+        snprintf(store[0], sizeof store[0], "%s%s%.240s", ev->reason,
+                 ev->detail && *ev->detail ? ": " : "", nz(ev->detail));
+        f[n++] = (fact){ja ? "理由" : "Reason", store[0]};
+    }
+    sp_time_iso_ms(ev->kind == SP_ALERT_UP ? ev->down_since_ms : ev->since_ms, store[1],
+                   sizeof store[1]);
+    f[n++] =
+        (fact){ev->kind == SP_ALERT_UP ? (ja ? "停止開始" : "Down since") : (ja ? "発生" : "Since"),
+               store[1]};
+    if (ev->kind == SP_ALERT_UP) {
+        format_duration(ev->duration_s, store[2], sizeof store[2]);
+        f[n++] = (fact){ja ? "停止時間" : "Outage", store[2]};
+    }
+    sp_time_iso_ms(ev->detected_ms, store[3], sizeof store[3]);
+    f[n++] = (fact){ja ? "検知" : "Detected", store[3]};
+    if (ev->kind == SP_ALERT_TLS_GRADE_DROP) {
+        snprintf(store[4], sizeof store[4], "%s -> %s", nz(ev->previous_grade), nz(ev->grade));
+        f[n++] = (fact){ja ? "TLS 評価" : "TLS grade", store[4]};
+    }
+    return n;
+}
+
+/* Slack's mrkdwn gives &, < and > meaning ("<!channel>" notifies a whole
+ * channel): a name or a server's detail must not, so they are escaped as
+ * Slack documents. */
+static void put_slack(buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '&')
+            put(b, "&amp;");
+        else if (*s == '<')
+            put(b, "&lt;");
+        else if (*s == '>')
+            put(b, "&gt;");
+        else
+            put(b, "%c", *s);
+    }
+}
+
+/* The message as text: the headline, a line per fact, the report link. */
+static char *chat_text(const sp_alert_event *ev, bool ja, bool slack, const char *link)
+{
+    char head[500], store[6][320];
+    fact f[8];
+    headline(ev, ja, head, sizeof head);
+    size_t n = chat_facts(ev, ja, store, f);
+    buf b = {0};
+    put(&b, "%s", slack ? "*" : "");
+    slack ? put_slack(&b, head) : put(&b, "%s", head);
+    put(&b, "%s", slack ? "*" : "");
+    for (size_t i = 0; i < n; i++) {
+        put(&b, "\n%s: ", f[i].name);
+        slack ? put_slack(&b, f[i].value) : put(&b, "%s", f[i].value);
+    }
+    if (link) {
+        put(&b, "\n");
+        if (slack) { /* <url|label>: the label is what people click */
+            put(&b, "<");
+            put_slack(&b, link);
+            put(&b, "|%s>", ja ? "レポート" : "Report");
+        } else {
+            put(&b, "%s: %s", ja ? "レポート" : "Report", link);
+        }
+    }
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* Discord refuses a content over 2,000 characters: cut at a character
+ * boundary below that many bytes (a byte never undercounts characters). */
+static void cut_utf8(char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    s[max] = '\0';
+}
+
+/* Teams (a Workflows incoming webhook): a message carrying one Adaptive
+ * Card, the headline as its title, the facts as a FactSet, the report as
+ * its action. Adaptive Cards show text as given: nothing to escape. */
+static json_t *teams_card(const sp_alert_event *ev, bool ja, const char *link)
+{
+    char head[500], store[6][320];
+    fact f[8];
+    headline(ev, ja, head, sizeof head);
+    size_t n = chat_facts(ev, ja, store, f);
+    json_t *facts = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(facts,
+                              json_pack("{s:s, s:s}", "title", f[i].name, "value", f[i].value));
+    json_t *card = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:b}, {s:s, s:o}]}",
+                             "$schema", "http://adaptivecards.io/schemas/adaptive-card.json",
+                             "type", "AdaptiveCard", "version", "1.4", "body", "type", "TextBlock",
+                             "text", head, "weight", "Bolder", "color",
+                             ev->kind == SP_ALERT_UP ? "Good" : "Attention", "wrap", 1, "type",
+                             "FactSet", "facts", facts);
+    if (card && link)
+        json_object_set_new(card, "actions",
+                            json_pack("[{s:s, s:s, s:s}]", "type", "Action.OpenUrl", "title",
+                                      ja ? "レポート" : "Report", "url", link));
+    return card ? json_pack("{s:s, s:[{s:s, s:n, s:o}]}", "type", "message", "attachments",
+                            "contentType", "application/vnd.microsoft.card.adaptive", "contentUrl",
+                            "content", card)
+                : NULL;
+}
+
+json_t *sp_alert_webhook_body(const sp_alert_event *ev, const sp_cfg_alert *ch, const char *link)
+{
+    bool ja = ch->lang && strcmp(ch->lang, "ja") == 0;
+    if (ch->format == SP_CFG_FORMAT_TEAMS)
+        return teams_card(ev, ja, link);
+    char *text = chat_text(ev, ja, ch->format == SP_CFG_FORMAT_SLACK, link);
+    if (!text)
+        return NULL;
+    json_t *j = NULL;
+    switch (ch->format) {
+    case SP_CFG_FORMAT_SLACK:
+        j = json_pack("{s:s}", "text", text);
+        break;
+    case SP_CFG_FORMAT_DISCORD:
+        /* allowed_mentions: a name or detail saying @everyone pings no one */
+        cut_utf8(text, 1990);
+        j = json_pack("{s:s, s:s, s:{s:[]}}", "content", text, "username", "slaprobe",
+                      "allowed_mentions", "parse");
+        break;
+    default: /* generic: the event, and a line a person can read */
+        if ((j = sp_alert_payload(ev, link)))
+            json_object_set_new(j, "text", json_string(text));
+    }
+    free(text);
+    return j;
 }
 
 /* --- Environment ------------------------------------------------------------ */

@@ -99,8 +99,16 @@ void sp_alert_destroy(sp_alerter *a);
  * target's id; NULL when there is no report_url. Caller frees. */
 char *sp_alert_report_link(const char *report_url, const char *target);
 
-/* The webhook's JSON body (also SLAPROBE_JSON for exec). */
+/* slaprobe's event JSON (also SLAPROBE_JSON for exec). */
 json_t *sp_alert_payload(const sp_alert_event *ev, const char *report_link);
+
+/* What a webhook channel posts, by its format: generic is the event JSON
+ * plus `text` (the message in ch->lang); slack {"text"} in mrkdwn with
+ * &, <, > escaped; teams a message with one Adaptive Card; discord
+ * {"content"} (at most 2,000 characters) with mentions disabled. NULL
+ * when out of memory. The caller owns the result. */
+json_t *sp_alert_webhook_body(const sp_alert_event *ev, const sp_cfg_alert *ch,
+                              const char *report_link);
 
 /* A complete mail (RFC 5322 headers, CRLF line ends, UTF-8 plain text in
  * lang "en" or "ja"), dated now_ms. Caller frees. */

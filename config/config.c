@@ -417,6 +417,7 @@ void sp_cfg_destroy(sp_cfg *c)
         free(a->password);
         free(a->password_ref);
         free(a->lang);
+        free(a->url_ref);
     }
     free(c->alerts);
     free(c->report_url);

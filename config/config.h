@@ -82,6 +82,19 @@ typedef enum sp_cfg_alert_type {
     SP_CFG_ALERT_EXEC,    /* a program, no shell, the event in its environment */
 } sp_cfg_alert_type;
 
+/* The body a webhook posts: slaprobe's own JSON, or the message a chat
+ * service's incoming webhook expects (SPEC section 12). */
+typedef enum sp_cfg_alert_format {
+    SP_CFG_FORMAT_GENERIC, /* slaprobe's event JSON, with a `text` line */
+    SP_CFG_FORMAT_SLACK,   /* {"text": mrkdwn} */
+    SP_CFG_FORMAT_TEAMS,   /* a Workflows message with an Adaptive Card */
+    SP_CFG_FORMAT_DISCORD, /* {"content": ..., no mentions} */
+    SP_CFG_FORMATS
+} sp_cfg_alert_format;
+
+/* "generic", "slack", "teams", "discord" */
+extern const char *const sp_cfg_alert_format_names[SP_CFG_FORMATS];
+
 /* Which events a channel takes (bit set of `events:`). */
 #define SP_CFG_ALERT_ON_DOWN 0x1u
 #define SP_CFG_ALERT_ON_UP 0x2u
@@ -93,6 +106,8 @@ typedef struct sp_cfg_alert {
     sp_cfg_alert_type type;
     char *name;         /* `name`, or "alerts[i]": names the channel in the journal */
     char *url;          /* webhook: http(s)://; smtp: smtp(s)://host:port */
+    char *url_ref;      /* webhook: the env:/file: reference the URL came from
+                           (a chat service's URL is a secret), for printing */
     char *auth_header;  /* webhook: "Header: secret", or NULL */
     char *auth_ref;     /* its env:/file: reference as written, for printing */
     char *ca_file;      /* NULL: the system's trust store */
@@ -107,8 +122,9 @@ typedef struct sp_cfg_alert {
     size_t n_to;
     char *username, *password; /* smtp; the password is a secret */
     char *password_ref;
-    char *lang;  /* "en" or "ja": the mail's words */
-    char **argv; /* exec: NULL-terminated */
+    char *lang;                 /* "en" or "ja": the words of a mail or a chat message */
+    sp_cfg_alert_format format; /* webhook: what its body is */
+    char **argv;                /* exec: NULL-terminated */
     size_t n_argv;
     char **pass_env; /* exec: names of the daemon's environment the program
                             gets besides PATH, LANG, TZ; NULL-terminated */

@@ -96,6 +96,7 @@ typedef struct raw_alert {
     char **to;
     unsigned to_count;
     char *username, *password, *lang;
+    char *format;
     char **argv;
     unsigned argv_count;
     char **pass_env;

@@ -175,15 +175,20 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
         const sp_cfg_alert *a = &c->alerts[i];
         fprintf(fp, "  - type: %s\n", sp_cfg_alert_type_names[a->type]);
         print_str(fp, "    name: ", a->name);
-        if (a->url)
+        if (a->url_ref)
+            fprintf(fp, "    url: \"%s\"   # ******** (masked)\n", a->url_ref);
+        else if (a->url)
             print_str(fp, "    url: ", a->url);
         if (a->auth_header)
             fprintf(fp, "    auth: {value: \"%s\"}   # ******** (masked)\n", a->auth_ref);
+        if (a->type == SP_CFG_ALERT_WEBHOOK)
+            fprintf(fp, "    format: %s\n", sp_cfg_alert_format_names[a->format]);
+        if (a->lang)
+            fprintf(fp, "    lang: %s\n", a->lang);
         if (a->type == SP_CFG_ALERT_SMTP) {
             fprintf(fp, "    starttls: %s\n", a->starttls ? "true" : "false");
             print_str(fp, "    from: ", a->from);
             print_list(fp, "    to: [", a->to, a->n_to, QUOTED); /* never empty: resolve.c */
-            fprintf(fp, "    lang: %s\n", a->lang);
             if (a->username)
                 print_str(fp, "    username: ", a->username);
             if (a->password)

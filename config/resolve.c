@@ -387,7 +387,8 @@ static sp_status resolve_alert(sp_cfg_loader *ld, const raw_alert *ra, unsigned 
         {ra->to != NULL, "to", 2},
         {ra->username != NULL, "username", 2},
         {ra->password != NULL, "password", 2},
-        {ra->lang != NULL, "lang", 2},
+        {ra->lang != NULL, "lang", 3},
+        {ra->format != NULL, "format", 1},
         {ra->argv != NULL, "argv", 4},
         {ra->pass_env != NULL, "pass_env", 4},
     };
@@ -422,13 +423,27 @@ static sp_status resolve_alert(sp_cfg_loader *ld, const raw_alert *ra, unsigned 
         const char *u = ra->url;
         if (!u)
             return sp_cfg_fail(ld, KEY("type"), "a %s alert needs a url", types[ty]);
+        /* A chat service's incoming webhook URL is its secret (whoever has
+         * it can post): by reference, like every secret, and never shown. */
+        char *secret = NULL;
+        if (a->type == SP_CFG_ALERT_WEBHOOK &&
+            (strncmp(u, "env:", 4) == 0 || strncmp(u, "file:", 5) == 0)) {
+            if ((st = read_secret(ld, KEY("url"), u, &secret)) != SP_OK)
+                return st;
+            a->url_ref = strdup(u);
+            u = secret;
+        }
         bool ok = a->type == SP_CFG_ALERT_WEBHOOK
                       ? (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0)
                       : (strncmp(u, "smtp://", 7) == 0 || strncmp(u, "smtps://", 8) == 0);
         const char *host = strstr(u, "://");
-        if (!ok || !host || !host[3] || host[3] == '/' || strpbrk(u, " \t\r\n"))
-            return sp_cfg_fail(ld, KEY("url"), "'%s' is not a %s URL", u, want);
-        a->url = strdup(u);
+        if (!ok || !host || !host[3] || host[3] == '/' || strpbrk(u, " \t\r\n")) {
+            free(secret);
+            return a->url_ref ? sp_cfg_fail(ld, KEY("url"), "what %s holds is not a %s URL",
+                                            a->url_ref, want)
+                              : sp_cfg_fail(ld, KEY("url"), "'%s' is not a %s URL", u, want);
+        }
+        a->url = secret ? secret : strdup(u);
     }
     if (ra->auth) {
         if ((st = read_secret(ld, KEY("auth.value"), ra->auth->value, &a->password)) != SP_OK)
@@ -476,9 +491,20 @@ static sp_status resolve_alert(sp_cfg_loader *ld, const raw_alert *ra, unsigned 
                 return st;
             a->password_ref = strdup(ra->password);
         }
+    }
+    if (a->type != SP_CFG_ALERT_EXEC) { /* the words of a mail or a chat message */
         if (ra->lang && strcmp(ra->lang, "en") && strcmp(ra->lang, "ja"))
             return sp_cfg_fail(ld, KEY("lang"), "'%s' is not en or ja", ra->lang);
         a->lang = strdup(ra->lang ? ra->lang : "en");
+    }
+    if (ra->format) {
+        size_t f = 0;
+        while (f < SP_CFG_FORMATS && strcmp(ra->format, sp_cfg_alert_format_names[f]))
+            f++;
+        if (f == SP_CFG_FORMATS)
+            return sp_cfg_fail(ld, KEY("format"), "'%s' is not generic, slack, teams or discord",
+                               ra->format);
+        a->format = (sp_cfg_alert_format)f;
     }
     if (a->type == SP_CFG_ALERT_EXEC) {
         if (!ra->argv_count)

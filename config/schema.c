@@ -109,6 +109,7 @@ static const cyaml_schema_field_t alert_fields[] = {
     STR("username", raw_alert, username),
     STR("password", raw_alert, password),
     STR("lang", raw_alert, lang),
+    STR("format", raw_alert, format),
     CYAML_FIELD_SEQUENCE("argv", OPT, raw_alert, argv, &str_value, 1, 256),
     CYAML_FIELD_SEQUENCE("pass_env", OPT, raw_alert, pass_env, &str_value, 0, 256),
     CYAML_FIELD_SEQUENCE("targets", OPT, raw_alert, targets, &str_value, 0, CYAML_UNLIMITED),
@@ -168,5 +169,7 @@ const cyaml_schema_value_t sp_cfg_schema = {
 
 /* Words of values the schema reads as strings (see config_int.h). */
 const char *const sp_cfg_alert_type_names[SP_CFG_ALERT_TYPES] = {"webhook", "smtp", "exec"};
+const char *const sp_cfg_alert_format_names[SP_CFG_FORMATS] = {"generic", "slack", "teams",
+                                                               "discord"};
 const char *const sp_cfg_alert_event_names[SP_CFG_ALERT_EVENTS] = {"down", "up", "cert_expiring",
                                                                    "tls_grade_drop"};

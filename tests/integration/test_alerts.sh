@@ -311,7 +311,23 @@ targets:
     pattern: 4
 alerts:
   - {type: webhook, url: "http://127.0.0.1:$HOOK2_PORT/", events: [down, up], targets: [web]}
+  # chat services' incoming webhooks, each with the body it expects
+  - {type: webhook, name: slack, format: slack, url: "env:SP_TEST_SLACK_URL", events: [down], targets: [web]}
+  - {type: webhook, name: teams, format: teams, lang: ja, url: "http://127.0.0.1:$HOOK2_PORT/teams", events: [down], targets: [web]}
+  - {type: webhook, name: discord, format: discord, url: "http://127.0.0.1:$HOOK2_PORT/discord", events: [down], targets: [web]}
 YAML
+sed -i 's|^  - id: web$|  - id: web\n    name: "Web <!channel> @everyone"|' "$FX_DIR/unk.yaml"
+# a chat service's URL is its secret: by reference, never printed
+export SP_TEST_SLACK_URL="http://127.0.0.1:$HOOK2_PORT/slack-T0SECRET"
+cc=$("$SLAPROBE" config-check -c "$FX_DIR/unk.yaml" 2>&1)
+t_match "chat: the URL by reference, masked" "$cc" 'url: "env:SP_TEST_SLACK_URL"   # \*+ \(masked\)'
+t_eq "chat: the URL's secret not printed" "$(grep -c T0SECRET <<<"$cc" || true)" 0
+sed 's/format: slack/format: irc/' "$FX_DIR/unk.yaml" >"$FX_DIR/badfmt.yaml"
+rc=0
+"$SLAPROBE" config-check -c "$FX_DIR/badfmt.yaml" >/dev/null 2>"$FX_DIR/badfmt.err" || rc=$?
+t_match "chat: an unknown format is refused with its key" "$rc $(cat "$FX_DIR/badfmt.err")" \
+    "^2 .*badfmt.yaml:[0-9]+: alerts\\[1\\]\\.format: 'irc' is not generic, slack, teams or discord"
+
 # until FILTER (jq over the web journal) matches, 10 s at most
 until_journal() { wait_until 10 journal_has "$FX_DIR/store-unk/web.journal" "$1"; }
 sp_run "$FX_DIR/unk.yaml" "$FX_DIR/unk.log"
@@ -335,6 +351,16 @@ t_eq "through UNKNOWN: recovery names the outage's cause" \
     "$(jq -r .reason <<<"$uup")" "$(jq -r .reason <<<"$udown")"
 t_eq "through UNKNOWN: recovery dates the outage from the DOWN" \
     "$(jq -r .down_since_ms <<<"$uup")" "$(jq -r .since_ms <<<"$udown")"
+chat() { jq -c --arg p "/$1" 'select(.status == 200 and .path == $p) | .body' "$H2"; }
+t_eq "chat: the secret URL in no file of the store or the log" \
+    "$(grep -rl T0SECRET "$FX_DIR/store-unk" "$FX_DIR/unk.log" | wc -l)" 0
+t_eq "chat: one Slack message" "$(chat slack-T0SECRET | grep -c .)" 1
+t_match "chat: Slack text, mentions escaped" "$(chat slack-T0SECRET | jq -r .text)" \
+    '^\*DOWN: Web &lt;!channel&gt; @everyone \([a-z_]+\)\*'$'\n''Target: web'$'\n''Reason: '
+t_eq "chat: Teams card in Japanese" "$(chat teams | jq -r '.attachments[0].contentType + " " + .attachments[0].content.body[0].text')" \
+    "application/vnd.microsoft.card.adaptive 停止: Web <!channel> @everyone ($(jq -r .reason <<<"$udown"))"
+t_eq "chat: Discord content, mentions off" "$(chat discord | jq -r '[(.content | split("\n")[0]), (.allowed_mentions.parse | length)] | @tsv')" \
+    "$(printf 'DOWN: Web <!channel> @everyone (%s)\t0' "$(jq -r .reason <<<"$udown")")"
 
 fx_cleanup
 t_done

@@ -212,13 +212,85 @@ static void test_checkpoint(void **state)
     sp_alert_free_strv(env);
 }
 
+/* Each chat format's body: the fields its service reads, the headline and
+ * facts in the channel's language, and a hostile name or detail that
+ * cannot notify a whole channel. */
+static void test_chat_formats(void **state)
+{
+    (void)state;
+    sp_alert_event ev = down_event();
+    ev.name = "ERP <!channel> @everyone & co";
+    ev.detail = "HTTP 503 <@U123>";
+    const char *link = "https://r.example/erp.html?a=1&b=<2>";
+    sp_cfg_alert ch = {.format = SP_CFG_FORMAT_SLACK};
+    json_t *j = sp_alert_webhook_body(&ev, &ch, link);
+    const char *t = json_string_value(json_object_get(j, "text"));
+    assert_int_equal(json_object_size(j), 1);
+    assert_string_equal(t, "*DOWN: ERP &lt;!channel&gt; @everyone &amp; co (http_status)*\n"
+                           "Target: erp\nReason: http_status: HTTP 503 &lt;@U123&gt;\n"
+                           "Since: 2026-11-23T08:00:00.000Z\nDetected: 2026-11-23T08:00:10.000Z\n"
+                           "<https://r.example/erp.html?a=1&amp;b=&lt;2&gt;|Report>");
+    json_decref(j);
+
+    ch.format = SP_CFG_FORMAT_DISCORD;
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    memcpy(big + 3000, "\xe6\x97\xa5", 3); /* a multi-byte character past the cut */
+    ev.detail = big;
+    j = sp_alert_webhook_body(&ev, &ch, NULL);
+    t = json_string_value(json_object_get(j, "content"));
+    assert_non_null(t);
+    assert_non_null(strstr(t, "DOWN: ERP <!channel> @everyone & co (http_status)"));
+    assert_true(strlen(t) <= 1990);
+    assert_int_equal(
+        json_array_size(json_object_get(json_object_get(j, "allowed_mentions"), "parse")), 0);
+    json_decref(j);
+
+    ev.detail = "HTTP 503";
+    ev.kind = SP_ALERT_UP;
+    ev.down_since_ms = T0 - 245000;
+    ev.duration_s = 245;
+    ch.format = SP_CFG_FORMAT_TEAMS;
+    ch.lang = "ja";
+    j = sp_alert_webhook_body(&ev, &ch, link);
+    assert_string_equal(json_string_value(json_object_get(j, "type")), "message");
+    json_t *a = json_array_get(json_object_get(j, "attachments"), 0);
+    assert_string_equal(json_string_value(json_object_get(a, "contentType")),
+                        "application/vnd.microsoft.card.adaptive");
+    json_t *card = json_object_get(a, "content");
+    assert_string_equal(json_string_value(json_object_get(card, "type")), "AdaptiveCard");
+    json_t *body = json_object_get(card, "body");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(body, 0), "text")),
+                        "復旧: ERP <!channel> @everyone & co (停止時間 4m 05s)");
+    json_t *facts = json_object_get(json_array_get(body, 1), "facts");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(facts, 3), "title")),
+                        "停止時間");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(facts, 3), "value")),
+                        "4m 05s");
+    json_t *act = json_array_get(json_object_get(card, "actions"), 0);
+    assert_string_equal(json_string_value(json_object_get(act, "url")), link);
+    json_decref(j);
+
+    ch.format = SP_CFG_FORMAT_GENERIC;
+    ch.lang = "en";
+    j = sp_alert_webhook_body(&ev, &ch, NULL);
+    assert_string_equal(json_string_value(json_object_get(j, "event")), "up");
+    assert_string_equal(json_string_value(json_object_get(j, "text")),
+                        "RECOVERED: ERP <!channel> @everyone & co after 4m 05s\n"
+                        "Target: erp\nReason: http_status: HTTP 503\n"
+                        "Down since: 2026-11-23T07:55:55.000Z\nOutage: 4m 05s\n"
+                        "Detected: 2026-11-23T08:00:10.000Z");
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kind_names), cmocka_unit_test(test_report_link),
         cmocka_unit_test(test_payload),    cmocka_unit_test(test_mail_en),
         cmocka_unit_test(test_mail_ja),    cmocka_unit_test(test_env),
-        cmocka_unit_test(test_checkpoint),
+        cmocka_unit_test(test_checkpoint), cmocka_unit_test(test_chat_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
