@@ -53,6 +53,10 @@ static const char check_usage[] =
     "  --expect-body TEXT     the body must contain TEXT\n"
     "  --expect-regex RE      the body must match the POSIX extended regex RE\n"
     "  --expect-header 'NAME: RE'  a header NAME whose value matches RE\n"
+    "  --reject-regex RE      the body must NOT match RE (an error page served with 200)\n"
+    "  -X, --request METHOD   GET (default), HEAD, POST, PUT, PATCH, DELETE or OPTIONS\n"
+    "  -d, --data BODY        send BODY (then the method is POST unless -X says)\n"
+    "  -H, --header 'NAME: VALUE'  send this header too (repeatable; no credentials)\n"
     "  --max-body BYTES       body size cap (default 1048576); larger is down\n"
     "  --max-redirects N      redirects to follow (default 5; 0: a 3xx is the answer)\n"
     "  --dns-type TYPE        record type of dns:// targets (A AAAA CNAME MX TXT)\n"
@@ -332,7 +336,8 @@ int sp_cmd_check(int argc, char **argv)
         O_TLS,
         O_CERT,
         O_KEY,
-        O_CNFALLBACK
+        O_CNFALLBACK,
+        O_REJECT
     };
     static const struct option opts[] = {
         {"json", no_argument, NULL, O_JSON},
@@ -352,6 +357,10 @@ int sp_cmd_check(int argc, char **argv)
         {"expect-body", required_argument, NULL, O_XBODY},
         {"expect-regex", required_argument, NULL, O_XREGEX},
         {"expect-header", required_argument, NULL, O_XHEADER},
+        {"reject-regex", required_argument, NULL, O_REJECT},
+        {"request", required_argument, NULL, 'X'},
+        {"data", required_argument, NULL, 'd'},
+        {"header", required_argument, NULL, 'H'},
         {"max-body", required_argument, NULL, O_MAXBODY},
         {"max-redirects", required_argument, NULL, O_MAXREDIR},
         {"dns-type", required_argument, NULL, O_DNSTYPE},
@@ -366,7 +375,9 @@ int sp_cmd_check(int argc, char **argv)
     char dns_servers[1024] = "";
     const char *dns_type = NULL, *dns_expect = NULL, *xstatus = NULL;
     const char *cacert = NULL, *xbody = NULL, *xregex = NULL, *xheader = NULL;
-    const char *ccert = NULL, *ckey = NULL;
+    const char *ccert = NULL, *ckey = NULL, *reject = NULL, *method = NULL, *data = NULL;
+    const char *headers[32];
+    size_t n_headers = 0;
     long v;
     int c, rc = SP_EXIT_USAGE;
     char err[512];
@@ -375,8 +386,22 @@ int sp_cmd_check(int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:c:t:46kh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:c:t:46khX:d:H:", opts, NULL)) != -1) {
         switch (c) {
+        case O_REJECT:
+            reject = optarg;
+            break;
+        case 'X':
+            method = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'H':
+            if (n_headers == sizeof headers / sizeof headers[0])
+                return usage_error("at most 32 --header options (%s is one more)", optarg);
+            headers[n_headers++] = optarg;
+            break;
         case O_JSON:
             run.json = true;
             break;
@@ -512,6 +537,19 @@ int sp_cmd_check(int argc, char **argv)
         s->expect_body = xbody ? strdup(xbody) : NULL;
         s->expect_regex = xregex ? strdup(xregex) : NULL;
         s->expect_header = xheader ? strdup(xheader) : NULL;
+        s->reject_regex = reject ? strdup(reject) : NULL;
+        /* curl's habit: a body without a method is a POST */
+        s->method = method ? strdup(method) : data ? strdup("POST") : NULL;
+        s->body = data ? strdup(data) : NULL;
+        if (n_headers) {
+            if (!(s->headers = calloc(n_headers, sizeof *s->headers))) {
+                fprintf(stderr, "slaprobe check: out of memory\n");
+                goto out;
+            }
+            for (size_t k = 0; k < n_headers; k++)
+                s->headers[k] = strdup(headers[k]);
+            s->n_headers = n_headers;
+        }
         if (s->kind == SP_PROBE_DNS) {
             if (dns_type)
                 s->dns_type = dtype;

@@ -55,6 +55,9 @@ typedef struct raw_target {
     int *expect_status;
     unsigned expect_status_count;
     char *expect_body, *expect_regex, *expect_header;
+    char *reject_regex, *method, *body;
+    char **headers;
+    unsigned headers_count;
     char *max_body;
     int *max_redirects;
     char *insecure; /* true/false, read by sp_cfg_flag(): see there */

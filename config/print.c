@@ -71,6 +71,23 @@ static void print_target(FILE *fp, const sp_cfg_target *t, bool loadable)
         else
             fprintf(fp, "    tls_interval: off\n");
     }
+    /* what a probe asks and what its answer must say */
+    if (s->method)
+        fprintf(fp, "    method: %s\n", s->method);
+    if (s->body)
+        print_str(fp, "    body: ", s->body);
+    print_list(fp, "    headers: [", s->headers, s->n_headers, QUOTED);
+    for (size_t k = 0; k < s->n_expect_status; k++)
+        fprintf(fp, k ? ", %d%s" : "    expect_status: [%d%s", s->expect_status[k],
+                k + 1 == s->n_expect_status ? "]\n" : "");
+    if (s->expect_body)
+        print_str(fp, "    expect_body: ", s->expect_body);
+    if (s->expect_regex)
+        print_str(fp, "    expect_regex: ", s->expect_regex);
+    if (s->reject_regex)
+        print_str(fp, "    reject_regex: ", s->reject_regex);
+    if (s->expect_header)
+        print_str(fp, "    expect_header: ", s->expect_header);
     if (t->pattern)
         fprintf(fp, "    pattern: %d   # availability target %.1f %%\n", t->pattern, t->sla_target);
     else

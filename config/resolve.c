@@ -147,6 +147,16 @@ static sp_status build_tls_spec(const sp_probe_spec *s, sp_probe_spec *ts, char 
     return sp_probe_spec_finish(ts, err, errlen);
 }
 
+/* A copy of a list of strings, NULL-terminated (exec's argv needs it). */
+static char **dup_list(char *const *v, unsigned n)
+{
+    char **out = calloc(n + 1, sizeof *out); /* NULL-terminated (argv) */
+    for (unsigned k = 0; out && k < n; k++)
+        if (!(out[k] = strdup(v[k])))
+            return out; /* freed by the caller's destroy; reported as ENOMEM there */
+    return out;
+}
+
 static sp_status resolve_target(sp_cfg_loader *ld, const raw_target *rt, size_t i,
                                 const defaults *d, sp_cfg_target *t)
 {
@@ -195,6 +205,17 @@ static sp_status resolve_target(sp_cfg_loader *ld, const raw_target *rt, size_t 
         s->expect_regex = strdup(rt->expect_regex);
     if (rt->expect_header)
         s->expect_header = strdup(rt->expect_header);
+    if (rt->reject_regex)
+        s->reject_regex = strdup(rt->reject_regex);
+    if (rt->method)
+        s->method = strdup(rt->method);
+    if (rt->body)
+        s->body = strdup(rt->body);
+    if (rt->headers_count) {
+        if (!(s->headers = dup_list(rt->headers, rt->headers_count)))
+            return SP_ENOMEM;
+        s->n_headers = rt->headers_count;
+    }
     if (rt->max_body) {
         char *end;
         long long v = strtoll(rt->max_body, &end, 10);
@@ -250,8 +271,13 @@ static sp_status resolve_target(sp_cfg_loader *ld, const raw_target *rt, size_t 
         free(secret);
         t->auth_ref = strdup(rt->auth->value);
     }
+    const char *bad = NULL;
+    if (!sp_probe_spec_check_request(s, &bad, err, sizeof err))
+        return sp_cfg_fail(ld, KEY(bad), "%s", err);
     if (sp_probe_spec_finish(s, err, sizeof err) != SP_OK)
-        return sp_cfg_fail(ld, KEY("url"), "%s", err);
+        return sp_cfg_fail(
+            ld, KEY(s->reject_regex && strstr(err, "reject regex") ? "reject_regex" : "url"), "%s",
+            err);
     if (rt->timing.tls_interval && s->kind != SP_PROBE_HTTPS)
         return sp_cfg_fail(ld, KEY("tls_interval"), "only for https:// targets");
     if (s->kind == SP_PROBE_HTTPS) {
@@ -343,15 +369,6 @@ static sp_status resolve_target(sp_cfg_loader *ld, const raw_target *rt, size_t 
 }
 
 /* --- Alerts ------------------------------------------------------------- */
-
-static char **dup_list(char *const *v, unsigned n)
-{
-    char **out = calloc(n + 1, sizeof *out); /* NULL-terminated (argv) */
-    for (unsigned k = 0; out && k < n; k++)
-        if (!(out[k] = strdup(v[k])))
-            return out; /* freed by the caller's destroy; reported as ENOMEM there */
-    return out;
-}
 
 static sp_status resolve_alert(sp_cfg_loader *ld, const raw_alert *ra, unsigned i, const sp_cfg *c,
                                sp_cfg_alert *a)

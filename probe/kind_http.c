@@ -43,6 +43,10 @@ typedef struct http_state {
     char addr[64]; /* address the current hop connects to */
     int hops;
     char *visited[SP_PROBE_MAX_REDIRECTS_LIMIT + 1];
+    /* the request of the current hop: the configured one, until a 301, 302
+     * or 303 turns it into a GET without the body */
+    const char *method;
+    bool send_body;
     /* facts of the current hop */
     long verify_error;
     bool cert_seen;
@@ -242,7 +246,7 @@ static size_t header_cb(char *buf, size_t size, size_t n, void *ud)
 
 static bool wants_body(const sp_probe_spec *s)
 {
-    return s->expect_body || s->compiled->has_body_re;
+    return s->expect_body || s->compiled->has_body_re || s->compiled->has_reject_re;
 }
 
 static size_t write_cb(char *data, size_t size, size_t n, void *ud)
@@ -320,9 +324,28 @@ static void start_transfer(sp_probe *p)
     /* Credentials go only to the origin they were configured for: the
      * same scheme, host and port. A host-only check would hand the secret
      * to a cleartext http:// port, or to another service, on that host. */
-    if (s->auth_header && same_origin(hs, s)) {
-        hs->headers = curl_slist_append(NULL, s->auth_header);
+    bool oom = false;
+    if (s->auth_header && same_origin(hs, s))
+        oom |= !(hs->headers = curl_slist_append(hs->headers, s->auth_header));
+    for (size_t i = 0; i < s->n_headers && !oom; i++) {
+        struct curl_slist *l = curl_slist_append(hs->headers, s->headers[i]);
+        oom |= !l;
+        hs->headers = l ? l : hs->headers;
+    }
+    if (oom) {
+        sp_probe__finish(p, SP_REASON_PROBE_ERROR, "out of memory");
+        return;
+    }
+    if (hs->headers)
         curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hs->headers);
+    if (strcmp(hs->method, "HEAD") == 0) {
+        curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(hs->method, "GET") != 0) {
+        /* the body, or an empty one, as POST does; then the method named */
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)(hs->send_body ? strlen(s->body) : 0));
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, hs->send_body ? s->body : "");
+        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, hs->method);
     }
     long left = sp_probe__remaining_ms(p);
     curl_easy_setopt(easy, CURLOPT_URL, hs->url);
@@ -519,6 +542,11 @@ static void evaluate_final(sp_probe *p, http_state *hs)
                          s->expect_regex);
         return;
     }
+    if (c->has_reject_re && regex_in(&c->reject_re, hs->body ? hs->body : "", hs->body_len)) {
+        sp_probe__finish(p, SP_REASON_HTTP_BODY_MISMATCH, "body matches /%.100s/ (reject_regex)",
+                         s->reject_regex);
+        return;
+    }
     if (c->has_header_re && !hs->header_matched) {
         sp_probe__finish(p, SP_REASON_HTTP_BODY_MISMATCH, "no header matching '%.100s'",
                          s->expect_header);
@@ -617,6 +645,13 @@ static void http_done(sp_probe *p, CURL *easy, CURLcode code)
             }
             hs->hops++;
             p->res.redirects = hs->hops;
+            /* 303 always, 301 and 302 by long practice: the next hop is a
+             * GET without the body; 307 and 308 repeat the request as is */
+            if ((status == 303 || status == 301 || status == 302) &&
+                strcmp(hs->method, "HEAD") != 0) {
+                hs->method = "GET";
+                hs->send_body = false;
+            }
             release_easy(p, hs);
             bool go = set_next_url(p, next);
             free(next);
@@ -646,6 +681,8 @@ static void http_start(sp_probe *p)
     }
     hs->port = s->port;
     hs->is_tls = s->kind == SP_PROBE_HTTPS;
+    hs->method = s->method ? s->method : "GET";
+    hs->send_body = s->body != NULL;
     p->kstate = hs;
     begin_hop(p);
 }

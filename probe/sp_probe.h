@@ -79,11 +79,21 @@ typedef struct sp_probe_spec {
     char *expect_body;   /* literal keyword that must appear in the body */
     char *expect_regex;  /* POSIX extended regex the body must match */
     char *expect_header; /* "Name: regex": a header Name whose value matches */
-    size_t max_body;     /* bytes; a larger body is http_too_large */
-    int max_redirects;   /* 0: do not follow, a 3xx is the answer */
-    char *ca_file;       /* PEM bundle; NULL: the system trust store */
-    bool insecure;       /* do not fail on certificate problems (still reported) */
-    char *auth_header;   /* "Name: value", sent as is, never printed */
+    char *reject_regex;  /* POSIX extended regex the body must NOT match */
+    /* The request: method (NULL: GET; HEAD asks for no body), a body sent
+     * with it (NULL: none), and extra "Name: value" header lines sent on
+     * every hop (never credentials: those go in auth_header, to the origin
+     * only). A 301/302/303 answer turns a POST into a GET without the body,
+     * as browsers and libcurl do; 307 and 308 keep method and body. */
+    char *method;
+    char *body;
+    char **headers;
+    size_t n_headers;
+    size_t max_body;   /* bytes; a larger body is http_too_large */
+    int max_redirects; /* 0: do not follow, a 3xx is the answer */
+    char *ca_file;     /* PEM bundle; NULL: the system trust store */
+    bool insecure;     /* do not fail on certificate problems (still reported) */
+    char *auth_header; /* "Name: value", sent as is, never printed */
     /* TLS client certificate (PEM chain file) and its key (PEM file): both
      * or neither; the key's path is not secret, its contents never read
      * by anything but OpenSSL */
@@ -124,6 +134,19 @@ sp_status sp_probe_spec_set_tls(sp_probe_spec *s, char *err, size_t errlen);
  * times, nested or chained ones multiply (spec.c); real rules
  * ("^ok( [0-9]{1,5})?$": 13) need tens. */
 #define SP_PROBE_REGEX_MAX_ATOMS 1000
+/* Whether the request a target asks for can be sent: a method HTTP knows
+ * that a probe may send (CONNECT and TRACE are no availability checks),
+ * header lines that are one line each and carry no credentials (those are
+ * secrets: auth_header, by reference, to the origin only), no body and no
+ * body rule with HEAD (there is no body to judge), all only for http(s).
+ * false with a message in err and, when key is not NULL, the name of the
+ * configuration key at fault ("method", "body", "headers",
+ * "reject_regex"). sp_probe_spec_finish checks it too. */
+bool sp_probe_spec_check_request(const sp_probe_spec *s, const char **key, char *err,
+                                 size_t errlen);
+
+/* A request body is a health check's payload, not an upload. */
+#define SP_PROBE_MAX_REQUEST_BODY 65536
 /* So is one with more repetition operators than this over one atom,
  * directly or through groups ("(a+)?" is 2): mixed "+" and "?" seven deep
  * ("b+^a+??++++") take glibc seconds to minutes, and three deep with an

@@ -72,6 +72,8 @@ static void free_compiled(sp_probe_spec *s)
         regfree(&c->body_re);
     if (c->has_header_re)
         regfree(&c->header_re);
+    if (c->has_reject_re)
+        regfree(&c->reject_re);
     free(c->header_name);
     free(c);
     s->compiled = NULL;
@@ -86,12 +88,78 @@ void sp_probe_spec_free(sp_probe_spec *s)
     free(s->expect_body);
     free(s->expect_regex);
     free(s->expect_header);
+    free(s->reject_regex);
+    free(s->method);
+    free(s->body);
+    for (size_t i = 0; i < s->n_headers; i++)
+        free(s->headers[i]);
+    free(s->headers);
     free(s->ca_file);
     free(s->auth_header);
     free(s->client_cert);
     free(s->client_key);
     free(s->dns_expect);
     sp_probe_spec_init(s);
+}
+
+bool sp_probe_spec_check_request(const sp_probe_spec *s, const char **key, char *err, size_t errlen)
+{
+    const char *k_ = NULL;
+    if (!key)
+        key = &k_;
+    static const char *const methods[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                          "PATCH", "DELETE", "OPTIONS"};
+    bool http = s->kind == SP_PROBE_HTTP || s->kind == SP_PROBE_HTTPS;
+    if (!http && (s->method || s->body || s->n_headers || s->reject_regex)) {
+        *key = s->method ? "method" : s->body ? "body" : s->n_headers ? "headers" : "reject_regex";
+        seterr(err, errlen, "method, body, headers and reject_regex are for http(s) targets");
+        return false;
+    }
+    if (s->method) {
+        size_t k = 0;
+        while (k < sizeof methods / sizeof methods[0] && strcmp(s->method, methods[k]))
+            k++;
+        if (k == sizeof methods / sizeof methods[0]) {
+            *key = "method";
+            seterr(err, errlen,
+                   "method '%.40s' is not GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS",
+                   s->method);
+            return false;
+        }
+        bool head = strcmp(s->method, "HEAD") == 0;
+        if (head && (s->body || s->expect_body || s->expect_regex || s->reject_regex)) {
+            *key = "method";
+            seterr(err, errlen,
+                   "a HEAD request has no body: no body, expect_body, expect_regex "
+                   "or reject_regex with it");
+            return false;
+        }
+    }
+    if (s->body && strlen(s->body) > SP_PROBE_MAX_REQUEST_BODY) {
+        *key = "body";
+        seterr(err, errlen, "the request body is over %d bytes", SP_PROBE_MAX_REQUEST_BODY);
+        return false;
+    }
+    for (size_t i = 0; i < s->n_headers; i++) {
+        const char *h = s->headers[i], *colon = strchr(h, ':');
+        size_t n = colon ? (size_t)(colon - h) : 0;
+        if (!colon || n == 0 || strcspn(h, " \t") < n || strpbrk(h, "\r\n")) {
+            *key = "headers";
+            seterr(err, errlen, "header '%.60s' is not one 'Name: value' line", h);
+            return false;
+        }
+        static const char *const secret[] = {"Authorization", "Proxy-Authorization", "Cookie"};
+        for (size_t k = 0; k < 3; k++)
+            if (strlen(secret[k]) == n && strncasecmp(h, secret[k], n) == 0) {
+                *key = "headers";
+                seterr(err, errlen,
+                       "%s is a credential: give it as auth (by env: or file: reference), "
+                       "which goes to the target's origin only",
+                       secret[k]);
+                return false;
+            }
+    }
+    return true;
 }
 
 /* Strip the brackets of an IPv6 literal as curl_url returns it ("[::1]"). */
@@ -529,6 +597,20 @@ sp_status sp_probe_spec_finish(sp_probe_spec *s, char *err, size_t errlen)
         }
         c->has_header_re = true;
     }
+    if (s->reject_regex) {
+        if (regex_too_large(s->reject_regex, "reject regex", err, errlen))
+            goto fail;
+        int rc = regcomp(&c->reject_re, s->reject_regex, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
+        if (rc != 0) {
+            char msg[128];
+            regerror(rc, &c->reject_re, msg, sizeof msg);
+            seterr(err, errlen, "bad reject regex '%s': %s", s->reject_regex, msg);
+            goto fail;
+        }
+        c->has_reject_re = true;
+    }
+    if (!sp_probe_spec_check_request(s, NULL, err, errlen))
+        goto fail;
     if (s->auth_header && !strchr(s->auth_header, ':')) {
         seterr(err, errlen, "auth header must be 'Name: value'");
         goto fail;

@@ -16,6 +16,8 @@ struct sp_probe_compiled {
     regex_t header_re;
     bool has_header_re;
     char *header_name; /* the Name of an expect_header rule */
+    regex_t reject_re;
+    bool has_reject_re;
 };
 
 #endif

@@ -14,20 +14,6 @@ fx_start_faultd
 
 F=http://127.0.0.1:$FX_FAULT_PORT
 
-# fx_start_py NAME SCRIPT ARGS...: a python fixture that writes its pid
-# file ($FX_DIR/NAME.pid) once it is listening.
-fx_start_py() {
-    local name=$1 script=$2 i
-    shift 2
-    fx__spawn "$FX_DIR/$name.log" python3 "$SP_SRC/tests/fixtures/$script" "$@" "$FX_DIR/$name.pid"
-    for ((i = 0; i < 100; i++)); do
-        [ -s "$FX_DIR/$name.pid" ] && return 0
-        fx__alive "g:$FX__PID" || break
-        sleep 0.05
-    done
-    fx__tail "$FX_DIR/$name.log"
-    return 1
-}
 
 # ms_now: a monotonic-enough clock in milliseconds
 ms_now() { date +%s%3N; }

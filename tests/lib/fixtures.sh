@@ -204,6 +204,21 @@ fx_free_port() { fx__free_port; }
 
 # fx__ports N: N free ports, distinct from each other and from those given
 # out before in this shell, into the array FX__PORTS.
+# fx_start_py NAME SCRIPT ARGS...: a python fixture that writes its pid
+# file ($FX_DIR/NAME.pid) once it is listening.
+fx_start_py() {
+    local name=$1 script=$2 i
+    shift 2
+    fx__spawn "$FX_DIR/$name.log" python3 "$SP_SRC/tests/fixtures/$script" "$@" "$FX_DIR/$name.pid"
+    for ((i = 0; i < 100; i++)); do
+        [ -s "$FX_DIR/$name.pid" ] && return 0
+        fx__alive "g:$FX__PID" || break
+        sleep 0.05
+    done
+    fx__tail "$FX_DIR/$name.log"
+    return 1
+}
+
 fx__ports() {
     local p tries=0
     FX__PORTS=()
