@@ -3,7 +3,8 @@
  *
  * These names appear in JSON, journals, reports and alerts, so they are a
  * public contract: add codes, never rename one. The list beyond SPEC's is
- * documented in docs/REASONS.md (dns_nodata, dns_mismatch, tls_cert_revoked).
+ * documented in docs/REASONS.md (dns_nodata, dns_mismatch, tls_cert_revoked,
+ * icmp_timeout).
  * New codes go at the end, so that the numbers of the old ones never move.
  *
  * The class tells reports where a failure came from (DNS, network, TLS,
@@ -46,7 +47,8 @@ typedef enum sp_reason_class {
     X(HTTP_PROTOCOL, "http_protocol", HTTP, "broken HTTP: malformed reply or reset")               \
     X(REDIRECT_LOOP, "redirect_loop", HTTP, "too many or circular redirects")                      \
     X(PROBE_ERROR, "probe_error", PROBE, "the probe itself failed (not the endpoint)")             \
-    X(TLS_CERT_REVOKED, "tls_cert_revoked", TLS, "the certificate is revoked (stapled OCSP)")
+    X(TLS_CERT_REVOKED, "tls_cert_revoked", TLS, "the certificate is revoked (stapled OCSP)")      \
+    X(ICMP_TIMEOUT, "icmp_timeout", NETWORK, "no ICMP echo reply in time")
 
 typedef enum sp_reason {
 #define SP_REASON_ENUM(sym, name, cls, msg) SP_REASON_##sym,

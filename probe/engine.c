@@ -521,7 +521,7 @@ size_t sp_probe_engine_inflight(const sp_probe_engine *e)
 static const sp_probe_kind_ops *const kinds[SP_PROBE_KIND_COUNT] = {
     [SP_PROBE_HTTP] = &sp_probe__http_ops, [SP_PROBE_HTTPS] = &sp_probe__http_ops,
     [SP_PROBE_TCP] = &sp_probe__tcp_ops,   [SP_PROBE_DNS] = &sp_probe__dns_ops,
-    [SP_PROBE_TLS] = &sp_probe__tls_ops,
+    [SP_PROBE_ICMP] = &sp_probe__icmp_ops, [SP_PROBE_TLS] = &sp_probe__tls_ops,
 };
 
 void sp_probe__handle_opened(sp_probe *p)

@@ -40,6 +40,7 @@ extern const sp_probe_kind_ops sp_probe__http_ops;
 extern const sp_probe_kind_ops sp_probe__tcp_ops;
 extern const sp_probe_kind_ops sp_probe__dns_ops;
 extern const sp_probe_kind_ops sp_probe__tls_ops;
+extern const sp_probe_kind_ops sp_probe__icmp_ops;
 
 /* One name lookup in flight. c-ares 1.18 cannot cancel a single query, so a
  * lookup outlives a finished probe: the probe detaches (p = NULL) and the

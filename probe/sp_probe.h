@@ -34,7 +34,8 @@ typedef enum sp_probe_kind {
     SP_PROBE_HTTPS,
     SP_PROBE_TCP,
     SP_PROBE_DNS,
-    SP_PROBE_TLS, /* TLS posture of an endpoint (sp_tls.h) */
+    SP_PROBE_TLS,  /* TLS posture of an endpoint (sp_tls.h) */
+    SP_PROBE_ICMP, /* one echo request (kind_icmp.c) */
     SP_PROBE_KIND_COUNT
 } sp_probe_kind;
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
 
 #include <curl/curl.h>
 
@@ -29,7 +30,8 @@ static void seterr(char *err, size_t n, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *const kind_names[SP_PROBE_KIND_COUNT] = {"http", "https", "tcp", "dns", "tls"};
+static const char *const kind_names[SP_PROBE_KIND_COUNT] = {"http", "https", "tcp",
+                                                            "dns",  "tls",   "icmp"};
 static const char *const dns_type_names[] = {"A", "AAAA", "CNAME", "MX", "TXT"};
 
 const char *sp_probe_kind_name(sp_probe_kind k)
@@ -265,6 +267,38 @@ static sp_status parse_hostport(sp_probe_spec *s, const char *hp, const char *ta
     return SP_OK;
 }
 
+/* "icmp://host": a name, an IPv4 literal or a bracketed IPv6 one; no port,
+ * no path (an echo request has neither). */
+static sp_status parse_icmp(sp_probe_spec *s, const char *rest, const char *target, char *err,
+                            size_t errlen)
+{
+    size_t n = strlen(rest);
+    if (n && rest[n - 1] == '/')
+        n--;
+    if (n >= 2 && rest[0] == '[' && rest[n - 1] == ']') {
+        rest++;
+        n -= 2;
+    }
+    if (n == 0 || n > 253 || strcspn(rest, " \t/@?#[]") < n) {
+        seterr(err, errlen, "bad target '%s': icmp:// takes a host name or address only", target);
+        return SP_EPARSE;
+    }
+    char *host = strndup(rest, n);
+    if (!host)
+        return SP_ENOMEM;
+    /* "host:port" is no ICMP target: a colon is only for IPv6 literals */
+    struct in6_addr a6;
+    if (strchr(host, ':') && inet_pton(AF_INET6, host, &a6) != 1) {
+        seterr(err, errlen, "bad target '%s': icmp:// has no port", target);
+        free(host);
+        return SP_EPARSE;
+    }
+    s->kind = SP_PROBE_ICMP;
+    s->host = host;
+    s->port = 0;
+    return SP_OK;
+}
+
 /* "dns://name[?type=T&expect=V]" or "dns:name". Values are not URL-encoded
  * in practice (names, MX hosts, TXT words); '%' escapes are decoded by curl
  * when present. */
@@ -347,12 +381,15 @@ sp_status sp_probe_spec_set_target(sp_probe_spec *s, const char *target, char *e
         st = parse_hostport(s, target + 6, target, err, errlen);
         if (st == SP_OK)
             s->kind = SP_PROBE_TLS;
-    } else if (strncasecmp(target, "dns://", 6) == 0)
+    } else if (strncasecmp(target, "icmp://", 7) == 0)
+        st = parse_icmp(s, target + 7, target, err, errlen);
+    else if (strncasecmp(target, "dns://", 6) == 0)
         st = parse_dns(s, target + 6, target, err, errlen);
     else if (strncasecmp(target, "dns:", 4) == 0)
         st = parse_dns(s, target + 4, target, err, errlen);
     else if (strstr(target, "://")) {
-        seterr(err, errlen, "bad target '%s': scheme is not http, https, tcp, dns or tls", target);
+        seterr(err, errlen, "bad target '%s': scheme is not http, https, tcp, dns, tls or icmp",
+               target);
         st = SP_EPARSE;
     } else
         st = parse_hostport(s, target, target, err, errlen);
