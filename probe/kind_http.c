@@ -502,7 +502,7 @@ static void finish_tls_facts(sp_probe *p, http_state *hs)
 static bool status_expected(const sp_probe_spec *s, int code)
 {
     if (s->n_expect_status == 0)
-        return code >= 200 && code <= 399;
+        return code >= 200 && code <= (s->only_2xx ? 299 : 399);
     for (size_t i = 0; i < s->n_expect_status; i++)
         if (s->expect_status[i] == code)
             return true;
@@ -578,8 +578,17 @@ static void http_done(sp_probe *p, CURL *easy, CURLcode code)
     curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &conn);
     curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &app);
     curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME_T, &st);
-    if (status > 0)
+    if (status > 0) {
         p->res.http_status = (int)status;
+        long v = 0;
+        curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &v);
+        snprintf(p->res.http_version, sizeof p->res.http_version, "%s",
+                 v == CURL_HTTP_VERSION_1_0   ? "1.0"
+                 : v == CURL_HTTP_VERSION_1_1 ? "1.1"
+                 : v == CURL_HTTP_VERSION_2_0 ? "2"
+                 : v == CURL_HTTP_VERSION_3   ? "3"
+                                              : "");
+    }
     finish_tls_facts(p, hs);
 
     if (code != CURLE_OK) {

@@ -109,8 +109,15 @@ static void on_readable(uv_poll_t *h, int status, int events)
         return;
     }
     unsigned char buf[1500];
+    union {
+        struct cmsghdr h;
+        char b[CMSG_SPACE(sizeof(int)) * 2];
+    } ctl;
     for (;;) {
-        ssize_t n = recv(st->fd, buf, sizeof buf, 0);
+        struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+        struct msghdr mh = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b};
+        ssize_t n = recvmsg(st->fd, &mh, 0);
         if (n < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return;
@@ -121,6 +128,10 @@ static void on_readable(uv_poll_t *h, int status, int events)
             return;
         }
         if (is_our_reply(st, buf, (size_t)n)) {
+            for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+                if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+                    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT))
+                    memcpy(&p->res.hop_limit, CMSG_DATA(c), sizeof(int));
             p->res.connect_ms = (double)(uv_hrtime() - st->t_send_ns) / 1e6;
             sp_probe__finish(p, SP_REASON_OK, "echo reply from %s in %.3f ms (%s socket)",
                              p->res.address, p->res.connect_ms, st->raw ? "raw" : "ping");
@@ -192,10 +203,13 @@ static void send_echo(sp_probe *p, struct sockaddr_storage *sa)
     /* A router's "unreachable" is a soft error, which a socket reports only
      * when asked to: without this the probe would wait for its timeout. */
     int on = 1;
-    if (v6)
+    if (v6) {
         setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
-    else
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on);
+    } else {
         setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
+        setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &on, sizeof on);
+    }
     socklen_t salen = v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     if (connect(fd, (struct sockaddr *)sa, salen) != 0) {
         int e = errno;

@@ -77,6 +77,7 @@ typedef struct sp_probe_spec {
      * following redirects is up. */
     int expect_status[SP_PROBE_MAX_STATUS];
     size_t n_expect_status;
+    bool only_2xx;       /* with no expect_status: 2xx only (blackbox's default) */
     char *expect_body;   /* literal keyword that must appear in the body */
     char *expect_regex;  /* POSIX extended regex the body must match */
     char *expect_header; /* "Name: regex": a header Name whose value matches */
@@ -191,10 +192,12 @@ typedef struct sp_probe_result {
      * the target */
     bool canceled;
     char detail[256];
-    char address[64]; /* the IP probed; empty when none was reached */
-    int http_status;  /* last HTTP status seen; 0 when none */
-    int64_t bytes;    /* body bytes received */
-    int redirects;    /* redirects followed */
+    char address[64];     /* the IP probed; empty when none was reached */
+    int http_status;      /* last HTTP status seen; 0 when none */
+    char http_version[4]; /* of that answer: "1.0", "1.1", "2", "3"; "" when none */
+    int hop_limit;        /* icmp: the reply's TTL / hop limit; 0 when not known */
+    int64_t bytes;        /* body bytes received */
+    int redirects;        /* redirects followed */
     double dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms;
     int64_t started_ms; /* wall clock, Unix milliseconds */
     char answer[256];   /* dns probes: the answers, comma-separated */

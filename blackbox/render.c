@@ -1,0 +1,201 @@
+/*
+ * A finished probe as blackbox_exporter words it: its metric names and
+ * label values, in Prometheus' text format, so dashboards and alert rules
+ * written for blackbox read slaprobe's answer unchanged. What slaprobe
+ * cannot know the way blackbox does (an answer's Content-Length header, a
+ * DNS answer's authority and additional sections, the chain beyond the
+ * leaf) is said in docs/PROMETHEUS.md, never invented here.
+ */
+#include "blackbox/blackbox.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/sp_grow.h"
+
+typedef struct out {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} out;
+
+static void put(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(out *o, const char *fmt, ...)
+{
+    va_list ap;
+    for (int pass = 0; pass < 2 && !o->oom; pass++) {
+        va_start(ap, fmt);
+        int n = vsnprintf(o->p ? o->p + o->len : NULL, o->cap - o->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            o->oom = true;
+            return;
+        }
+        if (o->len + (size_t)n < o->cap) {
+            o->len += (size_t)n;
+            return;
+        }
+        if (sp_grow((void **)&o->p, &o->cap, o->len + (size_t)n + 1, 1) != SP_OK)
+            o->oom = true;
+    }
+}
+
+/* A sample's value: whole numbers (timestamps, hashes, counts) in full,
+ * the rest to nanoseconds' precision. */
+static void value(out *o, double v)
+{
+    if (v == floor(v) && fabs(v) < 9007199254740992.0)
+        put(o, " %.0f\n", v);
+    else
+        put(o, " %.9g\n", v);
+}
+
+/* One gauge with its HELP and TYPE. */
+static void gauge(out *o, const char *name, const char *help, double v)
+{
+    put(o, "# HELP %s %s\n# TYPE %s gauge\n%s", name, help, name, name);
+    value(o, v);
+}
+
+static double secs(double ms)
+{
+    return ms > 0 ? ms / 1000.0 : 0;
+}
+
+/* blackbox's probe_ip_addr_hash: FNV-1a (32 bit) over the address bytes. */
+static double addr_hash(const char *addr)
+{
+    unsigned char b[16];
+    size_t n = inet_pton(AF_INET, addr, b) == 1 ? 4 : inet_pton(AF_INET6, addr, b) == 1 ? 16 : 0;
+    uint32_t h = 0x811c9dc5u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x01000193u;
+    return n ? (double)h : 0;
+}
+
+static void phases(out *o, const char *name, const char *help, const char *const *ph,
+                   const double *v, size_t n)
+{
+    put(o, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+    for (size_t i = 0; i < n; i++)
+    {
+        put(o, "%s{phase=\"%s\"}", name, ph[i]);
+        value(o, v[i] > 0 ? v[i] : 0);
+    }
+}
+
+/* "2026-12-30T00:00:00Z" -> Unix seconds; 0 when it cannot be read. */
+static double iso_seconds(const char *s)
+{
+    struct tm tm = {0};
+    const char *e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    return e ? (double)timegm(&tm) : 0;
+}
+
+static void http_metrics(out *o, const sp_probe_result *r)
+{
+    double rest = r->total_ms;
+    const double *parts[] = {&r->dns_ms, &r->connect_ms, &r->tls_ms, &r->ttfb_ms};
+    for (size_t i = 0; i < 4; i++)
+        rest -= *parts[i] > 0 ? *parts[i] : 0;
+    static const char *const ph[] = {"resolve", "connect", "tls", "processing", "transfer"};
+    double v[] = {secs(r->dns_ms), secs(r->connect_ms), secs(r->tls_ms), secs(r->ttfb_ms),
+                  r->http_status && rest > 0 ? rest / 1000.0 : 0};
+    gauge(o, "probe_failed_due_to_regex", "Indicates if probe failed due to regex",
+          r->reason == SP_REASON_HTTP_BODY_MISMATCH);
+    /* the body's length as received: slaprobe does not keep the header */
+    gauge(o, "probe_http_content_length", "Length of http content response", (double)r->bytes);
+    phases(o, "probe_http_duration_seconds", "Duration of http request by phase, summed over all redirects", ph, v, 5);
+    gauge(o, "probe_http_redirects", "The number of redirects", r->redirects);
+    bool tls = r->tls.present && r->tls.version[0];
+    gauge(o, "probe_http_ssl", "Indicates if SSL was used for the final redirect", tls);
+    gauge(o, "probe_http_status_code", "Response HTTP status code", r->http_status);
+    gauge(o, "probe_http_uncompressed_body_length", "Length of uncompressed response body",
+          (double)r->bytes);
+    gauge(o, "probe_http_version", "Returns the version of HTTP of the probe response",
+          r->http_version[0] ? atof(r->http_version) : 0);
+    if (tls && r->tls.has_cert) {
+        /* the leaf's notAfter: slaprobe keeps the leaf, not the chain */
+        double exp = iso_seconds(r->tls.not_after);
+        gauge(o, "probe_ssl_earliest_cert_expiry", "Returns earliest SSL cert expiry in unixtime",
+              exp);
+        gauge(o, "probe_ssl_last_chain_expiry_timestamp_seconds",
+              "Returns last SSL chain expiry in timestamp", exp);
+        const char *ver = r->tls.version;
+        if (!strncmp(ver, "TLSv", 4))
+            ver += 4;
+        put(o,
+            "# HELP probe_tls_version_info Returns the TLS version used or NaN when unknown\n"
+            "# TYPE probe_tls_version_info gauge\nprobe_tls_version_info{version=\"TLS %s\"} 1\n",
+            ver);
+    }
+}
+
+static void icmp_metrics(out *o, const sp_probe_result *r)
+{
+    static const char *const ph[] = {"resolve", "setup", "rtt"};
+    double setup = r->total_ms - (r->dns_ms > 0 ? r->dns_ms : 0) -
+                   (r->connect_ms > 0 ? r->connect_ms : 0);
+    double v[] = {secs(r->dns_ms), setup > 0 && r->ok ? setup / 1000.0 : 0, secs(r->connect_ms)};
+    phases(o, "probe_icmp_duration_seconds", "Duration of icmp request by phase", ph, v, 3);
+    if (r->hop_limit > 0)
+        gauge(o, "probe_icmp_reply_hop_limit", "Replied packet hop limit (TTL for ipv4)",
+              r->hop_limit);
+}
+
+static void dns_metrics(out *o, const sp_probe_result *r)
+{
+    size_t answers = 0;
+    if (r->answer[0]) {
+        answers = 1;
+        for (const char *c = r->answer; *c; c++)
+            answers += *c == ',';
+    }
+    gauge(o, "probe_dns_answer_rrs", "Returns number of entries in the answer resource record list",
+          (double)answers);
+    static const char *const ph[] = {"resolve", "connect", "request"};
+    double v[] = {0, 0, secs(r->total_ms)}; /* the server is an address, asked over udp */
+    phases(o, "probe_dns_duration_seconds", "Duration of DNS request by phase", ph, v, 3);
+    bool answered = r->ok || r->reason == SP_REASON_DNS_NODATA ||
+                    r->reason == SP_REASON_DNS_MISMATCH || r->reason == SP_REASON_DNS_NXDOMAIN;
+    gauge(o, "probe_dns_query_succeeded", "Displays whether or not the query was executed successfully",
+          answered);
+}
+
+char *sp_bb_render(const sp_bb_module *mod, const sp_probe_result *r)
+{
+    out o = {0};
+    if (mod->prober != SP_BB_DNS)
+        gauge(&o, "probe_dns_lookup_time_seconds", "Returns the time taken for probe dns lookup in seconds",
+              secs(r->dns_ms));
+    gauge(&o, "probe_duration_seconds", "Returns how long the probe took to complete in seconds",
+          secs(r->total_ms));
+    if (mod->prober == SP_BB_HTTP)
+        http_metrics(&o, r);
+    else if (mod->prober == SP_BB_ICMP)
+        icmp_metrics(&o, r);
+    else if (mod->prober == SP_BB_DNS)
+        dns_metrics(&o, r);
+    if (r->address[0]) {
+        gauge(&o, "probe_ip_addr_hash", "Specifies the hash of IP address. It's useful to detect if the IP address changes.",
+              addr_hash(r->address));
+        gauge(&o, "probe_ip_protocol", "Specifies whether probe ip protocol is IP4 or IP6",
+              strchr(r->address, ':') ? 6 : 4);
+    }
+    gauge(&o, "probe_success", "Displays whether or not the probe was a success", r->ok);
+    /* slaprobe's own word on the result: a reason code is never secret */
+    put(&o,
+        "# HELP slaprobe_probe_reason_info Why the probe succeeded or failed (slaprobe's reason code)\n"
+        "# TYPE slaprobe_probe_reason_info gauge\nslaprobe_probe_reason_info{reason=\"%s\"} 1\n",
+        sp_reason_name(r->reason));
+    if (o.oom) {
+        free(o.p);
+        return NULL;
+    }
+    return o.p;
+}
