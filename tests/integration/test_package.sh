@@ -58,6 +58,8 @@ depends=$(dpkg-deb -f "$deb" Depends)
 for lib in libcurl4 libuv1 libc-ares2 librrd8 libssl3 libjansson4 libcyaml1 libarchive13; do
     t_match "Depends names $lib (shlibs)" "$depends" "(^|, )$lib( |,|$)"
 done
+# The unit's ExecReload= runs /bin/kill, which is procps', not Essential.
+t_match "Depends names procps (the unit's /bin/kill)" "$depends" "(^|, )procps( |,|$)"
 t_eq "Version" "$(dpkg-deb -f "$deb" Version)" "$proj"
 
 echo "# lintian"
