@@ -84,4 +84,14 @@ t_eq "the unit runs the packaged program" \
 t_eq "no /usr/local left in the unit" "$(grep -c /usr/local "$unit" || true)" 0
 t_match "the unit's documentation is the man page" "$(grep '^Documentation=' "$unit")" \
     'man:slaprobe\(1\)'
+# The packaged unit is the repository's with the program's path changed:
+# as locked down (test_unit_security checks the repository's in depth).
+if command -v systemd-analyze >/dev/null &&
+    systemd-analyze security --offline=true "$unit" >/dev/null 2>&1; then
+    rc=0
+    systemd-analyze security --offline=true --threshold=20 "$unit" >/dev/null 2>&1 || rc=$?
+    t_eq "packaged unit: exposure at most 2.0" "$rc" 0
+else
+    echo "  (no systemd-analyze with --offline: exposure not checked)"
+fi
 t_done
