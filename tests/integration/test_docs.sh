@@ -25,6 +25,9 @@ MAN1=$SP_SRC/man/slaprobe.1
 MAN5=$SP_SRC/man/slaprobe.yaml.5
 
 echo "# mandoc -Tlint"
+if ! command -v mandoc >/dev/null; then
+    t_bad "mandoc is not installed (scripts/setup.sh --test installs it)"
+fi
 for page in "$MAN1" "$MAN5"; do
     rc=0
     mandoc -Tlint "$page" >"$FX_DIR/lint" 2>&1 || rc=$?
