@@ -9,7 +9,12 @@
 #  - lintian reports no error (E:) on it;
 #  - extracted with dpkg -x, the packaged program prints the project's
 #    version and config-check passes on the packaged configuration as
-#    shipped, with no secret in the environment.
+#    shipped, with no secret in the environment;
+#  - in an overlay of / inside a mount namespace of its own (the host is not
+#    touched; skipped where that is not allowed): dpkg -i, --version,
+#    config-check -c /etc/slaprobe/slaprobe.yaml, systemd-analyze verify of
+#    the installed unit, the service left disabled, and dpkg -P leaving
+#    nothing of slaprobe but dpkg's records and man-db's cache.
 # Slow (a whole build): ctest label `package`. Exit 77 (skipped) without
 # dpkg-buildpackage, debhelper or lintian (scripts/setup.sh --test).
 set -euo pipefail
@@ -93,5 +98,65 @@ if command -v systemd-analyze >/dev/null &&
     t_eq "packaged unit: exposure at most 2.0" "$rc" 0
 else
     echo "  (no systemd-analyze with --offline: exposure not checked)"
+fi
+
+echo "# dpkg -i and dpkg -P, in a throwaway copy of this system"
+# An overlay of / in a mount namespace of our own: the install, its
+# maintainer scripts and the purge write only into the overlay's upper
+# directory (in FX_DIR); the host's dpkg database and files are untouched.
+# Skipped where unshare or an overlay mount is not allowed.
+ov=$FX_DIR/ov
+mkdir -p "$ov/upper" "$ov/work" "$ov/root" "$FX_DIR/x"
+cp "$deb" "$FX_DIR/x/slaprobe.deb"
+cat >"$FX_DIR/inroot.sh" <<'SCRIPT'
+set -eu
+ov=$1 x=$2
+mount --make-rprivate /
+mount -t overlay overlay -o "lowerdir=/,upperdir=$ov/upper,workdir=$ov/work" "$ov/root"
+mount -t proc proc "$ov/root/proc"
+mount --rbind /dev "$ov/root/dev"
+mkdir -p "$ov/root/sp-x"
+mount --bind "$x" "$ov/root/sp-x"
+echo mounted
+inroot() { chroot "$ov/root" "$@"; }
+rc=0; inroot dpkg -i /sp-x/slaprobe.deb >"$x/dpkg-i.log" 2>&1 || rc=$?
+echo "dpkg -i: $rc"
+echo "version: $(inroot slaprobe --version 2>&1 || true)"
+rc=0
+inroot env -i PATH=/usr/bin:/bin slaprobe config-check -c /etc/slaprobe/slaprobe.yaml >/dev/null 2>&1 ||
+    rc=$?
+echo "config-check: $rc"
+rc=0; inroot systemd-analyze verify /lib/systemd/system/slaprobe.service >"$x/verify.log" 2>&1 || rc=$?
+echo "verify: $rc"
+echo "enabled: $(inroot systemctl is-enabled slaprobe.service 2>/dev/null || true)"
+rc=0; inroot dpkg -P slaprobe >"$x/dpkg-p.log" 2>&1 || rc=$?
+echo "dpkg -P: $rc"
+echo "status: $(inroot dpkg-query -W -f='${db:Status-Status}' slaprobe 2>/dev/null || echo gone)"
+SCRIPT
+# Once the overlay is mounted, every step must work; before, nothing has
+# happened and the section is skipped.
+if command -v unshare >/dev/null; then
+    unshare --mount --fork bash "$FX_DIR/inroot.sh" "$ov" "$FX_DIR/x" >"$FX_DIR/inroot.out" 2>&1 || true
+fi
+if grep -qx mounted "$FX_DIR/inroot.out" 2>/dev/null; then
+    t_eq "the steps in the overlay ran to the end" "$(tail -1 "$FX_DIR/inroot.out" | cut -d: -f1)" status
+    r() { sed -n "s/^$1: //p" "$FX_DIR/inroot.out"; }
+    t_eq "dpkg -i exit" "$(r 'dpkg -i')" 0
+    [ "$(r 'dpkg -i')" = 0 ] || cat "$FX_DIR/x/dpkg-i.log"
+    t_eq "installed slaprobe --version" "$(r version)" "slaprobe $proj"
+    t_eq "installed: config-check -c /etc/slaprobe/slaprobe.yaml exit" "$(r config-check)" 0
+    t_eq "systemd-analyze verify of the installed unit" "$(r verify)" 0
+    [ "$(r verify)" = 0 ] || cat "$FX_DIR/x/verify.log"
+    t_eq "the service is installed disabled" "$(r enabled)" disabled
+    t_eq "dpkg -P exit" "$(r 'dpkg -P')" 0
+    t_eq "after the purge, dpkg knows no slaprobe" "$(r status)" gone
+    # What the install and the purge left: nothing of slaprobe but dpkg's
+    # own records and log and man-db's cache of the pages.
+    left=$(cd "$ov/upper" && find . -iname '*slaprobe*' | grep -v -e '^\./var/lib/dpkg/' \
+        -e '^\./var/log/' -e '^\./var/cache/man/' -e '^\./sp-x' || true)
+    t_eq "files of slaprobe left after dpkg -P" "$left" ""
+else
+    echo "  (no mount namespace with an overlay of / here: dpkg -i and -P not tried)"
+    head -5 "$FX_DIR/inroot.out" 2>/dev/null | sed 's/^/  /' || true
 fi
 t_done
