@@ -164,7 +164,7 @@ int sp_cmd_import(int argc, char **argv)
         "a row in the future, a timestamp in milliseconds, a row older than the RRD can\n"
         "hold, rows not newer than what it holds. Memory does not grow with the file.\n"
         "Stop the daemon for this target first: both would write its RRD and journal.\n"
-        "--vantage V: into vantage V's store, <storage.dir>/V/ (SPEC section 10), as\n"
+        "--vantage V: into vantage V's store, <storage.dir>/V/ (docs/VANTAGES.md), as\n"
         "`run --vantage V` writes it; V must be one of `vantages`. So the report host can be\n"
         "given each vantage's history.\n"
         "Exit 0 imported, 1 cannot write, 2 bad usage, configuration or CSV.\n";

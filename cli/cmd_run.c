@@ -85,8 +85,8 @@ static const char run_usage[] =
     "SIGHUP reloads FILE; SIGTERM or SIGINT stops cleanly.\n"
     "\n"
     "  -c, --config FILE     configuration (YAML)\n"
-    "  --vantage NAME        this host is vantage NAME (SPEC section 10): files in\n"
-    "                        <storage.dir>/NAME; over the file's `vantage:` and\n"
+    "  --vantage NAME        this host is vantage NAME (docs/VANTAGES.md): files\n"
+    "                        in <storage.dir>/NAME; over the file's `vantage:` and\n"
     "                        SLAPROBE_VANTAGE (which it sets, so reloads keep it)\n"
     "  --max-inflight N      probes running at once at most (default 1000)\n"
     "  -h, --help            this text\n";

@@ -16,9 +16,12 @@ build_pkgs=(build-essential cmake pkg-config
 test_pkgs=(nginx-light dnsmasq-base jq curl procps libxml2-utils sslscan testssl.sh
            chromium python3 python3-aiosmtpd fonts-ipafont-gothic libfaketime time
            systemd strace python3-seccomp clang-format rsync
-           python3-feedparser python3-websockets iproute2)
+           python3-feedparser python3-websockets iproute2
+           mandoc debhelper dpkg-dev fakeroot lintian)
 # systemd: only for `systemd-analyze security --offline` (test_unit_security);
 # in a container without systemd as PID 1 its installation starts nothing.
+# mandoc: `mandoc -Tlint` of the man pages (test_docs); debhelper, dpkg-dev,
+# fakeroot, lintian: building and checking the .deb (test_package).
 # clang-format: Debian 12's is version 14, the one the style is checked with
 # (scripts/format.sh --check, first thing in scripts/test.sh).
 bench_pkgs=(prometheus-blackbox-exporter wrk time)
