@@ -97,6 +97,8 @@ static const sp_report_labels en = {
     .tz_local = NULL,
     .comma = ", ",
     .semi = "; ",
+    .lp = " (",
+    .rp = ")",
     /* --- */
     .quorum = "Quorum",
     .of = "of",
@@ -194,6 +196,8 @@ static const sp_report_labels ja = {
     .tz_local = "日本時間", /* after "Asia/Tokyo": the name a Japanese reader uses */
     .comma = "、",          /* Japanese text takes the ideographic comma, not ", " */
     .semi = "、",
+    .lp = "（",
+    .rp = "）",
     /* --- */
     .quorum = "クォーラム",
     .of = "/",
@@ -201,7 +205,7 @@ static const sp_report_labels ja = {
     .quorum_rule = "q 拠点以上が停止を観測したときに停止。計測できた拠点が q 未満のとき、"
                    "または未計測の拠点次第で停止になり得るときは不明",
     .vantage = "計測拠点",
-    .lag = "遅れ",
+    .lag = "複製の遅れ",
     .no_file = "ファイルなし",
     .since = "開始",
     .partial_periods = "少数の拠点のみの部分停止",

@@ -31,6 +31,7 @@ typedef struct sp_report_labels {
      * status page had in English in both languages --- */
     const char *down_for, *note, *samples, *unknown_reason, *tz_local;
     const char *comma, *semi; /* ", " "; " in English, "、" in Japanese text */
+    const char *lp, *rp;      /* " (" ")" in English, "（" "）" around Japanese words */
     /* several vantages (SPEC section 10) */
     const char *quorum, *of, *vantages, *quorum_rule, *vantage, *lag, *no_file, *since;
     const char *partial_periods, *partial_note, *at_most_down;

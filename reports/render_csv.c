@@ -118,7 +118,7 @@ static const column vantage_cols[] = {
     {"journal_intact", "ハッシュチェーン"},
     {"journal_first_bad_line", "最初の破損行"},
     {"clock_synchronised", "時刻同期"},
-    {"lag_s", "遅れ (秒)"},
+    {"lag_s", "複製の遅れ (秒)"},
     {"rows_disagree", "RRD とジャーナルの照合"},
 };
 

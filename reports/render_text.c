@@ -7,7 +7,6 @@
  * "<U+202E>", never sent to the terminal.
  */
 #include <math.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,9 +108,9 @@ static void quorum_text(FILE *fp, const sp_report *r, const sp_report_target *t,
         fprintf(fp, "  %s ", L->vantage);
         sp_text_fputs(fp, v->vantage);
         pct(v->sla.availability_pct, a, sizeof a);
-        fprintf(fp, ": %s %s (%s %lld %s%s%s %lld %s)%s%s ", L->availability, a, L->downtime,
-                (long long)v->sla.downtime_s, L->seconds, L->comma, L->unknown,
-                (long long)v->sla.unknown_s, L->seconds, L->semi, L->lag);
+        fprintf(fp, ": %s %s%s%s %lld %s%s%s %lld %s%s%s%s ", L->availability, a, L->lp,
+                L->downtime, (long long)v->sla.downtime_s, L->seconds, L->comma, L->unknown,
+                (long long)v->sla.unknown_s, L->seconds, L->rp, L->semi, L->lag);
         if (v->lag_s < 0)
             fputs(L->no_file, fp);
         else {
@@ -132,15 +131,13 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
     sp_report_fmt_local(r, r->end, b, sizeof b);
     /* Japanese: "（時刻は Asia/Tokyo、日本時間）", full-width brackets
      * around Japanese words, and the name a Japanese reader uses */
-    bool ja = lang == SP_LANG_JA;
-    fprintf(fp, "%s: %s .. %s%s%s %s", L->period, a, b, ja ? "（" : " (", L->timezone,
-            r->cfg->timezone);
+    fprintf(fp, "%s: %s .. %s%s%s %s", L->period, a, b, L->lp, L->timezone, r->cfg->timezone);
     if (L->tz_local && strcmp(r->cfg->timezone, "Asia/Tokyo") == 0)
         fprintf(fp, "%s%s", L->comma, L->tz_local);
-    fputs(ja ? "）\n" : ")\n", fp);
+    fprintf(fp, "%s\n", L->rp);
     if (r->until < r->end) {
         sp_report_fmt_local(r, r->until, c, sizeof c);
-        fprintf(fp, ja ? "（%s %s）\n" : "(%s %s)\n", L->partial, c);
+        fprintf(fp, "%s%s %s%s\n", lang == SP_LANG_JA ? "（" : "(", L->partial, c, L->rp);
     }
     sp_report_fmt_local(r, r->generated, c, sizeof c);
     fprintf(fp, "%s: %s\n", L->generated, c);
@@ -215,13 +212,13 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
                     t->coarse_s, L->seconds, a);
         }
         if (t->n_vantages) {
-            fprintf(fp, "%s: %u %s %zu %s (", L->quorum, t->quorum, L->of, t->n_vantages,
-                    L->vantages);
+            fprintf(fp, "%s: %u %s %zu %s%s", L->quorum, t->quorum, L->of, t->n_vantages,
+                    L->vantages, L->lp);
             for (size_t k = 0; k < t->n_vantages; k++) {
                 sp_text_fputs(fp, t->vantages[k].vantage);
                 fputs(k + 1 < t->n_vantages ? L->comma : "", fp);
             }
-            fprintf(fp, "): %s\n", L->quorum_rule);
+            fprintf(fp, "%s: %s\n", L->rp, L->quorum_rule);
         }
         if (s->no_data)
             fprintf(fp, "%s\n", L->no_data_long);
@@ -279,7 +276,7 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             if (t->notified_ms && t->notified_ms[k]) {
                 sp_report_fmt_local(r, t->notified_ms[k] / 1000, a, sizeof a);
                 sp_report_fmt_duration(t->notify_delay_s[k], lang, c, sizeof c);
-                fprintf(fp, "  %s %s (%s %s)\n", L->notified, a, L->after, c);
+                fprintf(fp, "  %s %s%s%s %s%s\n", L->notified, a, L->lp, L->after, c, L->rp);
             } else {
                 fprintf(fp, "  %s\n", L->not_notified);
             }
@@ -300,8 +297,8 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             for (size_t k = 0; k < t->n_partial; k++)
                 ps += t->partial[k].end - t->partial[k].start;
             sp_report_fmt_duration((double)ps, lang, c, sizeof c);
-            fprintf(fp, "%s (%zu%s%s): %s\n", L->partial_periods, t->n_partial, L->comma, c,
-                    L->partial_note);
+            fprintf(fp, "%s%s%zu%s%s%s: %s\n", L->partial_periods, L->lp, t->n_partial, L->comma, c,
+                    L->rp, L->partial_note);
             for (size_t k = 0; k < t->n_partial; k++) {
                 const sp_quorum_partial *p = &t->partial[k];
                 sp_report_fmt_local(r, p->start, a, sizeof a);

@@ -118,6 +118,7 @@ static void test_cols(void **state)
     assert_int_equal(sp_text_cols("\xe2\x80\xa6"), 1);     /* U+2026 ellipsis: ambiguous, narrow */
     assert_int_equal(sp_text_cols("\xe2\x80\x94"), 1);     /* U+2014 em dash: narrow, 3 bytes */
     assert_int_equal(sp_text_cols("\xf0\x9f\x98\x80"), 2); /* U+1F600 emoji: wide */
+    assert_int_equal(sp_text_cols("\xe3\x89\x88"), 1);     /* U+3248 among wide: ambiguous */
     assert_int_equal(sp_text_cols("\xf0\x90\x8d\x88"), 1); /* U+10348 Gothic: narrow, 4 bytes */
     assert_int_equal(sp_text_cols("\xff\xfe"), 2);         /* not UTF-8: one column a byte */
 }
