@@ -24,6 +24,8 @@
 #define FEED_FILE_MODE 0644
 #define FEED_DIR_MODE 0755
 
+/* English badges keep their lower-case words; Japanese ones take the
+ * page's (sp_statuspage__state_word). */
 static const char *const state_words[SP_PAGE_N] = {"available", "performance issues",
                                                    "service disruption", "maintenance", "no data"};
 /* shields.io's colours: brightgreen, yellow, red, blue, lightgrey */
@@ -224,15 +226,16 @@ static int text_px(const char *s)
     return px + 10;
 }
 
-static sp_status one_badge(const sp_report *r, const sp_report_target *t, const char *bdir,
-                           char *err, size_t errlen)
+static sp_status one_badge(const sp_report *r, const sp_report_target *t, sp_report_lang lang,
+                           const char *bdir, char *err, size_t errlen)
 {
     sp_page_state s = sp_statuspage__current(r, t);
     char msg[96], path[4200];
+    const char *word = lang == SP_LANG_JA ? sp_statuspage__state_word(s, lang) : state_words[s];
     if (isnan(t->sla.availability_pct))
-        snprintf(msg, sizeof msg, "%s", state_words[s]);
+        snprintf(msg, sizeof msg, "%s", word);
     else
-        snprintf(msg, sizeof msg, "%s | %.2f %%", state_words[s], t->sla.availability_pct);
+        snprintf(msg, sizeof msg, "%s | %.2f %%", word, t->sla.availability_pct);
     const char *label = t->cfg->name;
     int lw = text_px(label), mw = text_px(msg);
     snprintf(path, sizeof path, "%s/%s.svg", bdir, t->cfg->id);
@@ -277,7 +280,8 @@ static sp_status one_badge(const sp_report *r, const sp_report_target *t, const 
     return SP_OK;
 }
 
-sp_status sp_statuspage__write_badges(const sp_report *r, const char *dir, char *err, size_t errlen)
+sp_status sp_statuspage__write_badges(const sp_report *r, sp_report_lang lang, const char *dir,
+                                      char *err, size_t errlen)
 {
     char bdir[4096];
     snprintf(bdir, sizeof bdir, "%s/badge", dir);
@@ -288,7 +292,7 @@ sp_status sp_statuspage__write_badges(const sp_report *r, const char *dir, char 
     for (size_t i = 0; i < r->n_targets; i++) {
         if (!sp_statuspage__shown(&r->targets[i]))
             continue;
-        sp_status st = one_badge(r, &r->targets[i], bdir, err, errlen);
+        sp_status st = one_badge(r, &r->targets[i], lang, bdir, err, errlen);
         if (st != SP_OK)
             return st;
     }

@@ -750,11 +750,11 @@ sp_status sp_statuspage_render(const sp_report *r, const char *lang, const char 
     snprintf(path, sizeof path, "%s/status.json", dir);
     if ((st = write_json(r, path, err, errlen)) != SP_OK)
         return st;
-    /* one feed, in the language of index.html */
+    /* one feed and one set of badges, in the language of index.html */
     sp_report_lang feed_lang = strcmp(lang, "ja") == 0 ? SP_LANG_JA : SP_LANG_EN;
     if ((st = sp_statuspage__write_feed(r, feed_lang, dir, err, errlen)) != SP_OK)
         return st;
-    return sp_statuspage__write_badges(r, dir, err, errlen);
+    return sp_statuspage__write_badges(r, feed_lang, dir, err, errlen);
 }
 
 /* --- The daemon's live state ------------------------------------------------ */

@@ -37,10 +37,10 @@ typedef struct sp_page_planned {
 bool sp_statuspage__upcoming(const sp_report *r, sp_page_planned **out, size_t *n);
 
 /* feed.c: <dir>/feed.atom (in lang: its titles and summaries, and
- * xml:lang) and <dir>/badge/<id>.svg and .json. */
+ * xml:lang) and <dir>/badge/<id>.svg and .json (the state in lang). */
 sp_status sp_statuspage__write_feed(const sp_report *r, sp_report_lang lang, const char *dir,
                                     char *err, size_t errlen);
-sp_status sp_statuspage__write_badges(const sp_report *r, const char *dir, char *err,
-                                      size_t errlen);
+sp_status sp_statuspage__write_badges(const sp_report *r, sp_report_lang lang, const char *dir,
+                                      char *err, size_t errlen);
 
 #endif

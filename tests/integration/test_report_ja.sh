@@ -289,6 +289,11 @@ t_match "feed ja: the resolved one with its reason" "$feed" 'Web ショップ: �
 t_match "feed ja: the post's status" "$feed" 'ログインできない不具合（経過観察中）'
 out=$($JW --atom "$www/feed.atom" "${pallow[@]}") && rc=0 || rc=$?
 t_eq "feed ja: no English word ($out)" "$rc" 0
+# badges of a Japanese page say the state in Japanese, and stay valid SVG
+t_match "badge ja: the state in Japanese" "$(cat "$www/badge/web.svg")" '<title>Web ショップ: 正常稼働 \| 100.00 %</title>|<title>Web ショップ: データなし'
+t_eq "badge ja: valid XML" "$(xmllint --noout "$www/badge/api.svg" 2>&1 && echo ok)" ok
+out=$($JW --html "$www/badge/web.svg" --html "$www/badge/api.svg" "${pallow[@]}") && rc=0 || rc=$?
+t_eq "badge ja: no English word ($out)" "$rc" 0
 t_match "feed of a both-language page: English, as index.html" "$(cat "$FX_DIR/both/feed.atom")" \
     'xml:lang="en".*<title>Service status</title>'
 t_done
