@@ -176,7 +176,8 @@ static const sp_report_labels ja = {
     .rows = "RRD の行",
     .rows_agree = "RRD とジャーナルは一致",
     .rows_disagree = "RRD とジャーナルが不一致",
-    .rows_coarse = "はジャーナルと照合不可 (集約済みアーカイブから読み込み): ステップ",
+    /* sp_report_fmt_rows words the Japanese sentence itself (the step inside it) */
+    .rows_coarse = "ジャーナルと照合できません（集約済みアーカイブから読み込み）",
     .rows_not_checked = "未照合",
     .maint_windows = "計画停止", /* past windows too: not only "planned ahead" */
     .graphs_rt = "応答時間",
@@ -384,8 +385,14 @@ void sp_report_fmt_rows(const sp_report *r, const sp_report_target *t, sp_report
         char a[64], b[64];
         sp_report_fmt_local(r, r->start, a, sizeof a);
         sp_report_fmt_local(r, t->fine_from, b, sizeof b);
-        snprintf(buf + len, n - len, "%s%s .. %s %s %ld %s", L->semi, a, b, L->rows_coarse,
-                 t->coarse_s, L->seconds);
+        if (in_ja)
+            snprintf(buf + len, n - len,
+                     "%s%s .. %s はジャーナルと照合できません（ステップ %ld 秒の集約済みアーカイブ"
+                     "から読み込み）",
+                     L->semi, a, b, t->coarse_s);
+        else
+            snprintf(buf + len, n - len, "%s%s .. %s %s %ld %s", L->semi, a, b, L->rows_coarse,
+                     t->coarse_s, L->seconds);
     }
 }
 
