@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/sp_pattern.h"
+#include "common/sp_text.h"
 #include "config/config.h"
 
 static void fmt_dur(int64_t ms, char *buf, size_t n)
@@ -24,18 +25,73 @@ static void fmt_dur(int64_t ms, char *buf, size_t n)
         snprintf(buf, n, "%llds", (long long)s);
 }
 
+/* The same in Japanese words ("10分", "1時間"). */
+static void fmt_dur_ja(int64_t ms, char *buf, size_t n)
+{
+    int64_t s = ms / 1000;
+    if (s % 3600 == 0)
+        snprintf(buf, n, "%lld時間", (long long)(s / 3600));
+    else if (s % 60 == 0)
+        snprintf(buf, n, "%lld分", (long long)(s / 60));
+    else
+        snprintf(buf, n, "%lld秒", (long long)s);
+}
+
+/* The Japanese table, padded by terminal columns (a kanji takes two): a
+ * printf width counts bytes, three a kanji, and the columns went astray. */
+static void print_table_ja(const sp_pattern *rows, FILE *fp)
+{
+    enum { NC = 10 };
+    static const char *const head[NC] = {"パターン",   "機密性",          "完全性", "可用性",
+                                         "稼働率目標", "死活監視",        "通知",   "障害監視",
+                                         "性能監視",   "代表的なサービス"};
+    char cell[SP_PATTERN_COUNT][NC][64];
+    int w[NC];
+    for (int k = 0; k < NC; k++)
+        w[k] = sp_text_cols(head[k]);
+    for (int i = 0; i < SP_PATTERN_COUNT; i++) {
+        const sp_pattern *p = &rows[i];
+        snprintf(cell[i][0], 64, "%d", p->id);
+        snprintf(cell[i][1], 64, "%s", sp_level_name(p->c, true));
+        snprintf(cell[i][2], 64, "%s", sp_level_name(p->i, true));
+        snprintf(cell[i][3], 64, "%s", sp_level_name(p->a, true));
+        snprintf(cell[i][4], 64, "%.1f %%", p->availability_pct);
+        fmt_dur_ja(p->alive_interval_ms, cell[i][5], 64);
+        fmt_dur_ja(p->notify_within_ms, cell[i][6], 64);
+        fmt_dur_ja(p->fault_interval_ms, cell[i][7], 64);
+        fmt_dur_ja(p->perf_interval_ms, cell[i][8], 64);
+        cell[i][9][0] = '\0'; /* the examples: last, not padded */
+        for (int k = 0; k < NC - 1; k++)
+            if (sp_text_cols(cell[i][k]) > w[k])
+                w[k] = sp_text_cols(cell[i][k]);
+    }
+    fputs("ASP・SaaS 情報セキュリティ対策ガイドライン（総務省、2008年）のサービスパターン\n", fp);
+    for (int i = -1; i < SP_PATTERN_COUNT; i++) {
+        for (int k = 0; k < NC; k++) {
+            const char *v = i < 0 ? head[k] : k == NC - 1 ? rows[i].examples_ja : cell[i][k];
+            fputs(v, fp);
+            if (k == NC - 1)
+                break;
+            for (int pad = w[k] - sp_text_cols(v) + 2; pad > 0; pad--)
+                fputc(' ', fp);
+        }
+        fputc('\n', fp);
+    }
+}
+
 static void print_table(const sp_pattern *rows, bool ja, FILE *fp)
 {
-    if (ja)
-        fputs("ASP・SaaS 情報セキュリティ対策ガイドライン（総務省, 2008）のサービスパターン\n"
-              "パターン  機密性 完全性 可用性  稼働率目標  死活監視  通知  障害監視  性能監視  "
-              "代表的なサービス\n",
+    if (ja) {
+        print_table_ja(rows, fp);
+        fputs("監視の参考値: 死活監視（応答確認）は10分に1回以上、停止検知から60分以内に"
+              "利用者へ通知、障害監視・性能監視は30分に1回（性能監視は推奨）。\n",
               fp);
-    else
-        fputs("Service patterns of the MIC ASP/SaaS security guideline (2008)\n"
-              "pattern  C       I       A       target  alive  notify  fault  perf  "
-              "typical services\n",
-              fp);
+        return;
+    }
+    fputs("Service patterns of the MIC ASP/SaaS guideline (2008)\n"
+          "pattern  C       I       A       target  alive  notify  fault  perf  "
+          "typical services\n",
+          fp);
     for (int i = 0; i < SP_PATTERN_COUNT; i++) {
         const sp_pattern *p = &rows[i];
         char a[32], nt[32], f[32], pf[32];
@@ -43,20 +99,13 @@ static void print_table(const sp_pattern *rows, bool ja, FILE *fp)
         fmt_dur(p->notify_within_ms, nt, sizeof nt);
         fmt_dur(p->fault_interval_ms, f, sizeof f);
         fmt_dur(p->perf_interval_ms, pf, sizeof pf);
-        if (ja)
-            fprintf(fp, "%-9d %-6s %-6s %-6s %6.1f %%  %-8s  %-4s  %-8s  %-8s  %s\n", p->id,
-                    sp_level_name(p->c, true), sp_level_name(p->i, true), sp_level_name(p->a, true),
-                    p->availability_pct, a, nt, f, pf, p->examples_ja);
-        else
-            fprintf(fp, "%-8d %-7s %-7s %-7s %5.1f %%  %-5s  %-6s  %-5s  %-4s  %s\n", p->id,
-                    sp_level_name(p->c, false), sp_level_name(p->i, false),
-                    sp_level_name(p->a, false), p->availability_pct, a, nt, f, pf, p->examples_en);
+        fprintf(fp, "%-8d %-7s %-7s %-7s %5.1f %%  %-5s  %-6s  %-5s  %-4s  %s\n", p->id,
+                sp_level_name(p->c, false), sp_level_name(p->i, false), sp_level_name(p->a, false),
+                p->availability_pct, a, nt, f, pf, p->examples_en);
     }
-    fputs(ja ? "監視の参考値: 死活監視（応答確認）は 10 分に 1 回以上、停止検知から 60 分以内に"
-               "利用者へ通知、障害監視・性能監視は 30 分に 1 回（性能監視は推奨）。\n"
-             : "Monitoring reference values: alive check at least every 10 minutes, users "
-               "told within 60 minutes of a detected stop, fault and performance monitoring "
-               "every 30 minutes (performance: recommended).\n",
+    fputs("Monitoring reference values: alive check at least every 10 minutes, users "
+          "told within 60 minutes of a detected stop, fault and performance monitoring "
+          "every 30 minutes (performance: recommended).\n",
           fp);
 }
 

@@ -51,7 +51,9 @@ int sp_cmd_report(int argc, char **argv)
         "(on 2026-11-30, 2026-10). text (default), csv and json go to PATH or\n"
         "standard output; html writes the directory PATH (index.html and graphs).\n"
         "--excel (with csv): a UTF-8 byte order mark and CRLF line ends, so Excel\n"
-        "(a Japanese one included) opens it as UTF-8.\n"
+        "(a Japanese one included) opens it as UTF-8. --lang ja: Japanese text and\n"
+        "HTML; CSV with Japanese headers and words, the columns in the same order\n"
+        "(programs read the English CSV or the JSON); JSON is never translated.\n"
         "Exit 0 every target met its target, 1 one missed it or has no data, 2 bad\n"
         "usage or configuration, 3 a target's RRD and journal disagree (an edited\n"
         "RRD value, values no journal rows line covers, or rows that contradict the\n"
@@ -160,10 +162,10 @@ int sp_cmd_report(int argc, char **argv)
             rc = SP_EXIT_FAIL;
             goto out;
         }
-        st = format[0] == 't' ? sp_report_render_text(rep, lg, fp)
-             : format[0] == 'c'
-                 ? (excel ? sp_report_render_csv_excel(rep, fp) : sp_report_render_csv(rep, fp))
-                 : sp_report_render_json(rep, fp);
+        st = format[0] == 't'   ? sp_report_render_text(rep, lg, fp)
+             : format[0] == 'c' ? (excel ? sp_report_render_csv_excel(rep, lg, fp)
+                                         : sp_report_render_csv(rep, lg, fp))
+                                : sp_report_render_json(rep, fp);
         snprintf(err, sizeof err, "write error");
     }
     if (st != SP_OK) {

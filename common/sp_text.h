@@ -44,6 +44,13 @@ char *sp_text_safe(const char *s, char *buf, size_t n);
 /* The same, written to fp. */
 void sp_text_fputs(FILE *fp, const char *s);
 
+/* The columns s takes in a terminal: two for each East Asian Wide or
+ * Fullwidth character (UAX #11: kanji, kana, hangul, full-width forms,
+ * most emoji), one for any other character or byte that is not UTF-8. So
+ * a table with Japanese labels lines up: counting bytes or characters
+ * misaligns it. NULL is 0. */
+int sp_text_cols(const char *s);
+
 /* Make s valid UTF-8 in place, for JSON and other data formats that must
  * carry it: each byte that is not part of a valid sequence becomes '?'.
  * Nothing else changes (controls are data there; the encoder escapes

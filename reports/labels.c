@@ -89,6 +89,17 @@ static const sp_report_labels en = {
     .outage = "outage",
     .unknown_area = "no data",
     .no_rrd = "no RRD file",
+    /* --- Japanese everywhere (issue 16) --- */
+    .down_for = "DOWN",
+    .note = "note: ",
+    .samples = "n=",
+    .unknown_reason = "?",
+    .tz_local = NULL,
+    .comma = ", ",
+    .semi = "; ",
+    .lp = " (",
+    .rp = ")",
+    /* --- */
     .quorum = "Quorum",
     .of = "of",
     .vantages = "vantages",
@@ -106,9 +117,9 @@ static const sp_report_labels en = {
 static const sp_report_labels ja = {
     .title = "月次 SLA レポート",
     .period = "対象期間",
-    .timezone = "タイムゾーン",
+    .timezone = "時刻は",
     .generated = "作成日時",
-    .partial = "月の途中: 集計の終わり",
+    .partial = "月の途中までの集計、集計時点",
     .resolution = "分解能",
     .target = "対象",
     .name = "名称",
@@ -148,13 +159,13 @@ static const sp_report_labels ja = {
     .evidence = "証跡",
     .journal = "ジャーナル",
     .intact = "ハッシュチェーン正常",
-    .broken_at = "ハッシュチェーン破損 行",
+    .broken_at = "ハッシュチェーン破損: 行",
     .no_journal = "ジャーナルなし",
     .clock = "時刻同期",
     .synced = "同期済み",
     .not_synced = "未同期の期間あり",
     .clock_unknown = "記録なし",
-    .imported = "インポート履歴",
+    .imported = "インポートの記録",
     .storage = "保存",
     .all_stored = "計測した全ステップを保存済み",
     .range_not_stored = "区間が未保存",
@@ -162,10 +173,11 @@ static const sp_report_labels ja = {
     .not_stored = "未保存",
     .clock_jumps = "時刻の跳躍",
     .jumped = "時刻の跳躍",
-    .rows = "RRDの行",
-    .rows_agree = "RRDとジャーナルは一致",
-    .rows_disagree = "RRDとジャーナルが不一致",
-    .rows_coarse = "ジャーナルと照合できません（集約済みアーカイブから読み込み）:",
+    .rows = "RRD の行",
+    .rows_agree = "RRD とジャーナルは一致",
+    .rows_disagree = "RRD とジャーナルが不一致",
+    /* sp_report_fmt_rows words the Japanese sentence itself (the step inside it) */
+    .rows_coarse = "ジャーナルと照合できません（集約済みアーカイブから読み込み）",
     .rows_not_checked = "未照合",
     .maint_windows = "計画停止", /* past windows too: not only "planned ahead" */
     .graphs_rt = "応答時間",
@@ -177,17 +189,28 @@ static const sp_report_labels ja = {
     .outage = "停止",
     .unknown_area = "データなし",
     .no_rrd = "RRD ファイルなし",
+    /* --- Japanese everywhere (issue 16) --- */
+    .down_for = "停止",
+    .note = "注: ",
+    .samples = "計測数 ",
+    .unknown_reason = "不明",
+    .tz_local = "日本時間", /* after "Asia/Tokyo": the name a Japanese reader uses */
+    .comma = "、",          /* Japanese text takes the ideographic comma, not ", " */
+    .semi = "、",
+    .lp = "（",
+    .rp = "）",
+    /* --- */
     .quorum = "クォーラム",
     .of = "/",
     .vantages = "計測拠点",
-    .quorum_rule = "q 拠点以上が停止を観測したとき停止; 計測できた拠点が q 未満、または未計測の"
-                   "拠点次第で停止になり得るときは不明",
+    .quorum_rule = "q 拠点以上が停止を観測したときに停止。計測できた拠点が q 未満のとき、"
+                   "または未計測の拠点次第で停止になり得るときは不明",
     .vantage = "計測拠点",
-    .lag = "遅れ",
+    .lag = "複製の遅れ",
     .no_file = "ファイルなし",
     .since = "開始",
-    .partial_periods = "部分停止 (少数の拠点のみ停止)",
-    .partial_note = "記載のみ、停止時間に算入しない",
+    .partial_periods = "少数の拠点のみの部分停止",
+    .partial_note = "記載のみで、停止時間には算入しません",
     .at_most_down = "停止拠点数の最大",
 };
 
@@ -204,6 +227,71 @@ const char *sp_report_reason_name(sp_reason r)
 const char *sp_report_class_name(int cls)
 {
     return cls == SP_RCLASS_NONE ? "unknown" : sp_reason_class_name((sp_reason_class)cls);
+}
+
+/* --- Japanese names of reasons and classes ---------------------------------
+ * Short nouns a support desk would write in a ticket; the stable code
+ * follows them in every output (sp_report_reason_label), so the exact
+ * meaning is one look-up away (docs/REASONS.md). DNS, TLS and HTTP stay
+ * as they are: Japanese engineers write them so. A new reason without a
+ * row here is caught by test_text's reason test. */
+static const char *const reason_ja[SP_REASON_COUNT] = {
+    [SP_REASON_DNS_NXDOMAIN] = "存在しないドメイン名",
+    [SP_REASON_DNS_SERVFAIL] = "DNS サーバーのエラー",
+    [SP_REASON_DNS_REFUSED] = "DNS 問い合わせの拒否",
+    [SP_REASON_DNS_TIMEOUT] = "DNS 応答のタイムアウト",
+    [SP_REASON_DNS_NODATA] = "DNS レコードなし",
+    [SP_REASON_DNS_MISMATCH] = "DNS 応答の不一致",
+    [SP_REASON_TCP_REFUSED] = "接続拒否",
+    [SP_REASON_TCP_TIMEOUT] = "接続のタイムアウト",
+    [SP_REASON_TCP_UNREACHABLE] = "宛先に到達不能",
+    [SP_REASON_TLS_HANDSHAKE] = "TLS ハンドシェイクの失敗",
+    [SP_REASON_TLS_CERT_EXPIRED] = "証明書の有効期間外", /* expired or not yet valid */
+    [SP_REASON_TLS_CERT_UNTRUSTED] = "信頼されていない証明書",
+    [SP_REASON_TLS_CERT_HOSTNAME] = "証明書のホスト名不一致",
+    [SP_REASON_HTTP_TIMEOUT] = "HTTP 応答のタイムアウト",
+    [SP_REASON_HTTP_STATUS] = "想定外の HTTP ステータス",
+    [SP_REASON_HTTP_BODY_MISMATCH] = "応答内容の不一致",
+    [SP_REASON_HTTP_TOO_LARGE] = "応答サイズの超過",
+    [SP_REASON_HTTP_PROTOCOL] = "HTTP プロトコルのエラー",
+    [SP_REASON_REDIRECT_LOOP] = "リダイレクトの繰り返し",
+    [SP_REASON_PROBE_ERROR] = "監視側のエラー", /* not the endpoint: never counted */
+    [SP_REASON_TLS_CERT_REVOKED] = "失効した証明書",
+};
+
+const char *sp_report_reason_ja(sp_reason r)
+{
+    return (unsigned)r < SP_REASON_COUNT ? reason_ja[r] : NULL;
+}
+
+const char *sp_report_reason_label(sp_reason r, sp_report_lang lang, char *buf, size_t n)
+{
+    const char *code = sp_report_reason_name(r);
+    const char *name = lang == SP_LANG_JA ? sp_report_reason_ja(r) : NULL;
+    if (!code)
+        snprintf(buf, n, "%s", sp_report_labels_for(lang)->unknown_reason);
+    else if (name)
+        snprintf(buf, n, "%s (%s)", name, code);
+    else
+        snprintf(buf, n, "%s", code);
+    return buf;
+}
+
+const char *sp_report_class_label(int cls, sp_report_lang lang)
+{
+    /* "unknown" here is downtime whose cause no journal told (imported
+     * history): its cause is unknown, the time itself was measured */
+    static const char *const names[] = {
+        [SP_RCLASS_NONE] = "原因不明",
+        [SP_RCLASS_DNS] = "DNS",
+        [SP_RCLASS_NETWORK] = "ネットワーク",
+        [SP_RCLASS_TLS] = "TLS",
+        [SP_RCLASS_HTTP] = "HTTP・アプリケーション",
+        [SP_RCLASS_PROBE] = "監視側",
+    };
+    if (lang == SP_LANG_JA && cls >= 0 && (size_t)cls < sizeof names / sizeof names[0])
+        return names[cls];
+    return sp_report_class_name(cls);
 }
 
 void sp_report_fmt_duration(double s, sp_report_lang lang, char *buf, size_t n)
@@ -258,13 +346,20 @@ void sp_report_fmt_rows(const sp_report *r, const sp_report_target *t, sp_report
     size_t len = 0;
     int w;
     buf[0] = '\0';
+    bool in_ja = lang == SP_LANG_JA;
     if (!t->rows_checked)
         w = snprintf(buf, n, "%s", L->rows_not_checked);
     else if (t->rows_error[0])
         w = snprintf(buf, n, "%s (%s)", L->rows_disagree, t->rows_error);
     else if (!t->rows_disagree)
-        w = snprintf(buf, n, "%s (%ld/%ld rows lines checked)", L->rows_agree, t->rows_ok,
-                     t->rows_lines);
+        w = snprintf(buf, n, in_ja ? "%s (%ld/%ld 行を照合)" : "%s (%ld/%ld rows lines checked)",
+                     L->rows_agree, t->rows_ok, t->rows_lines);
+    else if (in_ja)
+        w = snprintf(buf, n,
+                     "%s: 相違する行 %ld、どの行にも含まれないステップ %ld、ジャーナルと矛盾する"
+                     "ステップ %ld",
+                     L->rows_disagree, t->rows_differ, t->rows_uncovered_steps,
+                     t->rows_contradicting_steps);
     else
         w = snprintf(buf, n,
                      "%s: %ld rows line%s differ, %ld step%s uncovered, %ld step%s contradict "
@@ -276,8 +371,12 @@ void sp_report_fmt_rows(const sp_report *r, const sp_report_target *t, sp_report
         return;
     len = (size_t)w;
     if (t->rows_not_checkable > 0) {
-        w = snprintf(buf + len, n - len, "; %ld rows line%s no longer checkable",
-                     t->rows_not_checkable, t->rows_not_checkable == 1 ? "" : "s");
+        if (in_ja)
+            w = snprintf(buf + len, n - len, "%s照合できなくなった行 %ld", L->semi,
+                         t->rows_not_checkable);
+        else
+            w = snprintf(buf + len, n - len, "; %ld rows line%s no longer checkable",
+                         t->rows_not_checkable, t->rows_not_checkable == 1 ? "" : "s");
         if (w < 0 || (size_t)w >= n - len)
             return;
         len += (size_t)w;
@@ -286,7 +385,14 @@ void sp_report_fmt_rows(const sp_report *r, const sp_report_target *t, sp_report
         char a[64], b[64];
         sp_report_fmt_local(r, r->start, a, sizeof a);
         sp_report_fmt_local(r, t->fine_from, b, sizeof b);
-        snprintf(buf + len, n - len, "; %s .. %s %s %ld s", a, b, L->rows_coarse, t->coarse_s);
+        if (in_ja)
+            snprintf(buf + len, n - len,
+                     "%s%s .. %s はジャーナルと照合できません（ステップ %ld 秒の集約済みアーカイブ"
+                     "から読み込み）",
+                     L->semi, a, b, t->coarse_s);
+        else
+            snprintf(buf + len, n - len, "%s%s .. %s %s %ld %s", L->semi, a, b, L->rows_coarse,
+                     t->coarse_s, L->seconds);
     }
 }
 

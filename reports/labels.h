@@ -27,6 +27,11 @@ typedef struct sp_report_labels {
     const char *rows, *rows_agree, *rows_disagree, *rows_coarse, *rows_not_checked;
     const char *maint_windows, *graphs_rt, *graphs_av, *summary, *seconds, *hours_unit;
     const char *slow_line, *outage, *unknown_area, *no_rrd;
+    /* --- Japanese everywhere (issue 16): words the text report and the
+     * status page had in English in both languages --- */
+    const char *down_for, *note, *samples, *unknown_reason, *tz_local;
+    const char *comma, *semi; /* ", " "; " in English, "、" in Japanese text */
+    const char *lp, *rp;      /* " (" ")" in English, "（" "）" around Japanese words */
     /* several vantages (SPEC section 10) */
     const char *quorum, *of, *vantages, *quorum_rule, *vantage, *lag, *no_file, *since;
     const char *partial_periods, *partial_note, *at_most_down;
@@ -35,10 +40,24 @@ typedef struct sp_report_labels {
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang);
 
 /* The stable code of an incident's reason, or NULL when no reason is
- * known (imported history, or no journal): never shown as "ok". */
+ * known (imported history, or no journal): never shown as "ok". For JSON;
+ * people read sp_report_reason_label. */
 const char *sp_report_reason_name(sp_reason r);
-/* The name of a downtime class; "unknown" for downtime of unknown cause. */
+/* The name of a downtime class; "unknown" for downtime of unknown cause.
+ * For JSON; people read sp_report_class_label. */
 const char *sp_report_class_name(int cls);
+
+/* A reason for people, into buf (returned): English, its stable code
+ * ("tcp_refused", as before); Japanese, a short name with the code after
+ * it, so the code can still be looked up ("接続拒否 (tcp_refused)").
+ * No reason known (SP_REASON_OK, see sp_report_reason_name): "?" / "不明". */
+const char *sp_report_reason_label(sp_reason r, sp_report_lang lang, char *buf, size_t n);
+/* The Japanese name of a reason without its code ("接続拒否"); NULL for
+ * SP_REASON_OK and out-of-range values. Static storage. */
+const char *sp_report_reason_ja(sp_reason r);
+/* A downtime class for people: English the JSON name ("network",
+ * "unknown"), Japanese "ネットワーク", "原因不明". Static storage. */
+const char *sp_report_class_label(int cls, sp_report_lang lang);
 
 /* "3h 05m 07s" / "3時間05分07秒" style duration for people. */
 void sp_report_fmt_duration(double s, sp_report_lang lang, char *buf, size_t n);

@@ -9,6 +9,15 @@
  * a second table after a blank line gives each vantage's own figures,
  * chain, clock and lag. RFC 4180 quoting; text cells that
  * a spreadsheet would run as a formula start with a ' (see text()).
+ *
+ * --lang ja is for people who open the file in (Japanese) Excel: Japanese
+ * column headers with their unit ("稼働率 (%)", "停止時間 (秒)"), and the
+ * cells that are words in Japanese (判定 達成/未達/データなし, はい/いいえ,
+ * 一致/不一致). The machine names are not repeated in the headers: the
+ * columns are the same and in the same order as in English, and a program
+ * reads the English CSV or the JSON, whose names are the contract (SPEC
+ * section 5). English is the default and unchanged. Numbers are written
+ * the same in both.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -16,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/labels.h"
 #include "reports/report.h"
 
 /* A text cell (RFC 4180 quoting). A spreadsheet runs a cell that starts
@@ -50,18 +60,99 @@ static void f(FILE *fp, double v)
         fprintf(fp, ",%.6f", v);
 }
 
-sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
+/* The columns: the field name (SPEC's JSON names) and the Japanese header. */
+typedef struct column {
+    const char *en, *ja;
+} column;
+
+static const column target_cols[] = {
+    {"month", "対象月"},
+    {"id", "ID"},
+    {"name", "名称"},
+    {"target_pct", "SLA 目標 (%)"},
+    {"resolution_s", "分解能 (秒)"},
+    {"no_data", "データなし"},
+    {"availability_pct", "稼働率 (%)"},
+    {"strict_availability_pct", "厳格稼働率 (%)"},
+    {"coverage_pct", "計測率 (%)"},
+    {"eligible_s", "対象時間 (秒)"},
+    {"downtime_s", "停止時間 (秒)"},
+    {"unknown_s", "計測不能時間 (秒)"},
+    {"maintenance_s", "計画停止 (秒)"},
+    {"budget_s", "許容停止時間 (秒)"},
+    {"budget_left_s", "残り許容停止時間 (秒)"},
+    {"met", "判定"},
+    {"incidents", "障害件数"},
+    {"mttr_s", "平均復旧時間 (秒)"},
+    {"mtbf_s", "平均故障間隔 (秒)"},
+    {"credit_pct", "SLA クレジット (%)"},
+    {"response_avg_ms", "平均応答時間 (ms)"},
+    {"response_p95_ms", "応答時間 95パーセンタイル (ms)"},
+    {"not_stored_s", "未保存 (秒)"},
+    {"clock_jumps", "時刻の跳躍 (回)"},
+    {"rows_lines", "照合した行"},
+    {"rows_differ", "相違する行"},
+    {"rows_uncovered_steps", "どの行にも含まれないステップ"},
+    {"rows_contradicting_steps", "ジャーナルと矛盾するステップ"},
+    {"rows_disagree", "RRD とジャーナルの照合"},
+};
+
+static const column quorum_cols[] = {
+    {"quorum", "クォーラム"},
+    {"vantages", "計測拠点数"},
+    {"partial", "部分停止 (件)"},
+    {"partial_s", "部分停止 (秒)"},
+};
+
+static const column vantage_cols[] = {
+    {"month", "対象月"},
+    {"id", "ID"},
+    {"vantage", "計測拠点"},
+    {"availability_pct", "稼働率 (%)"},
+    {"strict_availability_pct", "厳格稼働率 (%)"},
+    {"coverage_pct", "計測率 (%)"},
+    {"eligible_s", "対象時間 (秒)"},
+    {"downtime_s", "停止時間 (秒)"},
+    {"unknown_s", "計測不能時間 (秒)"},
+    {"incidents", "障害件数"},
+    {"journal_intact", "ハッシュチェーン"},
+    {"journal_first_bad_line", "最初の破損行"},
+    {"clock_synchronised", "時刻同期"},
+    {"lag_s", "複製の遅れ (秒)"},
+    {"rows_disagree", "RRD とジャーナルの照合"},
+};
+
+#define N_COLS(a) (sizeof(a) / sizeof(a)[0])
+
+/* A header line's cells, after a comma unless first. */
+static void header(FILE *fp, const column *c, size_t n, bool first, sp_report_lang lang)
 {
+    for (size_t i = 0; i < n; i++) {
+        if (!first || i)
+            fputc(',', fp);
+        text(fp, lang == SP_LANG_JA ? c[i].ja : c[i].en);
+    }
+}
+
+/* A cell that is a word: English true/false, Japanese the word that
+ * answers the column's question. */
+static const char *word(bool v, sp_report_lang lang, const char *ja_true, const char *ja_false)
+{
+    if (lang == SP_LANG_JA)
+        return v ? ja_true : ja_false;
+    return v ? "true" : "false";
+}
+
+sp_status sp_report_render_csv(const sp_report *r, sp_report_lang lang, FILE *fp)
+{
+    const sp_report_labels *L = sp_report_labels_for(lang);
     bool q = false; /* several vantages: the quorum's columns and a table per vantage */
     for (size_t i = 0; i < r->n_targets; i++)
         q = q || r->targets[i].n_vantages > 0;
-    fprintf(fp,
-            "month,id,name,target_pct,resolution_s,no_data,availability_pct,"
-            "strict_availability_pct,coverage_pct,eligible_s,downtime_s,unknown_s,"
-            "maintenance_s,budget_s,budget_left_s,met,incidents,mttr_s,mtbf_s,credit_pct,"
-            "response_avg_ms,response_p95_ms,not_stored_s,clock_jumps,rows_lines,rows_differ,"
-            "rows_uncovered_steps,rows_contradicting_steps,rows_disagree%s\n",
-            q ? ",quorum,vantages,partial,partial_s" : "");
+    header(fp, target_cols, N_COLS(target_cols), true, lang);
+    if (q)
+        header(fp, quorum_cols, N_COLS(quorum_cols), false, lang);
+    fputc('\n', fp);
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
         const sp_sla_result *s = &t->sla;
@@ -69,7 +160,8 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
         text(fp, t->cfg->id);
         fputc(',', fp);
         text(fp, t->cfg->name);
-        fprintf(fp, ",%g,%ld,%s", s->target_pct, t->resolution_s, s->no_data ? "true" : "false");
+        fprintf(fp, ",%g,%ld,%s", s->target_pct, t->resolution_s,
+                word(s->no_data, lang, "はい", "いいえ"));
         f(fp, s->availability_pct);
         f(fp, s->strict_availability_pct);
         f(fp, s->coverage_pct);
@@ -77,7 +169,11 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
                 (long long)s->unknown_s, (long long)s->maintenance_s);
         f(fp, s->budget_s);
         f(fp, s->budget_left_s);
-        fprintf(fp, ",%s,%zu", s->met ? "true" : "false", s->n_incidents);
+        /* Japanese: the verdict of the text report, no data its own word */
+        fprintf(fp, ",%s,%zu",
+                lang == SP_LANG_JA && s->no_data ? L->no_data
+                                                 : word(s->met, lang, L->met, L->missed),
+                s->n_incidents);
         f(fp, s->mttr_s);
         f(fp, s->mtbf_s);
         f(fp, s->credit_tier >= 0 ? s->credit_pct : 0);
@@ -88,7 +184,7 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
         if (t->rows_checked)
             fprintf(fp, ",%ld,%ld,%ld,%ld,%s", t->rows_lines, t->rows_differ,
                     t->rows_uncovered_steps, t->rows_contradicting_steps,
-                    t->rows_disagree ? "true" : "false");
+                    word(t->rows_disagree, lang, "不一致", "一致"));
         else
             fputs(",,,,,", fp);
         if (q) {
@@ -103,10 +199,9 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
         return ferror(fp) ? SP_EIO : SP_OK;
     /* each vantage's own figures, evidence and replication lag (empty:
      * no file), after a blank line as a table of its own */
-    fputs("\nmonth,id,vantage,availability_pct,strict_availability_pct,coverage_pct,eligible_s,"
-          "downtime_s,unknown_s,incidents,journal_intact,journal_first_bad_line,"
-          "clock_synchronised,lag_s,rows_disagree\n",
-          fp);
+    fputc('\n', fp);
+    header(fp, vantage_cols, N_COLS(vantage_cols), true, lang);
+    fputc('\n', fp);
     for (size_t i = 0; i < r->n_targets; i++) {
         const sp_report_target *t = &r->targets[i];
         for (size_t k = 0; k < t->n_vantages; k++) {
@@ -119,28 +214,32 @@ sp_status sp_report_render_csv(const sp_report *r, FILE *fp)
             f(fp, s->availability_pct);
             f(fp, s->strict_availability_pct);
             f(fp, s->coverage_pct);
+            /* Japanese says a missing journal apart from a broken one */
             fprintf(fp, ",%lld,%lld,%lld,%zu,%s,", (long long)s->eligible_s,
                     (long long)s->downtime_s, (long long)s->unknown_s, s->n_incidents,
-                    v->journal_present && !v->journal_bad_line ? "true" : "false");
+                    lang == SP_LANG_JA && !v->journal_present
+                        ? L->no_journal
+                        : word(v->journal_present && !v->journal_bad_line, lang, "正常", "破損"));
             if (v->journal_bad_line)
                 fprintf(fp, "%ld", v->journal_bad_line);
-            fprintf(fp, ",%s,", v->clock_synced < 0 ? "" : v->clock_synced ? "true" : "false");
+            fprintf(fp, ",%s,",
+                    v->clock_synced < 0 ? "" : word(v->clock_synced, lang, L->synced, "未同期"));
             if (v->lag_s >= 0)
                 fprintf(fp, "%lld", (long long)v->lag_s);
-            fprintf(fp, ",%s\n", v->rows_disagree ? "true" : "false");
+            fprintf(fp, ",%s\n", word(v->rows_disagree, lang, "不一致", "一致"));
         }
     }
     return ferror(fp) ? SP_EIO : SP_OK;
 }
 
-sp_status sp_report_render_csv_excel(const sp_report *r, FILE *fp)
+sp_status sp_report_render_csv_excel(const sp_report *r, sp_report_lang lang, FILE *fp)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
     if (!mem)
         return SP_ENOMEM;
-    sp_status st = sp_report_render_csv(r, mem);
+    sp_status st = sp_report_render_csv(r, lang, mem);
     if (fclose(mem) != 0 && st == SP_OK)
         st = SP_ENOMEM;
     if (st == SP_OK) {

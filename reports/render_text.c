@@ -23,21 +23,10 @@ static void pct(double v, char *buf, size_t n)
         snprintf(buf, n, "%.3f %%", v);
 }
 
-/* Width in terminal columns of UTF-8 text: CJK characters take two. */
-static int cols(const char *s)
-{
-    int w = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p & 0xC0) == 0x80)
-            continue;
-        w += *p >= 0xE0 ? 2 : 1; /* 3-byte sequences here are CJK */
-    }
-    return w;
-}
-
+/* Padded to width terminal columns (a kanji takes two, sp_text_cols). */
 static void cell(FILE *fp, const char *s, int width, bool right)
 {
-    int pad = width < 0 ? 0 : width - cols(s); /* width < 0: last column, no padding */
+    int pad = width < 0 ? 0 : width - sp_text_cols(s); /* width < 0: last column, no padding */
     if (right)
         for (int i = 0; i < pad; i++)
             fputc(' ', fp);
@@ -68,12 +57,12 @@ static void evidence_text(FILE *fp, const sp_report *r, const sp_report_target *
     } else {
         fprintf(fp, "%s (%ld)", L->intact, t->journal_lines);
     }
-    fprintf(fp, "; %s: %s", L->clock,
+    fprintf(fp, "%s%s: %s", L->semi, L->clock,
             t->clock_synced == 1   ? L->synced
             : t->clock_synced == 0 ? L->not_synced
                                    : L->clock_unknown);
     if (t->n_imports)
-        fprintf(fp, "; %s: %zu", L->imported, t->n_imports);
+        fprintf(fp, "%s%s: %zu", L->semi, L->imported, t->n_imports);
     fputc('\n', fp);
     if (t->journal_present) { /* the journal is where storage problems are told */
         char line[1024];
@@ -101,7 +90,7 @@ static void evidence_text(FILE *fp, const sp_report *r, const sp_report_target *
         sp_text_fputs(fp, line);
         fputc('\n', fp);
         for (size_t k = 0; k < t->n_rows_problems; k++) {
-            fprintf(fp, "%s    %s", in, t->rows_problems[k].note ? "note: " : "");
+            fprintf(fp, "%s    %s", in, t->rows_problems[k].note ? L->note : "");
             sp_text_fputs(fp, t->rows_problems[k].text);
             fputc('\n', fp);
         }
@@ -119,16 +108,16 @@ static void quorum_text(FILE *fp, const sp_report *r, const sp_report_target *t,
         fprintf(fp, "  %s ", L->vantage);
         sp_text_fputs(fp, v->vantage);
         pct(v->sla.availability_pct, a, sizeof a);
-        fprintf(fp, ": %s %s (%s %lld %s, %s %lld %s); %s ", L->availability, a, L->downtime,
-                (long long)v->sla.downtime_s, L->seconds, L->unknown, (long long)v->sla.unknown_s,
-                L->seconds, L->lag);
+        fprintf(fp, ": %s %s%s%s %lld %s%s%s %lld %s%s%s%s ", L->availability, a, L->lp,
+                L->downtime, (long long)v->sla.downtime_s, L->seconds, L->comma, L->unknown,
+                (long long)v->sla.unknown_s, L->seconds, L->rp, L->semi, L->lag);
         if (v->lag_s < 0)
             fputs(L->no_file, fp);
         else {
             sp_report_fmt_duration((double)v->lag_s, lang, b, sizeof b);
             fputs(b, fp);
         }
-        fputs("; ", fp);
+        fputs(L->semi, fp);
         evidence_text(fp, r, v, lang, L, "  ");
     }
 }
@@ -140,10 +129,15 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
     fprintf(fp, "%s  %04d-%02d\n", L->title, r->year, r->month);
     sp_report_fmt_local(r, r->start, a, sizeof a);
     sp_report_fmt_local(r, r->end, b, sizeof b);
-    fprintf(fp, "%s: %s .. %s (%s %s)\n", L->period, a, b, L->timezone, r->cfg->timezone);
+    /* Japanese: "（時刻は Asia/Tokyo、日本時間）", full-width brackets
+     * around Japanese words, and the name a Japanese reader uses */
+    fprintf(fp, "%s: %s .. %s%s%s %s", L->period, a, b, L->lp, L->timezone, r->cfg->timezone);
+    if (L->tz_local && strcmp(r->cfg->timezone, "Asia/Tokyo") == 0)
+        fprintf(fp, "%s%s", L->comma, L->tz_local);
+    fprintf(fp, "%s\n", L->rp);
     if (r->until < r->end) {
         sp_report_fmt_local(r, r->until, c, sizeof c);
-        fprintf(fp, "(%s %s)\n", L->partial, c);
+        fprintf(fp, "%s%s %s%s\n", lang == SP_LANG_JA ? "（" : "(", L->partial, c, L->rp);
     }
     sp_report_fmt_local(r, r->generated, c, sizeof c);
     fprintf(fp, "%s: %s\n", L->generated, c);
@@ -157,36 +151,42 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
     const char *head[] = {L->target,   L->sla_target, L->availability, L->strict, L->coverage,
                           L->downtime, L->unknown,    L->budget_left,  ""};
     int w[] = {12, 8, 10, 10, 10, 12, 12, 14, 8};
-    int nc = (int)(sizeof w / sizeof w[0]);
-    for (size_t i = 0; i < r->n_targets; i++) {
-        int l = cols(r->targets[i].cfg->id);
-        if (l > w[0])
-            w[0] = l;
-    }
-    for (int k = 0; k < nc; k++)
-        if (cols(head[k]) > w[k])
-            w[k] = cols(head[k]);
-    w[nc - 1] = -1;
-    for (int k = 0; k < nc; k++) {
-        cell(fp, head[k], w[k], k > 0 && k < nc - 1);
-        fputs(k + 1 < nc ? "  " : "\n", fp);
-    }
-    for (size_t i = 0; i < r->n_targets; i++) {
-        const sp_report_target *t = &r->targets[i];
-        const sp_sla_result *s = &t->sla;
-        char v[9][64];
-        snprintf(v[0], sizeof v[0], "%s", t->cfg->id);
-        snprintf(v[1], sizeof v[1], "%g %%", s->target_pct);
-        pct(s->availability_pct, v[2], sizeof v[2]);
-        pct(s->strict_availability_pct, v[3], sizeof v[3]);
-        pct(s->coverage_pct, v[4], sizeof v[4]);
-        sp_report_fmt_duration((double)s->downtime_s, lang, v[5], sizeof v[5]);
-        sp_report_fmt_duration((double)s->unknown_s, lang, v[6], sizeof v[6]);
-        sp_report_fmt_duration(s->budget_left_s, lang, v[7], sizeof v[7]);
-        snprintf(v[8], sizeof v[8], "%s", verdict(t, L));
-        for (int k = 0; k < nc; k++) {
-            cell(fp, v[k], w[k], k > 0 && k < nc - 1);
-            fputs(k + 1 < nc ? "  " : "\n", fp);
+    enum { NC = (int)(sizeof w / sizeof w[0]) };
+    /* every cell is measured before any is written: a duration of days
+     * ("1d 02h 03m 04s", "1日02時間03分04秒") is wider than the default */
+    for (int k = 0; k < NC; k++)
+        if (sp_text_cols(head[k]) > w[k])
+            w[k] = sp_text_cols(head[k]);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            w[NC - 1] = -1;
+            for (int k = 0; k < NC; k++) {
+                cell(fp, head[k], w[k], k > 0 && k < NC - 1);
+                fputs(k + 1 < NC ? "  " : "\n", fp);
+            }
+        }
+        for (size_t i = 0; i < r->n_targets; i++) {
+            const sp_report_target *t = &r->targets[i];
+            const sp_sla_result *s = &t->sla;
+            char v[NC][64];
+            snprintf(v[0], sizeof v[0], "%s", t->cfg->id);
+            snprintf(v[1], sizeof v[1], "%g %%", s->target_pct);
+            pct(s->availability_pct, v[2], sizeof v[2]);
+            pct(s->strict_availability_pct, v[3], sizeof v[3]);
+            pct(s->coverage_pct, v[4], sizeof v[4]);
+            sp_report_fmt_duration((double)s->downtime_s, lang, v[5], sizeof v[5]);
+            sp_report_fmt_duration((double)s->unknown_s, lang, v[6], sizeof v[6]);
+            sp_report_fmt_duration(s->budget_left_s, lang, v[7], sizeof v[7]);
+            snprintf(v[8], sizeof v[8], "%s", verdict(t, L));
+            for (int k = 0; k < NC; k++) {
+                if (pass == 0) {
+                    if (sp_text_cols(v[k]) > w[k])
+                        w[k] = sp_text_cols(v[k]);
+                    continue;
+                }
+                cell(fp, v[k], w[k], k > 0 && k < NC - 1);
+                fputs(k + 1 < NC ? "  " : "\n", fp);
+            }
         }
     }
 
@@ -198,7 +198,7 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
         sp_text_fputs(fp, t->cfg->name);
         fputs(")\n", fp);
         if (t->cfg->pattern)
-            fprintf(fp, "%s: %d, %s %g %%\n", L->pattern, t->cfg->pattern, L->sla_target,
+            fprintf(fp, "%s: %d%s%s %g %%\n", L->pattern, t->cfg->pattern, L->comma, L->sla_target,
                     s->target_pct);
         else
             fprintf(fp, "%s: %g %%\n", L->sla_target, s->target_pct);
@@ -212,13 +212,13 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
                     t->coarse_s, L->seconds, a);
         }
         if (t->n_vantages) {
-            fprintf(fp, "%s: %u %s %zu %s (", L->quorum, t->quorum, L->of, t->n_vantages,
-                    L->vantages);
+            fprintf(fp, "%s: %u %s %zu %s%s", L->quorum, t->quorum, L->of, t->n_vantages,
+                    L->vantages, L->lp);
             for (size_t k = 0; k < t->n_vantages; k++) {
                 sp_text_fputs(fp, t->vantages[k].vantage);
-                fputs(k + 1 < t->n_vantages ? ", " : "", fp);
+                fputs(k + 1 < t->n_vantages ? L->comma : "", fp);
             }
-            fprintf(fp, "): %s\n", L->quorum_rule);
+            fprintf(fp, "%s: %s\n", L->rp, L->quorum_rule);
         }
         if (s->no_data)
             fprintf(fp, "%s\n", L->no_data_long);
@@ -247,8 +247,8 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
                 fprintf(fp, "%s: %s\n", L->credit, L->no_credit);
         }
         if (s->rt_n) {
-            fprintf(fp, "%s: %s %.1f ms, %s %.1f ms (n=%zu)\n", L->response, L->avg, s->rt_avg_ms,
-                    L->p95, s->rt_p95_ms, s->rt_n);
+            fprintf(fp, "%s: %s %.1f ms%s%s %.1f ms (%s%zu)\n", L->response, L->avg, s->rt_avg_ms,
+                    L->comma, L->p95, s->rt_p95_ms, L->samples, s->rt_n);
         }
         sp_report_fmt_duration(s->mttr_s, lang, a, sizeof a);
         sp_report_fmt_duration(s->mtbf_s, lang, b, sizeof b);
@@ -257,7 +257,7 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             fprintf(fp, "%s:", L->by_class);
             for (int k = 0; k < SP_SLA_N_CLASSES; k++)
                 if (s->downtime_by_class[k])
-                    fprintf(fp, " %s %lld %s", sp_report_class_name(k),
+                    fprintf(fp, " %s %lld %s", sp_report_class_label(k, lang),
                             (long long)s->downtime_by_class[k], L->seconds);
             fputc('\n', fp);
         }
@@ -269,24 +269,26 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             sp_report_fmt_local(r, in->start, a, sizeof a);
             sp_report_fmt_local(r, in->end, b, sizeof b);
             sp_report_fmt_duration((double)in->duration_s, lang, c, sizeof c);
+            char why[128];
             fprintf(fp, "  %s%s .. %s%s  %s  %s %lld %s  %s", in->open_start ? "<" : "", a, b,
                     in->open_end ? ">" : "", c, L->counted, (long long)in->counted_s, L->seconds,
-                    sp_report_reason_name(in->reason) ? sp_report_reason_name(in->reason) : "?");
+                    sp_report_reason_label(in->reason, lang, why, sizeof why));
             if (t->notified_ms && t->notified_ms[k]) {
                 sp_report_fmt_local(r, t->notified_ms[k] / 1000, a, sizeof a);
                 sp_report_fmt_duration(t->notify_delay_s[k], lang, c, sizeof c);
-                fprintf(fp, "  %s %s (%s %s)\n", L->notified, a, L->after, c);
+                fprintf(fp, "  %s %s%s%s %s%s\n", L->notified, a, L->lp, L->after, c, L->rp);
             } else {
                 fprintf(fp, "  %s\n", L->not_notified);
             }
             /* the vantages DOWN in it, by their outage start */
             for (size_t x = 0; t->qincidents && x < t->qincidents[k].n_downs; x++) {
                 const sp_quorum_down *d = &t->qincidents[k].downs[x];
-                const char *why = sp_report_reason_name(d->reason);
+                char vwhy[128];
+                sp_report_reason_label(d->reason, lang, vwhy, sizeof vwhy);
                 sp_report_fmt_local(r, d->since, a, sizeof a);
                 fputs("    ", fp);
                 sp_text_fputs(fp, t->vantages[d->vantage].vantage);
-                fprintf(fp, ": %s %s %s, DOWN %lld %s\n", why ? why : "?", L->since, a,
+                fprintf(fp, ": %s %s %s%s%s %lld %s\n", vwhy, L->since, a, L->comma, L->down_for,
                         (long long)d->down_s, L->seconds);
             }
         }
@@ -295,7 +297,8 @@ sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *f
             for (size_t k = 0; k < t->n_partial; k++)
                 ps += t->partial[k].end - t->partial[k].start;
             sp_report_fmt_duration((double)ps, lang, c, sizeof c);
-            fprintf(fp, "%s (%zu, %s): %s\n", L->partial_periods, t->n_partial, c, L->partial_note);
+            fprintf(fp, "%s%s%zu%s%s%s: %s\n", L->partial_periods, L->lp, t->n_partial, L->comma, c,
+                    L->rp, L->partial_note);
             for (size_t k = 0; k < t->n_partial; k++) {
                 const sp_quorum_partial *p = &t->partial[k];
                 sp_report_fmt_local(r, p->start, a, sizeof a);

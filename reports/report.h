@@ -196,10 +196,13 @@ bool sp_report_rows_disagree(const sp_report *r);
 typedef enum sp_report_lang { SP_LANG_EN, SP_LANG_JA } sp_report_lang;
 
 sp_status sp_report_render_text(const sp_report *r, sp_report_lang lang, FILE *fp);
-sp_status sp_report_render_csv(const sp_report *r, FILE *fp);
+/* SP_LANG_EN: SPEC's field names as headers and true/false, byte for byte
+ * what scripts read. SP_LANG_JA: the same columns in the same order under
+ * Japanese headers, word cells in Japanese (render_csv.c says which). */
+sp_status sp_report_render_csv(const sp_report *r, sp_report_lang lang, FILE *fp);
 /* The same for Excel: a UTF-8 byte order mark first (without it Japanese
  * Excel reads UTF-8 as Shift_JIS: mojibake) and CRLF line ends (RFC 4180's). */
-sp_status sp_report_render_csv_excel(const sp_report *r, FILE *fp);
+sp_status sp_report_render_csv_excel(const sp_report *r, sp_report_lang lang, FILE *fp);
 sp_status sp_report_render_json(const sp_report *r, FILE *fp);
 /* A self-contained directory: dir/index.html and one PNG per graph. dir
  * is created if needed; files in it are replaced. */

@@ -9,6 +9,7 @@
 #include "statuspage_int.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,8 @@
 #define FEED_FILE_MODE 0644
 #define FEED_DIR_MODE 0755
 
+/* English badges keep their lower-case words; Japanese ones take the
+ * page's (sp_statuspage__state_word). */
 static const char *const state_words[SP_PAGE_N] = {"available", "performance issues",
                                                    "service disruption", "maintenance", "no data"};
 /* shields.io's colours: brightgreen, yellow, red, blue, lightgrey */
@@ -68,7 +71,46 @@ static void entry_id(FILE *fp, const char *id, const char *kind, int64_t start)
     fprintf(fp, "/%s/%lld</id>", kind, (long long)start);
 }
 
-sp_status sp_statuspage__write_feed(const sp_report *r, const char *dir, char *err, size_t errlen)
+/* An entry's title for an incident: English "ERP: service disruption
+ * (tcp_refused)", Japanese "ERP: サービス障害、原因: 接続拒否 (tcp_refused)". */
+static void incident_title(FILE *fp, const sp_report_target *t, const sp_sla_incident *in,
+                           sp_report_lang lang)
+{
+    x(fp, t->cfg->name);
+    if (lang == SP_LANG_JA) {
+        char why[128];
+        fprintf(fp, ": %s、原因: ",
+                in->open_end ? sp_statuspage__state_word(SP_PAGE_DISRUPTION, lang) : "復旧済み");
+        x(fp, sp_report_reason_label(in->reason, lang, why, sizeof why));
+    } else {
+        const char *why = sp_report_reason_name(in->reason);
+        fprintf(fp, ": %s (%s)", in->open_end ? "service disruption" : "resolved",
+                why ? why : "unknown cause");
+    }
+}
+
+/* Its summary: English ISO times, "From A to B."; Japanese local times
+ * and the zone, "A から B まで（時刻は Asia/Tokyo、日本時間）". */
+static void incident_summary(FILE *fp, const sp_report *r, const sp_sla_incident *in,
+                             sp_report_lang lang)
+{
+    char a[64], b[64], tzw[160];
+    if (lang == SP_LANG_JA) {
+        sp_report_fmt_local(r, in->start, a, sizeof a);
+        sp_report_fmt_local(r, in->end, b, sizeof b);
+        fprintf(fp, in->open_end ? "%s から継続中、%s 現在" : "%s から %s まで", a, b);
+        fputs("（", fp);
+        x(fp, sp_statuspage__tz_words(r, lang, tzw, sizeof tzw));
+        fputs("）", fp);
+        return;
+    }
+    sp_time_iso_ms(in->start * 1000, a, sizeof a);
+    sp_time_iso_ms(in->end * 1000, b, sizeof b);
+    fprintf(fp, "From %s %s %s.", a, in->open_end ? "and still at" : "to", b);
+}
+
+sp_status sp_statuspage__write_feed(const sp_report *r, sp_report_lang lang, const char *dir,
+                                    char *err, size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/feed.atom", dir);
@@ -76,10 +118,14 @@ sp_status sp_statuspage__write_feed(const sp_report *r, const char *dir, char *e
     if (!fp)
         return SP_EIO;
     const sp_cfg *cfg = r->cfg;
-    const char *title = cfg->status_title ? cfg->status_title : "Service status";
-    fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-          "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>",
-          fp);
+    bool ja = lang == SP_LANG_JA;
+    const char *title = cfg->status_title ? cfg->status_title
+                        : ja              ? "サービス稼働状況"
+                                          : "Service status";
+    fprintf(fp,
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"%s\">\n<title>",
+            ja ? "ja" : "en");
     x(fp, title);
     fputs("</title>\n", fp);
     if (cfg->status_url) {
@@ -101,20 +147,15 @@ sp_status sp_statuspage__write_feed(const sp_report *r, const char *dir, char *e
             continue;
         for (size_t m = t->window.n_incidents; m-- > 0;) {
             const sp_sla_incident *in = &t->window.incidents[m];
-            const char *why = sp_report_reason_name(in->reason);
             fputs("<entry>", fp);
             entry_id(fp, t->cfg->id, "incident", in->start);
             fputs("<title>", fp);
-            x(fp, t->cfg->name);
-            fprintf(fp, ": %s (%s)</title>", in->open_end ? "service disruption" : "resolved",
-                    why ? why : "unknown cause");
+            incident_title(fp, t, in, lang);
+            fputs("</title>", fp);
             when(fp, "published", in->start);
             when(fp, "updated", in->open_end ? r->generated : in->end);
             fputs("<summary>", fp);
-            char a[SP_TIME_ISO_LEN], b[SP_TIME_ISO_LEN];
-            sp_time_iso_ms(in->start * 1000, a, sizeof a);
-            sp_time_iso_ms(in->end * 1000, b, sizeof b);
-            fprintf(fp, "From %s %s %s.", a, in->open_end ? "and still at" : "to", b);
+            incident_summary(fp, r, in, lang);
             fputs("</summary></entry>\n", fp);
         }
     }
@@ -126,7 +167,10 @@ sp_status sp_statuspage__write_feed(const sp_report *r, const char *dir, char *e
         entry_id(fp, base ? base + 1 : p->file, "post", p->updates[0].at_ms / 1000);
         fputs("<title>", fp);
         x(fp, p->title);
-        fprintf(fp, " (%s)</title>", sp_cfg_post_status_names[last->status]);
+        if (ja)
+            fprintf(fp, "（%s）</title>", sp_statuspage__post_status_word(last->status, lang));
+        else
+            fprintf(fp, " (%s)</title>", sp_cfg_post_status_names[last->status]);
         when(fp, "published", p->updates[0].at_ms / 1000);
         when(fp, "updated", last->at_ms / 1000);
         fputs("<summary>", fp);
@@ -142,17 +186,26 @@ sp_status sp_statuspage__write_feed(const sp_report *r, const char *dir, char *e
     }
     for (size_t k = 0; k < n_pl; k++) {
         int64_t s = pl[k].w->start_ms / 1000, e = pl[k].w->end_ms / 1000;
-        char a[SP_TIME_ISO_LEN], b[SP_TIME_ISO_LEN];
-        sp_time_iso_ms(s * 1000, a, sizeof a);
-        sp_time_iso_ms(e * 1000, b, sizeof b);
+        char a[64], b[64];
         fputs("<entry>", fp);
         entry_id(fp, pl[k].t->id, "maintenance", s);
         fputs("<title>", fp);
         x(fp, pl[k].t->name);
-        fprintf(fp, ": maintenance %s to %s</title>", a, b);
+        if (ja) { /* local times, as on the page */
+            sp_report_fmt_local(r, s, a, sizeof a);
+            sp_report_fmt_local(r, e, b, sizeof b);
+            fprintf(fp, ": %s %s 〜 %s</title>",
+                    sp_statuspage__state_word(SP_PAGE_MAINTENANCE, lang), a, b);
+        } else {
+            sp_time_iso_ms(s * 1000, a, sizeof a);
+            sp_time_iso_ms(e * 1000, b, sizeof b);
+            fprintf(fp, ": maintenance %s to %s</title>", a, b);
+        }
         when(fp, "updated", r->generated);
         fputs("<summary>", fp);
-        x(fp, pl[k].w->reason ? pl[k].w->reason : "planned maintenance");
+        x(fp, pl[k].w->reason ? pl[k].w->reason
+              : ja            ? "予定されているメンテナンス"
+                              : "planned maintenance");
         fputs("</summary></entry>\n", fp);
     }
     free(pl);
@@ -173,15 +226,16 @@ static int text_px(const char *s)
     return px + 10;
 }
 
-static sp_status one_badge(const sp_report *r, const sp_report_target *t, const char *bdir,
-                           char *err, size_t errlen)
+static sp_status one_badge(const sp_report *r, const sp_report_target *t, sp_report_lang lang,
+                           const char *bdir, char *err, size_t errlen)
 {
     sp_page_state s = sp_statuspage__current(r, t);
     char msg[96], path[4200];
+    const char *word = lang == SP_LANG_JA ? sp_statuspage__state_word(s, lang) : state_words[s];
     if (isnan(t->sla.availability_pct))
-        snprintf(msg, sizeof msg, "%s", state_words[s]);
+        snprintf(msg, sizeof msg, "%s", word);
     else
-        snprintf(msg, sizeof msg, "%s | %.2f %%", state_words[s], t->sla.availability_pct);
+        snprintf(msg, sizeof msg, "%s | %.2f %%", word, t->sla.availability_pct);
     const char *label = t->cfg->name;
     int lw = text_px(label), mw = text_px(msg);
     snprintf(path, sizeof path, "%s/%s.svg", bdir, t->cfg->id);
@@ -226,7 +280,8 @@ static sp_status one_badge(const sp_report *r, const sp_report_target *t, const 
     return SP_OK;
 }
 
-sp_status sp_statuspage__write_badges(const sp_report *r, const char *dir, char *err, size_t errlen)
+sp_status sp_statuspage__write_badges(const sp_report *r, sp_report_lang lang, const char *dir,
+                                      char *err, size_t errlen)
 {
     char bdir[4096];
     snprintf(bdir, sizeof bdir, "%s/badge", dir);
@@ -237,7 +292,7 @@ sp_status sp_statuspage__write_badges(const sp_report *r, const char *dir, char 
     for (size_t i = 0; i < r->n_targets; i++) {
         if (!sp_statuspage__shown(&r->targets[i]))
             continue;
-        sp_status st = one_badge(r, &r->targets[i], bdir, err, errlen);
+        sp_status st = one_badge(r, &r->targets[i], lang, bdir, err, errlen);
         if (st != SP_OK)
             return st;
     }

@@ -40,7 +40,7 @@ typedef struct words {
         *reason, *ongoing, *other_lang, *other_href, *met, *at_risk, *no_data_yet, *tz,
         *jst; /* after "Asia/Tokyo" (ja only) */
     const char *partial, *of, *vantages_down;
-    const char *upcoming, *none_planned;
+    const char *upcoming, *none_planned, *maint_what; /* the maintenance table's last column */
     const char *posts, *post_status[SP_CFG_POST_STATUSES];
     const char *state_name[SP_PAGE_N];
     const char *banner[SP_PAGE_N]; /* the page's one line, from the overall state */
@@ -66,6 +66,7 @@ static const words en = {
     .posts = "Incident reports",
     .post_status = {"Investigating", "Identified", "Monitoring", "Resolved"},
     .none_planned = "No maintenance planned in the next 14 days.",
+    .maint_what = "Cause",
     .none = "No incidents.",
     .start = "Start",
     .end = "End",
@@ -90,7 +91,7 @@ static const words en = {
 static const words ja = {
     .lang = "ja",
     .title = "サービス稼働状況",
-    .generated = "更新",
+    .generated = "最終更新",
     .current = "現在の状況",
     .service = "サービス",
     .state = "状況",
@@ -103,11 +104,12 @@ static const words ja = {
     .avg_rt = "平均応答時間",
     .legend = "凡例",
     .incidents = "最近の障害",
-    .upcoming = "予定されている計画停止",
+    .upcoming = "予定されているメンテナンス", /* the page's word, as in its states */
     .posts = "障害情報",
-    .post_status = {"調査中", "原因特定", "経過観察中", "解決済み"},
-    .none_planned = "今後14日間に予定されている計画停止はありません。",
-    .none = "障害はありません。",
+    .post_status = {"調査中", "原因特定済み", "経過観察中", "解決済み"},
+    .none_planned = "今後14日間に予定されているメンテナンスはありません。",
+    .maint_what = "内容", /* a maintenance has a purpose, not a cause */
+    .none = "この期間の障害はありません。",
     .start = "開始",
     .end = "終了",
     .duration = "継続時間",
@@ -115,11 +117,11 @@ static const words ja = {
     .ongoing = "継続中",
     .other_lang = "English",
     .other_href = "index.html",
-    .met = "目標達成",
-    .at_risk = "目標未達",
+    .met = "達成", /* after "目標 99.5 %" */
+    .at_risk = "未達",
     .no_data_yet = "データなし",
     .tz = "時刻は",
-    .jst = "（日本時間）",
+    .jst = "日本時間",
     .partial = "一部",
     .of = "/",
     .vantages_down = "拠点で停止を観測",
@@ -128,6 +130,26 @@ static const words ja = {
                "一部のサービスで障害が発生しています", "メンテナンスを実施しています",
                "まだ測定データがありません"},
 };
+
+const char *sp_statuspage__state_word(sp_page_state s, sp_report_lang lang)
+{
+    return (lang == SP_LANG_JA ? &ja : &en)->state_name[s];
+}
+
+const char *sp_statuspage__post_status_word(int status, sp_report_lang lang)
+{
+    return (lang == SP_LANG_JA ? &ja : &en)->post_status[status];
+}
+
+const char *sp_statuspage__tz_words(const sp_report *r, sp_report_lang lang, char *buf, size_t n)
+{
+    const words *w = lang == SP_LANG_JA ? &ja : &en;
+    if (w->jst && strcmp(r->cfg->timezone, "Asia/Tokyo") == 0)
+        snprintf(buf, n, "%s %s、%s", w->tz, r->cfg->timezone, w->jst);
+    else
+        snprintf(buf, n, "%s %s", w->tz, r->cfg->timezone);
+    return buf;
+}
 
 /* The page shows only public targets: control targets (measurement aids)
  * and those with `public: false` stay off the page, status.json, and
@@ -404,13 +426,12 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
     sp_report_html_esc(fp, w->generated);
     fputs(": ", fp);
     local(fp, r, r->generated);
-    fputs(" (", fp);
-    sp_report_html_esc(fp, w->tz);
-    fputs(" ", fp);
-    sp_report_html_esc(fp, r->cfg->timezone);
-    if (w->jst && strcmp(r->cfg->timezone, "Asia/Tokyo") == 0)
-        sp_report_html_esc(fp, w->jst); /* a Japanese reader's name for it */
-    fputs(")</p>\n", fp);
+    /* Japanese: "（時刻は Asia/Tokyo、日本時間）", full-width brackets
+     * around Japanese words, and a Japanese reader's name for the zone */
+    char tzw[160];
+    fputs(lg == SP_LANG_JA ? "（" : " (", fp);
+    sp_report_html_esc(fp, sp_statuspage__tz_words(r, lg, tzw, sizeof tzw));
+    fputs(lg == SP_LANG_JA ? "）</p>\n" : ")</p>\n", fp);
 
     /* current status and the month so far */
     sp_report_html_elem(fp, "h2", w->current);
@@ -439,13 +460,14 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         badge(fp, w, s);
         /* several vantages: a DOWN minority is shown, never as the state */
         if (t->partial_down_now) {
-            fputs(" <span class=\"partial\">(", fp);
+            fputs(lg == SP_LANG_JA ? " <span class=\"partial\">（" : " <span class=\"partial\">(",
+                  fp);
             sp_report_html_esc(fp, w->partial);
             fprintf(fp, ": %u ", t->partial_down_now);
             sp_report_html_esc(fp, w->of);
             fprintf(fp, " %zu ", t->n_vantages);
             sp_report_html_esc(fp, w->vantages_down);
-            fputs(")</span>", fp);
+            fputs(lg == SP_LANG_JA ? "）</span>" : ")</span>", fp);
         }
         if (s != SP_PAGE_NO_DATA && s != SP_PAGE_MAINTENANCE) {
             fputs(" ", fp);
@@ -463,11 +485,13 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         if (t->sla.no_data) {
             sp_report_html_esc(fp, w->no_data_yet);
         } else {
-            fprintf(fp, "%.3f %% (", t->sla.availability_pct);
+            /* Japanese: full-width brackets and comma around its words */
+            bool j = lg == SP_LANG_JA;
+            fprintf(fp, "%.3f %%%s", t->sla.availability_pct, j ? "（" : " (");
             sp_report_html_esc(fp, w->target);
-            fprintf(fp, " %g %%, ", t->sla.target_pct);
+            fprintf(fp, " %g %%%s", t->sla.target_pct, j ? "、" : ", ");
             sp_report_html_esc(fp, t->sla.met ? w->met : w->at_risk);
-            fputs(")", fp);
+            fputs(j ? "）" : ")", fp);
         }
         fputs("</td></tr>\n", fp);
     }
@@ -567,7 +591,7 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
         fputc('\n', fp);
     } else {
         fputs("<div class=\"wide\"><table id=\"maintenance\">\n", fp);
-        heads(fp, (const char *[]){w->service, w->start, w->end, w->reason}, 4, true);
+        heads(fp, (const char *[]){w->service, w->start, w->end, w->maint_what}, 4, true);
         for (size_t k = 0; k < n_pl; k++) {
             fputs("<tr data-service=\"", fp);
             sp_report_html_attr(fp, pl[k].t->id);
@@ -622,8 +646,8 @@ static sp_status write_html(const sp_report *r, const words *w, bool both, const
                 fputs("</td><td>", fp);
                 sp_report_html_esc(fp, dur);
                 fputs("</td><td>", fp);
-                const char *why = sp_report_reason_name(in->reason);
-                sp_report_html_esc(fp, why ? why : "?");
+                char why[128];
+                sp_report_html_esc(fp, sp_report_reason_label(in->reason, lg, why, sizeof why));
                 fputs("</td></tr>\n", fp);
             }
         }
@@ -792,9 +816,11 @@ sp_status sp_statuspage_render(const sp_report *r, const char *lang, const char 
     snprintf(path, sizeof path, "%s/status.json", dir);
     if ((st = write_json(r, path, err, errlen)) != SP_OK)
         return st;
-    if ((st = sp_statuspage__write_feed(r, dir, err, errlen)) != SP_OK)
+    /* one feed and one set of badges, in the language of index.html */
+    sp_report_lang feed_lang = strcmp(lang, "ja") == 0 ? SP_LANG_JA : SP_LANG_EN;
+    if ((st = sp_statuspage__write_feed(r, feed_lang, dir, err, errlen)) != SP_OK)
         return st;
-    return sp_statuspage__write_badges(r, dir, err, errlen);
+    return sp_statuspage__write_badges(r, feed_lang, dir, err, errlen);
 }
 
 /* --- The daemon's live state ------------------------------------------------ */

@@ -26,6 +26,14 @@ sp_page_state sp_statuspage__group_state(const sp_report *r, const char *group);
  * it wrote. */
 size_t sp_statuspage__order(const sp_report *r, size_t *order);
 
+/* The page's words for a state ("サービス障害") and a post's status
+ * ("調査中"), for the feed: one table for page and feed. Static storage. */
+const char *sp_statuspage__state_word(sp_page_state s, sp_report_lang lang);
+const char *sp_statuspage__post_status_word(int status, sp_report_lang lang);
+/* "時刻は Asia/Tokyo、日本時間" / "Times are in UTC": the page's sentence on
+ * its times, into buf (returned). */
+const char *sp_statuspage__tz_words(const sp_report *r, sp_report_lang lang, char *buf, size_t n);
+
 /* A configured maintenance window under way or within 14 days. */
 typedef struct sp_page_planned {
     const sp_cfg_target *t;
@@ -35,9 +43,11 @@ typedef struct sp_page_planned {
  * *n its length; false when out of memory. */
 bool sp_statuspage__upcoming(const sp_report *r, sp_page_planned **out, size_t *n);
 
-/* feed.c: <dir>/feed.atom and <dir>/badge/<id>.svg and .json. */
-sp_status sp_statuspage__write_feed(const sp_report *r, const char *dir, char *err, size_t errlen);
-sp_status sp_statuspage__write_badges(const sp_report *r, const char *dir, char *err,
-                                      size_t errlen);
+/* feed.c: <dir>/feed.atom (in lang: its titles and summaries, and
+ * xml:lang) and <dir>/badge/<id>.svg and .json (the state in lang). */
+sp_status sp_statuspage__write_feed(const sp_report *r, sp_report_lang lang, const char *dir,
+                                    char *err, size_t errlen);
+sp_status sp_statuspage__write_badges(const sp_report *r, sp_report_lang lang, const char *dir,
+                                      char *err, size_t errlen);
 
 #endif

@@ -109,8 +109,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     sp_report_render_text(r, SP_LANG_EN, devnull);
     sp_report_render_text(r, SP_LANG_JA, devnull);
-    sp_report_render_csv(r, devnull);
-    sp_report_render_csv_excel(r, devnull);
+    sp_report_render_csv(r, SP_LANG_EN, devnull);
+    sp_report_render_csv(r, SP_LANG_JA, devnull);
+    sp_report_render_csv_excel(r, SP_LANG_EN, devnull);
     sp_report_render_json(r, devnull);
     sp_report_all_met(r);
     sp_report_destroy(r);

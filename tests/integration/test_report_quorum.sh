@@ -257,6 +257,11 @@ csv=$("$SLAPROBE" report -c "$FX_DIR/q.yaml" --month 2026-10 --format csv) || tr
 t_match "csv: c's row" "$csv" "2026-10,web,c,[0-9.]+,[0-9.]+,[0-9.]+,2678400,6480,5400,[0-9]+,false,$((bad + 1)),true,3600,false"
 t_match "csv: b's row" "$csv" "2026-10,web,b,[0-9.]+,[0-9.]+,[0-9.]+,2678400,5340,3600,[0-9]+,true,,false,0,false"
 t_match "csv: quorum columns" "$csv" "2026-10,web,web,.*,4740,3600,.*,2,3,3,4260"
+# in Japanese: the same rows, the words translated (test_report_ja has the rest)
+"$SLAPROBE" report -c "$FX_DIR/q.yaml" --month 2026-10 --format csv --lang ja >"$FX_DIR/ja.csv" || true
+t_match "csv ja: c's row" "$(cat "$FX_DIR/ja.csv")" "2026-10,web,c,[0-9.]+,[0-9.]+,[0-9.]+,2678400,6480,5400,[0-9]+,破損,$((bad + 1)),同期済み,3600,一致"
+out=$(/usr/bin/python3 "$SP_SRC/tests/fixtures/ja_words.py" --csv "$FX_DIR/ja.csv" --allow web --allow ctl) && rc=0 || rc=$?
+t_eq "csv ja: no English word in either table ($out)" "$rc" 0
 asan_graphs on
 "$SLAPROBE" report -c "$FX_DIR/q.yaml" --month 2026-10 --format html -o "$FX_DIR/html" \
     >/dev/null && rc=0 || rc=$?

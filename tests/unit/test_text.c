@@ -104,6 +104,52 @@ static char *html(void (*fn)(FILE *, const char *), const char *s)
     return out;
 }
 
+/* Terminal columns (UAX #11): a Japanese text table lines up only when
+ * wide characters count two and the narrow ones around them one. */
+static void test_cols(void **state)
+{
+    (void)state;
+    assert_int_equal(sp_text_cols(NULL), 0);
+    assert_int_equal(sp_text_cols("abc 1%"), 6);
+    assert_int_equal(sp_text_cols("稼働率"), 6);
+    assert_int_equal(sp_text_cols("（総務省、2026年）"), 2 * 6 + 4 + 2);
+    assert_int_equal(sp_text_cols("HTTP・アプリケーション"), 4 + 2 * 9);
+    assert_int_equal(sp_text_cols("\xef\xbd\xb1"), 1);     /* U+FF71 half-width katakana: narrow */
+    assert_int_equal(sp_text_cols("\xe2\x80\xa6"), 1);     /* U+2026 ellipsis: ambiguous, narrow */
+    assert_int_equal(sp_text_cols("\xe2\x80\x94"), 1);     /* U+2014 em dash: narrow, 3 bytes */
+    assert_int_equal(sp_text_cols("\xf0\x9f\x98\x80"), 2); /* U+1F600 emoji: wide */
+    assert_int_equal(sp_text_cols("\xe3\x89\x88"), 1);     /* U+3248 among wide: ambiguous */
+    assert_int_equal(sp_text_cols("\xf0\x90\x8d\x88"), 1); /* U+10348 Gothic: narrow, 4 bytes */
+    assert_int_equal(sp_text_cols("\xff\xfe"), 2);         /* not UTF-8: one column a byte */
+}
+
+/* Every reason has a Japanese name (a new code without one fails here),
+ * no two share one, and people see the code after it; English keeps the
+ * bare code. */
+static void test_reason_labels(void **state)
+{
+    (void)state;
+    char buf[128];
+    for (int i = 1; i < SP_REASON_COUNT; i++) {
+        const char *ja = sp_report_reason_ja((sp_reason)i);
+        assert_non_null(ja);
+        for (int k = 1; k < i; k++)
+            assert_string_not_equal(ja, sp_report_reason_ja((sp_reason)k));
+    }
+    assert_null(sp_report_reason_ja(SP_REASON_OK));
+    assert_string_equal(sp_report_reason_label(SP_REASON_TCP_REFUSED, SP_LANG_JA, buf, sizeof buf),
+                        "接続拒否 (tcp_refused)");
+    assert_string_equal(sp_report_reason_label(SP_REASON_TCP_REFUSED, SP_LANG_EN, buf, sizeof buf),
+                        "tcp_refused");
+    assert_string_equal(sp_report_reason_label(SP_REASON_OK, SP_LANG_JA, buf, sizeof buf), "不明");
+    assert_string_equal(sp_report_reason_label(SP_REASON_OK, SP_LANG_EN, buf, sizeof buf), "?");
+    assert_string_equal(sp_report_class_label(SP_RCLASS_HTTP, SP_LANG_JA),
+                        "HTTP・アプリケーション");
+    assert_string_equal(sp_report_class_label(SP_RCLASS_NONE, SP_LANG_JA), "原因不明");
+    assert_string_equal(sp_report_class_label(SP_RCLASS_NONE, SP_LANG_EN), "unknown");
+    assert_string_equal(sp_report_class_label(SP_RCLASS_NETWORK, SP_LANG_EN), "network");
+}
+
 static void test_html(void **state)
 {
     (void)state;
@@ -136,8 +182,10 @@ static void test_html(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_decode), cmocka_unit_test(test_classes), cmocka_unit_test(test_safe),
-        cmocka_unit_test(test_fputs),  cmocka_unit_test(test_repair),  cmocka_unit_test(test_html),
+        cmocka_unit_test(test_decode), cmocka_unit_test(test_classes),
+        cmocka_unit_test(test_safe),   cmocka_unit_test(test_fputs),
+        cmocka_unit_test(test_repair), cmocka_unit_test(test_html),
+        cmocka_unit_test(test_cols),   cmocka_unit_test(test_reason_labels),
     };
     return cmocka_run_group_tests_name("text", tests, NULL, NULL);
 }
