@@ -257,6 +257,7 @@ static const char *const reason_ja[SP_REASON_COUNT] = {
     [SP_REASON_REDIRECT_LOOP] = "リダイレクトの繰り返し",
     [SP_REASON_PROBE_ERROR] = "監視側のエラー", /* not the endpoint: never counted */
     [SP_REASON_TLS_CERT_REVOKED] = "失効した証明書",
+    [SP_REASON_ICMP_TIMEOUT] = "ICMP 応答のタイムアウト",
 };
 
 const char *sp_report_reason_ja(sp_reason r)

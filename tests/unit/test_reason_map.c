@@ -214,8 +214,12 @@ static void test_reason_table(void **state)
     /* added for stapled revocation (issue 15), at the end of the list */
     assert_true(sp_reason_from_name("tls_cert_revoked", &r));
     assert_int_equal(r, SP_REASON_TLS_CERT_REVOKED);
-    assert_int_equal(r, SP_REASON_COUNT - 1);
+    assert_int_equal(r, SP_REASON_COUNT - 2);
     assert_int_equal(sp_reason_class_of(SP_REASON_TLS_CERT_REVOKED), SP_RCLASS_TLS);
+    /* added with the icmp kind (issue 17), after it: no old number moved */
+    assert_true(sp_reason_from_name("icmp_timeout", &r));
+    assert_int_equal(r, SP_REASON_COUNT - 1);
+    assert_int_equal(sp_reason_class_of(SP_REASON_ICMP_TIMEOUT), SP_RCLASS_NETWORK);
     assert_int_equal(sp_reason_class_of(SP_REASON_REDIRECT_LOOP), SP_RCLASS_HTTP);
     assert_int_equal(sp_reason_class_of(SP_REASON_PROBE_ERROR), SP_RCLASS_PROBE);
     assert_string_equal(sp_reason_class_name(SP_RCLASS_TLS), "tls");
