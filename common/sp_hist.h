@@ -16,8 +16,8 @@
 #define SP_HIST_MAX 16
 
 typedef struct sp_hist {
-    size_t n;                       /* bounds used */
-    double le[SP_HIST_MAX];         /* upper bounds, increasing (seconds) */
+    size_t n;                        /* bounds used */
+    double le[SP_HIST_MAX];          /* upper bounds, increasing (seconds) */
     uint64_t count[SP_HIST_MAX + 1]; /* [i]: in (le[i-1], le[i]]; [n]: above le[n-1] */
     uint64_t total;
     double sum;

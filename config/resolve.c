@@ -918,9 +918,9 @@ sp_status sp_cfg_resolve(sp_cfg_loader *ld, const raw_cfg *r, sp_cfg *c)
         return st;
     if (r->metrics) {
         struct sockaddr_storage ss;
-        if (!r->metrics->listen || !*r->metrics->listen)
-            return sp_cfg_fail(ld, "metrics.listen",
-                               "missing: the address to serve /metrics on, e.g. "
+        if (!r->metrics->listen || !*r->metrics->listen) /* at the line of metrics: */
+            return sp_cfg_fail(ld, r->metrics->listen ? "metrics.listen" : "metrics",
+                               "listen is missing: the address to serve /metrics on, e.g. "
                                "\"127.0.0.1:9464\" or \"[::1]:9464\"");
         if (!sp_value_listen(r->metrics->listen, &ss))
             return sp_cfg_fail(ld, "metrics.listen",

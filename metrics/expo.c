@@ -44,7 +44,10 @@ static void escaped(sp_metrics_expo *e, const char *v, bool quote)
 {
     const char *run = v;
     for (const char *c = v; *c; c++) {
-        const char *rep = *c == '\\' ? "\\\\" : *c == '\n' ? "\\n" : quote && *c == '"' ? "\\\"" : NULL;
+        const char *rep = *c == '\\'           ? "\\\\"
+                          : *c == '\n'         ? "\\n"
+                          : quote && *c == '"' ? "\\\""
+                                               : NULL;
         if (!rep)
             continue;
         put(e, run, (size_t)(c - run));

@@ -125,8 +125,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 status == MHD_HTTP_OK ? CONTENT_TYPE : "text/plain; charset=utf-8");
 }
 
-sp_status sp_metrics__http_start(sp_metrics *m, const char *addr, sp_metrics_http **out,
-                                 char *err, size_t errlen)
+sp_status sp_metrics__http_start(sp_metrics *m, const char *addr, sp_metrics_http **out, char *err,
+                                 size_t errlen)
 {
     *out = NULL;
     struct sockaddr_storage ss;

@@ -93,6 +93,8 @@ static int cmp_target(const void *a, const void *b)
 static sp_metrics_target *find(sp_metrics *m, const char *id)
 {
     sp_metrics_target key = {.id = id};
+    if (!m->n)
+        return NULL;
     return bsearch(&key, m->t, m->n, sizeof *m->t, cmp_target);
 }
 
@@ -305,11 +307,8 @@ static void month_start(sp_metrics *m)
         {.flags = UV_IGNORE},
         {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&m->month_out},
         {.flags = UV_INHERIT_FD, .data.fd = 2}};
-    uv_process_options_t o = {.exit_cb = on_month_exit,
-                              .file = m->exe,
-                              .args = args,
-                              .stdio_count = 3,
-                              .stdio = stdio};
+    uv_process_options_t o = {
+        .exit_cb = on_month_exit, .file = m->exe, .args = args, .stdio_count = 3, .stdio = stdio};
     m->month_proc.data = m;
     sp_fd_cloexec_from(3); /* see alerts/alert.c's start_exec */
     int rc = uv_spawn(m->loop, &m->month_proc, &o);

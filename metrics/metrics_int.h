@@ -40,11 +40,11 @@ typedef struct sp_metrics_target {
     sp_state state;
     bool has_result, last_ok; /* the last availability probe */
     double phase_s[SP_METRICS_PHASES];
-    uint64_t probes[SP_REASON_COUNT]; /* availability probes ended, by reason */
-    double month_ratio, budget_left_s;  /* month to date (month.c's child) */
-    double cert_expiry_s;               /* notAfter of the last certificate seen, Unix s */
-    char grade[4];                      /* last TLS posture grade; "" none yet */
-    double repl_lag_s;                  /* replication lag; NaN unknown or none */
+    uint64_t probes[SP_REASON_COUNT];  /* availability probes ended, by reason */
+    double month_ratio, budget_left_s; /* month to date (month.c's child) */
+    double cert_expiry_s;              /* notAfter of the last certificate seen, Unix s */
+    char grade[4];                     /* last TLS posture grade; "" none yet */
+    double repl_lag_s;                 /* replication lag; NaN unknown or none */
 } sp_metrics_target;
 
 typedef struct sp_metrics_snap {
@@ -76,8 +76,8 @@ typedef struct sp_metrics_http sp_metrics_http;
 
 /* Listen on addr (sp_value_listen's forms) and serve from m's snapshots
  * on libmicrohttpd's own thread. SP_EIO with err (address in use, ...). */
-sp_status sp_metrics__http_start(sp_metrics *m, const char *addr, sp_metrics_http **out,
-                                 char *err, size_t errlen);
+sp_status sp_metrics__http_start(sp_metrics *m, const char *addr, sp_metrics_http **out, char *err,
+                                 size_t errlen);
 /* Stop the thread (joined: no request is being served after it) and free. */
 void sp_metrics__http_stop(sp_metrics_http *h);
 

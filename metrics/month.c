@@ -10,8 +10,7 @@
 
 #include "reports/report.h"
 
-sp_status sp_metrics_month_write(const sp_cfg *cfg, int64_t now, FILE *fp, char *err,
-                                 size_t errlen)
+sp_status sp_metrics_month_write(const sp_cfg *cfg, int64_t now, FILE *fp, char *err, size_t errlen)
 {
     sp_report *rep = NULL;
     /* one day: the live view's day rows are not needed, its month is */

@@ -89,8 +89,7 @@ static void targets(sp_metrics_expo *e, const sp_metrics_snap *s)
                                        "total (the whole probe, DNS included)");
             any = true;
             const char *l[] = {"target", s->t[i].id, "phase", sp_metrics_phase_names[p]};
-            sp_metrics_expo_sample(e, "slaprobe_probe_duration_seconds", l, 2,
-                                   s->t[i].phase_s[p]);
+            sp_metrics_expo_sample(e, "slaprobe_probe_duration_seconds", l, 2, s->t[i].phase_s[p]);
         }
 
     sp_metrics_expo_family(e, "slaprobe_probes_total", "counter",
@@ -177,8 +176,7 @@ static void daemon_(sp_metrics_expo *e, const sp_metrics_snap *s)
     sp_metrics_expo_family(e, "slaprobe_journal_held_lines", "gauge",
                            "Journal lines kept in memory because their journal cannot be "
                            "written now");
-    sp_metrics_expo_sample(e, "slaprobe_journal_held_lines", NULL, 0,
-                           (double)s->store.held_lines);
+    sp_metrics_expo_sample(e, "slaprobe_journal_held_lines", NULL, 0, (double)s->store.held_lines);
     sp_metrics_expo_family(e, "slaprobe_journal_fsync_seconds", "histogram",
                            "Time of each journal fsync (state changes, alert outcomes, daemon "
                            "events), measured on the writer's thread");
