@@ -199,9 +199,10 @@ static void test_listen(void **state)
     assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9464);
     assert_true(sp_value_listen("[::1]:1", &ss));
     assert_int_equal(ss.ss_family, AF_INET6);
-    const char *bad[] = {"", "9464", ":9464", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0",
-                         "127.0.0.1:65536", "127.0.0.1:94x", "::1:9464", "[::1]9464",
-                         "localhost:9464", "[127.0.0.1]:9464", "1.2.3:9464", "[::1]:-1"};
+    const char *bad[] = {"",           "9464",        ":9464",           "127.0.0.1",
+                         "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:94x",
+                         "::1:9464",   "[::1]9464",   "localhost:9464",  "[127.0.0.1]:9464",
+                         "1.2.3:9464", "[::1]:-1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (sp_value_listen(bad[i], &ss))
             fail_msg("accepted '%s'", bad[i]);
@@ -210,8 +211,8 @@ static void test_listen(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_label_escaping), cmocka_unit_test(test_help_escaping),
-        cmocka_unit_test(test_numbers),        cmocka_unit_test(test_hist_counts),
+        cmocka_unit_test(test_label_escaping),  cmocka_unit_test(test_help_escaping),
+        cmocka_unit_test(test_numbers),         cmocka_unit_test(test_hist_counts),
         cmocka_unit_test(test_hist_exposition), cmocka_unit_test(test_render),
         cmocka_unit_test(test_listen),
     };
