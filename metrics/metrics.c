@@ -11,11 +11,12 @@
  *
  * The month figures come from a child (`slaprobe metrics-month`, month.c)
  * started every month_every_ms (60 s) and soon after a state change (but
- * never sooner than month_min_gap_ms, 10 s, after the last one, and never
- * two at once). Building the live view reads every RRD file's month: that
- * is the status page's build without its HTML, in its own process, so its
- * reads and its TZ stay off the loop and out of its threads; its output
- * is a line per target, parsed here in a few milliseconds for 10,000.
+ * never sooner than month_min_gap_ms, 10 s, after the last one, never two
+ * at once, and never more than a twentieth of the time: month_period).
+ * Building the live view reads every RRD file's month: that is the status
+ * page's build without its HTML, in its own process, so its reads and its
+ * TZ stay off the loop and out of its threads; its output is a line per
+ * target, parsed here in a few milliseconds for 10,000.
  */
 #include "metrics/metrics_int.h"
 
@@ -55,6 +56,7 @@ struct sp_metrics {
     sp_metrics_http *http;
     /* the month figures' child */
     int64_t month_every_ms, month_min_gap_ms, month_last_ms;
+    int64_t month_took_ms; /* the last run's wall time: the next waits 19 times that */
     uv_timer_t month_timer;
     uv_process_t month_proc;
     uv_pipe_t month_out;
@@ -171,6 +173,19 @@ static void publish_soon(sp_metrics *m)
 
 static void month_start(sp_metrics *m);
 
+/* The child never runs more than a twentieth of the time: a build that
+ * took d is followed by at least 19 d without one, whatever the period
+ * says. Late in a month of one-minute rows a build costs about 4 ms of CPU
+ * a target (bench/reports.sh, metrics-month): 40 s for 10,000 targets,
+ * then at most every 13 minutes, 5 % of one core; early in a month, or
+ * with fewer targets, every minute. */
+static uint64_t month_period(const sp_metrics *m)
+{
+    int64_t p = m->month_every_ms > 20 * m->month_took_ms ? m->month_every_ms
+                                                          : 20 * m->month_took_ms;
+    return (uint64_t)p;
+}
+
 static void on_month_timer(uv_timer_t *h)
 {
     month_start(h->data);
@@ -186,14 +201,15 @@ static void month_soon(sp_metrics *m)
         m->month_again = true;
         return;
     }
-    int64_t wait = m->month_last_ms + m->month_min_gap_ms - (int64_t)uv_now(m->loop);
+    int64_t gap = m->month_min_gap_ms > 19 * m->month_took_ms ? m->month_min_gap_ms
+                                                              : 19 * m->month_took_ms;
+    int64_t wait = m->month_last_ms + m->month_took_ms + gap - (int64_t)uv_now(m->loop);
     if (wait < 0)
         wait = 0;
     /* the periodic timer doubles as this one: the earlier wins */
     uint64_t due = uv_timer_get_due_in(&m->month_timer);
     if (!uv_is_active((uv_handle_t *)&m->month_timer) || (uint64_t)wait < due)
-        uv_timer_start(&m->month_timer, on_month_timer, (uint64_t)wait,
-                       (uint64_t)m->month_every_ms);
+        uv_timer_start(&m->month_timer, on_month_timer, (uint64_t)wait, month_period(m));
 }
 
 static void month_parse(sp_metrics *m)
@@ -283,6 +299,11 @@ static void month_closed(uv_handle_t *h)
     sp_metrics *m = h->data;
     if (h == (uv_handle_t *)&m->month_proc) {
         m->month_running = false;
+        m->month_took_ms = (int64_t)uv_now(m->loop) - m->month_last_ms;
+        if (!m->destroying && month_period(m) != uv_timer_get_repeat(&m->month_timer)) {
+            uint64_t p = month_period(m);
+            uv_timer_start(&m->month_timer, on_month_timer, p, p);
+        }
         if (m->month_again && !m->destroying) {
             m->month_again = false;
             month_soon(m);

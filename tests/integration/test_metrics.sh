@@ -96,6 +96,8 @@ t_match "probes on time while a client sat silent (web: $c0 -> $c1 in 5 s)" "$((
 t_eq "no grid point skipped meanwhile" "$skipped1" "$skipped0"
 
 echo "# a real Prometheus"
+t_match "contrib/prometheus.yml is a valid configuration" \
+    "$(promtool check config "$SP_SRC/contrib/prometheus.yml" 2>&1)" 'SUCCESS'
 mkdir -p "$D/tsdb"
 cat >"$D/prometheus.yml" <<YAML
 global: {scrape_interval: 1s, evaluation_interval: 1s}
