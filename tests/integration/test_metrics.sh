@@ -36,6 +36,7 @@ rc=0
 t_eq "run --metrics without a port: exit" "$rc" 2
 t_match "run --metrics without a port: says so" "$(cat "$D/err")" "--metrics '127.0.0.1' is not"
 
+fx_start_sink hook http
 fx__ports 3
 mport=${FX__PORTS[0]} pport=${FX__PORTS[1]} refused=${FX__PORTS[2]}
 store=$FX_DIR/store
@@ -47,6 +48,9 @@ cat >>"$D/c.yaml" <<YAML
     ca_file: $FX_CERTS/ca.pem
     pattern: 1
     tls_interval: 2s
+alerts:
+  - {type: webhook, name: sink, url: "http://127.0.0.1:$FX_SINK_PORT/alert", events: [down]}
+  - {type: webhook, name: nowhere, url: "http://127.0.0.1:$refused/alert", retries: 0, events: [down]}
 metrics: {listen: "127.0.0.1:1"}
 YAML
 
@@ -82,6 +86,17 @@ t_match "build info" "$m" 'slaprobe_build_info\{version="[0-9.]+"\} 1'
 t_eq "another path: 404" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/probe")" 404
 t_eq "another method: 405" "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$M")" 405
 t_eq "HEAD: 200" "$(curl -s -o /dev/null -w '%{http_code}' -I "$M")" 200
+
+# bad's confirmed DOWN went to both channels: one delivered, one refused
+wait_until 15 bash -c "curl -sf '$M' | grep -q '^slaprobe_alert_deliveries_total{outcome=\"failed\"} 1$'" || true
+m=$(scrape)
+# line NAME EXACT_LINE: the scrape in $m has that line
+line() { t_eq "$1" "$(grep -cxF -- "$2" <<<"$m" || true)" 1; }
+line "alert deliveries: sent" 'slaprobe_alert_deliveries_total{outcome="sent"} 1'
+line "alert deliveries: failed" 'slaprobe_alert_deliveries_total{outcome="failed"} 1'
+t_eq "the sink got the one it counts as sent" "$(grep -c . "$FX_DIR/hook.jsonl" 2>/dev/null || echo 0)" 1
+t_match "journal fsyncs timed" "$m" $'\nslaprobe_journal_fsync_seconds_count [1-9][0-9]*\n'
+t_match "the writer's queues" "$m" $'\nslaprobe_writer_queue_depth\\{queue="rows"\\} [0-9]+\n'
 
 echo "# a client that connects and says nothing"
 ok_count() { scrape | awk -F' ' '/^slaprobe_probes_total\{target="web",reason="ok"\}/ { print $2 }'; }
