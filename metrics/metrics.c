@@ -34,7 +34,9 @@
 
 #define PUBLISH_MIN_GAP_MS 1000
 #define REFRESH_MS 5000
-#define MONTH_OUT_MAX (64u << 20) /* a child's output past this is not ours */
+#define MONTH_OUT_MAX (64u << 20)          /* a child's output past this is not ours */
+#define MONTH_DEADLINE_MS (15 * 60 * 1000) /* a child still running then is stuck */
+#define MONTH_TOOK_MAX_MS (3 * 60 * 1000)  /* so the period stays within an hour */
 
 struct sp_metrics {
     uv_loop_t *loop;
@@ -288,8 +290,10 @@ static void month_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
     }
     if (n == 0)
         return;
-    if (n != UV_EOF)
+    if (n != UV_EOF) { /* too much, or unreadable: it would block writing the rest */
         m->month_overflow = true;
+        uv_process_kill(&m->month_proc, SIGKILL);
+    }
     uv_read_stop(st);
     month_done_maybe(m);
 }
@@ -300,6 +304,8 @@ static void month_closed(uv_handle_t *h)
     if (h == (uv_handle_t *)&m->month_proc) {
         m->month_running = false;
         m->month_took_ms = (int64_t)uv_now(m->loop) - m->month_last_ms;
+        if (m->month_took_ms > MONTH_TOOK_MAX_MS) /* one stuck run must not stop them for hours */
+            m->month_took_ms = MONTH_TOOK_MAX_MS;
         if (!m->destroying && month_period(m) != uv_timer_get_repeat(&m->month_timer)) {
             uint64_t p = month_period(m);
             uv_timer_start(&m->month_timer, on_month_timer, p, p);
@@ -317,8 +323,17 @@ static void month_closed(uv_handle_t *h)
 
 static void month_start(sp_metrics *m)
 {
-    if (m->destroying || m->month_running)
+    if (m->destroying)
         return;
+    if (m->month_running) { /* a stuck child (an rrdcached that never answers) ends here */
+        if (m->month_waiting > 0 &&
+            (int64_t)uv_now(m->loop) - m->month_last_ms > MONTH_DEADLINE_MS) {
+            fprintf(stderr, "slaprobe: metrics: metrics-month has run for %d minutes: killed\n",
+                    MONTH_DEADLINE_MS / 60000);
+            uv_process_kill(&m->month_proc, SIGKILL);
+        }
+        return;
+    }
     m->month_last_ms = (int64_t)uv_now(m->loop);
     uv_pipe_init(m->loop, &m->month_out, 0);
     m->month_out.data = m;
