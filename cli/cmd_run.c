@@ -19,6 +19,10 @@
  * status_page.every by a child process (`slaprobe status-page -c FILE`):
  * building it reads every RRD file and sets TZ, neither of which belongs on
  * the probing loop or in a thread beside it.
+ *
+ * With metrics.listen (or --metrics ADDR), /metrics is served for
+ * Prometheus (metrics/metrics.h): created before the stop signals are
+ * unblocked, destroyed first at a stop.
  */
 #include "cli.h"
 
@@ -38,9 +42,9 @@
 #include "alerts/sp_alert.h"
 #include "common/sp_fd.h"
 #include "common/sp_stats.h"
+#include "common/sp_value.h"
 #include "config/config.h"
 #include "evidence/checkpointer.h"
-#include "common/sp_value.h"
 #include "journal/lines.h"
 #include "metrics/metrics.h"
 #include "replicator/repl.h"
