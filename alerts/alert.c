@@ -52,6 +52,7 @@ struct sp_alerter {
     uv_timer_t stop_timer;
     void (*stop_done)(void *);
     void *stop_arg;
+    sp_alert_stats stats;
 };
 
 typedef struct job {
@@ -160,6 +161,10 @@ static void journal(sp_alerter *a, const job *j, bool sent)
                                    .attempts = j->attempts,
                                    .error = j->error}};
     json_t *ev = sp_journal_line_to_json(&l);
+    if (sent)
+        a->stats.sent++;
+    else
+        a->stats.failed++;
     fprintf(stderr,
             "slaprobe: %s: %s alert %s via %s %s after %d attempt%s, %.1f s after "
             "detection%s%s\n",
@@ -630,4 +635,9 @@ void sp_alert_destroy(sp_alerter *a)
     a->jobs = NULL;
     sp_curluv_destroy(a->curl);
     uv_close((uv_handle_t *)&a->stop_timer, alerter_closed);
+}
+
+void sp_alert_get_stats(const sp_alerter *a, sp_alert_stats *out)
+{
+    *out = a->stats;
 }

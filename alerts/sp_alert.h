@@ -82,6 +82,13 @@ void sp_alert_post(sp_alerter *a, const sp_cfg *cfg, const sp_alert_event *ev);
 /* Deliveries queued or retrying, and attempts in flight. */
 size_t sp_alert_pending(const sp_alerter *a);
 
+/* Deliveries ended since the alerter was created, by outcome (the
+ * journal's "alert" lines: sent, or failed after the last attempt). */
+typedef struct sp_alert_stats {
+    uint64_t sent, failed;
+} sp_alert_stats;
+void sp_alert_get_stats(const sp_alerter *a, sp_alert_stats *out);
+
 /* Stop: deliveries waiting for a retry are journaled as failed now;
  * first attempts (queued or in flight) and retries in flight may finish
  * for up to wait_ms, then are canceled (and journaled as failed). done runs

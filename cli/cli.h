@@ -12,15 +12,16 @@
 enum { SP_EXIT_OK = 0, SP_EXIT_FAIL = 1, SP_EXIT_USAGE = 2 };
 
 /* argv[0] is the command's name (main passes argv + 1). */
-int sp_cmd_check(int argc, char **argv);        /* cmd_check.c */
-int sp_cmd_run(int argc, char **argv);          /* cmd_run.c */
-int sp_cmd_config_check(int argc, char **argv); /* cmd_config.c */
-int sp_cmd_journal(int argc, char **argv);      /* cmd_journal.c */
-int sp_cmd_patterns(int argc, char **argv);     /* cmd_patterns.c */
-int sp_cmd_import(int argc, char **argv);       /* cmd_import.c */
-int sp_cmd_report(int argc, char **argv);       /* cmd_report.c */
-int sp_cmd_status_page(int argc, char **argv);  /* cmd_statuspage.c */
-int sp_cmd_evidence(int argc, char **argv);     /* cmd_evidence.c */
+int sp_cmd_check(int argc, char **argv);         /* cmd_check.c */
+int sp_cmd_run(int argc, char **argv);           /* cmd_run.c */
+int sp_cmd_config_check(int argc, char **argv);  /* cmd_config.c */
+int sp_cmd_journal(int argc, char **argv);       /* cmd_journal.c */
+int sp_cmd_patterns(int argc, char **argv);      /* cmd_patterns.c */
+int sp_cmd_import(int argc, char **argv);        /* cmd_import.c */
+int sp_cmd_report(int argc, char **argv);        /* cmd_report.c */
+int sp_cmd_status_page(int argc, char **argv);   /* cmd_statuspage.c */
+int sp_cmd_evidence(int argc, char **argv);      /* cmd_evidence.c */
+int sp_cmd_metrics_month(int argc, char **argv); /* cmd_metrics.c */
 
 struct sp_cfg;
 /* config-check's section on the guideline's monitoring values; returns

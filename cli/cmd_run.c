@@ -19,6 +19,10 @@
  * status_page.every by a child process (`slaprobe status-page -c FILE`):
  * building it reads every RRD file and sets TZ, neither of which belongs on
  * the probing loop or in a thread beside it.
+ *
+ * With metrics.listen (or --metrics ADDR), /metrics is served for
+ * Prometheus (metrics/metrics.h): created before the stop signals are
+ * unblocked, destroyed first at a stop.
  */
 #include "cli.h"
 
@@ -38,9 +42,11 @@
 #include "alerts/sp_alert.h"
 #include "common/sp_fd.h"
 #include "common/sp_stats.h"
+#include "common/sp_value.h"
 #include "config/config.h"
 #include "evidence/checkpointer.h"
 #include "journal/lines.h"
+#include "metrics/metrics.h"
 #include "replicator/repl.h"
 #include "scheduler/sp_sched.h"
 #include "statuspage/statuspage.h"
@@ -55,6 +61,7 @@ typedef struct run_state {
     sp_alerter *alerter;
     sp_evidence_ckpt *ckpt; /* NULL: no evidence.key */
     sp_repl *repl;          /* NULL: no storage.central */
+    sp_metrics *metrics;    /* NULL: no metrics.listen nor --metrics */
     uv_signal_t sighup, sigterm, sigint;
     uv_timer_t clock_timer;
     int clock_state; /* -1 unknown, 0 unsynchronised, 1 synchronised */
@@ -78,7 +85,7 @@ typedef struct run_state {
 } run_state;
 
 static const char run_usage[] =
-    "usage: slaprobe run -c FILE [--vantage NAME] [--max-inflight N]\n"
+    "usage: slaprobe run -c FILE [--vantage NAME] [--max-inflight N] [--metrics ADDR]\n"
     "\n"
     "Run the probe daemon in the foreground: probe every target of FILE on its\n"
     "interval, keep RRD files and incident journals in storage.dir.\n"
@@ -89,6 +96,8 @@ static const char run_usage[] =
     "                        in <storage.dir>/NAME; over the file's `vantage:` and\n"
     "                        SLAPROBE_VANTAGE (which it sets, so reloads keep it)\n"
     "  --max-inflight N      probes running at once at most (default 1000)\n"
+    "  --metrics ADDR        serve Prometheus metrics on http://ADDR/metrics\n"
+    "                        (127.0.0.1:9464 or [::1]:9464; over metrics.listen)\n"
     "  -h, --help            this text\n";
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -331,6 +340,8 @@ static void on_sighup(uv_signal_t *h, int signum)
     page_schedule(d, cfg); /* cfg now belongs to the scheduler, alive until the next apply */
     if (repl_targets(d->repl, cfg) != SP_OK)
         logmsg("reload: out of memory: the replicator keeps the old targets");
+    if (d->metrics && sp_metrics_set_targets(d->metrics, cfg) != SP_OK)
+        logmsg("reload: out of memory: /metrics keeps the old targets");
     fprintf(stderr, "slaprobe: reloaded %s: %zu targets\n", d->cfg_path, n);
     sp_journal_line reload = {.type = SP_JOURNAL_RELOAD};
     sp_sched_journal_all(d->sched, sp_journal_line_to_json(&reload), false);
@@ -358,6 +369,8 @@ static void print_stats(const sp_sched_stats *st)
 static void stopped(void *arg)
 {
     run_state *d = arg;
+    sp_metrics_destroy(d->metrics); /* first: it reads what goes below */
+    d->metrics = NULL;
     uv_close((uv_handle_t *)&d->sighup, NULL);
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
@@ -403,14 +416,13 @@ static void on_stop_signal(uv_signal_t *h, int signum)
 int sp_cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"max-inflight", required_argument, NULL, 'm'},
-        {"vantage", required_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},  {"max-inflight", required_argument, NULL, 'm'},
+        {"vantage", required_argument, NULL, 'V'}, {"metrics", required_argument, NULL, 'M'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     run_state d = {.clock_state = -1};
     long max_inflight = 1000;
+    const char *metrics_addr = NULL;
     char err[1024];
     int c;
     optind = 1;
@@ -435,6 +447,18 @@ int sp_cmd_run(int argc, char **argv)
                 fprintf(stderr, "slaprobe run: --max-inflight must be 1-1000000\n");
                 return SP_EXIT_USAGE;
             }
+            break;
+        }
+        case 'M': {
+            struct sockaddr_storage ss;
+            if (!sp_value_listen(optarg, &ss)) {
+                fprintf(stderr,
+                        "slaprobe run: --metrics '%s' is not IPv4:port or [IPv6]:port "
+                        "(e.g. 127.0.0.1:9464)\n",
+                        optarg);
+                return SP_EXIT_USAGE;
+            }
+            metrics_addr = optarg;
             break;
         }
         case 'h':
@@ -542,6 +566,28 @@ int sp_cmd_run(int argc, char **argv)
                                        .config_sha256 = cfg->config_sha256,
                                        .vantage = cfg->vantage}};
     sp_sched_journal_all(d.sched, sp_journal_line_to_json(&start), true);
+    if (!metrics_addr)
+        metrics_addr = cfg->metrics_listen;
+    if (metrics_addr) {
+        char exe[PATH_MAX];
+        ssize_t en = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        exe[en > 0 ? en : 0] = '\0';
+        sp_metrics_opts mo = {.listen = metrics_addr,
+                              .cfg_path = d.cfg_path,
+                              .exe = en > 0 ? exe : NULL,
+                              .sched = d.sched,
+                              .store = d.store,
+                              .alerter = d.alerter,
+                              .repl = d.repl,
+                              .vantage = cfg->vantage};
+        /* before the signals are unblocked: its thread inherits the mask */
+        if (sp_metrics_create(&d.loop, &mo, cfg, &d.metrics, err, sizeof err) != SP_OK) {
+            fprintf(stderr, "slaprobe: %s\n", err);
+            rc = SP_EXIT_FAIL;
+            goto out;
+        }
+        fprintf(stderr, "slaprobe: metrics on http://%s/metrics\n", metrics_addr);
+    }
     fprintf(stderr, "slaprobe %s: running %zu targets from %s, storage %s%s%s\n", SP_VERSION, n,
             d.cfg_path, cfg->storage_dir, cfg->rrdcached ? " via rrdcached " : "",
             cfg->rrdcached ? cfg->rrdcached : "");
@@ -569,6 +615,7 @@ int sp_cmd_run(int argc, char **argv)
     uv_run(&d.loop, UV_RUN_DEFAULT);
     rc = SP_EXIT_OK;
 out:
+    sp_metrics_destroy(d.metrics);
     sp_repl_destroy(d.repl);
     if (d.sched) { /* setup failed after the scheduler existed */
         sp_sched_destroy(d.sched);

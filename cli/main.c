@@ -42,6 +42,7 @@ static const command commands[] = {
      sp_cmd_import},
     {"evidence", NULL, "keygen | export ...",
      "the checkpoint key; a target's month as a signed archive", sp_cmd_evidence},
+    {"metrics-month", NULL, NULL, NULL, sp_cmd_metrics_month}, /* the daemon's child */
     {"help", NULL, NULL, NULL, cmd_help},
     {"--help", "-h", NULL, "this text", cmd_help},
     {"--version", "-V", NULL, "print the version", cmd_version},

@@ -8,11 +8,13 @@
 
 #include "common/sp_civil.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 bool sp_value_duration_ms(const char *s, int64_t *out_ms)
 {
@@ -104,4 +106,40 @@ bool sp_value_bool(const char *s, bool *out)
         }
     }
     return false;
+}
+
+bool sp_value_listen(const char *s, struct sockaddr_storage *out)
+{
+    if (!s)
+        return false;
+    const char *colon = strrchr(s, ':');
+    if (!colon || !isdigit((unsigned char)colon[1]))
+        return false;
+    char *end;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (errno || *end || port < 1 || port > 65535)
+        return false;
+    char host[64];
+    size_t hl = (size_t)(colon - s);
+    bool v6 = hl >= 2 && s[0] == '[' && s[hl - 1] == ']';
+    if (v6) {
+        s++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= sizeof host)
+        return false;
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    memset(out, 0, sizeof *out);
+    if (v6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)out;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        return inet_pton(AF_INET6, host, &a->sin6_addr) == 1;
+    }
+    struct sockaddr_in *a = (struct sockaddr_in *)out;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    return inet_pton(AF_INET, host, &a->sin_addr) == 1;
 }

@@ -24,4 +24,10 @@ bool sp_value_timestamp_ms(const char *s, int64_t *out_ms);
  * on anything else, the empty string included. */
 bool sp_value_bool(const char *s, bool *out);
 
+/* A listening address: "127.0.0.1:9464" or "[::1]:9464" (numeric only, so
+ * nothing is resolved; port 1-65535) -> *out (a sockaddr_in or _in6).
+ * False on anything else. */
+struct sockaddr_storage;
+bool sp_value_listen(const char *s, struct sockaddr_storage *out);
+
 #endif

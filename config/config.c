@@ -387,6 +387,7 @@ void sp_cfg_destroy(sp_cfg *c)
     free(c->storage_root);
     free(c->rrdcached);
     free(c->central_rrdcached);
+    free(c->metrics_listen);
     free(c->vantage);
     for (size_t i = 0; i < c->n_vantages; i++)
         free(c->vantages[i]);

@@ -207,6 +207,10 @@ typedef struct sp_cfg {
     /* storage.central: rows replicated to a central rrdcached (NULL: none) */
     char *central_rrdcached;
     int64_t central_every_ms, central_timeout_ms;
+    /* metrics.listen: where the daemon serves /metrics (SPEC section 12,
+     * docs/METRICS.md), "127.0.0.1:9464" or "[::1]:9464"; NULL: nowhere
+     * (run --metrics overrides it) */
+    char *metrics_listen;
 } sp_cfg;
 
 #define SP_CFG_DEFAULT_CENTRAL_EVERY_MS 30000

@@ -133,6 +133,10 @@ typedef struct raw_evidence {
     char *key, *checkpoint_every, *tsa_url, *tsa_ca;
 } raw_evidence;
 
+typedef struct raw_metrics {
+    char *listen;
+} raw_metrics;
+
 typedef struct raw_cfg {
     char *timezone;
     raw_storage *storage;
@@ -154,6 +158,7 @@ typedef struct raw_cfg {
     char **vantages;
     unsigned vantages_count;
     int *quorum;
+    raw_metrics *metrics; /* SPEC section 12 */
 } raw_cfg;
 
 /* The document's schema: a raw_cfg (schema.c). */

@@ -186,6 +186,10 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
         if (c->evidence_tsa_ca)
             print_str(fp, "  tsa_ca: ", c->evidence_tsa_ca);
     }
+    if (c->metrics_listen) {
+        fprintf(fp, "metrics:\n");
+        print_str(fp, "  listen: ", c->metrics_listen);
+    }
     if (c->n_alerts)
         fprintf(fp, "alerts:\n");
     for (size_t i = 0; i < c->n_alerts; i++) {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "calendar/calendar.h"
@@ -968,6 +969,20 @@ sp_status sp_cfg_resolve(sp_cfg_loader *ld, const raw_cfg *r, sp_cfg *c)
     }
     if ((st = resolve_evidence(ld, r->evidence, c)) != SP_OK)
         return st;
+    if (r->metrics) {
+        struct sockaddr_storage ss;
+        if (!r->metrics->listen || !*r->metrics->listen) /* at the line of metrics: */
+            return sp_cfg_fail(ld, r->metrics->listen ? "metrics.listen" : "metrics",
+                               "listen is missing: the address to serve /metrics on, e.g. "
+                               "\"127.0.0.1:9464\" or \"[::1]:9464\"");
+        if (!sp_value_listen(r->metrics->listen, &ss))
+            return sp_cfg_fail(ld, "metrics.listen",
+                               "'%s' is not IPv4:port or [IPv6]:port (a numeric address and a "
+                               "port 1-65535; names are not resolved)",
+                               r->metrics->listen);
+        if (!(c->metrics_listen = strdup(r->metrics->listen)))
+            return SP_ENOMEM;
+    }
     if (r->alerts_count && !(c->alerts = calloc(r->alerts_count, sizeof *c->alerts)))
         return SP_ENOMEM;
     for (unsigned i = 0; i < r->alerts_count; i++) {

@@ -150,6 +150,9 @@ static const cyaml_schema_field_t evidence_fields[] = {
     STR("key", raw_evidence, key), STR("checkpoint_every", raw_evidence, checkpoint_every),
     STR("tsa_url", raw_evidence, tsa_url), STR("tsa_ca", raw_evidence, tsa_ca), CYAML_FIELD_END};
 
+static const cyaml_schema_field_t metrics_fields[] = {STR("listen", raw_metrics, listen),
+                                                      CYAML_FIELD_END};
+
 static const cyaml_schema_field_t top_fields[] = {
     STR("timezone", raw_cfg, timezone),
     CYAML_FIELD_MAPPING_PTR("storage", OPT, raw_cfg, storage, storage_fields),
@@ -167,6 +170,7 @@ static const cyaml_schema_field_t top_fields[] = {
     STR("vantage", raw_cfg, vantage),
     CYAML_FIELD_SEQUENCE("vantages", OPT, raw_cfg, vantages, &str_value, 1, 64),
     CYAML_FIELD_INT_PTR("quorum", OPT, raw_cfg, quorum),
+    CYAML_FIELD_MAPPING_PTR("metrics", OPT, raw_cfg, metrics, metrics_fields),
     CYAML_FIELD_END};
 const cyaml_schema_value_t sp_cfg_schema = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, raw_cfg, top_fields)};

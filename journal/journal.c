@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -21,10 +23,23 @@
 
 struct sp_journal {
     int fd;
-    off_t size;         /* end of the last complete line */
-    long seq;           /* seq of the last line written */
-    char last_hash[65]; /* hash of the last complete line */
+    off_t size;          /* end of the last complete line */
+    long seq;            /* seq of the last line written */
+    char last_hash[65];  /* hash of the last complete line */
+    double last_fsync_s; /* NaN: the last append had no fsync */
 };
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double sp_journal_last_fsync_s(const sp_journal *j)
+{
+    return j->last_fsync_s;
+}
 
 void sp_journal_sha256_hex(const void *data, size_t len, char out[65])
 {
@@ -183,6 +198,7 @@ void sp_journal_close(sp_journal *j)
 
 sp_status sp_journal_append(sp_journal *j, json_t *ev, bool sync, char *err, size_t errlen)
 {
+    j->last_fsync_s = NAN;
     json_t *o = json_object();
     if (!o)
         return SP_ENOMEM;
@@ -211,10 +227,13 @@ sp_status sp_journal_append(sp_journal *j, json_t *ev, bool sync, char *err, siz
         sp_journal_sha256_hex(line, ll, j->last_hash);
         j->seq++;
         j->size += (off_t)(ll + 1);
+        double t0 = sync ? mono_s() : 0;
         if (sync && fsync(j->fd) != 0) {
             snprintf(err, errlen, "journal fsync: %s", strerror(errno));
             st = SP_EBUSY; /* written, not known to be on disk */
         }
+        if (sync)
+            j->last_fsync_s = mono_s() - t0;
     }
     free(line);
     return st;

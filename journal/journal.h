@@ -36,6 +36,11 @@ void sp_journal_close(sp_journal *j);
  * later append continues the chain); SP_EBUSY: written, but fsync failed. */
 sp_status sp_journal_append(sp_journal *j, json_t *ev, bool sync, char *err, size_t errlen);
 
+/* How long the last append's fsync took, seconds (monotonic clock); NaN
+ * when the last append had none (sync false, or the write failed). For
+ * the daemon's metrics. */
+double sp_journal_last_fsync_s(const sp_journal *j);
+
 /* The head: seq of the last line written (0: none) and the SHA-256 (hex)
  * of its bytes, as the next line's "prev" will say. */
 void sp_journal_head(const sp_journal *j, long *seq, char hash[65]);

@@ -127,6 +127,12 @@ void sp_sched_on_change(sp_sched *s, void (*cb)(void *arg), void *arg)
     s->on_change_arg = arg;
 }
 
+void sp_sched_on_result(sp_sched *s, sp_sched_result_cb cb, void *arg)
+{
+    s->on_result = cb;
+    s->on_result_arg = arg;
+}
+
 json_t *sp_sched_live(const sp_sched *s)
 {
     json_t *o = json_object();

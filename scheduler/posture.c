@@ -86,8 +86,11 @@ static void on_tls_result(const sp_probe_result *res, void *arg)
     s->stats.probes++;
     /* No connection, no posture: being unreachable is the availability
      * probe's business, not a change of TLS posture. */
-    if (!r->removed && res->posture.present && res->posture.grade != SP_GRADE_NONE)
+    if (!r->removed && res->posture.present && res->posture.grade != SP_GRADE_NONE) {
         posture_seen(r, res);
+        if (s->on_result)
+            s->on_result(s->on_result_arg, r->id, res, true, r->fsm.state);
+    }
     sp_sched__holder_unref(h);
     sp_sched__rt_unref(r);
     sp_sched__stop_done_maybe(s);

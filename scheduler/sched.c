@@ -124,6 +124,8 @@ static void on_result(const sp_probe_result *res, void *arg)
         while ((n = sp_store_steps_take(&r->steps, horizon, rows, 32)) > 0)
             sp_store_put_rows(s->store, r->st, rows, n);
         sp_sched__effects(r, &st, res);
+        if (s->on_result)
+            s->on_result(s->on_result_arg, r->id, res, false, st.state);
         if (retry && !s->stopping) {
             int64_t at = sp_sched__now_ms(s) + r->t->retry_ms;
             if (at < r->next_grid_ms) {
@@ -157,6 +159,7 @@ static void start_probe(sp_sched_rt *r, int64_t due_ms, bool is_retry)
     sp_sched *s = r->s;
     int64_t late = sp_sched__now_ms(s) - due_ms;
     s->stats.late_ms[s->stats.late_n++ % 8192] = late > 0 ? (double)late : 0.0;
+    sp_hist_add(&s->stats.late, late > 0 ? (double)late / 1000.0 : 0.0);
     if (is_retry)
         s->stats.retries++;
     if (sp_probe_start(s->eng, &r->t->spec, on_result, r, &r->probe) != SP_OK) {
@@ -351,6 +354,8 @@ sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store
     s->store = store;
     s->max_inflight = max_inflight ? max_inflight : 1;
     s->qtail = &s->qhead;
+    static const double late_le[] = SP_SCHED_LATE_BOUNDS;
+    sp_hist_init(&s->stats.late, late_le, sizeof late_le / sizeof late_le[0]);
     uv_timer_init(loop, &s->stop_timer);
     s->stop_timer.data = s;
     uv_timer_init(loop, &s->arm_timer);

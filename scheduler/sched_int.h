@@ -89,6 +89,8 @@ struct sp_sched {
     sp_alerter *alerter;          /* NULL: no alerts */
     void (*on_change)(void *arg); /* a target's state changed (NULL: nobody asks) */
     void *on_change_arg;
+    sp_sched_result_cb on_result; /* every result (NULL: nobody asks) */
+    void *on_result_arg;
     int64_t mono_base_ms; /* now_ms() = monotonic + this */
     int64_t clock_off_ms; /* wall - monotonic at the last clock tick */
     uv_timer_t clock_timer;

@@ -24,6 +24,8 @@
 
 #include <uv.h>
 
+#include "common/sp_hist.h"
+#include "common/sp_state.h"
 #include "config/config.h"
 #include "probe/sp_probe.h"
 #include "storage/sp_store.h"
@@ -37,7 +39,15 @@ typedef struct sp_sched_stats {
     uint64_t clock_jumps; /* wall-clock steps of more than a second seen */
     uint64_t late_n;      /* lateness samples below */
     double late_ms[8192]; /* a ring of the latest start delays */
+    sp_hist late;         /* every start delay, seconds (SP_SCHED_LATE_BOUNDS) */
 } sp_sched_stats;
+
+/* The bounds of sp_sched_stats.late, seconds: from timer jitter to a
+ * probe that waited most of a minute for a free slot. */
+#define SP_SCHED_LATE_BOUNDS                                                                       \
+    {                                                                                              \
+        0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60                     \
+    }
 
 sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store,
                           size_t max_inflight, sp_sched **out);
@@ -56,6 +66,16 @@ void sp_sched_set_alerter(sp_sched *s, struct sp_alerter *a);
 /* cb(arg) after every state change of a target (on the loop), once its
  * journal line is queued: for the live state of the status page. */
 void sp_sched_on_change(sp_sched *s, void (*cb)(void *arg), void *arg);
+/* What a target's probe found, for the metrics (metrics/metrics.h): cb on
+ * the loop after every result of an availability probe has gone through
+ * the state machine (posture false, state the target's state after it;
+ * not for probes canceled by a stop), and after every TLS posture check
+ * that reached the server (posture true, res->posture.grade set; state
+ * unchanged). res is valid during the call only. */
+typedef void (*sp_sched_result_cb)(void *arg, const char *id, const sp_probe_result *res,
+                                   bool posture, sp_state state);
+void sp_sched_on_result(sp_sched *s, sp_sched_result_cb cb, void *arg);
+
 /* Every target's current state as {id: {state, since_ms[, reason]
  * [, degraded]}}: a new reference, the caller's. */
 json_t *sp_sched_live(const sp_sched *s);

@@ -12,11 +12,11 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config
             libcurl4-openssl-dev libc-ares-dev libssl-dev libuv1-dev
             librrd-dev rrdtool rrdcached libcyaml-dev libyaml-dev libjansson-dev
-            libcmocka-dev libarchive-dev ca-certificates openssl tzdata)
+            libcmocka-dev libarchive-dev libmicrohttpd-dev ca-certificates openssl tzdata)
 test_pkgs=(nginx-light dnsmasq-base jq curl procps libxml2-utils sslscan testssl.sh
            chromium python3 python3-aiosmtpd fonts-ipafont-gothic libfaketime time
            systemd strace python3-seccomp clang-format rsync
-           python3-feedparser python3-websockets iproute2
+           python3-feedparser python3-websockets iproute2 prometheus
            mandoc debhelper dpkg-dev fakeroot lintian)
 # systemd: only for `systemd-analyze security --offline` (test_unit_security);
 # in a container without systemd as PID 1 its installation starts nothing.

@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <uv.h>
 
+#include "common/sp_hist.h"
 #include "common/sp_status.h"
 #include "storage/layout.h"
 #include "storage/steps.h"
@@ -88,7 +89,18 @@ typedef struct sp_store_stats {
     uint64_t journal_failures; /* journal appends that failed (the lines were kept) */
     uint64_t journal_dropped;  /* held journal lines dropped (too many held) */
     size_t held_lines;         /* journal lines waiting for a retry now */
+    /* Writes queued and not yet taken up by the writer's job now (RRD
+     * updates; journal lines): how far the writer is behind the loop. */
+    uint64_t queued_rows, queued_lines;
+    sp_hist fsync; /* journal fsyncs (state changes, alerts), seconds */
 } sp_store_stats;
+/* The bounds of sp_store_stats.fsync, seconds: a local SSD's fsync takes
+ * well under a millisecond, a loaded disk's or a network file system's
+ * up to seconds. */
+#define SP_STORE_FSYNC_BOUNDS                                                                      \
+    {                                                                                              \
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5                    \
+    }
 void sp_store_get_stats(const sp_store *s, sp_store_stats *out);
 
 /* Write everything queued, now, on the calling thread (shutdown), then

@@ -206,6 +206,8 @@ sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcache
     s->rows.tail = &s->rows.head;
     s->lines.tail = &s->lines.head;
     uv_mutex_init(&s->mu);
+    static const double fsync_le[] = SP_STORE_FSYNC_BOUNDS;
+    sp_hist_init(&s->stats.fsync, fsync_le, sizeof fsync_le / sizeof fsync_le[0]);
     uv_rwlock_init(&s->rrd_lock);
     s->retry_timer = malloc(sizeof *s->retry_timer);
     if (!s->retry_timer || !s->dir) {
@@ -350,6 +352,12 @@ static void append_locked(sp_store *s, store_target *t, json_t *ev, bool sync)
         json_t *e = json_array_get(t->held, done);
         sp_status st = sp_journal_append(t->journal, json_array_get(e, 0),
                                          json_is_true(json_array_get(e, 1)), err, sizeof err);
+        double fs = sp_journal_last_fsync_s(t->journal);
+        if (!isnan(fs)) {
+            uv_mutex_lock(&s->mu);
+            sp_hist_add(&s->stats.fsync, fs);
+            uv_mutex_unlock(&s->mu);
+        }
         if (st == SP_EBUSY) /* written; the disk did not confirm it */
             fprintf(stderr, "slaprobe: %s: %s\n", t->journal_path, err);
         else if (st != SP_OK)
@@ -699,11 +707,20 @@ static op *take_all(sp_store *s, queue *q)
     return list;
 }
 
+/* One op of a queue done (or passed on): the queue is one shorter. */
+static void dequeued(sp_store *s, uint64_t *depth)
+{
+    uv_mutex_lock(&s->mu);
+    (*depth)--;
+    uv_mutex_unlock(&s->mu);
+}
+
 static void drain_rows(sp_store *s)
 {
     for (op *o = take_all(s, &s->rows), *next; o; o = next) {
         next = o->next;
-        if (o->heads_cb) { /* every row before it written: on to the lines queue */
+        dequeued(s, &s->stats.queued_rows); /* a row's op counts until it is taken up */
+        if (o->heads_cb) {                  /* every row before it written: on to the lines queue */
             uv_mutex_lock(&s->mu);
             op **end = &s->heads_fwd;
             while (*end)
@@ -796,6 +813,7 @@ static void drain_lines(sp_store *s)
         retry_held(s);
     for (op *o = take_all(s, &s->lines), *next; o; o = next) {
         next = o->next;
+        dequeued(s, &s->stats.queued_lines);
         if (o->heads_cb) {
             read_heads(s, o);
             continue;
@@ -863,6 +881,7 @@ static void kick(sp_store *s, queue *q)
 static void enqueue(sp_store *s, queue *q, op *o)
 {
     uv_mutex_lock(&s->mu);
+    (*(q == &s->rows ? &s->stats.queued_rows : &s->stats.queued_lines))++;
     *q->tail = o;
     q->tail = &o->next;
     uv_mutex_unlock(&s->mu);

@@ -100,7 +100,8 @@ same() {
 start_central
 store=$FX_DIR/store/v1
 write_cfg "$FX_DIR/v1.yaml" "$FX_DIR/store" v1 "127.0.0.1:$CPORT"
-sp_run "$FX_DIR/v1.yaml" "$FX_DIR/d1.log"
+MPORT=$(fx_free_port) # /metrics (docs/METRICS.md): the replication lag
+sp_run "$FX_DIR/v1.yaml" "$FX_DIR/d1.log" --metrics "127.0.0.1:$MPORT"
 wait_until 10 log_has "$FX_DIR/d1.log" "replicating to 127.0.0.1:$CPORT every 1 s"
 wait_until 15 test -f "$base/v1/up.rrd" -a -f "$base/v1/down.rrd" || { fx__tail "$FX_DIR/d1.log"; false; }
 t_ok "central files v1/up.rrd and v1/down.rrd created"
@@ -116,6 +117,9 @@ wait_until 5 caught_up up "$upto"
 wait_until 5 caught_up down "$(local_last "$store/down.journal")"
 same up "$upto" "running"
 same down "$(local_last "$store/down.journal")" "running"
+t_match "/metrics: the replication lag, by target and vantage" \
+    "$(curl -sf "http://127.0.0.1:$MPORT/metrics" | grep '^slaprobe_replication_lag_seconds{target="up",vantage="v1"}')" \
+    ' [0-9]{1,2}$'
 
 # kill -9: rrdcached acknowledged rows it had only in memory (-w 3600)
 sleep 3
