@@ -79,9 +79,11 @@ sp_status sp_bb_spec(const sp_bb_module *mod, const char *target, unsigned timeo
 
 /* blackbox's metrics for a finished probe of mod (probe_success,
  * probe_duration_seconds, the prober's own), and
- * slaprobe_probe_reason_info{reason,detail-free}: Prometheus' text format.
- * malloc'ed; NULL when out of memory. */
-char *sp_bb_render(const sp_bb_module *mod, const sp_probe_result *res);
+ * slaprobe_probe_reason_info{reason}: Prometheus' text format. dns_server:
+ * a dns module's server as sp_bb_spec gave it ("ip:port", "[v6]:port"),
+ * whose address the ip metrics describe; NULL otherwise. malloc'ed; NULL
+ * when out of memory. */
+char *sp_bb_render(const sp_bb_module *mod, const sp_probe_result *res, const char *dns_server);
 
 /* --- Runner (runner.c): probes for another thread ------------------------ */
 
@@ -102,11 +104,11 @@ sp_status sp_bb_runner_create(uv_loop_t *loop, sp_bb_modules *mods, sp_bb_runner
 void sp_bb_runner_submit(sp_bb_runner *r, const char *module, const char *target,
                          unsigned timeout_ms, sp_bb_done done, void *arg);
 
-/* Loop thread: answer what is queued or running with 503 (now or as the
- * probes' cancellations come back), refuse what comes after, and close
- * the runner's handles; run the loop until they are closed, then
- * destroy. */
-void sp_bb_runner_stop(sp_bb_runner *r);
-void sp_bb_runner_destroy(sp_bb_runner *r);
+/* Loop thread: answer what is queued or running with 503 before
+ * returning (the probes are canceled), answer what comes after at once
+ * with 503 on the caller's thread, and close the runner: its memory (and
+ * the module set) goes once the loop has closed its handles. NULL is a
+ * no-op. */
+void sp_bb_runner_close(sp_bb_runner *r);
 
 #endif

@@ -132,8 +132,8 @@ static sp_status want_one_regex(const rd *r, yaml_node_t *v, const char *key, ch
 /* Mapping iteration: every key must be a scalar. */
 #define EACH_PAIR(r, map, k, v, ks)                                                                \
     for (yaml_node_pair_t *p_ = (map)->data.mapping.pairs.start;                                   \
-         p_ < (map)->data.mapping.pairs.top && ((k) = node(r, p_->key), (v) = node(r, p_->value),  \
-                                               (ks) = scalar(k), 1);                               \
+         p_ < (map)->data.mapping.pairs.top &&                                                     \
+         ((k) = node(r, p_->key), (v) = node(r, p_->value), (ks) = scalar(k), 1);                  \
          p_++)
 
 static sp_status want_map(const rd *r, yaml_node_t *v, const char *key)
@@ -304,9 +304,11 @@ static sp_status read_other(const rd *r, yaml_node_t *map, const char *pre, sp_b
             if (strcmp(s, "udp") != 0)
                 return fail(r, v, key, "slaprobe asks over udp (and tcp when truncated) only");
         } else {
-            return fail(r, k, key, "not a key slaprobe takes (preferred_ip_protocol, "
-                                   "ip_protocol_fallback%s)",
-                        m->prober == SP_BB_DNS ? ", query_name, query_type, transport_protocol" : "");
+            return fail(r, k, key,
+                        "not a key slaprobe takes (preferred_ip_protocol, "
+                        "ip_protocol_fallback%s)",
+                        m->prober == SP_BB_DNS ? ", query_name, query_type, transport_protocol"
+                                               : "");
         }
     }
     return SP_OK;
@@ -334,8 +336,8 @@ static sp_status check_module(const rd *r, const yaml_node_t *at, const char *pr
 {
     char e[300], key[256];
     sp_probe_spec s;
-    const char *t = m->prober == SP_BB_HTTP ? "http://127.0.0.1/"
-                    : m->prober == SP_BB_TCP ? "127.0.0.1:1"
+    const char *t = m->prober == SP_BB_HTTP   ? "http://127.0.0.1/"
+                    : m->prober == SP_BB_TCP  ? "127.0.0.1:1"
                     : m->prober == SP_BB_ICMP ? "127.0.0.1"
                                               : "127.0.0.1:53";
     char *srv = NULL;

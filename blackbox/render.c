@@ -82,8 +82,7 @@ static void phases(out *o, const char *name, const char *help, const char *const
                    const double *v, size_t n)
 {
     put(o, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-    for (size_t i = 0; i < n; i++)
-    {
+    for (size_t i = 0; i < n; i++) {
         put(o, "%s{phase=\"%s\"}", name, ph[i]);
         value(o, v[i] > 0 ? v[i] : 0);
     }
@@ -110,7 +109,8 @@ static void http_metrics(out *o, const sp_probe_result *r)
           r->reason == SP_REASON_HTTP_BODY_MISMATCH);
     /* the body's length as received: slaprobe does not keep the header */
     gauge(o, "probe_http_content_length", "Length of http content response", (double)r->bytes);
-    phases(o, "probe_http_duration_seconds", "Duration of http request by phase, summed over all redirects", ph, v, 5);
+    phases(o, "probe_http_duration_seconds",
+           "Duration of http request by phase, summed over all redirects", ph, v, 5);
     gauge(o, "probe_http_redirects", "The number of redirects", r->redirects);
     bool tls = r->tls.present && r->tls.version[0];
     gauge(o, "probe_http_ssl", "Indicates if SSL was used for the final redirect", tls);
@@ -139,8 +139,8 @@ static void http_metrics(out *o, const sp_probe_result *r)
 static void icmp_metrics(out *o, const sp_probe_result *r)
 {
     static const char *const ph[] = {"resolve", "setup", "rtt"};
-    double setup = r->total_ms - (r->dns_ms > 0 ? r->dns_ms : 0) -
-                   (r->connect_ms > 0 ? r->connect_ms : 0);
+    double setup =
+        r->total_ms - (r->dns_ms > 0 ? r->dns_ms : 0) - (r->connect_ms > 0 ? r->connect_ms : 0);
     double v[] = {secs(r->dns_ms), setup > 0 && r->ok ? setup / 1000.0 : 0, secs(r->connect_ms)};
     phases(o, "probe_icmp_duration_seconds", "Duration of icmp request by phase", ph, v, 3);
     if (r->hop_limit > 0)
@@ -163,34 +163,47 @@ static void dns_metrics(out *o, const sp_probe_result *r)
     phases(o, "probe_dns_duration_seconds", "Duration of DNS request by phase", ph, v, 3);
     bool answered = r->ok || r->reason == SP_REASON_DNS_NODATA ||
                     r->reason == SP_REASON_DNS_MISMATCH || r->reason == SP_REASON_DNS_NXDOMAIN;
-    gauge(o, "probe_dns_query_succeeded", "Displays whether or not the query was executed successfully",
-          answered);
+    gauge(o, "probe_dns_query_succeeded",
+          "Displays whether or not the query was executed successfully", answered);
 }
 
-char *sp_bb_render(const sp_bb_module *mod, const sp_probe_result *r)
+char *sp_bb_render(const sp_bb_module *mod, const sp_probe_result *r, const char *dns_server)
 {
     out o = {0};
-    if (mod->prober != SP_BB_DNS)
-        gauge(&o, "probe_dns_lookup_time_seconds", "Returns the time taken for probe dns lookup in seconds",
-              secs(r->dns_ms));
+    /* a dns module's address is the server's, an IP: no lookup */
+    gauge(&o, "probe_dns_lookup_time_seconds",
+          "Returns the time taken for probe dns lookup in seconds",
+          mod->prober == SP_BB_DNS ? 0 : secs(r->dns_ms));
     gauge(&o, "probe_duration_seconds", "Returns how long the probe took to complete in seconds",
           secs(r->total_ms));
+    if (mod->prober == SP_BB_TCP) /* blackbox's query_response rules, which slaprobe has not */
+        gauge(&o, "probe_failed_due_to_regex", "Indicates if probe failed due to regex", 0);
     if (mod->prober == SP_BB_HTTP)
         http_metrics(&o, r);
     else if (mod->prober == SP_BB_ICMP)
         icmp_metrics(&o, r);
     else if (mod->prober == SP_BB_DNS)
         dns_metrics(&o, r);
-    if (r->address[0]) {
-        gauge(&o, "probe_ip_addr_hash", "Specifies the hash of IP address. It's useful to detect if the IP address changes.",
-              addr_hash(r->address));
+    char addr[64] = "";
+    if (mod->prober == SP_BB_DNS && dns_server) { /* "ip:port" or "[v6]:port" */
+        const char *a = dns_server + (dns_server[0] == '[');
+        size_t n = dns_server[0] == '[' ? strcspn(a, "]") : strcspn(a, ":");
+        snprintf(addr, sizeof addr, "%.*s", (int)n, a);
+    } else {
+        snprintf(addr, sizeof addr, "%s", r->address);
+    }
+    if (addr[0]) {
+        gauge(&o, "probe_ip_addr_hash",
+              "Specifies the hash of IP address. It's useful to detect if the IP address changes.",
+              addr_hash(addr));
         gauge(&o, "probe_ip_protocol", "Specifies whether probe ip protocol is IP4 or IP6",
-              strchr(r->address, ':') ? 6 : 4);
+              strchr(addr, ':') ? 6 : 4);
     }
     gauge(&o, "probe_success", "Displays whether or not the probe was a success", r->ok);
     /* slaprobe's own word on the result: a reason code is never secret */
     put(&o,
-        "# HELP slaprobe_probe_reason_info Why the probe succeeded or failed (slaprobe's reason code)\n"
+        "# HELP slaprobe_probe_reason_info Why the probe succeeded or failed (slaprobe's reason "
+        "code)\n"
         "# TYPE slaprobe_probe_reason_info gauge\nslaprobe_probe_reason_info{reason=\"%s\"} 1\n",
         sp_reason_name(r->reason));
     if (o.oom) {

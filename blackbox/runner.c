@@ -42,6 +42,7 @@ struct req {
     const sp_bb_module *mod;
     sp_probe_spec spec;
     bool has_spec;
+    char *dns_server; /* a dns module's server ("ip:port"), else NULL */
 };
 
 static void req_free(req *q)
@@ -50,6 +51,7 @@ static void req_free(req *q)
         sp_probe_spec_free(&q->spec);
     free(q->module);
     free(q->target);
+    free(q->dns_server);
     free(q);
 }
 
@@ -71,7 +73,7 @@ static void on_result(const sp_probe_result *res, void *arg)
         answer_text(q, 503, "slaprobe is stopping\n");
         return;
     }
-    char *body = sp_bb_render(q->mod, res);
+    char *body = sp_bb_render(q->mod, res, q->dns_server);
     if (body)
         answer(q, 200, body);
     else
@@ -110,11 +112,10 @@ static void start(sp_bb_runner *r, req *q)
         answer_text(q, 400, msg);
         return;
     }
-    char *server = NULL;
     q->has_spec = true;
-    sp_status st = sp_bb_spec(q->mod, q->target, q->timeout_ms, &q->spec, &server, err, sizeof err);
-    sp_probe_engine *e = st == SP_OK ? engine_for(r, server, err, sizeof err) : NULL;
-    free(server);
+    sp_status st =
+        sp_bb_spec(q->mod, q->target, q->timeout_ms, &q->spec, &q->dns_server, err, sizeof err);
+    sp_probe_engine *e = st == SP_OK ? engine_for(r, q->dns_server, err, sizeof err) : NULL;
     if (!e) {
         snprintf(msg, sizeof msg, "target \"%.200s\": %s\n", q->target, err);
         answer_text(q, 400, msg);
@@ -197,8 +198,20 @@ void sp_bb_runner_submit(sp_bb_runner *r, const char *module, const char *target
         answer_text(q, 503, "slaprobe is stopping\n");
 }
 
-void sp_bb_runner_stop(sp_bb_runner *r)
+static void runner_closed(uv_handle_t *h)
 {
+    sp_bb_runner *r = h->data;
+    for (size_t i = 0; i < r->n_dns; i++)
+        free(r->dns[i].server);
+    uv_mutex_destroy(&r->mu);
+    sp_bb_modules_destroy(r->mods);
+    free(r);
+}
+
+void sp_bb_runner_close(sp_bb_runner *r)
+{
+    if (!r)
+        return;
     uv_mutex_lock(&r->mu);
     r->stopping = true;
     req *q = r->head;
@@ -210,20 +223,9 @@ void sp_bb_runner_stop(sp_bb_runner *r)
         answer_text(q, 503, "slaprobe is stopping\n");
         q = next;
     }
-    /* probes in flight are canceled: on_result answers them 503 */
+    /* probes in flight are canceled at once: on_result answers them 503 */
     sp_probe_engine_destroy(r->eng);
     for (size_t i = 0; i < r->n_dns; i++)
         sp_probe_engine_destroy(r->dns[i].eng);
-    uv_close((uv_handle_t *)&r->wake, NULL);
-}
-
-void sp_bb_runner_destroy(sp_bb_runner *r)
-{
-    if (!r)
-        return;
-    for (size_t i = 0; i < r->n_dns; i++)
-        free(r->dns[i].server);
-    uv_mutex_destroy(&r->mu);
-    sp_bb_modules_destroy(r->mods);
-    free(r);
+    uv_close((uv_handle_t *)&r->wake, runner_closed);
 }

@@ -573,6 +573,7 @@ int sp_cmd_run(int argc, char **argv)
         ssize_t en = readlink("/proc/self/exe", exe, sizeof exe - 1);
         exe[en > 0 ? en : 0] = '\0';
         sp_metrics_opts mo = {.listen = metrics_addr,
+                              .modules = cfg->metrics_modules,
                               .cfg_path = d.cfg_path,
                               .exe = en > 0 ? exe : NULL,
                               .sched = d.sched,

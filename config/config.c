@@ -388,6 +388,7 @@ void sp_cfg_destroy(sp_cfg *c)
     free(c->rrdcached);
     free(c->central_rrdcached);
     free(c->metrics_listen);
+    free(c->metrics_modules);
     free(c->vantage);
     for (size_t i = 0; i < c->n_vantages; i++)
         free(c->vantages[i]);

@@ -211,6 +211,10 @@ typedef struct sp_cfg {
      * docs/METRICS.md), "127.0.0.1:9464" or "[::1]:9464"; NULL: nowhere
      * (run --metrics overrides it) */
     char *metrics_listen;
+    /* metrics.modules: a blackbox_exporter modules file for /probe
+     * (blackbox/blackbox.h; checked while loading); NULL: blackbox's
+     * example modules (http_2xx, http_post_2xx, tcp_connect, icmp) */
+    char *metrics_modules;
 } sp_cfg;
 
 #define SP_CFG_DEFAULT_CENTRAL_EVERY_MS 30000

@@ -135,6 +135,7 @@ typedef struct raw_evidence {
 
 typedef struct raw_metrics {
     char *listen;
+    char *modules; /* a blackbox_exporter modules file, for /probe */
 } raw_metrics;
 
 typedef struct raw_cfg {

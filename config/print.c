@@ -189,6 +189,8 @@ void sp_cfg_print(const sp_cfg *c, FILE *fp)
     if (c->metrics_listen) {
         fprintf(fp, "metrics:\n");
         print_str(fp, "  listen: ", c->metrics_listen);
+        if (c->metrics_modules)
+            print_str(fp, "  modules: ", c->metrics_modules);
     }
     if (c->n_alerts)
         fprintf(fp, "alerts:\n");

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "blackbox/blackbox.h"
 #include "calendar/calendar.h"
 #include "evidence/evidence.h"
 #include "replicator/repl.h"
@@ -982,6 +983,18 @@ sp_status sp_cfg_resolve(sp_cfg_loader *ld, const raw_cfg *r, sp_cfg *c)
                                r->metrics->listen);
         if (!(c->metrics_listen = strdup(r->metrics->listen)))
             return SP_ENOMEM;
+        if (r->metrics->modules) {
+            /* read now, so a bad module is refused with the configuration,
+             * naming its own file, line and key */
+            char e[700];
+            sp_bb_modules *mods;
+            st = sp_bb_modules_load(r->metrics->modules, &mods, e, sizeof e);
+            if (st != SP_OK)
+                return sp_cfg_fail(ld, "metrics.modules", "%s", e);
+            sp_bb_modules_destroy(mods);
+            if (!(c->metrics_modules = strdup(r->metrics->modules)))
+                return SP_ENOMEM;
+        }
     }
     if (r->alerts_count && !(c->alerts = calloc(r->alerts_count, sizeof *c->alerts)))
         return SP_ENOMEM;

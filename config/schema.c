@@ -150,8 +150,8 @@ static const cyaml_schema_field_t evidence_fields[] = {
     STR("key", raw_evidence, key), STR("checkpoint_every", raw_evidence, checkpoint_every),
     STR("tsa_url", raw_evidence, tsa_url), STR("tsa_ca", raw_evidence, tsa_ca), CYAML_FIELD_END};
 
-static const cyaml_schema_field_t metrics_fields[] = {STR("listen", raw_metrics, listen),
-                                                      CYAML_FIELD_END};
+static const cyaml_schema_field_t metrics_fields[] = {
+    STR("listen", raw_metrics, listen), STR("modules", raw_metrics, modules), CYAML_FIELD_END};
 
 static const cyaml_schema_field_t top_fields[] = {
     STR("timezone", raw_cfg, timezone),

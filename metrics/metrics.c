@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blackbox/blackbox.h"
 #include "common/sp_fd.h"
 #include "common/sp_grow.h"
 #include "common/sp_time.h"
@@ -56,6 +57,7 @@ struct sp_metrics {
     uv_mutex_t mu; /* guards cur (and the refs of the snapshot it holds) */
     sp_metrics_snap *cur;
     sp_metrics_http *http;
+    sp_bb_runner *bb; /* /probe: blackbox-style probes on the loop */
     /* the month figures' child */
     int64_t month_every_ms, month_min_gap_ms, month_last_ms;
     int64_t month_took_ms; /* the last run's wall time: the next waits 19 times that */
@@ -72,6 +74,11 @@ struct sp_metrics {
 };
 
 /* --- Snapshots ------------------------------------------------------------ */
+
+sp_bb_runner *sp_metrics__runner(sp_metrics *m)
+{
+    return m->bb;
+}
 
 sp_metrics_snap *sp_metrics__snap_get(sp_metrics *m)
 {
@@ -474,7 +481,18 @@ sp_status sp_metrics_create(uv_loop_t *loop, const sp_metrics_opts *o, const sp_
         return SP_ENOMEM;
     }
     publish(m); /* a scrape right after the start finds every target UNKNOWN */
-    sp_status st = sp_metrics__http_start(m, o->listen, &m->http, err, errlen);
+    sp_bb_modules *mods;
+    sp_status st = o->modules ? sp_bb_modules_load(o->modules, &mods, err, errlen)
+                              : sp_bb_modules_default(&mods);
+    if (st == SP_OK && (st = sp_bb_runner_create(loop, mods, &m->bb, err, errlen)) != SP_OK)
+        sp_bb_modules_destroy(mods);
+    if (st != SP_OK) {
+        if (st == SP_ENOMEM)
+            snprintf(err, errlen, "out of memory");
+        sp_metrics_destroy(m);
+        return st;
+    }
+    st = sp_metrics__http_start(m, o->listen, &m->http, err, errlen);
     if (st != SP_OK) {
         sp_metrics_destroy(m);
         return st;
@@ -493,6 +511,10 @@ void sp_metrics_destroy(sp_metrics *m)
         return;
     m->destroying = true;
     sp_sched_on_result(m->sched, NULL, NULL);
+    /* first: /probe requests waiting on the loop are answered (and their
+     * connections resumed) before the HTTP server stops */
+    sp_bb_runner_close(m->bb);
+    m->bb = NULL;
     sp_metrics__http_stop(m->http); /* joined: no scrape holds a snapshot now */
     m->http = NULL;
     sp_metrics__snap_put(m->cur);

@@ -38,6 +38,7 @@ typedef struct sp_metrics sp_metrics;
 
 typedef struct sp_metrics_opts {
     const char *listen;   /* "127.0.0.1:9464" or "[::1]:9464" (sp_value_listen) */
+    const char *modules;  /* blackbox modules file for /probe; NULL: blackbox's examples */
     const char *cfg_path; /* given to the month figures' child */
     const char *exe;      /* this program, for that child; NULL: no month figures */
     sp_sched *sched;      /* all borrowed; see above */

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "alerts/sp_alert.h"
+#include "blackbox/blackbox.h"
 #include "common/sp_hist.h"
 #include "common/sp_reason.h"
 #include "common/sp_state.h"
@@ -69,6 +70,9 @@ void sp_metrics_render(const sp_metrics_snap *s, sp_metrics_expo *e);
  * publish. Give it back with sp_metrics__snap_put. */
 sp_metrics_snap *sp_metrics__snap_get(sp_metrics *m);
 void sp_metrics__snap_put(sp_metrics_snap *s);
+
+/* The /probe runner (blackbox/blackbox.h): submit from the HTTP thread. */
+sp_bb_runner *sp_metrics__runner(sp_metrics *m);
 
 /* --- http.c ------------------------------------------------------------- */
 

@@ -99,7 +99,8 @@ static void test_load_bad(void **state)
         {"modules:\n  a:\n    prober: dns\n", ":3: modules.a.dns.query_name: missing"},
         {"modules:\n  a:\n    prober: http\n    http:\n      headers: {Cookie: x}\n",
          ":2: modules.a: Cookie is a credential"},
-        {"modules:\n  a: {prober: icmp}\n  a: {prober: tcp}\n", ":3: modules: 'a' is defined twice"},
+        {"modules:\n  a: {prober: icmp}\n  a: {prober: tcp}\n",
+         ":3: modules: 'a' is defined twice"},
         {"modules: [\n", ": not YAML"},
         {"mods: {}\n", ":1: mods: not a key of a modules file"},
     };
@@ -123,23 +124,23 @@ static void test_spec(void **state)
     sp_probe_spec s;
     /* http: a bare target gets http://; blackbox's 2xx only; the scrape's
      * timeout */
-    assert_int_equal(sp_bb_spec(sp_bb_module_find(m, "http_2xx"), "127.0.0.1:8080/health", 4500,
-                                &s, &srv, err, sizeof err),
+    assert_int_equal(sp_bb_spec(sp_bb_module_find(m, "http_2xx"), "127.0.0.1:8080/health", 4500, &s,
+                                &srv, err, sizeof err),
                      SP_OK);
     assert_string_equal(s.target, "http://127.0.0.1:8080/health");
     assert_true(s.only_2xx);
     assert_int_equal(s.timeout_ms, 4500);
     assert_null(srv);
     sp_probe_spec_free(&s);
-    assert_int_equal(sp_bb_spec(sp_bb_module_find(m, "http_post_2xx"), "https://a.example/", 0,
-                                &s, &srv, err, sizeof err),
+    assert_int_equal(sp_bb_spec(sp_bb_module_find(m, "http_post_2xx"), "https://a.example/", 0, &s,
+                                &srv, err, sizeof err),
                      SP_OK);
     assert_string_equal(s.method, "POST");
     assert_int_equal(s.timeout_ms, 10000);
     sp_probe_spec_free(&s);
-    assert_int_equal(sp_bb_spec(sp_bb_module_find(m, "tcp_connect"), "db:5432", 0, &s, &srv, err,
-                                sizeof err),
-                     SP_OK);
+    assert_int_equal(
+        sp_bb_spec(sp_bb_module_find(m, "tcp_connect"), "db:5432", 0, &s, &srv, err, sizeof err),
+        SP_OK);
     assert_int_equal(s.kind, SP_PROBE_TCP);
     assert_int_equal(s.port, 5432);
     sp_probe_spec_free(&s);
@@ -148,13 +149,13 @@ static void test_spec(void **state)
     assert_int_equal(s.kind, SP_PROBE_ICMP);
     assert_string_equal(s.host, "::1");
     sp_probe_spec_free(&s);
-    assert_int_not_equal(sp_bb_spec(sp_bb_module_find(m, "tcp_connect"), "no-port", 0, &s, &srv,
-                                    err, sizeof err),
-                         SP_OK);
+    assert_int_not_equal(
+        sp_bb_spec(sp_bb_module_find(m, "tcp_connect"), "no-port", 0, &s, &srv, err, sizeof err),
+        SP_OK);
     sp_probe_spec_free(&s);
-    assert_int_not_equal(sp_bb_spec(sp_bb_module_find(m, "http_2xx"), "ftp://x/", 0, &s, &srv, err,
-                                    sizeof err),
-                         SP_OK);
+    assert_int_not_equal(
+        sp_bb_spec(sp_bb_module_find(m, "http_2xx"), "ftp://x/", 0, &s, &srv, err, sizeof err),
+        SP_OK);
     sp_probe_spec_free(&s);
     sp_bb_modules_destroy(m);
 
@@ -178,9 +179,9 @@ static void test_spec(void **state)
     assert_string_equal(srv, "[::1]:53");
     free(srv);
     sp_probe_spec_free(&s);
-    assert_int_not_equal(sp_bb_spec(sp_bb_module_find(m, "d"), "resolver.example", 0, &s, &srv,
-                                    err, sizeof err),
-                         SP_OK);
+    assert_int_not_equal(
+        sp_bb_spec(sp_bb_module_find(m, "d"), "resolver.example", 0, &s, &srv, err, sizeof err),
+        SP_OK);
     assert_non_null(strstr(err, "the server's address"));
     sp_probe_spec_free(&s);
     sp_bb_modules_destroy(m);
@@ -205,7 +206,7 @@ static void test_render(void **state)
     r.tls.present = r.tls.has_cert = true;
     strcpy(r.tls.version, "TLSv1.3");
     strcpy(r.tls.not_after, "2027-01-01T00:00:00Z");
-    char *t = sp_bb_render(sp_bb_module_find(m, "http_2xx"), &r);
+    char *t = sp_bb_render(sp_bb_module_find(m, "http_2xx"), &r, NULL);
     static const char *const want[] = {
         "\nprobe_success 1\n",
         "\nprobe_duration_seconds 0.015\n",
@@ -234,7 +235,7 @@ static void test_render(void **state)
                          .dns_ms = SP_MS_ABSENT,
                          .connect_ms = SP_MS_ABSENT,
                          .total_ms = 1000};
-    t = sp_bb_render(sp_bb_module_find(m, "icmp"), &f);
+    t = sp_bb_render(sp_bb_module_find(m, "icmp"), &f, NULL);
     assert_non_null(strstr(t, "\nprobe_success 0\n"));
     assert_non_null(strstr(t, "\nprobe_ip_protocol 6\n"));
     assert_non_null(strstr(t, "\nprobe_icmp_duration_seconds{phase=\"rtt\"} 0\n"));
