@@ -57,10 +57,9 @@ static void test_24x7(void **state)
     const int64_t s = NOV, e = NOV + DAY;
     sp_sla_seg tl[] = {seg(s, s + 2 * H, SP_STATE_UP), seg(s + 2 * H, s + 6 * H, SP_STATE_DOWN),
                        /* gap [6h, 7h) */
-                       seg(s + 7 * H, s + 8 * H, SP_STATE_UNKNOWN),
-                       seg(s + 8 * H, e, SP_STATE_UP)};
-    sp_sla_input in = {.month_start = s, .month_end = e, .timeline = tl, .n_timeline = 4,
-                       .target_pct = 99.5};
+                       seg(s + 7 * H, s + 8 * H, SP_STATE_UNKNOWN), seg(s + 8 * H, e, SP_STATE_UP)};
+    sp_sla_input in = {
+        .month_start = s, .month_end = e, .timeline = tl, .n_timeline = 4, .target_pct = 99.5};
     sp_sla_bands b;
     assert_int_equal(sp_sla_classify(&in, &b), SP_OK);
     assert_partition(&b, s, e);
@@ -140,8 +139,8 @@ static void test_clip_and_empty(void **state)
     (void)state;
     const int64_t s = NOV, e = NOV + DAY;
     sp_sla_seg tl[] = {seg(s - DAY, e + DAY, SP_STATE_DOWN)};
-    sp_sla_input in = {.month_start = s, .month_end = e, .timeline = tl, .n_timeline = 1,
-                       .target_pct = 99.5};
+    sp_sla_input in = {
+        .month_start = s, .month_end = e, .timeline = tl, .n_timeline = 1, .target_pct = 99.5};
     sp_sla_bands b;
     assert_int_equal(sp_sla_classify(&in, &b), SP_OK);
     assert_int_equal(b.n, 1);
@@ -163,8 +162,11 @@ static void test_invalid(void **state)
     sp_sla_input in = {.month_start = NOV, .month_end = NOV, .target_pct = 99.5};
     assert_int_equal(sp_sla_classify(&in, &b), SP_EINVAL);
     sp_sla_seg tl[] = {seg(NOV + 10, NOV + 20, SP_STATE_UP), seg(NOV + 15, NOV + 30, SP_STATE_UP)};
-    in = (sp_sla_input){.month_start = NOV, .month_end = NOV + DAY, .timeline = tl,
-                        .n_timeline = 2, .target_pct = 99.5};
+    in = (sp_sla_input){.month_start = NOV,
+                        .month_end = NOV + DAY,
+                        .timeline = tl,
+                        .n_timeline = 2,
+                        .target_pct = 99.5};
     assert_int_equal(sp_sla_classify(&in, &b), SP_EINVAL); /* overlapping */
     assert_int_equal(sp_sla_classify(NULL, &b), SP_EINVAL);
 }
