@@ -115,6 +115,8 @@ static const sp_report_labels en = {
     .above_scale = "above scale: max",
     .axis_pct = "%",
     .axis_ms = "ms",
+    .rows_lines_checked = "rows lines checked",
+    .samples = "samples",
 };
 
 static const sp_report_labels ja = {
@@ -217,6 +219,8 @@ static const sp_report_labels ja = {
     .above_scale = "目盛り上限超え: 最大",
     .axis_pct = "%",
     .axis_ms = "ms",
+    .rows_lines_checked = "行のジャーナル記録を照合",
+    .samples = "件",
 };
 
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang)
@@ -311,8 +315,8 @@ void sp_report_fmt_rows(const sp_report *r, const sp_report_target *t, sp_report
     else if (t->rows_error[0])
         w = snprintf(buf, n, "%s (%s)", L->rows_disagree, t->rows_error);
     else if (!t->rows_disagree)
-        w = snprintf(buf, n, "%s (%ld/%ld rows lines checked)", L->rows_agree, t->rows_ok,
-                     t->rows_lines);
+        w = snprintf(buf, n, "%s (%ld/%ld %s)", L->rows_agree, t->rows_ok, t->rows_lines,
+                     L->rows_lines_checked);
     else
         w = snprintf(buf, n,
                      "%s: %ld rows line%s differ, %ld step%s uncovered, %ld step%s contradict "
@@ -433,4 +437,60 @@ json_t *sp_report_json_time(int64_t t)
     char buf[40];
     sp_time_iso_ms(t * 1000, buf, sizeof buf);
     return json_string(buf);
+}
+
+/* --- Reasons and classes for people ---------------------------------------- */
+
+/* Japanese names of the reason codes, indexed by sp_reason (the code itself
+ * is shown beside, in parentheses: it is what the journal and JSON say). */
+static const char *const reason_ja[SP_REASON_COUNT] = {
+    [SP_REASON_OK] = "正常",
+    [SP_REASON_DNS_NXDOMAIN] = "名前が存在しない",
+    [SP_REASON_DNS_SERVFAIL] = "DNS サーバーの応答失敗",
+    [SP_REASON_DNS_REFUSED] = "DNS 問い合わせの拒否",
+    [SP_REASON_DNS_TIMEOUT] = "DNS 応答なし",
+    [SP_REASON_DNS_NODATA] = "DNS レコードなし",
+    [SP_REASON_DNS_MISMATCH] = "DNS 応答の不一致",
+    [SP_REASON_TCP_REFUSED] = "接続拒否",
+    [SP_REASON_TCP_TIMEOUT] = "接続タイムアウト",
+    [SP_REASON_TCP_UNREACHABLE] = "到達不能",
+    [SP_REASON_TLS_HANDSHAKE] = "TLS ハンドシェイク失敗",
+    [SP_REASON_TLS_CERT_EXPIRED] = "証明書の期限切れ",
+    [SP_REASON_TLS_CERT_UNTRUSTED] = "証明書が信頼されていない",
+    [SP_REASON_TLS_CERT_HOSTNAME] = "証明書のホスト名不一致",
+    [SP_REASON_HTTP_TIMEOUT] = "HTTP 応答タイムアウト",
+    [SP_REASON_HTTP_STATUS] = "想定外の HTTP ステータス",
+    [SP_REASON_HTTP_BODY_MISMATCH] = "応答内容の不一致",
+    [SP_REASON_HTTP_TOO_LARGE] = "応答が大きすぎる",
+    [SP_REASON_HTTP_PROTOCOL] = "HTTP プロトコル異常",
+    [SP_REASON_REDIRECT_LOOP] = "リダイレクトの繰り返し",
+    [SP_REASON_PROBE_ERROR] = "計測側の異常",
+    [SP_REASON_TLS_CERT_REVOKED] = "証明書の失効",
+};
+
+void sp_report_reason_label(sp_reason r, sp_report_lang lang, char *buf, size_t n)
+{
+    const char *code = sp_report_reason_name(r);
+    if (!code)
+        snprintf(buf, n, "%s", lang == SP_LANG_JA ? "原因不明" : "?");
+    else if (lang == SP_LANG_JA && (unsigned)r < SP_REASON_COUNT && reason_ja[r])
+        snprintf(buf, n, "%s (%s)", reason_ja[r], code);
+    else
+        snprintf(buf, n, "%s", code);
+}
+
+const char *sp_report_class_label(int cls, sp_report_lang lang)
+{
+    static const char *const ja_names[] = {
+        [SP_RCLASS_NONE] = "原因不明",
+        [SP_RCLASS_DNS] = "DNS",
+        [SP_RCLASS_NETWORK] = "ネットワーク",
+        [SP_RCLASS_TLS] = "TLS",
+        [SP_RCLASS_HTTP] = "HTTP",
+        [SP_RCLASS_PROBE] = "計測側",
+    };
+    if (lang == SP_LANG_JA && cls >= 0 && (size_t)cls < sizeof ja_names / sizeof ja_names[0] &&
+        ja_names[cls])
+        return ja_names[cls];
+    return sp_report_class_name(cls);
 }

@@ -34,6 +34,7 @@ typedef struct sp_report_labels {
     const char *details, *graphs, *target_short;
     const char *band_up, *band_down, *band_unknown, *band_maintenance, *band_outside, *band_control;
     const char *line_availability, *line_response, *above_scale, *axis_pct, *axis_ms;
+    const char *rows_lines_checked, *samples;
 } sp_report_labels;
 
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang);
@@ -43,6 +44,13 @@ const sp_report_labels *sp_report_labels_for(sp_report_lang lang);
 const char *sp_report_reason_name(sp_reason r);
 /* The name of a downtime class; "unknown" for downtime of unknown cause. */
 const char *sp_report_class_name(int cls);
+
+/* An incident's reason for people: en the stable code (as before), ja a
+ * Japanese name with the code in parentheses ("接続拒否 (tcp_refused)");
+ * no known reason: "?" / "原因不明". Truncated to n. */
+void sp_report_reason_label(sp_reason r, sp_report_lang lang, char *buf, size_t n);
+/* A downtime class's name in lang (ja: "ネットワーク", "原因不明", ...). */
+const char *sp_report_class_label(int cls, sp_report_lang lang);
 
 /* "3h 05m 07s" / "3時間05分07秒" style duration for people. */
 void sp_report_fmt_duration(double s, sp_report_lang lang, char *buf, size_t n);

@@ -39,6 +39,8 @@ static void pct(FILE *fp, double v)
  * width. */
 #define GRAPH_W 760
 #define GRAPH_H 180
+#define STR(x) #x
+#define XSTR(x) STR(x)
 
 /* The classes shaded on the availability graph, in drawing order (counted
  * downtime last, so nothing covers it), with their colour: one home for
@@ -175,44 +177,34 @@ static int graph_common(const sp_report *r, const char **argv, int n, char *s, c
 {
     snprintf(s, len, "%lld", (long long)r->start);
     snprintf(e, len, "%lld", (long long)r->until);
-    static const char *fixed[] = {"--imgformat",
-                                  "SVG",
-                                  "--width",
-                                  "760",
-                                  "--height",
-                                  "180",
-                                  "--lower-limit",
-                                  "0",
-                                  "--disable-rrdtool-tag",
-                                  "--no-legend",
-                                  "--x-grid",
-                                  "HOUR:12:DAY:7:DAY:2:0:%m/%d",
-                                  "--color",
-                                  "BACK#ffffff",
-                                  "--color",
-                                  "CANVAS#ffffff",
-                                  "--color",
-                                  "SHADEA#ffffff",
-                                  "--color",
-                                  "SHADEB#ffffff",
-                                  "--color",
-                                  "GRID#e4e4e4",
-                                  "--color",
-                                  "MGRID#bdbdbd",
-                                  "--color",
-                                  "ARROW#888888",
-                                  "--color",
-                                  "AXIS#888888",
-                                  "--border",
-                                  "0",
-                                  "--font",
-                                  "DEFAULT:8:DejaVu Sans"};
+    static const char *const fixed[][2] = {
+        {"--imgformat", "SVG"},
+        {"--width", XSTR(GRAPH_W)},
+        {"--height", XSTR(GRAPH_H)},
+        {"--lower-limit", "0"},
+        {"--x-grid", "HOUR:12:DAY:7:DAY:2:0:%m/%d"},
+        {"--color", "BACK#ffffff"},
+        {"--color", "CANVAS#ffffff"},
+        {"--color", "SHADEA#ffffff"},
+        {"--color", "SHADEB#ffffff"},
+        {"--color", "GRID#e4e4e4"},
+        {"--color", "MGRID#bdbdbd"},
+        {"--color", "ARROW#888888"},
+        {"--color", "AXIS#888888"},
+        {"--border", "0"},
+        {"--font", "DEFAULT:10:DejaVu Sans"},
+        {"--font", "AXIS:9:DejaVu Sans"},
+    };
     argv[n++] = "--start";
     argv[n++] = s;
     argv[n++] = "--end";
     argv[n++] = e;
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        argv[n++] = fixed[i];
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        argv[n++] = fixed[i][0];
+        argv[n++] = fixed[i][1];
+    }
+    argv[n++] = "--disable-rrdtool-tag";
+    argv[n++] = "--no-legend";
     return n;
 }
 
@@ -222,7 +214,7 @@ static int graph_common(const sp_report *r, const char **argv, int n, char *s, c
 static sp_status graph_availability(const sp_report *r, const sp_report_target *t,
                                     sp_store_graph *out, char *err, size_t errlen)
 {
-    char s[32], e[32], base[4200], area[N_BAND_STYLES][64];
+    char s[32], e[32], base[4200], area[N_BAND_STYLES][128];
     char *cdef[N_BAND_STYLES] = {0};
     const char *argv[80];
     int n = graph_common(r, argv, 0, s, e, sizeof s);
@@ -234,19 +226,26 @@ static sp_status graph_availability(const sp_report *r, const sp_report_target *
     snprintf(base, sizeof base, "DEF:base=%s:up:AVERAGE:step=%ld", t->rrd_path, fetch_step(r, t));
     argv[n++] = base;
     sp_status st = SP_OK;
-    /* the line first: where a class is shaded the shade is the story, and
-     * the line's drop to 0 would otherwise cover a narrow outage */
-    argv[n++] = "CDEF:pct=base,100,*";
+    /* The classes first (CDEFs only), then the availability line where no
+     * class is shaded (a shade is the story there, and the line's drop to
+     * 0 at its edges would stripe a narrow outage), then the shades. */
+    char names[N_BAND_STYLES][16], mask[400], *m = mask;
+    int mlen = snprintf(mask, sizeof mask, "CDEF:pct=0");
+    for (size_t k = 0; k < N_BAND_STYLES; k++) {
+        snprintf(names[k], sizeof names[k], "c%zu", k);
+        if (!t->bands.total_s[band_styles[k].cls] ||
+            !(cdef[k] = band_cdef(r, t, band_styles[k].cls, names[k])))
+            continue;
+        argv[n++] = cdef[k];
+        mlen += snprintf(m + mlen, sizeof mask - (size_t)mlen, ",%s,+", names[k]);
+    }
+    snprintf(m + mlen, sizeof mask - (size_t)mlen, ",0,GT,UNKN,base,100,*,IF");
+    argv[n++] = mask;
     argv[n++] = "LINE1:pct#" COLOUR_AVAIL;
     for (size_t k = 0; k < N_BAND_STYLES; k++) {
-        char name[16];
-        snprintf(name, sizeof name, "c%zu", k);
-        if (!t->bands.total_s[band_styles[k].cls])
+        if (!cdef[k])
             continue;
-        if (!(cdef[k] = band_cdef(r, t, band_styles[k].cls, name)))
-            continue;
-        snprintf(area[k], sizeof area[k], "AREA:%s#%s", name, band_styles[k].colour);
-        argv[n++] = cdef[k];
+        snprintf(area[k], sizeof area[k], "AREA:%s#%s", names[k], band_styles[k].colour);
         argv[n++] = area[k];
     }
     char *saved = tz_push(r->cfg->timezone);
@@ -279,11 +278,13 @@ static double rt_upper(const sp_report_target *t)
 static sp_status graph_response(const sp_report *r, const sp_report_target *t, double upper,
                                 sp_store_graph *out, char *err, size_t errlen)
 {
-    char s[32], e[32], def[4200], mdef[4200], hrule[128], ulim[64], cb[128], cc[128];
+    char s[32], e[32], def[4200], mdef[4200], hrule[128], ulim[64], cb[128], cc[128], over[256];
     const char *argv[60];
     int n = graph_common(r, argv, 0, s, e, sizeof s);
     argv[n++] = "--vertical-label";
     argv[n++] = "ms";
+    argv[n++] = "--units-exponent"; /* 1200, not "1.2 k" */
+    argv[n++] = "0";
     snprintf(def, sizeof def, "DEF:t=%s:total_ms:AVERAGE:step=%ld", t->rrd_path, fetch_step(r, t));
     argv[n++] = def;
     if (upper > 0) {
@@ -295,9 +296,16 @@ static sp_status graph_response(const sp_report *r, const sp_report_target *t, d
          * average would hide the very spike that is being marked */
         snprintf(mdef, sizeof mdef, "DEF:mx=%s:total_ms:MAX:step=%ld", t->rrd_path,
                  fetch_step(r, t));
-        snprintf(cb, sizeof cb, "CDEF:ob=mx,%s,GT,%.0f,UNKN,IF", ulim, upper * 0.9);
-        snprintf(cc, sizeof cc, "CDEF:oc=mx,%s,GT,%.0f,UNKN,IF", ulim, upper * 0.1);
+        /* above: a step over the top, or within a pixel of the slowest
+         * one, so a one-minute spike is marked 2 px wide, not a hairline */
+        int64_t px = px_seconds(r);
+        snprintf(over, sizeof over,
+                 "CDEF:above=mx,UN,0,mx,IF,%s,GT,TIME,%lld,GT,TIME,STEPWIDTH,-,%lld,LT,*,+", ulim,
+                 (long long)(t->rt_peak.t - px), (long long)(t->rt_peak.t + px));
+        snprintf(cb, sizeof cb, "CDEF:ob=above,0,GT,%.0f,UNKN,IF", upper * 0.9);
+        snprintf(cc, sizeof cc, "CDEF:oc=above,0,GT,%.0f,UNKN,IF", upper * 0.1);
         argv[n++] = mdef;
+        argv[n++] = over;
         argv[n++] = cb;
         argv[n++] = cc;
         argv[n++] = "AREA:ob";
@@ -455,13 +463,15 @@ static void page_head(const page *p)
         fprintf(fp, ".%s{background:#%s}\n", band_styles[k].css, band_styles[k].colour);
     fputs("@media (max-width:600px){body{margin:.5em auto;padding:0 .5em}"
           ".details{grid-template-columns:1fr}.kpi{min-width:7em}"
+          ".gbox{overflow-x:auto}svg.graph{min-width:560px}"
           ".kpi .v{font-size:1.2em}h1{font-size:1.3em}}\n"
           "@page{size:A4;margin:14mm 12mm}\n"
           "@media print{body{max-width:none;margin:0;padding:0;font-size:9.5pt}"
           ".scroll{overflow:visible}table,figure,.headline,.kpi,ul.legend,tr{break-inside:avoid}"
           "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
           "h2,h3{break-after:avoid}section.target{break-before:page}"
-          "svg.graph{width:100%;height:auto}a{color:inherit;text-decoration:none}"
+          "svg.graph{width:100%;min-width:0;height:auto}.gbox{overflow:visible}"
+          "a{color:inherit;text-decoration:none}"
           ".sum td,.sum th{padding:.15em .3em}}\n"
           "</style>\n</head>\n<body>\n",
           fp);
@@ -710,16 +720,17 @@ static void outcome_rows(const page *p, const sp_report_target *t)
     row_close(fp);
     if (s->rt_n) {
         row_open(fp, L->response);
-        fprintf(fp, "%s %.1f ms, %s %.1f ms (n=%zu)", L->avg, s->rt_avg_ms, L->p95, s->rt_p95_ms,
-                s->rt_n);
+        fprintf(fp, "%s %.1f ms, %s %.1f ms (", L->avg, s->rt_avg_ms, L->p95, s->rt_p95_ms);
+        fprintf(fp, p->lang == SP_LANG_JA ? "%zu %s)" : "n=%zu)", s->rt_n, L->samples);
         row_close(fp);
     }
     if (s->downtime_s) {
         row_open(fp, L->by_class);
         for (int k = 0; k < SP_SLA_N_CLASSES; k++)
-            if (s->downtime_by_class[k])
-                fprintf(fp, "%s %lld %s ", sp_report_class_name(k),
-                        (long long)s->downtime_by_class[k], L->seconds);
+            if (s->downtime_by_class[k]) {
+                sp_report_html_esc(fp, sp_report_class_label(k, p->lang));
+                fprintf(fp, " %lld %s ", (long long)s->downtime_by_class[k], L->seconds);
+            }
         row_close(fp);
     }
 }
@@ -954,10 +965,12 @@ static sp_status figure_response(const page *p, const sp_report_target *t, char 
     graph_title(p, t, true, title, sizeof title);
     snprintf(prefix, sizeof prefix, "g%u", ++*p->n_graphs);
     graph_caption(p, t, true);
+    fputs("<div class=\"gbox\">", fp);
     st = svg_inline(fp, &g, prefix, title, err, errlen);
     sp_store_graph_free(&g);
     if (st != SP_OK)
         return st;
+    fputs("</div>", fp);
     fputs("<ul class=\"legend\">", fp);
     legend_item(fp, "l-rt", L->line_response, NULL);
     snprintf(b, sizeof b, "%g ms", t->cfg->slow_ms);
@@ -983,10 +996,12 @@ static sp_status figure_availability(const page *p, const sp_report_target *t, c
     graph_title(p, t, false, title, sizeof title);
     snprintf(prefix, sizeof prefix, "g%u", ++*p->n_graphs);
     graph_caption(p, t, false);
+    fputs("<div class=\"gbox\">", fp);
     st = svg_inline(fp, &g, prefix, title, err, errlen);
     sp_store_graph_free(&g);
     if (st != SP_OK)
         return st;
+    fputs("</div>", fp);
     /* every class the month has, with its total: the legend says what
      * each colour is and how much of it there was */
     fputs("<ul class=\"legend\">", fp);
@@ -1038,16 +1053,17 @@ static void incident_row(const page *p, const sp_report_target *t, size_t k)
     fputs("</td><td>", fp);
     dur(fp, (double)in->duration_s, p->lang);
     fprintf(fp, "</td><td>%lld %s</td><td class=\"l\">", (long long)in->counted_s, p->L->seconds);
-    sp_report_html_esc(fp,
-                       sp_report_reason_name(in->reason) ? sp_report_reason_name(in->reason) : "?");
+    char why[160];
+    sp_report_reason_label(in->reason, p->lang, why, sizeof why);
+    sp_report_html_esc(fp, why);
     /* the vantages DOWN in it, by their outage start */
     for (size_t i = 0; t->qincidents && i < t->qincidents[k].n_downs; i++) {
         const sp_quorum_down *d = &t->qincidents[k].downs[i];
-        const char *why = sp_report_reason_name(d->reason);
+        sp_report_reason_label(d->reason, p->lang, why, sizeof why);
         fputs("<br/>", fp);
         sp_report_html_esc(fp, t->vantages[d->vantage].vantage);
         fputs(": ", fp);
-        sp_report_html_esc(fp, why ? why : "?");
+        sp_report_html_esc(fp, why);
         fputs(" ", fp);
         sp_report_html_esc(fp, p->L->since);
         fputs(" ", fp);

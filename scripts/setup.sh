@@ -16,7 +16,9 @@ build_pkgs=(build-essential cmake pkg-config
 test_pkgs=(nginx-light dnsmasq-base jq curl procps libxml2-utils sslscan testssl.sh
            chromium python3 python3-aiosmtpd fonts-ipafont-gothic libfaketime time
            systemd strace python3-seccomp clang-format rsync
-           python3-feedparser python3-websockets iproute2)
+           python3-feedparser python3-websockets iproute2 poppler-utils)
+# poppler-utils: pdfinfo and pdftotext read back the HTML report printed to
+# PDF by Chromium (test_report_html).
 # systemd: only for `systemd-analyze security --offline` (test_unit_security);
 # in a container without systemd as PID 1 its installation starts nothing.
 # clang-format: Debian 12's is version 14, the one the style is checked with
