@@ -117,6 +117,7 @@ static const sp_report_labels en = {
     .axis_ms = "ms",
     .rows_lines_checked = "rows lines checked",
     .samples = "samples",
+    .verdict = "Result",
 };
 
 static const sp_report_labels ja = {
@@ -221,6 +222,7 @@ static const sp_report_labels ja = {
     .axis_ms = "ms",
     .rows_lines_checked = "行のジャーナル記録を照合",
     .samples = "件",
+    .verdict = "判定",
 };
 
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang)

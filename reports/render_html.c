@@ -470,9 +470,13 @@ static void page_head(const page *p)
           ".scroll{overflow:visible}table,figure,.headline,.kpi,ul.legend,tr{break-inside:avoid}"
           "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
           "h2,h3{break-after:avoid}section.target{break-before:page}"
-          "svg.graph{width:100%;min-width:0;height:auto}.gbox{overflow:visible}"
+          "svg.graph{min-width:0;height:auto}.gbox{overflow:visible}"
           "a{color:inherit;text-decoration:none}"
-          ".sum td,.sum th{padding:.15em .3em}}\n"
+          ".sum td,.sum th{padding:.15em .3em}"
+          /* one target on one page where it fits: tighter than on screen */
+          "h2{margin:0 0 .3em}h3{margin:.5em 0 .2em}figure.graph{margin:.3em 0}"
+          ".headline{margin:.3em 0}.kpi{padding:.2em .6em}.kpi .v{font-size:1.25em}"
+          "svg.graph{width:92%}.details table{font-size:8pt}.inc{font-size:8.5pt}}\n"
           "</style>\n</head>\n<body>\n",
           fp);
 }
@@ -563,7 +567,7 @@ static void summary_table(const page *p)
     sp_report_html_elem(fp, "th", L->downtime);
     sp_report_html_elem(fp, "th", L->unknown);
     sp_report_html_elem(fp, "th", L->budget_left);
-    sp_report_html_elem(fp, "th", "");
+    sp_report_html_elem(fp, "th", L->verdict);
     fputs("</tr>\n", fp);
     for (size_t i = 0; i < p->r->n_targets; i++)
         summary_row(p, &p->r->targets[i]);
