@@ -324,10 +324,11 @@ static sp_status graph_response(const sp_report *r, const sp_report_target *t, d
  * dropped, the fixed size taken off (CSS scales it to the page by its
  * viewBox), and every id and reference to one prefixed, since cairo names
  * its glyphs and clip paths the same in every image and a page holds many.
- * A title names it for screen readers; data-y-max says where its scale
- * ends. */
+ * A title names it and a desc carries its legend (for screen readers, and
+ * for the image taken out of the page); data-y-max says where its scale
+ * ends (librrd's value_max: its axis labels are glyph outlines, not text). */
 static sp_status svg_inline(FILE *fp, const sp_store_graph *g, const char *prefix,
-                            const char *title, char *err, size_t errlen)
+                            const char *title, const char *desc, char *err, size_t errlen)
 {
     const char *p = strstr((const char *)g->image, "<svg");
     const char *tag_end = p ? strchr(p, '>') : NULL;
@@ -353,7 +354,9 @@ static sp_status svg_inline(FILE *fp, const sp_store_graph *g, const char *prefi
     }
     fputs("><title>", fp);
     sp_report_html_attr(fp, title);
-    fputs("</title>", fp);
+    fputs("</title><desc>", fp);
+    sp_report_html_attr(fp, desc);
+    fputs("</desc>", fp);
     static const char *refs[] = {"id=\"", "href=\"#", "url(#"};
     for (const char *c = tag_end + 1; *c;) {
         size_t k = 0;
@@ -918,16 +921,24 @@ static void figures_table(const page *p, const sp_report_target *t)
 
 /* --- A target's section: graphs, incidents, maintenance --------------------- */
 
-/* One legend entry: a swatch of a CSS class, then the text. */
-static void legend_item(FILE *fp, const char *css, const char *text, const char *extra)
+/* A graph's legend: what each colour is, written twice, as the page's
+ * list (with swatches) and inside the SVG as its <desc>, so the image
+ * says what it shows even when taken out of the page. */
+#define LEGEND_MAX (N_BAND_STYLES + 3)
+typedef struct legend {
+    size_t n;
+    const char *css[LEGEND_MAX];
+    char text[LEGEND_MAX][192];
+} legend;
+
+static void legend_add(legend *lg, const char *css, const char *label, const char *extra)
 {
-    fprintf(fp, "<li><span class=\"sw %s\"></span>", css);
-    sp_report_html_esc(fp, text);
-    if (extra) {
-        fputc(' ', fp);
-        sp_report_html_esc(fp, extra);
-    }
-    fputs("</li>", fp);
+    if (lg->n == LEGEND_MAX)
+        return;
+    lg->css[lg->n] = css;
+    snprintf(lg->text[lg->n], sizeof lg->text[lg->n], "%s%s%s", label, extra ? " " : "",
+             extra ? extra : "");
+    lg->n++;
 }
 
 /* A graph's title: what it shows, and for a vantage's view, whose (the
@@ -940,10 +951,19 @@ static void graph_title(const page *p, const sp_report_target *t, bool response,
              t->vantage ? t->vantage : "");
 }
 
-/* The same as the figure's caption, each part escaped on its own. */
-static void graph_caption(const page *p, const sp_report_target *t, bool response)
+/* One figure: the caption (each part escaped on its own), the SVG in a
+ * box that scrolls on a phone, the legend. */
+static sp_status figure(const page *p, const sp_report_target *t, bool response,
+                        const sp_store_graph *g, const legend *lg, char *err, size_t errlen)
 {
     FILE *fp = p->fp;
+    char title[512], prefix[32], desc[LEGEND_MAX * 200];
+    size_t dl = 0;
+    graph_title(p, t, response, title, sizeof title);
+    snprintf(prefix, sizeof prefix, "g%u", ++*p->n_graphs);
+    desc[0] = '\0';
+    for (size_t k = 0; k < lg->n; k++)
+        dl += (size_t)snprintf(desc + dl, sizeof desc - dl, "%s%s", k ? "; " : "", lg->text[k]);
     fputs("<figure class=\"graph\"><figcaption>", fp);
     sp_report_html_esc(fp, response ? p->L->graphs_rt : p->L->graphs_av);
     fputs(" (", fp);
@@ -953,72 +973,65 @@ static void graph_caption(const page *p, const sp_report_target *t, bool respons
         fputs(" &#8212; ", fp);
         sp_report_html_esc(fp, t->vantage);
     }
-    fputs("</figcaption>\n", fp);
+    fputs("</figcaption>\n<div class=\"gbox\">", fp);
+    sp_status st = svg_inline(fp, g, prefix, title, desc, err, errlen);
+    if (st != SP_OK)
+        return st;
+    fputs("</div><ul class=\"legend\">", fp);
+    for (size_t k = 0; k < lg->n; k++) {
+        fprintf(fp, "<li><span class=\"sw %s\"></span>", lg->css[k]);
+        sp_report_html_esc(fp, lg->text[k]);
+        fputs("</li>", fp);
+    }
+    fputs("</ul></figure>\n", fp);
+    return SP_OK;
 }
 
 static sp_status figure_response(const page *p, const sp_report_target *t, char *err, size_t errlen)
 {
-    FILE *fp = p->fp;
     const sp_report_labels *L = p->L;
     sp_store_graph g;
-    char title[512], prefix[32], b[160], d[64];
+    legend lg = {0};
+    char b[160], d[64];
     double upper = rt_upper(t);
     sp_status st = graph_response(p->r, t, upper, &g, err, errlen);
     if (st != SP_OK)
         return st;
-    graph_title(p, t, true, title, sizeof title);
-    snprintf(prefix, sizeof prefix, "g%u", ++*p->n_graphs);
-    graph_caption(p, t, true);
-    fputs("<div class=\"gbox\">", fp);
-    st = svg_inline(fp, &g, prefix, title, err, errlen);
-    sp_store_graph_free(&g);
-    if (st != SP_OK)
-        return st;
-    fputs("</div>", fp);
-    fputs("<ul class=\"legend\">", fp);
-    legend_item(fp, "l-rt", L->line_response, NULL);
+    legend_add(&lg, "l-rt", L->line_response, NULL);
     snprintf(b, sizeof b, "%g ms", t->cfg->slow_ms);
-    legend_item(fp, "l-slow", L->slow_line, b);
+    legend_add(&lg, "l-slow", L->slow_line, b);
     if (upper > 0) {
         sp_report_fmt_local(p->r, t->rt_peak.t, d, sizeof d);
         snprintf(b, sizeof b, "%.0f ms (%s)", t->rt_peak.ms, d);
-        legend_item(fp, "l-above", L->above_scale, b);
+        legend_add(&lg, "l-above", L->above_scale, b);
     }
-    fputs("</ul></figure>\n", fp);
-    return SP_OK;
+    st = figure(p, t, true, &g, &lg, err, errlen);
+    sp_store_graph_free(&g);
+    return st;
 }
 
 static sp_status figure_availability(const page *p, const sp_report_target *t, char *err,
                                      size_t errlen)
 {
-    FILE *fp = p->fp;
     sp_store_graph g;
-    char title[512], prefix[32], d[64];
+    legend lg = {0};
+    char d[64];
     sp_status st = graph_availability(p->r, t, &g, err, errlen);
     if (st != SP_OK)
         return st;
-    graph_title(p, t, false, title, sizeof title);
-    snprintf(prefix, sizeof prefix, "g%u", ++*p->n_graphs);
-    graph_caption(p, t, false);
-    fputs("<div class=\"gbox\">", fp);
-    st = svg_inline(fp, &g, prefix, title, err, errlen);
-    sp_store_graph_free(&g);
-    if (st != SP_OK)
-        return st;
-    fputs("</div>", fp);
     /* every class the month has, with its total: the legend says what
      * each colour is and how much of it there was */
-    fputs("<ul class=\"legend\">", fp);
-    legend_item(fp, "l-avail", p->L->line_availability, NULL);
+    legend_add(&lg, "l-avail", p->L->line_availability, NULL);
     for (size_t k = N_BAND_STYLES; k-- > 0;) {
         int64_t tot = t->bands.total_s[band_styles[k].cls];
         if (!tot)
             continue;
         sp_report_fmt_duration_short((double)tot, p->lang, d, sizeof d);
-        legend_item(fp, band_styles[k].css, band_label(p->L, band_styles[k].cls), d);
+        legend_add(&lg, band_styles[k].css, band_label(p->L, band_styles[k].cls), d);
     }
-    fputs("</ul></figure>\n", fp);
-    return SP_OK;
+    st = figure(p, t, false, &g, &lg, err, errlen);
+    sp_store_graph_free(&g);
+    return st;
 }
 
 /* Response time, then availability, inline in the page (it survives being

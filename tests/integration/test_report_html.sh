@@ -107,8 +107,8 @@ t_eq "ja: only index.html in the directory" "$(ls "$FX_DIR/ja")" index.html
 
 # --- the graphs' SVG ---------------------------------------------------------
 # svgfacts FILE: per target (in page order) and graph (response,
-# availability): "id graph y_max colour,colour,..." with cairo's
-# fill:rgb(p%,p%,p%) turned back into rrggbb.
+# availability): "id graph y_max colour,colour,... | desc" with cairo's
+# fill:rgb(p%,p%,p%) turned back into rrggbb and the SVG's own legend.
 svgfacts() {
     $PY - "$1" <<'EOF'
 import re, sys
@@ -121,7 +121,8 @@ for sec in page.split('<section class="target">')[1:]:
         cols = set()
         for m in re.finditer(r'fill:rgb\(([\d.]+)%,([\d.]+)%,([\d.]+)%\)', svg):
             cols.add("".join("%02x" % round(float(v) * 255 / 100) for v in m.groups()))
-        print(tid, kind, ymax, ",".join(sorted(cols)))
+        desc = re.search(r"<desc>(.*?)</desc>", svg, re.S)
+        print(tid, kind, ymax, ",".join(sorted(cols)), "|", desc.group(1) if desc else "")
 EOF
 }
 svgfacts "$FX_DIR/en.html" >"$FX_DIR/facts"
@@ -147,7 +148,12 @@ t_eq "erp response: scale not set by the spike (librrd's value_max)" "$(fact erp
 t_eq "erp response: the above-scale mark drawn" \
     "$([[ ",$(fact erp response 4)," == *",$ABOVE,"* ]] && echo yes || echo no)" yes
 t_match "erp response: the mark in the legend" "$(cat "$FX_DIR/en.html")" \
-    'above scale: max 3500 ms \(2026-10-15 14:00:00\)'
+    '<span class="sw l-above"></span>above scale: max 3500 ms \(2026-10-15 14:00:00\)</li>'
+desc() { awk -v t="$1" -v k="$2" '$1 == t && $2 == k { sub(/^[^|]*[|] /, ""); print }' "$FX_DIR/facts"; }
+t_match "erp response: the SVG carries its legend, the mark with it" "$(desc erp response)" \
+    '^Response time \(average\); slow threshold 1000 ms; above scale: max 3500 ms \(2026-10-15 14:00:00\)$'
+t_match "erp availability: the SVG carries its legend" "$(desc erp availability)" \
+    '^Availability; Counted downtime 4h 00m; Control targets down \(not counted\) 1h 00m; No data 1h 00m; Maintenance 2h 00m$'
 t_match "ja: the mark in the legend" "$(cat "$FX_DIR/ja.html")" '目盛り上限超え: 最大(</bdi>)? 3500 ms \(2026-10-15 14:00:00\)'
 t_eq "crm response: no mark, rrdtool's own scale" \
     "$([[ ",$(fact crm response 4)," == *",$ABOVE,"* ]] && echo yes || echo no) $(grep -c 'above scale' <<<"$(sed -n '/id="t-crm"/,/<\/section>/p' "$FX_DIR/en.html")" || true)" "no 0"
