@@ -118,6 +118,7 @@ static const sp_report_labels en = {
     .rows_lines_checked = "rows lines checked",
     .samples = "samples",
     .verdict = "Result",
+    .reason_unknown = "unknown cause",
 };
 
 static const sp_report_labels ja = {
@@ -223,6 +224,7 @@ static const sp_report_labels ja = {
     .rows_lines_checked = "行のジャーナル記録を照合",
     .samples = "件",
     .verdict = "判定",
+    .reason_unknown = "原因不明",
 };
 
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang)
@@ -474,7 +476,7 @@ void sp_report_reason_label(sp_reason r, sp_report_lang lang, char *buf, size_t 
 {
     const char *code = sp_report_reason_name(r);
     if (!code)
-        snprintf(buf, n, "%s", lang == SP_LANG_JA ? "原因不明" : "?");
+        snprintf(buf, n, "%s", sp_report_labels_for(lang)->reason_unknown);
     else if (lang == SP_LANG_JA && (unsigned)r < SP_REASON_COUNT && reason_ja[r])
         snprintf(buf, n, "%s (%s)", reason_ja[r], code);
     else

@@ -34,7 +34,7 @@ typedef struct sp_report_labels {
     const char *details, *graphs, *target_short;
     const char *band_up, *band_down, *band_unknown, *band_maintenance, *band_outside, *band_control;
     const char *line_availability, *line_response, *above_scale, *axis_pct, *axis_ms;
-    const char *rows_lines_checked, *samples, *verdict;
+    const char *rows_lines_checked, *samples, *verdict, *reason_unknown;
 } sp_report_labels;
 
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang);
@@ -47,7 +47,7 @@ const char *sp_report_class_name(int cls);
 
 /* An incident's reason for people: en the stable code (as before), ja a
  * Japanese name with the code in parentheses ("接続拒否 (tcp_refused)");
- * no known reason: "?" / "原因不明". Truncated to n. */
+ * no known reason: "unknown cause" / "原因不明". Truncated to n. */
 void sp_report_reason_label(sp_reason r, sp_report_lang lang, char *buf, size_t n);
 /* A downtime class's name in lang (ja: "ネットワーク", "原因不明", ...). */
 const char *sp_report_class_label(int cls, sp_report_lang lang);
