@@ -119,6 +119,8 @@ static const sp_report_labels en = {
     .samples = "samples",
     .verdict = "Result",
     .reason_unknown = "unknown cause",
+    .note = "note",
+    .state_down = "DOWN",
 };
 
 static const sp_report_labels ja = {
@@ -225,6 +227,8 @@ static const sp_report_labels ja = {
     .samples = "件",
     .verdict = "判定",
     .reason_unknown = "原因不明",
+    .note = "注記",
+    .state_down = "停止",
 };
 
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang)

@@ -34,7 +34,7 @@ typedef struct sp_report_labels {
     const char *details, *graphs, *target_short;
     const char *band_up, *band_down, *band_unknown, *band_maintenance, *band_outside, *band_control;
     const char *line_availability, *line_response, *above_scale, *axis_pct, *axis_ms;
-    const char *rows_lines_checked, *samples, *verdict, *reason_unknown;
+    const char *rows_lines_checked, *samples, *verdict, *reason_unknown, *note, *state_down;
 } sp_report_labels;
 
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang);

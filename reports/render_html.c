@@ -830,7 +830,7 @@ static void rows_row(const page *p, const sp_report_target *t)
     for (size_t k = 0; k < t->n_rows_problems; k++) {
         fputs("<br/>", fp);
         if (t->rows_problems[k].note)
-            fputs("note: ", fp);
+            fprintf(fp, "%s: ", p->L->note);
         sp_report_html_esc(fp, t->rows_problems[k].text);
     }
     row_close(fp);
@@ -1085,7 +1085,7 @@ static void incident_row(const page *p, const sp_report_target *t, size_t k)
         sp_report_html_esc(fp, p->L->since);
         fputs(" ", fp);
         local(fp, r, d->since);
-        fprintf(fp, ", DOWN %lld %s", (long long)d->down_s, p->L->seconds);
+        fprintf(fp, ", %s %lld %s", p->L->state_down, (long long)d->down_s, p->L->seconds);
     }
     fputs("</td><td class=\"l\">", fp);
     if (t->notified_ms && t->notified_ms[k]) { /* detection -> first alert sent */
