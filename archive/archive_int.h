@@ -17,7 +17,7 @@
 #define SP_ARCHIVE_MANIFEST "manifest.json"
 #define SP_ARCHIVE_REPORT_JSON "report/report.json"
 #define SP_ARCHIVE_REPORT_TEXT "report/report.txt"
-#define SP_ARCHIVE_REPORT_HTML_DIR "report/html/" /* index.html and its PNGs */
+#define SP_ARCHIVE_REPORT_HTML "report/report.html" /* one file, graphs inline */
 
 /* Per target (the reported one and each control target):
  * "targets/<id>/" + one of these. */

@@ -11,7 +11,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -477,14 +476,8 @@ static sp_status read_whole(const char *path, char **data, size_t *len)
     return *data ? SP_OK : oserr == ENOMEM ? SP_ENOMEM : SP_EIO;
 }
 
-static const char *tmp_base(void)
-{
-    const char *t = getenv("TMPDIR");
-    return t && *t ? t : "/tmp";
-}
-
-/* report.json, report.txt and the HTML report (rendered into a temporary
- * directory, removed here whatever happens). */
+/* report.json, report.txt and the HTML report (one file, its graphs
+ * inline), each rendered in memory. */
 static sp_status export_report(const sp_report *r, members *m, FILE *log, char *err, size_t errlen)
 {
     text t;
@@ -512,36 +505,16 @@ static sp_status export_report(const sp_report *r, members *m, FILE *log, char *
         return st;
     fprintf(log, "%s\n", SP_ARCHIVE_REPORT_TEXT);
 
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/slaprobe-export-XXXXXX", tmp_base());
-    if (!mkdtemp(dir)) {
-        snprintf(err, errlen, "cannot make a temporary directory in %s: %s", tmp_base(),
-                 strerror(errno));
-        return SP_EIO;
+    if ((st = text_open(&t)) != SP_OK)
+        return st;
+    if ((st = sp_report_render_html_fp(r, SP_LANG_EN, t.fp, err, errlen)) != SP_OK) {
+        fclose(t.fp);
+        free(t.buf);
+        return st;
     }
-    st = sp_report_render_html(r, SP_LANG_EN, dir, err, errlen);
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        char path[4400], name[512];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        struct stat sb;
-        if (st == SP_OK && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
-            char *data;
-            size_t len;
-            snprintf(name, sizeof name, "%s%s", SP_ARCHIVE_REPORT_HTML_DIR, de->d_name);
-            if ((st = read_whole(path, &data, &len)) != SP_OK)
-                snprintf(err, errlen, "cannot read the rendered %s", path);
-            else if ((st = add_take(m, name, data, len)) == SP_OK)
-                fprintf(log, "%s\n", name);
-        }
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
+    if ((st = text_add(m, SP_ARCHIVE_REPORT_HTML, &t)) != SP_OK)
+        return st;
+    fprintf(log, "%s\n", SP_ARCHIVE_REPORT_HTML);
     return st;
 }
 

@@ -11,9 +11,11 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "config/config.h"
@@ -49,7 +51,9 @@ int sp_cmd_report(int argc, char **argv)
         "journals in storage.dir; the daemon need not run. The month is a calendar\n"
         "month in the configured timezone; without --month, the last complete one\n"
         "(on 2026-11-30, 2026-10). text (default), csv and json go to PATH or\n"
-        "standard output; html writes the directory PATH (index.html and graphs).\n"
+        "standard output; html writes one self-contained page (graphs inline, prints\n"
+        "on A4): to PATH when it ends in .html, else to PATH/index.html (the\n"
+        "directory PATH is made if needed).\n"
         "--excel (with csv): a UTF-8 byte order mark and CRLF line ends, so Excel\n"
         "(a Japanese one included) opens it as UTF-8. --lang ja: Japanese text and\n"
         "HTML; CSV with Japanese headers and words, the columns in the same order\n"
@@ -133,7 +137,8 @@ int sp_cmd_report(int argc, char **argv)
         return SP_EXIT_USAGE;
     }
     if (html && !outpath) {
-        fprintf(stderr, "slaprobe report: --format html writes a directory: give -o DIR\n");
+        fprintf(stderr, "slaprobe report: --format html writes a file: give -o FILE.html or -o "
+                        "DIR\n");
         return SP_EXIT_USAGE;
     }
     sp_report_lang lg = strcmp(lang, "ja") == 0 ? SP_LANG_JA : SP_LANG_EN;
@@ -154,7 +159,18 @@ int sp_cmd_report(int argc, char **argv)
         goto out;
     }
     if (html) {
-        st = sp_report_render_html(rep, lg, outpath, err, sizeof err);
+        char file[4200];
+        size_t ol = strlen(outpath);
+        if (ol > 5 && strcmp(outpath + ol - 5, ".html") == 0) {
+            snprintf(file, sizeof file, "%s", outpath);
+        } else if (mkdir(outpath, 0755) != 0 && errno != EEXIST) {
+            fprintf(stderr, "slaprobe report: cannot create %s: %s\n", outpath, strerror(errno));
+            rc = SP_EXIT_FAIL;
+            goto out;
+        } else {
+            snprintf(file, sizeof file, "%s/index.html", outpath);
+        }
+        st = sp_report_render_html(rep, lg, file, err, sizeof err);
     } else {
         fp = outpath ? fopen(outpath, "we") : stdout;
         if (!fp) {

@@ -112,6 +112,24 @@ static const sp_report_labels en = {
     .partial_periods = "Partial (a DOWN minority)",
     .partial_note = "listed, never counted",
     .at_most_down = "vantages DOWN at most",
+    .details = "Details",
+    .graphs = "Graphs",
+    .target_short = "target",
+    .band_up = "Up",
+    .band_down = "Counted downtime",
+    .band_unknown = "No data",
+    .band_maintenance = "Maintenance",
+    .band_outside = "Outside service hours",
+    .band_control = "Control targets down (not counted)",
+    .line_availability = "Availability",
+    .line_response = "Response time (average)",
+    .above_scale = "above scale: max",
+    .axis_pct = "%",
+    .axis_ms = "ms",
+    .rows_lines_checked = "rows lines checked",
+    .verdict = "Result",
+    .reason_unknown = "unknown cause",
+    .state_down = "DOWN",
 };
 
 static const sp_report_labels ja = {
@@ -212,6 +230,24 @@ static const sp_report_labels ja = {
     .partial_periods = "少数の拠点のみの部分停止",
     .partial_note = "記載のみで、停止時間には算入しません",
     .at_most_down = "停止拠点数の最大",
+    .details = "詳細",
+    .graphs = "グラフ",
+    .target_short = "目標",
+    .band_up = "稼働",
+    .band_down = "停止時間（算入）",
+    .band_unknown = "データなし",
+    .band_maintenance = "計画停止",
+    .band_outside = "サービス時間外",
+    .band_control = "基準監視先の停止（算入しない）",
+    .line_availability = "稼働率",
+    .line_response = "応答時間（平均）",
+    .above_scale = "目盛り上限超え: 最大",
+    .axis_pct = "%",
+    .axis_ms = "ms",
+    .rows_lines_checked = "行のジャーナル記録を照合",
+    .verdict = "判定",
+    .reason_unknown = "原因不明",
+    .state_down = "停止",
 };
 
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang)
@@ -319,6 +355,26 @@ void sp_report_fmt_duration(double s, sp_report_lang lang, char *buf, size_t n)
         else
             snprintf(buf, n, "%s%lldm %02llds", sign, m, sec);
     }
+}
+
+void sp_report_fmt_duration_short(double s, sp_report_lang lang, char *buf, size_t n)
+{
+    if (isnan(s)) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    const char *sign = s < 0 ? "-" : "";
+    long long v = llround(fabs(s));
+    long long d = v / 86400, h = v % 86400 / 3600, m = v % 3600 / 60, sec = v % 60;
+    bool jp = lang == SP_LANG_JA;
+    if (d)
+        snprintf(buf, n, jp ? "%s%lld日%02lld時間" : "%s%lldd %02lldh", sign, d, h);
+    else if (h)
+        snprintf(buf, n, jp ? "%s%lld時間%02lld分" : "%s%lldh %02lldm", sign, h, m);
+    else if (m)
+        snprintf(buf, n, jp ? "%s%lld分%02lld秒" : "%s%lldm %02llds", sign, m, sec);
+    else
+        snprintf(buf, n, jp ? "%s%lld秒" : "%s%llds", sign, sec);
 }
 
 void sp_report_fmt_local(const sp_report *r, int64_t t, char *buf, size_t n)

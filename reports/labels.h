@@ -35,6 +35,11 @@ typedef struct sp_report_labels {
     /* several vantages (SPEC section 10) */
     const char *quorum, *of, *vantages, *quorum_rule, *vantage, *lag, *no_file, *since;
     const char *partial_periods, *partial_note, *at_most_down;
+    /* the one-file HTML report: headline, details, graphs and their legends */
+    const char *details, *graphs, *target_short;
+    const char *band_up, *band_down, *band_unknown, *band_maintenance, *band_outside, *band_control;
+    const char *line_availability, *line_response, *above_scale, *axis_pct, *axis_ms;
+    const char *rows_lines_checked, *verdict, *reason_unknown, *state_down;
 } sp_report_labels;
 
 const sp_report_labels *sp_report_labels_for(sp_report_lang lang);
@@ -61,6 +66,10 @@ const char *sp_report_class_label(int cls, sp_report_lang lang);
 
 /* "3h 05m 07s" / "3時間05分07秒" style duration for people. */
 void sp_report_fmt_duration(double s, sp_report_lang lang, char *buf, size_t n);
+/* The same in at most two units, for tables and legends where width
+ * counts: "2d 03h", "4h 45m", "12m 30s", "45s" / "2日03時間", "4時間45分",
+ * "12分30秒", "45秒" (the exact seconds are given elsewhere). */
+void sp_report_fmt_duration_short(double s, sp_report_lang lang, char *buf, size_t n);
 
 /* Local time "2026-11-07 01:00" of Unix time t in the report's timezone. */
 void sp_report_fmt_local(const sp_report *r, int64_t t, char *buf, size_t n);

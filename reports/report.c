@@ -454,6 +454,7 @@ static void target_free(sp_report_target *t)
     free(t->qincidents);
     free(t->partial);
     sp_sla_result_free(&t->sla);
+    sp_sla_bands_free(&t->bands);
     sp_sla_result_free(&t->window);
     for (size_t k = 0; k < t->n_days; k++)
         sp_sla_result_free(&t->days[k].sla);
@@ -564,10 +565,13 @@ static sp_status gather(const sp_report *r, const sp_report *rg, sp_report_targe
 }
 
 /* The SLA arithmetic of target c over [from, until) on its gathered
- * timeline: a month for the report, a day for the status page. */
+ * timeline: a month for the report, a day for the status page. bands (may
+ * be NULL: the days of the live view draw none) gets the same seconds by
+ * class, for the graphs. */
 static sp_status compute(const sp_cfg *cfg, const sp_cfg_target *c, int64_t from, int64_t until,
                          const gathered *g, const sp_sla_span *control_down, size_t n_control_down,
-                         sp_sla_result *out, char *err, size_t errlen)
+                         sp_sla_result *out, sp_sla_bands *bands, sp_report_peak *peak, char *err,
+                         size_t errlen)
 {
     sp_cal_hours *hours = NULL;
     sp_sla_span *service = NULL;
@@ -596,9 +600,14 @@ static sp_status compute(const sp_cfg *cfg, const sp_cfg_target *c, int64_t from
     for (size_t i = 0; i < c->n_maintenance; i++)
         maint[i] = (sp_sla_window){c->maintenance[i].start_ms / 1000,
                                    c->maintenance[i].end_ms / 1000, c->maintenance[i].reason};
+    if (peak)
+        *peak = (sp_report_peak){.ms = NAN, .t = 0};
     for (size_t i = 0; i < g->n_rt; i++)
-        if (g->rt_t[i] >= from && g->rt_t[i] < until)
+        if (g->rt_t[i] >= from && g->rt_t[i] < until) {
             rt[n_rt++] = g->rt[i];
+            if (peak && isfinite(g->rt[i]) && !(g->rt[i] <= peak->ms))
+                *peak = (sp_report_peak){.ms = g->rt[i], .t = g->rt_t[i]};
+        }
     sp_sla_input in = {
         .month_start = from,
         .month_end = until,
@@ -618,7 +627,8 @@ static sp_status compute(const sp_cfg *cfg, const sp_cfg_target *c, int64_t from
     };
     /* sp_sla_seg lists from an RRD are valid by construction; an SP_EINVAL
      * here would be our bug, so say so plainly. */
-    if ((st = sp_sla_compute(&in, out)) != SP_OK)
+    if ((st = sp_sla_compute(&in, out)) != SP_OK ||
+        (bands && (st = sp_sla_classify(&in, bands)) != SP_OK))
         snprintf(err, errlen, "target %s: SLA arithmetic refused its input: %s", c->id,
                  sp_strerror(st));
 out:
@@ -676,14 +686,14 @@ static sp_status live_days(const sp_report *r, sp_report_target *t, const gather
             return st;
         }
         int64_t end = d->end < r->until ? d->end : r->until; /* today: up to now */
-        if ((st = compute(r->cfg, t->cfg, d->start, end, g, cdown, n_cdown, &d->sla, err,
-                          errlen)) != SP_OK)
+        if ((st = compute(r->cfg, t->cfg, d->start, end, g, cdown, n_cdown, &d->sla, NULL, NULL,
+                          err, errlen)) != SP_OK)
             return st;
         d->checks = checks_in(g, d->start, end, step);
         t->n_days++;
     }
     if ((st = compute(r->cfg, t->cfg, t->days[0].start, r->until, g, cdown, n_cdown, &t->window,
-                      err, errlen)) != SP_OK)
+                      NULL, NULL, err, errlen)) != SP_OK)
         return st;
     current_state(g, r->until, step, t);
     return SP_OK;
@@ -942,8 +952,8 @@ static sp_status build_quorum_target(sp_report *r, sp_report_target *t, gathered
         const cdown_set *cd = &cds[vantage_index(cfg, v->vantage)];
         if (n_days == 0 && !t->cfg->is_control && v->has_rrd && (st = check_rows(r, v)) != SP_OK)
             return st;
-        if ((st = compute(cfg, t->cfg, r->start, r->until, &gv[k], cd->v, cd->n, &v->sla, err,
-                          errlen)) != SP_OK ||
+        if ((st = compute(cfg, t->cfg, r->start, r->until, &gv[k], cd->v, cd->n, &v->sla,
+                          n_days ? NULL : &v->bands, &v->rt_peak, err, errlen)) != SP_OK ||
             (st = match_notices(v, &gv[k].nt)) != SP_OK)
             return st;
     }
@@ -954,8 +964,8 @@ static sp_status build_quorum_target(sp_report *r, sp_report_target *t, gathered
                      t->cfg->id, sp_strerror(st));
         goto out;
     }
-    if ((st = compute(cfg, t->cfg, r->start, r->until, &gc, NULL, 0, &t->sla, err, errlen)) !=
-            SP_OK ||
+    if ((st = compute(cfg, t->cfg, r->start, r->until, &gc, NULL, 0, &t->sla,
+                      n_days ? NULL : &t->bands, &t->rt_peak, err, errlen)) != SP_OK ||
         (st = quorum_detail(r, t, &qr)) != SP_OK || (st = match_notices(t, &gc.nt)) != SP_OK)
         goto out;
     if (n_days > 0 && (st = live_days(r, t, &gc, NULL, 0, n_days, err, errlen)) == SP_OK &&
@@ -1073,7 +1083,8 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
         /* the monthly report only: the live view is rebuilt every minute */
         if (n_days == 0 && !t->cfg->is_control && t->has_rrd && (st = check_rows(r, t)) != SP_OK)
             goto fail;
-        st = compute(cfg, t->cfg, r->start, r->until, &g[i], cdown, n_cdown, &t->sla, err, errlen);
+        st = compute(cfg, t->cfg, r->start, r->until, &g[i], cdown, n_cdown, &t->sla,
+                     n_days ? NULL : &t->bands, &t->rt_peak, err, errlen);
         if (st == SP_OK)
             st = match_notices(t, &g[i].nt); /* needs the month's incidents */
         if (st != SP_OK || (n_days > 0 && (st = live_days(r, t, &g[i], cdown, n_cdown, n_days, err,

@@ -68,6 +68,13 @@ typedef struct sp_report_rows_problem {
 
 typedef struct sp_report_target sp_report_target;
 
+/* The slowest measured step of the period: its total_ms and the start of
+ * its step (ms NaN when none was measured). */
+typedef struct sp_report_peak {
+    double ms;
+    int64_t t;
+} sp_report_peak;
+
 /* A quorum incident's detail (report side with vantages, SPEC section 10):
  * the vantages DOWN during it, each with its back-dated outage start, the
  * reason of its first DOWN segment and its DOWN seconds inside the
@@ -109,6 +116,12 @@ struct sp_report_target {
      * state above is the quorum's, so this is shown beside it. */
     unsigned partial_down_now;
     sp_sla_result sla;
+    /* The period's seconds by class (up, counted downtime, unknown,
+     * maintenance, outside hours, control outage) on the same input as
+     * sla, for the graphs; owned, freed by sp_report_destroy. Monthly
+     * report only: the live view (rebuilt every minute) leaves it empty. */
+    sp_sla_bands bands;
+    sp_report_peak rt_peak; /* the response graph's scale and spike mark */
     bool has_rrd;
     long resolution_s; /* the coarsest step the figures come from; 0: none */
     /* The parts read from different archives: the full-resolution one
@@ -204,9 +217,16 @@ sp_status sp_report_render_csv(const sp_report *r, sp_report_lang lang, FILE *fp
  * Excel reads UTF-8 as Shift_JIS: mojibake) and CRLF line ends (RFC 4180's). */
 sp_status sp_report_render_csv_excel(const sp_report *r, sp_report_lang lang, FILE *fp);
 sp_status sp_report_render_json(const sp_report *r, FILE *fp);
-/* A self-contained directory: dir/index.html and one PNG per graph. dir
- * is created if needed; files in it are replaced. */
-sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const char *dir, char *err,
-                                size_t errlen);
+/* One self-contained HTML page: graphs inline as SVG, one inline style
+ * sheet (screen, narrow screen, print on A4), no scripts, nothing loaded
+ * from elsewhere, well-formed XML; it survives being mailed alone.
+ * _fp writes it to fp (what it wrote stays there on error); the other
+ * writes path atomically (path.tmp renamed over it when complete; nothing
+ * left on error). err says why it failed (a graph librrd cannot draw, a
+ * write). */
+sp_status sp_report_render_html_fp(const sp_report *r, sp_report_lang lang, FILE *fp, char *err,
+                                   size_t errlen);
+sp_status sp_report_render_html(const sp_report *r, sp_report_lang lang, const char *path,
+                                char *err, size_t errlen);
 
 #endif

@@ -17,7 +17,10 @@ test_pkgs=(nginx-light dnsmasq-base jq curl procps libxml2-utils sslscan testssl
            chromium python3 python3-aiosmtpd fonts-ipafont-gothic libfaketime time
            systemd strace python3-seccomp clang-format rsync
            python3-feedparser python3-websockets iproute2 prometheus
-           mandoc debhelper dpkg-dev fakeroot lintian)
+           mandoc debhelper dpkg-dev fakeroot lintian poppler-utils
+           prometheus-blackbox-exporter)
+# poppler-utils: pdfinfo and pdftotext read back the HTML report printed to
+# PDF by Chromium (test_report_html).
 # systemd: only for `systemd-analyze security --offline` (test_unit_security);
 # in a container without systemd as PID 1 its installation starts nothing.
 # mandoc: `mandoc -Tlint` of the man pages (test_docs); debhelper, dpkg-dev,

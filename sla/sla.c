@@ -185,62 +185,89 @@ out:
 
 /* --- The computation ----------------------------------------------------- */
 
+/* The sets every second of the period is judged against, built once for
+ * sp_sla_compute and sp_sla_classify so both cut time the same way. */
+typedef struct sets {
+    sp_sla_spans period, svc_in, service, maint_in, maint;
+    sp_sla_spans eligible, control, measurable;
+} sets;
+
+static void sets_free(sets *x)
+{
+    sp_sla_spans_free(&x->period);
+    sp_sla_spans_free(&x->svc_in);
+    sp_sla_spans_free(&x->service);
+    sp_sla_spans_free(&x->maint_in);
+    sp_sla_spans_free(&x->maint);
+    sp_sla_spans_free(&x->eligible);
+    sp_sla_spans_free(&x->control);
+    sp_sla_spans_free(&x->measurable);
+}
+
+/* period, service (within the period), maint (service seconds inside
+ * maintenance), eligible (service minus maintenance), control (normal) and
+ * measurable (eligible outside control outages). in is validated. */
+static sp_status make_sets(const sp_sla_input *in, sets *x)
+{
+    sp_status st = SP_OK;
+    /* Service hours within the period (24x7 when none are given). */
+    if ((st = sp_sla_spans_push(&x->period, in->month_start, in->month_end)) != SP_OK)
+        goto out;
+    if (in->service == NULL) {
+        if ((st = sp_sla_spans_push(&x->service, in->month_start, in->month_end)) != SP_OK)
+            goto out;
+    } else {
+        for (size_t i = 0; i < in->n_service; i++)
+            if ((st = sp_sla_spans_push(&x->svc_in, in->service[i].start, in->service[i].end)) !=
+                SP_OK)
+                goto out;
+        /* The header promises sorted input; normalising anyway costs little
+         * and keeps a careless caller from double-counting. */
+        sp_sla_spans_normalize(&x->svc_in);
+        if ((st = sp_sla_spans_intersect(&x->svc_in, &x->period, &x->service)) != SP_OK)
+            goto out;
+    }
+
+    /* Maintenance counts only where it takes away service time. */
+    for (size_t i = 0; i < in->n_maintenance; i++)
+        if ((st = sp_sla_spans_push(&x->maint_in, in->maintenance[i].start,
+                                    in->maintenance[i].end)) != SP_OK)
+            goto out;
+    sp_sla_spans_normalize(&x->maint_in);
+    if ((st = sp_sla_spans_intersect(&x->service, &x->maint_in, &x->maint)) != SP_OK)
+        goto out;
+    if ((st = sp_sla_spans_subtract(&x->service, &x->maint_in, &x->eligible)) != SP_OK)
+        goto out;
+
+    for (size_t i = 0; i < in->n_control_down; i++)
+        if ((st = sp_sla_spans_push(&x->control, in->control_down[i].start,
+                                    in->control_down[i].end)) != SP_OK)
+            goto out;
+    sp_sla_spans_normalize(&x->control);
+    /* Where DOWN counts against the vendor: eligible and our side working. */
+    st = sp_sla_spans_subtract(&x->eligible, &x->control, &x->measurable);
+out:
+    return st;
+}
+
 sp_status sp_sla_compute(const sp_sla_input *in, sp_sla_result *out)
 {
     sp_status st = SP_OK;
-    sp_sla_spans period = {0}, svc_in = {0}, service = {0}, maint_in = {0}, maint = {0};
-    sp_sla_spans eligible = {0}, control = {0}, measurable = {0};
+    sets x = {0};
     incidents inc = {0};
     double *rt = NULL;
 
     if (in == NULL || out == NULL)
         return SP_EINVAL;
     memset(out, 0, sizeof *out);
-    if ((st = validate(in)) != SP_OK)
+    if ((st = validate(in)) != SP_OK || (st = make_sets(in, &x)) != SP_OK)
         goto out;
-
-    /* Service hours within the period (24x7 when none are given). */
-    if ((st = sp_sla_spans_push(&period, in->month_start, in->month_end)) != SP_OK)
-        goto out;
-    if (in->service == NULL) {
-        if ((st = sp_sla_spans_push(&service, in->month_start, in->month_end)) != SP_OK)
-            goto out;
-    } else {
-        for (size_t i = 0; i < in->n_service; i++)
-            if ((st = sp_sla_spans_push(&svc_in, in->service[i].start, in->service[i].end)) !=
-                SP_OK)
-                goto out;
-        /* The header promises sorted input; normalising anyway costs little
-         * and keeps a careless caller from double-counting. */
-        sp_sla_spans_normalize(&svc_in);
-        if ((st = sp_sla_spans_intersect(&svc_in, &period, &service)) != SP_OK)
-            goto out;
-    }
-
-    /* Maintenance counts only where it takes away service time. */
-    for (size_t i = 0; i < in->n_maintenance; i++)
-        if ((st = sp_sla_spans_push(&maint_in, in->maintenance[i].start, in->maintenance[i].end)) !=
-            SP_OK)
-            goto out;
-    sp_sla_spans_normalize(&maint_in);
-    if ((st = sp_sla_spans_intersect(&service, &maint_in, &maint)) != SP_OK)
-        goto out;
-    if ((st = sp_sla_spans_subtract(&service, &maint_in, &eligible)) != SP_OK)
-        goto out;
-
-    for (size_t i = 0; i < in->n_control_down; i++)
-        if ((st = sp_sla_spans_push(&control, in->control_down[i].start,
-                                    in->control_down[i].end)) != SP_OK)
-            goto out;
-    sp_sla_spans_normalize(&control);
-    /* Where DOWN counts against the vendor: eligible and our side working. */
-    if ((st = sp_sla_spans_subtract(&eligible, &control, &measurable)) != SP_OK)
-        goto out;
+    const sp_sla_spans *eligible = &x.eligible, *measurable = &x.measurable;
 
     out->period_s = in->month_end - in->month_start;
-    out->service_s = sp_sla_spans_total(&service);
-    out->maintenance_s = sp_sla_spans_total(&maint);
-    out->eligible_s = sp_sla_spans_total(&eligible);
+    out->service_s = sp_sla_spans_total(&x.service);
+    out->maintenance_s = sp_sla_spans_total(&x.maint);
+    out->eligible_s = sp_sla_spans_total(eligible);
 
     /* One pass over the timeline: UP is measured against the eligible set,
      * DOWN against the measurable one; every other eligible second (gaps,
@@ -249,12 +276,12 @@ sp_status sp_sla_compute(const sp_sla_input *in, sp_sla_result *out)
     for (size_t i = 0; i < in->n_timeline; i++) {
         const sp_sla_seg *g = &in->timeline[i];
         if (g->state == SP_STATE_UP) {
-            int64_t t = measure_in(&eligible, &ecur, g->start, g->end);
+            int64_t t = measure_in(eligible, &ecur, g->start, g->end);
             out->uptime_s += t;
             if (g->degraded)
                 out->degraded_s += t;
         } else if (g->state == SP_STATE_DOWN) {
-            int64_t t = measure_in(&measurable, &mcur, g->start, g->end);
+            int64_t t = measure_in(measurable, &mcur, g->start, g->end);
             out->downtime_s += t;
             out->downtime_by_class[sp_reason_class_of(g->reason)] += t;
         }
@@ -294,7 +321,7 @@ sp_status sp_sla_compute(const sp_sla_input *in, sp_sla_result *out)
         }
     }
 
-    if (in->n_timeline > 0 && (st = find_incidents(in, &control, &eligible, &inc)) != SP_OK)
+    if (in->n_timeline > 0 && (st = find_incidents(in, &x.control, eligible, &inc)) != SP_OK)
         goto out;
     out->incidents = inc.v;
     out->n_incidents = inc.n;
@@ -337,14 +364,7 @@ out:
     }
     free(rt);
     free(inc.v);
-    sp_sla_spans_free(&period);
-    sp_sla_spans_free(&svc_in);
-    sp_sla_spans_free(&service);
-    sp_sla_spans_free(&maint_in);
-    sp_sla_spans_free(&maint);
-    sp_sla_spans_free(&eligible);
-    sp_sla_spans_free(&control);
-    sp_sla_spans_free(&measurable);
+    sets_free(&x);
     return st;
 }
 
@@ -355,4 +375,147 @@ void sp_sla_result_free(sp_sla_result *r)
     free(r->incidents);
     r->incidents = NULL;
     r->n_incidents = 0;
+}
+
+/* --- Classifying every second ------------------------------------------- */
+
+typedef struct band_list {
+    sp_sla_band *v;
+    size_t n, cap;
+} band_list;
+
+/* Append [s, e) of class c; one that continues the last band of the same
+ * class is merged into it. */
+static sp_status band_push(band_list *l, int64_t s, int64_t e, sp_sla_band_class c)
+{
+    if (s >= e)
+        return SP_OK;
+    if (l->n > 0 && l->v[l->n - 1].cls == c && l->v[l->n - 1].end == s) {
+        l->v[l->n - 1].end = e;
+        return SP_OK;
+    }
+    if (sp_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) != SP_OK)
+        return SP_ENOMEM;
+    l->v[l->n++] = (sp_sla_band){.start = s, .end = e, .cls = c};
+    return SP_OK;
+}
+
+static sp_status band_push_spans(band_list *l, const sp_sla_spans *sp, sp_sla_band_class c)
+{
+    for (size_t i = 0; i < sp->n; i++)
+        if (sp_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v) != SP_OK)
+            return SP_ENOMEM;
+        else
+            l->v[l->n++] = (sp_sla_band){.start = sp->v[i].start, .end = sp->v[i].end, .cls = c};
+    return SP_OK;
+}
+
+/* DOWN over [s, e): inside a control outage it is our side that failed
+ * (unknown, shown as such), elsewhere counted downtime. *ccur only moves
+ * forward, as calls come in ascending order. */
+static sp_status band_down(band_list *l, const sp_sla_spans *control, size_t *ccur, int64_t s,
+                           int64_t e)
+{
+    sp_status st = SP_OK;
+    while (*ccur < control->n && control->v[*ccur].end <= s)
+        (*ccur)++;
+    int64_t pos = s;
+    for (size_t k = *ccur; k < control->n && control->v[k].start < e && pos < e; k++) {
+        int64_t cs = control->v[k].start > pos ? control->v[k].start : pos;
+        int64_t ce = control->v[k].end < e ? control->v[k].end : e;
+        if ((st = band_push(l, pos, cs, SP_SLA_BAND_DOWN)) != SP_OK ||
+            (st = band_push(l, cs, ce, SP_SLA_BAND_CONTROL)) != SP_OK)
+            return st;
+        pos = ce;
+    }
+    return band_push(l, pos, e, SP_SLA_BAND_DOWN);
+}
+
+/* The eligible spans walked against the timeline: both ascending, so one
+ * cursor into each. A second no segment covers is unknown. */
+static sp_status band_eligible(const sp_sla_input *in, const sets *x, band_list *l)
+{
+    sp_status st = SP_OK;
+    size_t i = 0, ccur = 0;
+    for (size_t k = 0; k < x->eligible.n; k++) {
+        int64_t pos = x->eligible.v[k].start, end = x->eligible.v[k].end;
+        while (pos < end) {
+            while (i < in->n_timeline && in->timeline[i].end <= pos)
+                i++;
+            if (i == in->n_timeline || in->timeline[i].start >= end) {
+                st = band_push(l, pos, end, SP_SLA_BAND_UNKNOWN);
+                pos = end;
+            } else if (in->timeline[i].start > pos) {
+                st = band_push(l, pos, in->timeline[i].start, SP_SLA_BAND_UNKNOWN);
+                pos = in->timeline[i].start;
+            } else {
+                const sp_sla_seg *g = &in->timeline[i];
+                int64_t e = g->end < end ? g->end : end;
+                if (g->state == SP_STATE_UP)
+                    st = band_push(l, pos, e, SP_SLA_BAND_UP);
+                else if (g->state == SP_STATE_DOWN)
+                    st = band_down(l, &x->control, &ccur, pos, e);
+                else
+                    st = band_push(l, pos, e, SP_SLA_BAND_UNKNOWN);
+                pos = e;
+            }
+            if (st != SP_OK)
+                return st;
+        }
+    }
+    return st;
+}
+
+static int cmp_band(const void *a, const void *b)
+{
+    const sp_sla_band *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+sp_status sp_sla_classify(const sp_sla_input *in, sp_sla_bands *out)
+{
+    sp_status st = SP_OK;
+    sets x = {0};
+    sp_sla_spans outside = {0};
+    band_list l = {0};
+    if (in == NULL || out == NULL)
+        return SP_EINVAL;
+    memset(out, 0, sizeof *out);
+    if ((st = validate(in)) != SP_OK || (st = make_sets(in, &x)) != SP_OK ||
+        (st = sp_sla_spans_subtract(&x.period, &x.service, &outside)) != SP_OK)
+        goto out;
+    /* outside, maintenance and eligible partition the period: each is
+     * listed in order, then the three are merged by start */
+    if ((st = band_push_spans(&l, &outside, SP_SLA_BAND_OUTSIDE)) != SP_OK ||
+        (st = band_push_spans(&l, &x.maint, SP_SLA_BAND_MAINTENANCE)) != SP_OK ||
+        (st = band_eligible(in, &x, &l)) != SP_OK)
+        goto out;
+    if (l.n > 1)
+        qsort(l.v, l.n, sizeof *l.v, cmp_band);
+    size_t w = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        if (w > 0 && l.v[w - 1].cls == l.v[i].cls && l.v[w - 1].end == l.v[i].start)
+            l.v[w - 1].end = l.v[i].end;
+        else
+            l.v[w++] = l.v[i];
+    }
+    l.n = w;
+    for (size_t i = 0; i < l.n; i++)
+        out->total_s[l.v[i].cls] += l.v[i].end - l.v[i].start;
+    out->v = l.v;
+    out->n = l.n;
+    l.v = NULL;
+out:
+    free(l.v);
+    sp_sla_spans_free(&outside);
+    sets_free(&x);
+    return st;
+}
+
+void sp_sla_bands_free(sp_sla_bands *b)
+{
+    if (b == NULL)
+        return;
+    free(b->v);
+    memset(b, 0, sizeof *b);
 }

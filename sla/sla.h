@@ -125,4 +125,45 @@ sp_status sp_sla_compute(const sp_sla_input *in, sp_sla_result *out);
 
 void sp_sla_result_free(sp_sla_result *r);
 
+/* --- Every second of the period by class (for graphs) --------------------
+ *
+ * What sp_sla_compute counts, laid out in time so a graph can shade each
+ * class apart: a second outside service hours is OUTSIDE; inside them,
+ * MAINTENANCE in an announced window; otherwise (eligible) UP, DOWN
+ * (counted downtime), CONTROL (DOWN while every control target was down:
+ * unknown, not the vendor's) or UNKNOWN (no measurement). Totals agree
+ * with sp_sla_compute on the same input: UP = uptime_s, DOWN =
+ * downtime_s, UNKNOWN + CONTROL = unknown_s, MAINTENANCE = maintenance_s,
+ * OUTSIDE = period_s - service_s. */
+typedef enum sp_sla_band_class {
+    SP_SLA_BAND_UP,
+    SP_SLA_BAND_DOWN,
+    SP_SLA_BAND_UNKNOWN,
+    SP_SLA_BAND_MAINTENANCE,
+    SP_SLA_BAND_OUTSIDE,
+    SP_SLA_BAND_CONTROL,
+} sp_sla_band_class;
+#define SP_SLA_BAND_COUNT 6
+
+typedef struct sp_sla_band {
+    int64_t start, end; /* [start, end) */
+    sp_sla_band_class cls;
+} sp_sla_band;
+
+/* The period cut into bands: sorted, touching (the first starts at
+ * month_start, the last ends at month_end), neighbours of different
+ * classes. Plain struct, embedded zeroed; v owned (sp_sla_bands_free). */
+typedef struct sp_sla_bands {
+    sp_sla_band *v;
+    size_t n;
+    int64_t total_s[SP_SLA_BAND_COUNT]; /* seconds per class */
+} sp_sla_bands;
+
+/* Classify every second of in's period. Same SP_EINVAL cases as
+ * sp_sla_compute (rt_ms, target and tiers are checked but not used);
+ * SP_ENOMEM. On error *out holds nothing to free. */
+sp_status sp_sla_classify(const sp_sla_input *in, sp_sla_bands *out);
+
+void sp_sla_bands_free(sp_sla_bands *b);
+
 #endif

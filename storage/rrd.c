@@ -424,23 +424,57 @@ int sp_store_series_ds(const sp_store_series *s, const char *name)
     return -1;
 }
 
-sp_status sp_store_rrd_graph(int argc, const char **argv, char *err, size_t errlen)
+sp_status sp_store_rrd_graph_mem(int argc, const char **argv, sp_store_graph *out, char *err,
+                                 size_t errlen)
 {
-    /* rrd_graph_v wants argv[0] to be the command name, like main(). */
-    const char **av = calloc((size_t)argc + 2, sizeof *av);
+    memset(out, 0, sizeof *out);
+    /* rrd_graph_v wants argv[0] to be the command name, like main(), then
+     * the file name: "-" keeps the image in the info list. */
+    const char **av = calloc((size_t)argc + 3, sizeof *av);
     if (!av) {
         snprintf(err, errlen, "out of memory");
         return SP_ENOMEM;
     }
     av[0] = "graph";
+    av[1] = "-";
     for (int i = 0; i < argc; i++)
-        av[i + 1] = argv[i];
+        av[i + 2] = argv[i];
     rrd_clear_error();
     optind = 0; /* librrd parses with getopt */
-    rrd_info_t *info = rrd_graph_v(argc + 1, (char **)av);
+    rrd_info_t *info = rrd_graph_v(argc + 2, (char **)av);
     free(av);
     if (!info)
-        return rrd_fail(err, errlen, "cannot draw", argv[0]);
+        return rrd_fail(err, errlen, "cannot draw", "a graph");
+    sp_status st = SP_OK;
+    for (rrd_info_t *i = info; i; i = i->next) {
+        if (strcmp(i->key, "image") == 0 && i->type == RD_I_BLO && !out->image) {
+            out->image = malloc(i->value.u_blo.size + 1);
+            if (!out->image) {
+                st = SP_ENOMEM;
+                snprintf(err, errlen, "out of memory");
+                break;
+            }
+            memcpy(out->image, i->value.u_blo.ptr, i->value.u_blo.size);
+            out->image[i->value.u_blo.size] = '\0';
+            out->len = i->value.u_blo.size;
+        } else if (strcmp(i->key, "value_min") == 0 && i->type == RD_I_VAL) {
+            out->value_min = i->value.u_val;
+        } else if (strcmp(i->key, "value_max") == 0 && i->type == RD_I_VAL) {
+            out->value_max = i->value.u_val;
+        }
+    }
     rrd_info_free(info);
-    return SP_OK;
+    if (st == SP_OK && !out->image) {
+        snprintf(err, errlen, "cannot draw a graph: librrd returned no image");
+        st = SP_EIO;
+    }
+    if (st != SP_OK)
+        sp_store_graph_free(out);
+    return st;
+}
+
+void sp_store_graph_free(sp_store_graph *g)
+{
+    free(g->image);
+    memset(g, 0, sizeof *g);
 }

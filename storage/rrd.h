@@ -80,10 +80,22 @@ void sp_store_series_free(sp_store_series *s);
 /* Index of a data source in a fetched series, or -1. */
 int sp_store_series_ds(const sp_store_series *s, const char *name);
 
-/* rrdtool graph with these arguments (argv[0] is the PNG path, the rest
- * rrdtool graph's options and definitions). Not thread-safe: librrd's
- * graph code uses getopt; call from one thread. */
-sp_status sp_store_rrd_graph(int argc, const char **argv, char *err, size_t errlen);
+/* A graph drawn in memory: the image as librrd made it (NUL-terminated
+ * after len bytes, so an SVG is a C string) and the value range of its
+ * y axis as drawn. image is owned: sp_store_graph_free(). */
+typedef struct sp_store_graph {
+    unsigned char *image;
+    size_t len;
+    double value_min, value_max;
+} sp_store_graph;
+
+/* rrdtool graph with these arguments (rrdtool graph's options and
+ * definitions, no file name: the image stays in memory; pick its format
+ * with --imgformat). On error *out holds nothing to free. Not
+ * thread-safe: librrd's graph code uses getopt; call from one thread. */
+sp_status sp_store_rrd_graph_mem(int argc, const char **argv, sp_store_graph *out, char *err,
+                                 size_t errlen);
+void sp_store_graph_free(sp_store_graph *g);
 
 /* Make rrdcached write what it holds for path (no-op without a daemon). */
 sp_status sp_store_rrd_flush(const char *daemon, const char *path, char *err, size_t errlen);

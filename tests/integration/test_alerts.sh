@@ -244,7 +244,9 @@ ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:fast_unwind_on_malloc=0} \
     "$SLAPROBE" report -c "$FX_DIR/alerts.yaml" --month "$month" --format html -o "$FX_DIR/html" >/dev/null || rc=$?
 t_eq "report (html): exit 1 (the month's SLA is missed)" "$rc" 1
 t_match "report (html): notification column" "$(cat "$FX_DIR/html/index.html")" "<th>Notified</th>"
-t_eq "report (html): well-formed" "$(xmllint --html --noout "$FX_DIR/html/index.html" 2>&1 | grep -c . || true)" 0
+# XML, not libxml2's HTML 4 parser, which knows neither the inline SVG
+# nor HTML5's section and figure
+t_eq "report (html): well-formed" "$(xmllint --noout "$FX_DIR/html/index.html" 2>&1 | grep -c . || true)" 0
 
 echo "# TLS grade drop: nginx reloaded from TLS 1.2/1.3 (A) to also TLS 1.0/1.1 (B)"
 n=$FX_DIR/nginx-grade

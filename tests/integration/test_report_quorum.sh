@@ -273,8 +273,13 @@ t_match "html: quorum" "$html" "Quorum</th><td>2 of 3 vantages \(a, b, c\)"
 t_match "html: c's lag" "$html" "vantage c</th><td>.*lag 3600 s"
 t_match "html: S2 vantage b" "$html" "b: http_status since 2026-10-06 10:00:45, DOWN 3540 s"
 t_match "html: partial" "$html" "Partial \(a DOWN minority\)</th><td>3 "
-t_eq "html: a graph per vantage" "$(cd "$FX_DIR/html" && ls web@*.png | tr '\n' ' ')" \
-    "web@a-availability.png web@a-response.png web@b-availability.png web@b-response.png web@c-availability.png web@c-response.png "
+# inline, two per vantage of each target (the quorum has no file of its
+# own), each captioned with its vantage; nothing beside index.html
+t_eq "html: two graphs per vantage (web, ctl)" "$(grep -o '<svg class="graph"' <<<"$html" | wc -l)" 12
+for v in a b c; do
+    t_eq "html: vantage $v's graphs" "$(grep -Ec "<figcaption>(Response time \(ms\)|Availability \(%\)) &#8212; $v</figcaption>" <<<"$html")" 4
+done
+t_eq "html: only index.html" "$(ls "$FX_DIR/html")" index.html
 
 # --- status page: the quorum's state, a DOWN minority beside it -------------
 # The last hour up to the last whole minute from each vantage; b sees the

@@ -157,9 +157,9 @@ t_match "edited: report text" "$(cat "$FX_DIR/e.txt")" \
 "$SLAPROBE" report -c "$FX_DIR/e.yaml" --month "$month" --format csv >"$FX_DIR/e.csv" || true
 t_match "edited: report CSV" "$(cat "$FX_DIR/e.csv")" ",rows_disagree"$'\n'".*,1,0,1,true$"
 "$SLAPROBE" report -c "$FX_DIR/e.yaml" --month "$month" --format html -o "$FX_DIR/e.html" || true
-t_match "edited: report HTML, the month marked" "$(cat "$FX_DIR/e.html/index.html")" \
+t_match "edited: report HTML, the month marked" "$(cat "$FX_DIR/e.html")" \
     '<p class="rows-disagree"><strong>web: RRD and journal DISAGREE</strong></p>'
-t_match "edited: report HTML" "$(cat "$FX_DIR/e.html/index.html")" \
+t_match "edited: report HTML" "$(cat "$FX_DIR/e.html")" \
     "RRD and journal DISAGREE.*\\($T\\): up was written as 1"
 
 # --- one row removed ---------------------------------------------------------
