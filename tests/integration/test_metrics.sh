@@ -83,7 +83,7 @@ fi
 t_match "TLS grade as _info" "$m" 'slaprobe_tls_grade_info\{target="web",grade="[A-F][+-]?"\} 1'
 t_match "lateness histogram ends in +Inf" "$m" 'slaprobe_start_lateness_seconds_bucket\{le="\+Inf"\} [1-9]'
 t_match "build info" "$m" 'slaprobe_build_info\{version="[0-9.]+"\} 1'
-t_eq "another path: 404" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/probe")" 404
+t_eq "another path: 404" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/nosuch")" 404
 t_eq "another method: 405" "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$M")" 405
 t_eq "HEAD: 200" "$(curl -s -o /dev/null -w '%{http_code}' -I "$M")" 200
 
@@ -146,6 +146,25 @@ t_match "PromQL: the probe counter grows ($a -> $b)" "$((b - a))" '^[1-9][0-9]*$
 t_match "PromQL: a rate over the counter" "$(query 'rate(slaprobe_probes_total{target="web",reason="ok"}[5s])')" '^0\.[5-9][0-9]*$|^1(\.[0-9]*)?$'
 t_eq "PromQL: p99 start lateness is a number" \
     "$(query 'histogram_quantile(0.99, rate(slaprobe_start_lateness_seconds_bucket[10s])) >= 0' | grep -cE '^[0-9.e+-]+$')" 1
+
+echo "# contrib/grafana/slaprobe.json: every query parses, every name is served"
+dash=$SP_SRC/contrib/grafana/slaprobe.json
+t_eq "dashboard: valid JSON with panels" "$(jq '.panels | length > 0' "$dash")" true
+curl -sf "$M" >"$D/m2.txt"
+bad_names=""
+for name in $(jq -r '.. | .expr? // empty' "$dash" | grep -oE 'slaprobe_[a-z_]+' | sort -u); do
+    # only with storage.central (test_replicator scrapes it)
+    [ "$name" = slaprobe_replication_lag_seconds ] && continue
+    grep -qE "^${name}[{ ]" "$D/m2.txt" || bad_names="$bad_names $name"
+done
+t_eq "dashboard: every slaprobe_ name it uses is in /metrics" "$bad_names" ""
+bad_q=""
+while IFS= read -r e; do
+    e=${e//\$target/.*}
+    st=$(curl -s --max-time 5 --data-urlencode "query=$e" "http://127.0.0.1:$pport/api/v1/query" | jq -r .status)
+    [ "$st" = success ] || bad_q="$bad_q [$e]"
+done < <(jq -r '.. | .expr? // empty' "$dash")
+t_eq "dashboard: Prometheus runs every query" "$bad_q" ""
 
 rc=0
 sed "s#$store#$D/store2#" "$D/c.yaml" >"$D/inuse.yaml"
