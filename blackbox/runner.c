@@ -125,14 +125,22 @@ static void start(sp_bb_runner *r, req *q)
         answer_text(q, 500, "out of memory\n");
 }
 
-static void on_wake(uv_async_t *h)
+/* What submit has queued, taken whole; with stop, no more is queued. */
+static req *take_queue(sp_bb_runner *r, bool stop)
 {
-    sp_bb_runner *r = h->data;
     uv_mutex_lock(&r->mu);
+    r->stopping |= stop;
     req *q = r->head;
     r->head = NULL;
     r->tail = &r->head;
     uv_mutex_unlock(&r->mu);
+    return q;
+}
+
+static void on_wake(uv_async_t *h)
+{
+    sp_bb_runner *r = h->data;
+    req *q = take_queue(r, false);
     while (q) {
         req *next = q->next;
         start(r, q);
@@ -212,12 +220,7 @@ void sp_bb_runner_close(sp_bb_runner *r)
 {
     if (!r)
         return;
-    uv_mutex_lock(&r->mu);
-    r->stopping = true;
-    req *q = r->head;
-    r->head = NULL;
-    r->tail = &r->head;
-    uv_mutex_unlock(&r->mu);
+    req *q = take_queue(r, true);
     while (q) {
         req *next = q->next;
         answer_text(q, 503, "slaprobe is stopping\n");

@@ -13,6 +13,7 @@
  */
 #include "engine_int.h"
 #include "dns_answer.h"
+#include "reason_map.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -390,6 +391,35 @@ bool sp_probe__pick_address(const sp_probe *p, const struct ares_addrinfo *ai, c
                         ? (const void *)&((const struct sockaddr_in *)pick->ai_addr)->sin_addr
                         : (const void *)&((const struct sockaddr_in6 *)pick->ai_addr)->sin6_addr;
     return ares_inet_ntop(pick->ai_family, a, buf, (ares_socklen_t)n) != NULL;
+}
+
+static void on_address(sp_probe *p, int status, const struct ares_addrinfo *ai)
+{
+    struct sockaddr_storage sa;
+    if (status != ARES_SUCCESS) {
+        sp_probe__finish(p, sp_probe_reason_from_ares(status), "cannot resolve %s: %s",
+                         p->spec->host, ares_strerror(status));
+        return;
+    }
+    if (!sp_probe__pick_address(p, ai, p->res.address, sizeof p->res.address, &sa)) {
+        sp_probe__finish(p, SP_REASON_DNS_NODATA, "%s has no usable address", p->spec->host);
+        return;
+    }
+    p->addr_go(p, &sa);
+}
+
+void sp_probe__start_at_address(sp_probe *p, sp_addr_go go)
+{
+    struct sockaddr_storage sa;
+    const char *h = p->spec->host;
+    p->addr_go = go;
+    if (!sp_probe__ip_literal(h, &sa)) {
+        if (sp_probe__resolve(p, h, on_address) != SP_OK)
+            sp_probe__finish(p, SP_REASON_PROBE_ERROR, "out of memory");
+        return;
+    }
+    snprintf(p->res.address, sizeof p->res.address, "%s", h);
+    go(p, &sa);
 }
 
 /* --- Trust stores ------------------------------------------------------ */

@@ -47,6 +47,8 @@ extern const sp_probe_kind_ops sp_probe__icmp_ops;
  * c-ares callback frees the request when it finally comes. */
 typedef struct sp_dns_req sp_dns_req;
 typedef void (*sp_dns_cb)(sp_probe *p, int ares_status, const struct ares_addrinfo *ai);
+/* sp_probe__start_at_address's next step: the address picked (port 0). */
+typedef void (*sp_addr_go)(sp_probe *p, struct sockaddr_storage *sa);
 
 struct sp_probe {
     sp_probe_engine *eng;
@@ -60,6 +62,7 @@ struct sp_probe {
     bool started, finished;
     sp_dns_req *dns;       /* pending lookup, or NULL */
     void *kstate;          /* the kind's own state */
+    sp_addr_go addr_go;    /* sp_probe__start_at_address's next step */
     int handles_open;      /* libuv handles still to close before free */
     sp_probe *prev, *next; /* engine's in-flight list */
 };
@@ -114,6 +117,13 @@ bool sp_probe__ip_literal(const char *h, struct sockaddr_storage *sa);
  * Writes the numeric address into buf. */
 bool sp_probe__pick_address(const sp_probe *p, const struct ares_addrinfo *ai, char *buf, size_t n,
                             struct sockaddr_storage *sa);
+
+/* For kinds that talk to one address of the spec's host (tcp, icmp): take
+ * the host's IP literal, or resolve it and pick by spec->ip, write the
+ * address into p->res.address and call go with it (port 0); a lookup that
+ * fails, or finds no address that fits, finishes the probe with its DNS
+ * reason instead. go may run inside this call. */
+void sp_probe__start_at_address(sp_probe *p, sp_addr_go go);
 
 /* curl easy handles of this engine run through these two; when a transfer
  * ends, the engine calls the probe's kind's done(). */

@@ -65,32 +65,9 @@ static void do_connect(sp_probe *p, struct sockaddr_storage *sa)
                          p->res.address, p->spec->port, uv_strerror(rc));
 }
 
-static void on_dns(sp_probe *p, int status, const struct ares_addrinfo *ai)
-{
-    struct sockaddr_storage sa;
-    if (status != ARES_SUCCESS) {
-        sp_probe__finish(p, sp_probe_reason_from_ares(status), "cannot resolve %s: %s",
-                         p->spec->host, ares_strerror(status));
-        return;
-    }
-    if (!sp_probe__pick_address(p, ai, p->res.address, sizeof p->res.address, &sa)) {
-        sp_probe__finish(p, SP_REASON_DNS_NODATA, "%s has no usable address", p->spec->host);
-        return;
-    }
-    do_connect(p, &sa);
-}
-
 static void tcp_start(sp_probe *p)
 {
-    struct sockaddr_storage sa;
-    const char *h = p->spec->host;
-    if (!sp_probe__ip_literal(h, &sa)) {
-        if (sp_probe__resolve(p, h, on_dns) != SP_OK)
-            sp_probe__finish(p, SP_REASON_PROBE_ERROR, "out of memory");
-        return;
-    }
-    snprintf(p->res.address, sizeof p->res.address, "%s", h);
-    do_connect(p, &sa);
+    sp_probe__start_at_address(p, do_connect);
 }
 
 static void tcp_cancel(sp_probe *p)
