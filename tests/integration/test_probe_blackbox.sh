@@ -150,8 +150,12 @@ query() {
 wait_until 30 bash -c "[ \"\$(curl -s --data-urlencode 'query=count(up{job=~\"bb_.*\"} == 1)' 'http://127.0.0.1:$pport/api/v1/query' | jq -r '.data.result[0].value[1] // empty')\" = 4 ]" ||
     fx__tail "$D/prometheus.log"
 good="http://127.0.0.1:$FX_HTTP_PORT/" bad="http://127.0.0.1:$refused/"
-t_eq "PromQL: slaprobe's probe_success" "$(query 'probe_success{job="bb_slaprobe"}')" "$good=1 $bad=0"
-t_eq "PromQL: blackbox's probe_success, the same" "$(query 'probe_success{job="bb_blackbox"}')" "$good=1 $bad=0"
+# each instance on its own: the sorted pair's order would follow the ports
+for j in bb_slaprobe bb_blackbox; do
+    t_eq "PromQL: $j's probe_success, good and broken" \
+        "$(query "probe_success{job=\"$j\",instance=\"$good\"}") $(query "probe_success{job=\"$j\",instance=\"$bad\"}")" \
+        "$good=1 $bad=0"
+done
 t_eq "PromQL: the broken one's reason" "$(query 'slaprobe_probe_reason_info{job="bb_slaprobe",reason="tcp_refused"}')" "$bad=1"
 t_eq "PromQL: a status code both agree on" "$(query 'probe_http_status_code{job="bb_slaprobe"}')" "$(query 'probe_http_status_code{job="bb_blackbox"}')"
 
