@@ -7,7 +7,8 @@
 # same run:
 #   1. slaprobe check --count N --concurrency C      (the thing under test)
 #   2. prometheus-blackbox-exporter's /probe, driven by wrk    (the incumbent)
-#   3. openssl s_time -new                     (a floor: handshakes only)
+#   3. slaprobe run's own /probe (blackbox's request), driven by the same wrk
+#   4. openssl s_time -new                     (a floor: handshakes only)
 # Why: slaprobe's goal is to be cheap enough to run many probes per box.
 # The goals checked are: slaprobe <= 2/3 of blackbox_exporter's CPU per
 # 1000 probes, and slaprobe <= 1.3 x openssl s_time's (i.e. little overhead
@@ -191,25 +192,52 @@ stat_ticks() {   # utime+stime (fields 14, 15) of PID, in clock ticks
     sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
 }
 hz=$(getconf CLK_TCK)
-before=$(nginx_counts)
-t0=$(stat_ticks "$bb_pid")
-w0=$(date +%s.%N)
-run wrk -t 1 -c "$C" -d "${BB_DURATION}s" --timeout 10s "$probe_url" >"$tmp/wrk.out" 2>&1 ||
-    { cat "$tmp/wrk.out" >&2; die "wrk failed"; }
-nginx_idle
-w1=$(date +%s.%N)
-t1=$(stat_ticks "$bb_pid")
-after=$(nginx_counts)
-kill -0 "$bb_pid" 2>/dev/null || die "blackbox_exporter died during the run"
-wrk_reqs=$(awk '/requests in/ {print $1}' "$tmp/wrk.out")
-grep -q 'Non-2xx' "$tmp/wrk.out" && { cat "$tmp/wrk.out" >&2; die "blackbox answered non-2xx"; }
-read -r bb_conns bb_reqs <<<"$(nginx_delta "$before" "$after")"
-# and the probes still succeed after the load
-curl -fsS "$probe_url" | grep -q '^probe_success 1$' ||
-    die "blackbox probes fail after the wrk run"
-results+=("blackbox $bb_conns $(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.2f", b-a}') $(awk -v d=$((t1 - t0)) -v hz="$hz" 'BEGIN{printf "%.2f", d/hz}') $bb_conns $bb_reqs")
+# drive NAME PID URL: wrk on URL for BB_DURATION; PID's CPU per probe made
+drive() {
+    local name=$1 pid=$2 url=$3 before after t0 t1 w0 w1 conns reqs
+    before=$(nginx_counts)
+    t0=$(stat_ticks "$pid")
+    w0=$(date +%s.%N)
+    run wrk -t 1 -c "$C" -d "${BB_DURATION}s" --timeout 10s "$url" >"$tmp/wrk-$name.out" 2>&1 ||
+        { cat "$tmp/wrk-$name.out" >&2; die "wrk failed on $name"; }
+    nginx_idle
+    w1=$(date +%s.%N)
+    t1=$(stat_ticks "$pid")
+    after=$(nginx_counts)
+    kill -0 "$pid" 2>/dev/null || die "$name died during the run"
+    grep -q 'Non-2xx' "$tmp/wrk-$name.out" && { cat "$tmp/wrk-$name.out" >&2; die "$name answered non-2xx"; }
+    read -r conns reqs <<<"$(nginx_delta "$before" "$after")"
+    # and the probes still succeed after the load
+    curl -fsS "$url" | grep -q '^probe_success 1$' || die "$name probes fail after the wrk run"
+    results+=("$name $conns $(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.2f", b-a}') $(awk -v d=$((t1 - t0)) -v hz="$hz" 'BEGIN{printf "%.2f", d/hz}') $conns $reqs")
+}
+drive blackbox "$bb_pid" "$probe_url"
+wrk_reqs=$(awk '/requests in/ {print $1}' "$tmp/wrk-blackbox.out")
 
-# ---- 3. openssl s_time -new ------------------------------------------------
+# ---- 3. slaprobe's /probe, the same modules file, the same wrk ---------------
+# The daemon's one target is nginx's plain status page once an hour: its
+# own probes cost nothing measurable beside the /probe load.
+fx__ports 1
+mport=${FX__PORTS[0]}
+mkdir -p "$tmp/store"
+cat >"$tmp/sp.yaml" <<EOF
+storage: {dir: $tmp/store}
+timezone: UTC
+metrics: {listen: "127.0.0.1:$mport", modules: $tmp/blackbox.yml}
+defaults: {interval: 1h}
+targets:
+  - {id: status, url: "http://127.0.0.1:$sport/status", pattern: 3}
+EOF
+fx__spawn "$tmp/sp-run.log" "$SLAPROBE" run -c "$tmp/sp.yaml"
+sp_pid=$FX__PID
+fx_wait_port "$mport" "g:$sp_pid" || { fx__tail "$tmp/sp-run.log"; die "slaprobe run did not start"; }
+sp_url="http://127.0.0.1:$mport/probe?module=https_fresh&target=https://localhost:$port/"
+sample=$(curl -fsS "$sp_url")
+grep -q '^probe_success 1$' <<<"$sample" || { echo "$sample" >&2; die "slaprobe /probe sample did not succeed"; }
+for _ in 1 2 3 4 5; do curl -fsS -o /dev/null "$sp_url"; done
+drive sp_probe "$sp_pid" "$sp_url"
+
+# ---- 4. openssl s_time -new ------------------------------------------------
 # Handshakes only: s_time without -www sends no HTTP request, so this is the
 # cost of a fresh TCP connect + full TLS 1.3 handshake (+ chain verification
 # via -CAfile; s_time does not check the host name) and nothing else.
@@ -246,5 +274,8 @@ r_bb=$(awk -v a="${per1k[slaprobe]}" -v b="${per1k[blackbox]}" 'BEGIN{printf "%.
 r_os=$(awk -v a="${per1k[slaprobe]}" -v b="${per1k[openssl]}" 'BEGIN{printf "%.3f", a/b}')
 g1=$(awk -v r="$r_bb" 'BEGIN{print (r <= 2/3) ? "PASS" : "MISS"}')
 g2=$(awk -v r="$r_os" 'BEGIN{print (r <= 1.3) ? "PASS" : "MISS"}')
+r_pr=$(awk -v a="${per1k[sp_probe]}" -v b="${per1k[blackbox]}" 'BEGIN{printf "%.3f", a/b}')
+g3=$(awk -v r="$r_pr" 'BEGIN{print (r <= 1) ? "PASS" : "MISS"}')
 echo "slaprobe/blackbox = $r_bb   goal <= 0.667: $g1"
 echo "slaprobe/openssl  = $r_os   goal <= 1.300: $g2"
+echo "slaprobe /probe / blackbox /probe = $r_pr   goal <= 1.000 (the same request, cheaper): $g3"
