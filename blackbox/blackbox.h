@@ -66,6 +66,8 @@ sp_status sp_bb_modules_default(sp_bb_modules **out);
 
 const sp_bb_module *sp_bb_module_find(const sp_bb_modules *m, const char *name);
 size_t sp_bb_modules_count(const sp_bb_modules *m);
+/* The i-th module in the file's order (i < count). */
+const sp_bb_module *sp_bb_module_at(const sp_bb_modules *m, size_t i);
 void sp_bb_modules_destroy(sp_bb_modules *m);
 
 /* The spec of probing target with mod, as blackbox reads a target: http a

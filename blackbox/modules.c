@@ -136,10 +136,21 @@ static sp_status want_one_regex(const rd *r, yaml_node_t *v, const char *key, ch
          ((k) = node(r, p_->key), (v) = node(r, p_->value), (ks) = scalar(k), 1);                  \
          p_++)
 
+/* A mapping, each key once (as blackbox's YAML reader wants: a second
+ * value would silently replace the first). */
 static sp_status want_map(const rd *r, yaml_node_t *v, const char *key)
 {
     if (!v || v->type != YAML_MAPPING_NODE)
         return fail(r, v, key, "must be a mapping of keys to values");
+    for (yaml_node_pair_t *a = v->data.mapping.pairs.start; a < v->data.mapping.pairs.top; a++)
+        for (yaml_node_pair_t *b = v->data.mapping.pairs.start; b < a; b++) {
+            const char *ka = scalar(node(r, a->key)), *kb = scalar(node(r, b->key));
+            if (ka && kb && strcmp(ka, kb) == 0) {
+                char k[300];
+                snprintf(k, sizeof k, "%.200s.%.90s", key, ka);
+                return fail(r, node(r, a->key), k, "given twice");
+            }
+        }
     return SP_OK;
 }
 
@@ -524,6 +535,11 @@ const sp_bb_module *sp_bb_module_find(const sp_bb_modules *m, const char *name)
 size_t sp_bb_modules_count(const sp_bb_modules *m)
 {
     return m ? m->n : 0;
+}
+
+const sp_bb_module *sp_bb_module_at(const sp_bb_modules *m, size_t i)
+{
+    return m && i < m->n ? &m->v[i] : NULL;
 }
 
 void sp_bb_modules_destroy(sp_bb_modules *m)

@@ -99,8 +99,13 @@ static void test_load_bad(void **state)
         {"modules:\n  a:\n    prober: dns\n", ":3: modules.a.dns.query_name: missing"},
         {"modules:\n  a:\n    prober: http\n    http:\n      headers: {Cookie: x}\n",
          ":2: modules.a: Cookie is a credential"},
-        {"modules:\n  a: {prober: icmp}\n  a: {prober: tcp}\n",
-         ":3: modules: 'a' is defined twice"},
+        {"modules:\n  a: {prober: icmp}\n  a: {prober: tcp}\n", ":3: modules.a: given twice"},
+        /* found by fuzz_bb_modules: the second regex leaked the first */
+        {"modules:\n  a:\n    prober: http\n    http:\n"
+         "      fail_if_body_matches_regexp: [x]\n      fail_if_body_matches_regexp: [y]\n",
+         ":6: modules.a.http.fail_if_body_matches_regexp: given twice"},
+        {"modules:\n  a:\n    prober: http\n    prober: tcp\n",
+         ":4: modules.a.prober: given twice"},
         {"modules: [\n", ": not YAML"},
         {"mods: {}\n", ":1: mods: not a key of a modules file"},
     };
