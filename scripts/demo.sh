@@ -97,5 +97,5 @@ echo "\$ slaprobe status-page -c demo.yaml -o $page --lang both"
 jq -r '.services[] | "   \(.name): \(.status) since \(.since)"' "$page/status.json"
 echo "   (open $page/index.html in a browser; it outlives the demo)"
 echo
-echo "(also: report --format json | csv, --format html -o DIR for a page with graphs,"
+echo "(also: report --format json | csv, --format html -o report.html for one file with its graphs,"
 echo " --lang ja; 'slaprobe patterns' prints the guideline's availability targets)"
