@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort(); /* an error leaves *out NULL and says why */
         return 0;
     }
-    static const char *const targets[] = {"http://127.0.0.1:8080/x", "127.0.0.1:53", "::1",
-                                          "[::1]:5353", "example.com", ""};
+    static const char *const targets[] = {
+        "http://127.0.0.1:8080/x", "127.0.0.1:53", "::1", "[::1]:5353", "example.com", ""};
     sp_probe_result r = {.ok = true, .address = "127.0.0.1", .total_ms = 1, .http_status = 200};
     for (size_t i = 0; i < sp_bb_modules_count(m); i++) {
         const sp_bb_module *mod = sp_bb_module_at(m, i);
