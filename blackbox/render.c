@@ -9,57 +9,27 @@
 #include "blackbox/blackbox.h"
 
 #include <arpa/inet.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "common/sp_grow.h"
+#include "common/sp_expo.h"
+#include "common/sp_value.h"
 
-typedef struct out {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} out;
-
-static void put(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(out *o, const char *fmt, ...)
+/* One gauge with its HELP and TYPE, as blackbox writes every metric. */
+static void gauge(sp_expo *o, const char *name, const char *help, double v)
 {
-    va_list ap;
-    for (int pass = 0; pass < 2 && !o->oom; pass++) {
-        va_start(ap, fmt);
-        int n = vsnprintf(o->p ? o->p + o->len : NULL, o->cap - o->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            o->oom = true;
-            return;
-        }
-        if (o->len + (size_t)n < o->cap) {
-            o->len += (size_t)n;
-            return;
-        }
-        if (sp_grow((void **)&o->p, &o->cap, o->len + (size_t)n + 1, 1) != SP_OK)
-            o->oom = true;
-    }
+    sp_expo_family(o, name, "gauge", help);
+    sp_expo_sample(o, name, NULL, 0, v);
 }
 
-/* A sample's value: whole numbers (timestamps, hashes, counts) in full,
- * the rest to nanoseconds' precision. */
-static void value(out *o, double v)
+/* An "_info" gauge: one label carries the fact, the value is 1. */
+static void info(sp_expo *o, const char *name, const char *help, const char *label,
+                 const char *value)
 {
-    if (v == floor(v) && fabs(v) < 9007199254740992.0)
-        put(o, " %.0f\n", v);
-    else
-        put(o, " %.9g\n", v);
-}
-
-/* One gauge with its HELP and TYPE. */
-static void gauge(out *o, const char *name, const char *help, double v)
-{
-    put(o, "# HELP %s %s\n# TYPE %s gauge\n%s", name, help, name, name);
-    value(o, v);
+    const char *l[] = {label, value};
+    sp_expo_family(o, name, "gauge", help);
+    sp_expo_sample(o, name, l, 1, 1);
 }
 
 static double secs(double ms)
@@ -78,25 +48,17 @@ static double addr_hash(const char *addr)
     return n ? (double)h : 0;
 }
 
-static void phases(out *o, const char *name, const char *help, const char *const *ph,
+static void phases(sp_expo *o, const char *name, const char *help, const char *const *ph,
                    const double *v, size_t n)
 {
-    put(o, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+    sp_expo_family(o, name, "gauge", help);
     for (size_t i = 0; i < n; i++) {
-        put(o, "%s{phase=\"%s\"}", name, ph[i]);
-        value(o, v[i] > 0 ? v[i] : 0);
+        const char *l[] = {"phase", ph[i]};
+        sp_expo_sample(o, name, l, 1, v[i] > 0 ? v[i] : 0);
     }
 }
 
-/* "2026-12-30T00:00:00Z" -> Unix seconds; 0 when it cannot be read. */
-static double iso_seconds(const char *s)
-{
-    struct tm tm = {0};
-    const char *e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    return e ? (double)timegm(&tm) : 0;
-}
-
-static void http_metrics(out *o, const sp_probe_result *r)
+static void http_metrics(sp_expo *o, const sp_probe_result *r)
 {
     double rest = r->total_ms;
     const double *parts[] = {&r->dns_ms, &r->connect_ms, &r->tls_ms, &r->ttfb_ms};
@@ -121,7 +83,9 @@ static void http_metrics(out *o, const sp_probe_result *r)
           r->http_version[0] ? atof(r->http_version) : 0);
     if (tls && r->tls.has_cert) {
         /* the leaf's notAfter: slaprobe keeps the leaf, not the chain */
-        double exp = iso_seconds(r->tls.not_after);
+        int64_t exp_ms = 0;
+        sp_value_timestamp_ms(r->tls.not_after, &exp_ms);
+        double exp = (double)(exp_ms / 1000);
         gauge(o, "probe_ssl_earliest_cert_expiry", "Returns earliest SSL cert expiry in unixtime",
               exp);
         gauge(o, "probe_ssl_last_chain_expiry_timestamp_seconds",
@@ -129,14 +93,14 @@ static void http_metrics(out *o, const sp_probe_result *r)
         const char *ver = r->tls.version;
         if (!strncmp(ver, "TLSv", 4))
             ver += 4;
-        put(o,
-            "# HELP probe_tls_version_info Returns the TLS version used or NaN when unknown\n"
-            "# TYPE probe_tls_version_info gauge\nprobe_tls_version_info{version=\"TLS %s\"} 1\n",
-            ver);
+        char vname[24];
+        snprintf(vname, sizeof vname, "TLS %s", ver);
+        info(o, "probe_tls_version_info", "Returns the TLS version used or NaN when unknown",
+             "version", vname);
     }
 }
 
-static void icmp_metrics(out *o, const sp_probe_result *r)
+static void icmp_metrics(sp_expo *o, const sp_probe_result *r)
 {
     static const char *const ph[] = {"resolve", "setup", "rtt"};
     double setup =
@@ -148,7 +112,7 @@ static void icmp_metrics(out *o, const sp_probe_result *r)
               r->hop_limit);
 }
 
-static void dns_metrics(out *o, const sp_probe_result *r)
+static void dns_metrics(sp_expo *o, const sp_probe_result *r)
 {
     size_t answers = 0;
     if (r->answer[0]) {
@@ -169,7 +133,7 @@ static void dns_metrics(out *o, const sp_probe_result *r)
 
 char *sp_bb_render(const sp_bb_module *mod, const sp_probe_result *r, const char *dns_server)
 {
-    out o = {0};
+    sp_expo o = {0};
     /* a dns module's address is the server's, an IP: no lookup */
     gauge(&o, "probe_dns_lookup_time_seconds",
           "Returns the time taken for probe dns lookup in seconds",
@@ -201,14 +165,12 @@ char *sp_bb_render(const sp_bb_module *mod, const sp_probe_result *r, const char
     }
     gauge(&o, "probe_success", "Displays whether or not the probe was a success", r->ok);
     /* slaprobe's own word on the result: a reason code is never secret */
-    put(&o,
-        "# HELP slaprobe_probe_reason_info Why the probe succeeded or failed (slaprobe's reason "
-        "code)\n"
-        "# TYPE slaprobe_probe_reason_info gauge\nslaprobe_probe_reason_info{reason=\"%s\"} 1\n",
-        sp_reason_name(r->reason));
+    info(&o, "slaprobe_probe_reason_info",
+         "Why the probe succeeded or failed (slaprobe's reason code)", "reason",
+         sp_reason_name(r->reason));
     if (o.oom) {
-        free(o.p);
+        sp_expo_free(&o);
         return NULL;
     }
-    return o.p;
+    return o.buf;
 }

@@ -67,12 +67,12 @@ static unsigned serve_metrics(sp_metrics_http *h, struct MHD_Connection *c, char
 {
     (void)c;
     sp_metrics_snap *s = sp_metrics__snap_get(h->m);
-    sp_metrics_expo e = {0};
+    sp_expo e = {0};
     if (s)
         sp_metrics_render(s, &e);
     sp_metrics__snap_put(s);
     if (e.oom || !s) {
-        sp_metrics_expo_free(&e);
+        sp_expo_free(&e);
         *body = strdup(s ? "out of memory\n" : "no snapshot yet\n");
         *len = *body ? strlen(*body) : 0;
         return MHD_HTTP_SERVICE_UNAVAILABLE;

@@ -27,7 +27,7 @@
 #include "common/sp_hist.h"
 #include "common/sp_reason.h"
 #include "common/sp_state.h"
-#include "metrics/expo.h"
+#include "common/sp_expo.h"
 #include "metrics/metrics.h"
 #include "storage/sp_store.h"
 
@@ -64,7 +64,7 @@ typedef struct sp_metrics_snap {
 } sp_metrics_snap;
 
 /* The snapshot as exposition text (pure). */
-void sp_metrics_render(const sp_metrics_snap *s, sp_metrics_expo *e);
+void sp_metrics_render(const sp_metrics_snap *s, sp_expo *e);
 
 /* The current snapshot, referenced (any thread); NULL before the first
  * publish. Give it back with sp_metrics__snap_put. */

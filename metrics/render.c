@@ -18,7 +18,7 @@ typedef struct family {
 } family;
 
 /* A per-target gauge from one field: every target with a known value. */
-static void per_target(sp_metrics_expo *e, const sp_metrics_snap *s, const family *f,
+static void per_target(sp_expo *e, const sp_metrics_snap *s, const family *f,
                        double (*get)(const sp_metrics_target *t))
 {
     bool any = false;
@@ -27,10 +27,10 @@ static void per_target(sp_metrics_expo *e, const sp_metrics_snap *s, const famil
         if (isnan(v))
             continue;
         if (!any)
-            sp_metrics_expo_family(e, f->name, f->type, f->help);
+            sp_expo_family(e, f->name, f->type, f->help);
         any = true;
         const char *l[] = {"target", s->t[i].id};
-        sp_metrics_expo_sample(e, f->name, l, 1, v);
+        sp_expo_sample(e, f->name, l, 1, v);
     }
 }
 
@@ -55,7 +55,7 @@ static double get_cert(const sp_metrics_target *t)
     return t->cert_expiry_s;
 }
 
-static void targets(sp_metrics_expo *e, const sp_metrics_snap *s)
+static void targets(sp_expo *e, const sp_metrics_snap *s)
 {
     static const family up = {"slaprobe_target_up", "gauge",
                               "1 when the target's state is UP, 0 when DOWN (confirmed); no "
@@ -64,13 +64,12 @@ static void targets(sp_metrics_expo *e, const sp_metrics_snap *s)
 
     const char *state_names[] = {"unknown", "up", "down"};
     const sp_state states[] = {SP_STATE_UNKNOWN, SP_STATE_UP, SP_STATE_DOWN};
-    sp_metrics_expo_family(e, "slaprobe_target_state", "gauge",
-                           "The target's state: 1 for the one it is in, 0 for the others");
+    sp_expo_family(e, "slaprobe_target_state", "gauge",
+                   "The target's state: 1 for the one it is in, 0 for the others");
     for (size_t i = 0; i < s->n; i++)
         for (int k = 0; k < 3; k++) {
             const char *l[] = {"target", s->t[i].id, "state", state_names[k]};
-            sp_metrics_expo_sample(e, "slaprobe_target_state", l, 2,
-                                   s->t[i].state == states[k] ? 1 : 0);
+            sp_expo_sample(e, "slaprobe_target_state", l, 2, s->t[i].state == states[k] ? 1 : 0);
         }
 
     static const family ok = {"slaprobe_probe_success", "gauge",
@@ -83,24 +82,24 @@ static void targets(sp_metrics_expo *e, const sp_metrics_snap *s)
             if (isnan(s->t[i].phase_s[p]))
                 continue;
             if (!any)
-                sp_metrics_expo_family(e, "slaprobe_probe_duration_seconds", "gauge",
-                                       "Phases of the target's last availability probe: dns, "
-                                       "connect, tls, ttfb (first byte after the request), "
-                                       "total (the whole probe, DNS included)");
+                sp_expo_family(e, "slaprobe_probe_duration_seconds", "gauge",
+                               "Phases of the target's last availability probe: dns, "
+                               "connect, tls, ttfb (first byte after the request), "
+                               "total (the whole probe, DNS included)");
             any = true;
             const char *l[] = {"target", s->t[i].id, "phase", sp_metrics_phase_names[p]};
-            sp_metrics_expo_sample(e, "slaprobe_probe_duration_seconds", l, 2, s->t[i].phase_s[p]);
+            sp_expo_sample(e, "slaprobe_probe_duration_seconds", l, 2, s->t[i].phase_s[p]);
         }
 
-    sp_metrics_expo_family(e, "slaprobe_probes_total", "counter",
-                           "Availability probes ended since the daemon started, by reason "
-                           "(ok, or the failure's reason code)");
+    sp_expo_family(e, "slaprobe_probes_total", "counter",
+                   "Availability probes ended since the daemon started, by reason "
+                   "(ok, or the failure's reason code)");
     for (size_t i = 0; i < s->n; i++)
         for (int r = 0; r < SP_REASON_COUNT; r++) {
             if (!s->t[i].probes[r])
                 continue;
             const char *l[] = {"target", s->t[i].id, "reason", sp_reason_name((sp_reason)r)};
-            sp_metrics_expo_sample(e, "slaprobe_probes_total", l, 2, (double)s->t[i].probes[r]);
+            sp_expo_sample(e, "slaprobe_probes_total", l, 2, (double)s->t[i].probes[r]);
         }
 
     static const family ratio = {
@@ -122,73 +121,69 @@ static void targets(sp_metrics_expo *e, const sp_metrics_snap *s)
         if (!s->t[i].grade[0])
             continue;
         if (!any)
-            sp_metrics_expo_family(e, "slaprobe_tls_grade_info", "gauge",
-                                   "The target's last TLS posture grade (docs/TLS_GRADING.md), "
-                                   "as the grade label; the value is always 1");
+            sp_expo_family(e, "slaprobe_tls_grade_info", "gauge",
+                           "The target's last TLS posture grade (docs/TLS_GRADING.md), "
+                           "as the grade label; the value is always 1");
         any = true;
         const char *l[] = {"target", s->t[i].id, "grade", s->t[i].grade};
-        sp_metrics_expo_sample(e, "slaprobe_tls_grade_info", l, 2, 1);
+        sp_expo_sample(e, "slaprobe_tls_grade_info", l, 2, 1);
     }
 }
 
-static void daemon_(sp_metrics_expo *e, const sp_metrics_snap *s)
+static void daemon_(sp_expo *e, const sp_metrics_snap *s)
 {
     const char *v[] = {"version", s->version};
-    sp_metrics_expo_family(e, "slaprobe_build_info", "gauge",
-                           "The running slaprobe's version, as a label; always 1");
-    sp_metrics_expo_sample(e, "slaprobe_build_info", v, 1, 1);
-    sp_metrics_expo_family(e, "process_start_time_seconds", "gauge",
-                           "When the daemon started, Unix seconds");
-    sp_metrics_expo_sample(e, "process_start_time_seconds", NULL, 0, s->start_time_s);
+    sp_expo_family(e, "slaprobe_build_info", "gauge",
+                   "The running slaprobe's version, as a label; always 1");
+    sp_expo_sample(e, "slaprobe_build_info", v, 1, 1);
+    sp_expo_family(e, "process_start_time_seconds", "gauge",
+                   "When the daemon started, Unix seconds");
+    sp_expo_sample(e, "process_start_time_seconds", NULL, 0, s->start_time_s);
 
-    sp_metrics_expo_family(e, "slaprobe_start_lateness_seconds", "histogram",
-                           "How late each probe started after its due time (timer jitter, "
-                           "waiting for a free slot under max_inflight)");
-    sp_metrics_expo_histogram(e, "slaprobe_start_lateness_seconds", NULL, 0, &s->late);
-    sp_metrics_expo_family(e, "slaprobe_probe_retries_total", "counter",
-                           "Probes that were retries of an unconfirmed failure");
-    sp_metrics_expo_sample(e, "slaprobe_probe_retries_total", NULL, 0, (double)s->retries);
-    sp_metrics_expo_family(e, "slaprobe_probes_skipped_total", "counter",
-                           "Grid points not probed: the previous probe of the target was still "
-                           "running, or the loop was more than an interval late");
-    sp_metrics_expo_sample(e, "slaprobe_probes_skipped_total", NULL, 0, (double)s->skipped);
-    sp_metrics_expo_family(e, "slaprobe_clock_jumps_total", "counter",
-                           "Steps of the wall clock of more than a second the daemon saw");
-    sp_metrics_expo_sample(e, "slaprobe_clock_jumps_total", NULL, 0, (double)s->clock_jumps);
+    sp_expo_family(e, "slaprobe_start_lateness_seconds", "histogram",
+                   "How late each probe started after its due time (timer jitter, "
+                   "waiting for a free slot under max_inflight)");
+    sp_expo_histogram(e, "slaprobe_start_lateness_seconds", NULL, 0, &s->late);
+    sp_expo_family(e, "slaprobe_probe_retries_total", "counter",
+                   "Probes that were retries of an unconfirmed failure");
+    sp_expo_sample(e, "slaprobe_probe_retries_total", NULL, 0, (double)s->retries);
+    sp_expo_family(e, "slaprobe_probes_skipped_total", "counter",
+                   "Grid points not probed: the previous probe of the target was still "
+                   "running, or the loop was more than an interval late");
+    sp_expo_sample(e, "slaprobe_probes_skipped_total", NULL, 0, (double)s->skipped);
+    sp_expo_family(e, "slaprobe_clock_jumps_total", "counter",
+                   "Steps of the wall clock of more than a second the daemon saw");
+    sp_expo_sample(e, "slaprobe_clock_jumps_total", NULL, 0, (double)s->clock_jumps);
 
-    sp_metrics_expo_family(e, "slaprobe_store_errors_total", "counter",
-                           "What could not be stored: RRD rows lost (journaled as store_error) "
-                           "and journal appends that failed (the lines are held and retried)");
+    sp_expo_family(e, "slaprobe_store_errors_total", "counter",
+                   "What could not be stored: RRD rows lost (journaled as store_error) "
+                   "and journal appends that failed (the lines are held and retried)");
     const char *rows[] = {"kind", "rows_lost"}, *app[] = {"kind", "journal_append"};
-    sp_metrics_expo_sample(e, "slaprobe_store_errors_total", rows, 1, (double)s->store.rows_lost);
-    sp_metrics_expo_sample(e, "slaprobe_store_errors_total", app, 1,
-                           (double)s->store.journal_failures);
-    sp_metrics_expo_family(e, "slaprobe_store_rows_written_total", "counter",
-                           "RRD rows the writer stored");
-    sp_metrics_expo_sample(e, "slaprobe_store_rows_written_total", NULL, 0,
-                           (double)s->store.rows_written);
-    sp_metrics_expo_family(e, "slaprobe_writer_queue_depth", "gauge",
-                           "Writes queued for the writer's thread and not yet taken up, by "
-                           "queue (RRD rows, journal lines)");
+    sp_expo_sample(e, "slaprobe_store_errors_total", rows, 1, (double)s->store.rows_lost);
+    sp_expo_sample(e, "slaprobe_store_errors_total", app, 1, (double)s->store.journal_failures);
+    sp_expo_family(e, "slaprobe_store_rows_written_total", "counter", "RRD rows the writer stored");
+    sp_expo_sample(e, "slaprobe_store_rows_written_total", NULL, 0, (double)s->store.rows_written);
+    sp_expo_family(e, "slaprobe_writer_queue_depth", "gauge",
+                   "Writes queued for the writer's thread and not yet taken up, by "
+                   "queue (RRD rows, journal lines)");
     const char *qr[] = {"queue", "rows"}, *ql[] = {"queue", "journal"};
-    sp_metrics_expo_sample(e, "slaprobe_writer_queue_depth", qr, 1, (double)s->store.queued_rows);
-    sp_metrics_expo_sample(e, "slaprobe_writer_queue_depth", ql, 1, (double)s->store.queued_lines);
-    sp_metrics_expo_family(e, "slaprobe_journal_held_lines", "gauge",
-                           "Journal lines kept in memory because their journal cannot be "
-                           "written now");
-    sp_metrics_expo_sample(e, "slaprobe_journal_held_lines", NULL, 0, (double)s->store.held_lines);
-    sp_metrics_expo_family(e, "slaprobe_journal_fsync_seconds", "histogram",
-                           "Time of each journal fsync (state changes, alert outcomes, daemon "
-                           "events), measured on the writer's thread");
-    sp_metrics_expo_histogram(e, "slaprobe_journal_fsync_seconds", NULL, 0, &s->store.fsync);
+    sp_expo_sample(e, "slaprobe_writer_queue_depth", qr, 1, (double)s->store.queued_rows);
+    sp_expo_sample(e, "slaprobe_writer_queue_depth", ql, 1, (double)s->store.queued_lines);
+    sp_expo_family(e, "slaprobe_journal_held_lines", "gauge",
+                   "Journal lines kept in memory because their journal cannot be "
+                   "written now");
+    sp_expo_sample(e, "slaprobe_journal_held_lines", NULL, 0, (double)s->store.held_lines);
+    sp_expo_family(e, "slaprobe_journal_fsync_seconds", "histogram",
+                   "Time of each journal fsync (state changes, alert outcomes, daemon "
+                   "events), measured on the writer's thread");
+    sp_expo_histogram(e, "slaprobe_journal_fsync_seconds", NULL, 0, &s->store.fsync);
 
-    sp_metrics_expo_family(e, "slaprobe_alert_deliveries_total", "counter",
-                           "Alert deliveries ended, by outcome: sent, or failed after the last "
-                           "attempt");
+    sp_expo_family(e, "slaprobe_alert_deliveries_total", "counter",
+                   "Alert deliveries ended, by outcome: sent, or failed after the last "
+                   "attempt");
     const char *sent[] = {"outcome", "sent"}, *failed[] = {"outcome", "failed"};
-    sp_metrics_expo_sample(e, "slaprobe_alert_deliveries_total", sent, 1, (double)s->alerts.sent);
-    sp_metrics_expo_sample(e, "slaprobe_alert_deliveries_total", failed, 1,
-                           (double)s->alerts.failed);
+    sp_expo_sample(e, "slaprobe_alert_deliveries_total", sent, 1, (double)s->alerts.sent);
+    sp_expo_sample(e, "slaprobe_alert_deliveries_total", failed, 1, (double)s->alerts.failed);
 
     if (!s->has_repl)
         return;
@@ -197,16 +192,16 @@ static void daemon_(sp_metrics_expo *e, const sp_metrics_snap *s)
         if (isnan(s->t[i].repl_lag_s))
             continue;
         if (!any)
-            sp_metrics_expo_family(e, "slaprobe_replication_lag_seconds", "gauge",
-                                   "How far the central rrdcached's copy of the target is "
-                                   "behind this vantage's own rows");
+            sp_expo_family(e, "slaprobe_replication_lag_seconds", "gauge",
+                           "How far the central rrdcached's copy of the target is "
+                           "behind this vantage's own rows");
         any = true;
         const char *l[] = {"target", s->t[i].id, "vantage", s->vantage ? s->vantage : ""};
-        sp_metrics_expo_sample(e, "slaprobe_replication_lag_seconds", l, 2, s->t[i].repl_lag_s);
+        sp_expo_sample(e, "slaprobe_replication_lag_seconds", l, 2, s->t[i].repl_lag_s);
     }
 }
 
-void sp_metrics_render(const sp_metrics_snap *s, sp_metrics_expo *e)
+void sp_metrics_render(const sp_metrics_snap *s, sp_expo *e)
 {
     targets(e, s);
     daemon_(e, s);

@@ -18,41 +18,41 @@
 
 #include "common/sp_hist.h"
 #include "common/sp_value.h"
-#include "metrics/expo.h"
+#include "common/sp_expo.h"
 #include "metrics/metrics_int.h"
 
 static void test_label_escaping(void **state)
 {
     (void)state;
-    sp_metrics_expo e = {0};
+    sp_expo e = {0};
     const char *l[] = {"target", "a\"b\\c\nd", "x", "plain é"};
-    sp_metrics_expo_sample(&e, "m", l, 2, 1);
+    sp_expo_sample(&e, "m", l, 2, 1);
     assert_false(e.oom);
     assert_string_equal(e.buf, "m{target=\"a\\\"b\\\\c\\nd\",x=\"plain é\"} 1\n");
-    sp_metrics_expo_free(&e);
+    sp_expo_free(&e);
 }
 
 static void test_help_escaping(void **state)
 {
     (void)state;
-    sp_metrics_expo e = {0};
+    sp_expo e = {0};
     /* HELP escapes backslash and newline, not the double quote */
-    sp_metrics_expo_family(&e, "m_total", "counter", "a \"q\" \\ b\nc");
+    sp_expo_family(&e, "m_total", "counter", "a \"q\" \\ b\nc");
     assert_string_equal(e.buf, "# HELP m_total a \"q\" \\\\ b\\nc\n# TYPE m_total counter\n");
-    sp_metrics_expo_free(&e);
+    sp_expo_free(&e);
 }
 
 static void test_numbers(void **state)
 {
     (void)state;
-    sp_metrics_expo e = {0};
-    sp_metrics_expo_sample(&e, "a", NULL, 0, 0.1);
-    sp_metrics_expo_sample(&e, "b", NULL, 0, 12345678901.0);
-    sp_metrics_expo_sample(&e, "c", NULL, 0, NAN);
-    sp_metrics_expo_sample(&e, "d", NULL, 0, -INFINITY);
-    sp_metrics_expo_sample(&e, "e", NULL, 0, 1.0 / 3);
+    sp_expo e = {0};
+    sp_expo_sample(&e, "a", NULL, 0, 0.1);
+    sp_expo_sample(&e, "b", NULL, 0, 12345678901.0);
+    sp_expo_sample(&e, "c", NULL, 0, NAN);
+    sp_expo_sample(&e, "d", NULL, 0, -INFINITY);
+    sp_expo_sample(&e, "e", NULL, 0, 1.0 / 3);
     assert_string_equal(e.buf, "a 0.1\nb 12345678901\nc NaN\nd -Inf\ne 0.3333333333333333\n");
-    sp_metrics_expo_free(&e);
+    sp_expo_free(&e);
 }
 
 static void test_hist_counts(void **state)
@@ -83,22 +83,22 @@ static void test_hist_exposition(void **state)
     sp_hist_add(&h, 0.05);
     sp_hist_add(&h, 0.07);
     sp_hist_add(&h, 5);
-    sp_metrics_expo e = {0};
+    sp_expo e = {0};
     const char *l[] = {"q", "x"};
-    sp_metrics_expo_histogram(&e, "h_seconds", l, 1, &h);
+    sp_expo_histogram(&e, "h_seconds", l, 1, &h);
     assert_string_equal(e.buf, "h_seconds_bucket{q=\"x\",le=\"0.005\"} 1\n"
                                "h_seconds_bucket{q=\"x\",le=\"0.1\"} 3\n"
                                "h_seconds_bucket{q=\"x\",le=\"1\"} 3\n"
                                "h_seconds_bucket{q=\"x\",le=\"+Inf\"} 4\n"
                                "h_seconds_sum{q=\"x\"} 5.121\n"
                                "h_seconds_count{q=\"x\"} 4\n");
-    sp_metrics_expo_free(&e);
+    sp_expo_free(&e);
     /* no labels: le alone */
     sp_hist_init(&h, le, 1);
-    sp_metrics_expo_histogram(&e, "g", NULL, 0, &h);
+    sp_expo_histogram(&e, "g", NULL, 0, &h);
     assert_string_equal(e.buf, "g_bucket{le=\"0.005\"} 0\ng_bucket{le=\"+Inf\"} 0\ng_sum 0\n"
                                "g_count 0\n");
-    sp_metrics_expo_free(&e);
+    sp_expo_free(&e);
 }
 
 static sp_metrics_target target(const char *id)
@@ -140,7 +140,7 @@ static void test_render(void **state)
     const double le[] = {1};
     sp_hist_init(&s.late, le, 1);
     sp_hist_init(&s.store.fsync, le, 1);
-    sp_metrics_expo e = {0};
+    sp_expo e = {0};
     sp_metrics_render(&s, &e);
     assert_false(e.oom);
     const char *want[] = {
@@ -187,7 +187,7 @@ static void test_render(void **state)
     for (const char *p = first; (p = strstr(p, "slaprobe_target_state{")); p++)
         last = p;
     assert_true(first && help && last < help);
-    sp_metrics_expo_free(&e);
+    sp_expo_free(&e);
 }
 
 static void test_listen(void **state)

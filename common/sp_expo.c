@@ -5,7 +5,7 @@
  * passes through). Numbers are the shortest decimal that reads back as
  * the same double, and the format's own words for NaN and the infinities.
  */
-#include "metrics/expo.h"
+#include "common/sp_expo.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -15,13 +15,13 @@
 
 #include "common/sp_grow.h"
 
-void sp_metrics_expo_free(sp_metrics_expo *e)
+void sp_expo_free(sp_expo *e)
 {
     free(e->buf);
-    *e = (sp_metrics_expo){0};
+    *e = (sp_expo){0};
 }
 
-static void put(sp_metrics_expo *e, const char *s, size_t n)
+static void put(sp_expo *e, const char *s, size_t n)
 {
     if (e->oom)
         return;
@@ -34,13 +34,13 @@ static void put(sp_metrics_expo *e, const char *s, size_t n)
     e->buf[e->len] = '\0';
 }
 
-static void puts_(sp_metrics_expo *e, const char *s)
+static void puts_(sp_expo *e, const char *s)
 {
     put(e, s, strlen(s));
 }
 
 /* Escape backslash and newline always, double quote when quote is set. */
-static void escaped(sp_metrics_expo *e, const char *v, bool quote)
+static void escaped(sp_expo *e, const char *v, bool quote)
 {
     const char *run = v;
     for (const char *c = v; *c; c++) {
@@ -57,13 +57,12 @@ static void escaped(sp_metrics_expo *e, const char *v, bool quote)
     puts_(e, run);
 }
 
-void sp_metrics_expo_label_value(sp_metrics_expo *e, const char *v)
+void sp_expo_label_value(sp_expo *e, const char *v)
 {
     escaped(e, v, true);
 }
 
-void sp_metrics_expo_family(sp_metrics_expo *e, const char *name, const char *type,
-                            const char *help)
+void sp_expo_family(sp_expo *e, const char *name, const char *type, const char *help)
 {
     puts_(e, "# HELP ");
     puts_(e, name);
@@ -87,7 +86,7 @@ static void shortest(double v, char *b, size_t n)
     }
 }
 
-static void number(sp_metrics_expo *e, double v)
+static void number(sp_expo *e, double v)
 {
     char b[40];
     if (isnan(v))
@@ -102,8 +101,8 @@ static void number(sp_metrics_expo *e, double v)
 }
 
 /* name{labels[,extra="x"]} */
-static void series(sp_metrics_expo *e, const char *name, const char *suffix,
-                   const char *const *labels, size_t n, const char *extra, const char *extra_v)
+static void series(sp_expo *e, const char *name, const char *suffix, const char *const *labels,
+                   size_t n, const char *extra, const char *extra_v)
 {
     puts_(e, name);
     puts_(e, suffix);
@@ -129,8 +128,8 @@ static void series(sp_metrics_expo *e, const char *name, const char *suffix,
     puts_(e, "}");
 }
 
-void sp_metrics_expo_sample(sp_metrics_expo *e, const char *name, const char *const *labels,
-                            size_t n_labels, double value)
+void sp_expo_sample(sp_expo *e, const char *name, const char *const *labels, size_t n_labels,
+                    double value)
 {
     series(e, name, "", labels, n_labels, NULL, NULL);
     puts_(e, " ");
@@ -138,8 +137,8 @@ void sp_metrics_expo_sample(sp_metrics_expo *e, const char *name, const char *co
     puts_(e, "\n");
 }
 
-void sp_metrics_expo_histogram(sp_metrics_expo *e, const char *name, const char *const *labels,
-                               size_t n_labels, const sp_hist *h)
+void sp_expo_histogram(sp_expo *e, const char *name, const char *const *labels, size_t n_labels,
+                       const sp_hist *h)
 {
     uint64_t cum = 0;
     char le[40];
