@@ -154,6 +154,21 @@ static sp_status want_map(const rd *r, yaml_node_t *v, const char *key)
     return SP_OK;
 }
 
+/* The address family keys every prober's section has. */
+static bool ip_key(const char *ks)
+{
+    return !strcmp(ks, "preferred_ip_protocol") || !strcmp(ks, "ip_protocol_fallback");
+}
+
+static sp_status read_ip_key(const rd *r, const char *ks, yaml_node_t *v, const char *key,
+                             sp_bb_module *m)
+{
+    if (!strcmp(ks, "preferred_ip_protocol"))
+        return want_ip(r, v, key, &m->ip);
+    bool fallback; /* slaprobe always falls back to the other family */
+    return want_bool(r, v, key, &fallback);
+}
+
 static sp_status read_tls_config(const rd *r, yaml_node_t *map, const char *pre, sp_bb_module *m)
 {
     char key[256];
@@ -252,12 +267,8 @@ static sp_status read_http(const rd *r, yaml_node_t *map, const char *pre, sp_bb
         } else if (!strcmp(ks, "tls_config")) {
             if ((st = read_tls_config(r, v, key, m)) != SP_OK)
                 return st;
-        } else if (!strcmp(ks, "preferred_ip_protocol")) {
-            if ((st = want_ip(r, v, key, &m->ip)) != SP_OK)
-                return st;
-        } else if (!strcmp(ks, "ip_protocol_fallback")) {
-            /* slaprobe always falls back to the other family */
-            if ((st = want_bool(r, v, key, &b)) != SP_OK)
+        } else if (ip_key(ks)) {
+            if ((st = read_ip_key(r, ks, v, key, m)) != SP_OK)
                 return st;
         } else if (!strcmp(ks, "no_follow_redirects")) {
             if ((st = want_bool(r, v, key, &m->no_follow)) != SP_OK)
@@ -283,7 +294,6 @@ static sp_status read_other(const rd *r, yaml_node_t *map, const char *pre, sp_b
     char key[256];
     yaml_node_t *k, *v;
     const char *ks, *s;
-    bool b;
     sp_status st = want_map(r, map, pre);
     if (st != SP_OK)
         return st;
@@ -292,11 +302,8 @@ static sp_status read_other(const rd *r, yaml_node_t *map, const char *pre, sp_b
         snprintf(key, sizeof key, "%.150s.%.90s", pre, ks ? ks : "?");
         if (!ks)
             return fail(r, k, pre, "keys must be names");
-        if (!strcmp(ks, "preferred_ip_protocol")) {
-            if ((st = want_ip(r, v, key, &m->ip)) != SP_OK)
-                return st;
-        } else if (!strcmp(ks, "ip_protocol_fallback")) {
-            if ((st = want_bool(r, v, key, &b)) != SP_OK)
+        if (ip_key(ks)) {
+            if ((st = read_ip_key(r, ks, v, key, m)) != SP_OK)
                 return st;
         } else if (m->prober == SP_BB_DNS && !strcmp(ks, "query_name")) {
             if ((st = want_scalar(r, v, key, &s)) != SP_OK)
