@@ -38,13 +38,15 @@
 /* SIGINT, SIGTERM and SIGHUP remove the temporary file before the process
  * dies of them (SIGKILL leaves it: the next import of the target, or the
  * daemon's start, removes it). */
-static char g_tmp[4200];
+static char g_tmp[4200], g_tmp_hist[4300]; /* the copies of the rows and the hours */
 static volatile sig_atomic_t g_armed;
 
 static void on_fatal_signal(int sig)
 {
-    if (g_armed)
+    if (g_armed) {
         unlink(g_tmp);
+        unlink(g_tmp_hist);
+    }
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -54,6 +56,8 @@ static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP};
 static void arm_cleanup(const char *tmp)
 {
     snprintf(g_tmp, sizeof g_tmp, "%s", tmp);
+    if (!sp_store_hist_path(tmp, g_tmp_hist, sizeof g_tmp_hist))
+        g_tmp_hist[0] = '\0';
     struct sigaction sa = {.sa_handler = on_fatal_signal};
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
@@ -273,9 +277,13 @@ int sp_cmd_import(int argc, char **argv)
         }
         lim.after = (int64_t)last;
     }
-    sp_store_layout layout;
+    /* the hours file reaches furthest back (docs/STORAGE.md) */
+    sp_store_layout layout, hours;
     sp_store_layout_for(step, &cfg->retention, &layout);
-    int64_t span = sp_store_layout_span_s(&layout);
+    sp_store_layout_hist(&cfg->retention, &hours);
+    int64_t span = sp_store_layout_span_s(&layout), hspan = sp_store_layout_span_s(&hours);
+    if (hspan > span)
+        span = hspan;
     lim.now = (int64_t)time(NULL);
     if (__builtin_sub_overflow(lim.now, span, &lim.oldest))
         lim.oldest = INT64_MIN;
@@ -324,7 +332,7 @@ int sp_cmd_import(int argc, char **argv)
     if (sp_store_clean_stale(cfg->storage_dir, err, sizeof err) != SP_OK)
         fprintf(stderr, "slaprobe import: %s\n", err);
     arm_cleanup(tmp);
-    if (sp_store_import_file_begin(rrd, tmp, step, &cfg->retention, (time_t)start, &f, err,
+    if (sp_store_import_file_begin(rrd, tmp, jpath, step, &cfg->retention, (time_t)start, &f, err,
                                    sizeof err) != SP_OK) {
         fprintf(stderr, "slaprobe import: %s; nothing imported\n", err);
         rc = SP_EXIT_FAIL;

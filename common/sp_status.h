@@ -23,7 +23,8 @@
     X(EDNS, "c-ares error")                                                                        \
     X(ETLS, "OpenSSL error")                                                                       \
     X(ELOOP, "event loop error")                                                                   \
-    X(ECANCELED, "operation canceled")
+    X(ECANCELED, "operation canceled")                                                             \
+    X(ESTALE, "made by an older version: migrate it")
 
 typedef enum sp_status {
 #define SP_STATUS_ENUM(name, msg) SP_##name,

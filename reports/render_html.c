@@ -23,6 +23,7 @@
 #include "common/sp_reason.h"
 #include "reports/labels.h"
 #include "reports/report.h"
+#include "storage/layout.h"
 #include "storage/rrd.h"
 
 static void pct(FILE *fp, double v)
@@ -106,6 +107,13 @@ static int64_t px_seconds(const sp_report *r)
 {
     int64_t px = (r->until - r->start) / GRAPH_W;
     return px > 0 ? px : 1;
+}
+
+/* The target's hours file (docs/STORAGE.md), when there is one. */
+static bool has_hours(const sp_report_target *t, char *hist, size_t n)
+{
+    struct stat sb;
+    return sp_store_hist_path(t->rrd_path, hist, n) && stat(hist, &sb) == 0;
 }
 
 static long fetch_step(const sp_report *r, const sp_report_target *t)
@@ -214,7 +222,7 @@ static int graph_common(const sp_report *r, const char **argv, int n, char *s, c
 static sp_status graph_availability(const sp_report *r, const sp_report_target *t,
                                     sp_store_graph *out, char *err, size_t errlen)
 {
-    char s[32], e[32], base[4200], area[N_BAND_STYLES][128];
+    char s[32], e[32], rb[4200], hu[4200], hd[4200], area[N_BAND_STYLES][128];
     char *cdef[N_BAND_STYLES] = {0};
     const char *argv[80];
     int n = graph_common(r, argv, 0, s, e, sizeof s);
@@ -223,8 +231,21 @@ static sp_status graph_availability(const sp_report *r, const sp_report_target *
     argv[n++] = "--rigid";
     argv[n++] = "--vertical-label";
     argv[n++] = "%";
-    snprintf(base, sizeof base, "DEF:base=%s:up:AVERAGE:step=%ld", t->rrd_path, fetch_step(r, t));
-    argv[n++] = base;
+    /* base: the steps' availability where the rows file has them, else
+     * the hours' (their UP share of the known part) */
+    char hist[4100];
+    bool hours = has_hours(t, hist, sizeof hist);
+    snprintf(rb, sizeof rb, "DEF:%s=%s:up:AVERAGE:step=%ld", hours ? "rb" : "base", t->rrd_path,
+             fetch_step(r, t));
+    argv[n++] = rb;
+    if (hours) {
+        snprintf(hu, sizeof hu, "DEF:hu=%s:up_s:AVERAGE", hist);
+        snprintf(hd, sizeof hd, "DEF:hd=%s:down_s:AVERAGE", hist);
+        argv[n++] = hu;
+        argv[n++] = hd;
+        argv[n++] = "CDEF:hb=hu,hd,+,0,GT,hu,hu,hd,+,/,UNKN,IF";
+        argv[n++] = "CDEF:base=rb,UN,hb,rb,IF";
+    }
     sp_status st = SP_OK;
     /* The classes first (CDEFs only), then the availability line where no
      * class is shaded (a shade is the story there, and the line's drop to
@@ -278,24 +299,36 @@ static double rt_upper(const sp_report_target *t)
 static sp_status graph_response(const sp_report *r, const sp_report_target *t, double upper,
                                 sp_store_graph *out, char *err, size_t errlen)
 {
-    char s[32], e[32], def[4200], mdef[4200], hrule[128], ulim[64], cb[128], cc[128], over[256];
+    char s[32], e[32], def[4200], mdef[4200], hdef[4200], hrule[128], ulim[64], cb[128], cc[128],
+        over[256];
     const char *argv[60];
+    char hist[4100];
+    bool hours = has_hours(t, hist, sizeof hist);
     int n = graph_common(r, argv, 0, s, e, sizeof s);
     argv[n++] = "--vertical-label";
     argv[n++] = "ms";
     argv[n++] = "--units-exponent"; /* 1200, not "1.2 k" */
     argv[n++] = "0";
-    snprintf(def, sizeof def, "DEF:t=%s:total_ms:AVERAGE:step=%ld", t->rrd_path, fetch_step(r, t));
+    /* t: the steps' mean where the rows file has them, else the hours' */
+    snprintf(def, sizeof def, "DEF:%s=%s:total_ms:AVERAGE:step=%ld", hours ? "rt" : "t",
+             t->rrd_path, fetch_step(r, t));
     argv[n++] = def;
+    if (hours) {
+        snprintf(hdef, sizeof hdef, "DEF:ht=%s:total_ms:AVERAGE", hist);
+        argv[n++] = hdef;
+        argv[n++] = "CDEF:t=rt,UN,ht,rt,IF";
+    }
     if (upper > 0) {
         snprintf(ulim, sizeof ulim, "%.0f", upper);
         argv[n++] = "--upper-limit";
         argv[n++] = ulim;
         argv[n++] = "--rigid";
-        /* the slowest step of each pixel, from the MAX archives: an
-         * average would hide the very spike that is being marked */
-        snprintf(mdef, sizeof mdef, "DEF:mx=%s:total_ms:MAX:step=%ld", t->rrd_path,
-                 fetch_step(r, t));
+        /* the slowest step of each pixel (reduce=MAX: the one-step
+         * archive is consolidated to the pixel by its maximum): an
+         * average would hide the very spike that is being marked; the
+         * hours have only their means */
+        snprintf(mdef, sizeof mdef, "DEF:%s=%s:total_ms:AVERAGE:step=%ld:reduce=MAX",
+                 hours ? "rmx" : "mx", t->rrd_path, fetch_step(r, t));
         /* above: a step over the top, or within a pixel of the slowest
          * one, so a one-minute spike is marked 2 px wide, not a hairline */
         int64_t px = px_seconds(r);
@@ -305,6 +338,8 @@ static sp_status graph_response(const sp_report *r, const sp_report_target *t, d
         snprintf(cb, sizeof cb, "CDEF:ob=above,0,GT,%.0f,UNKN,IF", upper * 0.9);
         snprintf(cc, sizeof cc, "CDEF:oc=above,0,GT,%.0f,UNKN,IF", upper * 0.1);
         argv[n++] = mdef;
+        if (hours)
+            argv[n++] = "CDEF:mx=rmx,UN,ht,rmx,IF";
         argv[n++] = over;
         argv[n++] = cb;
         argv[n++] = cc;

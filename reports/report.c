@@ -17,7 +17,7 @@
 #include "common/sp_value.h"
 #include "calendar/calendar.h"
 #include "sla/spans.h"
-#include "reports/timeline.h"
+#include "sla/timeline.h"
 #include "journal/journal.h"
 #include "journal/lines.h"
 #include "storage/rowcheck.h"
@@ -36,7 +36,7 @@ typedef struct notices {
 } notices;
 
 typedef struct changes {
-    sp_report_change *v;
+    sp_sla_change *v;
     size_t n, cap;
 } changes;
 
@@ -122,9 +122,9 @@ static sp_status fetch_part(const sp_report *r, sp_report_target *t, gathered *g
     }
     *res = (long)s.step;
     bool settle = fine && (long)s.step == step;
-    if ((st = sp_report_timeline_settled(up, deg, s.rows, (int64_t)s.start, (long)s.step,
-                                         settle ? g->stops : NULL, settle ? g->n_stops : 0, &segs,
-                                         &n)) != SP_OK)
+    if ((st = sp_sla_timeline_settled(up, deg, s.rows, (int64_t)s.start, (long)s.step,
+                                      settle ? g->stops : NULL, settle ? g->n_stops : 0, &segs,
+                                      &n)) != SP_OK)
         goto out;
     if (sp_grow((void **)&g->segs, &g->cap_segs, g->n_segs + n + 1, sizeof *g->segs) != SP_OK) {
         st = SP_ENOMEM;
@@ -147,6 +147,82 @@ out:
     return st;
 }
 
+/* Hours of [from, to) (whole hours) from the hours file beside the rows
+ * file (docs/STORAGE.md): the part of the period older than the rows
+ * file's reach. Each hour's seconds UP, DOWN and degraded are exact; its
+ * response times come back as its mean, once for each step it is of, so
+ * the period's mean stays exact and its p95 is of hourly means. A missing
+ * hours file is a period without data, as a missing rows file is. */
+static sp_status fetch_hours(const sp_report *r, sp_report_target *t, gathered *g, int64_t from,
+                             int64_t to, char *err, size_t errlen)
+{
+    char hist[4200];
+    struct stat sb;
+    if (!sp_store_hist_path(t->rrd_path, hist, sizeof hist) || stat(hist, &sb) != 0)
+        return SP_OK;
+    sp_store_series s;
+    sp_status st = sp_store_rrd_fetch(r->cfg->rrdcached, hist, "AVERAGE", (time_t)from, (time_t)to,
+                                      SP_STORE_HIST_STEP, &s, err, errlen);
+    if (st != SP_OK)
+        return st;
+    int iu = sp_store_series_ds(&s, "up_s"), id = sp_store_series_ds(&s, "down_s"),
+        ig = sp_store_series_ds(&s, "degraded_s"), it = sp_store_series_ds(&s, "total_ms"),
+        in = sp_store_series_ds(&s, "total_n");
+    double *v = NULL;
+    sp_sla_seg *segs = NULL;
+    size_t n = 0;
+    if (iu < 0 || id < 0 || ig < 0 || it < 0 || in < 0 || s.step != SP_STORE_HIST_STEP) {
+        snprintf(err, errlen, "%s: not a slaprobe hours file", hist);
+        st = SP_EIO;
+        goto out;
+    }
+    if (!(v = malloc((3 * s.rows + 1) * sizeof *v))) {
+        st = SP_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < s.rows; i++) {
+        const double *row = s.data + i * s.n_ds;
+        v[i] = row[iu];
+        v[s.rows + i] = row[id];
+        v[2 * s.rows + i] = row[ig];
+        int64_t row_start = (int64_t)s.start + (int64_t)i * SP_STORE_HIST_STEP;
+        double cnt = row[in];
+        if (isnan(row[it]) || isnan(cnt) || cnt < 1 || row_start < from || row_start >= to)
+            continue;
+        size_t k = (size_t)llround(cnt);
+        if (sp_grow((void **)&g->rt, &g->cap_rt, g->n_rt + k + 1, sizeof *g->rt) != SP_OK ||
+            sp_grow((void **)&g->rt_t, &g->cap_rt_t, g->n_rt + k + 1, sizeof *g->rt_t) != SP_OK) {
+            st = SP_ENOMEM;
+            goto out;
+        }
+        for (size_t j = 0; j < k; j++) {
+            g->rt_t[g->n_rt] = row_start;
+            g->rt[g->n_rt++] = row[it];
+        }
+    }
+    if ((st = sp_sla_timeline_hours(v, v + s.rows, v + 2 * s.rows, s.rows, (int64_t)s.start, &segs,
+                                    &n)) != SP_OK)
+        goto out;
+    if (sp_grow((void **)&g->segs, &g->cap_segs, g->n_segs + n + 1, sizeof *g->segs) != SP_OK) {
+        st = SP_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) { /* clip: the parts must not overlap */
+        sp_sla_seg x = segs[i];
+        if (x.start < from)
+            x.start = from;
+        if (x.end > to)
+            x.end = to;
+        if (x.start < x.end)
+            g->segs[g->n_segs++] = x;
+    }
+out:
+    free(v);
+    free(segs);
+    sp_store_series_free(&s);
+    return st;
+}
+
 /* The month at the best resolution the file has for each part of it.
  * librrd's fetch takes one archive for the whole range, the one that
  * covers most of it; with a short full-resolution retention that is a
@@ -164,10 +240,11 @@ static sp_status read_rrd(const sp_report *r, sp_report_target *t, gathered *g, 
     t->has_rrd = true;
     /* The reach of the file's own one-step archive, not the one the
      * configuration would give a new file: the file may have been made
-     * with another retention (a central store's, an older configuration),
-     * and a month read past that reach came back from the hourly archive
-     * alone. (head flushes rrdcached first.) */
-    long res = 0, res_old = 0, step = 0, full_rows = 0;
+     * with another retention (a central store's, an older configuration).
+     * What is older comes from the hours file, in whole hours: the
+     * boundary is moved up to the next hour so that no hour is read from
+     * both. (head flushes rrdcached first.) */
+    long res = 0, step = 0, full_rows = 0;
     time_t last_t = 0;
     sp_status st =
         sp_store_rrd_head(r->cfg->rrdcached, t->rrd_path, &step, &last_t, &full_rows, err, errlen);
@@ -176,17 +253,20 @@ static sp_status read_rrd(const sp_report *r, sp_report_target *t, gathered *g, 
     int64_t last = (int64_t)last_t;
     int64_t fine_from = last - (int64_t)(full_rows - 1) * step;
     fine_from = (fine_from + step - 1) / step * step; /* the archive's rows are aligned */
+    if (fine_from > r->start)
+        fine_from = (fine_from + SP_STORE_HIST_STEP - 1) / SP_STORE_HIST_STEP * SP_STORE_HIST_STEP;
     if (fine_from < r->start)
         fine_from = r->start;
     if (fine_from > r->until)
         fine_from = r->until;
-    if (fine_from > r->start &&
-        (st = fetch_part(r, t, g, r->start, fine_from, false, &res_old, err, errlen)) != SP_OK)
+    bool coarse = fine_from > r->start;
+    if (coarse && (st = fetch_hours(r, t, g, r->start, fine_from, err, errlen)) != SP_OK)
         return st;
     if (fine_from < r->until &&
         (st = fetch_part(r, t, g, fine_from, r->until, true, &res, err, errlen)) != SP_OK)
         return st;
     /* The coarsest step used is what the figures can be trusted to. */
+    long res_old = coarse ? SP_STORE_HIST_STEP : 0;
     t->resolution_s = res > res_old ? res : res_old;
     t->fine_from = fine_from;
     t->fine_s = res;
@@ -222,7 +302,7 @@ static sp_status add_change(const sp_report *r, gathered *g, int64_t since, sp_s
         return SP_OK;
     if (!GROW(g->ch.v, g->ch.n, g->ch.cap))
         return SP_ENOMEM;
-    g->ch.v[g->ch.n++] = (sp_report_change){since, to, why};
+    g->ch.v[g->ch.n++] = (sp_sla_change){since, to, why};
     return SP_OK;
 }
 
@@ -529,7 +609,7 @@ static sp_status check_rows(const sp_report *r, sp_report_target *t)
  * outage as the last change. */
 static int cmp_change(const void *a, const void *b)
 {
-    const sp_report_change *x = a, *y = b;
+    const sp_sla_change *x = a, *y = b;
     if (x->since != y->since)
         return (x->since > y->since) - (x->since < y->since);
     return (x->to == SP_STATE_DOWN) - (y->to == SP_STATE_DOWN);
@@ -550,8 +630,7 @@ static sp_status gather(const sp_report *r, const sp_report *rg, sp_report_targe
     if (g->cut.n) {
         sp_sla_seg *segs;
         size_t n;
-        if ((st = sp_report_timeline_cut(g->segs, g->n_segs, g->cut.v, g->cut.n, &segs, &n)) !=
-            SP_OK)
+        if ((st = sp_sla_timeline_cut(g->segs, g->n_segs, g->cut.v, g->cut.n, &segs, &n)) != SP_OK)
             return st;
         free(g->segs);
         g->segs = segs;
@@ -560,7 +639,7 @@ static sp_status gather(const sp_report *r, const sp_report *rg, sp_report_targe
     }
     if (g->ch.n)
         qsort(g->ch.v, g->ch.n, sizeof *g->ch.v, cmp_change);
-    sp_report_timeline_reasons(g->segs, g->n_segs, g->ch.v, g->ch.n);
+    sp_sla_timeline_reasons(g->segs, g->n_segs, g->ch.v, g->ch.n);
     return SP_OK;
 }
 
@@ -1057,9 +1136,9 @@ static sp_status build(sp_report *r, const char *only, int64_t gather_from, int 
                 }
         }
         if (!qmode)
-            st = sp_report_all_down(tl, counts, k, &cdown, &n_cdown);
+            st = sp_sla_all_down(tl, counts, k, &cdown, &n_cdown);
         else
-            st = sp_report_all_down(tl, counts, k, &cds[vi].v, &cds[vi].n);
+            st = sp_sla_all_down(tl, counts, k, &cds[vi].v, &cds[vi].n);
         if (st != SP_OK)
             goto fail;
     }

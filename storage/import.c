@@ -29,6 +29,7 @@
 #include "common/sp_grow.h"
 #include "common/sp_reason.h"
 #include "common/sp_value.h"
+#include "storage/rollup.h"
 #include "storage/rrd.h"
 
 /* --- Arithmetic ------------------------------------------------------------ */
@@ -422,6 +423,14 @@ struct sp_import_file {
     bool existed;
     struct stat was; /* rrd when it was copied */
     bool committed;
+    /* the hours file: its copy (<tmp>.hist.rrd) rolled up as rows go in,
+     * so that no step leaves the rows file's reach before its hour is
+     * kept (rollup.h) */
+    char hist[4200], hist_tmp[4200];
+    long step_s, reach_rows; /* the rows file's step and one-step archive */
+    int64_t hist_last;
+    int64_t *stops; /* the journal's stops after hist_last */
+    size_t n_stops;
 };
 
 void sp_store_import_tmp_path(const char *dir, const char *id, long pid, char *buf, size_t n)
@@ -486,8 +495,8 @@ out:
     return st;
 }
 
-sp_status sp_store_import_file_begin(const char *rrd, const char *tmp, long step_s,
-                                     const sp_store_retention *ret, time_t start,
+sp_status sp_store_import_file_begin(const char *rrd, const char *tmp, const char *journal,
+                                     long step_s, const sp_store_retention *ret, time_t start,
                                      sp_import_file **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -497,12 +506,31 @@ sp_status sp_store_import_file_begin(const char *rrd, const char *tmp, long step
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    struct stat sb;
+    if (!sp_store_hist_path(rrd, f->hist, sizeof f->hist) ||
+        !sp_store_hist_path(tmp, f->hist_tmp, sizeof f->hist_tmp)) {
+        snprintf(err, errlen, "%s: path too long", rrd);
+        st = SP_EINVAL;
+        goto fail;
+    }
+    sp_store_layout l;
+    sp_store_layout_for(step_s, ret, &l);
+    f->step_s = step_s;
+    f->reach_rows = l.rra[0].rows;
+    struct stat sb, hb;
     if (stat(rrd, &sb) == 0) {
         f->existed = true;
         st = sp_store_rrd_check(rrd, step_s, ret, NULL, err, errlen);
         if (st == SP_OK)
             st = copy_file(rrd, tmp, &f->was, err, errlen);
+        if (st == SP_OK && stat(f->hist, &hb) == 0) {
+            st = sp_store_rrd_check_hist(f->hist, ret, NULL, err, errlen);
+            if (st == SP_OK)
+                st = copy_file(f->hist, f->hist_tmp, &hb, err, errlen);
+        } else if (st == SP_OK) { /* none yet: from as far back as the rows go */
+            time_t last = sp_store_rrd_last(rrd);
+            st = sp_store_rrd_ensure_hist(tmp, ret, last - (time_t)(l.rra[0].rows * step_s), err,
+                                          errlen);
+        }
     } else if (errno == ENOENT) {
         st = sp_store_rrd_ensure(tmp, step_s, ret, start, err, errlen);
     } else {
@@ -511,6 +539,18 @@ sp_status sp_store_import_file_begin(const char *rrd, const char *tmp, long step
     }
     if (st != SP_OK)
         goto fail;
+    time_t hl = sp_store_rrd_last(f->hist_tmp);
+    f->hist_last = (int64_t)hl;
+    if (hl <= 0) {
+        snprintf(err, errlen, "cannot read the last update of %s", f->hist_tmp);
+        st = SP_EIO;
+        goto fail;
+    }
+    if (journal &&
+        (st = sp_store_journal_stops(journal, f->hist_last, &f->stops, &f->n_stops)) != SP_OK) {
+        snprintf(err, errlen, "%s: cannot read its stops: %s", journal, sp_strerror(st));
+        goto fail;
+    }
     *out = f;
     return SP_OK;
 fail:
@@ -523,7 +563,23 @@ fail:
 sp_status sp_store_import_file_write(sp_import_file *f, const sp_store_row *rows, size_t n,
                                      char *err, size_t errlen)
 {
-    return sp_store_rrd_update_rows(NULL, f->tmp, rows, n, err, errlen);
+    /* in pieces of at most half the rows file's reach, each rolled up
+     * before the next can push its steps out */
+    size_t piece = f->reach_rows / 2 > 0 ? (size_t)(f->reach_rows / 2) : 1;
+    while (n) {
+        size_t k = 0;
+        while (k < n && k < piece && rows[k].t - rows[0].t < (int64_t)piece * f->step_s)
+            k++;
+        sp_status st = sp_store_rrd_update_rows(NULL, f->tmp, rows, k, err, errlen);
+        if (st == SP_OK)
+            st = sp_store_rollup(NULL, f->tmp, f->step_s, f->stops, f->n_stops, rows[k - 1].t,
+                                 &f->hist_last, err, errlen);
+        if (st != SP_OK)
+            return st;
+        rows += k;
+        n -= k;
+    }
+    return SP_OK;
 }
 
 static sp_status fsync_path(const char *path, int flags, char *err, size_t errlen)
@@ -575,6 +631,15 @@ sp_status sp_store_import_file_commit(sp_import_file *f, char *err, size_t errle
         unlink(f->tmp);
     }
     f->committed = true;
+    /* The hours after the rows: a crash in between leaves hours that the
+     * daemon rolls up again from the rows file, as far as it reaches. */
+    if (rename(f->hist_tmp, f->hist) != 0) {
+        snprintf(err, errlen,
+                 "cannot rename %s to %s: %s (the hours are rolled up again by the daemon from the "
+                 "steps it still holds)",
+                 f->hist_tmp, f->hist, strerror(errno));
+        return SP_OK;
+    }
     /* from here on a failure is only a warning in err (import.h) */
     char *d = strdup(f->rrd);
     if (d)
@@ -591,6 +656,9 @@ void sp_store_import_file_destroy(sp_import_file *f)
         return;
     if (!f->committed && f->tmp)
         unlink(f->tmp);
+    if (f->hist_tmp[0])
+        unlink(f->hist_tmp); /* nothing once renamed */
+    free(f->stops);
     free(f->rrd);
     free(f->tmp);
     free(f);

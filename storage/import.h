@@ -191,22 +191,26 @@ void sp_store_import_tmp_path(const char *dir, const char *id, long pid, char *b
 /*
  * Start building a new version of rrd at tmp: a copy of rrd when it
  * exists (its layout checked against step_s and ret first), else a fresh
- * RRD of that layout whose last update is start. The copy is fsync'ed.
- * tmp must not exist. On error nothing is left behind.
+ * RRD of that layout whose last update is start; the same for its hours
+ * file (layout.h), which the writes roll up into (rollup.h) with the stop
+ * markers of journal (NULL: none) after its last hour. The copies are
+ * fsync'ed. tmp must not exist. On error nothing is left behind.
  */
-sp_status sp_store_import_file_begin(const char *rrd, const char *tmp, long step_s,
-                                     const sp_store_retention *ret, time_t start,
+sp_status sp_store_import_file_begin(const char *rrd, const char *tmp, const char *journal,
+                                     long step_s, const sp_store_retention *ret, time_t start,
                                      sp_import_file **out, char *err, size_t errlen);
 
 /* Write RRD rows (ascending, after everything written before) into tmp,
- * directly with librrd (never through rrdcached). */
+ * directly with librrd (never through rrdcached), and roll the hours they
+ * complete up into the hours file's copy. */
 sp_status sp_store_import_file_write(sp_import_file *f, const sp_store_row *rows, size_t n,
                                      char *err, size_t errlen);
 
 /*
  * fsync tmp, check that rrd is still the file it was at begin (unchanged,
  * or still absent: a daemon writing it or another import would otherwise
- * lose its rows), rename tmp over rrd and fsync the directory. SP_EBUSY
+ * lose its rows), rename tmp over rrd, then the hours file's copy over
+ * the hours file, and fsync the directory. SP_EBUSY
  * when rrd changed; any error leaves rrd as it was. SP_OK means rrd is the
  * new file; err is then empty, or says that the directory could not be
  * fsync'ed (the new name may not survive a power loss). Clear err first.

@@ -67,49 +67,81 @@ static const rrd_info_t *info_get(const rrd_info_t *i, const char *key)
     return NULL;
 }
 
-static sp_status check_layout(const char *path, long step_s, const sp_store_retention *ret,
-                              time_t *last, char *err, size_t errlen)
+/* A file the layout before this one made: five archives (1 step, 5 min
+ * AVERAGE and MAX, 1 h AVERAGE and MAX). */
+static bool old_layout(const rrd_info_t *info)
 {
-    sp_store_layout l;
-    sp_store_layout_for(step_s, ret, &l);
+    const rrd_info_t *v = info_get(info, "rra[4].cf");
+    return v && info_get(info, "rra[1].pdp_per_row") && info_get(info, "ds[up].index");
+}
+
+static sp_status check_layout(const char *path, const sp_store_layout *lay, time_t *last, char *err,
+                              size_t errlen)
+{
+    const sp_store_layout *l = lay;
     rrd_info_t *info = rrd_info_r(path);
     if (!info)
         return rrd_fail(err, errlen, "cannot read", path);
     sp_status st = SP_EEXIST;
     char key[64];
-    const rrd_info_t *v = info_get(info, "step");
-    if (!v || (long)v->value.u_cnt != step_s) {
+    if (!l->hist && old_layout(info)) {
         snprintf(err, errlen,
-                 "%s exists with step %lu s, but the target's interval is %ld s; "
-                 "not touching it (move it away or set the interval back)",
-                 path, v ? v->value.u_cnt : 0, step_s);
+                 "%s was made by an older slaprobe (five archives in one file; this one keeps "
+                 "the steps in it and the hours in a .hist.rrd file beside it): stop the daemon "
+                 "and run `slaprobe store migrate -c CONFIG` once; not touching it",
+                 path);
+        st = SP_ESTALE;
         goto out;
     }
-    for (int i = 0; i < SP_STORE_N_DS; i++) {
-        snprintf(key, sizeof key, "ds[%s].minimal_heartbeat", sp_store_ds_names[i]);
+    const rrd_info_t *v = info_get(info, "step");
+    if (!v || (long)v->value.u_cnt != l->step_s) {
+        if (l->hist)
+            snprintf(
+                err, errlen,
+                "%s exists with step %lu s, not %ld s: not a slaprobe hours file; not touching it",
+                path, v ? v->value.u_cnt : 0, l->step_s);
+        else
+            snprintf(err, errlen,
+                     "%s exists with step %lu s, but the target's interval is %ld s; "
+                     "not touching it (move it away or set the interval back)",
+                     path, v ? v->value.u_cnt : 0, l->step_s);
+        goto out;
+    }
+    int nds = sp_store_layout_n_ds(l);
+    const char *const *names = sp_store_layout_ds(l);
+    for (int i = 0; i < nds; i++) {
+        snprintf(key, sizeof key, "ds[%s].minimal_heartbeat", names[i]);
         v = info_get(info, key);
-        if (!v || (long)v->value.u_cnt != l.heartbeat_s) {
+        if (!v || (long)v->value.u_cnt != l->heartbeat_s) {
             snprintf(err, errlen,
                      "%s has no data source '%s' with heartbeat %ld s: not a "
                      "slaprobe file of this layout; not touching it",
-                     path, sp_store_ds_names[i], l.heartbeat_s);
+                     path, names[i], l->heartbeat_s);
             goto out;
         }
     }
-    for (int i = 0; i < SP_STORE_N_RRA; i++) {
+    for (int i = 0; i < SP_STORE_N_RRA + 1; i++) {
         snprintf(key, sizeof key, "rra[%d].cf", i);
         const rrd_info_t *cf = info_get(info, key);
+        if (i == SP_STORE_N_RRA) { /* one archive more than the layout has */
+            if (cf) {
+                snprintf(err, errlen, "%s has more archives than this layout (%d); not touching it",
+                         path, SP_STORE_N_RRA);
+                goto out;
+            }
+            break;
+        }
         snprintf(key, sizeof key, "rra[%d].rows", i);
         const rrd_info_t *rows = info_get(info, key);
         snprintf(key, sizeof key, "rra[%d].pdp_per_row", i);
         const rrd_info_t *ppr = info_get(info, key);
-        if (!cf || !rows || !ppr || strcmp(cf->value.u_str, l.rra[i].cf) != 0 ||
-            (long)rows->value.u_cnt != l.rra[i].rows ||
-            (long)ppr->value.u_cnt != l.rra[i].pdp_per_row) {
+        if (!cf || !rows || !ppr || strcmp(cf->value.u_str, l->rra[i].cf) != 0 ||
+            (long)rows->value.u_cnt != l->rra[i].rows ||
+            (long)ppr->value.u_cnt != l->rra[i].pdp_per_row) {
             snprintf(err, errlen,
                      "%s: archive %d differs from the layout (%s, %ld steps a row, "
                      "%ld rows); not touching it",
-                     path, i, l.rra[i].cf, l.rra[i].pdp_per_row, l.rra[i].rows);
+                     path, i, l->rra[i].cf, l->rra[i].pdp_per_row, l->rra[i].rows);
             goto out;
         }
     }
@@ -122,16 +154,32 @@ out:
     return st;
 }
 
-sp_status sp_store_rrd_check(const char *path, long step_s, const sp_store_retention *ret,
-                             time_t *last, char *err, size_t errlen)
+static sp_status check_path(const char *path, const sp_store_layout *l, time_t *last, char *err,
+                            size_t errlen)
 {
     struct stat sb;
     if (stat(path, &sb) == 0)
-        return check_layout(path, step_s, ret, last, err, errlen);
+        return check_layout(path, l, last, err, errlen);
     if (errno == ENOENT)
         return SP_ENOTFOUND;
     snprintf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
     return SP_EIO;
+}
+
+sp_status sp_store_rrd_check(const char *path, long step_s, const sp_store_retention *ret,
+                             time_t *last, char *err, size_t errlen)
+{
+    sp_store_layout l;
+    sp_store_layout_for(step_s, ret, &l);
+    return check_path(path, &l, last, err, errlen);
+}
+
+sp_status sp_store_rrd_check_hist(const char *path, const sp_store_retention *ret, time_t *last,
+                                  char *err, size_t errlen)
+{
+    sp_store_layout l;
+    sp_store_layout_hist(ret, &l);
+    return check_path(path, &l, last, err, errlen);
 }
 
 /* fsync a file or directory by name; errors are the caller's to report. */
@@ -147,8 +195,8 @@ static int sync_path(const char *path, int flags)
     return rc;
 }
 
-sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_retention *ret,
-                              time_t start, char *err, size_t errlen)
+static sp_status create_file(const char *path, const sp_store_layout *l, time_t start, char *err,
+                             size_t errlen)
 {
     /* Build the file under a temporary name in the same directory, then
      * link it into place: a crash (kill -9 in the seconds a large file
@@ -171,16 +219,12 @@ sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_rete
         snprintf(err, errlen, "cannot create %s: path too long", path);
         return SP_EINVAL;
     }
-    sp_store_layout l;
-    char bufs[SP_STORE_N_DS + SP_STORE_N_RRA][64];
-    const char *argv[SP_STORE_N_DS + SP_STORE_N_RRA];
-    sp_store_layout_for(step_s, ret, &l);
-    int argc = sp_store_layout_args(&l, bufs, argv);
+    char bufs[SP_STORE_MAX_ARGS][64];
+    const char *argv[SP_STORE_MAX_ARGS];
+    int argc = sp_store_layout_args(l, bufs, argv);
     /* librrd reports a full disk during creation with no message (and errno
      * is its clean-up's by then): look first, so the cause is named. */
-    unsigned long long need = 65536;
-    for (int i = 0; i < SP_STORE_N_RRA; i++)
-        need += (unsigned long long)l.rra[i].rows * SP_STORE_N_DS * sizeof(double);
+    unsigned long long need = 65536 + (unsigned long long)sp_store_layout_bytes(l);
     struct statvfs vfs;
     if (statvfs(dir, &vfs) == 0 && (unsigned long long)vfs.f_bavail * vfs.f_frsize < need) {
         snprintf(err, errlen,
@@ -192,7 +236,7 @@ sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_rete
     unlink(tmp);
     rrd_clear_error();
     errno = 0;
-    if (rrd_create_r2(tmp, (unsigned long)step_s, start, 0, NULL, NULL, argc, argv) != 0) {
+    if (rrd_create_r2(tmp, (unsigned long)l->step_s, start, 0, NULL, NULL, argc, argv) != 0) {
         sp_status st = rrd_fail(err, errlen, "cannot create", path);
         unlink(tmp);
         return st;
@@ -209,7 +253,7 @@ sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_rete
         st = SP_EIO;
     } else if (link(tmp, path) != 0) {
         if (errno == EEXIST) /* created meanwhile by someone else: theirs stands */
-            st = check_layout(path, step_s, ret, NULL, err, errlen);
+            st = check_layout(path, l, NULL, err, errlen);
         else {
             snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
             st = SP_EIO;
@@ -222,12 +266,44 @@ sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_rete
     return st;
 }
 
+sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_retention *ret,
+                              time_t start, char *err, size_t errlen)
+{
+    sp_store_layout l;
+    sp_store_layout_for(step_s, ret, &l);
+    sp_status st = sp_store_rrd_ensure_hist(path, ret, start, err, errlen);
+    if (st == SP_OK)
+        st = create_file(path, &l, start, err, errlen);
+    return st;
+}
+
+sp_status sp_store_rrd_ensure_hist(const char *rrd, const sp_store_retention *ret, time_t start,
+                                   char *err, size_t errlen)
+{
+    char hist[4200];
+    if (!sp_store_hist_path(rrd, hist, sizeof hist)) {
+        snprintf(err, errlen, "%s: path too long", rrd);
+        return SP_EINVAL;
+    }
+    sp_store_layout l;
+    sp_store_layout_hist(ret, &l);
+    sp_status st = check_path(hist, &l, NULL, err, errlen);
+    if (st == SP_ENOTFOUND) /* its first row is the end of the hour after start */
+        st = create_file(hist, &l,
+                         start -
+                             (start % SP_STORE_HIST_STEP + SP_STORE_HIST_STEP) % SP_STORE_HIST_STEP,
+                         err, errlen);
+    return st;
+}
+
 sp_status sp_store_rrd_ensure(const char *path, long step_s, const sp_store_retention *ret,
                               time_t start, char *err, size_t errlen)
 {
     sp_status st = sp_store_rrd_check(path, step_s, ret, NULL, err, errlen);
     if (st == SP_ENOTFOUND)
         st = sp_store_rrd_create(path, step_s, ret, start, err, errlen);
+    else if (st == SP_OK)
+        st = sp_store_rrd_ensure_hist(path, ret, start, err, errlen);
     return st;
 }
 

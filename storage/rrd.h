@@ -22,13 +22,24 @@
  * every one of them: they are what an interrupted creation or import left. */
 #define SP_STORE_TMP_PREFIX ".sp-"
 
-/* Check an existing file's layout (SP_EEXIST on a mismatch, SP_ENOTFOUND
- * when there is no file); *last (may be NULL) gets its last update. */
+/* Check an existing rows file's layout (SP_EEXIST on a mismatch, SP_ESTALE
+ * for a file of the layout before this one, which `slaprobe store migrate`
+ * converts; SP_ENOTFOUND when there is no file); *last (may be NULL) gets
+ * its last update. */
 sp_status sp_store_rrd_check(const char *path, long step_s, const sp_store_retention *ret,
                              time_t *last, char *err, size_t errlen);
 
+/* The same for the hours file beside rrd (layout.h). */
+sp_status sp_store_rrd_check_hist(const char *hist, const sp_store_retention *ret, time_t *last,
+                                  char *err, size_t errlen);
+
+/* Create the hours file beside the rows file rrd unless it exists (then
+ * check it), first updated at the start of start's hour. */
+sp_status sp_store_rrd_ensure_hist(const char *rrd, const sp_store_retention *ret, time_t start,
+                                   char *err, size_t errlen);
+
 /* Create path (which must not exist) with the layout for step_s, first
- * updated at start: built under a SP_STORE_TMP_PREFIX name, fsync'ed and
+ * updated at start, and its hours file unless that exists: built under a SP_STORE_TMP_PREFIX name, fsync'ed and
  * linked into place, so a crash never leaves a partial file under path.
  * If another process created path meanwhile, its file is checked instead. */
 sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_retention *ret,
@@ -43,7 +54,8 @@ sp_status sp_store_clean_stale(const char *dir, char *err, size_t errlen);
 const char *sp_store_cause_of(const char *msg);
 
 /* Create path with the layout for step_s unless it exists; when it exists,
- * check its layout and fail (SP_EEXIST, never overwriting) on a mismatch. */
+ * check its layout and fail (SP_EEXIST, never overwriting) on a mismatch.
+ * The hours file likewise. */
 sp_status sp_store_rrd_ensure(const char *path, long step_s, const sp_store_retention *ret,
                               time_t start, char *err, size_t errlen);
 

@@ -39,6 +39,7 @@
 
 #include "journal/journal.h"
 #include "journal/lines.h"
+#include "storage/rollup.h"
 #include "storage/rrd.h"
 #include "storage/rowcheck.h"
 
@@ -81,7 +82,9 @@ struct sp_store_target {
     long lost_rows;
     char lost_cause[16];
     char lost_detail[256];
-    bool rows_failing; /* logged for this episode */
+    bool rows_failing;   /* logged for this episode */
+    int64_t hist_last;   /* the hours file's last update (0: not read yet) */
+    bool rollup_failing; /* logged for this episode */
     /* journal, guarded by jmu (both jobs append: lines and store_error) */
     uv_mutex_t jmu;
     sp_journal *journal;
@@ -487,52 +490,25 @@ static void journal_rows(sp_store *s, store_target *t, int64_t before, const sp_
     free(steps);
 }
 
-/* The "to" of the last rows line of a journal (0: none). Read from the end
- * in growing windows: the last one is normally among the last lines. */
+/* The "to" of the last rows line of a journal (0: none): normally among
+ * its last lines. */
+static bool on_rows_line(void *arg, const char *line, size_t len)
+{
+    int64_t *found = arg;
+    if (!memmem(line, len, "\"type\":\"rows\"", 13))
+        return true;
+    json_t *o = json_loadb(line, len, 0, NULL);
+    sp_journal_line l;
+    if (o && sp_journal_read_line(o, &l) == SP_JOURNAL_ROWS && l.rows.to != SP_JOURNAL_NO_MS)
+        *found = l.rows.to;
+    json_decref(o);
+    return *found == 0;
+}
+
 static int64_t last_rows_to(const char *path)
 {
-    FILE *fp = fopen(path, "re");
-    if (!fp)
-        return 0;
     int64_t found = 0;
-    char *buf = NULL;
-    if (fseeko(fp, 0, SEEK_END) != 0)
-        goto out;
-    off_t size = ftello(fp);
-    for (off_t win = 65536; !found; win *= 16) {
-        off_t start = size > win ? size - win : 0;
-        size_t len = (size_t)(size - start);
-        char *nb = realloc(buf, len + 1);
-        if (!nb || fseeko(fp, start, SEEK_SET) != 0)
-            break;
-        buf = nb;
-        if (fread(buf, 1, len, fp) != len)
-            break;
-        buf[len] = '\0';
-        /* whole lines only: skip the first, cut, unless at the file's start */
-        char *end = buf + len;
-        while (end > buf && !found) {
-            char *ls = end - 1;
-            while (ls > buf && ls[-1] != '\n')
-                ls--;
-            if (ls == buf && start > 0)
-                break;
-            if (memmem(ls, (size_t)(end - ls), "\"type\":\"rows\"", 13)) {
-                json_t *o = json_loadb(ls, (size_t)(end - ls), 0, NULL);
-                sp_journal_line l;
-                if (o && sp_journal_read_line(o, &l) == SP_JOURNAL_ROWS &&
-                    l.rows.to != SP_JOURNAL_NO_MS)
-                    found = l.rows.to;
-                json_decref(o);
-            }
-            end = ls;
-        }
-        if (start == 0)
-            break;
-    }
-out:
-    free(buf);
-    fclose(fp);
+    sp_store_journal_tail(path, on_rows_line, &found);
     return found;
 }
 
@@ -577,6 +553,60 @@ static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+/* Roll up the hours the rows file is now written past (rollup.h): once an
+ * hour per target, so the check in front is all a write costs otherwise.
+ * A failure is logged once per episode and tried again at the next write:
+ * the steps stay in the rows file for its whole reach. */
+static void roll_up(sp_store *s, store_target *t)
+{
+    const int64_t H = SP_STORE_HIST_STEP;
+    int64_t end = t->last_update - ((t->last_update % H) + H) % H;
+    if (t->hist_last > 0 && end <= t->hist_last)
+        return;
+    char err[512];
+    sp_status st = SP_OK;
+    if (t->hist_last <= 0) {
+        /* a rows file without its hours file (made before them, or the
+         * hours file removed): made now, from as far back as the rows go */
+        sp_store_layout l;
+        sp_store_layout_for(t->step_s, &s->ret, &l);
+        st = sp_store_rrd_ensure_hist(
+            t->rrd, &s->ret, (time_t)(t->last_update - l.rra[0].rows * t->step_s), err, sizeof err);
+    }
+    int64_t *stops = NULL;
+    size_t n_stops = 0;
+    if (st == SP_OK) {
+        int64_t after = t->hist_last;
+        if (after <= 0) {
+            char hist[4200];
+            after = sp_store_hist_path(t->rrd, hist, sizeof hist) ? (int64_t)sp_store_rrd_last(hist)
+                                                                  : 0;
+        }
+        if (after > 0 && after >= end) {
+            t->hist_last = after;
+            return;
+        }
+        st = sp_store_journal_stops(t->journal_path, after, &stops, &n_stops);
+        if (st != SP_OK)
+            snprintf(err, sizeof err, "%s: cannot read its stops: %s", t->journal_path,
+                     sp_strerror(st));
+    }
+    if (st == SP_OK)
+        st = sp_store_rollup(s->rrdcached, t->rrd, t->step_s, stops, n_stops, t->last_update,
+                             &t->hist_last, err, sizeof err);
+    free(stops);
+    if (st != SP_OK && !t->rollup_failing) {
+        fprintf(stderr,
+                "slaprobe: %s: cannot roll the steps up into hours (retried at the next "
+                "write): %s\n",
+                t->id, err);
+        t->rollup_failing = true;
+    } else if (st == SP_OK && t->rollup_failing) {
+        fprintf(stderr, "slaprobe: %s: hours rolled up again\n", t->id);
+        t->rollup_failing = false;
+    }
 }
 
 /* Write rows (ascending) to t's file, retrying a lock held by a reader;
@@ -676,6 +706,7 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
             t->rows_failing = false;
         }
         journal_lost(s, t); /* the range is closed: say what is missing */
+        roll_up(s, t);
     } else {
         /* what librrd took before it stopped is in the file */
         time_t last = sp_store_rrd_last(t->rrd);

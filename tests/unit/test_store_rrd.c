@@ -67,26 +67,34 @@ static void test_layout_numbers(void **state)
     assert_int_equal(l.heartbeat_s, 120);
     assert_int_equal(l.rra[0].pdp_per_row, 1);
     assert_int_equal(l.rra[0].rows, 100800); /* 70 d of minutes */
-    assert_int_equal(l.rra[1].pdp_per_row, 5);
-    assert_int_equal(l.rra[1].rows, 115200); /* 400 d of 5 min */
-    assert_string_equal(l.rra[2].cf, "MAX");
-    assert_int_equal(l.rra[3].pdp_per_row, 60);
-    assert_int_equal(l.rra[3].rows, 43920); /* 1830 d of hours */
+    assert_int_equal(sp_store_layout_bytes(&l), 100800 * 8 * 8);
     sp_store_retention shortret = {1, 2, 3};
     sp_store_layout_for(1, &shortret, &l);
     assert_int_equal(l.rra[0].rows, 86400);
-    assert_int_equal(l.rra[1].rows, 576);
-    assert_int_equal(l.rra[3].rows, 72);
     sp_store_layout_for(1, NULL, &l);
     assert_int_equal(l.rra[0].rows, 6048000);
-    assert_int_equal(l.rra[1].pdp_per_row, 300);
-    sp_store_layout_for(600, NULL, &l); /* a step longer than 5 min: one step a row */
-    assert_int_equal(l.rra[1].pdp_per_row, 1);
-    assert_int_equal(l.rra[3].pdp_per_row, 6);
-    char bufs[SP_STORE_N_DS + SP_STORE_N_RRA][64];
-    const char *argv[SP_STORE_N_DS + SP_STORE_N_RRA];
+    /* the hours file: one row an hour for 5 years, 5 sources */
+    sp_store_layout_hist(NULL, &l);
+    assert_int_equal(l.step_s, 3600);
+    assert_int_equal(l.rra[0].pdp_per_row, 1);
+    assert_int_equal(l.rra[0].rows, 43920);
+    assert_int_equal(sp_store_layout_bytes(&l), 43920 * 5 * 8);
+    sp_store_layout_hist(&shortret, &l);
+    assert_int_equal(l.rra[0].rows, 72);
+    /* at a 60 s step the pair is at most 9 MB (issue 18's goal): the
+     * former one file of five archives was 26.8 MB */
+    sp_store_layout rows, hours;
+    sp_store_layout_for(60, NULL, &rows);
+    sp_store_layout_hist(NULL, &hours);
+    assert_true(sp_store_layout_bytes(&rows) + sp_store_layout_bytes(&hours) <= 9000000);
+    char bufs[SP_STORE_MAX_ARGS][64];
+    const char *argv[SP_STORE_MAX_ARGS];
+    assert_int_equal(sp_store_layout_args(&hours, bufs, argv), 6);
+    assert_string_equal(argv[0], "DS:up_s:GAUGE:7200:0:3600");
+    assert_string_equal(argv[4], "DS:total_n:GAUGE:7200:0:U");
+    assert_string_equal(argv[5], "RRA:AVERAGE:0.5:1:43920");
     sp_store_layout_for(60, NULL, &l);
-    assert_int_equal(sp_store_layout_args(&l, bufs, argv), 13);
+    assert_int_equal(sp_store_layout_args(&l, bufs, argv), 9);
     assert_string_equal(argv[0], "DS:up:GAUGE:120:0:1");
     assert_string_equal(argv[7], "DS:cert_days:GAUGE:120:U:U");
     assert_string_equal(argv[8], "RRA:AVERAGE:0.5:1:100800");
@@ -106,7 +114,16 @@ static void test_create_check_update_fetch(void **state)
     assert_int_equal(info_cnt(info, "ds[up].minimal_heartbeat"), 120);
     assert_int_equal(info_cnt(info, "ds[ttfb_ms].minimal_heartbeat"), 120);
     assert_int_equal(info_cnt(info, "rra[0].rows"), 100800);
-    assert_int_equal(info_cnt(info, "rra[4].pdp_per_row"), 60);
+    rrd_info_free(info);
+    /* and its hours file beside it */
+    char hist[160];
+    assert_true(sp_store_hist_path(path, hist, sizeof hist));
+    assert_non_null(strstr(hist, "/erp.hist.rrd"));
+    info = rrd_info_r(hist);
+    assert_non_null(info);
+    assert_int_equal(info_cnt(info, "step"), 3600);
+    assert_int_equal(info_cnt(info, "rra[0].rows"), 43920);
+    assert_int_equal(info_cnt(info, "last_update") % 3600, 0);
     rrd_info_free(info);
 
     /* opening again with the same layout is fine */

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "sla/sla.h"
-#include "reports/timeline.h"
+#include "sla/timeline.h"
 #include "scheduler/fsm.h"
 #include "storage/steps.h"
 
@@ -34,7 +34,7 @@ static void test_partial_steps_meet_their_down_neighbour(void **state)
     double up[] = {1, 1.0 / 6, 0, 5.0 / 6, 1};
     sp_sla_seg *s;
     size_t n;
-    assert_int_equal(sp_report_timeline(up, NULL, 5, 60, 60, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline(up, NULL, 5, 60, 60, &s, &n), SP_OK);
     assert_int_equal(n, 3);
     seg_is(&s[0], 60, 130, SP_STATE_UP, false);
     seg_is(&s[1], 130, 250, SP_STATE_DOWN, false);
@@ -48,7 +48,7 @@ static void test_unknown_rows_are_gaps(void **state)
     double up[] = {1, NAN, NAN, 0, 0.5};
     sp_sla_seg *s;
     size_t n;
-    assert_int_equal(sp_report_timeline(up, NULL, 5, 0, 10, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline(up, NULL, 5, 0, 10, &s, &n), SP_OK);
     /* [0,10) up; gap [10,30); [30,40) down; [40,50): down 5 s first (continues
      * the down step), then up 5 s */
     assert_int_equal(n, 3);
@@ -66,7 +66,7 @@ static void test_isolated_partial_and_degraded(void **state)
     double dg[] = {0, 0.5};
     sp_sla_seg *s;
     size_t n;
-    assert_int_equal(sp_report_timeline(up, dg, 2, 0, 60, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline(up, dg, 2, 0, 60, &s, &n), SP_OK);
     assert_int_equal(n, 4);
     seg_is(&s[0], 0, 45, SP_STATE_UP, false);
     seg_is(&s[1], 45, 60, SP_STATE_DOWN, false);
@@ -86,11 +86,11 @@ static void test_reasons_from_journal_changes(void **state)
     /* journal: down at 95 (RRD edge one step off), up at 205; down at 310
      * (within the segment); nothing for the third outage, whose last
      * change before it is the recovery at 370 */
-    sp_report_change ch[] = {{95, SP_STATE_DOWN, SP_REASON_TCP_REFUSED},
-                             {205, SP_STATE_UP, SP_REASON_OK},
-                             {310, SP_STATE_DOWN, SP_REASON_TLS_CERT_EXPIRED},
-                             {370, SP_STATE_UP, SP_REASON_OK}};
-    sp_report_timeline_reasons(s, 5, ch, 4);
+    sp_sla_change ch[] = {{95, SP_STATE_DOWN, SP_REASON_TCP_REFUSED},
+                          {205, SP_STATE_UP, SP_REASON_OK},
+                          {310, SP_STATE_DOWN, SP_REASON_TLS_CERT_EXPIRED},
+                          {370, SP_STATE_UP, SP_REASON_OK}};
+    sp_sla_timeline_reasons(s, 5, ch, 4);
     assert_int_equal(s[1].reason, SP_REASON_TCP_REFUSED);
     assert_int_equal(s[3].reason, SP_REASON_TLS_CERT_EXPIRED);
     assert_int_equal(s[4].reason, SP_REASON_OK);
@@ -110,14 +110,14 @@ static void test_all_down_intersects(void **state)
     size_t counts[] = {3, 3};
     sp_sla_span *o;
     size_t n;
-    assert_int_equal(sp_report_all_down(tl, counts, 2, &o, &n), SP_OK);
+    assert_int_equal(sp_sla_all_down(tl, counts, 2, &o, &n), SP_OK);
     assert_int_equal(n, 2);
     assert_int_equal(o[0].start, 50);
     assert_int_equal(o[0].end, 150);
     assert_int_equal(o[1].start, 350);
     assert_int_equal(o[1].end, 400);
     free(o);
-    assert_int_equal(sp_report_all_down(tl, counts, 0, &o, &n), SP_OK);
+    assert_int_equal(sp_sla_all_down(tl, counts, 0, &o, &n), SP_OK);
     assert_int_equal(n, 0);
 }
 
@@ -149,7 +149,7 @@ static void test_settled_stop_during_outage(void **state)
     int64_t stops[] = {18};
     sp_sla_seg *s;
     size_t n;
-    assert_int_equal(sp_report_timeline_settled(up, NULL, 4, 0, 5, stops, 1, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_settled(up, NULL, 4, 0, 5, stops, 1, &s, &n), SP_OK);
     assert_int_equal(n, 2);
     seg_is(&s[0], 0, 7, SP_STATE_UP, false);
     seg_is(&s[1], 7, 18, SP_STATE_DOWN, false);
@@ -164,7 +164,7 @@ static void test_settled_stop_during_outage(void **state)
     free(s);
 
     /* the same rows without the stop: the whole step is stretched */
-    assert_int_equal(sp_report_timeline(up, NULL, 4, 0, 5, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline(up, NULL, 4, 0, 5, &s, &n), SP_OK);
     r = sla_of(s, n, 0, 20);
     assert_int_equal(r.downtime_s, 13);
     sp_sla_result_free(&r);
@@ -181,7 +181,7 @@ static void test_settled_fraction_of_known_part(void **state)
     int64_t stops[] = {16};
     sp_sla_seg *s;
     size_t n;
-    assert_int_equal(sp_report_timeline_settled(up, dg, 3, 0, 10, stops, 1, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_settled(up, dg, 3, 0, 10, stops, 1, &s, &n), SP_OK);
     /* [0,10) up; [10,13) up, of which 0.25 x 6 = 1.5 s (rounded to 2)
      * slow: [10,12) degraded, [12,13) up; [13,16) down; [16,20) gap;
      * [20,30) up */
@@ -205,7 +205,7 @@ static void test_settled_edges(void **state)
     size_t n;
     double a[] = {0, 0, 0, 0};
     int64_t at_boundary[] = {10};
-    assert_int_equal(sp_report_timeline_settled(a, NULL, 4, 0, 5, at_boundary, 1, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_settled(a, NULL, 4, 0, 5, at_boundary, 1, &s, &n), SP_OK);
     assert_int_equal(n, 2);
     seg_is(&s[0], 0, 10, SP_STATE_DOWN, false);
     seg_is(&s[1], 15, 20, SP_STATE_DOWN, false);
@@ -213,7 +213,7 @@ static void test_settled_edges(void **state)
 
     double b[] = {1, 1, 1};
     int64_t two[] = {17, 12, 100};
-    assert_int_equal(sp_report_timeline_settled(b, NULL, 3, 0, 10, two, 3, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_settled(b, NULL, 3, 0, 10, two, 3, &s, &n), SP_OK);
     assert_int_equal(n, 2);
     seg_is(&s[0], 0, 12, SP_STATE_UP, false);
     seg_is(&s[1], 20, 30, SP_STATE_UP, false);
@@ -222,7 +222,7 @@ static void test_settled_edges(void **state)
     /* [0,3) down then stopped; [5,10) 2 s down: alone, so at its end */
     double c[] = {0, 0.6};
     int64_t three[] = {3};
-    assert_int_equal(sp_report_timeline_settled(c, NULL, 2, 0, 5, three, 1, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_settled(c, NULL, 2, 0, 5, three, 1, &s, &n), SP_OK);
     assert_int_equal(n, 3);
     seg_is(&s[0], 0, 3, SP_STATE_DOWN, false);
     seg_is(&s[1], 5, 8, SP_STATE_UP, false);
@@ -231,13 +231,13 @@ static void test_settled_edges(void **state)
 
     double d[] = {1, NAN, 1};
     int64_t in_gap[] = {7};
-    assert_int_equal(sp_report_timeline_settled(d, NULL, 3, 0, 5, in_gap, 1, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_settled(d, NULL, 3, 0, 5, in_gap, 1, &s, &n), SP_OK);
     assert_int_equal(n, 2);
     seg_is(&s[0], 0, 5, SP_STATE_UP, false);
     seg_is(&s[1], 10, 15, SP_STATE_UP, false);
     free(s);
 
-    assert_int_equal(sp_report_timeline_settled(d, NULL, 3, 0, 5, NULL, 1, &s, &n), SP_EINVAL);
+    assert_int_equal(sp_sla_timeline_settled(d, NULL, 3, 0, 5, NULL, 1, &s, &n), SP_EINVAL);
 }
 
 /* Spans forced to UNKNOWN: unordered and overlapping spans, a span across
@@ -252,7 +252,7 @@ static void test_cut_forces_unknown(void **state)
     sp_sla_span cut[] = {{150, 250}, {50, 60}, {280, 400}, {55, 70}};
     sp_sla_seg *s;
     size_t n;
-    assert_int_equal(sp_report_timeline_cut(t, 3, cut, 4, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_cut(t, 3, cut, 4, &s, &n), SP_OK);
     assert_int_equal(n, 7);
     seg_why(&s[0], 0, 50, SP_STATE_UP, SP_REASON_OK);
     seg_why(&s[1], 50, 70, SP_STATE_UNKNOWN, SP_REASON_OK);
@@ -281,7 +281,7 @@ static void test_cut_gaps_and_edges(void **state)
     size_t n;
 
     sp_sla_span across[] = {{5, 25}};
-    assert_int_equal(sp_report_timeline_cut(t, 2, across, 1, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_cut(t, 2, across, 1, &s, &n), SP_OK);
     assert_int_equal(n, 3);
     seg_why(&s[0], 0, 5, SP_STATE_UP, SP_REASON_OK);
     seg_why(&s[1], 5, 25, SP_STATE_UNKNOWN, SP_REASON_OK);
@@ -289,7 +289,7 @@ static void test_cut_gaps_and_edges(void **state)
     free(s);
 
     sp_sla_span in_gap[] = {{12, 15}, {-10, -5}, {40, 50}};
-    assert_int_equal(sp_report_timeline_cut(t, 2, in_gap, 3, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_cut(t, 2, in_gap, 3, &s, &n), SP_OK);
     assert_int_equal(n, 5);
     seg_is(&s[0], -10, -5, SP_STATE_UNKNOWN, false);
     seg_is(&s[1], 0, 10, SP_STATE_UP, false);
@@ -301,19 +301,19 @@ static void test_cut_gaps_and_edges(void **state)
     sp_sla_seg u[] = {{0, 10, SP_STATE_UNKNOWN, SP_REASON_OK, false},
                       {10, 20, SP_STATE_UP, SP_REASON_OK, true}};
     sp_sla_span touch[] = {{10, 15}};
-    assert_int_equal(sp_report_timeline_cut(u, 2, touch, 1, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_cut(u, 2, touch, 1, &s, &n), SP_OK);
     assert_int_equal(n, 2);
     seg_is(&s[0], 0, 15, SP_STATE_UNKNOWN, false);
     seg_is(&s[1], 15, 20, SP_STATE_UP, true);
     free(s);
 
     sp_sla_span all[] = {{-1, 31}};
-    assert_int_equal(sp_report_timeline_cut(t, 2, all, 1, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_cut(t, 2, all, 1, &s, &n), SP_OK);
     assert_int_equal(n, 1);
     seg_is(&s[0], -1, 31, SP_STATE_UNKNOWN, false);
     free(s);
 
-    assert_int_equal(sp_report_timeline_cut(t, 2, NULL, 0, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_cut(t, 2, NULL, 0, &s, &n), SP_OK);
     assert_int_equal(n, 2);
     seg_why(&s[0], 0, 10, SP_STATE_UP, SP_REASON_OK);
     seg_why(&s[1], 20, 30, SP_STATE_DOWN, SP_REASON_DNS_TIMEOUT);
@@ -323,7 +323,7 @@ static void test_cut_gaps_and_edges(void **state)
      * counted as unknown */
     sp_sla_seg d[] = {{0, 100, SP_STATE_DOWN, SP_REASON_TCP_REFUSED, false}};
     sp_sla_span hole[] = {{40, 60}};
-    assert_int_equal(sp_report_timeline_cut(d, 1, hole, 1, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline_cut(d, 1, hole, 1, &s, &n), SP_OK);
     sp_sla_result r = sla_of(s, n, 0, 100);
     assert_int_equal(r.downtime_s, 80);
     assert_int_equal(r.unknown_s, 20);
@@ -360,7 +360,7 @@ static void test_round_trip_through_daemon_rows(void **state)
         up[i] = rows[i].up;
     sp_sla_seg *s;
     size_t n;
-    assert_int_equal(sp_report_timeline(up, NULL, nr, rows[0].t - 60, 60, &s, &n), SP_OK);
+    assert_int_equal(sp_sla_timeline(up, NULL, nr, rows[0].t - 60, 60, &s, &n), SP_OK);
     int64_t down = 0, first = -1, last = -1;
     for (size_t i = 0; i < n; i++) {
         if (s[i].state != SP_STATE_DOWN)

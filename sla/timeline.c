@@ -59,9 +59,9 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-sp_status sp_report_timeline_settled(const double *up, const double *degraded, size_t n,
-                                     int64_t first_start, long step, const int64_t *stops,
-                                     size_t n_stops, sp_sla_seg **out, size_t *nout)
+sp_status sp_sla_timeline_settled(const double *up, const double *degraded, size_t n,
+                                  int64_t first_start, long step, const int64_t *stops,
+                                  size_t n_stops, sp_sla_seg **out, size_t *nout)
 {
     segbuf b = {0};
     int64_t *stop = NULL;
@@ -119,10 +119,46 @@ fail:
     return st;
 }
 
-sp_status sp_report_timeline(const double *up, const double *degraded, size_t n,
-                             int64_t first_start, long step, sp_sla_seg **out, size_t *nout)
+sp_status sp_sla_timeline(const double *up, const double *degraded, size_t n, int64_t first_start,
+                          long step, sp_sla_seg **out, size_t *nout)
 {
-    return sp_report_timeline_settled(up, degraded, n, first_start, step, NULL, 0, out, nout);
+    return sp_sla_timeline_settled(up, degraded, n, first_start, step, NULL, 0, out, nout);
+}
+
+sp_status sp_sla_timeline_hours(const double *up_s, const double *down_s, const double *degraded_s,
+                                size_t n, int64_t first_start, sp_sla_seg **out, size_t *nout)
+{
+    const long H = 3600;
+    *out = NULL;
+    *nout = 0;
+    double *v = malloc((2 * n + 1) * sizeof *v);
+    int64_t *stops = malloc((n + 1) * sizeof *stops);
+    if (!v || !stops) {
+        free(v);
+        free(stops);
+        return SP_ENOMEM;
+    }
+    double *up = v, *dg = v + n;
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++) {
+        double u = up_s[i], d = down_s[i], g = degraded_s[i];
+        u = isnan(u) || u < 0 ? 0 : u;
+        d = isnan(d) || d < 0 ? 0 : d;
+        double known = u + d > (double)H ? (double)H : u + d;
+        int64_t s = first_start + (int64_t)i * H;
+        if (known < 0.5) {
+            up[i] = dg[i] = NAN;
+            continue;
+        }
+        up[i] = u / known;
+        dg[i] = isnan(g) || g <= 0 ? 0 : g / known;
+        if (llround(known) < H)
+            stops[ns++] = s + llround(known);
+    }
+    sp_status st = sp_sla_timeline_settled(up, dg, n, first_start, H, stops, ns, out, nout);
+    free(v);
+    free(stops);
+    return st;
 }
 
 /* Append a piece to the cut's output: only UNKNOWN pieces that touch are
@@ -146,8 +182,8 @@ static sp_sla_seg unknown_seg(sp_sla_span sp)
     return (sp_sla_seg){sp.start, sp.end, SP_STATE_UNKNOWN, SP_REASON_OK, false};
 }
 
-sp_status sp_report_timeline_cut(const sp_sla_seg *segs, size_t n, const sp_sla_span *spans,
-                                 size_t n_spans, sp_sla_seg **out, size_t *nout)
+sp_status sp_sla_timeline_cut(const sp_sla_seg *segs, size_t n, const sp_sla_span *spans,
+                              size_t n_spans, sp_sla_seg **out, size_t *nout)
 {
     sp_sla_spans cut = {0};
     segbuf b = {0};
@@ -198,14 +234,14 @@ fail:
     return st;
 }
 
-void sp_report_timeline_reasons(sp_sla_seg *segs, size_t n, const sp_report_change *ch, size_t n_ch)
+void sp_sla_timeline_reasons(sp_sla_seg *segs, size_t n, const sp_sla_change *ch, size_t n_ch)
 {
     for (size_t i = 0; i < n; i++) {
         if (segs[i].state != SP_STATE_DOWN)
             continue;
         /* the last change to DOWN at or before the segment's end, with no
          * recovery between it and the segment's start */
-        const sp_report_change *best = NULL;
+        const sp_sla_change *best = NULL;
         for (size_t k = 0; k < n_ch && ch[k].since <= segs[i].end; k++) {
             if (ch[k].to == SP_STATE_DOWN)
                 best = &ch[k];
@@ -227,8 +263,8 @@ static sp_status down_spans(const sp_sla_seg *t, size_t n, sp_sla_spans *out)
     return st;
 }
 
-sp_status sp_report_all_down(const sp_sla_seg *const *tl, const size_t *counts, size_t k,
-                             sp_sla_span **out, size_t *nout)
+sp_status sp_sla_all_down(const sp_sla_seg *const *tl, const size_t *counts, size_t k,
+                          sp_sla_span **out, size_t *nout)
 {
     sp_sla_spans acc = {0};
     sp_status st = SP_OK;
