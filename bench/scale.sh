@@ -242,7 +242,7 @@ alive "$sp_pid" || die "slaprobe died during the warm-up"
 # RRD files are created by the writer's rows job with a target's first
 # settled row (since the store's issue-10 rework), not at start-up: wait
 # for all of them here, outside the measured window.
-while n_rrd=$(find "$store" -name '*.rrd' | wc -l) && [ "$n_rrd" -lt "$N_TARGETS" ]; do
+while n_rrd=$(find "$store" -name '*.rrd' ! -name '*.hist.rrd' | wc -l) && [ "$n_rrd" -lt "$N_TARGETS" ]; do
     alive "$sp_pid" || die "slaprobe died while its RRD files were created"
     [ "$(sub "$(now)" "$t_running" | cut -d. -f1)" -lt 300 ] ||
         die "$n_rrd RRD files 300 s after start-up, expected $N_TARGETS"
