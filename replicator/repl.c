@@ -49,6 +49,10 @@ typedef struct target {
     long step_s;
     char *file; /* the central name: <vantage>/<id>.rrd */
     char *rrd;  /* the local path */
+    /* the hours file (docs/STORAGE.md), sent after the rows in each round:
+     * its central name <vantage>/<id>.hist.rrd and local path */
+    char *hfile, *hrrd;
+    bool hours_pass; /* this round is at the hours file now */
     sp_repl_stats st;
     struct {
         char key[128];
@@ -82,6 +86,7 @@ typedef struct job {
     const char *daemon, *rrd, *file;
     int64_t after; /* the central last update (missing: ignored) */
     bool missing;
+    bool hours; /* the hours file: its sources, no per-target stats */
     size_t cap;
     /* out */
     sp_status st;
@@ -177,6 +182,12 @@ static target *cur_target(sp_repl *r)
     return r->cur < r->n ? r->t[r->cur] : NULL;
 }
 
+/* The central name of the file the round is at for t. */
+static const char *cur_file(const target *t)
+{
+    return t->hours_pass ? t->hfile : t->file;
+}
+
 static void target_free(target *t)
 {
     if (!t)
@@ -184,6 +195,8 @@ static void target_free(target *t)
     free(t->id);
     free(t->file);
     free(t->rrd);
+    free(t->hfile);
+    free(t->hrrd);
     free(t);
 }
 
@@ -540,14 +553,32 @@ static void send_fmt(sp_repl *r, phase ph, const char *fmt, ...)
 
 /* --- Reading local rows (the work queue) ---------------------------------- */
 
-static bool known(const sp_store_row *x)
+/* A step of either file, as read: its end and the file's sources in
+ * layout order (NaN unknown). */
+typedef struct step_vals {
+    int64_t t;
+    double v[SP_STORE_N_DS];
+} step_vals;
+
+static int n_sources(const job *j)
 {
-    return !isnan(x->up) || !isnan(x->degraded) || !isnan(x->total_ms) || !isnan(x->dns_ms) ||
-           !isnan(x->connect_ms) || !isnan(x->tls_ms) || !isnan(x->ttfb_ms) || !isnan(x->cert_days);
+    return j->hours ? SP_STORE_HIST_N_DS : SP_STORE_N_DS;
+}
+
+/* A step with a measurement: any known value in the rows file; some
+ * second UP or DOWN in the hours file (an unknown hour is written too). */
+static bool known(const job *j, const step_vals *x)
+{
+    if (j->hours)
+        return (!isnan(x->v[0]) && x->v[0] > 0) || (!isnan(x->v[1]) && x->v[1] > 0);
+    for (int k = 0; k < SP_STORE_N_DS; k++)
+        if (!isnan(x->v[k]))
+            return true;
+    return false;
 }
 
 /* The one-step archive's steps in (a, b] into out[0..(b-a)/step). */
-static sp_status read_steps(job *j, int64_t a, int64_t b, sp_store_row *out)
+static sp_status read_steps(job *j, int64_t a, int64_t b, step_vals *out)
 {
     sp_store_series ser;
     sp_status st = sp_store_rrd_fetch(j->daemon, j->rrd, "AVERAGE", (time_t)a, (time_t)b, j->step,
@@ -559,37 +590,45 @@ static sp_status read_steps(job *j, int64_t a, int64_t b, sp_store_row *out)
         sp_store_series_free(&ser);
         return SP_EPARSE;
     }
-    int idx[SP_STORE_N_DS];
-    for (int k = 0; k < SP_STORE_N_DS; k++)
-        idx[k] = sp_store_series_ds(&ser, sp_store_ds_names[k]);
+    int nds = n_sources(j), idx[SP_STORE_N_DS];
+    const char *const *names = j->hours ? sp_store_hist_ds_names : sp_store_ds_names;
+    for (int k = 0; k < nds; k++)
+        idx[k] = sp_store_series_ds(&ser, names[k]);
     size_t n = (size_t)((b - a) / j->step);
     for (size_t i = 0; i < n; i++) {
         int64_t end = a + (int64_t)(i + 1) * j->step;
         int64_t row = (end - (int64_t)ser.start) / j->step - 1;
-        double v[SP_STORE_N_DS];
-        for (int k = 0; k < SP_STORE_N_DS; k++)
-            v[k] = idx[k] >= 0 && row >= 0 && (size_t)row < ser.rows
-                       ? ser.data[(size_t)row * ser.n_ds + (size_t)idx[k]]
-                       : NAN;
-        out[i] = (sp_store_row){.t = end,
-                                .up = v[0],
-                                .degraded = v[1],
-                                .total_ms = v[2],
-                                .dns_ms = v[3],
-                                .connect_ms = v[4],
-                                .tls_ms = v[5],
-                                .ttfb_ms = v[6],
-                                .cert_days = v[7]};
+        out[i].t = end;
+        for (int k = 0; k < nds; k++)
+            out[i].v[k] = idx[k] >= 0 && row >= 0 && (size_t)row < ser.rows
+                              ? ser.data[(size_t)row * ser.n_ds + (size_t)idx[k]]
+                              : NAN;
     }
     sp_store_series_free(&ser);
     return SP_OK;
 }
 
-static sp_status add_line(job *j, const sp_store_row *x, size_t *cap)
+static sp_status add_line(job *j, const step_vals *x, size_t *cap)
 {
     char row[SP_STORE_ROW_TEXT];
-    if (!sp_store_row_format(x, row, sizeof row))
-        return SP_EINVAL;
+    if (j->hours) { /* the rollup's numbers: whole seconds and a mean */
+        int len = snprintf(row, sizeof row, "%lld", (long long)x->t);
+        for (int k = 0; k < SP_STORE_HIST_N_DS; k++)
+            len += isnan(x->v[k]) ? snprintf(row + len, sizeof row - (size_t)len, ":U")
+                                  : snprintf(row + len, sizeof row - (size_t)len, ":%.6g", x->v[k]);
+    } else { /* the canonical text, as the writer wrote it */
+        sp_store_row r = {.t = x->t,
+                          .up = x->v[0],
+                          .degraded = x->v[1],
+                          .total_ms = x->v[2],
+                          .dns_ms = x->v[3],
+                          .connect_ms = x->v[4],
+                          .tls_ms = x->v[5],
+                          .ttfb_ms = x->v[6],
+                          .cert_days = x->v[7]};
+        if (!sp_store_row_format(&r, row, sizeof row))
+            return SP_EINVAL;
+    }
     size_t need = j->len + strlen(j->file) + strlen(row) + 10;
     if (sp_grow((void **)&j->text, cap, need, 1) != SP_OK)
         return SP_ENOMEM;
@@ -618,7 +657,7 @@ static void job_read(job *j)
 {
     long full_rows = 0;
     time_t last = 0;
-    sp_store_row *rows = NULL;
+    step_vals *rows = NULL;
     size_t cap = 0;
     if ((j->st = sp_store_rrd_head(j->daemon, j->rrd, &j->step, &last, &full_rows, j->err,
                                    sizeof j->err)) != SP_OK)
@@ -655,7 +694,7 @@ static void job_read(job *j)
             if ((j->st = read_steps(j, after, hi, rows)) != SP_OK)
                 goto out;
             size_t n = (size_t)((hi - after) / step), i = 0;
-            while (i < n && !known(&rows[i]))
+            while (i < n && !known(j, &rows[i]))
                 i++;
             found = i < n;
             after = found ? rows[i].t - step : hi;
@@ -665,7 +704,9 @@ static void job_read(job *j)
     } else if (j->gap_to) {
         /* a long interval makes the step after it unknown: one unknown row
          * at the edge, so the first step sent keeps its value */
-        sp_store_row u = sp_store_row_unknown(after);
+        step_vals u = {.t = after};
+        for (int k = 0; k < SP_STORE_N_DS; k++)
+            u.v[k] = NAN;
         if ((j->st = add_line(j, &u, &cap)) != SP_OK)
             goto out;
     }
@@ -714,7 +755,7 @@ static void job_done(uv_work_t *w, int status)
         target_fail(r, "reading the local rows: %s", j->err);
         return;
     }
-    if (j->newest > 0)
+    if (j->newest > 0 && !j->hours)
         t->st.local_last = j->newest;
     set_lag(t);
     if (j->gap_to) {
@@ -724,16 +765,19 @@ static void job_done(uv_work_t *w, int status)
                  "archive reaches: steps after %lld up to %lld cannot be sent",
                  (long long)j->gap_from, (long long)j->gap_to);
         t->st.refused += (uint64_t)((j->gap_to - j->gap_from) / j->step);
-        journal_once(r, t, "beyond the archive's reach", d, j->gap_from + j->step, j->gap_to);
+        journal_once(r, t,
+                     j->hours ? "hours: beyond the archive's reach" : "beyond the archive's reach",
+                     d, j->gap_from + j->step, j->gap_to);
     }
-    if (!j->missing && j->newest > 0 && t->st.central_last > j->newest) {
+    if (!j->missing && j->newest > 0 && j->after > j->newest) {
         char d[300];
         snprintf(d, sizeof d,
                  "the central file's last update (%lld) is after this vantage's last row "
                  "(%lld): another writer, or this host's clock went back; the rows up to it "
                  "cannot be sent",
-                 (long long)t->st.central_last, (long long)j->newest);
-        journal_once(r, t, "central ahead", d, j->newest + j->step, t->st.central_last);
+                 (long long)j->after, (long long)j->newest);
+        journal_once(r, t, j->hours ? "hours: central ahead" : "central ahead", d,
+                     j->newest + j->step, j->after);
     }
     if (j->n == 0) {
         target_next(r);
@@ -745,16 +789,19 @@ static void job_done(uv_work_t *w, int status)
     }
     if (j->missing) {
         sp_store_layout l;
-        sp_store_layout_for(j->step, &r->retention, &l);
-        char bufs[SP_STORE_N_DS + SP_STORE_N_RRA][64];
-        const char *argv[SP_STORE_N_DS + SP_STORE_N_RRA];
+        if (j->hours)
+            sp_store_layout_hist(&r->retention, &l);
+        else
+            sp_store_layout_for(j->step, &r->retention, &l);
+        char bufs[SP_STORE_MAX_ARGS][64];
+        const char *argv[SP_STORE_MAX_ARGS];
         int argc = sp_store_layout_args(&l, bufs, argv);
-        char defs[(SP_STORE_N_DS + SP_STORE_N_RRA) * 65] = "";
+        char defs[SP_STORE_MAX_ARGS * 65] = "";
         size_t k = 0;
         for (int i = 0; i < argc; i++)
             k += (size_t)snprintf(defs + k, sizeof defs - k, " %s", argv[i]);
         r->create_b = j->first - j->step;
-        send_fmt(r, P_CREATE, "CREATE %s -s %ld -b %lld -O%s\n", t->file, j->step,
+        send_fmt(r, P_CREATE, "CREATE %s -s %ld -b %lld -O%s\n", cur_file(t), j->step,
                  (long long)r->create_b, defs);
         return;
     }
@@ -772,8 +819,9 @@ static void read_local(sp_repl *r, bool missing, int64_t after)
     j->r = r;
     j->store = r->store;
     j->daemon = r->local_rrdcached;
-    j->rrd = t->rrd;
-    j->file = t->file;
+    j->hours = t->hours_pass;
+    j->rrd = t->hours_pass ? t->hrrd : t->rrd;
+    j->file = cur_file(t);
     j->after = after;
     j->missing = missing;
     j->cap = r->batch_rows;
@@ -810,7 +858,8 @@ static void on_batch_end(sp_repl *r, target *t)
     }
     long nerr = r->reply.status;
     uint64_t ok = j->n > (size_t)nerr ? (uint64_t)(j->n - (size_t)nerr) : 0;
-    t->st.rows_sent += ok;
+    if (!j->hours)
+        t->st.rows_sent += ok;
     r->round_sent += ok;
     if (nerr > 0) {
         t->st.refused += (uint64_t)nerr;
@@ -825,12 +874,20 @@ static void on_batch_end(sp_repl *r, target *t)
         sp_repl_error_key(r->reply.first, key, sizeof key);
         snprintf(d, sizeof d, "%ld of %zu rows refused, the first: %s", nerr, j->n, r->reply.first);
         set_text(t->st.last_error, sizeof t->st.last_error, d);
-        journal_once(r, t, key, d, from, to);
+        if (j->hours) { /* a kind of its own: the rows' refusals are not held back by it */
+            char hk[160];
+            snprintf(hk, sizeof hk, "hours: %s", key);
+            journal_once(r, t, hk, d, from, to);
+        } else {
+            journal_once(r, t, key, d, from, to);
+        }
         target_next(r); /* LAST again next round */
         return;
     }
-    t->st.central_last = j->last;
-    set_lag(t);
+    if (!j->hours) {
+        t->st.central_last = j->last;
+        set_lag(t);
+    }
     if (j->n >= r->batch_rows && j->last < j->newest) {
         target_begin(r); /* more behind it: the next batch now */
         return;
@@ -854,36 +911,40 @@ static void on_reply(sp_repl *r)
         int64_t v;
         if (p->status < 0) {
             if (ph == P_LAST && strstr(p->text, "No such file")) {
-                t->st.central_last = 0;
-                set_lag(t);
+                if (!t->hours_pass) {
+                    t->st.central_last = 0;
+                    set_lag(t);
+                }
                 read_local(r, true, 0);
             } else {
-                target_fail(r, "LAST %s: %s", t->file, p->text);
+                target_fail(r, "LAST %s: %s", cur_file(t), p->text);
             }
             return;
         }
         if (!parse_time(p->text, &v)) {
-            conn_fail(r, "%s: LAST %s: not a time: \"%s\"", r->central, t->file, p->text);
+            conn_fail(r, "%s: LAST %s: not a time: \"%s\"", r->central, cur_file(t), p->text);
             return;
         }
-        t->st.central_last = v;
-        set_lag(t);
+        if (!t->hours_pass) {
+            t->st.central_last = v;
+            set_lag(t);
+        }
         if (ph == P_LAST) {
             read_local(r, false, v);
         } else if (v == r->create_b) {
             batch_start(r);
         } else {
-            target_fail(r, "after CREATE, LAST %s says %lld, not %lld", t->file, (long long)v,
+            target_fail(r, "after CREATE, LAST %s says %lld, not %lld", cur_file(t), (long long)v,
                         (long long)r->create_b);
         }
         return;
     }
     case P_CREATE:
         if (p->status < 0 && !strstr(p->text, "File exists")) {
-            target_fail(r, "CREATE %s: %s", t->file, p->text);
+            target_fail(r, "CREATE %s: %s", cur_file(t), p->text);
             return;
         }
-        send_fmt(r, P_LAST2, "LAST %s\n", t->file);
+        send_fmt(r, P_LAST2, "LAST %s\n", cur_file(t));
         return;
     case P_BATCH_GO: {
         if (p->status < 0) {
@@ -916,11 +977,21 @@ static void target_begin(sp_repl *r)
         round_end(r);
         return;
     }
-    send_fmt(r, P_LAST, "LAST %s\n", t->file);
+    send_fmt(r, P_LAST, "LAST %s\n", cur_file(t));
 }
 
+/* On to the target's hours file after its rows file (whether the rows
+ * went or failed: they are independent), then to the next target. */
 static void target_next(sp_repl *r)
 {
+    target *c = cur_target(r);
+    if (c && !c->hours_pass) {
+        c->hours_pass = true;
+        target_begin(r);
+        return;
+    }
+    if (c)
+        c->hours_pass = false;
     r->cur++;
     target *t = cur_target(r);
     if (t)
@@ -938,6 +1009,8 @@ static void on_round(uv_timer_t *h)
     r->round_sent = r->round_refused = 0;
     r->round_error[0] = '\0';
     r->cur = 0;
+    for (size_t i = 0; i < r->n; i++) /* a round that failed may have left one there */
+        r->t[i]->hours_pass = false;
     if (r->n)
         r->t[0]->st.last_error[0] = '\0';
     target_begin(r);
@@ -1043,12 +1116,16 @@ static target *target_new(sp_repl *r, const sp_repl_target *want)
     target *t = calloc(1, sizeof *t);
     char rrd[4096], journal[4096];
     sp_store_paths(r->store_dir, want->id, rrd, journal, sizeof rrd);
-    size_t flen = strlen(r->vantage) + strlen(want->id) + 6;
-    if (!t || !(t->id = strdup(want->id)) || !(t->rrd = strdup(rrd)) || !(t->file = malloc(flen))) {
+    char hrrd[4200];
+    size_t flen = strlen(r->vantage) + strlen(want->id) + 16;
+    if (!t || !(t->id = strdup(want->id)) || !(t->rrd = strdup(rrd)) || !(t->file = malloc(flen)) ||
+        !(t->hfile = malloc(flen)) || !sp_store_hist_path(rrd, hrrd, sizeof hrrd) ||
+        !(t->hrrd = strdup(hrrd))) {
         target_free(t);
         return NULL;
     }
     snprintf(t->file, flen, "%s/%s.rrd", r->vantage, want->id);
+    snprintf(t->hfile, flen, "%s/%s.hist.rrd", r->vantage, want->id);
     t->step_s = want->step_s;
     t->st.lag_s = -1;
     return t;

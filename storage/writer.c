@@ -593,9 +593,14 @@ static void roll_up(sp_store *s, store_target *t)
             snprintf(err, sizeof err, "%s: cannot read its stops: %s", t->journal_path,
                      sp_strerror(st));
     }
-    if (st == SP_OK)
+    if (st == SP_OK) {
+        /* held like a rows update: the replicator reads the hours file
+         * under sp_store_read_begin (librrd moves the header first) */
+        uv_rwlock_wrlock(&s->rrd_lock);
         st = sp_store_rollup(s->rrdcached, t->rrd, t->step_s, stops, n_stops, t->last_update,
                              &t->hist_last, err, sizeof err);
+        uv_rwlock_wrunlock(&s->rrd_lock);
+    }
     free(stops);
     if (st != SP_OK && !t->rollup_failing) {
         fprintf(stderr,
