@@ -1151,8 +1151,9 @@ static sp_status rebuild(vctx *v)
         sp_store_layout l;
         sp_store_layout_for(ct && ct->interval_ms >= 1000 ? (long)(ct->interval_ms / 1000) : 1,
                             &cfg->retention, &l);
-        for (int k = 0; k < SP_STORE_N_RRA; k++)
-            bytes += (long double)l.rra[k].rows * SP_STORE_N_DS * sizeof(double);
+        sp_store_layout h;
+        sp_store_layout_hist(&cfg->retention, &h);
+        bytes += (long double)sp_store_layout_bytes(&l) + (long double)sp_store_layout_bytes(&h);
     }
     if (bytes > SP_ARCHIVE_MAX_REBUILD_BYTES) {
         fail(v, SP_ARCHIVE_CONFIG,
