@@ -75,13 +75,12 @@ static void gathered_free(gathered *g)
 
 /* --- RRD ---------------------------------------------------------------- */
 
-/* Rows of (from, to] at the finest archive librrd finds for the range,
- * appended to g as segments clipped to [from, to). *res gets the step.
- * fine: the part read from the full-resolution archive, where a stop's
- * settled row is cut short at the stop (a coarser row mixes the partial
- * step with others, so there it is left as it is). */
+/* Steps of (from, to] from the rows file's one-step archive, appended to
+ * g as segments clipped to [from, to), a stop's settled row cut short at
+ * the stop. *res gets the step the file gave (another than the target's,
+ * for a file made elsewhere: then rows are taken as they are). */
 static sp_status fetch_part(const sp_report *r, sp_report_target *t, gathered *g, int64_t from,
-                            int64_t to, bool fine, long *res, char *err, size_t errlen)
+                            int64_t to, long *res, char *err, size_t errlen)
 {
     long step = (long)(t->cfg->interval_ms / 1000);
     sp_store_series s;
@@ -121,7 +120,7 @@ static sp_status fetch_part(const sp_report *r, sp_report_target *t, gathered *g
         }
     }
     *res = (long)s.step;
-    bool settle = fine && (long)s.step == step;
+    bool settle = (long)s.step == step;
     if ((st = sp_sla_timeline_settled(up, deg, s.rows, (int64_t)s.start, (long)s.step,
                                       settle ? g->stops : NULL, settle ? g->n_stops : 0, &segs,
                                       &n)) != SP_OK)
@@ -263,7 +262,7 @@ static sp_status read_rrd(const sp_report *r, sp_report_target *t, gathered *g, 
     if (coarse && (st = fetch_hours(r, t, g, r->start, fine_from, err, errlen)) != SP_OK)
         return st;
     if (fine_from < r->until &&
-        (st = fetch_part(r, t, g, fine_from, r->until, true, &res, err, errlen)) != SP_OK)
+        (st = fetch_part(r, t, g, fine_from, r->until, &res, err, errlen)) != SP_OK)
         return st;
     /* The coarsest step used is what the figures can be trusted to. */
     long res_old = coarse ? SP_STORE_HIST_STEP : 0;
