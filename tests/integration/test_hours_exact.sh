@@ -112,4 +112,32 @@ done
 t_eq "erp: downtime by hand" "$(jq '.targets[] | select(.id == "erp") | .downtime_s' "$FX_DIR/coarse.json")" \
     $(((45 + 73 + 32 + 1) * 60))
 t_eq "erp: maintenance by hand" "$(jq '.targets[] | select(.id == "erp") | .maintenance_s' "$FX_DIR/coarse.json")" 3600
+
+# --- the daemon rolls up what it finds, gaps included ---------------------
+# History up to 20 minutes into the hour two hours ago, then the daemon:
+# its first write completes the hours after the history, which it rolls up
+# as they are (the imported part, the rest of that hour and the next one
+# unknown), without a hole the next row could be stretched over.
+Hc=$(($(date +%s) / 3600 * 3600))
+cat >"$FX_DIR/live.yaml" <<YAML
+storage: {dir: $FX_DIR/live, retention: {full_days: 1, hourly_days: 30}}
+defaults: {interval: 1s, timeout: 800ms}
+targets:
+  - {id: live, url: "tcp://127.0.0.1:$(fx_free_port)", pattern: 1}
+YAML
+awk -v a=$((Hc - 3 * 3600 + 600)) -v b=$((Hc - 2 * 3600 + 1200)) \
+    'BEGIN { print "timestamp,up"; for (t = a; t < b; t++) print t ",1" }' >"$FX_DIR/live.csv"
+"$SLAPROBE" import -c "$FX_DIR/live.yaml" --target live --csv "$FX_DIR/live.csv" >/dev/null
+hours_at() { # END: "up_s down_s" of the hour ending at END
+    rrdtool fetch "$FX_DIR/live/live.hist.rrd" AVERAGE -r 3600 -s $(($1 - 3600)) -e "$1" |
+        awk -v e="$1" '$1 == e ":" { print $2 + 0, $3 + 0 }'
+}
+t_eq "import: the hours it completed" "$(rrdtool last "$FX_DIR/live/live.hist.rrd")" $((Hc - 2 * 3600))
+t_eq "import: the first hour's imported seconds" "$(hours_at $((Hc - 2 * 3600)))" "3000 0"
+sp_run "$FX_DIR/live.yaml" "$FX_DIR/live.log"
+rolled() { [ "$(rrdtool last "$FX_DIR/live/live.hist.rrd")" -ge "$Hc" ]; }
+wait_until 15 rolled || { fx__tail "$FX_DIR/live.log"; false; }
+sp_stop "daemon exits 0"
+t_eq "daemon: the hour the history ends in" "$(hours_at $((Hc - 3600)))" "1200 0"
+t_eq "daemon: the hour with nothing, unknown" "$(hours_at "$Hc")" "0 0"
 t_done

@@ -15,6 +15,12 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "journal/lines.h"
 #include "sla/sla.h"
 #include "sla/timeline.h"
 #include "storage/rollup.h"
@@ -111,11 +117,69 @@ static void test_random_rows_keep_every_second(void **state)
     }
 }
 
+static void put_line(FILE *fp, const sp_journal_line *l)
+{
+    json_t *o = sp_journal_line_to_json(l);
+    assert_non_null(o);
+    char *txt = json_dumps(o, JSON_COMPACT);
+    fprintf(fp, "%s\n", txt);
+    free(txt);
+    json_decref(o);
+}
+
+/* The stops a rollup needs are read from the journal's end back to the
+ * rows line that ends at or before the hours file's last update: those
+ * after it, rounded as the report rounds them; none before it. */
+static void test_stops_from_the_journal_tail(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/sp-test-rollup-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *fp = fdopen(fd, "w");
+    sp_journal_line rows = {
+        .type = SP_JOURNAL_ROWS,
+        .rows = {.from = 60,
+                 .to = 3600,
+                 .step_s = 60,
+                 .count = 60,
+                 .sha256 = "0000000000000000000000000000000000000000000000000000000000000000"}};
+    sp_journal_line stop = {.type = SP_JOURNAL_STOP, .stop = {.settled_ms = 3000400}};
+    put_line(fp, &stop); /* before the rows line at 3600: never read */
+    put_line(fp, &rows);
+    stop.stop.settled_ms = 4000600;
+    put_line(fp, &stop);
+    rows.rows.to = 7200;
+    put_line(fp, &rows);
+    stop.type = SP_JOURNAL_REMOVED;
+    stop.stop.settled_ms = 7300499;
+    put_line(fp, &stop);
+    fprintf(fp, "{\"type\":\"stop\",\"settled_ms\":99"); /* a torn last line */
+    fclose(fp);
+    int64_t *v;
+    size_t n;
+    assert_int_equal(sp_store_journal_stops(path, 3600, &v, &n), SP_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[0], 7300); /* newest first: read from the end */
+    assert_int_equal(v[1], 4001);
+    free(v);
+    assert_int_equal(sp_store_journal_stops(path, 7200, &v, &n), SP_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0], 7300);
+    free(v);
+    /* no journal: no stops */
+    unlink(path);
+    assert_int_equal(sp_store_journal_stops(path, 0, &v, &n), SP_OK);
+    assert_int_equal(n, 0);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_by_hand),
         cmocka_unit_test(test_random_rows_keep_every_second),
+        cmocka_unit_test(test_stops_from_the_journal_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
