@@ -77,7 +77,7 @@ static const sp_report_labels en = {
     .rows = "RRD rows",
     .rows_agree = "RRD and journal agree",
     .rows_disagree = "RRD and journal DISAGREE",
-    .rows_coarse = "cannot be checked against the journal: read from a consolidated archive of",
+    .rows_coarse = "cannot be checked against the journal: read from the hours file, rows of",
     .rows_not_checked = "not checked",
     .maint_windows = "Maintenance windows",
     .graphs_rt = "Response time",
@@ -195,7 +195,7 @@ static const sp_report_labels ja = {
     .rows_agree = "RRD とジャーナルは一致",
     .rows_disagree = "RRD とジャーナルが不一致",
     /* sp_report_fmt_rows words the Japanese sentence itself (the step inside it) */
-    .rows_coarse = "ジャーナルと照合できません（集約済みアーカイブから読み込み）",
+    .rows_coarse = "ジャーナルと照合できません（時間単位ファイルから読み込み）",
     .rows_not_checked = "未照合",
     .maint_windows = "計画停止", /* past windows too: not only "planned ahead" */
     .graphs_rt = "応答時間",
@@ -444,7 +444,7 @@ void sp_report_fmt_rows(const sp_report *r, const sp_report_target *t, sp_report
         sp_report_fmt_local(r, t->fine_from, b, sizeof b);
         if (in_ja)
             snprintf(buf + len, n - len,
-                     "%s%s .. %s はジャーナルと照合できません（ステップ %ld 秒の集約済みアーカイブ"
+                     "%s%s .. %s はジャーナルと照合できません（%ld 秒単位の時間単位ファイル"
                      "から読み込み）",
                      L->semi, a, b, t->coarse_s);
         else

@@ -56,7 +56,7 @@ static json_t *evidence_json(const sp_report *r, const sp_report_target *t)
                       (json_int_t)t->rows_contradicting_steps, "problems", probs, "notes", notes);
         if (rows && t->rows_error[0])
             json_object_set_new(rows, "error", json_string(t->rows_error));
-        /* what came from a consolidated archive cannot be checked */
+        /* what came from the hours file cannot be checked */
         if (rows && t->coarse_s > 0 && t->fine_from > r->start)
             json_object_set_new(rows, "unchecked_consolidated",
                                 json_pack("{s:o, s:o, s:I}", "start", sp_report_json_time(r->start),
