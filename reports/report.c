@@ -75,6 +75,25 @@ static void gathered_free(gathered *g)
 
 /* --- RRD ---------------------------------------------------------------- */
 
+/* segs[0..n) clipped to [from, to) appended to g: the parts a period is
+ * read in must not overlap. */
+static sp_status add_clipped(gathered *g, const sp_sla_seg *segs, size_t n, int64_t from,
+                             int64_t to)
+{
+    if (sp_grow((void **)&g->segs, &g->cap_segs, g->n_segs + n + 1, sizeof *g->segs) != SP_OK)
+        return SP_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        sp_sla_seg x = segs[i];
+        if (x.start < from)
+            x.start = from;
+        if (x.end > to)
+            x.end = to;
+        if (x.start < x.end)
+            g->segs[g->n_segs++] = x;
+    }
+    return SP_OK;
+}
+
 /* Steps of (from, to] from the rows file's one-step archive, appended to
  * g as segments clipped to [from, to), a stop's settled row cut short at
  * the stop. *res gets the step the file gave (another than the target's,
@@ -125,19 +144,7 @@ static sp_status fetch_part(const sp_report *r, sp_report_target *t, gathered *g
                                       settle ? g->stops : NULL, settle ? g->n_stops : 0, &segs,
                                       &n)) != SP_OK)
         goto out;
-    if (sp_grow((void **)&g->segs, &g->cap_segs, g->n_segs + n + 1, sizeof *g->segs) != SP_OK) {
-        st = SP_ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) { /* clip: the parts must not overlap */
-        sp_sla_seg x = segs[i];
-        if (x.start < from)
-            x.start = from;
-        if (x.end > to)
-            x.end = to;
-        if (x.start < x.end)
-            g->segs[g->n_segs++] = x;
-    }
+    st = add_clipped(g, segs, n, from, to);
 out:
     free(up);
     free(deg);
@@ -202,19 +209,7 @@ static sp_status fetch_hours(const sp_report *r, sp_report_target *t, gathered *
     if ((st = sp_sla_timeline_hours(v, v + s.rows, v + 2 * s.rows, s.rows, (int64_t)s.start, &segs,
                                     &n)) != SP_OK)
         goto out;
-    if (sp_grow((void **)&g->segs, &g->cap_segs, g->n_segs + n + 1, sizeof *g->segs) != SP_OK) {
-        st = SP_ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) { /* clip: the parts must not overlap */
-        sp_sla_seg x = segs[i];
-        if (x.start < from)
-            x.start = from;
-        if (x.end > to)
-            x.end = to;
-        if (x.start < x.end)
-            g->segs[g->n_segs++] = x;
-    }
+    st = add_clipped(g, segs, n, from, to);
 out:
     free(v);
     free(segs);
