@@ -173,6 +173,10 @@ sp_status sp_store_rollup(const char *daemon, const char *rrd, long step, const 
 
 /* --- Stops from the journal ---------------------------------------------- */
 
+/* Read in windows from the end that grow eightfold: what the writer looks
+ * for (the last rows line, the stops of the last hour) is in the last few
+ * kB, and a store of 100,000 targets reads every tail at start and once an
+ * hour. */
 void sp_store_journal_tail(const char *path, sp_store_tail_cb cb, void *arg)
 {
     FILE *fp = fopen(path, "re");
@@ -183,7 +187,7 @@ void sp_store_journal_tail(const char *path, sp_store_tail_cb cb, void *arg)
     if (fseeko(fp, 0, SEEK_END) != 0)
         goto out;
     off_t size = ftello(fp), done = size; /* lines at or after done were given */
-    for (off_t win = 65536; more; win *= 16) {
+    for (off_t win = 8192; more; win *= 8) {
         off_t start = size > win ? size - win : 0;
         size_t len = (size_t)(done - start);
         char *nb = realloc(buf, len + 1);

@@ -149,6 +149,10 @@ static void test_stops_from_the_journal_tail(void **state)
     put_line(fp, &rows);
     stop.stop.settled_ms = 4000600;
     put_line(fp, &stop);
+    /* 40 kB of other lines: the reader's window (8 kB first) must grow,
+     * and a line across a window's edge must be read whole */
+    for (int i = 0; i < 400; i++)
+        fprintf(fp, "{\"type\":\"alert\",\"detail\":\"%090d\"}\n", i);
     rows.rows.to = 7200;
     put_line(fp, &rows);
     stop.type = SP_JOURNAL_REMOVED;
