@@ -20,7 +20,10 @@
 #  - a second run has nothing to do; a target with another interval fails
 #    (exit 1) while the others are migrated;
 #  - restartable: every state a kill can leave between the renames, and a
-#    kill -9 while large files are written, end in the same files on rerun.
+#    kill -9 while large files are written, end in the same files on rerun;
+#  - with rrdcached, the rows it holds for the old file are migrated too,
+#    and it has forgotten the old file after; one that does not answer
+#    fails the target.
 set -euo pipefail
 source "$SP_SRC/tests/lib/fixtures.sh"
 source "$SP_SRC/tests/lib/assert.sh"
@@ -455,6 +458,40 @@ t_match "kill -9: rerun removes the leftovers" "$(cat "$D/k.out")" "removed .*/\
 t_match "kill -9: rerun migrates the rest" "$(cat "$D/k.out")" "b3: migrated: 259200 steps of 1 s copied"
 t_eq "kill -9: no temporary file left" "$(find "$K" -name '.sp-*' | wc -l)" 0
 t_eq "kill -9: the same files as a run never killed" "$(kdump "$K" | md5sum)" "$(kdump "$D/bigref" | md5sum)"
+
+# --- rrdcached ------------------------------------------------------------------------
+# Rows rrdcached holds for the old file (-w 3600: it writes nothing unless
+# asked) are in the copy; after the rename it has forgotten the old file, so
+# a row it takes then goes into the new one. An rrdcached that does not
+# answer may hold such rows: that target fails, its file untouched.
+fx_start_rrdcached "$D"
+C=$D/cached
+cp -a "$D/orig" "$C"
+sed -e "s#^  dir: .*#  dir: $C\n  rrdcached: unix:$FX_RRDCACHED_SOCK#" "$D/c.yaml" >"$D/rc.yaml"
+for i in $(seq 1 10); do
+    rrdtool update --daemon "unix:$FX_RRDCACHED_SOCK" "$C/web.rrd" "$((L + 60 * i)):1:0:$((100 + i)):U:U:U:U:U"
+done
+t_eq "rrdcached: holds 10 rows the old file lacks" "$(rrdtool last "$C/web.rrd")" "$L"
+rc=0
+"$SLAPROBE" store migrate -c "$D/rc.yaml" >"$D/rc.out" 2>&1 || rc=$?
+t_eq "rrdcached: exit" "$rc" 0
+t_match "rrdcached: the held rows copied too" "$(cat "$D/rc.out")" "web: migrated: 4320 steps of 60 s copied"
+t_eq "rrdcached: new rows file ends with them" "$(rrdtool last "$C/web.rrd"):$(n_rra "$C/web.rrd")" "$((L + 600)):1"
+t_match "rrdcached: the last held row's value" \
+    "$(rrdtool fetch "$C/web.rrd" AVERAGE -r 60 -s $((L + 540)) -e $((L + 600)) | grep "^$((L + 600)):")" \
+    "^$((L + 600)): 1.0000000000e\+00 0.0000000000e\+00 1.1000000000e\+02 "
+rrdtool update --daemon "unix:$FX_RRDCACHED_SOCK" "$C/web.rrd" "$((L + 660)):1:0:111:U:U:U:U:U"
+rrdtool flushcached --daemon "unix:$FX_RRDCACHED_SOCK" "$C/web.rrd"
+t_eq "rrdcached: a row after the migration goes into the new file" "$(rrdtool last "$C/web.rrd")" "$((L + 660))"
+fx_stop_rrdcached
+N2=$D/noanswer
+cp -a "$D/orig" "$N2"
+sed -e "s#^  dir: .*#  dir: $N2\n  rrdcached: unix:$D/nothing.sock#" "$D/c.yaml" >"$D/na.yaml"
+rc=0
+"$SLAPROBE" store migrate -c "$D/na.yaml" >"$D/na.out" 2>&1 || rc=$?
+t_eq "rrdcached not answering: exit 1" "$rc" 1
+t_match "rrdcached not answering: said" "$(cat "$D/na.out")" "web: NOT MIGRATED: rrdcached flush of .*web.rrd"
+t_eq "rrdcached not answering: file untouched" "$(cmp "$N2/web.rrd" "$D/web.rrd.before" && echo same)" same
 
 # --- the daemon takes the migrated store -------------------------------------------
 sp_run "$D/c.yaml" "$D/daemon.log"
