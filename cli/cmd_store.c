@@ -68,6 +68,8 @@ static void print_migrated(const char *id, const sp_migrate_result *r, bool dry_
                archive_name(r->sources[i].row_s, nb, sizeof nb));
     }
     printf(")");
+    if (!dry_run && r->as_text)
+        printf("; %lld steps the same as text, not bit for bit", (long long)r->as_text);
     if (r->resumed)
         printf("; resumed from %s", r->kept);
     if (!dry_run)

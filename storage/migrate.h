@@ -62,6 +62,9 @@ typedef struct sp_migrate_result {
     long step_s;         /* the file's step */
     int64_t steps;       /* one-step rows copied, unknown ones included */
     int64_t known;       /* ... of them with a value */
+    int64_t as_text;     /* ... read back as the same canonical text, not the same
+                      * double (a step rrdtool had filled from a longer
+                      * interval); the others bit for bit */
     int64_t steps_to;    /* end of the last step (Unix s); the first ends at
                         * steps_to - (steps - 1) * step_s */
     int64_t hours;       /* rows of the hours file */

@@ -85,6 +85,8 @@ for k in range(N):
     t = L - (N - 1 - k) * 60
     if t <= skip_until or k % 997 < 25:  # after the stop; an unknown gap
         continue
+    if k % 1777 == 5:  # one step missed: rrdtool fills it with the next value
+        continue
     r = random.random()
     if k % 1409 < 40:  # an outage
         v = [0, 0, None, None, None, None, None, 89.5]
