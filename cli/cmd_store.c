@@ -20,7 +20,7 @@
 #include "storage/sp_store.h"
 
 static const char usage[] =
-    "usage: slaprobe store migrate -c FILE [--dry-run]\n"
+    "usage: slaprobe store migrate -c FILE [--vantage V] [--dry-run]\n"
     "Convert the RRD files of an earlier slaprobe (one <id>.rrd with five archives) to\n"
     "this version's layout: <id>.rrd keeps the steps (every step of the old\n"
     "full-resolution archive copied exactly, so the journal's rows lines still\n"
@@ -29,6 +29,7 @@ static const char usage[] =
     "archive, else the hourly one. The old file is kept as <id>.rrd.v1: remove it\n"
     "when satisfied. Targets already converted are skipped; an interrupted run is\n"
     "resumed by running it again. Stop the daemon first (the store's lock is taken).\n"
+    "--vantage V: vantage V's store, <storage.dir>/V/, as `run --vantage V` writes it.\n"
     "--dry-run: say what would be done, write nothing.\n"
     "Exit 0 every target converted or nothing to do, 1 a target could not be\n"
     "converted (the others are), 2 bad usage or configuration.\n";
@@ -90,6 +91,7 @@ int sp_cmd_store(int argc, char **argv)
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"dry-run", no_argument, NULL, 'n'},
+        {"vantage", required_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -105,6 +107,13 @@ int sp_cmd_store(int argc, char **argv)
             path = optarg;
         } else if (c == 'n') {
             dry_run = true;
+        } else if (c == 'V') {
+            /* as `run --vantage`: sp_cfg_load then checks the name and
+             * puts storage_dir in <root>/V */
+            if (setenv("SLAPROBE_VANTAGE", optarg, 1) != 0) {
+                fprintf(stderr, "slaprobe store migrate: --vantage: %s\n", strerror(errno));
+                return SP_EXIT_FAIL;
+            }
         } else if (c == 'h') {
             fputs(usage, stdout);
             return SP_EXIT_OK;

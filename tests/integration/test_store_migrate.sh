@@ -18,7 +18,8 @@
 #    agrees; the month's report (inside the reach) is the same before and
 #    after; the daemon then takes the store;
 #  - a second run has nothing to do; a target with another interval fails
-#    (exit 1) while the others are migrated;
+#    (exit 1) while the others are migrated; --vantage converts that
+#    vantage's store;
 #  - restartable: every state a kill can leave between the renames, and a
 #    kill -9 while large files are written, end in the same files on rerun;
 #  - with rrdcached, the rows it holds for the old file are migrated too,
@@ -368,6 +369,23 @@ t_eq "another interval: that file untouched" "$(cmp "$W/slow.rrd" "$D/web.rrd.be
 t_match "another interval: the other target migrated" "$(cat "$D/w.out")" \
     "1 target migrated, 0 already migrated, 0 without a file, 1 failed"
 t_eq "another interval: the other's files as in a run alone" "$(dump_store "$W" web | cmp - "$D/ref.dump" && echo same)" same
+
+# --- a vantage's store ----------------------------------------------------------------
+V=$D/vroot
+mkdir -p "$V/tokyo-1"
+cp -a "$D/orig/." "$V/tokyo-1/"
+sed "s#dir: $S#dir: $V#" "$D/c.yaml" >"$D/v.yaml"
+echo 'vantages: [tokyo-1, osaka-1]' >>"$D/v.yaml"
+rc=0
+"$SLAPROBE" store migrate -c "$D/v.yaml" --vantage tokyo-1 >"$D/v.out" 2>&1 || rc=$?
+t_eq "--vantage: exit" "$rc" 0
+t_match "--vantage: the vantage's store" "$(cat "$D/v.out")" "web: migrated: .*kept as $V/tokyo-1/web.rrd.v1"
+t_eq "--vantage: the same files as a single store's" \
+    "$(dump_store "$V/tokyo-1" web | cmp - "$D/ref.dump" && echo same)" same
+t_eq "--vantage: nothing written in the root" "$(find "$V" -maxdepth 1 -type f | wc -l)" 0
+rc=0
+"$SLAPROBE" store migrate -c "$D/v.yaml" --vantage nowhere >/dev/null 2>&1 || rc=$?
+t_eq "--vantage not one of vantages: exit 2" "$rc" 2
 
 # --- restartable: the states a kill leaves between the renames -------------------
 # rerun NAME: migrate the store in $R again; its files must be the reference's
