@@ -67,70 +67,97 @@ __attribute__((format(printf, 3, 4))) static void say(char *err, size_t n, const
 
 /* --- Hours from a consolidated archive ------------------------------------- */
 
-/* An hour's sums while its rows are read. */
-typedef struct hour_acc {
-    double up, degraded, known; /* seconds */
-    double total, n;            /* sum of total_ms x steps, and steps */
-} hour_acc;
-
-/* The rows of s (row i covering [s->start + i * s->step, + s->step), as
- * the report places them) into the hours of acc (hour k is [base + k * H,
- * + H)), clipped to [from, to). A row with a value is wholly known (RRD
- * averaged the known steps of it): up x its seconds in the hour UP, the
- * rest DOWN, degraded x its seconds degraded; its total_ms counts once
- * for each step it spans. */
-static void spread_rows(const sp_store_series *s, long step, int64_t base, int64_t from, int64_t to,
-                        hour_acc *acc)
+sp_status sp_store_migrate_hours(const double *up, const double *degraded, const double *total,
+                                 size_t n, int64_t first_start, long row_s, long step_s,
+                                 int64_t from, int64_t to, sp_store_hour *out)
 {
-    int iu = sp_store_series_ds(s, "up"), id = sp_store_series_ds(s, "degraded"),
-        it = sp_store_series_ds(s, "total_ms");
-    if (iu < 0 || id < 0 || it < 0)
-        return;
-    for (size_t i = 0; i < s->rows; i++) {
-        const double *row = s->data + i * s->n_ds;
-        if (isnan(row[iu]))
+    if (from % H || to % H || to < from || row_s < 1 || step_s < 1)
+        return SP_EINVAL;
+    size_t nh = (size_t)((to - from) / H);
+    /* sums first: up, degraded and known seconds, total_ms x steps, steps */
+    double(*acc)[5] = calloc(nh ? nh : 1, sizeof *acc);
+    if (!acc)
+        return SP_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(up[i]))
             continue;
-        int64_t rs = (int64_t)s->start + (int64_t)i * (int64_t)s->step;
-        int64_t a = max64(rs, from), b = min64(rs + (int64_t)s->step, to);
+        int64_t rs = first_start + (int64_t)i * row_s;
+        int64_t a = max64(rs, from), b = min64(rs + row_s, to);
         while (a < b) {
-            size_t k = (size_t)((a - base) / H);
-            int64_t e = min64(b, base + (int64_t)(k + 1) * H);
+            size_t k = (size_t)((a - from) / H);
+            int64_t e = min64(b, from + (int64_t)(k + 1) * H);
             double secs = (double)(e - a);
-            acc[k].up += row[iu] * secs;
-            acc[k].known += secs;
-            if (!isnan(row[id]))
-                acc[k].degraded += row[id] * secs;
-            if (!isnan(row[it])) {
-                acc[k].total += row[it] * (secs / (double)step);
-                acc[k].n += secs / (double)step;
+            acc[k][0] += up[i] * secs;
+            acc[k][2] += secs;
+            if (!isnan(degraded[i]))
+                acc[k][1] += degraded[i] * secs;
+            if (!isnan(total[i])) {
+                acc[k][3] += total[i] * (secs / (double)step_s);
+                acc[k][4] += secs / (double)step_s;
             }
             a = e;
         }
     }
+    for (size_t k = 0; k < nh; k++) {
+        double u = rint(acc[k][0]), known = acc[k][2], d = rint(acc[k][1]);
+        u = u > known ? known : u < 0 ? 0 : u;
+        d = d > u ? u : d < 0 ? 0 : d;
+        out[k] = (sp_store_hour){from + (int64_t)(k + 1) * H, u, known - u, d, NAN, 0};
+        if (acc[k][4] > 0) {
+            out[k].total_ms = acc[k][3] / acc[k][4];
+            out[k].total_n = rint(acc[k][4]);
+        }
+    }
+    free(acc);
+    return SP_OK;
 }
 
-/* An hour's line for the hours file, in whole seconds: DOWN is the known
- * rest after the rounded UP, so the two never exceed what was known. */
-static void hour_line(int64_t end, const hour_acc *a, char *buf, size_t n)
+/* An hour's line for the hours file, as the rollup writes one. */
+static void hour_line(const sp_store_hour *o, char *buf, size_t n)
 {
-    double up = rint(a->up), known = a->known;
-    if (up > known)
-        up = known;
-    if (up < 0)
-        up = 0;
-    double deg = rint(a->degraded);
-    if (deg > up)
-        deg = up;
-    if (deg < 0)
-        deg = 0;
-    if (a->n > 0)
-        snprintf(buf, n, "%lld:%.0f:%.0f:%.0f:%.6g:%.0f", (long long)end, up, known - up, deg,
-                 a->total / a->n, a->n);
+    if (o->total_n > 0)
+        snprintf(buf, n, "%lld:%.0f:%.0f:%.0f:%.6g:%.0f", (long long)o->t, o->up_s, o->down_s,
+                 o->degraded_s, o->total_ms, o->total_n);
     else
-        snprintf(buf, n, "%lld:%.0f:%.0f:%.0f:U:0", (long long)end, up, known - up, deg);
+        snprintf(buf, n, "%lld:%.0f:%.0f:%.0f:U:0", (long long)o->t, o->up_s, o->down_s,
+                 o->degraded_s);
 }
 
-/* --- The steps --------------------------------------------------------------- */
+/* Hours [from, to) from the archive of rows of row_s seconds of src. */
+static sp_status hours_from(const char *src, long row_s, long step_s, int64_t from, int64_t to,
+                            sp_store_hour *out, char *err, size_t errlen)
+{
+    sp_store_series s;
+    sp_status st =
+        sp_store_rrd_fetch(NULL, src, "AVERAGE", (time_t)from, (time_t)to, row_s, &s, err, errlen);
+    if (st != SP_OK)
+        return st;
+    int iu = sp_store_series_ds(&s, "up"), id = sp_store_series_ds(&s, "degraded"),
+        it = sp_store_series_ds(&s, "total_ms");
+    double *v = malloc((3 * s.rows + 1) * sizeof *v);
+    if (!v) {
+        say(err, errlen, "out of memory");
+        st = SP_ENOMEM;
+    } else if (iu < 0 || id < 0 || it < 0) {
+        say(err, errlen, "%s: no up, degraded and total_ms", src);
+        st = SP_EPARSE;
+    } else {
+        for (size_t i = 0; i < s.rows; i++) {
+            const double *row = s.data + i * s.n_ds;
+            v[i] = row[iu];
+            v[s.rows + i] = row[id];
+            v[2 * s.rows + i] = row[it];
+        }
+        /* librrd may give another row length than asked: take what came */
+        st = sp_store_migrate_hours(v, v + s.rows, v + 2 * s.rows, s.rows, (int64_t)s.start,
+                                    (long)s.step, step_s, from, to, out);
+        if (st != SP_OK)
+            say(err, errlen, "%s: cannot make hours: %s", src, sp_strerror(st));
+    }
+    free(v);
+    sp_store_series_free(&s);
+    return st;
+}
 
 /* The copy. Only steps with a value are written, each after an unknown
  * row at its start when the step before it is unknown: as an import does,
@@ -263,7 +290,7 @@ sp_status sp_store_migrate_target(const char *dir, const char *id, long step_s,
     r->outcome = SP_MIGRATE_FAILED;
     sp_status st = SP_OK;
     char rrd[4096], hist[4200], tmp[4200], tmp_hist[4300], journal[4200];
-    hour_acc *acc = NULL;
+    sp_store_hour *acc = NULL;
     char *lines = NULL;
     const char **argv = NULL;
     int64_t *stops = NULL;
@@ -382,20 +409,14 @@ sp_status sp_store_migrate_target(const char *dir, const char *id, long step_s,
     size_t n_acc = (size_t)((b - hs) / H);
     if (n_acc && !(acc = calloc(n_acc, sizeof *acc)))
         FAIL(SP_ENOMEM, "out of memory");
-    for (int k = 0; k < n_coarse; k++) {
-        if (lo_of[k] >= hi_of[k])
-            continue;
-        long row_s = rra[order[k]].pdp_per_row * step_s;
-        sp_store_series s;
-        if ((st = sp_store_rrd_fetch(NULL, src, "AVERAGE", (time_t)lo_of[k], (time_t)hi_of[k],
-                                     row_s, &s, r->err, sizeof r->err)) != SP_OK)
+    for (int k = 0; k < n_coarse; k++)
+        if (lo_of[k] < hi_of[k] &&
+            (st = hours_from(src, rra[order[k]].pdp_per_row * step_s, step_s, lo_of[k], hi_of[k],
+                             acc + (lo_of[k] - hs) / H, r->err, sizeof r->err)) != SP_OK)
             goto out;
-        spread_rows(&s, step_s, hs, lo_of[k], hi_of[k], acc);
-        sp_store_series_free(&s);
-    }
     /* The hours file starts at the first hour anything is known of. */
     size_t first = 0;
-    while (first < n_acc && acc[first].known == 0)
+    while (first < n_acc && acc[first].up_s + acc[first].down_s == 0)
         first++;
     const int64_t h0 = hs + (int64_t)first * H;
     for (int k = 0; k < n_coarse; k++) {
@@ -433,7 +454,7 @@ sp_status sp_store_migrate_target(const char *dir, const char *id, long step_s,
     for (size_t i = first; i < n_acc;) {
         int n = 0;
         for (; i < n_acc && n < HOURS_BATCH; i++, n++) {
-            hour_line(hs + (int64_t)(i + 1) * H, &acc[i], lines + (size_t)n * 128, 128);
+            hour_line(&acc[i], lines + (size_t)n * 128, 128);
             argv[n] = lines + (size_t)n * 128;
         }
         if ((st = sp_store_rrd_update(NULL, tmp_hist, n, argv, r->err, sizeof r->err)) != SP_OK)

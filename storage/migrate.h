@@ -35,6 +35,7 @@
 
 #include "common/sp_status.h"
 #include "storage/layout.h"
+#include "storage/rollup.h"
 
 /* The old file's name once migrated: <id>.rrd + this. */
 #define SP_MIGRATE_KEPT_SUFFIX ".v1"
@@ -76,6 +77,23 @@ typedef struct sp_migrate_result {
     char kept[4200]; /* the old rows file's name after migration */
     char err[1024];
 } sp_migrate_result;
+
+/*
+ * Pure. The hours ending in (from, to] (multiples of 3600; out has
+ * (to - from) / 3600 entries) from n rows of a consolidated AVERAGE archive
+ * of the layout before: row i covers [first_start + i * row_s, + row_s)
+ * and holds the means up, degraded and total of its known steps of step_s
+ * seconds (NaN: none was known). A row with a value is read as wholly
+ * known, as the report of that layout read it: up x its seconds in the
+ * hour are UP, the rest DOWN, degraded x them degraded; summed per hour and
+ * rounded to whole seconds (DOWN is the known rest after the rounded UP,
+ * degraded at most UP). total_ms is the mean of the rows' totals, each
+ * counted once for each step it spans, total_n those steps, rounded
+ * (NaN and 0: none). An hour with no row with a value is 0, 0, 0, NaN, 0.
+ */
+sp_status sp_store_migrate_hours(const double *up, const double *degraded, const double *total,
+                                 size_t n, int64_t first_start, long row_s, long step_s,
+                                 int64_t from, int64_t to, sp_store_hour *out);
 
 /*
  * Migrate target id's files in dir (whose step must be step_s, the
