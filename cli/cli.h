@@ -22,6 +22,7 @@ int sp_cmd_report(int argc, char **argv);        /* cmd_report.c */
 int sp_cmd_status_page(int argc, char **argv);   /* cmd_statuspage.c */
 int sp_cmd_evidence(int argc, char **argv);      /* cmd_evidence.c */
 int sp_cmd_metrics_month(int argc, char **argv); /* cmd_metrics.c */
+int sp_cmd_store(int argc, char **argv);         /* cmd_store.c */
 
 struct sp_cfg;
 /* config-check's section on the guideline's monitoring values; returns

@@ -42,6 +42,8 @@ static const command commands[] = {
      sp_cmd_import},
     {"evidence", NULL, "keygen | export ...",
      "the checkpoint key; a target's month as a signed archive", sp_cmd_evidence},
+    {"store", NULL, "migrate -c FILE", "convert RRD files made by an earlier version",
+     sp_cmd_store},
     {"metrics-month", NULL, NULL, NULL, sp_cmd_metrics_month}, /* the daemon's child */
     {"help", NULL, NULL, NULL, cmd_help},
     {"--help", "-h", NULL, "this text", cmd_help},

@@ -427,6 +427,45 @@ sp_status sp_store_rrd_head(const char *daemon, const char *path, long *step_s, 
     return st;
 }
 
+sp_status sp_store_rrd_archives(const char *path, long *step_s, time_t *last, sp_store_rra *rra,
+                                int max, int *n, char *err, size_t errlen)
+{
+    static const char *const cfs[] = {"AVERAGE", "MAX", "MIN", "LAST"};
+    rrd_clear_error();
+    rrd_info_t *info = rrd_info_r(path);
+    if (!info)
+        return rrd_fail(err, errlen, "cannot read", path);
+    const rrd_info_t *step = info_get(info, "step"), *lu = info_get(info, "last_update");
+    sp_status st = SP_OK;
+    *n = 0;
+    if (!step || !lu) {
+        snprintf(err, errlen, "%s: no step or last update: not an RRD file", path);
+        st = SP_EPARSE;
+        goto out;
+    }
+    *step_s = (long)step->value.u_cnt;
+    *last = (time_t)lu->value.u_cnt;
+    for (int i = 0; i < max; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "rra[%d].cf", i);
+        const rrd_info_t *cf = info_get(info, key);
+        snprintf(key, sizeof key, "rra[%d].rows", i);
+        const rrd_info_t *rows = info_get(info, key);
+        snprintf(key, sizeof key, "rra[%d].pdp_per_row", i);
+        const rrd_info_t *ppr = info_get(info, key);
+        if (!cf || !rows || !ppr)
+            break;
+        rra[i] = (sp_store_rra){"?", (long)ppr->value.u_cnt, (long)rows->value.u_cnt};
+        for (size_t k = 0; k < sizeof cfs / sizeof cfs[0]; k++)
+            if (strcmp(cf->value.u_str, cfs[k]) == 0)
+                rra[i].cf = cfs[k];
+        *n = i + 1;
+    }
+out:
+    rrd_info_free(info);
+    return st;
+}
+
 time_t sp_store_rrd_last(const char *path)
 {
     rrd_info_t *info = rrd_info_r(path);

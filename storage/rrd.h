@@ -124,6 +124,13 @@ sp_status sp_store_rrd_forget(const char *daemon, const char *path, char *err, s
 sp_status sp_store_rrd_head(const char *daemon, const char *path, long *step_s, time_t *last,
                             long *full_rows, char *err, size_t errlen);
 
+/* The archives of any RRD file as rrd_info gives them (a file of the
+ * layout before this one, for `store migrate`): its step, last update
+ * and up to max archives in file order into rra (cf points to a static
+ * "AVERAGE", "MAX", "MIN", "LAST" or "?"); *n their count. */
+sp_status sp_store_rrd_archives(const char *path, long *step_s, time_t *last, sp_store_rra *rra,
+                                int max, int *n, char *err, size_t errlen);
+
 /* Time of the last update, or 0 on error. */
 time_t sp_store_rrd_last(const char *path);
 

@@ -23,9 +23,10 @@ t_eq "registered for slaprobe" "$(complete -p slaprobe)" "complete -F _slaprobe 
 
 echo "# sub-commands"
 t_eq "slaprobe <TAB>" "$(complete_words '')" \
-    "--help --version -V -h check config-check evidence help import journal patterns report run status-page"
+    "--help --version -V -h check config-check evidence help import journal patterns report run status-page store"
 t_eq "slaprobe co<TAB>" "$(complete_words co)" "config-check"
-t_eq "slaprobe st<TAB>" "$(complete_words st)" "status-page"
+t_eq "slaprobe st<TAB>" "$(complete_words st)" "status-page store"
+t_eq "slaprobe sta<TAB>" "$(complete_words sta)" "status-page"
 "$SLAPROBE" --help >"$FX_DIR/help"
 for c in $(sed -n '/^commands:/,/^$/p' "$FX_DIR/help" | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p'); do
     t_match "slaprobe <TAB> offers $c" " $(complete_words '') " " $c "
@@ -38,11 +39,12 @@ t_eq "slaprobe status-page --lang <TAB>" "$(complete_words status-page --lang ''
 t_eq "slaprobe check --dns-type A<TAB>" "$(complete_words check --dns-type A)" "A AAAA"
 t_eq "slaprobe journal <TAB>" "$(complete_words journal '')" "verify"
 t_eq "slaprobe evidence <TAB>" "$(complete_words evidence '')" "--help -h export keygen verify"
+t_eq "slaprobe store <TAB>" "$(complete_words store '')" "--help -h migrate"
 t_eq "slaprobe check -c <TAB> (concurrency: no files)" "$(complete_words check -c '')" ""
 t_eq "slaprobe check --timeout <TAB>" "$(complete_words check --timeout '')" ""
 # Every long option a sub-command's --help names is offered after it.
 for h in check run config-check "journal verify" report status-page patterns import \
-    "evidence keygen" "evidence export" "evidence verify"; do
+    "store migrate" "evidence keygen" "evidence export" "evidence verify"; do
     # shellcheck disable=SC2086
     "$SLAPROBE" $h --help >"$FX_DIR/sub" 2>&1 || true
     offered=" $(complete_words $h --) "
