@@ -20,13 +20,13 @@ SP_RETENTION="20 2 3" sp_config "$FX_DIR/k.yaml" "$store" "interval: 1s, timeout
     "web=http://127.0.0.1:$FX_HTTP_PORT/" "big1=http://127.0.0.1:$FX_HTTP_PORT/" \
     "big2=http://127.0.0.1:$FX_HTTP_PORT/"
 
-# files in the store that are neither an RRD, a journal, the lock nor the
+# files in the store that are neither an RRD (rows or hours), a journal, the lock nor the
 # daemon's live state for the status page (whose .tmp the next start
 # writes over): what an interrupted creation left (librrd's own temporary
 # names included)
 strays() {
     { ls -A "$store" 2>/dev/null || true; } |
-        { grep -c -v -E '^[a-z0-9_-]+\.(rrd|journal)$|^\.slaprobe\.lock$|^status-live\.json(\.tmp)?$' || true; }
+        { grep -c -v -E '^[a-z0-9_-]+\.(rrd|hist\.rrd|journal)$|^\.slaprobe\.lock$|^status-live\.json(\.tmp)?$' || true; }
 }
 tmp_seen=0
 t_first=$(date +%s)

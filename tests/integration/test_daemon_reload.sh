@@ -102,7 +102,7 @@ t_eq "no reload journaled for a rejected file" \
     "$(jq -r 'select(.type == "reload") | .type' "$STORE/web.journal" | wc -l)" 0
 # (status-live.json is the daemon's, for the status page, not a target's)
 t_eq "nothing but the first target's files written" "$(ls "$STORE" | sort | tr '\n' ' ')" \
-    "status-live.json web.journal web.rrd "
+    "status-live.json web.hist.rrd web.journal web.rrd "
 
 echo "# a valid file afterwards reloads"
 write_good web web2
