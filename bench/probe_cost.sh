@@ -15,6 +15,9 @@
 # <= 1.2 x openssl s_time -new (little overhead on top of the handshake
 # itself, which dominates) and slaprobe check <= 0.6 x blackbox_exporter;
 # slaprobe's /probe <= 1.0 x blackbox's /probe (the same request, cheaper).
+# With libcurl 7.88 on OpenSSL 3.0 the first two are out of reach: libcurl
+# makes an SSL_CTX per connection, 0.1 ms of CPU each (bench/README.md,
+# "Profile of the fresh-connection HTTPS probe").
 #
 # How: on a shared machine one run decides nothing (three sequential runs
 # once gave slaprobe/openssl 1.36, 2.16, 1.25). So the probers run in short
@@ -36,6 +39,9 @@
 #   C             concurrency of slaprobe check and wrk       (default 8)
 #   BB_DURATION   seconds wrk drives each /probe per round    (default 5)
 #   T             seconds of openssl s_time per round         (default 5)
+#   PROFILE=1     then profile one check run (N probes) and one s_time run
+#                 with perf and print where each one's CPU goes, per probe
+#                 (bench/perf_phases.py; bench/README.md reads it)
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-5}
@@ -49,9 +55,12 @@ die() { echo "probe_cost: FAIL: $*" >&2; exit 1; }
 for v in ROUNDS N C BB_DURATION T; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "probe_cost: $v must be a positive integer, not '${!v}'" >&2; exit 2; }
 done
+PROFILE=${PROFILE:-0}
+[[ $PROFILE == [01] ]] || { echo "probe_cost: PROFILE must be 0 or 1, not '$PROFILE'" >&2; exit 2; }
 [ "$ROUNDS" -ge 5 ] || { echo "probe_cost: ROUNDS must be at least 5 (a median of fewer decides little), not $ROUNDS" >&2; exit 2; }
 
-for tool in nginx openssl wrk curl /usr/bin/time /usr/bin/prometheus-blackbox-exporter; do
+for tool in nginx openssl wrk curl /usr/bin/time /usr/bin/prometheus-blackbox-exporter \
+    $([ "$PROFILE" = 0 ] || echo perf); do
     command -v "$tool" >/dev/null || die "$tool missing (run scripts/setup.sh --bench)"
 done
 
@@ -313,19 +322,20 @@ stats() {
         END {m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
              printf "%.3f %.3f %.3f %.0f%%", m, v[1], v[NR], (m > 0 ? 100 * (v[NR] - v[1]) / m : 0)}'
 }
+declare -A med1k
 echo "CPU s per 1000 probes, over the rounds: median (min..max, relative spread)"
 for p in "${probers[@]}"; do
     vals=()
     for ((r = 1; r <= ROUNDS; r++)); do vals+=("${per1k[$p,$r]}"); done
     read -r med lo hi sp <<<"$(stats "${vals[@]}")"
+    med1k[$p]=$med
     printf '  %-9s %s  (%s..%s, %s)\n' "$p" "$med" "$lo" "$hi" "$sp"
 done
 echo
 # ratio NUM DEN GOAL LABEL: each round's NUM/DEN, their median and spread,
 # and the goal judged on the median
 ratio() {
-    local num=$1 den=$2 goal=$3 label=$4 r vals=() line med lo hi sp verdict
-    line=""
+    local num=$1 den=$2 goal=$3 label=$4 r vals=() med lo hi sp verdict
     for ((r = 1; r <= ROUNDS; r++)); do
         vals+=("$(awk -v a="${per1k[$num,$r]}" -v b="${per1k[$den,$r]}" 'BEGIN{printf "%.3f", a/b}')")
     done
@@ -339,3 +349,27 @@ ratio check blackbox 0.6 "slaprobe check / blackbox"
 ratio sp_probe blackbox 1.0 "slaprobe /probe / blackbox /probe"
 echo
 echo "total time: $(($(date +%s) - t_start)) s for the rounds"
+[ "$PROFILE" = 1 ] || exit 0
+
+# ---- PROFILE=1: where the CPU goes ------------------------------------------
+# One more run of check and of s_time under perf (DWARF call graphs: Debian's
+# libraries have no frame pointers), each sample put in a phase by the
+# frames on its stack, and the phases scaled to the prober's median CPU per
+# probe from the rounds (perf's own overhead inflates what it sees).
+profile() {   # NAME PROBES MS_PER_PROBE DATA
+    echo
+    echo "$1: where a probe's CPU goes (perf record --call-graph dwarf,16384 -F 2000)"
+    perf script -i "$4" 2>/dev/null | /usr/bin/python3 "$here/bench/perf_phases.py" "$2" "$3" ||
+        die "could not read the profile $4"
+}
+run perf record -q -o "$tmp/check.perf" --call-graph dwarf,16384 -F 2000 -- \
+    "$SLAPROBE" check --count "$N" --concurrency "$C" --cacert "$tmp/ca.pem" \
+    --json "https://localhost:$port/" >/dev/null 2>"$tmp/perf-check.err" ||
+    { tail -n 5 "$tmp/perf-check.err" >&2; die "perf record of slaprobe check failed"; }
+profile "slaprobe check ($N probes)" "$N" "${med1k[check]}" "$tmp/check.perf"
+run perf record -q -o "$tmp/openssl.perf" --call-graph dwarf,16384 -F 2000 -- \
+    openssl s_time -connect "127.0.0.1:$port" -new -verify 1 -CAfile "$tmp/ca.pem" \
+    -time "$T" >"$tmp/os-perf.out" 2>&1 || { cat "$tmp/os-perf.out" >&2; die "perf record of s_time failed"; }
+n=$(awk '/connections in [0-9.]+ real seconds/ {print $1}' "$tmp/os-perf.out")
+[ -n "$n" ] && [ "$n" -gt 0 ] || { cat "$tmp/os-perf.out" >&2; die "could not parse s_time"; }
+profile "openssl s_time -new ($n handshakes)" "$n" "${med1k[openssl]}" "$tmp/openssl.perf"
