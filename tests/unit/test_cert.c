@@ -28,7 +28,8 @@ static void cipher_names(const SSL_CTX *ctx, char *buf, size_t n)
     size_t len = 0;
     buf[0] = '\0';
     for (int i = 0; sk && i < sk_SSL_CIPHER_num(sk); i++) {
-        int w = snprintf(buf + len, n - len, "%s:", SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i)));
+        int w =
+            snprintf(buf + len, n - len, "%s:", SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i)));
         assert_true(w > 0 && (size_t)w < n - len);
         len += (size_t)w;
     }
