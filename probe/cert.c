@@ -320,18 +320,50 @@ out:
 
 /* --- The handshake a browser-class client makes ---------------------------- */
 
+#define BROWSER_CIPHERS "DEFAULT:@SECLEVEL=0"
+
+static bool same_ciphers(const SSL_CTX *a, const SSL_CTX *b)
+{
+    STACK_OF(SSL_CIPHER) *x = SSL_CTX_get_ciphers(a), *y = SSL_CTX_get_ciphers(b);
+    if (!x || !y || sk_SSL_CIPHER_num(x) != sk_SSL_CIPHER_num(y))
+        return false;
+    for (int i = 0; i < sk_SSL_CIPHER_num(x); i++)
+        if (SSL_CIPHER_get_id(sk_SSL_CIPHER_value(x, i)) !=
+            SSL_CIPHER_get_id(sk_SSL_CIPHER_value(y, i)))
+            return false;
+    return true;
+}
+
+/* Whether a new SSL_CTX already has BROWSER_CIPHERS' list, as it has
+ * unless the system's OpenSSL configuration sets a CipherString: then
+ * setting it again on every context (12 us, 2 % of an https probe, which
+ * makes a context per connection) can be skipped. Asked once per process. */
+static bool default_is_browser;
+static void check_default_ciphers(void)
+{
+    SSL_CTX *a = SSL_CTX_new(TLS_client_method()), *b = SSL_CTX_new(TLS_client_method());
+    default_is_browser = a && b && SSL_CTX_set_cipher_list(b, BROWSER_CIPHERS) &&
+                         same_ciphers(a, b);
+    SSL_CTX_free(a);
+    SSL_CTX_free(b);
+    ERR_clear_error();
+}
+
 bool sp_probe__browser_ctx(SSL_CTX *ctx)
 {
+    static uv_once_t once = UV_ONCE_INIT; /* whichever thread runs a loop */
+    uv_once(&once, check_default_ciphers);
     /* Level 0 and TLS 1.0 on our side: the handshake must complete with
      * whatever the server offers so that the facts can be judged by
      * sp_probe_tls_availability(), the same for check and check --tls;
      * refusing here would leave only OpenSSL's words for what is wrong. */
     if (!SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION) ||
         !SSL_CTX_set_max_proto_version(ctx, 0) ||
-        !SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0")) {
+        (!default_is_browser && !SSL_CTX_set_cipher_list(ctx, BROWSER_CIPHERS))) {
         ERR_clear_error();
         return false;
     }
+    /* what BROWSER_CIPHERS' @SECLEVEL=0 sets, also when it was skipped */
     SSL_CTX_set_security_level(ctx, 0);
     /* OpenSSL's 100 KiB default is a library default, not a browser's
      * limit: a certificate with 10,000 names is 423 KB and loads in every

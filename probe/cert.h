@@ -51,7 +51,8 @@ X509 *sp_probe__cert_facts(sp_tls_cert_facts *c, X509 *leaf, STACK_OF(X509) * pe
 sp_ocsp_state sp_probe__cert_ocsp(const unsigned char *der, long len, X509_STORE *store, X509 *leaf,
                                   X509 *issuer, STACK_OF(X509) * peer);
 
-/* Set ctx up for the handshake both kinds judge by the one availability
+/* Set ctx (new from SSL_CTX_new, its cipher list untouched) up for the
+ * handshake both kinds judge by the one availability
  * policy: TLS 1.0 and up, OpenSSL's DEFAULT suites at security level 0
  * (everything is judged after, from facts), a certificate list of up to
  * SP_TLS_MAX_CERT_LIST bytes, an OCSP status request. False when this

@@ -15,8 +15,11 @@
  * sent (CURLOPT_PREREQFUNCTION), the same facts (cert.c) go through the
  * same sp_probe_tls_availability(). A connection that fails the policy is
  * aborted there, so no request (and no credential) reaches a server a
- * browser would not talk to. The leaf's expiry is also taken in OpenSSL's
- * verify callback, which runs even when the handshake fails later.
+ * browser would not talk to. The chain is verified once, there (cert.c);
+ * OpenSSL's own verification inside the handshake, whose verdict nobody
+ * used (peer verification is off), is replaced by a callback that only
+ * takes the leaf's expiry and host match, which it sees even when the
+ * handshake fails later.
  */
 #include "cert.h"
 #include "engine_int.h"
@@ -64,8 +67,6 @@ typedef struct http_state {
     char errbuf[CURL_ERROR_SIZE];
 } http_state;
 
-static int ssl_ex_idx = -1;
-
 static bool is_ip_literal(const char *h)
 {
     return sp_probe__ip_literal(h, NULL);
@@ -82,22 +83,23 @@ static void record_leaf(sp_probe *p, http_state *hs, X509 *leaf)
     hs->hostname_match = sp_probe__cert_host_match(leaf, hs->host);
 }
 
-static int verify_cb(int ok, X509_STORE_CTX *x)
+/*
+ * OpenSSL's certificate verification step of the handshake, replaced
+ * (SSL_CTX_set_cert_verify_callback): it would run X509_verify_cert, whose
+ * verdict nothing reads (SSL_VERIFY_NONE: the handshake goes on either
+ * way), before prereq_cb verifies the chain again at level 1 with every
+ * error collected; one ECDSA/RSA chain verification per probe is spared.
+ * Only the leaf is noted here, for a handshake that fails later; returning
+ * 1 never changes libcurl's course, as SSL_VERIFY_NONE did not.
+ */
+static int cert_seen_cb(X509_STORE_CTX *x, void *parm)
 {
-    SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
-    sp_probe *p = ssl ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ssl_ex_idx) : NULL;
-    if (!p || !p->kstate)
-        return ok;
+    sp_probe *p = parm;
     http_state *hs = p->kstate;
-    /* the chain is judged after the handshake (prereq_cb), at level 1 with
-     * every error collected; here only the leaf is noted, for a handshake
-     * that fails later */
-    if (!hs->cert_seen) {
-        X509 *leaf = X509_STORE_CTX_get0_cert(x);
-        if (leaf)
-            record_leaf(p, hs, leaf);
-    }
-    return ok; /* never change libcurl's decision, only watch it */
+    X509 *leaf = X509_STORE_CTX_get0_cert(x);
+    if (hs && leaf && !hs->cert_seen)
+        record_leaf(p, hs, leaf);
+    return 1;
 }
 
 /* On the client, OpenSSL calls this when the server sends a
@@ -115,12 +117,13 @@ static int cert_requested_cb(SSL *ssl, void *parm)
 }
 
 /*
- * Called by libcurl for each connection's SSL_CTX. libcurl's own peer
- * verification is off (it would parse the CA file again for every
- * connection: libcurl 7.88's CA cache does not hit here), so this is where
- * verification is set up: the engine's cached trust store, and PEER mode
- * unless the probe is insecure. libcurl still checks the host name
- * (CURLOPT_SSL_VERIFYHOST does not depend on VERIFYPEER).
+ * Called by libcurl for each connection's SSL_CTX (libcurl 7.88 makes a
+ * new one per connection). libcurl's own peer and host verification are
+ * off: prereq_cb judges both by the shared policy (and libcurl would parse
+ * the CA file again for every connection: its 7.88 CA cache does not hit
+ * here). This sets up what prereq_cb needs: the engine's cached trust
+ * store, the browser-class client settings, and callbacks that watch the
+ * handshake without ever refusing it.
  */
 static CURLcode ssl_ctx_cb(CURL *easy, void *sslctx, void *parm)
 {
@@ -136,10 +139,11 @@ static CURLcode ssl_ctx_cb(CURL *easy, void *sslctx, void *parm)
     if (!sp_probe__browser_ctx(ctx))
         return CURLE_SSL_CIPHER;
     hs->store = store;
+    /* the store also builds a client certificate's chain, as before */
     SSL_CTX_set1_cert_store(ctx, store);
-    SSL_CTX_set_ex_data(ctx, ssl_ex_idx, parm);
     /* never refuse inside the handshake: prereq_cb judges the facts */
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, verify_cb);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_cert_verify_callback(ctx, cert_seen_cb, parm);
     SSL_CTX_set_cert_cb(ctx, cert_requested_cb, parm);
     return CURLE_OK;
 }
@@ -677,8 +681,6 @@ static void http_done(sp_probe *p, CURL *easy, CURLcode code)
 static void http_start(sp_probe *p)
 {
     const sp_probe_spec *s = p->spec;
-    if (ssl_ex_idx < 0)
-        ssl_ex_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     http_state *hs = calloc(1, sizeof *hs);
     if (!hs || !(hs->url = strdup(s->url)) || !(hs->host = strdup(s->host))) {
         if (hs) {

@@ -27,7 +27,8 @@ test_pkgs=(nginx-light dnsmasq-base jq curl procps libxml2-utils sslscan testssl
 # fakeroot, lintian: building and checking the .deb (test_package).
 # clang-format: Debian 12's is version 14, the one the style is checked with
 # (scripts/format.sh --check, first thing in scripts/test.sh).
-bench_pkgs=(prometheus-blackbox-exporter wrk time)
+# linux-perf: bench/probe_cost.sh PROFILE=1 (where an HTTPS probe's CPU goes).
+bench_pkgs=(prometheus-blackbox-exporter wrk time linux-perf)
 # Debian 12's clang is clang-14; libFuzzer and the sanitizer runtimes are in
 # libclang-rt-14-dev, only a Recommends of clang (not installed here).
 fuzz_pkgs=(clang libclang-rt-14-dev)

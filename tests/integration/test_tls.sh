@@ -353,6 +353,12 @@ fx__spawn "$X/s_server.log" openssl s_server -accept "127.0.0.1:$SP" -cert "$FX_
 fx_wait_port "$SP" "g:$FX__PID" || t_bad "openssl s_server did not start"
 both "clientcert alert" "$SP" tls_handshake
 t_eq "clientcert alert: detail" "$(jf .detail | sed 's/; grade .*//')" "server requires a client certificate"
+# the https kind still names the leaf the server showed before its alert
+# (kind_http.c's certificate callback, which never verifies)
+sp_check --cacert "$CA" "https://localhost:$SP/"
+t_eq "clientcert alert: https leaf not_after" "$(jf .tls.cert.not_after)" \
+    "$(iso "$(openssl x509 -in "$FX_CERTS/valid.pem" -noout -enddate | cut -d= -f2)")"
+t_eq "clientcert alert: https leaf hostname_match" "$(jf .tls.cert.hostname_match)" true
 # 5. a certificate list over OpenSSL's default limit: browsers take it
 both bigcert "$X15_PORT_bigcert" ok
 # ... up to a limit of our own, and then the detail says whose limit it is
