@@ -53,6 +53,7 @@ typedef struct http_state {
     /* facts of the current hop */
     long verify_error;
     bool cert_seen;
+    bool chain_checked; /* prereq_cb verified the chain: verify_error is its verdict */
     bool hostname_match;
     bool body_capped;
     bool header_matched;
@@ -181,6 +182,7 @@ static int prereq_cb(void *parm, char *primary_ip, char *local_ip, int primary_p
         snprintf(t->not_after, sizeof t->not_after, "%s", c->not_after);
     }
     hs->verify_error = c->verify_error;
+    hs->chain_checked = true;
     hs->hostname_match = c->hostname_match;
 
     sp_tls_policy pol = {
@@ -304,7 +306,7 @@ static void start_transfer(sp_probe *p)
     char line[512];
 
     hs->verify_error = X509_V_OK;
-    hs->cert_seen = hs->hostname_match = hs->body_capped = false;
+    hs->cert_seen = hs->chain_checked = hs->hostname_match = hs->body_capped = false;
     hs->header_matched = hs->tls_captured = false;
     hs->body_len = 0;
     memset(&hs->ps, 0, sizeof hs->ps);
@@ -499,7 +501,10 @@ static void finish_tls_facts(sp_probe *p, http_state *hs)
     if (!hs->is_tls)
         return;
     t->verify_error = hs->verify_error;
-    t->chain_valid = hs->cert_seen && hs->verify_error == X509_V_OK;
+    /* a handshake that failed after the certificate came (a client
+     * certificate refused) never had its chain verified: not valid, since
+     * nothing showed it was */
+    t->chain_valid = hs->cert_seen && hs->chain_checked && hs->verify_error == X509_V_OK;
     t->hostname_match = hs->cert_seen && hs->hostname_match;
 }
 
