@@ -47,6 +47,11 @@
 #define MAX_HELD_LINES 4096
 /* How long a row waits for a reader's lock, in all, before it is lost. */
 #define LOCK_WAIT_MS 3000
+/* Journal descriptors open at once, at most (the least recently used is
+ * closed; its chain head stays in memory): 100,000 targets must run under
+ * the shipped unit's LimitNOFILE. A target appends a line or two per step,
+ * so reopening costs an open() per line once there are more targets. */
+#define JOURNALS_OPEN 256
 
 typedef struct op {
     struct sp_store_target *t;
@@ -97,6 +102,7 @@ struct sp_store {
     char *dir, *rrdcached;
     sp_store_retention ret;
     store_target *targets;
+    sp_journal_pool *journals; /* their descriptors */
     uv_mutex_t mu;
     uv_rwlock_t rrd_lock; /* write: an RRD update; read: sp_store_read_begin */
     queue rows, lines;
@@ -210,7 +216,9 @@ sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcache
     sp_hist_init(&s->stats.fsync, fsync_le, sizeof fsync_le / sizeof fsync_le[0]);
     uv_rwlock_init(&s->rrd_lock);
     s->retry_timer = malloc(sizeof *s->retry_timer);
-    if (!s->retry_timer || !s->dir) {
+    if (!s->retry_timer || !s->dir ||
+        sp_journal_pool_create(JOURNALS_OPEN, &s->journals) != SP_OK) {
+        sp_journal_pool_destroy(s->journals);
         free(s->retry_timer);
         free(s->dir);
         free(s->rrdcached);
@@ -293,7 +301,7 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_stor
     }
     t->last_update = (int64_t)last;
     if (st == SP_OK)
-        st = sp_journal_open(t->journal_path, &t->journal, err, errlen);
+        st = sp_journal_open_pooled(t->journal_path, s->journals, &t->journal, err, errlen);
     if (st != SP_OK) {
         target_free(t);
         return st;
@@ -1014,6 +1022,7 @@ void sp_store_destroy(sp_store *s)
                         ?: "?");
         target_free(t);
     }
+    sp_journal_pool_destroy(s->journals);
     uv_mutex_destroy(&s->mu);
     uv_rwlock_destroy(&s->rrd_lock);
     close(s->lock_fd);
