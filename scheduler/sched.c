@@ -372,6 +372,7 @@ sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store
 static void remove_target(sp_sched_rt *r)
 {
     r->removed = true;
+    sp_strmap_del(&r->s->by_id, r->id);
     uv_timer_stop(&r->timer);
     uv_close((uv_handle_t *)&r->timer, rt_timer_closed);
     uv_close((uv_handle_t *)&r->tls_timer, rt_timer_closed);
@@ -389,9 +390,7 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
     int64_t now = sp_sched__now_ms(s);
     for (size_t i = 0; i < cfg->n_targets; i++) {
         const sp_cfg_target *t = &cfg->targets[i];
-        sp_sched_rt *r;
-        for (r = s->targets; r && (r->removed || strcmp(r->id, t->id) != 0); r = r->next)
-            ;
+        sp_sched_rt *r = sp_strmap_get(&s->by_id, t->id);
         if (r) { /* kept: state and schedule stay, the new spec applies from now */
             r->seen = true;
             bool regrid = r->t->interval_ms != t->interval_ms;
@@ -411,7 +410,9 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
             continue;
         }
         r = calloc(1, sizeof *r);
-        if (!r || !(r->id = strdup(t->id))) {
+        if (!r || !(r->id = strdup(t->id)) || sp_strmap_put(&s->by_id, r->id, r) != SP_OK) {
+            if (r)
+                free(r->id);
             free(r);
             return SP_ENOMEM;
         }
@@ -526,6 +527,7 @@ void sp_sched_destroy(sp_sched *s)
         remove_target(r);
     }
     s->targets = NULL;
+    sp_strmap_free(&s->by_id);
     sp_sched__holder_unref(s->cur);
     s->closing = 3;
     uv_close((uv_handle_t *)&s->clock_timer, own_timer_closed);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "alerts/sp_alert.h"
+#include "common/sp_strmap.h"
 #include "scheduler/fsm.h"
 #include "scheduler/sp_sched.h"
 #include "storage/steps.h"
@@ -78,6 +79,7 @@ struct sp_sched {
     int n_controls, n_controls_down; /* kept current so a result costs O(1) */
     sp_sched_holder *cur;
     sp_sched_rt *targets;
+    sp_strmap by_id; /* the targets not removed, by id */
     sp_sched_rt *qhead, **qtail;
     bool stopping;
     uv_timer_t arm_timer; /* arms new targets once setup is over */

@@ -44,8 +44,7 @@ sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcache
 sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_store_target **out,
                                char *err, size_t errlen);
 
-/* The handle of a target opened before, or NULL. A list scan: call it when
- * targets are (re)configured, not per write. */
+/* The handle of a target opened before, or NULL (a hash lookup). */
 sp_store_target *sp_store_find_target(sp_store *s, const char *id);
 
 /* Queue rows for the target's RRD (copied). */

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/sp_strmap.h"
 #include "journal/journal.h"
 #include "journal/lines.h"
 #include "storage/rrd.h"
@@ -102,6 +103,7 @@ struct sp_store {
     char *dir, *rrdcached;
     sp_store_retention ret;
     store_target *targets;
+    sp_strmap by_id;           /* targets by id (loop thread) */
     sp_journal_pool *journals; /* their descriptors */
     uv_mutex_t mu;
     uv_rwlock_t rrd_lock; /* write: an RRD update; read: sp_store_read_begin */
@@ -134,10 +136,7 @@ void sp_store_paths(const char *dir, const char *id, char *rrd, char *journal, s
 
 sp_store_target *sp_store_find_target(sp_store *s, const char *id)
 {
-    for (store_target *t = s->targets; t; t = t->next)
-        if (strcmp(t->id, id) == 0)
-            return t;
-    return NULL;
+    return sp_strmap_get(&s->by_id, id);
 }
 
 int64_t sp_store_target_last(const sp_store_target *t)
@@ -302,6 +301,8 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_stor
     t->last_update = (int64_t)last;
     if (st == SP_OK)
         st = sp_journal_open_pooled(t->journal_path, s->journals, &t->journal, err, errlen);
+    if (st == SP_OK && sp_strmap_put(&s->by_id, t->id, t) != SP_OK)
+        st = SP_ENOMEM;
     if (st != SP_OK) {
         target_free(t);
         return st;
@@ -1023,6 +1024,7 @@ void sp_store_destroy(sp_store *s)
         target_free(t);
     }
     sp_journal_pool_destroy(s->journals);
+    sp_strmap_free(&s->by_id);
     uv_mutex_destroy(&s->mu);
     uv_rwlock_destroy(&s->rrd_lock);
     close(s->lock_fd);
