@@ -20,7 +20,7 @@ typedef struct sp_strmap {
     struct sp_strmap_slot {
         const char *key; /* NULL: empty */
         void *val;
-    } *slots;
+    } * slots;
     size_t cap, n; /* cap: 0 or a power of two */
 } sp_strmap;
 

@@ -283,7 +283,7 @@ static void clock_jumped(sp_sched *s, int64_t before, int64_t after)
         if (r->removed)
             continue;
         if (ev)
-            sp_store_put_event(s->store, r->st, json_deep_copy(ev), true);
+            sp_store_put_event(s->store, r->st, json_incref(ev), true);
         sp_sched_fsm_forget_streak(&r->fsm);
         if (d > 0) {
             sp_store_steps_clock_gap(&r->steps, before);
@@ -325,12 +325,19 @@ static void on_clock_tick(uv_timer_t *t)
 
 /* --- Configuration -------------------------------------------------------- */
 
+static int by_due(const void *a, const void *b)
+{
+    int64_t x = (*(sp_sched_rt *const *)a)->due_ms, y = (*(sp_sched_rt *const *)b)->due_ms;
+    return (x > y) - (x < y);
+}
+
 static void arm_new_targets(uv_timer_t *t)
 {
     sp_sched *s = t->data;
     if (s->stopping)
         return;
     int64_t now = sp_sched__now_ms(s);
+    size_t n = 0;
     for (sp_sched_rt *r = s->targets; r; r = r->next) {
         if (!r->unarmed || r->removed)
             continue;
@@ -340,7 +347,25 @@ static void arm_new_targets(uv_timer_t *t)
         r->due_ms = r->next_grid_ms;
         arm(r);
         sp_sched__grid_tls(r, now);
+        n++;
     }
+    /* Their RRD files, off the loop, in the order they are probed: the
+     * target probed first gets its file first (its rows wait in the
+     * writer's queue if they come before it). No memory for the order:
+     * each file is created before its first rows instead. */
+    sp_sched_rt **order = n ? malloc(n * sizeof *order) : NULL;
+    if (!order)
+        return;
+    size_t k = 0;
+    for (sp_sched_rt *r = s->targets; r && k < n; r = r->next)
+        if (!r->removed && !r->unarmed && !r->files_asked) {
+            r->files_asked = true;
+            order[k++] = r;
+        }
+    qsort(order, k, sizeof *order, by_due);
+    for (size_t i = 0; i < k; i++)
+        sp_store_create_soon(s->store, order[i]->st);
+    free(order);
 }
 
 sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store,

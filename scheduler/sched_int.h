@@ -46,6 +46,7 @@ typedef struct sp_sched_rt {
     sp_steps steps;
     bool inflight, queued, removed, seen;
     bool unarmed;                  /* new: its first due time is set on the loop's next tick */
+    bool files_asked;              /* its RRD file was asked for (sp_store_create_soon) */
     sp_sched_holder *probe_holder; /* the cfg of the probe in flight */
     sp_probe *probe;
     int64_t queued_due_ms;
