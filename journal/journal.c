@@ -274,9 +274,8 @@ sp_status sp_journal_verify(const char *path, sp_journal_report *rep, char *err,
     return SP_OK;
 }
 
-/* Read path's chain head into j (seq, hash of the last line, size); a torn
- * tail is cut first, through j->fd. */
-static sp_status load_tail(sp_journal *j, const char *path, char *err, size_t errlen)
+/* The whole file: count the lines (a last line without a usable "seq"). */
+static sp_status load_all(sp_journal *j, const char *path, char *err, size_t errlen)
 {
     size_t len;
     int oserr;
@@ -310,6 +309,73 @@ static sp_status load_tail(sp_journal *j, const char *path, char *err, size_t er
     j->size = (off_t)end;
     free(buf);
     return SP_OK;
+}
+
+/* Read path's chain head into j (seq, hash of the last line, size); a torn
+ * tail is cut first, through j->fd. Only the end of the file is read: the
+ * last complete line gives the hash and, by its "seq", the count (a year
+ * of rows lines is tens of MB a target, 100,000 targets open at start).
+ * A last line without a seq (not one of ours) falls back to counting the
+ * lines of the whole file, as every journal was read before. */
+static sp_status load_tail(sp_journal *j, const char *path, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (fstat(j->fd, &sb) != 0) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return SP_EIO;
+    }
+    off_t size = sb.st_size;
+    char *buf = NULL;
+    sp_status st = SP_OK;
+    for (off_t win = 65536;; win *= 4) {
+        off_t from = size > win ? size - win : 0;
+        size_t len = (size_t)(size - from);
+        char *nb = realloc(buf, len ? len : 1);
+        if (!nb) {
+            st = SP_ENOMEM;
+            goto out;
+        }
+        buf = nb;
+        ssize_t r = len ? pread(j->fd, buf, len, from) : 0;
+        if (r != (ssize_t)len) { /* changed under us, or unreadable: read it all */
+            st = load_all(j, path, err, errlen);
+            goto out;
+        }
+        size_t end = len; /* just past the last complete line (its newline) */
+        while (end > 0 && buf[end - 1] != '\n')
+            end--;
+        if (end == 0 && from > 0)
+            continue;                  /* no newline in the window: a wider one */
+        size_t ls = end ? end - 1 : 0; /* the last line's start */
+        while (ls > 0 && buf[ls - 1] != '\n')
+            ls--;
+        if (end > 0 && ls == 0 && from > 0)
+            continue; /* the last line starts before the window */
+        if (end < len && ftruncate(j->fd, from + (off_t)end) != 0) {
+            snprintf(err, errlen, "cannot cut the torn last line of %s: %s", path, strerror(errno));
+            st = SP_EIO;
+            goto out;
+        }
+        j->size = from + (off_t)end;
+        snprintf(j->last_hash, sizeof j->last_hash, "%s", ZERO_HASH);
+        j->seq = 0;
+        if (end == 0)
+            goto out; /* empty (or only a torn line, now cut) */
+        json_t *o = json_loadb(buf + ls, end - 1 - ls, 0, NULL);
+        json_t *seq = json_object_get(o, "seq");
+        if (!json_is_integer(seq) || json_integer_value(seq) < 1) {
+            json_decref(o);
+            st = load_all(j, path, err, errlen);
+            goto out;
+        }
+        j->seq = (long)json_integer_value(seq);
+        json_decref(o);
+        sp_journal_sha256_hex(buf + ls, end - 1 - ls, j->last_hash);
+        goto out;
+    }
+out:
+    free(buf);
+    return st;
 }
 
 static sp_status open_in(const char *path, sp_journal_pool *pool, sp_journal **out, char *err,

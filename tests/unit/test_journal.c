@@ -168,6 +168,53 @@ static void test_torn_tail(void **state)
     assert_false(r.torn_tail);
 }
 
+/* Reopening reads only the end of a journal: the head (seq from the last
+ * line, its hash) is what counting every line gives, with a file far
+ * larger than the first window, a last line longer than it, a torn line
+ * after it; and a last line with no seq (not written by us) is counted. */
+static void test_reopen_reads_tail(void **state)
+{
+    (void)state;
+    char err[256];
+    sp_journal *j;
+    assert_int_equal(sp_journal_open(path, &j, err, sizeof err), SP_OK);
+    for (int i = 0; i < 3000; i++) { /* ~150 KB */
+        json_t *ev = json_pack("{s:s, s:i}", "type", "state", "n", i);
+        assert_int_equal(sp_journal_append(j, ev, false, err, sizeof err), SP_OK);
+        json_decref(ev);
+    }
+    static char big[200000];
+    memset(big, 'x', sizeof big - 1);
+    json_t *ev = json_pack("{s:s, s:s}", "type", "note", "text", big); /* one line > 64 KB */
+    assert_int_equal(sp_journal_append(j, ev, true, err, sizeof err), SP_OK);
+    json_decref(ev);
+    sp_journal_close(j);
+    FILE *fp = fopen(path, "a");
+    fputs("{\"seq\":3002,\"type\":\"sta", fp); /* torn */
+    fclose(fp);
+    write_events(2);
+    sp_journal_report r = verify();
+    assert_int_equal(r.lines, 3003);
+    assert_int_equal(r.first_bad, 0);
+    assert_false(r.torn_tail);
+
+    /* a last line of another writer, without seq: counted, chained */
+    long seq;
+    char h[65];
+    assert_int_equal(sp_journal_open(path, &j, err, sizeof err), SP_OK);
+    sp_journal_head(j, &seq, h);
+    sp_journal_close(j);
+    assert_int_equal(seq, 3003);
+    assert_string_equal(h, r.last_hash);
+    fp = fopen(path, "a");
+    fprintf(fp, "{\"type\":\"other\",\"prev\":\"%s\"}\n", h);
+    fclose(fp);
+    assert_int_equal(sp_journal_open(path, &j, err, sizeof err), SP_OK);
+    sp_journal_head(j, &seq, h);
+    sp_journal_close(j);
+    assert_int_equal(seq, 3004);
+}
+
 static int open_fds(void)
 {
     int n = 0;
@@ -568,6 +615,7 @@ int main(void)
         T(test_torn_tail),
         T(test_sha256),
         cmocka_unit_test(test_pool_bounded),
+        T(test_reopen_reads_tail),
         cmocka_unit_test(test_lines_daemon),
         cmocka_unit_test(test_lines_state),
         cmocka_unit_test(test_lines_store),
