@@ -134,17 +134,19 @@ static sp_status pin(sp_journal *j, char *err, size_t errlen)
     if (j->fd >= 0) {
         lru_unlink(p, j);
     } else {
+        p->open++; /* its room first: never more than max_open at once */
+        evict(p);
         /* no O_CREAT: a journal removed under a running daemon is an error
          * to see, not a new file whose chain would start at seq > 1 */
         int fd = open(j->path, O_RDWR | O_APPEND | O_CLOEXEC);
         struct stat sb;
         if (fd < 0) {
             snprintf(err, errlen, "cannot open %s again: %s", j->path, strerror(errno));
+            p->open--;
             st = SP_EIO;
             goto out;
         }
         j->fd = fd;
-        p->open++;
         if (fstat(fd, &sb) != 0 || sb.st_size != j->size) {
             st = load_tail(j, j->path, err, errlen);
             if (st != SP_OK) {
@@ -387,29 +389,36 @@ static sp_status open_in(const char *path, sp_journal_pool *pool, sp_journal **o
         return SP_ENOMEM;
     }
     snprintf(j->last_hash, sizeof j->last_hash, "%s", ZERO_HASH);
+    if (pool) { /* its room in the pool first: never more than max_open */
+        uv_mutex_lock(&pool->mu);
+        pool->open++;
+        evict(pool);
+        uv_mutex_unlock(&pool->mu);
+    }
     /* 0640: a journal names targets, errors and alert receivers; the
      * group (an operator's) may read it, others may not. */
     j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    sp_status st = SP_OK;
     if (j->fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        free(j->path);
-        free(j);
-        return SP_EIO;
-    }
-    sp_status st = load_tail(j, path, err, errlen);
-    if (st != SP_OK) {
+        st = SP_EIO;
+    } else if ((st = load_tail(j, path, err, errlen)) != SP_OK) {
         close(j->fd);
+    }
+    if (pool) { /* the pool takes the descriptor: it may close it from now on */
+        uv_mutex_lock(&pool->mu);
+        if (st != SP_OK) {
+            pool->open--;
+        } else {
+            j->pool = pool;
+            lru_push(pool, j);
+        }
+        uv_mutex_unlock(&pool->mu);
+    }
+    if (st != SP_OK) {
         free(j->path);
         free(j);
         return st;
-    }
-    if (pool) { /* the pool takes the descriptor: it may close it from now on */
-        j->pool = pool;
-        uv_mutex_lock(&pool->mu);
-        pool->open++;
-        lru_push(pool, j);
-        evict(pool);
-        uv_mutex_unlock(&pool->mu);
     }
     *out = j;
     return SP_OK;
