@@ -71,10 +71,11 @@ typedef struct run_state {
      * running, if one is) */
     uv_timer_t live_timer;
     int64_t live_last_ms;
+    int64_t live_every_ms; /* at most one write per this (live_every) */
     bool page_again;
-    char live_dir[4096]; /* the store's directory, fixed for the daemon's life */
-    uv_work_t live_work; /* the file is written off the loop (10,000 targets: ~1 MB) */
-    json_t *live_json;   /* what live_work writes; NULL: no write in flight */
+    char live_dir[4096];           /* the store's directory, fixed for the daemon's life */
+    uv_work_t live_work;           /* the file is written off the loop (10,000 targets: ~1 MB) */
+    sp_sched_live_snap *live_snap; /* what live_work writes; NULL: no write in flight */
     sp_status live_st;
     char live_err[512];
     bool live_again; /* a change came while a write was in flight */
@@ -236,8 +237,14 @@ static void on_page_timer(uv_timer_t *t)
 static void live_write_work(uv_work_t *w)
 {
     run_state *d = w->data;
-    d->live_st =
-        sp_statuspage_write_live(d->live_dir, d->live_json, d->live_err, sizeof d->live_err);
+    json_t *o = sp_sched_live_json(d->live_snap);
+    if (!o) {
+        snprintf(d->live_err, sizeof d->live_err, "out of memory");
+        d->live_st = SP_ENOMEM;
+        return;
+    }
+    d->live_st = sp_statuspage_write_live(d->live_dir, o, d->live_err, sizeof d->live_err);
+    json_decref(o);
 }
 
 static void write_live(run_state *d);
@@ -245,8 +252,8 @@ static void write_live(run_state *d);
 static void live_written(uv_work_t *w, int status)
 {
     run_state *d = w->data;
-    json_decref(d->live_json);
-    d->live_json = NULL;
+    sp_sched_live_free(d->live_snap);
+    d->live_snap = NULL;
     if (d->stopping) { /* the stop removed the file before this write ended */
         sp_statuspage_remove_live(d->live_dir);
         return;
@@ -270,11 +277,11 @@ static void live_written(uv_work_t *w, int status)
 static void write_live(run_state *d)
 {
     d->live_last_ms = (int64_t)uv_now(&d->loop);
-    if (d->live_json) {
+    if (d->live_snap) {
         d->live_again = true;
         return;
     }
-    if (!(d->live_json = sp_sched_live(d->sched))) {
+    if (!(d->live_snap = sp_sched_live_take(d->sched))) {
         logmsg("status page: live state not written: out of memory");
         return;
     }
@@ -282,8 +289,8 @@ static void write_live(run_state *d)
     int rc = uv_queue_work(&d->loop, &d->live_work, live_write_work, live_written);
     if (rc != 0) {
         logmsg("status page: live state not written: %s", uv_strerror(rc));
-        json_decref(d->live_json);
-        d->live_json = NULL;
+        sp_sched_live_free(d->live_snap);
+        d->live_snap = NULL;
     }
 }
 
@@ -301,7 +308,7 @@ static void on_state_change(void *arg)
     run_state *d = arg;
     if (d->stopping || uv_is_active((uv_handle_t *)&d->live_timer))
         return;
-    int64_t wait = d->live_last_ms + 1000 - (int64_t)uv_now(&d->loop);
+    int64_t wait = d->live_last_ms + d->live_every_ms - (int64_t)uv_now(&d->loop);
     uv_timer_start(&d->live_timer, on_live_timer, wait > 0 ? (uint64_t)wait : 0, 0);
 }
 
@@ -315,6 +322,17 @@ static void page_schedule(run_state *d, const sp_cfg *cfg)
     uv_timer_stop(&d->page_timer);
     if (every > 0)
         uv_timer_start(&d->page_timer, on_page_timer, 1000, (uint64_t)every);
+}
+
+/* The live state is every target's: at 100,000 targets a write builds and
+ * frees 100,000 JSON objects, which once a second through the first
+ * interval (every target changes state once) costs more CPU than the
+ * probes. So a second per 10,000 targets between two writes, 1 s at
+ * least: a change reaches the page within that. */
+static int64_t live_every(size_t n_targets)
+{
+    int64_t ms = (int64_t)(n_targets / 10);
+    return ms > 1000 ? ms : 1000;
 }
 
 static void on_sighup(uv_signal_t *h, int signum)
@@ -333,6 +351,7 @@ static void on_sighup(uv_signal_t *h, int signum)
         return;
     }
     size_t n = cfg->n_targets;
+    d->live_every_ms = live_every(n);
     if (sp_sched_apply(d->sched, cfg) != SP_OK) {
         logmsg("reload failed: out of memory");
         return;
@@ -609,6 +628,7 @@ int sp_cmd_run(int argc, char **argv)
     uv_timer_init(&d.loop, &d.live_timer);
     d.live_timer.data = &d;
     snprintf(d.live_dir, sizeof d.live_dir, "%s", cfg->storage_dir);
+    d.live_every_ms = live_every(n);
     sp_sched_on_change(d.sched, on_state_change, &d);
     write_live(&d); /* every target UNKNOWN until its first probe */
     page_schedule(&d, cfg);

@@ -28,12 +28,35 @@ typedef struct sp_journal sp_journal;
  * chain; a torn last line (crash mid-write) is cut off first, so the chain
  * continues from the last complete line. */
 sp_status sp_journal_open(const char *path, sp_journal **out, char *err, size_t errlen);
+/* Write what was not fsync'ed yet to the disk (fsync), close, free. */
 void sp_journal_close(sp_journal *j);
+
+/* A bound on the descriptors many journals hold (a daemon with 100,000
+ * targets would otherwise need one each): a pooled journal's descriptor is
+ * closed when it is the least recently used of more than max_open, and
+ * opened again by its next append. Its head (seq, hash, size) stays in
+ * memory, so reopening reads nothing; a file whose size is no longer the
+ * one left (another process wrote it) is read again and the chain goes on
+ * from what it holds. Closing one without an fsync is what keeping it open
+ * would have been: the lines are in the page cache; sp_journal_close
+ * syncs them. Appends to one journal come from one thread at a time (the
+ * caller's lock, as for any journal); different journals of one pool may
+ * be appended to from different threads. */
+typedef struct sp_journal_pool sp_journal_pool;
+sp_status sp_journal_pool_create(size_t max_open, sp_journal_pool **out);
+/* After every journal of the pool is closed. */
+void sp_journal_pool_destroy(sp_journal_pool *p);
+/* Descriptors the pool's journals hold now (any thread). */
+size_t sp_journal_pool_open(sp_journal_pool *p);
+/* sp_journal_open, in pool (which must outlive the journal). */
+sp_status sp_journal_open_pooled(const char *path, sp_journal_pool *pool, sp_journal **out,
+                                 char *err, size_t errlen);
 
 /* Append one event. Takes the fields of ev (not its reference), adds seq,
  * prev, and writes one line; fsync when sync is true (state changes).
  * SP_EIO: the line was not written (nothing of it stays in the file, so a
- * later append continues the chain); SP_EBUSY: written, but fsync failed. */
+ * later append continues the chain; a pooled journal that cannot be
+ * opened again says so this way too); SP_EBUSY: written, but fsync failed. */
 sp_status sp_journal_append(sp_journal *j, json_t *ev, bool sync, char *err, size_t errlen);
 
 /* How long the last append's fsync took, seconds (monotonic clock); NaN

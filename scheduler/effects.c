@@ -8,6 +8,8 @@
 #include "sched_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "common/sp_text.h"
 #include "common/sp_time.h"
@@ -18,9 +20,12 @@
 void sp_sched_journal_all(sp_sched *s, json_t *ev, bool sync)
 {
     sp_journal_stamp(ev, 0); /* every line says when */
+    /* one event shared by every target's line, not a copy each (100,000
+     * copies were ~100 MB at start): the writer only reads it, and
+     * jansson's reference counts are atomic */
     for (sp_sched_rt *r = s->targets; r; r = r->next)
         if (!r->removed)
-            sp_store_put_event(s->store, r->st, json_deep_copy(ev), sync);
+            sp_store_put_event(s->store, r->st, json_incref(ev), sync);
     json_decref(ev);
 }
 
@@ -133,19 +138,72 @@ void sp_sched_on_result(sp_sched *s, sp_sched_result_cb cb, void *arg)
     s->on_result_arg = arg;
 }
 
-json_t *sp_sched_live(const sp_sched *s)
+typedef struct live_entry {
+    const char *id; /* in the snapshot's own memory */
+    int64_t since_ms;
+    sp_state state;
+    sp_reason reason;
+    bool degraded;
+} live_entry;
+
+struct sp_sched_live_snap {
+    size_t n;
+    live_entry e[];
+};
+
+sp_sched_live_snap *sp_sched_live_take(const sp_sched *s)
 {
-    json_t *o = json_object();
-    for (const sp_sched_rt *r = s->targets; o && r; r = r->next) {
+    size_t n = 0, ids = 0;
+    for (const sp_sched_rt *r = s->targets; r; r = r->next)
+        if (!r->removed) {
+            n++;
+            ids += strlen(r->id) + 1;
+        }
+    sp_sched_live_snap *snap = malloc(sizeof *snap + n * sizeof(live_entry) + ids);
+    if (!snap)
+        return NULL;
+    char *arena = (char *)&snap->e[n];
+    snap->n = 0;
+    for (const sp_sched_rt *r = s->targets; r; r = r->next) {
         if (r->removed)
             continue;
-        json_t *t = json_pack("{s:s, s:I}", "state", sp_state_name(r->fsm.state), "since_ms",
-                              (json_int_t)r->fsm.since_ms);
-        if (t && r->fsm.state != SP_STATE_UP)
-            json_object_set_new(t, "reason", json_string(sp_reason_name(r->fsm.fail_reason)));
-        if (t && r->fsm.state == SP_STATE_UP && r->fsm.degraded)
-            json_object_set_new(t, "degraded", json_true());
-        json_object_set_new(o, r->id, t);
+        size_t l = strlen(r->id) + 1;
+        memcpy(arena, r->id, l);
+        snap->e[snap->n++] = (live_entry){.id = arena,
+                                          .since_ms = r->fsm.since_ms,
+                                          .state = r->fsm.state,
+                                          .reason = r->fsm.fail_reason,
+                                          .degraded = r->fsm.degraded};
+        arena += l;
     }
+    return snap;
+}
+
+json_t *sp_sched_live_json(const sp_sched_live_snap *snap)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < snap->n; i++) {
+        const live_entry *e = &snap->e[i];
+        json_t *t = json_pack("{s:s, s:I}", "state", sp_state_name(e->state), "since_ms",
+                              (json_int_t)e->since_ms);
+        if (t && e->state != SP_STATE_UP)
+            json_object_set_new(t, "reason", json_string(sp_reason_name(e->reason)));
+        if (t && e->state == SP_STATE_UP && e->degraded)
+            json_object_set_new(t, "degraded", json_true());
+        json_object_set_new(o, e->id, t);
+    }
+    return o;
+}
+
+void sp_sched_live_free(sp_sched_live_snap *snap)
+{
+    free(snap);
+}
+
+json_t *sp_sched_live(const sp_sched *s)
+{
+    sp_sched_live_snap *snap = sp_sched_live_take(s);
+    json_t *o = snap ? sp_sched_live_json(snap) : NULL;
+    sp_sched_live_free(snap);
     return o;
 }

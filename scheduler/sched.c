@@ -283,7 +283,7 @@ static void clock_jumped(sp_sched *s, int64_t before, int64_t after)
         if (r->removed)
             continue;
         if (ev)
-            sp_store_put_event(s->store, r->st, json_deep_copy(ev), true);
+            sp_store_put_event(s->store, r->st, json_incref(ev), true);
         sp_sched_fsm_forget_streak(&r->fsm);
         if (d > 0) {
             sp_store_steps_clock_gap(&r->steps, before);
@@ -325,12 +325,19 @@ static void on_clock_tick(uv_timer_t *t)
 
 /* --- Configuration -------------------------------------------------------- */
 
+static int by_due(const void *a, const void *b)
+{
+    int64_t x = (*(sp_sched_rt *const *)a)->due_ms, y = (*(sp_sched_rt *const *)b)->due_ms;
+    return (x > y) - (x < y);
+}
+
 static void arm_new_targets(uv_timer_t *t)
 {
     sp_sched *s = t->data;
     if (s->stopping)
         return;
     int64_t now = sp_sched__now_ms(s);
+    size_t n = 0;
     for (sp_sched_rt *r = s->targets; r; r = r->next) {
         if (!r->unarmed || r->removed)
             continue;
@@ -340,7 +347,25 @@ static void arm_new_targets(uv_timer_t *t)
         r->due_ms = r->next_grid_ms;
         arm(r);
         sp_sched__grid_tls(r, now);
+        n++;
     }
+    /* Their RRD files, off the loop, in the order they are probed: the
+     * target probed first gets its file first (its rows wait in the
+     * writer's queue if they come before it). No memory for the order:
+     * each file is created before its first rows instead. */
+    sp_sched_rt **order = n ? malloc(n * sizeof *order) : NULL;
+    if (!order)
+        return;
+    size_t k = 0;
+    for (sp_sched_rt *r = s->targets; r && k < n; r = r->next)
+        if (!r->removed && !r->unarmed && !r->files_asked) {
+            r->files_asked = true;
+            order[k++] = r;
+        }
+    qsort(order, k, sizeof *order, by_due);
+    for (size_t i = 0; i < k; i++)
+        sp_store_create_soon(s->store, order[i]->st);
+    free(order);
 }
 
 sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store,
@@ -372,6 +397,7 @@ sp_status sp_sched_create(uv_loop_t *loop, sp_probe_engine *eng, sp_store *store
 static void remove_target(sp_sched_rt *r)
 {
     r->removed = true;
+    sp_strmap_del(&r->s->by_id, r->id);
     uv_timer_stop(&r->timer);
     uv_close((uv_handle_t *)&r->timer, rt_timer_closed);
     uv_close((uv_handle_t *)&r->tls_timer, rt_timer_closed);
@@ -389,9 +415,7 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
     int64_t now = sp_sched__now_ms(s);
     for (size_t i = 0; i < cfg->n_targets; i++) {
         const sp_cfg_target *t = &cfg->targets[i];
-        sp_sched_rt *r;
-        for (r = s->targets; r && (r->removed || strcmp(r->id, t->id) != 0); r = r->next)
-            ;
+        sp_sched_rt *r = sp_strmap_get(&s->by_id, t->id);
         if (r) { /* kept: state and schedule stay, the new spec applies from now */
             r->seen = true;
             bool regrid = r->t->interval_ms != t->interval_ms;
@@ -411,7 +435,9 @@ sp_status sp_sched_apply(sp_sched *s, sp_cfg *cfg)
             continue;
         }
         r = calloc(1, sizeof *r);
-        if (!r || !(r->id = strdup(t->id))) {
+        if (!r || !(r->id = strdup(t->id)) || sp_strmap_put(&s->by_id, r->id, r) != SP_OK) {
+            if (r)
+                free(r->id);
             free(r);
             return SP_ENOMEM;
         }
@@ -526,6 +552,7 @@ void sp_sched_destroy(sp_sched *s)
         remove_target(r);
     }
     s->targets = NULL;
+    sp_strmap_free(&s->by_id);
     sp_sched__holder_unref(s->cur);
     s->closing = 3;
     uv_close((uv_handle_t *)&s->clock_timer, own_timer_closed);

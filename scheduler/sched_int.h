@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "alerts/sp_alert.h"
+#include "common/sp_strmap.h"
 #include "scheduler/fsm.h"
 #include "scheduler/sp_sched.h"
 #include "storage/steps.h"
@@ -45,6 +46,7 @@ typedef struct sp_sched_rt {
     sp_steps steps;
     bool inflight, queued, removed, seen;
     bool unarmed;                  /* new: its first due time is set on the loop's next tick */
+    bool files_asked;              /* its RRD file was asked for (sp_store_create_soon) */
     sp_sched_holder *probe_holder; /* the cfg of the probe in flight */
     sp_probe *probe;
     int64_t queued_due_ms;
@@ -78,6 +80,7 @@ struct sp_sched {
     int n_controls, n_controls_down; /* kept current so a result costs O(1) */
     sp_sched_holder *cur;
     sp_sched_rt *targets;
+    sp_strmap by_id; /* the targets not removed, by id */
     sp_sched_rt *qhead, **qtail;
     bool stopping;
     uv_timer_t arm_timer; /* arms new targets once setup is over */

@@ -10,7 +10,9 @@
  * cannot be stored is logged, counted and journaled (store_error): see
  * writer.c. Opening a target checks an existing RRD and reads its
  * journal's tail (blocking, at start or reload); a missing RRD is created
- * by the rows job, off the loop.
+ * off the loop, by the rows job: in the order sp_store_create_soon asks
+ * (the scheduler: due time), else before the target's first rows. Rows
+ * queued before the file exists wait behind its creation in the queue.
  *
  * Thread rules: every function here is called on the loop thread.
  */
@@ -44,9 +46,15 @@ sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcache
 sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_store_target **out,
                                char *err, size_t errlen);
 
-/* The handle of a target opened before, or NULL. A list scan: call it when
- * targets are (re)configured, not per write. */
+/* The handle of a target opened before, or NULL (a hash lookup). */
 sp_store_target *sp_store_find_target(sp_store *s, const char *id);
+
+/* Queue the creation of the target's RRD file if it has none (once): the
+ * rows job creates it in the order of these calls, ahead of the rows
+ * queued after the call. Not needed for correctness: a file still missing
+ * at the first rows is created then. Files not created by the stop are
+ * left to the next start. */
+void sp_store_create_soon(sp_store *s, sp_store_target *t);
 
 /* Queue rows for the target's RRD (copied). */
 void sp_store_put_rows(sp_store *s, sp_store_target *t, const sp_store_row *rows, size_t n);

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/sp_strmap.h"
 #include "journal/journal.h"
 #include "journal/lines.h"
 #include "storage/rollup.h"
@@ -48,12 +49,18 @@
 #define MAX_HELD_LINES 4096
 /* How long a row waits for a reader's lock, in all, before it is lost. */
 #define LOCK_WAIT_MS 3000
+/* Journal descriptors open at once, at most (the least recently used is
+ * closed; its chain head stays in memory): 100,000 targets must run under
+ * the shipped unit's LimitNOFILE. A target appends a line or two per step,
+ * so reopening costs an open() per line once there are more targets. */
+#define JOURNALS_OPEN 256
 
 typedef struct op {
     struct sp_store_target *t;
     sp_store_row *rows; /* rows != NULL: an RRD update */
     size_t n;
-    json_t *ev; /* else a journal event (NULL with rows NULL: a wake-up) */
+    bool create; /* create t's file (sp_store_create_soon) */
+    json_t *ev;  /* else a journal event (NULL with rows NULL: a wake-up) */
     bool sync;
     /* heads_cb != NULL: read the journals' heads (sp_store_journal_heads) */
     sp_store_heads_cb heads_cb;
@@ -75,9 +82,11 @@ struct sp_store_target {
     long step_s;
     int64_t last_update; /* the file's at open; rows must come after it */
     /* RRD state, rows job only */
-    bool need_create;  /* no file yet: create before the first update */
-    int64_t gap_t;     /* > 0: write an unknown row at gap_t before the next */
-    int64_t lost_from; /* lost rows not journaled yet: [lost_from, lost_to) s */
+    bool need_create;   /* no file yet: create before the first update */
+    bool create_queued; /* sp_store_create_soon was called (loop thread) */
+    bool created_early; /* made by create_file, no rows yet (rows job) */
+    int64_t gap_t;      /* > 0: write an unknown row at gap_t before the next */
+    int64_t lost_from;  /* lost rows not journaled yet: [lost_from, lost_to) s */
     int64_t lost_to;
     long lost_rows;
     char lost_cause[16];
@@ -100,6 +109,8 @@ struct sp_store {
     char *dir, *rrdcached;
     sp_store_retention ret;
     store_target *targets;
+    sp_strmap by_id;           /* targets by id (loop thread) */
+    sp_journal_pool *journals; /* their descriptors */
     uv_mutex_t mu;
     uv_rwlock_t rrd_lock; /* write: an RRD update; read: sp_store_read_begin */
     queue rows, lines;
@@ -131,10 +142,7 @@ void sp_store_paths(const char *dir, const char *id, char *rrd, char *journal, s
 
 sp_store_target *sp_store_find_target(sp_store *s, const char *id)
 {
-    for (store_target *t = s->targets; t; t = t->next)
-        if (strcmp(t->id, id) == 0)
-            return t;
-    return NULL;
+    return sp_strmap_get(&s->by_id, id);
 }
 
 int64_t sp_store_target_last(const sp_store_target *t)
@@ -213,7 +221,9 @@ sp_status sp_store_create(uv_loop_t *loop, const char *dir, const char *rrdcache
     sp_hist_init(&s->stats.fsync, fsync_le, sizeof fsync_le / sizeof fsync_le[0]);
     uv_rwlock_init(&s->rrd_lock);
     s->retry_timer = malloc(sizeof *s->retry_timer);
-    if (!s->retry_timer || !s->dir) {
+    if (!s->retry_timer || !s->dir ||
+        sp_journal_pool_create(JOURNALS_OPEN, &s->journals) != SP_OK) {
+        sp_journal_pool_destroy(s->journals);
         free(s->retry_timer);
         free(s->dir);
         free(s->rrdcached);
@@ -296,7 +306,9 @@ sp_status sp_store_open_target(sp_store *s, const char *id, long step_s, sp_stor
     }
     t->last_update = (int64_t)last;
     if (st == SP_OK)
-        st = sp_journal_open(t->journal_path, &t->journal, err, errlen);
+        st = sp_journal_open_pooled(t->journal_path, s->journals, &t->journal, err, errlen);
+    if (st == SP_OK && sp_strmap_put(&s->by_id, t->id, t) != SP_OK)
+        st = SP_ENOMEM;
     if (st != SP_OK) {
         target_free(t);
         return st;
@@ -647,6 +659,15 @@ static void write_rows(sp_store *s, store_target *t, sp_store_row *rows, size_t 
         t->last_update = rows[0].t - t->step_s;
         fprintf(stderr, "slaprobe: created %s\n", t->rrd);
     }
+    /* A file made before its first rows: the steps until then are unknown,
+     * and an unknown row one step before the first keeps rrdtool from
+     * storing that first row unknown too (an update more than the
+     * heartbeat after the last is unknown throughout). */
+    if (t->created_early) {
+        t->created_early = false;
+        if (rows[0].t - t->step_s > t->last_update && rows[0].t - t->step_s > t->gap_t)
+            t->gap_t = rows[0].t - t->step_s;
+    }
     /* After lost rows, an explicit unknown row first: rrdtool would
      * otherwise give the next value to the lost steps (heartbeat 2 x step). */
     int64_t before = t->last_update; /* for the rows line */
@@ -751,12 +772,41 @@ static void dequeued(sp_store *s, uint64_t *depth)
     uv_mutex_unlock(&s->mu);
 }
 
-static void drain_rows(sp_store *s)
+/* A target's file before its first rows (sp_store_create_soon). It starts
+ * where the rows must come after (last_update, set at open), so rows
+ * queued meanwhile all fit in it. A failure is said once here; the first
+ * rows try again and, failing, are lost with the cause (write_rows). */
+static void create_file(sp_store *s, store_target *t)
+{
+    if (!t->need_create)
+        return;
+    char err[512];
+    /* on a step boundary, as rrdtool keeps steps (and the rows lines say) */
+    int64_t start = t->last_update - t->last_update % t->step_s;
+    if (sp_store_rrd_create(t->rrd, t->step_s, &s->ret, (time_t)start, err, sizeof err) != SP_OK) {
+        fprintf(stderr, "slaprobe: %s: %s; tried again with its first rows\n", t->id, err);
+        return;
+    }
+    t->need_create = false;
+    t->created_early = true;
+    t->last_update = start;
+    fprintf(stderr, "slaprobe: created %s\n", t->rrd);
+}
+
+/* at_exit: the daemon is stopping; files not created yet are left to the
+ * next start (their target may have no rows at all) */
+static void drain_rows(sp_store *s, bool at_exit)
 {
     for (op *o = take_all(s, &s->rows), *next; o; o = next) {
         next = o->next;
         dequeued(s, &s->stats.queued_rows); /* a row's op counts until it is taken up */
-        if (o->heads_cb) {                  /* every row before it written: on to the lines queue */
+        if (o->create) {
+            if (!at_exit)
+                create_file(s, o->t);
+            free(o);
+            continue;
+        }
+        if (o->heads_cb) { /* every row before it written: on to the lines queue */
             uv_mutex_lock(&s->mu);
             op **end = &s->heads_fwd;
             while (*end)
@@ -862,7 +912,7 @@ static void drain_lines(sp_store *s)
 
 static void rows_work(uv_work_t *w)
 {
-    drain_rows(w->data);
+    drain_rows(w->data, false);
 }
 
 static void lines_work(uv_work_t *w)
@@ -959,6 +1009,19 @@ void sp_store_put_rows(sp_store *s, sp_store_target *t, const sp_store_row *rows
     enqueue(s, &s->rows, o);
 }
 
+void sp_store_create_soon(sp_store *s, sp_store_target *t)
+{
+    if (!t || !t->need_create || t->create_queued)
+        return;
+    op *o = calloc(1, sizeof *o);
+    if (!o) /* its first rows create it */
+        return;
+    o->create = true;
+    o->t = t;
+    t->create_queued = true;
+    enqueue(s, &s->rows, o);
+}
+
 void sp_store_put_event(sp_store *s, sp_store_target *t, json_t *ev, bool sync)
 {
     op *o = t && ev ? calloc(1, sizeof *o) : NULL;
@@ -1004,7 +1067,7 @@ void sp_store_destroy(sp_store *s)
         uv_run(s->loop, UV_RUN_ONCE);
     drain_lines(s); /* the evidence first: stop markers must not wait on rows */
     deliver_heads(s);
-    drain_rows(s);
+    drain_rows(s, true);
     /* heads asked for behind those rows: read now, after them */
     uv_mutex_lock(&s->mu);
     op *fwd = s->heads_fwd;
@@ -1050,6 +1113,8 @@ void sp_store_destroy(sp_store *s)
                         ?: "?");
         target_free(t);
     }
+    sp_journal_pool_destroy(s->journals);
+    sp_strmap_free(&s->by_id);
     uv_mutex_destroy(&s->mu);
     uv_rwlock_destroy(&s->rrd_lock);
     close(s->lock_fd);

@@ -4,14 +4,17 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "common/sp_grow.h"
+#include "common/sp_strmap.h"
 #include "common/sp_state.h"
 #include "common/sp_time.h"
 
@@ -120,6 +123,42 @@ static void test_state_names(void **state)
     assert_int_equal(s, SP_STATE_UP);
 }
 
+/* sp_strmap: every key put is found with its value, through growths and
+ * deletions that shift runs back (half the keys removed, in an order that
+ * is not the insertion's), and a removed key is gone. */
+static void test_strmap(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    static char keys[N][16];
+    sp_strmap m = {0};
+    assert_null(sp_strmap_get(&m, "x"));
+    sp_strmap_del(&m, "x");
+    for (int i = 0; i < N; i++) {
+        snprintf(keys[i], sizeof keys[i], "t%05d", i);
+        assert_int_equal(sp_strmap_put(&m, keys[i], &keys[i]), SP_OK);
+    }
+    assert_int_equal(m.n, N);
+    assert_int_equal(sp_strmap_put(&m, keys[7], &keys[8]), SP_OK); /* replace */
+    assert_int_equal(m.n, N);
+    assert_ptr_equal(sp_strmap_get(&m, "t00007"), &keys[8]);
+    sp_strmap_put(&m, keys[7], &keys[7]);
+    for (int i = N - 1; i >= 0; i -= 2)
+        sp_strmap_del(&m, keys[(i * 7) % N]);
+    for (int i = 0; i < N; i++) {
+        bool gone = false;
+        for (int k = N - 1; k >= 0; k -= 2)
+            gone |= (k * 7) % N == i;
+        if (gone)
+            assert_null(sp_strmap_get(&m, keys[i]));
+        else
+            assert_ptr_equal(sp_strmap_get(&m, keys[i]), &keys[i]);
+    }
+    assert_int_equal(m.n, N / 2);
+    sp_strmap_free(&m);
+    assert_null(sp_strmap_get(&m, "t00001"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,6 +169,7 @@ int main(void)
         cmocka_unit_test(test_time_ms),
         cmocka_unit_test(test_time_tm),
         cmocka_unit_test(test_state_names),
+        cmocka_unit_test(test_strmap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

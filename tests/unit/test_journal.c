@@ -168,6 +168,122 @@ static void test_torn_tail(void **state)
     assert_false(r.torn_tail);
 }
 
+/* Reopening reads only the end of a journal: the head (seq from the last
+ * line, its hash) is what counting every line gives, with a file far
+ * larger than the first window, a last line longer than it, a torn line
+ * after it; and a last line with no seq (not written by us) is counted. */
+static void test_reopen_reads_tail(void **state)
+{
+    (void)state;
+    char err[256];
+    sp_journal *j;
+    assert_int_equal(sp_journal_open(path, &j, err, sizeof err), SP_OK);
+    for (int i = 0; i < 3000; i++) { /* ~150 KB */
+        json_t *ev = json_pack("{s:s, s:i}", "type", "state", "n", i);
+        assert_int_equal(sp_journal_append(j, ev, false, err, sizeof err), SP_OK);
+        json_decref(ev);
+    }
+    static char big[200000];
+    memset(big, 'x', sizeof big - 1);
+    json_t *ev = json_pack("{s:s, s:s}", "type", "note", "text", big); /* one line > 64 KB */
+    assert_int_equal(sp_journal_append(j, ev, true, err, sizeof err), SP_OK);
+    json_decref(ev);
+    sp_journal_close(j);
+    FILE *fp = fopen(path, "a");
+    fputs("{\"seq\":3002,\"type\":\"sta", fp); /* torn */
+    fclose(fp);
+    write_events(2);
+    sp_journal_report r = verify();
+    assert_int_equal(r.lines, 3003);
+    assert_int_equal(r.first_bad, 0);
+    assert_false(r.torn_tail);
+
+    /* a last line of another writer, without seq: counted, chained */
+    long seq;
+    char h[65];
+    assert_int_equal(sp_journal_open(path, &j, err, sizeof err), SP_OK);
+    sp_journal_head(j, &seq, h);
+    sp_journal_close(j);
+    assert_int_equal(seq, 3003);
+    assert_string_equal(h, r.last_hash);
+    fp = fopen(path, "a");
+    fprintf(fp, "{\"type\":\"other\",\"prev\":\"%s\"}\n", h);
+    fclose(fp);
+    assert_int_equal(sp_journal_open(path, &j, err, sizeof err), SP_OK);
+    sp_journal_head(j, &seq, h);
+    sp_journal_close(j);
+    assert_int_equal(seq, 3004);
+}
+
+static int open_fds(void)
+{
+    int n = 0;
+    char p[64];
+    for (int fd = 0; fd < 4096; fd++) {
+        snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+        n += access(p, F_OK) == 0;
+    }
+    return n;
+}
+
+/* Pooled journals: more journals than the pool keeps open, appended to in
+ * turn, hold no more descriptors than the pool's size, and each chain
+ * verifies with every line (the head kept in memory continues it after a
+ * reopen); a line another process appended meanwhile is read, not
+ * overwritten, and the chain goes on after it. */
+static void test_pool_bounded(void **state)
+{
+    (void)state;
+    enum { N = 9, MAX = 3, ROUNDS = 5 };
+    char dir[] = "/tmp/sp_jpool_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char paths[N][96];
+    sp_journal *j[N];
+    sp_journal_pool *pool;
+    char err[256];
+    int base = open_fds();
+    assert_int_equal(sp_journal_pool_create(MAX, &pool), SP_OK);
+    for (int i = 0; i < N; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s/j%d.journal", dir, i);
+        assert_int_equal(sp_journal_open_pooled(paths[i], pool, &j[i], err, sizeof err), SP_OK);
+        assert_true(sp_journal_pool_open(pool) <= MAX);
+    }
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < N; i++) {
+            json_t *ev = json_pack("{s:s, s:i}", "type", "state", "n", r);
+            assert_int_equal(sp_journal_append(j[i], ev, r % 2 == 0, err, sizeof err), SP_OK);
+            json_decref(ev);
+            assert_true(sp_journal_pool_open(pool) <= MAX);
+            assert_true(open_fds() <= base + MAX);
+        }
+        if (r == 2) { /* another process appends a chained line to j0 */
+            long seq;
+            char h[65];
+            sp_journal_head(j[0], &seq, h);
+            FILE *fp = fopen(paths[0], "a");
+            fprintf(fp, "{\"seq\":%ld,\"type\":\"other\",\"prev\":\"%s\"}\n", seq + 1, h);
+            fclose(fp);
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        long seq;
+        char h[65];
+        sp_journal_head(j[i], &seq, h);
+        sp_journal_close(j[i]);
+        sp_journal_report rep;
+        assert_int_equal(sp_journal_verify(paths[i], &rep, err, sizeof err), SP_OK);
+        assert_int_equal(rep.first_bad, 0);
+        assert_int_equal(rep.lines, ROUNDS + (i == 0));
+        assert_int_equal(seq, rep.lines);
+        assert_string_equal(h, rep.last_hash);
+        unlink(paths[i]);
+    }
+    assert_int_equal(sp_journal_pool_open(pool), 0);
+    assert_int_equal(open_fds(), base);
+    sp_journal_pool_destroy(pool);
+    rmdir(dir);
+}
+
 static void test_sha256(void **state)
 {
     (void)state;
@@ -498,6 +614,8 @@ int main(void)
         T(test_delete_first_line_detected),
         T(test_torn_tail),
         T(test_sha256),
+        cmocka_unit_test(test_pool_bounded),
+        T(test_reopen_reads_tail),
         cmocka_unit_test(test_lines_daemon),
         cmocka_unit_test(test_lines_state),
         cmocka_unit_test(test_lines_store),
