@@ -582,22 +582,9 @@ sp_status sp_store_import_file_write(sp_import_file *f, const sp_store_row *rows
     return SP_OK;
 }
 
-static sp_status fsync_path(const char *path, int flags, char *err, size_t errlen)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
-    if (fd < 0 || fsync(fd) != 0) {
-        snprintf(err, errlen, "cannot fsync %s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return SP_EIO;
-    }
-    close(fd);
-    return SP_OK;
-}
-
 sp_status sp_store_import_file_commit(sp_import_file *f, char *err, size_t errlen)
 {
-    sp_status st = fsync_path(f->tmp, 0, err, errlen);
+    sp_status st = sp_store_fsync_path(f->tmp, 0, err, errlen);
     if (st != SP_OK)
         return st;
     struct stat now;
@@ -643,7 +630,7 @@ sp_status sp_store_import_file_commit(sp_import_file *f, char *err, size_t errle
     /* from here on a failure is only a warning in err (import.h) */
     char *d = strdup(f->rrd);
     if (d)
-        (void)fsync_path(dirname(d), O_DIRECTORY, err, errlen);
+        (void)sp_store_fsync_path(dirname(d), O_DIRECTORY, err, errlen);
     else
         snprintf(err, errlen, "out of memory: the directory of %s was not fsync'ed", f->rrd);
     free(d);

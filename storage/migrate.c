@@ -261,19 +261,6 @@ static sp_status on_copy(void *arg, const sp_store_row *steps, size_t n)
 
 /* --- Files ------------------------------------------------------------------ */
 
-static sp_status fsync_path(const char *path, int flags, char *err, size_t errlen)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
-    if (fd < 0 || fsync(fd) != 0) {
-        say(err, errlen, "cannot fsync %s: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return SP_EIO;
-    }
-    close(fd);
-    return SP_OK;
-}
-
 static bool same_file(const struct stat *a, const struct stat *b)
 {
     return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
@@ -491,8 +478,8 @@ sp_status sp_store_migrate_target(const char *dir, const char *id, long step_s,
     if (hist_last != e)
         FAIL(SP_EIO, "%s: rolled up to %lld, not %lld", tmp_hist, (long long)hist_last,
              (long long)e);
-    if ((st = fsync_path(tmp, 0, r->err, sizeof r->err)) != SP_OK ||
-        (st = fsync_path(tmp_hist, 0, r->err, sizeof r->err)) != SP_OK)
+    if ((st = sp_store_fsync_path(tmp, 0, r->err, sizeof r->err)) != SP_OK ||
+        (st = sp_store_fsync_path(tmp_hist, 0, r->err, sizeof r->err)) != SP_OK)
         goto out;
 
     /* In place: hours, the old file's second name, the rows. Until the
@@ -512,7 +499,7 @@ sp_status sp_store_migrate_target(const char *dir, const char *id, long step_s,
     }
     made_tmp = false;
     r->kept_exists = true;
-    if ((st = fsync_path(dir, O_DIRECTORY, r->err, sizeof r->err)) != SP_OK)
+    if ((st = sp_store_fsync_path(dir, O_DIRECTORY, r->err, sizeof r->err)) != SP_OK)
         goto out;
     /* rrdcached must not go on with the old file's header */
     if (sp_store_rrd_forget(daemon, rrd, r->err, sizeof r->err) != SP_OK ||

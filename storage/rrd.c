@@ -182,6 +182,19 @@ sp_status sp_store_rrd_check_hist(const char *path, const sp_store_retention *re
     return check_path(path, &l, last, err, errlen);
 }
 
+sp_status sp_store_fsync_path(const char *path, int flags, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+    if (fd < 0 || fsync(fd) != 0) {
+        snprintf(err, errlen, "cannot fsync %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return SP_EIO;
+    }
+    close(fd);
+    return SP_OK;
+}
+
 /* fsync a file or directory by name; errors are the caller's to report. */
 static int sync_path(const char *path, int flags)
 {

@@ -45,6 +45,10 @@ sp_status sp_store_rrd_ensure_hist(const char *rrd, const sp_store_retention *re
 sp_status sp_store_rrd_create(const char *path, long step_s, const sp_store_retention *ret,
                               time_t start, char *err, size_t errlen);
 
+/* fsync a file (flags 0) or a directory (O_DIRECTORY) by name; err says
+ * which and why. For files put in place by rename or link. */
+sp_status sp_store_fsync_path(const char *path, int flags, char *err, size_t errlen);
+
 /* Remove every SP_STORE_TMP_PREFIX file in dir. Only under the lock. */
 sp_status sp_store_clean_stale(const char *dir, char *err, size_t errlen);
 
