@@ -71,6 +71,10 @@ run() {
         corpus=$scratch
     fi
     log=$build/fuzz-$name.log
+    # what the harnesses keep in /dev/shm before this one: it must leave
+    # nothing there (memory, and many runs a day)
+    local shm_before shm_left
+    shm_before=$(ls /dev/shm | grep '^sp-fuzz-' || true)
     # stdin from /dev/null: a configuration may name file:/dev/stdin.
     # detect_leaks: a leak fails the run like a crash.
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
@@ -79,6 +83,11 @@ run() {
         -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
         -artifact_prefix="$art/" "$corpus" </dev/null >"$log" 2>&1 || rc=$?
     [ -n "$scratch" ] && rm -rf "$scratch"
+    shm_left=$(comm -13 <(echo "$shm_before") <(ls /dev/shm | grep '^sp-fuzz-' || true) | tr '\n' ' ')
+    if [ $rc -eq 0 ] && [ -n "$shm_left" ]; then
+        echo "fuzz: $name: left in /dev/shm: $shm_left" >>"$log"
+        rc=125
+    fi
     local last execs cov ft corp
     last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
@@ -88,7 +97,7 @@ run() {
     local summary="fuzz: $name: ${execs:-0} execs, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}"
     if [ $rc -ne 0 ]; then
         echo "$summary, FAILED (exit $rc)"
-        grep -E 'ERROR: |SUMMARY: |runtime error:' "$log" | head -n 5 | sed 's/^/    /'
+        grep -E 'ERROR: |SUMMARY: |runtime error:|left in /dev/shm' "$log" | head -n 5 | sed 's/^/    /'
         ls "$art" | sed "s|^|    saved $art/|"
         echo "    log: $log"
         return 1

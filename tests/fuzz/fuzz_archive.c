@@ -28,6 +28,15 @@
 
 static char tmpdir[128];
 
+/* at exit: /dev/shm is memory, and a CI run is many processes */
+static void cleanup(void)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/dev/shm/sp-fuzz-archive.%ld.tar.gz", (long)getpid());
+    unlink(path);
+    rmdir(tmpdir);
+}
+
 /* false: the writer refused the member for good (ARCHIVE_FATAL); a name
  * the pax writer will not take is skipped. */
 static bool add(struct archive *a, const char *name, const void *data, size_t len, bool raw)
@@ -95,6 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(tmpdir, sizeof tmpdir, "/dev/shm/sp-fuzz-archive-tmp.%ld", (long)getpid());
         mkdir(tmpdir, 0700);
         setenv("TMPDIR", tmpdir, 1);
+        atexit(cleanup);
     }
     const char *path = make_archive(data, size);
     FILE *out = fopen("/dev/null", "w");

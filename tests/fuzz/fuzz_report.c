@@ -33,8 +33,11 @@ static FILE *devnull;
 /* at exit: /dev/shm is memory */
 static void cleanup(void)
 {
+    char hist[4200];
     unlink(journal);
     unlink(rrd);
+    if (sp_store_hist_path(rrd, hist, sizeof hist)) /* the hours file beside it */
+        unlink(hist);
     rmdir(dir);
 }
 
