@@ -83,12 +83,8 @@ sp_status sp_store_rollup(const char *daemon, const char *rrd, long step, const 
         return SP_EINVAL;
     }
     if (*hist_last <= 0) {
-        time_t l = sp_store_rrd_last(hist);
-        if (l <= 0) {
-            snprintf(err, errlen, "cannot read the last update of %s", hist);
-            return SP_EIO;
-        }
-        *hist_last = (int64_t)l;
+        snprintf(err, errlen, "cannot read the last update of %s", hist);
+        return SP_EIO;
     }
     int64_t end = upto - ((upto % H) + H) % H;
     sp_store_hour *hours = NULL;

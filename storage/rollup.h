@@ -43,7 +43,8 @@ sp_status sp_store_rollup_hours(const double *up, const double *degraded, const 
 
 /*
  * Roll rrd's steps up into its hours file for every hour after *hist_last
- * (the hours file's last update; 0: read it) that ends at or before upto
+ * (the hours file's last update, as the caller read it; 0 when it could
+ * not: SP_EIO) that ends at or before upto
  * (the rows file is written up to there). daemon: rrdcached of the rows
  * file (flushed by the fetch), NULL for none; the hours file is written
  * directly. stops: the stop markers' times after *hist_last (any order).

@@ -596,12 +596,13 @@ static void roll_up(sp_store *s, store_target *t)
             after = sp_store_hist_path(t->rrd, hist, sizeof hist) ? (int64_t)sp_store_rrd_last(hist)
                                                                   : 0;
         }
-        if (after > 0 && after >= end) {
-            t->hist_last = after;
+        t->hist_last = after;
+        if (after > 0 && after >= end)
             return;
-        }
-        st = sp_store_journal_stops(t->journal_path, after, &stops, &n_stops);
-        if (st != SP_OK)
+        if (after <= 0) { /* not the whole journal's stops for nothing */
+            snprintf(err, sizeof err, "cannot read the last update of its hours file");
+            st = SP_EIO;
+        } else if ((st = sp_store_journal_stops(t->journal_path, after, &stops, &n_stops)) != SP_OK)
             snprintf(err, sizeof err, "%s: cannot read its stops: %s", t->journal_path,
                      sp_strerror(st));
     }
